@@ -1,0 +1,44 @@
+# Thin wrapper over Meson + Ninja. `make` builds into build/.
+PREFIX ?= /usr/local
+BUILD  ?= build
+MESON_OPTS ?=
+
+.PHONY: all deps test test-asan demo bench install clean
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --prefix=$(PREFIX) $(MESON_OPTS)
+
+deps:
+	scripts/deps.sh build
+
+# The whole test suite, installing what it needs first.
+test:
+	scripts/deps.sh test
+	$(MAKE) all
+	scripts/run-tests.sh $(BUILD)
+
+# Unit tests under AddressSanitizer and UBSan (CI runs this too).
+test-asan:
+	scripts/deps.sh test
+	meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug >/dev/null
+	ninja -C build-asan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  meson test -C build-asan --suite unit --print-errorlogs
+
+# The main job on the built-in synthetic leak.
+demo:
+	scripts/deps.sh demo
+	$(MAKE) all
+	scripts/demo.sh $(BUILD)
+
+bench: all
+	scripts/bench.sh $(BUILD)
+
+install: all
+	meson install -C $(BUILD) --destdir "$(DESTDIR)"
+
+clean:
+	rm -rf $(BUILD) build-asan

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Install what breachcheck needs on Debian 12: build tools and libraries from
+# Debian's archive (apt-get, when root), npm packages for the page (npm ci).
+# Not root and something missing: print the exact apt-get line and stop.
+# usage: scripts/deps.sh [build|test|demo]   (test adds chromium, nginx, wrk, clang runtime)
+set -eu
+what=${1:-build}
+pkgs="meson ninja-build pkg-config gcc make libsodium-dev libmicrohttpd-dev libjansson-dev
+libutf8proc-dev libcmocka-dev libcurl4-openssl-dev nodejs npm ca-certificates"
+case "$what" in
+test) pkgs="$pkgs clang libclang-rt-14-dev chromium wrk nginx-light valgrind" ;;
+demo) pkgs="$pkgs" ;;
+esac
+missing=""
+for p in $pkgs; do
+	# nodejs/npm may come from elsewhere on the machine; a working command is enough.
+	case "$p" in
+	nodejs) command -v node >/dev/null 2>&1 && continue ;;
+	npm) command -v npm >/dev/null 2>&1 && continue ;;
+	esac
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+	if [ "$(id -u)" = 0 ]; then
+		echo "deps: installing$missing" >&2
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq
+		apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	else
+		echo "deps: missing Debian packages; run as root:" >&2
+		echo "  sudo apt-get install -y$missing" >&2
+		exit 1
+	fi
+fi
+# The page's npm dependencies (pinned by web/package-lock.json).
+top=$(cd "$(dirname "$0")/.." && pwd)
+if [ -f "$top/web/package-lock.json" ] && [ ! -d "$top/web/node_modules" ]; then
+	echo "deps: installing the page's npm packages (npm ci)" >&2
+	(cd "$top/web" && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -1,0 +1,37 @@
+#ifndef BC_CLI_H
+#define BC_CLI_H
+
+/*
+ * Subcommands of the breachcheck binary. Each takes argv as given after the
+ * subcommand name (argv[0] is the subcommand) and returns the process exit
+ * status: 0 success (check: found), 1 check: not found, 2 bad input or usage,
+ * 3 any other failure.
+ */
+
+#include <stdio.h>
+
+#include "util/error.h"
+
+enum {
+	BC_EXIT_OK = 0,
+	BC_EXIT_NOT_FOUND = 1,
+	BC_EXIT_USAGE = 2,
+	BC_EXIT_FAILURE = 3,
+};
+
+int cmd_keygen(int argc, char **argv);
+int cmd_profile(int argc, char **argv);
+int cmd_ingest(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+
+/* True if argv holds -h or --help (before any "--"). */
+int cli_wants_help(int argc, char **argv);
+
+/* Print "breachcheck SUB: not implemented yet" to stderr; returns BC_EXIT_USAGE. */
+int cli_not_implemented(const char *sub);
+
+/* Print "breachcheck: <formatted error>" to stderr. */
+void cli_print_error(const struct bc_error *err);
+
+#endif

@@ -1,0 +1,15 @@
+#include <stdio.h>
+
+#include "cli/cli.h"
+
+static const char usage[] =
+	"usage: breachcheck ingest FILE --index DIR --key KEYFILE --breach NAME [options]\n";
+
+int cmd_ingest(int argc, char **argv)
+{
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return BC_EXIT_OK;
+	}
+	return cli_not_implemented("ingest");
+}

@@ -1,0 +1,75 @@
+#ifndef BC_LEAK_RECORD_H
+#define BC_LEAK_RECORD_H
+
+/*
+ * One leaked row, after decoding, column mapping, mojibake repair, splitting
+ * and normalisation (DESIGN.md §4 and §7). This is what the leak reader hands
+ * to profile and ingest. All strings are NUL-terminated canonical forms; an
+ * empty string means absent or unparseable (the reason is in the *_status).
+ * Fixed-size, no heap: a record can be copied and reused freely.
+ */
+
+#include <stdint.h>
+
+#include "normalize/normalize.h"
+
+#define BC_RECORD_MAX_NAMES 2    /* birth name, usage name */
+#define BC_RECORD_MAX_EMAILS 4
+#define BC_RECORD_MAX_PHONES 4
+#define BC_SOURCE_MAX 64
+
+/* Data-class and flag bits of the payload (DESIGN.md §7). */
+enum bc_class_bit {
+	BC_CLASS_NAME = 0,
+	BC_CLASS_NIR = 1,
+	BC_CLASS_DOB = 2,
+	BC_CLASS_SEX = 3,
+	BC_CLASS_ADDRESS = 4,
+	BC_CLASS_EMAIL = 5,
+	BC_CLASS_PHONE = 6,
+	BC_CLASS_BLOOD_GROUP = 7,
+	BC_CLASS_DOCTOR = 8,
+	BC_CLASS_INSURER = 9,
+	BC_CLASS_LAB_VISIT = 10,
+	BC_CLASS_SAMPLE_DATE = 11,
+	BC_CLASS_MEDICAL_COMMENT = 12,
+	BC_CLASS_PREGNANCY = 16,
+	BC_CLASS_HIV = 17,
+	BC_CLASS_HEPATITIS = 18,
+	BC_CLASS_OTHER_MEDICAL = 19,
+	BC_FLAG_MORE_SOURCES = 30,
+	BC_FLAG_SHARED = 31,
+};
+
+#define BC_BIT(b) ((uint32_t)1u << (b))
+#define BC_PUBLIC_CLASS_MASK 0x00000FFFu      /* bits 0-11 */
+#define BC_MEDICAL_MASK (BC_BIT(12) | BC_BIT(16) | BC_BIT(17) | BC_BIT(18) | BC_BIT(19))
+
+/* JSON name of a bit ("name", "nir", ..., "more_sources", "shared"), or NULL if unused. */
+const char *bc_class_name(unsigned bit);
+
+struct bc_record {
+	unsigned long line;            /* 1-based physical line where the row starts */
+
+	char nir[BC_NIR_BYTES];        /* 13-char body, "" if absent or invalid */
+	int nir_status;                /* BC_NORM_OK, or why nir is "" (BC_NORM_EMPTY if absent) */
+	int nir_had_key;               /* 1 if the source carried a valid key */
+
+	char last_names[BC_RECORD_MAX_NAMES][BC_NAME_MAX]; /* birth name first, then usage name */
+	int n_last_names;              /* distinct canonical last names, 0..2 */
+	char first_name[BC_NAME_MAX];  /* first given name only */
+	char dob[BC_DOB_BYTES];        /* YYYY-MM-DD, "" if absent/invalid/incomplete */
+	int dob_status;
+
+	char emails[BC_RECORD_MAX_EMAILS][BC_EMAIL_MAX];
+	int n_emails;
+	char phones[BC_RECORD_MAX_PHONES][BC_PHONE_BYTES];
+	int n_phones;
+
+	uint32_t flags;                /* data classes present on this row (bits of enum bc_class_bit) */
+	uint16_t sample_month;         /* (year - 2000) * 12 + month, 0 = unknown */
+	int sample_year;               /* 0 = unknown */
+	char source[BC_SOURCE_MAX];    /* lab identifier as written (not an identifier of a person) */
+};
+
+#endif

@@ -1,0 +1,3 @@
+/* placeholder until the module lands */
+int bc_server_placeholder(void);
+int bc_server_placeholder(void) { return 0; }
