@@ -1,12 +1,48 @@
 #!/bin/sh
-# The main job on the built-in synthetic leak: generate, profile, and (as the
-# later modules land) ingest, serve and print the page's URL.
+# The main job on the built-in synthetic leak: generate it, profile it, create
+# a server key, ingest the leak into a publishable index, then serve the index
+# and the check page, printing the URL. Re-running reuses the leak and the key.
+# Environment: BC_DEMO_DIR (default demo/), BC_DEMO_ROWS (default 491839),
+# BC_DEMO_LISTEN (default 127.0.0.1:8080), BC_DEMO_NO_SERVE=1 to stop after ingest.
 set -eu
 build=${1:-build}
 work=${BC_DEMO_DIR:-demo}
+rows=${BC_DEMO_ROWS:-491839}
+listen=${BC_DEMO_LISTEN:-127.0.0.1:8080}
+bc="$build/breachcheck"
 mkdir -p "$work"
-echo "demo: generating the synthetic leak (491,839 rows) into $work/leak.csv"
-"$build/bc-genleak" --seed 1 --out "$work/leak.csv" --truth "$work/truth.jsonl"
+
+if [ ! -s "$work/leak.csv" ] || [ ! -s "$work/truth.jsonl" ]; then
+	echo "demo: generating the synthetic leak ($rows rows) into $work/leak.csv"
+	"$build/bc-genleak" --seed 1 --rows "$rows" --out "$work/leak.csv" --truth "$work/truth.jsonl"
+fi
+
 echo "demo: profile of the leak (no identifier is printed)"
-"$build/breachcheck" profile "$work/leak.csv" || true
-echo "demo: ingest and serve are not implemented yet; stopping after the generator and profile."
+"$bc" profile "$work/leak.csv"
+
+if [ ! -e "$work/server.key" ]; then
+	"$bc" keygen "$work/server.key"
+fi
+
+echo "demo: ingesting into the index $work/index (the state directory beside the key is secret)"
+"$bc" ingest "$work/leak.csv" --index "$work/index" --key "$work/server.key" \
+	--breach labo-2021 --title "Fuite de données de laboratoires d'analyses (synthétique)" \
+	--date 2021-02-23 --sensitive \
+	--description "Fichier synthétique de démonstration : 27 laboratoires, prélèvements 2015-2020." \
+	--controller "Laboratoires de démonstration (fictifs)" \
+	--dpo-contact "dpo@example.fr" \
+	--complaint-url "https://www.cnil.fr/fr/plaintes"
+
+cat <<MSG
+
+demo: the index is ready in $work/index (safe to publish).
+Check a synthetic patient from $work/truth.jsonl on the command line, e.g.:
+  $bc check --index $work/index --key $work/server.key --email ADDRESS
+  $bc check --server http://$listen --nir NIR
+MSG
+
+if [ "${BC_DEMO_NO_SERVE:-0}" = 1 ]; then
+	exit 0
+fi
+echo "demo: serving the check page at http://$listen/  (Ctrl-C to stop)"
+exec "$bc" serve --index "$work/index" --key "$work/server.key" --listen "$listen"
