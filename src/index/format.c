@@ -1,0 +1,311 @@
+#include <string.h>
+
+#include <sodium.h>
+
+#include "index/index.h"
+#include "index/index_internal.h"
+
+static const char *const kind_names[] = { NULL, "nir", "namedob", "email", "phone", "verified" };
+
+const char *bc_token_kind_name(int kind)
+{
+	if (kind < BC_TOKEN_NIR || kind > BC_TOKEN_VERIFIED)
+		return NULL;
+	return kind_names[kind];
+}
+
+static int append(char *buf, size_t bufsize, size_t *pos, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (*pos + n >= bufsize)
+		return -1;
+	memcpy(buf + *pos, s, n);
+	*pos += n;
+	buf[*pos] = '\0';
+	return 0;
+}
+
+static int nonempty(const char *s)
+{
+	return s != NULL && s[0] != '\0';
+}
+
+int bc_token_input(int kind, const char *a, const char *b, const char *c,
+		   char *buf, size_t bufsize)
+{
+	size_t pos = 0;
+	int ret = -1;
+
+	if (buf == NULL || bufsize == 0 || bc_token_kind_name(kind) == NULL || !nonempty(a))
+		goto out;
+	buf[0] = '\0';
+	if (kind == BC_TOKEN_NAMEDOB) {
+		if (!nonempty(b) || !nonempty(c))
+			goto out;
+	} else if (b != NULL || c != NULL) {
+		goto out;
+	}
+	if (append(buf, bufsize, &pos, "bc1|") || append(buf, bufsize, &pos, kind_names[kind]) ||
+	    append(buf, bufsize, &pos, "|") || append(buf, bufsize, &pos, a))
+		goto out;
+	if (kind == BC_TOKEN_NAMEDOB &&
+	    (append(buf, bufsize, &pos, "|") || append(buf, bufsize, &pos, b) ||
+	     append(buf, bufsize, &pos, "|") || append(buf, bufsize, &pos, c)))
+		goto out;
+	ret = (int)pos;
+out:
+	if (ret < 0 && buf != NULL && bufsize > 0)
+		buf[0] = '\0';
+	return ret;
+}
+
+static void derive(const uint8_t y[64], const char *label, const uint8_t salt[32],
+		   const uint32_t *breach_id, uint8_t *out, size_t outlen)
+{
+	crypto_generichash_state st;
+	uint8_t b[4];
+
+	crypto_generichash_init(&st, y, BC_Y_BYTES, outlen);
+	crypto_generichash_update(&st, (const uint8_t *)label, strlen(label));
+	crypto_generichash_update(&st, salt, BC_SALT_BYTES);
+	if (breach_id != NULL) {
+		b[0] = (uint8_t)(*breach_id);
+		b[1] = (uint8_t)(*breach_id >> 8);
+		b[2] = (uint8_t)(*breach_id >> 16);
+		b[3] = (uint8_t)(*breach_id >> 24);
+		crypto_generichash_update(&st, b, 4);
+	}
+	crypto_generichash_final(&st, out, outlen);
+	sodium_memzero(&st, sizeof(st));
+}
+
+uint32_t bc_index_bucket32(const uint8_t y[64], const uint8_t salt[32])
+{
+	uint8_t h[32];
+
+	derive(y, "bucket", salt, NULL, h, sizeof(h));
+	return ((uint32_t)h[0] << 24) | ((uint32_t)h[1] << 16) | ((uint32_t)h[2] << 8) | h[3];
+}
+
+uint32_t bc_bucket_of(uint32_t bucket32, unsigned bucket_bits)
+{
+	if (bucket_bits == 0)
+		return 0;
+	return bucket32 >> (32 - bucket_bits);
+}
+
+uint32_t bc_index_bucket(const uint8_t y[64], const uint8_t salt[32], unsigned bucket_bits)
+{
+	return bc_bucket_of(bc_index_bucket32(y, salt), bucket_bits);
+}
+
+void bc_index_tag(const uint8_t y[64], const uint8_t salt[32], uint32_t breach_id,
+		  uint8_t tag[16])
+{
+	derive(y, "tag", salt, &breach_id, tag, BC_TAG_BYTES);
+}
+
+void bc_index_key(const uint8_t y[64], const uint8_t salt[32], uint32_t breach_id,
+		  uint8_t k[32])
+{
+	derive(y, "key", salt, &breach_id, k, BC_ENTRY_KEY_BYTES);
+}
+
+void bc_entry_seal(const uint8_t k[32], const uint8_t payload[16], const uint8_t tag[16],
+		   uint8_t entry[48])
+{
+	static const uint8_t nonce[crypto_aead_chacha20poly1305_ietf_NPUBBYTES];
+	unsigned long long clen = 0;
+
+	memmove(entry, tag, BC_TAG_BYTES);
+	crypto_aead_chacha20poly1305_ietf_encrypt(entry + BC_TAG_BYTES, &clen, payload,
+						  BC_PAYLOAD_BYTES, NULL, 0, NULL, nonce, k);
+}
+
+int bc_entry_open(const uint8_t k[32], const uint8_t entry[48], uint8_t payload[16])
+{
+	static const uint8_t nonce[crypto_aead_chacha20poly1305_ietf_NPUBBYTES];
+	unsigned long long mlen = 0;
+
+	if (crypto_aead_chacha20poly1305_ietf_decrypt(payload, &mlen, NULL, entry + BC_TAG_BYTES,
+						      BC_ENTRY_BYTES - BC_TAG_BYTES, NULL, 0,
+						      nonce, k) != 0) {
+		memset(payload, 0, BC_PAYLOAD_BYTES);
+		return -1;
+	}
+	return 0;
+}
+
+static void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | (p[1] << 8));
+}
+
+void bc_payload_pack(const struct bc_payload *p, uint8_t out[16])
+{
+	out[0] = p->version;
+	out[1] = p->kind;
+	put16(out + 2, p->rows);
+	put16(out + 4, (uint16_t)(p->flags & 0xFFFFu));
+	put16(out + 6, (uint16_t)(p->flags >> 16));
+	put16(out + 8, p->first_month);
+	put16(out + 10, p->last_month);
+	put16(out + 12, p->source_a);
+	put16(out + 14, p->source_b);
+}
+
+int bc_payload_unpack(const uint8_t in[16], struct bc_payload *p)
+{
+	p->version = in[0];
+	p->kind = in[1];
+	p->rows = get16(in + 2);
+	p->flags = (uint32_t)get16(in + 4) | ((uint32_t)get16(in + 6) << 16);
+	p->first_month = get16(in + 8);
+	p->last_month = get16(in + 10);
+	p->source_a = get16(in + 12);
+	p->source_b = get16(in + 14);
+	if (p->version != BC_PAYLOAD_VERSION || bc_token_kind_name(p->kind) == NULL)
+		return -1;
+	return 0;
+}
+
+const uint8_t *bc_index_lookup(const uint8_t *bucket, size_t n_entries, const uint8_t tag[16])
+{
+	size_t lo = 0, hi = n_entries;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const uint8_t *e = bucket + mid * BC_ENTRY_BYTES;
+		int c = memcmp(e, tag, BC_TAG_BYTES);
+
+		if (c == 0)
+			return e;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+int bc_hash_check(const uint8_t *data, size_t len, const uint8_t expected[32])
+{
+	uint8_t h[BC_HASH_BYTES];
+
+	crypto_generichash(h, sizeof(h), data, len, NULL, 0);
+	return sodium_memcmp(h, expected, sizeof(h)) == 0 ? 0 : -1;
+}
+
+static const char b64url[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t bc_b64url_len(size_t n)
+{
+	return (n / 3) * 4 + (n % 3 == 0 ? 0 : n % 3 + 1);
+}
+
+void bc_b64url_encode(const uint8_t *in, size_t n, char *out)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8) | in[i + 2];
+
+		out[o++] = b64url[(v >> 18) & 63];
+		out[o++] = b64url[(v >> 12) & 63];
+		out[o++] = b64url[(v >> 6) & 63];
+		out[o++] = b64url[v & 63];
+	}
+	if (n - i == 1) {
+		uint32_t v = (uint32_t)in[i] << 16;
+
+		out[o++] = b64url[(v >> 18) & 63];
+		out[o++] = b64url[(v >> 12) & 63];
+	} else if (n - i == 2) {
+		uint32_t v = ((uint32_t)in[i] << 16) | ((uint32_t)in[i + 1] << 8);
+
+		out[o++] = b64url[(v >> 18) & 63];
+		out[o++] = b64url[(v >> 12) & 63];
+		out[o++] = b64url[(v >> 6) & 63];
+	}
+	out[o] = '\0';
+}
+
+static int b64val(char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+int bc_b64url_decode(const char *in, size_t len, uint8_t *out, size_t outsize)
+{
+	size_t i, o = 0;
+	uint32_t acc = 0;
+	int bits = 0;
+
+	if (len % 4 == 1)
+		return -1;
+	for (i = 0; i < len; i++) {
+		int v = b64val(in[i]);
+
+		if (v < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o >= outsize)
+				return -1;
+			out[o++] = (uint8_t)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	/* Non-canonical trailing bits are rejected: one spelling per value. */
+	if (acc != 0)
+		return -1;
+	return (int)o;
+}
+
+static const char *const class_names[32] = {
+	[0] = "name", [1] = "nir", [2] = "dob", [3] = "sex", [4] = "address",
+	[5] = "email", [6] = "phone", [7] = "blood_group", [8] = "doctor",
+	[9] = "insurer", [10] = "lab_visit", [11] = "sample_date",
+	[12] = "medical_comment", [16] = "pregnancy", [17] = "hiv",
+	[18] = "hepatitis", [19] = "other_medical", [30] = "more_sources",
+	[31] = "shared",
+};
+
+const char *bc_index_class_name(unsigned bit)
+{
+	return bit < 32 ? class_names[bit] : NULL;
+}
+
+void bc_index_compute_id(const uint8_t *bucket_hashes, uint32_t n_buckets,
+			 const uint8_t verified_hash[32], const uint8_t salt[32], char out[33])
+{
+	crypto_generichash_state st;
+	uint8_t h[16];
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(h));
+	crypto_generichash_update(&st, bucket_hashes, (size_t)n_buckets * BC_HASH_BYTES);
+	crypto_generichash_update(&st, verified_hash, BC_HASH_BYTES);
+	crypto_generichash_update(&st, salt, BC_SALT_BYTES);
+	crypto_generichash_final(&st, h, sizeof(h));
+	sodium_bin2hex(out, 33, h, sizeof(h));
+}

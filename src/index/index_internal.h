@@ -1,0 +1,19 @@
+#ifndef BC_INDEX_INDEX_INTERNAL_H
+#define BC_INDEX_INDEX_INTERNAL_H
+
+/* Shared between the index reader and builder; not part of the public API. */
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * index_id = 32 lowercase hex of BLAKE2b-128(bucket_hashes[0..n-1] ||
+ * verified_hash || salt) (DESIGN.md §5). out: 33 bytes (NUL-terminated).
+ */
+void bc_index_compute_id(const uint8_t *bucket_hashes, uint32_t n_buckets,
+			 const uint8_t verified_hash[32], const uint8_t salt[32], char out[33]);
+
+/* JSON name of flag bit (DESIGN.md §7), or NULL when unused. */
+const char *bc_index_class_name(unsigned bit);
+
+#endif
