@@ -1,0 +1,557 @@
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "report/report.h"
+
+#define CNIL_COMPLAINT_URL "https://www.cnil.fr/fr/plaintes"
+#define SHARED_BIT 31u
+#define MORE_SOURCES_BIT 30u
+#define SOURCE_NONE 0xFFFFu
+#define PUBLIC_CLASSES 0x00000FFFu
+#define MEDICAL_CLASSES 0x000F1000u  /* bits 12, 16-19 */
+
+struct class_text {
+	const char *json;
+	const char *en;
+	const char *fr;
+};
+
+/* DESIGN.md §7; index = bit. */
+static const struct class_text classes[32] = {
+	[0] = { "name", "name", "nom et prénom" },
+	[1] = { "nir", "social security number (NIR)", "numéro de sécurité sociale (NIR)" },
+	[2] = { "dob", "date of birth", "date de naissance" },
+	[3] = { "sex", "sex", "sexe" },
+	[4] = { "address", "postal address", "adresse postale" },
+	[5] = { "email", "email address", "adresse e-mail" },
+	[6] = { "phone", "phone number", "numéro de téléphone" },
+	[7] = { "blood_group", "blood group", "groupe sanguin" },
+	[8] = { "doctor", "referring doctor's details", "coordonnées du médecin prescripteur" },
+	[9] = { "insurer", "health insurer or mutual", "caisse d'assurance maladie ou mutuelle" },
+	[10] = { "lab_visit", "the fact that you visited this lab",
+		 "le fait d'être allé dans ce laboratoire" },
+	[11] = { "sample_date", "date of the sample", "date du prélèvement" },
+	[12] = { "medical_comment", "a medical comment", "un commentaire médical" },
+	[16] = { "pregnancy", "pregnancy", "grossesse" },
+	[17] = { "hiv", "HIV status", "statut VIH" },
+	[18] = { "hepatitis", "hepatitis", "hépatite" },
+	[19] = { "other_medical", "other medical history", "autres antécédents médicaux" },
+	[30] = { "more_sources", NULL, NULL },
+	[31] = { "shared", NULL, NULL },
+};
+
+static const struct class_text kinds[BC_KIND_MAX + 1] = {
+	[BC_KIND_NIR] = { "nir", "social security number (NIR)", "numéro de sécurité sociale (NIR)" },
+	[BC_KIND_NAMEDOB] = { "namedob", "name and date of birth", "nom et date de naissance" },
+	[BC_KIND_EMAIL] = { "email", "email address", "adresse e-mail" },
+	[BC_KIND_PHONE] = { "phone", "phone number", "numéro de téléphone" },
+	[BC_KIND_VERIFIED] = { "verified", "social security number with verified email",
+			       "NIR avec adresse e-mail vérifiée" },
+};
+
+/* Advice (DESIGN.md §7), each shown when the breach exposed any class of `mask`. */
+struct advice {
+	const char *id;
+	uint32_t mask;               /* 0: always */
+	const char *en;
+	const char *fr;
+};
+
+#define BIT(b) ((uint32_t)1u << (b))
+
+static const struct advice advices[] = {
+	{ "phishing", BIT(4) | BIT(5) | BIT(6) | BIT(8),
+	  "Expect phishing: emails, text messages or calls that quote your doctor, your lab "
+	  "or your tests to look genuine. A lab, a doctor or the health insurance never asks "
+	  "for a password, a card number or a payment this way: do not click, and call back "
+	  "on a number you look up yourself.",
+	  "Méfiez-vous de l'hameçonnage : des e-mails, SMS ou appels qui citent votre médecin, "
+	  "votre laboratoire ou vos analyses pour paraître authentiques. Un laboratoire, un "
+	  "médecin ou l'Assurance Maladie ne demande jamais de mot de passe, de numéro de carte "
+	  "ni de paiement de cette façon : ne cliquez pas, et rappelez au numéro que vous aurez "
+	  "cherché vous-même." },
+	{ "identity", BIT(1) | BIT(2),
+	  "Your social security number and date of birth serve to identify you to the health "
+	  "insurance and other services: watch your health-insurance account (ameli.fr) and "
+	  "your reimbursements, turn on two-factor authentication wherever it is offered, and "
+	  "report any account, claim or loan you do not know. These cannot be changed, so stay "
+	  "watchful for years.",
+	  "Votre numéro de sécurité sociale et votre date de naissance servent à vous identifier "
+	  "auprès de l'Assurance Maladie et d'autres services : surveillez votre compte ameli et "
+	  "vos remboursements, activez la double authentification partout où elle est proposée, "
+	  "et signalez tout compte, remboursement ou crédit que vous ne connaissez pas. Ils ne "
+	  "se changent pas : restez vigilant pendant des années." },
+	{ "blackmail", BIT(12) | BIT(16) | BIT(17) | BIT(18) | BIT(19),
+	  "Medical information can be used for blackmail. If someone threatens to reveal it: "
+	  "never pay, keep the messages, and report it to the police or gendarmerie (and on "
+	  "internet-signalement.gouv.fr).",
+	  "Des informations médicales peuvent servir au chantage. Si quelqu'un menace de les "
+	  "révéler : ne payez jamais, gardez les messages et signalez-le à la police ou à la "
+	  "gendarmerie (et sur internet-signalement.gouv.fr)." },
+	{ "permanent", 0,
+	  "A leak cannot be \"cleaned up\": copies of the file circulate and cannot be "
+	  "recalled. Distrust any service offering to remove your data from it.",
+	  "Une fuite ne peut pas être « nettoyée » : des copies du fichier circulent et ne "
+	  "peuvent pas être rappelées. Méfiez-vous de tout service qui propose d'en retirer vos "
+	  "données." },
+	{ "rights", 0,
+	  "Your rights (GDPR): ask the data controller below which of your data it held and "
+	  "what happened (right of access), ask it to erase what it still keeps (right to "
+	  "erasure), and you may complain to the CNIL.",
+	  "Vos droits (RGPD) : demandez au responsable du traitement ci-dessous quelles données "
+	  "vous concernant il détenait et ce qui s'est passé (droit d'accès), demandez-lui "
+	  "d'effacer ce qu'il conserve (droit à l'effacement), et vous pouvez saisir la CNIL." },
+};
+#define N_ADVICES (sizeof(advices) / sizeof(advices[0]))
+
+static const char *tr(enum bc_report_lang lang, const char *en, const char *fr)
+{
+	return lang == BC_LANG_FR ? fr : en;
+}
+
+void bc_report_init(struct bc_report *r, const struct bc_report_breach *breaches,
+		    size_t n_breaches, uint32_t checked)
+{
+	r->breaches = breaches;
+	r->n_breaches = n_breaches;
+	r->checked = checked;
+	r->hits = NULL;
+	r->n_hits = 0;
+}
+
+void bc_report_release(struct bc_report *r)
+{
+	free(r->hits);
+	r->hits = NULL;
+	r->n_hits = 0;
+}
+
+static struct bc_report_hit *hit_for(struct bc_report *r, const struct bc_report_breach *b)
+{
+	struct bc_report_hit *hits;
+	size_t i, at;
+
+	for (i = 0; i < r->n_hits; i++)
+		if (r->hits[i].breach == b)
+			return &r->hits[i];
+	hits = realloc(r->hits, (r->n_hits + 1) * sizeof(*hits));
+	if (!hits)
+		return NULL;
+	r->hits = hits;
+	/* catalogue order: insert before the first hit of a later breach */
+	for (at = 0; at < r->n_hits && r->hits[at].breach < b; at++)
+		;
+	memmove(&r->hits[at + 1], &r->hits[at], (r->n_hits - at) * sizeof(*hits));
+	memset(&r->hits[at], 0, sizeof(*hits));
+	r->hits[at].breach = b;
+	r->n_hits++;
+	return &r->hits[at];
+}
+
+static void add_source(struct bc_report_hit *h, const struct bc_report_breach *b, uint16_t s)
+{
+	size_t i;
+
+	if (s == SOURCE_NONE || s >= b->n_sources)
+		return;
+	for (i = 0; i < h->n_sources; i++)
+		if (h->sources[i] == s)
+			return;
+	if (h->n_sources == BC_REPORT_MAX_SOURCES) {
+		h->flags |= BIT(MORE_SOURCES_BIT);
+		return;
+	}
+	/* keep sorted so the output does not depend on the order of identifiers */
+	for (i = h->n_sources; i > 0 && h->sources[i - 1] > s; i--)
+		h->sources[i] = h->sources[i - 1];
+	h->sources[i] = s;
+	h->n_sources++;
+}
+
+int bc_report_add(struct bc_report *r, size_t breach, const struct bc_report_payload *p,
+		  struct bc_error *err)
+{
+	const struct bc_report_breach *b;
+	struct bc_report_hit *h;
+	uint32_t classes_mask = PUBLIC_CLASSES | MEDICAL_CLASSES;
+
+	if (breach >= r->n_breaches || p->kind < 1 || p->kind > BC_KIND_MAX)
+		return bc_error_set(err, "bad_payload", "payload of an unknown kind or breach");
+	b = &r->breaches[breach];
+	h = hit_for(r, b);
+	if (!h)
+		return bc_error_set(err, "nomem", "out of memory");
+	h->matched |= BC_KIND_BIT(p->kind);
+	if (p->flags & BIT(SHARED_BIT)) {
+		h->shared |= BC_KIND_BIT(p->kind);
+		h->flags |= p->flags & classes_mask;
+		return 0;
+	}
+	h->flags |= p->flags & (classes_mask | BIT(MORE_SOURCES_BIT));
+	if (p->rows > h->rows)
+		h->rows = p->rows;
+	if (p->first_month && (!h->first_month || p->first_month < h->first_month))
+		h->first_month = p->first_month;
+	if (p->last_month > h->last_month)
+		h->last_month = p->last_month;
+	add_source(h, b, p->source_a);
+	add_source(h, b, p->source_b);
+	return 0;
+}
+
+size_t bc_report_found(const struct bc_report *r)
+{
+	return r->n_hits;
+}
+
+enum bc_report_lang bc_report_lang_from_env(void)
+{
+	static const char *const vars[] = { "LC_ALL", "LC_MESSAGES", "LANG" };
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
+		v = getenv(vars[i]);
+		if (v && *v)
+			return strncmp(v, "fr", 2) == 0 ? BC_LANG_FR : BC_LANG_EN;
+	}
+	return BC_LANG_EN;
+}
+
+int bc_report_lang_parse(const char *s, enum bc_report_lang *out)
+{
+	if (!strcasecmp(s, "fr"))
+		*out = BC_LANG_FR;
+	else if (!strcasecmp(s, "en"))
+		*out = BC_LANG_EN;
+	else
+		return -1;
+	return 0;
+}
+
+const char *bc_report_class_name(unsigned bit)
+{
+	return bit < 32 ? classes[bit].json : NULL;
+}
+
+const char *bc_report_class_label(unsigned bit, enum bc_report_lang lang)
+{
+	return bit < 32 ? tr(lang, classes[bit].en, classes[bit].fr) : NULL;
+}
+
+const char *bc_report_kind_name(unsigned kind)
+{
+	return kind <= BC_KIND_MAX ? kinds[kind].json : NULL;
+}
+
+static const char *kind_label(unsigned kind, enum bc_report_lang lang)
+{
+	return tr(lang, kinds[kind].en, kinds[kind].fr);
+}
+
+const char *bc_report_month(uint16_t month, char *buf, size_t bufsize)
+{
+	if (!month) {
+		if (bufsize)
+			buf[0] = '\0';
+		return buf;
+	}
+	snprintf(buf, bufsize, "%04u-%02u", 2000u + (month - 1u) / 12u, (month - 1u) % 12u + 1u);
+	return buf;
+}
+
+const char *bc_report_medical_notice(enum bc_report_lang lang)
+{
+	return tr(lang,
+		  "Medical details, if any, are only shown after email verification, or by the "
+		  "data controller.",
+		  "Les éventuels détails médicaux ne sont montrés qu'après vérification de votre "
+		  "adresse e-mail, ou par le responsable du traitement.");
+}
+
+static const char *not_found_notice(enum bc_report_lang lang)
+{
+	return tr(lang,
+		  "\"Not found\" means that none of these identifiers, as normalised, is in these "
+		  "breaches. It does not prove that your data did not leak: a typo or another "
+		  "spelling in the leaked file can hide a record, and other breaches are not "
+		  "covered. Try the other identifiers you may have used (another email address, "
+		  "your usage name, another phone number).",
+		  "« Non trouvé » signifie qu'aucun de ces identifiants, une fois normalisé, ne "
+		  "figure dans ces fuites. Cela ne prouve pas que vos données n'ont pas fuité : une "
+		  "faute de frappe ou une autre orthographe dans le fichier peut cacher une fiche, et "
+		  "les autres fuites ne sont pas couvertes. Essayez les autres identifiants que vous "
+		  "avez pu utiliser (autre adresse e-mail, nom d'usage, autre numéro).");
+}
+
+static const char *shared_sentence(enum bc_report_lang lang)
+{
+	return tr(lang,
+		  "is shared with other people in this file (a household address or phone, for "
+		  "instance), so only its presence is reported: neither their data nor yours is "
+		  "shown for it.",
+		  "est partagé(e) avec d'autres personnes dans ce fichier (adresse ou téléphone du "
+		  "foyer, par exemple) : seule sa présence est signalée, sans leurs données ni les "
+		  "vôtres.");
+}
+
+static const char *tier_sentence(enum bc_report_lang lang)
+{
+	return tr(lang,
+		  "This breach is flagged sensitive: the number of records, the period and the labs "
+		  "are only shown after email verification.",
+		  "Cette fuite est signalée comme sensible : le nombre de fiches, la période et les "
+		  "laboratoires ne sont montrés qu'après vérification de votre adresse e-mail.");
+}
+
+static const char *or_unknown(const char *s, enum bc_report_lang lang)
+{
+	return s && *s ? s : tr(lang, "not given", "non communiqué");
+}
+
+static const char *complaint_of(const struct bc_report_breach *b)
+{
+	return b->complaint_url && *b->complaint_url ? b->complaint_url : CNIL_COMPLAINT_URL;
+}
+
+static const char *title_of(const struct bc_report_breach *b)
+{
+	if (b->title && *b->title)
+		return b->title;
+	return b->name && *b->name ? b->name : "?";
+}
+
+/* Labels of the kinds in mask, joined by ", ". */
+static void put_kinds(FILE *out, uint32_t mask, enum bc_report_lang lang)
+{
+	unsigned k;
+	int first = 1;
+
+	for (k = 1; k <= BC_KIND_MAX; k++) {
+		if (!(mask & BC_KIND_BIT(k)))
+			continue;
+		fprintf(out, "%s%s", first ? "" : ", ", kind_label(k, lang));
+		first = 0;
+	}
+}
+
+static void put_period(FILE *out, const struct bc_report_hit *h, enum bc_report_lang lang)
+{
+	char a[16], b[16];
+
+	bc_report_month(h->first_month, a, sizeof(a));
+	bc_report_month(h->last_month, b, sizeof(b));
+	if (!h->first_month || !h->last_month || h->first_month == h->last_month)
+		fputs(h->first_month ? a : b, out);
+	else
+		fprintf(out, "%s%s%s%s", tr(lang, "", "de "), a, tr(lang, " to ", " à "), b);
+}
+
+static void put_hit(FILE *out, const struct bc_report_hit *h, size_t n, enum bc_report_lang lang)
+{
+	const struct bc_report_breach *b = h->breach;
+	const char *colon = tr(lang, ": ", " : ");
+	unsigned bit, k;
+	size_t i;
+	int first;
+
+	fprintf(out, "%zu. %s", n, title_of(b));
+	if (b->breach_date && *b->breach_date)
+		fprintf(out, " (%s%s%s)", tr(lang, "breach date", "date de la fuite"), colon,
+			b->breach_date);
+	fputs("\n", out);
+	fprintf(out, "   %s%s", tr(lang, "Matched", "Correspondance"), colon);
+	put_kinds(out, h->matched, lang);
+	fprintf(out, "\n   %s%s", tr(lang, "Your data exposed", "Vos données exposées"), colon);
+	first = 1;
+	for (bit = 0; bit < 30; bit++) {
+		if (!(h->flags & BIT(bit)) || !classes[bit].en)
+			continue;
+		fprintf(out, "%s%s", first ? "" : ", ", bc_report_class_label(bit, lang));
+		first = 0;
+	}
+	fputs("\n", out);
+	if (h->rows)
+		fprintf(out, "   %s%s%u\n", tr(lang, "Records", "Fiches"), colon, h->rows);
+	if (h->first_month || h->last_month) {
+		fprintf(out, "   %s%s", tr(lang, "Period", "Période"), colon);
+		put_period(out, h, lang);
+		fputs("\n", out);
+	}
+	if (h->n_sources) {
+		fprintf(out, "   %s%s", tr(lang, "Labs", "Laboratoires"), colon);
+		for (i = 0; i < h->n_sources; i++)
+			fprintf(out, "%s%s", i ? ", " : "", b->sources[h->sources[i]]);
+		if (h->flags & BIT(MORE_SOURCES_BIT))
+			fputs(tr(lang, " and others", " et d'autres"), out);
+		fputs("\n", out);
+	}
+	if (b->is_sensitive && !h->rows && h->matched != h->shared)
+		fprintf(out, "   %s\n", tier_sentence(lang));
+	for (k = 1; k <= BC_KIND_MAX; k++)
+		if (h->shared & BC_KIND_BIT(k))
+			fprintf(out, "   %s%s %s\n", tr(lang, "Your ", "Votre "), kind_label(k, lang),
+				shared_sentence(lang));
+	fprintf(out, "   %s\n", tr(lang, "What to do:", "Que faire :"));
+	for (i = 0; i < N_ADVICES; i++)
+		if (!advices[i].mask || (h->flags & advices[i].mask))
+			fprintf(out, "   - %s\n", tr(lang, advices[i].en, advices[i].fr));
+	fprintf(out, "   %s%s%s\n", tr(lang, "Data controller", "Responsable du traitement"), colon,
+		or_unknown(b->controller, lang));
+	fprintf(out, "   %s%s%s\n",
+		tr(lang, "Data-protection officer", "Délégué à la protection des données"), colon,
+		or_unknown(b->dpo_contact, lang));
+	fprintf(out, "   %s%s%s\n", tr(lang, "Complaint", "Réclamation"), colon, complaint_of(b));
+	fprintf(out, "   %s\n", bc_report_medical_notice(lang));
+}
+
+int bc_report_write_text(const struct bc_report *r, enum bc_report_lang lang, FILE *out,
+			 struct bc_error *err)
+{
+	size_t i;
+
+	if (r->n_hits) {
+		if (lang == BC_LANG_FR)
+			fprintf(out, "Trouvé dans %zu fuite%s (sur %zu vérifiée%s).\n", r->n_hits,
+				r->n_hits > 1 ? "s" : "", r->n_breaches, r->n_breaches > 1 ? "s" : "");
+		else
+			fprintf(out, "Found in %zu breach%s (out of %zu checked).\n", r->n_hits,
+				r->n_hits > 1 ? "es" : "", r->n_breaches);
+		for (i = 0; i < r->n_hits; i++) {
+			fputs("\n", out);
+			put_hit(out, &r->hits[i], i + 1, lang);
+		}
+	} else {
+		fputs(tr(lang, "Not found.\n", "Non trouvé.\n"), out);
+		fputs(tr(lang, "Identifiers checked: ", "Identifiants vérifiés : "), out);
+		put_kinds(out, r->checked, lang);
+		fputs("\n", out);
+		fprintf(out, "%s (%zu)%s\n", tr(lang, "Breaches checked", "Fuites vérifiées"),
+			r->n_breaches, tr(lang, ":", " :"));
+		for (i = 0; i < r->n_breaches; i++) {
+			fprintf(out, "- %s", title_of(&r->breaches[i]));
+			if (r->breaches[i].breach_date && *r->breaches[i].breach_date)
+				fprintf(out, " (%s)", r->breaches[i].breach_date);
+			fputs("\n", out);
+		}
+		fprintf(out, "%s\n", not_found_notice(lang));
+	}
+	if (fflush(out) || ferror(out))
+		return bc_error_set(err, "io", "cannot write the report");
+	return 0;
+}
+
+static int set_str(json_t *o, const char *key, const char *s)
+{
+	return json_object_set_new(o, key, s && *s ? json_string(s) : json_null());
+}
+
+static json_t *kinds_json(uint32_t mask)
+{
+	json_t *a = json_array();
+	unsigned k;
+
+	for (k = 1; a && k <= BC_KIND_MAX; k++)
+		if (mask & BC_KIND_BIT(k))
+			json_array_append_new(a, json_string(kinds[k].json));
+	return a;
+}
+
+static json_t *hit_json(const struct bc_report_hit *h, enum bc_report_lang lang)
+{
+	const struct bc_report_breach *b = h->breach;
+	json_t *o = json_object(), *a, *adv;
+	char m[16];
+	unsigned bit;
+	size_t i;
+
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "id", json_integer(b->id));
+	set_str(o, "name", b->name);
+	set_str(o, "title", b->title);
+	set_str(o, "breach_date", b->breach_date);
+	json_object_set_new(o, "is_sensitive", json_boolean(b->is_sensitive));
+	json_object_set_new(o, "matched", kinds_json(h->matched));
+	json_object_set_new(o, "shared", kinds_json(h->shared));
+	a = json_array();
+	for (bit = 0; a && bit < 30; bit++)
+		if ((h->flags & BIT(bit)) && classes[bit].en)
+			json_array_append_new(a, json_string(classes[bit].json));
+	json_object_set_new(o, "data_classes", a);
+	json_object_set_new(o, "rows", h->rows ? json_integer(h->rows) : json_null());
+	set_str(o, "first_month", bc_report_month(h->first_month, m, sizeof(m)));
+	set_str(o, "last_month", bc_report_month(h->last_month, m, sizeof(m)));
+	a = json_array();
+	for (i = 0; a && i < h->n_sources; i++)
+		json_array_append_new(a, json_string(b->sources[h->sources[i]]));
+	json_object_set_new(o, "sources", a);
+	json_object_set_new(o, "more_sources", json_boolean(h->flags & BIT(MORE_SOURCES_BIT)));
+	set_str(o, "controller", b->controller);
+	set_str(o, "dpo_contact", b->dpo_contact);
+	json_object_set_new(o, "complaint_url", json_string(complaint_of(b)));
+	a = json_array();
+	for (i = 0; a && i < N_ADVICES; i++) {
+		if (advices[i].mask && !(h->flags & advices[i].mask))
+			continue;
+		adv = json_object();
+		json_object_set_new(adv, "id", json_string(advices[i].id));
+		json_object_set_new(adv, "text", json_string(tr(lang, advices[i].en, advices[i].fr)));
+		json_array_append_new(a, adv);
+	}
+	json_object_set_new(o, "advice", a);
+	json_object_set_new(o, "medical_notice", json_string(bc_report_medical_notice(lang)));
+	return o;
+}
+
+json_t *bc_report_to_json(const struct bc_report *r, enum bc_report_lang lang)
+{
+	json_t *o = json_object(), *a, *b;
+	size_t i;
+
+	if (!o)
+		return NULL;
+	json_object_set_new(o, "schema", json_string("breachcheck-check/1"));
+	json_object_set_new(o, "lang", json_string(lang == BC_LANG_FR ? "fr" : "en"));
+	json_object_set_new(o, "found", json_boolean(r->n_hits > 0));
+	json_object_set_new(o, "checked", kinds_json(r->checked));
+	a = json_array();
+	for (i = 0; a && i < r->n_breaches; i++) {
+		b = json_object();
+		json_object_set_new(b, "id", json_integer(r->breaches[i].id));
+		set_str(b, "name", r->breaches[i].name);
+		set_str(b, "title", r->breaches[i].title);
+		set_str(b, "breach_date", r->breaches[i].breach_date);
+		json_array_append_new(a, b);
+	}
+	json_object_set_new(o, "breaches_checked", a);
+	a = json_array();
+	for (i = 0; a && i < r->n_hits; i++)
+		json_array_append_new(a, hit_json(&r->hits[i], lang));
+	json_object_set_new(o, "breaches", a);
+	json_object_set_new(o, "not_found_notice",
+			    r->n_hits ? json_null() : json_string(not_found_notice(lang)));
+	return o;
+}
+
+int bc_report_write_json(const struct bc_report *r, enum bc_report_lang lang, FILE *out,
+			 struct bc_error *err)
+{
+	json_t *j = bc_report_to_json(r, lang);
+	int ret = -1;
+
+	if (!j) {
+		bc_error_set(err, "nomem", "out of memory");
+		goto out;
+	}
+	if (json_dumpf(j, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
+	    fputs("\n", out) == EOF || fflush(out) || ferror(out)) {
+		bc_error_set(err, "io", "cannot write the report");
+		goto out;
+	}
+	ret = 0;
+out:
+	json_decref(j);
+	return ret;
+}

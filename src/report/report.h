@@ -1,0 +1,165 @@
+#ifndef BC_REPORT_REPORT_H
+#define BC_REPORT_REPORT_H
+
+/*
+ * The exposure report of `breachcheck check` (DESIGN.md §6 and §7): for each
+ * breach found, which identifiers matched, which data classes of this person
+ * were exposed, what the tier discloses (rows, period, labs), advice for
+ * exactly those classes, the controller and the person's rights; for nothing
+ * found, what was checked and what "not found" means. Human text in French or
+ * English, and JSON (schema in docs/check.md).
+ *
+ * The report knows nothing of OPRF, HTTP or the index format: the client
+ * hands it the catalogue of the breaches checked and, for every identifier
+ * that matched, the decoded 16-byte payload (DESIGN.md §5).
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "util/error.h"
+
+enum bc_report_lang { BC_LANG_EN = 0, BC_LANG_FR = 1 };
+
+/* Identifier kinds, numbered as the token kinds of DESIGN.md §4. */
+enum bc_report_kind {
+	BC_KIND_NIR = 1,
+	BC_KIND_NAMEDOB = 2,
+	BC_KIND_EMAIL = 3,
+	BC_KIND_PHONE = 4,
+	BC_KIND_VERIFIED = 5,
+};
+#define BC_KIND_MAX 5
+#define BC_KIND_BIT(k) ((uint32_t)1u << (k))
+
+/* Longest catalogue text kept (longer is cut at a UTF-8 boundary). */
+#define BC_REPORT_TEXT_MAX 512
+#define BC_REPORT_MAX_SOURCES 8   /* distinct labs remembered per breach found */
+
+/*
+ * One breach of the catalogue (DESIGN.md §8 `breaches[]`). Strings are
+ * borrowed: they must outlive the report. NULL or "" means unknown.
+ * sources: n_sources lab names, indexed by the payload's source_a/_b.
+ */
+struct bc_report_breach {
+	uint32_t id;
+	const char *name;
+	const char *title;
+	const char *breach_date;      /* YYYY-MM-DD */
+	const char *description;
+	int is_sensitive;
+	const char *controller;
+	const char *dpo_contact;
+	const char *complaint_url;
+	const char *const *sources;
+	size_t n_sources;
+};
+
+/* The decoded payload of one matched entry (DESIGN.md §5). */
+struct bc_report_payload {
+	unsigned kind;                /* 1..5 */
+	unsigned rows;                /* 0 = not disclosed by this tier */
+	uint32_t flags;               /* bits of DESIGN.md §7 */
+	uint16_t first_month, last_month;  /* (year-2000)*12+month, 0 = unknown */
+	uint16_t source_a, source_b;  /* 0xFFFF = none */
+};
+
+/* What the report gathered for one breach found (merged over identifiers). */
+struct bc_report_hit {
+	const struct bc_report_breach *breach;
+	uint32_t matched;             /* BC_KIND_BIT of each identifier that matched */
+	uint32_t shared;              /* BC_KIND_BIT of each matched identifier flagged shared */
+	uint32_t flags;               /* union of data-class bits 0..19 and bit 30 */
+	unsigned rows;                /* max over the non-shared payloads, 0 = not disclosed */
+	uint16_t first_month, last_month;
+	uint16_t sources[BC_REPORT_MAX_SOURCES];
+	size_t n_sources;
+};
+
+/*
+ * The report. breaches: borrowed array of the n_breaches breaches that were
+ * checked (the whole catalogue). checked: BC_KIND_BIT of each identifier kind
+ * the person gave. hits: owned, grown by bc_report_add.
+ */
+struct bc_report {
+	const struct bc_report_breach *breaches;
+	size_t n_breaches;
+	uint32_t checked;
+	struct bc_report_hit *hits;
+	size_t n_hits;
+};
+
+/* Start an empty report over a borrowed catalogue. Never fails. */
+void bc_report_init(struct bc_report *r, const struct bc_report_breach *breaches,
+		    size_t n_breaches, uint32_t checked);
+
+/* Free the hits (not the struct, not the catalogue). */
+void bc_report_release(struct bc_report *r);
+
+/*
+ * Merge one matched payload for breach index `breach` (0..n_breaches-1):
+ * the identifier kind is marked matched; a payload with the shared flag
+ * (bit 31) adds only its own class bits and marks the kind shared; any other
+ * adds its data classes, rows (max), period (min/max of known months) and
+ * labs (set union, more_sources beyond BC_REPORT_MAX_SOURCES).
+ * Returns 0, or -1 (code "bad_payload" for an unknown kind or breach,
+ * "nomem") with err filled.
+ */
+int bc_report_add(struct bc_report *r, size_t breach, const struct bc_report_payload *p,
+		  struct bc_error *err);
+
+/* Hits are kept in catalogue order. Number of breaches found. */
+size_t bc_report_found(const struct bc_report *r);
+
+/*
+ * Language from the environment: LC_ALL, then LC_MESSAGES, then LANG (the
+ * first set and non-empty); French if it starts with "fr", else English.
+ */
+enum bc_report_lang bc_report_lang_from_env(void);
+
+/* Parse "fr" / "en" (case-insensitive). Returns 0 or -1. */
+int bc_report_lang_parse(const char *s, enum bc_report_lang *out);
+
+/* JSON name of a data-class or flag bit (DESIGN.md §7), or NULL if unused. */
+const char *bc_report_class_name(unsigned bit);
+
+/* Plain-language name of a data-class bit, or NULL if unused. */
+const char *bc_report_class_label(unsigned bit, enum bc_report_lang lang);
+
+/* JSON name of an identifier kind ("nir", "namedob", ...), or NULL. */
+const char *bc_report_kind_name(unsigned kind);
+
+/* Format a sample month as "YYYY-MM" into buf (>= 8 bytes); "" for 0. */
+const char *bc_report_month(uint16_t month, char *buf, size_t bufsize);
+
+/*
+ * The sentence ending every found result (DESIGN.md §6): medical details, if
+ * any, only after email verification or from the controller. Static string.
+ */
+const char *bc_report_medical_notice(enum bc_report_lang lang);
+
+/*
+ * Write the human report in `lang` to out (UTF-8 text). Returns 0, or -1 on
+ * a write error (code "io").
+ */
+int bc_report_write_text(const struct bc_report *r, enum bc_report_lang lang, FILE *out,
+			 struct bc_error *err);
+
+/*
+ * The report as JSON (schema "breachcheck-check/1", docs/check.md); the
+ * texts (advice, notices) in `lang`. Returns a new reference (caller
+ * json_decref's it), or NULL on allocation failure.
+ */
+json_t *bc_report_to_json(const struct bc_report *r, enum bc_report_lang lang);
+
+/*
+ * Write bc_report_to_json indented by 2, keys in schema order, ending with a
+ * newline. Returns 0, or -1 (code "io" or "nomem").
+ */
+int bc_report_write_json(const struct bc_report *r, enum bc_report_lang lang, FILE *out,
+			 struct bc_error *err);
+
+#endif

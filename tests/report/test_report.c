@@ -1,0 +1,231 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "report/report.h"
+
+/*
+ * Golden outputs: tests/report/golden/<case>.<lang>.{txt,json}, compared byte
+ * for byte. Regenerate on purpose with BC_UPDATE_GOLDEN=1.
+ */
+
+static const char *const lab_names[] = { "LABO BIOMEDICAL DU PARC", "LABORATOIRE DES ALPES",
+				    "BIOLOGIE SAINT-ROCH" };
+
+static const struct bc_report_breach catalogue[] = {
+	{ 1, "labs-2021", "Fuite de laboratoires d'analyses médicales", "2021-02-23",
+	  "Fichier de patients de 27 laboratoires", 1, "Groupement Biolab Exemple",
+	  "dpo@example.org", "https://www.cnil.fr/fr/plaintes", lab_names, 3 },
+	{ 2, "clinic-2019", "Clinic appointment export", "2019-06-01", NULL, 0,
+	  "Clinique Exemple SAS", NULL, NULL, lab_names, 3 },
+};
+
+static char *render(const struct bc_report *r, enum bc_report_lang lang, int json)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	if (json)
+		assert_int_equal(bc_report_write_json(r, lang, f, &err), 0);
+	else
+		assert_int_equal(bc_report_write_text(r, lang, f, &err), 0);
+	fclose(f);
+	return buf;
+}
+
+static void check_golden(const char *name, const char *got)
+{
+	char path[1024];
+	const char *src = getenv("BC_SOURCE");
+	FILE *f;
+	char *want;
+	long n;
+
+	assert_non_null(src);
+	snprintf(path, sizeof(path), "%s/tests/report/golden/%s", src, name);
+	if (getenv("BC_UPDATE_GOLDEN")) {
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(got, f);
+		fclose(f);
+	}
+	f = fopen(path, "rb");
+	if (!f)
+		fail_msg("missing golden file %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	want = calloc(1, (size_t)n + 1);
+	assert_non_null(want);
+	assert_int_equal(fread(want, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	if (strcmp(want, got))
+		fail_msg("%s differs from the golden file (BC_UPDATE_GOLDEN=1 to regenerate)", name);
+	free(want);
+}
+
+static void check_all(const struct bc_report *r, const char *base)
+{
+	static const char *const lang_names[] = { "en", "fr" };
+	char name[128];
+	char *s;
+	int lang, json;
+
+	for (lang = 0; lang < 2; lang++) {
+		for (json = 0; json < 2; json++) {
+			s = render(r, (enum bc_report_lang)lang, json);
+			snprintf(name, sizeof(name), "%s.%s.%s", base, lang_names[lang],
+				 json ? "json" : "txt");
+			check_golden(name, s);
+			free(s);
+		}
+	}
+}
+
+/* Public tier of a sensitive breach: classes only; a household email is shared. */
+static void build_sensitive(struct bc_report *r)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_report_payload nir = { BC_KIND_NIR, 0, 0x0FFF & ~(1u << 9), 0, 0, 0xFFFF, 0xFFFF };
+	struct bc_report_payload email = { BC_KIND_EMAIL, 0, (1u << 5) | (1u << 31), 0, 0,
+					   0xFFFF, 0xFFFF };
+
+	bc_report_init(r, catalogue, 2, BC_KIND_BIT(BC_KIND_NIR) | BC_KIND_BIT(BC_KIND_EMAIL) |
+					    BC_KIND_BIT(BC_KIND_NAMEDOB));
+	assert_int_equal(bc_report_add(r, 0, &email, &err), 0);
+	assert_int_equal(bc_report_add(r, 0, &nir, &err), 0);
+}
+
+static void test_golden_sensitive(void **state)
+{
+	struct bc_report r;
+
+	(void)state;
+	build_sensitive(&r);
+	assert_int_equal(bc_report_found(&r), 1);
+	assert_int_equal(r.hits[0].shared, BC_KIND_BIT(BC_KIND_EMAIL));
+	assert_int_equal(r.hits[0].flags, 0x0FFF & ~(1u << 9));
+	check_all(&r, "sensitive");
+	bc_report_release(&r);
+}
+
+/* Full tier (not sensitive), two identifiers merged, medical categories. */
+static void test_golden_full(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_report r;
+	/* 2018-03 .. 2019-05, and 2018-07 .. 2019-11: merged 2018-03 .. 2019-11 */
+	struct bc_report_payload a = { BC_KIND_NAMEDOB, 2, 0x0D07 | (1u << 12) | (1u << 17), 219, 233,
+				       1, 0xFFFF };
+	struct bc_report_payload b = { BC_KIND_PHONE, 5, 0x0C47 | (1u << 30), 223, 239, 0, 2 };
+
+	(void)state;
+	bc_report_init(&r, catalogue, 2, BC_KIND_BIT(BC_KIND_NAMEDOB) | BC_KIND_BIT(BC_KIND_PHONE));
+	assert_int_equal(bc_report_add(&r, 1, &a, &err), 0);
+	assert_int_equal(bc_report_add(&r, 1, &b, &err), 0);
+	assert_int_equal(r.hits[0].rows, 5);
+	assert_int_equal(r.hits[0].first_month, 219);
+	assert_int_equal(r.hits[0].last_month, 239);
+	assert_int_equal(r.hits[0].n_sources, 3);
+	check_all(&r, "full");
+	bc_report_release(&r);
+}
+
+static void test_golden_not_found(void **state)
+{
+	struct bc_report r;
+
+	(void)state;
+	bc_report_init(&r, catalogue, 2, BC_KIND_BIT(BC_KIND_NIR) | BC_KIND_BIT(BC_KIND_PHONE));
+	assert_int_equal(bc_report_found(&r), 0);
+	check_all(&r, "not_found");
+	bc_report_release(&r);
+}
+
+/* The medical sentence is the same with or without a comment, and ends each result. */
+static void test_medical_notice_independent(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_report r1, r2;
+	struct bc_report_payload p = { BC_KIND_NIR, 0, 0x3, 0, 0, 0xFFFF, 0xFFFF };
+	char *s1, *s2;
+	const char *notice = bc_report_medical_notice(BC_LANG_EN);
+	size_t nl = strlen(notice);
+
+	(void)state;
+	bc_report_init(&r1, catalogue, 2, BC_KIND_BIT(BC_KIND_NIR));
+	bc_report_init(&r2, catalogue, 2, BC_KIND_BIT(BC_KIND_NIR));
+	assert_int_equal(bc_report_add(&r1, 0, &p, &err), 0);
+	p.flags |= 1u << 12;
+	assert_int_equal(bc_report_add(&r2, 0, &p, &err), 0);
+	s1 = render(&r1, BC_LANG_EN, 0);
+	s2 = render(&r2, BC_LANG_EN, 0);
+	assert_true(strlen(s1) > nl + 1);
+	assert_memory_equal(s1 + strlen(s1) - nl - 1, notice, nl);
+	assert_memory_equal(s2 + strlen(s2) - nl - 1, notice, nl);
+	assert_null(strstr(s1, "blackmail"));
+	assert_non_null(strstr(s2, "blackmail"));
+	free(s1);
+	free(s2);
+	bc_report_release(&r1);
+	bc_report_release(&r2);
+}
+
+static void test_helpers(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_report r;
+	struct bc_report_payload bad = { 9, 0, 0, 0, 0, 0, 0 };
+	enum bc_report_lang lang;
+	char m[16];
+
+	(void)state;
+	assert_string_equal(bc_report_month(219, m, sizeof(m)), "2018-03");
+	assert_string_equal(bc_report_month(239, m, sizeof(m)), "2019-11");
+	assert_string_equal(bc_report_month(12, m, sizeof(m)), "2000-12");
+	assert_string_equal(bc_report_month(0, m, sizeof(m)), "");
+	assert_string_equal(bc_report_class_name(7), "blood_group");
+	assert_string_equal(bc_report_class_name(31), "shared");
+	assert_null(bc_report_class_name(13));
+	assert_string_equal(bc_report_kind_name(BC_KIND_NAMEDOB), "namedob");
+	setenv("LC_ALL", "", 1);
+	setenv("LC_MESSAGES", "fr_FR.UTF-8", 1);
+	setenv("LANG", "en_US.UTF-8", 1);
+	assert_int_equal(bc_report_lang_from_env(), BC_LANG_FR);
+	setenv("LC_ALL", "C.UTF-8", 1);
+	assert_int_equal(bc_report_lang_from_env(), BC_LANG_EN);
+	unsetenv("LC_ALL");
+	unsetenv("LC_MESSAGES");
+	unsetenv("LANG");
+	assert_int_equal(bc_report_lang_from_env(), BC_LANG_EN);
+	assert_int_equal(bc_report_lang_parse("FR", &lang), 0);
+	assert_int_equal(lang, BC_LANG_FR);
+	assert_int_equal(bc_report_lang_parse("de", &lang), -1);
+	bc_report_init(&r, catalogue, 2, 0);
+	assert_int_equal(bc_report_add(&r, 0, &bad, &err), -1);
+	assert_string_equal(err.code, "bad_payload");
+	bad.kind = 1;
+	assert_int_equal(bc_report_add(&r, 5, &bad, &err), -1);
+	assert_int_equal(bc_report_found(&r), 0);
+	bc_report_release(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_golden_sensitive),
+		cmocka_unit_test(test_golden_full),
+		cmocka_unit_test(test_golden_not_found),
+		cmocka_unit_test(test_medical_notice_independent),
+		cmocka_unit_test(test_helpers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
