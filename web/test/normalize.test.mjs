@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readVector, unescape } from './vectors.mjs';
+import {
+  normalizeNir, normalizeLastName, normalizeFirstName, normalizeDob,
+  normalizeEmail, normalizePhone, nirKey,
+} from '../src/normalize.js';
+
+// The vectors read two-digit years as if today were 2026-11-29.
+const TODAY = { y: 2026, m: 11, d: 29 };
+const FN = {
+  nir: normalizeNir,
+  last_name: normalizeLastName,
+  first_name: normalizeFirstName,
+  dob: (s) => normalizeDob(s, TODAY),
+  email: normalizeEmail,
+  phone: normalizePhone,
+};
+
+const rows = readVector('normalize.tsv').split('\n')
+  .filter((l) => l.length > 0 && !l.startsWith('#'))
+  .map((l) => l.split('\t'));
+
+test('normalize.tsv has rows of every kind', () => {
+  assert.ok(rows.length >= 100, `only ${rows.length} rows`);
+  for (const k of Object.keys(FN)) assert.ok(rows.some((r) => r[0] === k), k);
+});
+
+for (const [i, row] of rows.entries()) {
+  const [kind, rawIn, expected] = row;
+  test(`normalize.tsv row ${i + 1}: ${kind} ${JSON.stringify(rawIn)}`, () => {
+    assert.equal(row.length, 3, 'three columns');
+    const fn = FN[kind];
+    assert.ok(fn, `unknown kind ${kind}`);
+    const r = fn(unescape(rawIn));
+    if (expected.startsWith('ERROR:')) {
+      assert.deepEqual(r, { ok: false, reason: expected.slice(6) });
+    } else {
+      assert.deepEqual(r, { ok: true, value: unescape(expected) });
+    }
+  });
+}
+
+test('nir key with Corsica departments', () => {
+  assert.equal(nirKey('253072B073004'), 70);
+  assert.equal(nirKey('253072A073004'), 43);
+  assert.equal(nirKey('2550814168025'), 38);
+});
+
+test('two-digit years put the date in the past', () => {
+  assert.deepEqual(normalizeDob('28/11/26', TODAY), { ok: true, value: '2026-11-28' });
+  assert.deepEqual(normalizeDob('30/11/26', TODAY), { ok: true, value: '1926-11-30' });
+  assert.deepEqual(normalizeDob('01/01/00', TODAY), { ok: true, value: '2000-01-01' });
+  assert.deepEqual(normalizeDob('30/11/2026', TODAY), { ok: false, reason: 'invalid_date' });
+});
+
+test('phone forms beyond the vectors', () => {
+  assert.deepEqual(normalizePhone('tel: 06 12 34 56 78'), { ok: true, value: '+33612345678' });
+  assert.deepEqual(normalizePhone('+33 (0) 6 12 34 56 78'), { ok: true, value: '+33612345678' });
+  assert.deepEqual(normalizePhone('0033 6 12 34 56 78'), { ok: true, value: '+33612345678' });
+  assert.deepEqual(normalizePhone('0693 12 34 56'), { ok: true, value: '+262693123456' });
+  assert.deepEqual(normalizePhone('0269 61 23 45'), { ok: true, value: '+262269612345' });
+  assert.deepEqual(normalizePhone('+590 690 12 34 56'), { ok: true, value: '+590690123456' });
+  assert.deepEqual(normalizePhone('++33612345678'), { ok: false, reason: 'invalid_phone' });
+});
