@@ -62,8 +62,6 @@ int bc_key_generate(const char *path, struct bc_error *err)
 		bc_error_set(err, "crypto_init", "libsodium could not be initialised");
 		goto out;
 	}
-	if (err)
-		err->file = path;
 	seed = sodium_malloc(OPRF_SEED_BYTES);
 	buf = sodium_malloc(KEY_FILE_LEN);
 	if (!seed || !buf) {
@@ -157,8 +155,6 @@ int bc_key_load(const char *path, struct bc_key **out, struct bc_error *err)
 		bc_error_set(err, "crypto_init", "libsodium could not be initialised");
 		goto out;
 	}
-	if (err)
-		err->file = path;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		bc_error_set(err, "io", "cannot open key file %s: %s", path, strerror(errno));
@@ -179,7 +175,7 @@ int bc_key_load(const char *path, struct bc_key **out, struct bc_error *err)
 	}
 	if (sb.st_mode & (S_IWGRP | S_IWOTH | S_IXGRP | S_IXOTH)) {
 		bc_error_set(err, "key_permissions",
-			     "key file %s is writable by others: chmod 600 %s", path, path);
+			     "key file %s is writable or executable by others: chmod 600 %s", path, path);
 		goto out;
 	}
 	buf = sodium_malloc(KEY_FILE_LEN + 1);
@@ -192,6 +188,9 @@ int bc_key_load(const char *path, struct bc_key **out, struct bc_error *err)
 		bc_error_set(err, "io", "cannot read key file %s: %s", path, strerror(errno));
 		goto out;
 	}
+	/* parse errors below carry the file and line, not the path in the text */
+	if (err)
+		err->file = path;
 	if (len < KEY_HEADER_LEN || memcmp(buf, KEY_HEADER, KEY_HEADER_LEN) != 0) {
 		if (err)
 			err->line = 1;
@@ -229,14 +228,15 @@ int bc_key_load(const char *path, struct bc_key **out, struct bc_error *err)
 	    oprf_derive_keypair(OPRF_MODE_POPRF, key->seed,
 				(const uint8_t *)BC_KEY_INFO_VERIFIED,
 				strlen(BC_KEY_INFO_VERIFIED), key->sk_v, key->pk_v) != 0) {
-		bc_error_set(err, "invalid_key", "cannot derive the key pairs from key file %s", path);
+		bc_error_set(err, "invalid_key", "cannot derive the key pairs from this key file");
 		goto out;
 	}
 	if (sodium_mprotect_readonly(key) != 0) {
-		bc_error_set(err, "io", "cannot protect the key memory");
+		bc_error_set(err, "io", "cannot make the key memory read-only");
 		goto out;
 	}
 	if (err) {
+		err->file = NULL;
 		err->line = 0;
 		err->column = 0;
 	}
