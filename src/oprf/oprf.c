@@ -6,6 +6,7 @@
  * element_ok() (canonical, not the identity) and every scalar through
  * scalar_ok() (< L) before use.
  */
+#include <stdatomic.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -27,9 +28,17 @@ static int mode_ok(enum oprf_mode mode)
 	return mode == OPRF_MODE_OPRF || mode == OPRF_MODE_VOPRF || mode == OPRF_MODE_POPRF;
 }
 
+/* sodium_init() takes a global lock on every call; skip it once done. */
 static int lib_init(void)
 {
-	return sodium_init() < 0 ? -1 : 0;
+	static atomic_int ready;
+
+	if (atomic_load_explicit(&ready, memory_order_acquire))
+		return 0;
+	if (sodium_init() < 0)
+		return -1;
+	atomic_store_explicit(&ready, 1, memory_order_release);
+	return 0;
 }
 
 static void context_string(enum oprf_mode mode, uint8_t ctx[CTX_BYTES])
