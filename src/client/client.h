@@ -1,0 +1,156 @@
+#ifndef BC_CLIENT_CLIENT_H
+#define BC_CLIENT_CLIENT_H
+
+/*
+ * The check client (DESIGN.md §2-§5, §8): normalise what the person typed,
+ * build the token inputs, blind them all, have them evaluated in one batch,
+ * verify the VOPRF proof against pkS, finalize, derive bucket / tag / key per
+ * breach, look the tags up, decrypt, and merge the payloads into a report.
+ *
+ * Every mode runs the same steps through a struct bc_client_backend, which
+ * supplies only two things: an evaluator (BlindEvaluate in-process with the
+ * key file, or POST /v1/evaluate) and verified buckets (mapped from a local
+ * index directory, the whole buckets.bin downloaded once per index id into a
+ * cache, or single buckets fetched over HTTP).
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "index/index.h"
+#include "oprf/oprf.h"
+#include "report/report.h"
+#include "util/error.h"
+
+#define BC_QUERY_MAX_LAST_NAMES 2
+#define BC_CLIENT_MAX_TOKENS 5       /* nir, namedob x 2, email, phone */
+#define BC_CLIENT_INPUT_MAX 640      /* longest OPRF input built (namedob) + NUL */
+
+/* What the person typed, as given (UTF-8, NUL-terminated, NULL = absent). */
+struct bc_query {
+	const char *nir;
+	const char *last_names[BC_QUERY_MAX_LAST_NAMES]; /* birth name, usage name */
+	size_t n_last_names;
+	const char *first_name;
+	const char *dob;
+	const char *email;
+	const char *phone;
+};
+
+struct bc_client_token {
+	int kind;                         /* enum bc_token_kind */
+	char input[BC_CLIENT_INPUT_MAX];  /* OPRF input "bc1|..." (secret) */
+	size_t len;
+};
+
+/* The normalised query: token inputs, in the order nir, namedob..., email, phone. */
+struct bc_client_tokens {
+	struct bc_client_token t[BC_CLIENT_MAX_TOKENS];
+	size_t n;
+	uint32_t checked;          /* BC_KIND_BIT of each kind built */
+	int incomplete_namedob;    /* a part of name + date of birth given, not all three */
+	char missing[64];          /* then: which parts are missing, e.g. "first name" */
+};
+
+/*
+ * Normalise a query and build its token inputs (DESIGN.md §4, query-time
+ * rules: two-digit years relative to `today`, NULL = today UTC). One namedob
+ * token per distinct last name, when last name, first name and dob are all
+ * given; with only some of them, tokens->incomplete_namedob is set (an
+ * error, code "incomplete_namedob", if nothing else was given).
+ * lang: "fr" or "en", the language of the messages.
+ * Returns 0, or -1 with err filled: code "bad_input" and field the option
+ * ("--nir", "--dob", ...), message from bc_norm_message (e.g. "NIR key does
+ * not match: check the last two digits"), never the value; "no_identifier"
+ * if nothing was given. The caller should sodium_memzero tokens after use.
+ */
+int bc_client_prepare(const struct bc_query *q, const struct tm *today, const char *lang,
+		      struct bc_client_tokens *tokens, struct bc_error *err);
+
+struct bc_client_backend;
+
+/*
+ * The two pluggable steps. evaluate: n blinded elements (n x 32 bytes, n in
+ * 1..max_batch) -> n evaluated elements and one proof (64 bytes); the client
+ * verifies the proof itself. bucket: *data = bucket i, bucket_entries x 48
+ * bytes, already checked against its hash in index.json, valid until the
+ * next call or the backend's release. Both return 0 or -1 with err filled.
+ */
+struct bc_client_ops {
+	int (*evaluate)(struct bc_client_backend *be, const uint8_t *blinded, size_t n,
+			uint8_t *evaluated, uint8_t proof[OPRF_PROOF_BYTES], struct bc_error *err);
+	int (*bucket)(struct bc_client_backend *be, uint32_t i, const uint8_t **data,
+		      struct bc_error *err);
+	void (*release)(struct bc_client_backend *be);
+};
+
+/*
+ * A backend: the evaluator's public key, the index (catalogue, salt, bucket
+ * geometry, hashes) and the ops. Fill with one of the open functions below,
+ * or by hand in tests (idx, pk_s, max_batch, ops, ctx). Release with
+ * bc_client_backend_release.
+ */
+struct bc_client_backend {
+	const struct bc_client_ops *ops;
+	void *ctx;
+	struct bc_index *idx;                 /* owned */
+	uint8_t pk_s[OPRF_ELEMENT_BYTES];     /* pkS the proof is checked against */
+	size_t max_batch;
+	struct bc_report_breach *breaches;    /* catalogue for the report, from idx (owned array) */
+	size_t n_breaches;
+};
+
+/*
+ * Local mode: the index directory and the key file (BlindEvaluate
+ * in-process). Refuses a key whose pkS differs from the index's public_key
+ * (code "key_mismatch"). Returns 0, or -1 with err filled.
+ */
+int bc_client_open_local(struct bc_client_backend *be, const char *index_dir,
+			 const char *key_path, struct bc_error *err);
+
+enum bc_bucket_mode { BC_BUCKETS_FILE = 0, BC_BUCKETS_FETCH = 1 };
+
+struct bc_remote_options {
+	const char *server;        /* base URL, e.g. "http://127.0.0.1:8080" */
+	const char *index_dir;     /* NULL, or a local copy of the index (mirror) */
+	enum bc_bucket_mode mode;  /* without index_dir */
+	const char *cache_dir;     /* NULL: $XDG_CACHE_HOME/breachcheck or ~/.cache/breachcheck */
+	long timeout_s;            /* per request, 0 = 30 s */
+};
+
+/*
+ * Remote mode (libcurl): GET /v1/config; then the index: from index_dir, or
+ * (file mode) index.json, buckets.bin and verified.bin downloaded once per
+ * index id into the cache and verified bucket by bucket, or (fetch mode)
+ * index.json and single buckets from buckets_url. Refuses an index whose
+ * index_id or public key differs from the server's ("index_mismatch").
+ * Errors (all -1 with err filled, never an identifier): "unreachable",
+ * "rate_limited" (message says when to retry), "http" (status and the
+ * server's error code), "bad_response", "bad_hash", "io".
+ */
+int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_options *o,
+			  struct bc_error *err);
+
+/* Build be->breaches from be->idx (for backends filled by hand). 0 or -1. */
+int bc_client_backend_catalogue(struct bc_client_backend *be, struct bc_error *err);
+
+/* Release what the backend holds (not the struct). */
+void bc_client_backend_release(struct bc_client_backend *be);
+
+/*
+ * Run the check: blind every token, one evaluate call per max_batch tokens,
+ * verify the proof against be->pk_s ("bad_proof" on failure), finalize,
+ * derive bucket, tag and key per breach (DESIGN.md §5), look up, decrypt and
+ * merge into report (initialised here over be->breaches; release it with
+ * bc_report_release). Returns 0 (found or not: bc_report_found says), or -1
+ * with err filled ("bad_entry" for a matching entry that does not decrypt).
+ */
+int bc_client_check(struct bc_client_backend *be, const struct bc_client_tokens *tokens,
+		    struct bc_report *report, struct bc_error *err);
+
+/* Default cache directory into buf (bufsize bytes). Returns 0, or -1 if
+ * neither XDG_CACHE_HOME nor HOME is set or it does not fit. */
+int bc_client_default_cache_dir(char *buf, size_t bufsize);
+
+#endif

@@ -1,0 +1,598 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "client/client.h"
+#include "client/internal.h"
+
+#define CONFIG_MAX (4u << 20)
+#define ERROR_BODY_MAX 4096u
+#define URL_MAX 2048
+
+struct remote {
+	CURL *curl;
+	char server[URL_MAX];
+	char buckets_url[URL_MAX];
+	char index_id[BC_INDEX_ID_HEX + 1];
+	long timeout_s;
+	int fetch;
+	uint8_t *bucket;          /* fetch mode: the last bucket read */
+	size_t bucket_len;
+};
+
+struct sink {
+	uint8_t *buf;
+	size_t len, cap, max;
+	FILE *file;               /* when set, bytes go there instead */
+	int overflow;
+};
+
+static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct sink *s = arg;
+	size_t n = size * nmemb;
+	uint8_t *nb;
+
+	if (s->len + n > s->max) {
+		s->overflow = 1;
+		return 0;
+	}
+	if (s->file) {
+		if (fwrite(ptr, 1, n, s->file) != n)
+			return 0;
+		s->len += n;
+		return n;
+	}
+	if (s->len + n + 1 > s->cap) {
+		s->cap = (s->len + n + 1) * 2;
+		if (s->cap > s->max + 1)
+			s->cap = s->max + 1;
+		nb = realloc(s->buf, s->cap);
+		if (!nb)
+			return 0;
+		s->buf = nb;
+	}
+	memcpy(s->buf + s->len, ptr, n);
+	s->len += n;
+	s->buf[s->len] = 0;
+	return n;
+}
+
+/* The route for messages: never a bucket number or anything of the query. */
+static int http_error(struct remote *r, long status, const struct sink *s, const char *what,
+		      struct bc_error *err)
+{
+	json_t *j = NULL, *e;
+	const char *code = "", *msg = "";
+	curl_off_t retry = -1;
+	int ret;
+
+	if (s->buf && !s->file)
+		j = json_loadb((const char *)s->buf, s->len, 0, NULL);
+	e = json_object_get(j, "error");
+	if (json_is_string(json_object_get(e, "code")))
+		code = json_string_value(json_object_get(e, "code"));
+	if (json_is_string(json_object_get(e, "message")))
+		msg = json_string_value(json_object_get(e, "message"));
+	if (status == 429) {
+		curl_easy_getinfo(r->curl, CURLINFO_RETRY_AFTER, &retry);
+		if (retry > 0)
+			ret = bc_error_set(err, "rate_limited",
+					   "the server is rate limiting checks (HTTP 429): retry in "
+					   "%ld seconds",
+					   (long)retry);
+		else
+			ret = bc_error_set(err, "rate_limited",
+					   "the server is rate limiting checks (HTTP 429): retry later");
+	} else if (status == 404 && !strcmp(code, "stale_index")) {
+		ret = bc_error_set(err, "stale_index",
+				   "the server published a new index while checking: run the "
+				   "check again");
+	} else {
+		ret = bc_error_set(err, "http", "%s: the server answered HTTP %ld%s%.40s%s%.160s",
+				   what, status, *code ? " " : "", code, *msg ? ": " : "", msg);
+	}
+	json_decref(j);
+	return ret;
+}
+
+/*
+ * GET (body NULL) or POST a JSON body to url; the answer goes to s. Returns
+ * 0 on HTTP 200, -1 with err filled otherwise.
+ */
+static int http_do(struct remote *r, const char *url, const char *body, struct sink *s,
+		   const char *what, struct bc_error *err)
+{
+	struct curl_slist *hdrs = NULL;
+	char cerr[CURL_ERROR_SIZE] = "";
+	long status = 0;
+	CURLcode rc;
+	int ret = -1;
+
+	curl_easy_reset(r->curl);
+	curl_easy_setopt(r->curl, CURLOPT_URL, url);
+	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, sink_write);
+	curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(r->curl, CURLOPT_ERRORBUFFER, cerr);
+	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT, r->timeout_s);
+	curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(r->curl, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(r->curl, CURLOPT_MAXREDIRS, 3L);
+	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(r->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(r->curl, CURLOPT_USERAGENT, "breachcheck-check/1");
+	curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
+	if (body) {
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+		curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, hdrs);
+		curl_easy_setopt(r->curl, CURLOPT_POSTFIELDS, body);
+	}
+	rc = curl_easy_perform(r->curl);
+	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && status != 200)) {
+		if (s->overflow)
+			bc_error_set(err, "bad_response", "%s: the server's answer is too large", what);
+		else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
+			 rc == CURLE_OPERATION_TIMEDOUT)
+			bc_error_set(err, "unreachable", "cannot reach the server: %s",
+				     cerr[0] ? cerr : curl_easy_strerror(rc));
+		else
+			bc_error_set(err, "unreachable", "%s: %s", what,
+				     cerr[0] ? cerr : curl_easy_strerror(rc));
+		goto out;
+	}
+	if (status != 200) {
+		http_error(r, status, s, what, err);
+		goto out;
+	}
+	ret = 0;
+out:
+	curl_slist_free_all(hdrs);
+	return ret;
+}
+
+static void sink_free(struct sink *s)
+{
+	free(s->buf);
+	memset(s, 0, sizeof(*s));
+}
+
+static int get_b64_field(json_t *o, const char *field, uint8_t *out, size_t n,
+			 struct bc_error *err)
+{
+	json_t *v = json_object_get(o, field);
+
+	if (!json_is_string(v) ||
+	    bc_b64url_decode(json_string_value(v), json_string_length(v), out, n) != (int)n)
+		return bc_error_set_field(err, "bad_response", field,
+					  "the server's answer has no valid %s", field);
+	return 0;
+}
+
+static int remote_evaluate(struct bc_client_backend *be, const uint8_t *blinded, size_t n,
+			   uint8_t *evaluated, uint8_t proof[OPRF_PROOF_BYTES], struct bc_error *err)
+{
+	struct remote *r = be->ctx;
+	struct sink s = { .max = 1u << 20 };
+	char url[URL_MAX + 32], b64[64];
+	json_t *req = json_object(), *arr = json_array(), *ans = NULL, *ev;
+	char *body = NULL;
+	size_t i;
+	int ret = -1;
+
+	if (!req || !arr) {
+		bc_error_set(err, "io", "out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		bc_b64url_encode(blinded + i * OPRF_ELEMENT_BYTES, OPRF_ELEMENT_BYTES, b64);
+		json_array_append_new(arr, json_string(b64));
+	}
+	json_object_set(req, "blinded_elements", arr);
+	body = json_dumps(req, JSON_COMPACT);
+	if (!body) {
+		bc_error_set(err, "io", "out of memory");
+		goto out;
+	}
+	snprintf(url, sizeof(url), "%s/v1/evaluate", r->server);
+	if (http_do(r, url, body, &s, "evaluate", err))
+		goto out;
+	ans = json_loadb((const char *)s.buf, s.len, 0, NULL);
+	ev = json_object_get(ans, "evaluated_elements");
+	if (!json_is_array(ev) || json_array_size(ev) != n) {
+		bc_error_set(err, "bad_response",
+			     "evaluate: the server did not return one evaluated element per "
+			     "blinded element");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		json_t *e = json_array_get(ev, i);
+
+		if (!json_is_string(e) ||
+		    bc_b64url_decode(json_string_value(e), json_string_length(e),
+				     evaluated + i * OPRF_ELEMENT_BYTES,
+				     OPRF_ELEMENT_BYTES) != OPRF_ELEMENT_BYTES) {
+			bc_error_set(err, "bad_response", "evaluate: an evaluated element is not valid");
+			goto out;
+		}
+	}
+	if (get_b64_field(ans, "proof", proof, OPRF_PROOF_BYTES, err))
+		goto out;
+	ret = 0;
+out:
+	free(body);
+	json_decref(arr);
+	json_decref(req);
+	json_decref(ans);
+	sink_free(&s);
+	return ret;
+}
+
+static int fetch_bucket(struct bc_client_backend *be, uint32_t i, const uint8_t **data,
+			struct bc_error *err)
+{
+	struct remote *r = be->ctx;
+	size_t want = (size_t)bc_index_bucket_entries(be->idx) * BC_ENTRY_BYTES;
+	const uint8_t *hash = bc_index_bucket_hash(be->idx, i);
+	struct sink s = { .max = want };
+	char url[URL_MAX + 128];
+
+	if (!hash)
+		return bc_error_set(err, "bad_index", "bucket out of range");
+	snprintf(url, sizeof(url), "%s/v1/buckets/%s/%u", r->buckets_url, r->index_id, (unsigned)i);
+	if (http_do(r, url, NULL, &s, "bucket download", err)) {
+		sink_free(&s);
+		return -1;
+	}
+	if (s.len != want || bc_hash_check(s.buf, s.len, hash)) {
+		sink_free(&s);
+		return bc_error_set(err, "bad_hash",
+				    "a downloaded bucket does not match its hash in index.json: "
+				    "the server or mirror sent tampered data");
+	}
+	free(r->bucket);
+	r->bucket = s.buf;
+	r->bucket_len = s.len;
+	*data = r->bucket;
+	return 0;
+}
+
+static void remote_release(struct bc_client_backend *be)
+{
+	struct remote *r = be->ctx;
+
+	if (!r)
+		return;
+	if (r->curl)
+		curl_easy_cleanup(r->curl);
+	free(r->bucket);
+	free(r);
+	be->ctx = NULL;
+}
+
+static const struct bc_client_ops file_ops = { remote_evaluate, bc_client_index_bucket,
+					       remote_release };
+static const struct bc_client_ops fetch_ops = { remote_evaluate, fetch_bucket, remote_release };
+
+int bc_client_check_index_id(const struct bc_index *idx, struct bc_error *err)
+{
+	crypto_generichash_state st;
+	uint8_t id[16];
+	char hex[BC_INDEX_ID_HEX + 1];
+	uint32_t i, n = bc_index_n_buckets(idx);
+
+	crypto_generichash_init(&st, NULL, 0, sizeof(id));
+	for (i = 0; i < n; i++)
+		crypto_generichash_update(&st, bc_index_bucket_hash(idx, i), BC_HASH_BYTES);
+	crypto_generichash_update(&st, bc_index_verified_hash(idx), BC_HASH_BYTES);
+	crypto_generichash_update(&st, bc_index_salt(idx), BC_SALT_BYTES);
+	crypto_generichash_final(&st, id, sizeof(id));
+	sodium_bin2hex(hex, sizeof(hex), id, sizeof(id));
+	if (strcmp(hex, bc_index_id(idx)))
+		return bc_error_set(err, "bad_hash",
+				    "index.json's index_id does not match the hashes it lists");
+	return 0;
+}
+
+/* Copy a URL without its trailing slashes. */
+static int set_base(char *dst, size_t size, const char *url, struct bc_error *err)
+{
+	size_t n = strlen(url);
+
+	while (n && url[n - 1] == '/')
+		n--;
+	if (n == 0 || n >= size || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
+		return bc_error_set_field(err, "bad_input", "--server",
+					  "--server: give an http:// or https:// URL");
+	memcpy(dst, url, n);
+	dst[n] = 0;
+	return 0;
+}
+
+static int download_to(struct remote *r, const char *url, const char *path, size_t max,
+		       const char *what, struct bc_error *err)
+{
+	struct sink s = { .max = max };
+	int ret = -1;
+
+	s.file = fopen(path, "wbx");
+	if (!s.file)
+		return bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
+	if (http_do(r, url, NULL, &s, what, err))
+		goto out;
+	if (fflush(s.file) || fsync(fileno(s.file))) {
+		bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	fclose(s.file);
+	return ret;
+}
+
+static int mkdir_p(const char *path, struct bc_error *err)
+{
+	char tmp[PATH_MAX];
+	size_t i, n = strlen(path);
+
+	if (n >= sizeof(tmp))
+		return bc_error_set(err, "io", "cache directory path too long");
+	memcpy(tmp, path, n + 1);
+	for (i = 1; i <= n; i++) {
+		if (tmp[i] != '/' && tmp[i] != 0)
+			continue;
+		tmp[i] = 0;
+		if (mkdir(tmp, 0700) && errno != EEXIST)
+			return bc_error_set(err, "io", "cannot create %s: %s", tmp, strerror(errno));
+		tmp[i] = path[i];
+	}
+	return 0;
+}
+
+static void remove_dir(const char *dir)
+{
+	static const char *const files[] = { "index.json", "buckets.bin", "verified.bin" };
+	char p[PATH_MAX + 16];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+/*
+ * Download index.json and verified.bin into dir, and buckets.bin when
+ * `whole`; in fetch mode buckets.bin is a sparse file of the stated size, so
+ * the index reader can open the directory (its buckets are never read: they
+ * come one by one over HTTP).
+ */
+static int download_index(struct remote *r, const char *dir, int whole, size_t max_buckets,
+			  struct bc_error *err)
+{
+	char url[URL_MAX + 128], path[PATH_MAX + 16];
+	FILE *f;
+
+	snprintf(url, sizeof(url), "%s/v1/index/%s/index.json", r->buckets_url, r->index_id);
+	snprintf(path, sizeof(path), "%s/index.json", dir);
+	if (download_to(r, url, path, CONFIG_MAX, "index.json download", err))
+		return -1;
+	snprintf(url, sizeof(url), "%s/v1/verified/%s", r->buckets_url, r->index_id);
+	snprintf(path, sizeof(path), "%s/verified.bin", dir);
+	if (download_to(r, url, path, 1u << 30, "verified.bin download", err))
+		return -1;
+	snprintf(path, sizeof(path), "%s/buckets.bin", dir);
+	if (whole) {
+		snprintf(url, sizeof(url), "%s/v1/index/%s/buckets.bin", r->buckets_url,
+			 r->index_id);
+		return download_to(r, url, path, max_buckets, "buckets.bin download", err);
+	}
+	f = fopen(path, "wbx");
+	if (!f)
+		return bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
+	fclose(f);
+	return 0;
+}
+
+/* After index.json is on disk: size buckets.bin for the fetch mode. */
+static int size_sparse(const char *dir, struct bc_error *err)
+{
+	char path[PATH_MAX + 16];
+	json_t *j;
+	json_int_t bits, entries;
+	int ret = -1;
+
+	snprintf(path, sizeof(path), "%s/index.json", dir);
+	j = json_load_file(path, 0, NULL);
+	bits = json_integer_value(json_object_get(j, "bucket_bits"));
+	entries = json_integer_value(json_object_get(j, "bucket_entries"));
+	if (bits < 0 || bits > BC_INDEX_MAX_BUCKET_BITS || entries <= 0 || entries > (1 << 24)) {
+		bc_error_set(err, "bad_response", "index.json: bad bucket_bits or bucket_entries");
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/buckets.bin", dir);
+	if (truncate(path, (off_t)((1ull << bits) * (unsigned long long)entries * BC_ENTRY_BYTES))) {
+		bc_error_set(err, "io", "cannot size %s: %s", path, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	json_decref(j);
+	return ret;
+}
+
+static int same_as_server(const struct bc_index *idx, const struct remote *r,
+			  const uint8_t pk[32], struct bc_error *err)
+{
+	if (strcmp(bc_index_id(idx), r->index_id))
+		return bc_error_set(err, "index_mismatch",
+				    "the index's index_id differs from the server's: refusing a "
+				    "stale or foreign index (update the mirror copy)");
+	if (sodium_memcmp(bc_index_public_key(idx), pk, 32))
+		return bc_error_set(err, "index_mismatch",
+				    "the index's public key differs from the server's: refusing it");
+	return 0;
+}
+
+static int open_cached(struct bc_client_backend *be, struct remote *r, const char *cache,
+		       const uint8_t pk[32], struct bc_error *err)
+{
+	char dir[PATH_MAX], tmp[PATH_MAX];
+	size_t max;
+	int fresh = 0;
+
+	if (snprintf(dir, sizeof(dir), "%s/%s", cache, r->index_id) >= (int)sizeof(dir) ||
+	    snprintf(tmp, sizeof(tmp), "%s/.%s.%ld", cache, r->index_id, (long)getpid()) >=
+		    (int)sizeof(tmp))
+		return bc_error_set(err, "io", "cache directory path too long");
+	if (bc_index_open(dir, &be->idx, err)) {
+		if (mkdir_p(cache, err))
+			return -1;
+		remove_dir(tmp);
+		if (mkdir(tmp, 0700))
+			return bc_error_set(err, "io", "cannot create %s: %s", tmp, strerror(errno));
+		max = ((size_t)1 << BC_INDEX_MAX_BUCKET_BITS) * 64u * BC_ENTRY_BYTES;
+		if (download_index(r, tmp, 1, max, err) || bc_index_open(tmp, &be->idx, err) ||
+		    same_as_server(be->idx, r, pk, err) || bc_index_verify(be->idx, err)) {
+			bc_index_free(be->idx);
+			be->idx = NULL;
+			remove_dir(tmp);
+			return -1;
+		}
+		bc_index_free(be->idx);
+		be->idx = NULL;
+		remove_dir(dir);
+		if (rename(tmp, dir)) {
+			remove_dir(tmp);
+			return bc_error_set(err, "io", "cannot store the index in the cache %s: %s",
+					    cache, strerror(errno));
+		}
+		fresh = 1;
+		if (bc_index_open(dir, &be->idx, err))
+			return -1;
+	}
+	bc_error_clear(err);
+	if (same_as_server(be->idx, r, pk, err))
+		return -1;
+	/* the whole file was hashed on download; a cached copy is checked per bucket read */
+	if (!fresh && bc_client_check_index_id(be->idx, err))
+		return -1;
+	return 0;
+}
+
+static int open_fetch(struct bc_client_backend *be, struct remote *r, const char *cache,
+		      const uint8_t pk[32], struct bc_error *err)
+{
+	char tmp[PATH_MAX];
+	int ret = -1;
+
+	if (snprintf(tmp, sizeof(tmp), "%s/.fetch.%ld", cache, (long)getpid()) >= (int)sizeof(tmp))
+		return bc_error_set(err, "io", "cache directory path too long");
+	if (mkdir_p(cache, err))
+		return -1;
+	remove_dir(tmp);
+	if (mkdir(tmp, 0700))
+		return bc_error_set(err, "io", "cannot create %s: %s", tmp, strerror(errno));
+	if (download_index(r, tmp, 0, 0, err) || size_sparse(tmp, err) ||
+	    bc_index_open(tmp, &be->idx, err) || same_as_server(be->idx, r, pk, err) ||
+	    bc_client_check_index_id(be->idx, err))
+		goto out;
+	ret = 0;
+out:
+	remove_dir(tmp);    /* the mappings stay valid */
+	return ret;
+}
+
+int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_options *o,
+			  struct bc_error *err)
+{
+	struct remote *r;
+	struct sink s = { .max = CONFIG_MAX };
+	char url[URL_MAX + 32], cache[PATH_MAX];
+	uint8_t pk[32];
+	json_t *cfg = NULL, *v;
+	const char *bu;
+	int ret = -1;
+
+	memset(be, 0, sizeof(*be));
+	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT))
+		return bc_error_set(err, "internal", "cannot initialise libsodium or libcurl");
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return bc_error_set(err, "io", "out of memory");
+	be->ctx = r;
+	be->ops = o->index_dir ? &file_ops : o->mode == BC_BUCKETS_FETCH ? &fetch_ops : &file_ops;
+	r->timeout_s = o->timeout_s > 0 ? o->timeout_s : 30;
+	r->curl = curl_easy_init();
+	if (!r->curl) {
+		bc_error_set(err, "internal", "cannot initialise libcurl");
+		goto out;
+	}
+	if (set_base(r->server, sizeof(r->server), o->server, err))
+		goto out;
+	snprintf(url, sizeof(url), "%s/v1/config", r->server);
+	if (http_do(r, url, NULL, &s, "config", err))
+		goto out;
+	cfg = json_loadb((const char *)s.buf, s.len, 0, NULL);
+	if (!json_is_object(cfg)) {
+		bc_error_set(err, "bad_response", "config: the server's answer is not JSON");
+		goto out;
+	}
+	if (get_b64_field(cfg, "public_key", pk, 32, err))
+		goto out;
+	v = json_object_get(cfg, "index_id");
+	if (!json_is_string(v) || json_string_length(v) != BC_INDEX_ID_HEX ||
+	    strspn(json_string_value(v), "0123456789abcdef") != BC_INDEX_ID_HEX) {
+		bc_error_set_field(err, "bad_response", "index_id",
+				   "config: index_id is not 32 lowercase hex digits");
+		goto out;
+	}
+	memcpy(r->index_id, json_string_value(v), BC_INDEX_ID_HEX + 1);
+	v = json_object_get(cfg, "max_batch");
+	be->max_batch = json_is_integer(v) && json_integer_value(v) > 0
+				? (size_t)json_integer_value(v) : 1;
+	if (be->max_batch > OPRF_MAX_BATCH)
+		be->max_batch = OPRF_MAX_BATCH;
+	bu = json_string_value(json_object_get(cfg, "buckets_url"));
+	/* a relative or missing buckets_url means this server */
+	if (bu && (!strncmp(bu, "http://", 7) || !strncmp(bu, "https://", 8))) {
+		if (set_base(r->buckets_url, sizeof(r->buckets_url), bu, err))
+			goto out;
+	} else {
+		memcpy(r->buckets_url, r->server, sizeof(r->server));
+	}
+	memcpy(be->pk_s, pk, 32);
+	if (o->cache_dir)
+		snprintf(cache, sizeof(cache), "%s", o->cache_dir);
+	else if (bc_client_default_cache_dir(cache, sizeof(cache))) {
+		bc_error_set(err, "io", "no cache directory: set XDG_CACHE_HOME or HOME, or give "
+					"--cache-dir");
+		goto out;
+	}
+	if (o->index_dir) {
+		if (bc_index_open(o->index_dir, &be->idx, err) ||
+		    same_as_server(be->idx, r, pk, err) || bc_client_check_index_id(be->idx, err))
+			goto out;
+	} else if (o->mode == BC_BUCKETS_FETCH) {
+		if (open_fetch(be, r, cache, pk, err))
+			goto out;
+	} else if (open_cached(be, r, cache, pk, err)) {
+		goto out;
+	}
+	if (bc_client_backend_catalogue(be, err))
+		goto out;
+	ret = 0;
+out:
+	json_decref(cfg);
+	sink_free(&s);
+	if (ret)
+		bc_client_backend_release(be);
+	return ret;
+}
