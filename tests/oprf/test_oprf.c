@@ -1,4 +1,5 @@
 /* RFC 9497 vectors, rejection of bad encodings, round trips, index-v1 keys. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -576,6 +577,52 @@ static void test_index_v1(void **state)
 	assert_int_equal(verified, 1);
 }
 
+/* oprf_evaluate from several threads at once gives the single-threaded outputs. */
+enum { MT_THREADS = 4, MT_INPUTS = 64 };
+static uint8_t mt_sk[32], mt_inputs[MT_INPUTS][16], mt_want[MT_INPUTS][64];
+static uint8_t mt_got[MT_THREADS][MT_INPUTS][64];
+static int mt_rc[MT_THREADS];
+
+static void *mt_worker(void *arg)
+{
+	size_t t = (size_t)(uintptr_t)arg, i, rep;
+
+	for (rep = 0; rep < 4; rep++)
+		for (i = 0; i < MT_INPUTS; i++) {
+			size_t j = (i + t * 7) % MT_INPUTS;
+			enum oprf_mode mode = (enum oprf_mode)(j % 3);
+
+			if (oprf_evaluate(mode, mt_sk, mt_inputs[j], sizeof(mt_inputs[j]),
+					  (const uint8_t *)"info", 4, mt_got[t][j]) != 0)
+				mt_rc[t] = -1;
+		}
+	return NULL;
+}
+
+static void test_evaluate_threads(void **state)
+{
+	pthread_t th[MT_THREADS];
+	uint8_t seed[32] = { 3 }, pk[32];
+	size_t i, t;
+
+	(void)state;
+	assert_int_equal(oprf_derive_keypair(OPRF_MODE_VOPRF, seed, NULL, 0, mt_sk, pk), 0);
+	randombytes_buf(mt_inputs, sizeof(mt_inputs));
+	for (i = 0; i < MT_INPUTS; i++)
+		assert_int_equal(oprf_evaluate((enum oprf_mode)(i % 3), mt_sk, mt_inputs[i],
+					       sizeof(mt_inputs[i]), (const uint8_t *)"info", 4,
+					       mt_want[i]), 0);
+	for (t = 0; t < MT_THREADS; t++)
+		assert_int_equal(pthread_create(&th[t], NULL, mt_worker, (void *)(uintptr_t)t), 0);
+	for (t = 0; t < MT_THREADS; t++)
+		assert_int_equal(pthread_join(th[t], NULL), 0);
+	for (t = 0; t < MT_THREADS; t++) {
+		assert_int_equal(mt_rc[t], 0);
+		for (i = 0; i < MT_INPUTS; i++)
+			assert_memory_equal(mt_got[t][i], mt_want[i], 64);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -587,6 +634,7 @@ int main(void)
 		cmocka_unit_test(test_oprf_mode_has_no_proof),
 		cmocka_unit_test(test_modes_differ),
 		cmocka_unit_test(test_index_v1),
+		cmocka_unit_test(test_evaluate_threads),
 		cmocka_unit_test(test_round_trip_oprf),
 		cmocka_unit_test(test_round_trip_voprf),
 		cmocka_unit_test(test_round_trip_poprf),
