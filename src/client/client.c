@@ -292,6 +292,7 @@ int bc_client_check(struct bc_client_backend *be, const struct bc_client_tokens 
 	uint8_t evaluated[BC_CLIENT_MAX_TOKENS * OPRF_ELEMENT_BYTES];
 	uint8_t proof[OPRF_PROOF_BYTES];
 	uint8_t y[BC_CLIENT_MAX_TOKENS][OPRF_OUTPUT_BYTES];
+	size_t order[BC_CLIENT_MAX_TOKENS];
 	size_t i, at, n, batch = be->max_batch ? be->max_batch : 1;
 	int ret = -1;
 
@@ -329,8 +330,17 @@ int bc_client_check(struct bc_client_backend *be, const struct bc_client_tokens 
 			goto out;
 		}
 	}
+	/* buckets in random order, as the page does (DESIGN.md §2 point 3) */
 	for (i = 0; i < t->n; i++)
-		if (lookup_token(be, y[i], report, err))
+		order[i] = i;
+	for (i = t->n; i > 1; i--) {
+		at = randombytes_uniform((uint32_t)i);
+		n = order[i - 1];
+		order[i - 1] = order[at];
+		order[at] = n;
+	}
+	for (i = 0; i < t->n; i++)
+		if (lookup_token(be, y[order[i]], report, err))
 			goto out;
 	ret = 0;
 out:
