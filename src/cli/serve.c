@@ -1,15 +1,279 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include <jansson.h>
+
+#include "bc_config.h"
 #include "cli/cli.h"
+#include "oprf/keyfile.h"
+#include "server/server.h"
+
+#define DRAIN_SECONDS 10
 
 static const char usage[] =
-	"usage: breachcheck serve --index DIR --key KEYFILE [--listen ADDR:PORT] [--metrics-listen ADDR:PORT]\n";
+	"usage: breachcheck serve --index DIR --key KEYFILE [options]\n"
+	"\n"
+	"Serve the index: the VOPRF evaluator (/v1/evaluate), the immutable bucket\n"
+	"files, the breach catalogue, and the check page. See docs/server.md.\n"
+	"\n"
+	"  --index DIR             the index directory (symlink) written by ingest\n"
+	"  --key KEYFILE           the key file given to ingest (mode 0600; never served)\n"
+	"  --listen ADDR:PORT      API and page address (default " BC_SERVER_DEFAULT_LISTEN ";\n"
+	"                          port 0 picks a free port)\n"
+	"  --metrics-listen ADDR:PORT\n"
+	"                          Prometheus /metrics address (default " BC_SERVER_DEFAULT_METRICS_LISTEN ";\n"
+	"                          'none' to disable)\n"
+	"  --web DIR               the page's built files (default the build's web/ when it\n"
+	"                          exists; 'none' to serve no page)\n"
+	"  --buckets-url URL       base URL of a bucket mirror announced in /v1/config\n"
+	"                          (default: none, clients read buckets from this server)\n"
+	"  --trusted-proxy CIDR    believe X-Forwarded-For from this network (repeatable)\n"
+	"  --rate-per-client N     blinded elements per minute per client (IPv4 address,\n"
+	"                          IPv6 /64; default 60; 0 = unlimited)\n"
+	"  --rate-global N         blinded elements per second in total (default 1000;\n"
+	"                          0 = unlimited)\n"
+	"  --max-batch N           blinded elements per request, 1..64 (default 16)\n"
+	"  --threads N             worker threads (default: one per CPU)\n"
+	"  --timeout SECONDS       idle connection timeout (default 15)\n"
+	"  --max-connections N     concurrent connections (default 4096)\n"
+	"  --log FILE              JSON-lines access log (default stderr; 'none' for none)\n"
+	"\n"
+	"Signals: SIGHUP re-opens the index symlink's current target; SIGTERM or\n"
+	"SIGINT stop accepting, finish requests in flight, and exit 0.\n";
+
+static int parse_uint(const char *s, const char *suffix, unsigned max, unsigned *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || v > max)
+		return -1;
+	if (*end && !(suffix && !strcmp(end, suffix)))
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static void log_json_event(struct bc_server *srv, const char *event, const char *k1,
+			   const char *v1, const char *k2, const char *v2)
+{
+	json_t *o = json_object();
+	char *text;
+	size_t len;
+
+	if (!o)
+		return;
+	if (k1)
+		json_object_set_new(o, k1, json_string(v1));
+	if (k2)
+		json_object_set_new(o, k2, json_string(v2));
+	text = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	if (!text)
+		return;
+	len = strlen(text);
+	/* "{...}" -> ",..." so it can follow "event" */
+	if (len > 2) {
+		text[0] = ',';
+		text[len - 1] = '\0';
+		bc_server_log_event(srv, event, text);
+	} else {
+		bc_server_log_event(srv, event, "");
+	}
+	free(text);
+}
+
+static int default_web_dir_exists(void)
+{
+	struct stat st;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/index.html", BC_WEB_DIR);
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
 
 int cmd_serve(int argc, char **argv)
 {
+	static const struct option longopts[] = {
+		{ "index", required_argument, NULL, 'i' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "metrics-listen", required_argument, NULL, 'm' },
+		{ "web", required_argument, NULL, 'w' },
+		{ "buckets-url", required_argument, NULL, 'b' },
+		{ "trusted-proxy", required_argument, NULL, 'p' },
+		{ "rate-per-client", required_argument, NULL, 'c' },
+		{ "rate-global", required_argument, NULL, 'g' },
+		{ "max-batch", required_argument, NULL, 'n' },
+		{ "threads", required_argument, NULL, 't' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "max-connections", required_argument, NULL, 'C' },
+		{ "log", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct bc_cidr trusted[BC_MAX_TRUSTED_PROXIES];
+	struct bc_server_options opt;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_server *srv = NULL;
+	struct bc_key *key = NULL;
+	const char *key_path = NULL, *log_path = NULL, *web = NULL;
+	char id[33], url[128], murl[128];
+	sigset_t set;
+	int c, sig, ret = BC_EXIT_FAILURE;
+
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
 		return BC_EXIT_OK;
 	}
-	return cli_not_implemented("serve");
+	bc_server_options_init(&opt);
+	opt.trusted_proxies = trusted;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		const char *flag = optind > 1 && optind <= argc ? argv[optind - 1] : "";
+		int bad = 0;
+
+		switch (c) {
+		case 'i': opt.index_dir = optarg; break;
+		case 'k': key_path = optarg; break;
+		case 'l': opt.listen = optarg; break;
+		case 'm': opt.metrics_listen = strcmp(optarg, "none") ? optarg : NULL; break;
+		case 'w': web = optarg; break;
+		case 'b': opt.buckets_url = optarg; break;
+		case 'p':
+			if (opt.n_trusted_proxies >= BC_MAX_TRUSTED_PROXIES) {
+				fprintf(stderr, "breachcheck serve: at most %d --trusted-proxy\n",
+					BC_MAX_TRUSTED_PROXIES);
+				return BC_EXIT_USAGE;
+			}
+			if (bc_cidr_parse(optarg, &trusted[opt.n_trusted_proxies], "--trusted-proxy",
+					  &err) < 0) {
+				cli_print_error(&err);
+				return BC_EXIT_USAGE;
+			}
+			opt.n_trusted_proxies++;
+			break;
+		case 'c': bad = parse_uint(optarg, "/min", 100000000, &opt.rate_per_client); break;
+		case 'g': bad = parse_uint(optarg, "/s", 100000000, &opt.rate_global); break;
+		case 'n': bad = parse_uint(optarg, NULL, 64, &opt.max_batch); break;
+		case 't': bad = parse_uint(optarg, NULL, 1024, &opt.threads); break;
+		case 'T': bad = parse_uint(optarg, "s", 3600, &opt.timeout); break;
+		case 'C': bad = parse_uint(optarg, NULL, 1000000, &opt.max_connections); break;
+		case 'L': log_path = optarg; break;
+		default:
+			fprintf(stderr, "breachcheck serve: unknown or incomplete option '%.40s'\n%s",
+				flag, usage);
+			return BC_EXIT_USAGE;
+		}
+		if (bad) {
+			fprintf(stderr, "breachcheck serve: %s: expected a whole number in range\n",
+				flag);
+			return BC_EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "breachcheck serve: unexpected argument\n%s", usage);
+		return BC_EXIT_USAGE;
+	}
+	if (!opt.index_dir || !key_path) {
+		fprintf(stderr, "breachcheck serve: --index and --key are required\n%s", usage);
+		return BC_EXIT_USAGE;
+	}
+	if (opt.timeout == 0)
+		opt.timeout = BC_SERVER_DEFAULT_TIMEOUT;
+	if (web)
+		opt.web_dir = strcmp(web, "none") ? web : NULL;
+	else if (default_web_dir_exists())
+		opt.web_dir = BC_WEB_DIR;
+	if (log_path && !strcmp(log_path, "none")) {
+		opt.log_fd = -1;
+	} else if (log_path && strcmp(log_path, "-")) {
+		opt.log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		if (opt.log_fd < 0) {
+			fprintf(stderr, "breachcheck serve: --log: cannot open the log file: %s\n",
+				strerror(errno));
+			return BC_EXIT_FAILURE;
+		}
+	}
+
+	if (bc_key_load(key_path, &key, &err) < 0) {
+		cli_print_error(&err);
+		goto out;
+	}
+	/* Worker threads inherit this mask; signals are taken by sigwait below. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	opt.key = key;
+	if (bc_server_start(&opt, &srv, &err) < 0) {
+		cli_print_error(&err);
+		ret = !strcmp(err.code, "bad_field") ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
+		goto out;
+	}
+	bc_server_index_id(srv, id);
+	{
+		const char *colon = strrchr(opt.listen, ':');
+		int hlen = colon ? (int)(colon - opt.listen) : 0;
+
+		snprintf(url, sizeof(url), "http://%.*s:%u/", hlen, opt.listen, bc_server_port(srv));
+		if (opt.metrics_listen) {
+			colon = strrchr(opt.metrics_listen, ':');
+			hlen = colon ? (int)(colon - opt.metrics_listen) : 0;
+			snprintf(murl, sizeof(murl), "http://%.*s:%u/metrics", hlen, opt.metrics_listen,
+				 bc_server_metrics_port(srv));
+		} else {
+			murl[0] = '\0';
+		}
+	}
+	log_json_event(srv, "listening", "url", url, "metrics_url", murl);
+	log_json_event(srv, "index", "index_id", id, NULL, NULL);
+	if (opt.log_fd != 2)
+		fprintf(stderr, "breachcheck serve: listening on %s (index %s)\n", url, id);
+
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			bc_error_clear(&err);
+			if (bc_server_reload(srv, &err) < 0) {
+				char buf[512];
+
+				log_json_event(srv, "reload_failed", "code", err.code, "message",
+					       bc_error_format(&err, buf, sizeof(buf)));
+			} else {
+				bc_server_index_id(srv, id);
+				log_json_event(srv, "reload", "index_id", id, NULL, NULL);
+			}
+			continue;
+		}
+		log_json_event(srv, "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+			       NULL, NULL);
+		break;
+	}
+	bc_server_stop(srv, DRAIN_SECONDS);
+	srv = NULL;
+	ret = BC_EXIT_OK;
+out:
+	bc_server_stop(srv, 0);
+	bc_key_free(key);
+	if (opt.log_fd > 2)
+		close(opt.log_fd);
+	return ret;
 }

@@ -1,0 +1,193 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/metrics.h"
+
+static const char *const templates[BC_ROUTE_COUNT] = {
+	[BC_ROUTE_CONFIG] = "/v1/config",
+	[BC_ROUTE_EVALUATE] = "/v1/evaluate",
+	[BC_ROUTE_BUCKET] = "/v1/buckets/{index_id}/{bucket}",
+	[BC_ROUTE_VERIFIED] = "/v1/verified/{index_id}",
+	[BC_ROUTE_BUCKETS_BIN] = "/v1/index/{index_id}/buckets.bin",
+	[BC_ROUTE_INDEX_JSON] = "/v1/index/{index_id}/index.json",
+	[BC_ROUTE_BREACHES] = "/v1/breaches",
+	[BC_ROUTE_BREACH] = "/v1/breaches/{name}",
+	[BC_ROUTE_VERIFY_START] = "/v1/verify/start",
+	[BC_ROUTE_VERIFY_EVALUATE] = "/v1/verify/evaluate",
+	[BC_ROUTE_HEALTHZ] = "/healthz",
+	[BC_ROUTE_METRICS] = "/metrics",
+	[BC_ROUTE_PAGE] = "/{page}",
+	[BC_ROUTE_UNKNOWN] = "unknown",
+};
+
+static const unsigned statuses[BC_METRICS_N_STATUS - 1] = {
+	200, 204, 304, 400, 404, 405, 413, 429, 500, 501, 503
+};
+
+static const double bounds[BC_METRICS_N_LATENCY - 1] = {
+	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 1.0
+};
+
+const char *bc_route_template(enum bc_route route)
+{
+	return route < BC_ROUTE_COUNT ? templates[route] : templates[BC_ROUTE_UNKNOWN];
+}
+
+void bc_metrics_init(struct bc_metrics *m)
+{
+	memset(m, 0, sizeof(*m));
+}
+
+void bc_metrics_request(struct bc_metrics *m, enum bc_route route, unsigned status,
+			double seconds, uint64_t bytes)
+{
+	size_t s, b;
+
+	if (route >= BC_ROUTE_COUNT)
+		route = BC_ROUTE_UNKNOWN;
+	for (s = 0; s < BC_METRICS_N_STATUS - 1; s++)
+		if (statuses[s] == status)
+			break;
+	for (b = 0; b < BC_METRICS_N_LATENCY - 1; b++)
+		if (seconds <= bounds[b])
+			break;
+	atomic_fetch_add_explicit(&m->requests[route][s], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->latency[route][b], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->latency_sum_us[route], (uint64_t)(seconds * 1e6),
+				  memory_order_relaxed);
+	atomic_fetch_add_explicit(&m->bytes[route], bytes, memory_order_relaxed);
+}
+
+struct out {
+	char *buf;
+	size_t len, cap;
+	int failed;
+};
+
+static void put(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void put(struct out *o, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (o->failed)
+		return;
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			o->failed = 1;
+			return;
+		}
+		if ((size_t)n < o->cap - o->len) {
+			o->len += (size_t)n;
+			return;
+		}
+		{
+			size_t cap = o->cap * 2 + (size_t)n;
+			char *p = realloc(o->buf, cap);
+
+			if (!p) {
+				o->failed = 1;
+				return;
+			}
+			o->buf = p;
+			o->cap = cap;
+		}
+	}
+}
+
+static uint64_t get(atomic_uint_fast64_t *a)
+{
+	return atomic_load_explicit(a, memory_order_relaxed);
+}
+
+char *bc_metrics_render(struct bc_metrics *m, const char *index_id, size_t *len)
+{
+	struct out o = { malloc(8192), 0, 8192, 0 };
+	size_t r, s, b;
+
+	if (!o.buf)
+		return NULL;
+	put(&o, "# HELP breachcheck_http_requests_total HTTP requests by route template and status.\n"
+		"# TYPE breachcheck_http_requests_total counter\n");
+	for (r = 0; r < BC_ROUTE_COUNT; r++)
+		for (s = 0; s < BC_METRICS_N_STATUS; s++) {
+			uint64_t v = get(&m->requests[r][s]);
+			char code[8];
+
+			if (!v)
+				continue;
+			if (s < BC_METRICS_N_STATUS - 1)
+				snprintf(code, sizeof(code), "%u", statuses[s]);
+			else
+				snprintf(code, sizeof(code), "other");
+			put(&o, "breachcheck_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
+			    templates[r], code, (unsigned long long)v);
+		}
+	put(&o, "# HELP breachcheck_http_request_duration_seconds Time from request line to response queued.\n"
+		"# TYPE breachcheck_http_request_duration_seconds histogram\n");
+	for (r = 0; r < BC_ROUTE_COUNT; r++) {
+		uint64_t cum = 0;
+
+		for (b = 0; b < BC_METRICS_N_LATENCY; b++)
+			cum += get(&m->latency[r][b]);
+		if (!cum)
+			continue;
+		cum = 0;
+		for (b = 0; b < BC_METRICS_N_LATENCY; b++) {
+			cum += get(&m->latency[r][b]);
+			if (b < BC_METRICS_N_LATENCY - 1)
+				put(&o, "breachcheck_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+				    templates[r], bounds[b], (unsigned long long)cum);
+			else
+				put(&o, "breachcheck_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+				    templates[r], (unsigned long long)cum);
+		}
+		put(&o, "breachcheck_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
+			"breachcheck_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+		    templates[r], get(&m->latency_sum_us[r]) / 1e6, templates[r],
+		    (unsigned long long)cum);
+	}
+	put(&o, "# HELP breachcheck_http_response_bytes_total Response body bytes by route template.\n"
+		"# TYPE breachcheck_http_response_bytes_total counter\n");
+	for (r = 0; r < BC_ROUTE_COUNT; r++)
+		if (get(&m->bytes[r]))
+			put(&o, "breachcheck_http_response_bytes_total{route=\"%s\"} %llu\n", templates[r],
+			    (unsigned long long)get(&m->bytes[r]));
+	put(&o, "# HELP breachcheck_evaluated_elements_total Blinded elements evaluated (VOPRF).\n"
+		"# TYPE breachcheck_evaluated_elements_total counter\n"
+		"breachcheck_evaluated_elements_total %llu\n"
+		"# HELP breachcheck_rate_limited_requests_total Evaluate requests refused with 429.\n"
+		"# TYPE breachcheck_rate_limited_requests_total counter\n"
+		"breachcheck_rate_limited_requests_total %llu\n"
+		"# HELP breachcheck_rate_limited_elements_total Blinded elements in requests refused with 429.\n"
+		"# TYPE breachcheck_rate_limited_elements_total counter\n"
+		"breachcheck_rate_limited_elements_total %llu\n"
+		"# HELP breachcheck_index_reloads_total Successful index reloads (SIGHUP).\n"
+		"# TYPE breachcheck_index_reloads_total counter\n"
+		"breachcheck_index_reloads_total %llu\n"
+		"# HELP breachcheck_index_reload_failures_total Failed index reloads (the old index stays).\n"
+		"# TYPE breachcheck_index_reload_failures_total counter\n"
+		"breachcheck_index_reload_failures_total %llu\n",
+	    (unsigned long long)get(&m->evaluated_elements),
+	    (unsigned long long)get(&m->rate_limited_requests),
+	    (unsigned long long)get(&m->rate_limited_elements),
+	    (unsigned long long)get(&m->reloads),
+	    (unsigned long long)get(&m->reload_failures));
+	if (index_id)
+		put(&o, "# HELP breachcheck_index_info The index being served.\n"
+			"# TYPE breachcheck_index_info gauge\n"
+			"breachcheck_index_info{index_id=\"%s\"} 1\n", index_id);
+	if (o.failed) {
+		free(o.buf);
+		return NULL;
+	}
+	if (len)
+		*len = o.len;
+	return o.buf;
+}

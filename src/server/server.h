@@ -1,0 +1,88 @@
+#ifndef BC_SERVER_SERVER_H
+#define BC_SERVER_SERVER_H
+
+/*
+ * `breachcheck serve`: the HTTP API of DESIGN.md §8 over libmicrohttpd
+ * (docs/server.md, docs/openapi.yaml): the VOPRF evaluator, the immutable
+ * bucket files served from the index mapping, the catalogue, the page,
+ * and Prometheus metrics on a separate listener. The key stays in memory
+ * and is never served; logs never hold an identifier, a request body, a
+ * bucket number or a client address.
+ */
+
+#include <stddef.h>
+
+#include "oprf/keyfile.h"
+#include "server/clientaddr.h"
+#include "util/error.h"
+
+#define BC_SERVER_DEFAULT_LISTEN "127.0.0.1:8080"
+#define BC_SERVER_DEFAULT_METRICS_LISTEN "127.0.0.1:9090"
+#define BC_SERVER_DEFAULT_RATE_PER_CLIENT 60  /* elements per minute per client */
+#define BC_SERVER_DEFAULT_RATE_GLOBAL 1000    /* elements per second, all clients */
+#define BC_SERVER_DEFAULT_MAX_BATCH 16
+#define BC_SERVER_DEFAULT_TIMEOUT 15          /* seconds a connection may idle */
+#define BC_SERVER_DEFAULT_MAX_CONNECTIONS 4096
+#define BC_SERVER_MAX_BODY 16384              /* bytes of a request body */
+#define BC_SERVER_RL_SLOTS 65536              /* per-client rate-limit table entries */
+
+struct bc_server_options {
+	const char *index_dir;        /* the index symlink DIR (re-resolved at reload) */
+	const struct bc_key *key;     /* borrowed; must outlive the server */
+	const char *listen;           /* "ADDR:PORT" or "[V6ADDR]:PORT"; port 0 = any free port */
+	const char *metrics_listen;   /* same syntax; NULL or "" = no metrics listener */
+	const char *web_dir;          /* the page's files; NULL = no page */
+	const char *buckets_url;      /* base URL of a bucket mirror; NULL or "" = this server */
+	const struct bc_cidr *trusted_proxies; /* networks whose X-Forwarded-For is believed */
+	size_t n_trusted_proxies;
+	unsigned rate_per_client;     /* blinded elements per minute per client, 0 = unlimited */
+	unsigned rate_global;         /* blinded elements per second in total, 0 = unlimited */
+	unsigned max_batch;           /* 1..OPRF_MAX_BATCH */
+	unsigned threads;             /* 0 = one per online CPU */
+	unsigned timeout;             /* idle connection timeout in seconds, 0 = default */
+	unsigned max_connections;     /* 0 = default */
+	int log_fd;                   /* JSON-lines access log, -1 = none */
+};
+
+struct bc_server;
+
+/* Fill opt with the documented defaults (listen addresses, limits; no index,
+ * key, web dir; log to stderr). */
+void bc_server_options_init(struct bc_server_options *opt);
+
+/*
+ * Open and verify the index (hashes of every bucket), refuse it if its
+ * public key is not the key's pkS, and start listening.
+ * *out: allocated; stop and free with bc_server_stop.
+ * Returns 0, or -1 with err filled (code "bad_field" for options, "key_mismatch",
+ * "listen" if an address cannot be bound, or the index reader's codes).
+ */
+int bc_server_start(const struct bc_server_options *opt, struct bc_server **out,
+		    struct bc_error *err);
+
+/*
+ * Re-open the index symlink (its current target), verify it and swap it in
+ * atomically; requests in flight finish on the old one, which is unmapped
+ * when the last of them completes. On failure the old index stays.
+ * Returns 0, or -1 with err filled. Call from one thread at a time.
+ */
+int bc_server_reload(struct bc_server *srv, struct bc_error *err);
+
+/* The bound TCP port of the API listener, and of the metrics one (0 if none). */
+unsigned bc_server_port(const struct bc_server *srv);
+unsigned bc_server_metrics_port(const struct bc_server *srv);
+
+/* The index_id being served (32 hex + NUL) into out. */
+void bc_server_index_id(struct bc_server *srv, char out[33]);
+
+/* Write one JSON-lines event {"time","event",...extra} to the log.
+ * extra: "" or a JSON fragment starting with ',' (never an identifier). */
+void bc_server_log_event(struct bc_server *srv, const char *event, const char *extra);
+
+/*
+ * Stop accepting connections, let requests in flight finish (at most
+ * drain_seconds), stop, and free everything (NULL is fine).
+ */
+void bc_server_stop(struct bc_server *srv, unsigned drain_seconds);
+
+#endif
