@@ -64,20 +64,26 @@ static void put_u16(uint8_t out[2], size_t v)
 	out[1] = (uint8_t)v;
 }
 
-static void sha_u16(crypto_hash_sha512_state *st, size_t v)
+/*
+ * The SHA-512 calls below cannot fail in libsodium 1.0.18, but their int
+ * results are still OR-ed into rc and turned into -1 by the callers.
+ */
+static int sha_u16(crypto_hash_sha512_state *st, size_t v)
 {
 	uint8_t b[2];
 
 	put_u16(b, v);
-	crypto_hash_sha512_update(st, b, 2);
+	return crypto_hash_sha512_update(st, b, 2);
 }
 
 /* I2OSP(len, 2) || data */
-static void sha_lv(crypto_hash_sha512_state *st, const uint8_t *data, size_t len)
+static int sha_lv(crypto_hash_sha512_state *st, const uint8_t *data, size_t len)
 {
-	sha_u16(st, len);
+	int rc = sha_u16(st, len);
+
 	if (len)
-		crypto_hash_sha512_update(st, data, len);
+		rc |= crypto_hash_sha512_update(st, data, len);
+	return rc;
 }
 
 /*
@@ -122,6 +128,7 @@ int oprf_expand_message_xmd(uint8_t *out, size_t out_len,
 	uint8_t b0[crypto_hash_sha512_BYTES], bi[crypto_hash_sha512_BYTES];
 	uint8_t tail[3];
 	size_t ell, i, j, off = 0;
+	int rc = 0;
 
 	if (out_len == 0 || out_len > XMD_MAX_OUT || dst_len == 0 || dst_len > 255)
 		return -1;
@@ -129,17 +136,17 @@ int oprf_expand_message_xmd(uint8_t *out, size_t out_len,
 		return -1;
 	ell = (out_len + crypto_hash_sha512_BYTES - 1) / crypto_hash_sha512_BYTES;
 
-	crypto_hash_sha512_init(&st);
-	crypto_hash_sha512_update(&st, z_pad, sizeof(z_pad));
+	rc |= crypto_hash_sha512_init(&st);
+	rc |= crypto_hash_sha512_update(&st, z_pad, sizeof(z_pad));
 	if (msg_len)
-		crypto_hash_sha512_update(&st, msg, msg_len);
+		rc |= crypto_hash_sha512_update(&st, msg, msg_len);
 	put_u16(tail, out_len);
 	tail[2] = 0;
-	crypto_hash_sha512_update(&st, tail, 3);
-	crypto_hash_sha512_update(&st, dst, dst_len);
+	rc |= crypto_hash_sha512_update(&st, tail, 3);
+	rc |= crypto_hash_sha512_update(&st, dst, dst_len);
 	tail[0] = (uint8_t)dst_len;
-	crypto_hash_sha512_update(&st, tail, 1);
-	crypto_hash_sha512_final(&st, b0);
+	rc |= crypto_hash_sha512_update(&st, tail, 1);
+	rc |= crypto_hash_sha512_final(&st, b0);
 
 	for (i = 1; i <= ell; i++) {
 		size_t n;
@@ -150,14 +157,14 @@ int oprf_expand_message_xmd(uint8_t *out, size_t out_len,
 			for (j = 0; j < sizeof(bi); j++)
 				bi[j] ^= b0[j];
 		}
-		crypto_hash_sha512_init(&st);
-		crypto_hash_sha512_update(&st, bi, sizeof(bi));
+		rc |= crypto_hash_sha512_init(&st);
+		rc |= crypto_hash_sha512_update(&st, bi, sizeof(bi));
 		tail[0] = (uint8_t)i;
-		crypto_hash_sha512_update(&st, tail, 1);
-		crypto_hash_sha512_update(&st, dst, dst_len);
+		rc |= crypto_hash_sha512_update(&st, tail, 1);
+		rc |= crypto_hash_sha512_update(&st, dst, dst_len);
 		tail[0] = (uint8_t)dst_len;
-		crypto_hash_sha512_update(&st, tail, 1);
-		crypto_hash_sha512_final(&st, bi);
+		rc |= crypto_hash_sha512_update(&st, tail, 1);
+		rc |= crypto_hash_sha512_final(&st, bi);
 		n = out_len - off < sizeof(bi) ? out_len - off : sizeof(bi);
 		memcpy(out + off, bi, n);
 		off += n;
@@ -165,7 +172,9 @@ int oprf_expand_message_xmd(uint8_t *out, size_t out_len,
 	sodium_memzero(b0, sizeof(b0));
 	sodium_memzero(bi, sizeof(bi));
 	sodium_memzero(&st, sizeof(st));
-	return 0;
+	if (rc != 0)
+		sodium_memzero(out, out_len);
+	return rc != 0 ? -1 : 0;
 }
 
 /*
@@ -177,50 +186,56 @@ struct piece {
 	size_t len;
 };
 
-static void xmd64(const struct piece *pc, size_t npc, const uint8_t *dst, size_t dst_len,
-		  uint8_t out[64])
+static int xmd64(const struct piece *pc, size_t npc, const uint8_t *dst, size_t dst_len,
+		 uint8_t out[64])
 {
 	static const uint8_t z_pad[128];
 	crypto_hash_sha512_state st;
 	uint8_t b0[64], tail[3];
 	size_t i;
+	int rc = 0;
 
-	crypto_hash_sha512_init(&st);
-	crypto_hash_sha512_update(&st, z_pad, sizeof(z_pad));
+	rc |= crypto_hash_sha512_init(&st);
+	rc |= crypto_hash_sha512_update(&st, z_pad, sizeof(z_pad));
 	for (i = 0; i < npc; i++)
 		if (pc[i].len)
-			crypto_hash_sha512_update(&st, pc[i].p, pc[i].len);
+			rc |= crypto_hash_sha512_update(&st, pc[i].p, pc[i].len);
 	tail[0] = 0;
 	tail[1] = 64;
 	tail[2] = 0;
-	crypto_hash_sha512_update(&st, tail, 3);
-	crypto_hash_sha512_update(&st, dst, dst_len);
+	rc |= crypto_hash_sha512_update(&st, tail, 3);
+	rc |= crypto_hash_sha512_update(&st, dst, dst_len);
 	tail[0] = (uint8_t)dst_len;
-	crypto_hash_sha512_update(&st, tail, 1);
-	crypto_hash_sha512_final(&st, b0);
+	rc |= crypto_hash_sha512_update(&st, tail, 1);
+	rc |= crypto_hash_sha512_final(&st, b0);
 
-	crypto_hash_sha512_init(&st);
-	crypto_hash_sha512_update(&st, b0, sizeof(b0));
+	rc |= crypto_hash_sha512_init(&st);
+	rc |= crypto_hash_sha512_update(&st, b0, sizeof(b0));
 	tail[0] = 1;
-	crypto_hash_sha512_update(&st, tail, 1);
-	crypto_hash_sha512_update(&st, dst, dst_len);
+	rc |= crypto_hash_sha512_update(&st, tail, 1);
+	rc |= crypto_hash_sha512_update(&st, dst, dst_len);
 	tail[0] = (uint8_t)dst_len;
-	crypto_hash_sha512_update(&st, tail, 1);
-	crypto_hash_sha512_final(&st, out);
+	rc |= crypto_hash_sha512_update(&st, tail, 1);
+	rc |= crypto_hash_sha512_final(&st, out);
 
 	sodium_memzero(b0, sizeof(b0));
 	sodium_memzero(&st, sizeof(st));
+	return rc != 0 ? -1 : 0;
 }
 
-static void h2s_pieces(enum oprf_mode mode, const char *prefix,
-		       const struct piece *pc, size_t npc, uint8_t scalar[32])
+static int h2s_pieces(enum oprf_mode mode, const char *prefix,
+		      const struct piece *pc, size_t npc, uint8_t scalar[32])
 {
 	uint8_t dst[MAX_DST_BYTES], u[64];
 	size_t dst_len = make_dst(mode, prefix, dst);
+	int ret = -1;
 
-	xmd64(pc, npc, dst, dst_len, u);
-	crypto_core_ristretto255_scalar_reduce(scalar, u);
+	if (xmd64(pc, npc, dst, dst_len, u) == 0) {
+		crypto_core_ristretto255_scalar_reduce(scalar, u);
+		ret = 0;
+	}
 	sodium_memzero(u, sizeof(u));
+	return ret;
 }
 
 static int h2g(enum oprf_mode mode, const uint8_t *input, size_t len, uint8_t element[32])
@@ -228,10 +243,11 @@ static int h2g(enum oprf_mode mode, const uint8_t *input, size_t len, uint8_t el
 	uint8_t dst[MAX_DST_BYTES], u[64];
 	size_t dst_len = make_dst(mode, "HashToGroup-", dst);
 	struct piece pc = { input, len };
-	int ret;
+	int ret = -1;
 
-	xmd64(&pc, 1, dst, dst_len, u);
-	ret = crypto_core_ristretto255_from_hash(element, u) == 0 ? 0 : -1;
+	if (xmd64(&pc, 1, dst, dst_len, u) == 0 &&
+	    crypto_core_ristretto255_from_hash(element, u) == 0)
+		ret = 0;
 	sodium_memzero(u, sizeof(u));
 	return ret;
 }
@@ -251,12 +267,11 @@ int oprf_hash_to_scalar(enum oprf_mode mode, const uint8_t *input, size_t len,
 
 	if (lib_init() < 0 || !mode_ok(mode) || (len && !input) || !scalar)
 		return -1;
-	h2s_pieces(mode, "HashToScalar-", &pc, 1, scalar);
-	return 0;
+	return h2s_pieces(mode, "HashToScalar-", &pc, 1, scalar);
 }
 
 /* m = HashToScalar("Info" || I2OSP(len(info), 2) || info) (RFC 9497 §3.3.3) */
-static void info_scalar(const uint8_t *info, size_t info_len, uint8_t m[32])
+static int info_scalar(const uint8_t *info, size_t info_len, uint8_t m[32])
 {
 	uint8_t len2[2];
 	struct piece pc[3] = {
@@ -264,7 +279,7 @@ static void info_scalar(const uint8_t *info, size_t info_len, uint8_t m[32])
 	};
 
 	put_u16(len2, info_len);
-	h2s_pieces(OPRF_MODE_POPRF, "HashToScalar-", pc, 3, m);
+	return h2s_pieces(OPRF_MODE_POPRF, "HashToScalar-", pc, 3, m);
 }
 
 static int len_ok(const uint8_t *p, size_t len)
@@ -288,7 +303,8 @@ int oprf_derive_keypair(enum oprf_mode mode, const uint8_t seed[32],
 	put_u16(len2, info_len);
 	for (i = 0; i < 256; i++) {
 		counter = (uint8_t)i;
-		h2s_pieces(mode, "DeriveKeyPair", pc, 4, sk);
+		if (h2s_pieces(mode, "DeriveKeyPair", pc, 4, sk) != 0)
+			goto out;
 		if (!sodium_is_zero(sk, OPRF_SCALAR_BYTES))
 			break;
 	}
@@ -350,13 +366,15 @@ static int composites(enum oprf_mode mode, const uint8_t *k, const uint8_t b[32]
 	uint8_t seed_dst[MAX_DST_BYTES], seed[64], i2[2], len32[2], len64[2];
 	uint8_t d[32], t[32];
 	size_t seed_dst_len, i;
-	int have = 0, ret = -1;
+	int have = 0, rc = 0, ret = -1;
 
 	seed_dst_len = make_dst(mode, "Seed-", seed_dst);
-	crypto_hash_sha512_init(&st);
-	sha_lv(&st, b, 32);
-	sha_lv(&st, seed_dst, seed_dst_len);
-	crypto_hash_sha512_final(&st, seed);
+	rc |= crypto_hash_sha512_init(&st);
+	rc |= sha_lv(&st, b, 32);
+	rc |= sha_lv(&st, seed_dst, seed_dst_len);
+	rc |= crypto_hash_sha512_final(&st, seed);
+	if (rc != 0)
+		goto out;
 
 	put_u16(len32, 32);
 	put_u16(len64, 64);
@@ -369,7 +387,8 @@ static int composites(enum oprf_mode mode, const uint8_t *k, const uint8_t b[32]
 		};
 
 		put_u16(i2, i);
-		h2s_pieces(mode, "HashToScalar-", pc, 8, d);
+		if (h2s_pieces(mode, "HashToScalar-", pc, 8, d) != 0)
+			goto out;
 		if (crypto_scalarmult_ristretto255(t, d, ci) != 0)
 			goto out;
 		if (!have) {
@@ -400,9 +419,9 @@ out:
 }
 
 /* c = HashToScalar(Bm, M, Z, t2, t3 each length-prefixed || "Challenge") */
-static void challenge(enum oprf_mode mode, const uint8_t b[32], const uint8_t m[32],
-		      const uint8_t z[32], const uint8_t t2[32], const uint8_t t3[32],
-		      uint8_t c[32])
+static int challenge(enum oprf_mode mode, const uint8_t b[32], const uint8_t m[32],
+		     const uint8_t z[32], const uint8_t t2[32], const uint8_t t3[32],
+		     uint8_t c[32])
 {
 	uint8_t len32[2];
 	struct piece pc[11] = {
@@ -412,7 +431,7 @@ static void challenge(enum oprf_mode mode, const uint8_t b[32], const uint8_t m[
 	};
 
 	put_u16(len32, 32);
-	h2s_pieces(mode, "HashToScalar-", pc, 11, c);
+	return h2s_pieces(mode, "HashToScalar-", pc, 11, c);
 }
 
 /* GenerateProof(k, G, B, C, D, r) (RFC 9497 §2.2.1) */
@@ -436,7 +455,8 @@ static int generate_proof(enum oprf_mode mode, const uint8_t k[32], const uint8_
 		goto out;
 	if (crypto_scalarmult_ristretto255(t3, r, m) != 0)
 		goto out;
-	challenge(mode, b, m, z, t2, t3, proof);
+	if (challenge(mode, b, m, z, t2, t3, proof) != 0)
+		goto out;
 	crypto_core_ristretto255_scalar_mul(ck, proof, k);
 	crypto_core_ristretto255_scalar_sub(proof + 32, r, ck);
 	ret = 0;
@@ -468,7 +488,8 @@ static int verify_proof(enum oprf_mode mode, const uint8_t b[32],
 	    crypto_scalarmult_ristretto255(u, c, z) != 0 ||
 	    crypto_core_ristretto255_add(t3, t3, u) != 0)
 		return -1;
-	challenge(mode, b, m, z, t2, t3, expected);
+	if (challenge(mode, b, m, z, t2, t3, expected) != 0)
+		return -1;
 	return sodium_memcmp(expected, c, 32) == 0 ? 0 : -1;
 }
 
@@ -477,10 +498,14 @@ static int tweak(const uint8_t sk[32], const uint8_t *info, size_t info_len, uin
 {
 	uint8_t m[32];
 
-	info_scalar(info, info_len, m);
-	crypto_core_ristretto255_scalar_add(t, sk, m);
+	int ret = -1;
+
+	if (info_scalar(info, info_len, m) == 0) {
+		crypto_core_ristretto255_scalar_add(t, sk, m);
+		ret = sodium_is_zero(t, 32) ? -1 : 0;
+	}
 	sodium_memzero(m, sizeof(m));
-	return sodium_is_zero(t, 32) ? -1 : 0;
+	return ret;
 }
 
 static int batch_ok(const uint8_t *elements, size_t n)
@@ -560,8 +585,8 @@ int oprf_verify_proof(enum oprf_mode mode, const uint8_t pk[32],
 		return verify_proof(mode, pk, blinded_elements, evaluated_elements, n, proof);
 	if (!len_ok(info, info_len))
 		return -1;
-	info_scalar(info, info_len, m);
-	if (crypto_scalarmult_ristretto255_base(tk, m) != 0 ||
+	if (info_scalar(info, info_len, m) != 0 ||
+	    crypto_scalarmult_ristretto255_base(tk, m) != 0 ||
 	    crypto_core_ristretto255_add(tk, tk, pk) != 0 || !element_ok(tk))
 		return -1;
 	return verify_proof(mode, tk, evaluated_elements, blinded_elements, n, proof);
@@ -569,20 +594,22 @@ int oprf_verify_proof(enum oprf_mode mode, const uint8_t pk[32],
 
 /* Hash(I2OSP(len(input), 2) || input [|| I2OSP(len(info), 2) || info]
  *      || I2OSP(32, 2) || element || "Finalize") */
-static void finalize_hash(enum oprf_mode mode, const uint8_t *input, size_t len,
-			  const uint8_t *info, size_t info_len,
-			  const uint8_t element[32], uint8_t output[64])
+static int finalize_hash(enum oprf_mode mode, const uint8_t *input, size_t len,
+			 const uint8_t *info, size_t info_len,
+			 const uint8_t element[32], uint8_t output[64])
 {
 	crypto_hash_sha512_state st;
+	int rc = 0;
 
-	crypto_hash_sha512_init(&st);
-	sha_lv(&st, input, len);
+	rc |= crypto_hash_sha512_init(&st);
+	rc |= sha_lv(&st, input, len);
 	if (mode == OPRF_MODE_POPRF)
-		sha_lv(&st, info, info_len);
-	sha_lv(&st, element, 32);
-	crypto_hash_sha512_update(&st, (const uint8_t *)"Finalize", 8);
-	crypto_hash_sha512_final(&st, output);
+		rc |= sha_lv(&st, info, info_len);
+	rc |= sha_lv(&st, element, 32);
+	rc |= crypto_hash_sha512_update(&st, (const uint8_t *)"Finalize", 8);
+	rc |= crypto_hash_sha512_final(&st, output);
 	sodium_memzero(&st, sizeof(st));
+	return rc != 0 ? -1 : 0;
 }
 
 int oprf_finalize(enum oprf_mode mode, const uint8_t *input, size_t len,
@@ -603,7 +630,8 @@ int oprf_finalize(enum oprf_mode mode, const uint8_t *input, size_t len,
 		goto out;
 	if (crypto_scalarmult_ristretto255(n, inv, evaluated_element) != 0)
 		goto out;
-	finalize_hash(mode, input, len, info, info_len, n, output);
+	if (finalize_hash(mode, input, len, info, info_len, n, output) != 0)
+		goto out;
 	ret = 0;
 out:
 	sodium_memzero(inv, sizeof(inv));
@@ -634,7 +662,8 @@ int oprf_evaluate(enum oprf_mode mode, const uint8_t sk[32],
 		goto out;
 	if (crypto_scalarmult_ristretto255(e, k, p) != 0)
 		goto out;
-	finalize_hash(mode, input, len, info, info_len, e, output);
+	if (finalize_hash(mode, input, len, info, info_len, e, output) != 0)
+		goto out;
 	ret = 0;
 out:
 	sodium_memzero(e, sizeof(e));
