@@ -1,0 +1,59 @@
+#ifndef BC_LEAK_INTERNAL_H
+#define BC_LEAK_INTERNAL_H
+
+/* Private to src/leak: the reader's state, shared by reader.c and row.c. */
+
+#include <stdio.h>
+
+#include "leak/reader.h"
+
+#define LEAK_BUF_BYTES (2u * LEAK_MAX_ROW_BYTES)
+#define LEAK_SNIFF_BYTES (64u * 1024u)
+#define LEAK_RAW_BYTES (256u * 1024u)
+#define LEAK_SCRATCH_BYTES (3u * LEAK_MAX_ROW_BYTES + 16u)
+
+struct leak_reader_state {
+	const char *name;
+	FILE *f;
+	int own_f;
+	const unsigned char *mem;
+	size_t mem_len, mem_pos;
+	int src_eof;
+
+	unsigned char *head;          /* sniffed bytes, replayed before the source */
+	size_t head_len, head_pos;
+
+	unsigned char *raw;           /* transcoding input */
+	unsigned char carry[4];
+	size_t ncarry;
+
+	unsigned char *buf;           /* decoded UTF-8; buf[len] is a 0 sentinel */
+	size_t cap, len, pos;
+	int eof;                      /* source exhausted and decoded into buf */
+	unsigned long line;           /* physical line at pos */
+	int need_utf8_check;
+
+	unsigned char utab[256];      /* byte classes outside quotes */
+	unsigned char qtab[256];      /* byte classes inside quotes */
+
+	char *scratch;                /* per-row re-decoding of invalid UTF-8 fields */
+	size_t scratch_used;
+
+	int strict;
+	const struct leak_mapping *mapping;
+	struct leak_row row;
+	int pending_row;              /* row holds the first row of a headerless file */
+	unsigned lab_column_present;
+};
+
+/* Record a bad row for reason at line (counts, first lines). */
+void leak_stats_note(struct leak_stats *s, enum leak_reason reason, unsigned long line);
+
+/* Fill rec from a split row (row.c). Returns 0, or -1 in strict mode with err set. */
+int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
+		       struct bc_record *rec, struct bc_error *err);
+
+/* Canonical header key: lowercase ASCII, accents folded, only a-z0-9 kept. Returns length. */
+size_t leak_header_key(const char *in, size_t len, char *out, size_t outsize);
+
+#endif

@@ -1,0 +1,540 @@
+#include "leak/profile.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#define KEY_BYTES 16
+#define KIND_NIR 1
+#define KIND_NAMEDOB 2
+
+struct entry {
+	unsigned char key[KEY_BYTES];
+	uint32_t flags;           /* NIR: classes of its rows; NAMEDOB: classes of its rows without NIR */
+	uint32_t link;            /* NAMEDOB: 1 + index of a NIR entry seen with it, 0 = none */
+	unsigned char kind;       /* 0 = empty slot */
+	unsigned char nonir;      /* NAMEDOB: seen on a row without a valid NIR */
+};
+
+struct leak_patient_set {
+	struct entry *e;
+	size_t cap, used;
+	unsigned char hkey[crypto_generichash_KEYBYTES];
+};
+
+static size_t slot_of(const struct leak_patient_set *s, const unsigned char *key)
+{
+	uint64_t h;
+	size_t i;
+
+	memcpy(&h, key, sizeof(h));
+	i = (size_t)h & (s->cap - 1);
+	while (s->e[i].kind && memcmp(s->e[i].key, key, KEY_BYTES))
+		i = (i + 1) & (s->cap - 1);
+	return i;
+}
+
+static int grow(struct leak_patient_set *s)
+{
+	struct entry *old = s->e, *ne;
+	size_t oldcap = s->cap, i, j;
+	uint32_t *map;
+
+	ne = calloc(oldcap * 2, sizeof(*ne));
+	map = malloc(oldcap * sizeof(*map));
+	if (!ne || !map) {
+		free(ne);
+		free(map);
+		return -1;
+	}
+	s->e = ne;
+	s->cap = oldcap * 2;
+	for (i = 0; i < oldcap; i++) {
+		if (!old[i].kind)
+			continue;
+		j = slot_of(s, old[i].key);
+		ne[j] = old[i];
+		map[i] = (uint32_t)j;
+	}
+	for (i = 0; i < s->cap; i++)
+		if (ne[i].kind == KIND_NAMEDOB && ne[i].link)
+			ne[i].link = map[ne[i].link - 1] + 1;
+	free(map);
+	free(old);
+	return 0;
+}
+
+/* Find or insert; returns the slot index or (size_t)-1 on allocation failure. */
+static size_t upsert(struct leak_patient_set *s, const unsigned char *key, unsigned char kind)
+{
+	size_t i;
+
+	if ((s->used + 1) * 4 > s->cap * 3 && grow(s) < 0)
+		return (size_t)-1;
+	i = slot_of(s, key);
+	if (!s->e[i].kind) {
+		memcpy(s->e[i].key, key, KEY_BYTES);
+		s->e[i].kind = kind;
+		s->used++;
+	}
+	return i;
+}
+
+static void keyed_hash(const struct leak_patient_set *s, unsigned char out[KEY_BYTES],
+		       const char *a, const char *b, const char *c, const char *d)
+{
+	crypto_generichash_state h;
+
+	crypto_generichash_init(&h, s->hkey, sizeof(s->hkey), KEY_BYTES);
+	crypto_generichash_update(&h, (const unsigned char *)a, strlen(a) + 1);
+	crypto_generichash_update(&h, (const unsigned char *)b, strlen(b) + 1);
+	if (c)
+		crypto_generichash_update(&h, (const unsigned char *)c, strlen(c) + 1);
+	if (d)
+		crypto_generichash_update(&h, (const unsigned char *)d, strlen(d) + 1);
+	crypto_generichash_final(&h, out, KEY_BYTES);
+	sodium_memzero(&h, sizeof(h));
+}
+
+int leak_profile_init(struct leak_profile *p, struct bc_error *err)
+{
+	memset(p, 0, sizeof(*p));
+	if (sodium_init() < 0)
+		return bc_error_set(err, "crypto_failed", "libsodium could not be initialised");
+	p->set = calloc(1, sizeof(*p->set));
+	if (!p->set)
+		goto oom;
+	p->set->cap = 1u << 16;
+	p->set->e = calloc(p->set->cap, sizeof(struct entry));
+	if (!p->set->e)
+		goto oom;
+	randombytes_buf(p->set->hkey, sizeof(p->set->hkey));
+	return 0;
+oom:
+	leak_profile_release(p);
+	return bc_error_set(err, "out_of_memory", "cannot allocate the patient set");
+}
+
+void leak_profile_release(struct leak_profile *p)
+{
+	if (!p->set)
+		return;
+	if (p->set->e) {
+		sodium_memzero(p->set->e, p->set->cap * sizeof(struct entry));
+		free(p->set->e);
+	}
+	sodium_memzero(p->set->hkey, sizeof(p->set->hkey));
+	free(p->set);
+	p->set = NULL;
+}
+
+static void count_source(struct leak_profile *p, const char *src)
+{
+	unsigned i;
+
+	if (!src[0]) {
+		p->source_none++;
+		return;
+	}
+	if (p->last_source < p->n_sources && !strcmp(p->source_name[p->last_source], src)) {
+		p->source_rows[p->last_source]++;
+		return;
+	}
+	for (i = 0; i < p->n_sources; i++) {
+		if (!strcmp(p->source_name[i], src)) {
+			p->source_rows[i]++;
+			p->last_source = i;
+			return;
+		}
+	}
+	if (p->n_sources >= LEAK_PROFILE_MAX_SOURCES) {
+		p->source_other++;
+		return;
+	}
+	memcpy(p->source_name[p->n_sources], src, strlen(src) + 1);
+	p->source_rows[p->n_sources] = 1;
+	p->last_source = p->n_sources++;
+}
+
+static int oom(struct bc_error *err)
+{
+	return bc_error_set(err, "out_of_memory", "cannot grow the patient set");
+}
+
+int leak_profile_add(struct leak_profile *p, const struct bc_record *rec, struct bc_error *err)
+{
+	struct leak_patient_set *s = p->set;
+	unsigned char kn[KEY_BYTES], kd[KEY_BYTES];
+	size_t in, id;
+	unsigned b;
+	int namedob;
+
+	p->rows++;
+	for (b = 0; b < 32; b++)
+		if (rec->flags & BC_BIT(b))
+			p->class_rows[b]++;
+	switch (rec->nir_status) {
+	case BC_NORM_OK:
+		if (rec->nir_had_key)
+			p->nir_valid++;
+		else
+			p->nir_no_key++;
+		break;
+	case BC_NORM_EMPTY:
+		p->nir_absent++;
+		break;
+	case BC_NORM_INVALID_KEY:
+		p->nir_wrong_key++;
+		break;
+	default:
+		p->nir_malformed++;
+		break;
+	}
+	if (rec->dob_status == BC_NORM_OK)
+		p->dob_valid++;
+	else if (rec->dob_status == BC_NORM_INCOMPLETE_DATE)
+		p->dob_incomplete++;
+	else if (rec->dob_status == BC_NORM_EMPTY)
+		p->dob_absent++;
+	else
+		p->dob_invalid++;
+	if (rec->sample_year >= LEAK_PROFILE_YEAR_MIN && rec->sample_year <= LEAK_PROFILE_YEAR_MAX)
+		p->year_rows[rec->sample_year - LEAK_PROFILE_YEAR_MIN]++;
+	else
+		p->year_unknown++;
+	count_source(p, rec->source);
+
+	namedob = rec->n_last_names > 0 && rec->first_name[0] && rec->dob[0];
+	if (rec->nir[0]) {
+		keyed_hash(s, kn, "nir", rec->nir, NULL, NULL);
+		in = upsert(s, kn, KIND_NIR);
+		if (in == (size_t)-1)
+			return oom(err);
+		s->e[in].flags |= rec->flags;
+		for (b = 0; namedob && b < (unsigned)rec->n_last_names; b++) {
+			keyed_hash(s, kd, "namedob", rec->last_names[b], rec->first_name, rec->dob);
+			id = upsert(s, kd, KIND_NAMEDOB);
+			if (id == (size_t)-1)
+				return oom(err);
+			/* the NIR entry may have moved if the table grew */
+			if (!s->e[id].link)
+				s->e[id].link = (uint32_t)slot_of(s, kn) + 1;
+		}
+	} else if (namedob) {
+		keyed_hash(s, kd, "namedob", rec->last_names[0], rec->first_name, rec->dob);
+		id = upsert(s, kd, KIND_NAMEDOB);
+		if (id == (size_t)-1)
+			return oom(err);
+		s->e[id].nonir = 1;
+		s->e[id].flags |= rec->flags;
+	} else {
+		p->rows_unlinked++;
+	}
+	return 0;
+}
+
+static void count_patient(struct leak_profile *p, uint32_t flags)
+{
+	unsigned b;
+
+	p->patients++;
+	for (b = 0; b < 32; b++)
+		if (flags & BC_BIT(b))
+			p->class_patients[b]++;
+}
+
+void leak_profile_finish(struct leak_profile *p)
+{
+	struct leak_patient_set *s = p->set;
+	size_t i;
+
+	p->patients = 0;
+	memset(p->class_patients, 0, sizeof(p->class_patients));
+	if (!s)
+		return;
+	for (i = 0; i < s->cap; i++)
+		if (s->e[i].kind == KIND_NAMEDOB && s->e[i].nonir && s->e[i].link)
+			s->e[s->e[i].link - 1].flags |= s->e[i].flags;
+	for (i = 0; i < s->cap; i++) {
+		if (s->e[i].kind == KIND_NIR)
+			count_patient(p, s->e[i].flags);
+		else if (s->e[i].kind == KIND_NAMEDOB && s->e[i].nonir && !s->e[i].link)
+			count_patient(p, s->e[i].flags);
+	}
+}
+
+/* ---- output ---- */
+
+static double pct(unsigned long n, unsigned long total)
+{
+	return total ? 100.0 * (double)n / (double)total : 0.0;
+}
+
+static unsigned sorted_sources(const struct leak_profile *p, unsigned *order)
+{
+	unsigned i, j, t;
+
+	for (i = 0; i < p->n_sources; i++)
+		order[i] = i;
+	for (i = 1; i < p->n_sources; i++)
+		for (j = i; j > 0; j--) {
+			const unsigned a = order[j - 1], b = order[j];
+
+			if (p->source_rows[a] > p->source_rows[b] ||
+			    (p->source_rows[a] == p->source_rows[b] &&
+			     strcmp(p->source_name[a], p->source_name[b]) <= 0))
+				break;
+			t = order[j - 1];
+			order[j - 1] = order[j];
+			order[j] = t;
+		}
+	return p->n_sources;
+}
+
+static const unsigned sensitive_bits[] = {
+	BC_CLASS_MEDICAL_COMMENT, BC_CLASS_PREGNANCY, BC_CLASS_HIV, BC_CLASS_HEPATITIS,
+	BC_CLASS_OTHER_MEDICAL,
+};
+
+static void printable(const char *in, char *out, size_t outsize)
+{
+	size_t i, o = 0;
+
+	for (i = 0; in[i] && o + 1 < outsize; i++)
+		out[o++] = (unsigned char)in[i] < 0x20 || in[i] == 0x7F ? '?' : in[i];
+	out[o] = '\0';
+}
+
+int leak_profile_write_text(const struct leak_profile *p, const struct leak_reader *r,
+			    const char *name, FILE *out)
+{
+	const struct leak_stats *st = &r->stats;
+	const struct leak_columns *c = &r->columns;
+	unsigned order[LEAK_PROFILE_MAX_SOURCES], i, j, unmapped = 0;
+	char hdr[LEAK_HEADER_NAME_MAX];
+	int y;
+
+	fprintf(out, "breachcheck profile of %s\n\n", name);
+	fprintf(out, "File\n");
+	fprintf(out, "  %-28s %s\n", "encoding", leak_encoding_name(r->dialect.encoding));
+	fprintf(out, "  %-28s %s\n", "delimiter", leak_delimiter_name(r->dialect.delimiter));
+	fprintf(out, "  %-28s %s\n", "quote", r->dialect.quote == '"' ? "double" :
+					       r->dialect.quote == '\'' ? "single" : "none");
+	fprintf(out, "  %-28s %s\n", "header", r->dialect.header ? "yes" : "no");
+	fprintf(out, "  %-28s %s\n", "line endings", leak_newline_name(r->dialect.newline));
+	fprintf(out, "  %-28s %llu\n", "bytes", st->bytes);
+	fprintf(out, "  %-28s %lu\n", "lines", st->lines);
+	fprintf(out, "  %-28s %lu\n", "rows read", st->rows);
+	fprintf(out, "  %-28s %lu\n", "rows skipped", st->rows_skipped);
+	fprintf(out, "  %-28s %lu\n", "blank lines", st->blank_lines);
+	fprintf(out, "  %-28s %lu\n", "replaced characters", st->replaced);
+
+	fprintf(out, "\nColumns\n");
+	for (i = 0; i < c->n; i++) {
+		printable(c->header[i], hdr, sizeof(hdr));
+		fprintf(out, "  %3u  %-32s %s\n", i + 1, r->dialect.header ? hdr : "-",
+			leak_field_name(c->field[i]));
+		unmapped += c->field[i] == LEAK_FIELD_NONE;
+	}
+	fprintf(out, "  unmapped columns: %u", unmapped);
+	for (i = 0, j = 0; i < c->n; i++)
+		if (c->field[i] == LEAK_FIELD_NONE)
+			fprintf(out, "%s%u", j++ ? ", " : " (", i + 1);
+	fprintf(out, "%s\n", j ? ")" : "");
+
+	fprintf(out, "\nBad rows by reason (first lines)\n");
+	for (i = 0; i < LEAK_REASON_COUNT; i++) {
+		fprintf(out, "  %-28s %9lu", leak_reason_name((enum leak_reason)i), st->reason_rows[i]);
+		for (j = 0; j < LEAK_STATS_LINES && st->reason_lines[i][j]; j++)
+			fprintf(out, "%s%lu", j ? ", " : "   lines ", st->reason_lines[i][j]);
+		if (st->reason_rows[i] > LEAK_STATS_LINES)
+			fprintf(out, ", ...");
+		fprintf(out, "\n");
+	}
+
+	fprintf(out, "\nCoverage (rows with each data class)\n");
+	for (i = 0; i < 12; i++)
+		fprintf(out, "  %-28s %9lu  %5.1f %%\n", bc_class_name(i), p->class_rows[i],
+			pct(p->class_rows[i], p->rows));
+
+	fprintf(out, "\nNIR\n");
+	fprintf(out, "  %-28s %9lu  %5.1f %%\n", "valid, with key", p->nir_valid, pct(p->nir_valid, p->rows));
+	fprintf(out, "  %-28s %9lu  %5.1f %%\n", "valid, no key", p->nir_no_key, pct(p->nir_no_key, p->rows));
+	fprintf(out, "  %-28s %9lu  %5.1f %%\n", "wrong key", p->nir_wrong_key, pct(p->nir_wrong_key, p->rows));
+	fprintf(out, "  %-28s %9lu  %5.1f %%\n", "malformed", p->nir_malformed, pct(p->nir_malformed, p->rows));
+	fprintf(out, "  %-28s %9lu  %5.1f %%\n", "absent", p->nir_absent, pct(p->nir_absent, p->rows));
+
+	fprintf(out, "\nDate of birth\n");
+	fprintf(out, "  %-28s %9lu  %5.1f %%\n", "valid", p->dob_valid, pct(p->dob_valid, p->rows));
+	fprintf(out, "  %-28s %9lu  %5.1f %%\n", "day or month unknown", p->dob_incomplete,
+		pct(p->dob_incomplete, p->rows));
+	fprintf(out, "  %-28s %9lu  %5.1f %%\n", "not understood", p->dob_invalid, pct(p->dob_invalid, p->rows));
+	fprintf(out, "  %-28s %9lu  %5.1f %%\n", "absent", p->dob_absent, pct(p->dob_absent, p->rows));
+
+	fprintf(out, "\nPatients\n");
+	fprintf(out, "  %-28s %9lu\n", "distinct patients", p->patients);
+	fprintf(out, "  %-28s %9lu\n", "rows not linkable", p->rows_unlinked);
+
+	fprintf(out, "\nRows per source\n");
+	sorted_sources(p, order);
+	for (i = 0; i < p->n_sources; i++) {
+		printable(p->source_name[order[i]], hdr, sizeof(hdr));
+		fprintf(out, "  %-28s %9lu  %5.1f %%\n", hdr, p->source_rows[order[i]],
+			pct(p->source_rows[order[i]], p->rows));
+	}
+	if (p->source_other)
+		fprintf(out, "  %-28s %9lu  %5.1f %%\n", "(other)", p->source_other, pct(p->source_other, p->rows));
+	if (p->source_none)
+		fprintf(out, "  %-28s %9lu  %5.1f %%\n", "(none)", p->source_none, pct(p->source_none, p->rows));
+
+	fprintf(out, "\nRows per sample year\n");
+	for (y = LEAK_PROFILE_YEAR_MIN; y <= LEAK_PROFILE_YEAR_MAX; y++)
+		if (p->year_rows[y - LEAK_PROFILE_YEAR_MIN])
+			fprintf(out, "  %-28d %9lu  %5.1f %%\n", y, p->year_rows[y - LEAK_PROFILE_YEAR_MIN],
+				pct(p->year_rows[y - LEAK_PROFILE_YEAR_MIN], p->rows));
+	if (p->year_unknown)
+		fprintf(out, "  %-28s %9lu  %5.1f %%\n", "unknown", p->year_unknown, pct(p->year_unknown, p->rows));
+
+	fprintf(out, "\nSensitive categories          rows  patients\n");
+	for (i = 0; i < sizeof(sensitive_bits) / sizeof(sensitive_bits[0]); i++)
+		fprintf(out, "  %-28s %9lu %9lu\n", bc_class_name(sensitive_bits[i]),
+			p->class_rows[sensitive_bits[i]], p->class_patients[sensitive_bits[i]]);
+	return ferror(out) ? -1 : 0;
+}
+
+static int jset(json_t *o, const char *k, json_t *v)
+{
+	return v ? json_object_set_new(o, k, v) : -1;
+}
+
+json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_reader *r,
+			     const char *name)
+{
+	const struct leak_stats *st = &r->stats;
+	const struct leak_columns *c = &r->columns;
+	json_t *o = json_object(), *d, *a, *x, *lines;
+	unsigned order[LEAK_PROFILE_MAX_SOURCES], i, j;
+	char q[2] = { r->dialect.quote, 0 };
+	char ybuf[8];
+	int y, bad = 0;
+
+	if (!o)
+		return NULL;
+	bad |= jset(o, "file", json_string(name));
+	d = json_object();
+	bad |= jset(o, "dialect", d);
+	if (d) {
+		bad |= jset(d, "encoding", json_string(leak_encoding_name(r->dialect.encoding)));
+		bad |= jset(d, "delimiter", json_string(leak_delimiter_name(r->dialect.delimiter)));
+		bad |= jset(d, "quote", r->dialect.quote ? json_string(q) : json_null());
+		bad |= jset(d, "header", json_boolean(r->dialect.header));
+		bad |= jset(d, "line_endings", json_string(leak_newline_name(r->dialect.newline)));
+	}
+	bad |= jset(o, "bytes", json_integer((json_int_t)st->bytes));
+	bad |= jset(o, "lines", json_integer((json_int_t)st->lines));
+	bad |= jset(o, "rows", json_integer((json_int_t)st->rows));
+	bad |= jset(o, "rows_skipped", json_integer((json_int_t)st->rows_skipped));
+	bad |= jset(o, "blank_lines", json_integer((json_int_t)st->blank_lines));
+	bad |= jset(o, "replaced_characters", json_integer((json_int_t)st->replaced));
+
+	a = json_array();
+	bad |= jset(o, "columns", a);
+	for (i = 0; a && i < c->n; i++) {
+		x = json_object();
+		if (!x || json_array_append_new(a, x) < 0) {
+			bad = 1;
+			break;
+		}
+		bad |= jset(x, "index", json_integer(i + 1));
+		bad |= jset(x, "header", r->dialect.header ? json_string(c->header[i]) : json_null());
+		bad |= jset(x, "field", json_string(leak_field_name(c->field[i])));
+	}
+	a = json_array();
+	bad |= jset(o, "unmapped_columns", a);
+	for (i = 0; a && i < c->n; i++)
+		if (c->field[i] == LEAK_FIELD_NONE)
+			bad |= json_array_append_new(a, json_integer(i + 1));
+
+	d = json_object();
+	bad |= jset(o, "bad_rows", d);
+	for (i = 0; d && i < LEAK_REASON_COUNT; i++) {
+		x = json_object();
+		bad |= jset(d, leak_reason_name((enum leak_reason)i), x);
+		if (!x)
+			continue;
+		bad |= jset(x, "rows", json_integer((json_int_t)st->reason_rows[i]));
+		lines = json_array();
+		bad |= jset(x, "first_lines", lines);
+		for (j = 0; lines && j < LEAK_STATS_LINES && st->reason_lines[i][j]; j++)
+			bad |= json_array_append_new(lines, json_integer((json_int_t)st->reason_lines[i][j]));
+	}
+
+	d = json_object();
+	bad |= jset(o, "coverage", d);
+	for (i = 0; d && i < 12; i++)
+		bad |= jset(d, bc_class_name(i), json_integer((json_int_t)p->class_rows[i]));
+
+	d = json_object();
+	bad |= jset(o, "nir", d);
+	if (d) {
+		bad |= jset(d, "valid", json_integer((json_int_t)p->nir_valid));
+		bad |= jset(d, "no_key", json_integer((json_int_t)p->nir_no_key));
+		bad |= jset(d, "wrong_key", json_integer((json_int_t)p->nir_wrong_key));
+		bad |= jset(d, "malformed", json_integer((json_int_t)p->nir_malformed));
+		bad |= jset(d, "absent", json_integer((json_int_t)p->nir_absent));
+	}
+	d = json_object();
+	bad |= jset(o, "dob", d);
+	if (d) {
+		bad |= jset(d, "valid", json_integer((json_int_t)p->dob_valid));
+		bad |= jset(d, "incomplete", json_integer((json_int_t)p->dob_incomplete));
+		bad |= jset(d, "invalid", json_integer((json_int_t)p->dob_invalid));
+		bad |= jset(d, "absent", json_integer((json_int_t)p->dob_absent));
+	}
+	bad |= jset(o, "patients", json_integer((json_int_t)p->patients));
+	bad |= jset(o, "rows_unlinked", json_integer((json_int_t)p->rows_unlinked));
+
+	a = json_array();
+	bad |= jset(o, "sources", a);
+	sorted_sources(p, order);
+	for (i = 0; a && i < p->n_sources; i++) {
+		x = json_object();
+		if (!x || json_array_append_new(a, x) < 0) {
+			bad = 1;
+			break;
+		}
+		bad |= jset(x, "name", json_string(p->source_name[order[i]]));
+		bad |= jset(x, "rows", json_integer((json_int_t)p->source_rows[order[i]]));
+	}
+	bad |= jset(o, "rows_other_source", json_integer((json_int_t)p->source_other));
+	bad |= jset(o, "rows_no_source", json_integer((json_int_t)p->source_none));
+
+	d = json_object();
+	bad |= jset(o, "sample_years", d);
+	for (y = LEAK_PROFILE_YEAR_MIN; d && y <= LEAK_PROFILE_YEAR_MAX; y++) {
+		if (!p->year_rows[y - LEAK_PROFILE_YEAR_MIN])
+			continue;
+		snprintf(ybuf, sizeof(ybuf), "%d", y);
+		bad |= jset(d, ybuf, json_integer((json_int_t)p->year_rows[y - LEAK_PROFILE_YEAR_MIN]));
+	}
+	if (d)
+		bad |= jset(d, "unknown", json_integer((json_int_t)p->year_unknown));
+
+	d = json_object();
+	bad |= jset(o, "sensitive", d);
+	for (i = 0; d && i < sizeof(sensitive_bits) / sizeof(sensitive_bits[0]); i++) {
+		x = json_object();
+		bad |= jset(d, bc_class_name(sensitive_bits[i]), x);
+		if (!x)
+			continue;
+		bad |= jset(x, "rows", json_integer((json_int_t)p->class_rows[sensitive_bits[i]]));
+		bad |= jset(x, "patients", json_integer((json_int_t)p->class_patients[sensitive_bits[i]]));
+	}
+	if (bad) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}

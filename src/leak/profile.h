@@ -1,0 +1,83 @@
+#ifndef BC_LEAK_PROFILE_H
+#define BC_LEAK_PROFILE_H
+
+/*
+ * What a leak file holds, without any identifier (breachcheck profile):
+ * coverage per data class, NIR validity, distinct patients, rows per source
+ * and per sample year, sensitive categories. Distinct patients are counted
+ * with a set of 16-byte keyed BLAKE2b hashes (random key per run, libsodium
+ * crypto_generichash), so no identifier stays in memory in clear; memory
+ * grows with the number of distinct patients (about 64 bytes each), not with
+ * the rows.
+ */
+
+#include <stdio.h>
+
+#include <jansson.h>
+
+#include "leak/reader.h"
+#include "leak/record.h"
+#include "util/error.h"
+
+#define LEAK_PROFILE_MAX_SOURCES 256   /* more distinct labs are counted as "(other)" */
+#define LEAK_PROFILE_YEAR_MIN 1900
+#define LEAK_PROFILE_YEAR_MAX 2099
+
+struct leak_patient_set;
+
+struct leak_profile {
+	unsigned long rows;
+	unsigned long class_rows[32];      /* rows with each flag bit */
+	unsigned long nir_valid;           /* valid key present */
+	unsigned long nir_no_key;          /* 13-character body without key */
+	unsigned long nir_wrong_key;
+	unsigned long nir_malformed;
+	unsigned long nir_absent;
+	unsigned long dob_valid, dob_incomplete, dob_invalid, dob_absent;
+	unsigned long year_rows[LEAK_PROFILE_YEAR_MAX - LEAK_PROFILE_YEAR_MIN + 1];
+	unsigned long year_unknown;
+	unsigned n_sources;
+	char source_name[LEAK_PROFILE_MAX_SOURCES][BC_SOURCE_MAX];
+	unsigned long source_rows[LEAK_PROFILE_MAX_SOURCES];
+	unsigned long source_other;        /* rows of labs beyond the limit */
+	unsigned long source_none;         /* rows without a lab */
+	unsigned long rows_unlinked;       /* rows with neither a NIR nor name + date of birth */
+
+	/* filled by leak_profile_finish */
+	unsigned long patients;
+	unsigned long class_patients[32];
+
+	struct leak_patient_set *set;      /* private */
+	unsigned last_source;
+};
+
+/* Start an empty profile (allocates the patient set). Returns 0, or -1 with err. */
+int leak_profile_init(struct leak_profile *p, struct bc_error *err);
+
+/* Count one record. Returns 0, or -1 if the patient set cannot grow (err set). */
+int leak_profile_add(struct leak_profile *p, const struct bc_record *rec, struct bc_error *err);
+
+/*
+ * Patients: rows with the same valid NIR are one patient; rows without a
+ * valid NIR join the patient whose rows carry the same canonical birth name,
+ * first name and date of birth with a NIR, or else form one patient per
+ * (name, first name, date of birth). Fills patients and class_patients.
+ */
+void leak_profile_finish(struct leak_profile *p);
+
+/* Free the patient set. */
+void leak_profile_release(struct leak_profile *p);
+
+/*
+ * Human report on out (stable, golden-tested): the reader's dialect, columns,
+ * stats and the profile. name: the file name to print (borrowed).
+ * Returns 0, or -1 on a write error.
+ */
+int leak_profile_write_text(const struct leak_profile *p, const struct leak_reader *r,
+			    const char *name, FILE *out);
+
+/* Same as a new JSON object (caller owns the reference), or NULL on allocation failure. */
+json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_reader *r,
+			     const char *name);
+
+#endif

@@ -1,0 +1,1006 @@
+#include "leak/internal.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Byte classes of the row scanner; 0 means "ordinary byte, keep going". */
+enum { C_ORD = 0, C_DELIM, C_QUOTE, C_LF, C_CR, C_NUL, C_CTRL };
+
+/* Windows-1252 0x80-0x9F; 0 marks the five undefined bytes. */
+static const uint16_t cp1252_high[32] = {
+	0x20AC, 0, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+	0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0, 0x017D, 0,
+	0, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
+};
+
+void leak_stats_note(struct leak_stats *s, enum leak_reason reason, unsigned long line)
+{
+	unsigned long n = s->reason_rows[reason]++;
+
+	if (n < LEAK_STATS_LINES)
+		s->reason_lines[reason][n] = line;
+}
+
+static size_t put_utf8(unsigned char *o, uint32_t cp)
+{
+	if (cp < 0x80) {
+		o[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		o[0] = (unsigned char)(0xC0 | (cp >> 6));
+		o[1] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		o[0] = (unsigned char)(0xE0 | (cp >> 12));
+		o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+		o[2] = (unsigned char)(0x80 | (cp & 0x3F));
+		return 3;
+	}
+	o[0] = (unsigned char)(0xF0 | (cp >> 18));
+	o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
+	o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
+	o[3] = (unsigned char)(0x80 | (cp & 0x3F));
+	return 4;
+}
+
+static uint32_t cp1252_cp(unsigned char c)
+{
+	if (c >= 0x80 && c < 0xA0)
+		return cp1252_high[c - 0x80] ? cp1252_high[c - 0x80] : 0xFFFD;
+	return c;
+}
+
+/*
+ * Length of the valid UTF-8 sequence at p (at most n bytes), or 0 if invalid
+ * (overlongs, surrogates and > U+10FFFF rejected, RFC 3629 §4).
+ */
+static size_t utf8_seq(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xC2 && c <= 0xDF)
+		return n >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (c >= 0xE0 && c <= 0xEF) {
+		if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xE0 && p[1] < 0xA0)
+			return 0;
+		if (c == 0xED && p[1] >= 0xA0)
+			return 0;
+		return 3;
+	}
+	if (c >= 0xF0 && c <= 0xF4) {
+		if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 ||
+		    (p[3] & 0xC0) != 0x80)
+			return 0;
+		if (c == 0xF0 && p[1] < 0x90)
+			return 0;
+		if (c == 0xF4 && p[1] >= 0x90)
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static int utf8_valid(const unsigned char *p, size_t n)
+{
+	size_t i = 0, k;
+	uint64_t w;
+
+	while (i < n) {
+		if (i + 8 <= n) {
+			memcpy(&w, p + i, 8);
+			if (!(w & UINT64_C(0x8080808080808080))) {
+				i += 8;
+				continue;
+			}
+		}
+		if (p[i] < 0x80) {
+			i++;
+			continue;
+		}
+		k = utf8_seq(p + i, n - i);
+		if (!k)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+/* Raw bytes from the sniffed head, then the file or memory buffer. */
+static size_t src_read(struct leak_reader_state *st, unsigned char *dst, size_t n,
+		       struct leak_stats *stats)
+{
+	size_t got = 0, k;
+
+	if (st->head_pos < st->head_len) {
+		k = st->head_len - st->head_pos;
+		if (k > n)
+			k = n;
+		memcpy(dst, st->head + st->head_pos, k);
+		st->head_pos += k;
+		return k;
+	}
+	if (st->src_eof)
+		return 0;
+	if (st->f) {
+		got = fread(dst, 1, n, st->f);
+		if (got < n)
+			st->src_eof = 1;
+	} else {
+		k = st->mem_len - st->mem_pos;
+		got = k < n ? k : n;
+		memcpy(dst, st->mem + st->mem_pos, got);
+		st->mem_pos += got;
+		if (st->mem_pos == st->mem_len)
+			st->src_eof = 1;
+	}
+	stats->bytes += got;
+	return got;
+}
+
+static size_t decode_cp1252(const unsigned char *in, size_t n, unsigned char *out,
+			    unsigned long *replaced)
+{
+	size_t i, o = 0;
+	uint32_t cp;
+
+	for (i = 0; i < n; i++) {
+		if (in[i] < 0x80) {
+			out[o++] = in[i];
+			continue;
+		}
+		cp = cp1252_cp(in[i]);
+		if (cp == 0xFFFD)
+			(*replaced)++;
+		o += put_utf8(out + o, cp);
+	}
+	return o;
+}
+
+/* UTF-16 to UTF-8; an incomplete unit or a pending high surrogate stays in carry. */
+static size_t decode_utf16(struct leak_reader_state *st, int be, unsigned char *in,
+			   size_t n, unsigned char *out, int final, unsigned long *replaced)
+{
+	/* in has 4 bytes of headroom before it for the carried bytes */
+	const unsigned char *p = in - st->ncarry;
+	size_t i = 0, o = 0, total = st->ncarry + n;
+	uint32_t u, u2;
+
+	memcpy(in - st->ncarry, st->carry, st->ncarry);
+	st->ncarry = 0;
+	while (i + 2 <= total) {
+		u = be ? (uint32_t)(p[i] << 8 | p[i + 1]) : (uint32_t)(p[i + 1] << 8 | p[i]);
+		if (u >= 0xD800 && u <= 0xDBFF) {
+			if (i + 4 > total) {
+				if (!final)
+					break;
+				(*replaced)++;
+				o += put_utf8(out + o, 0xFFFD);
+				i += 2;
+				continue;
+			}
+			u2 = be ? (uint32_t)(p[i + 2] << 8 | p[i + 3])
+				: (uint32_t)(p[i + 3] << 8 | p[i + 2]);
+			if (u2 >= 0xDC00 && u2 <= 0xDFFF) {
+				o += put_utf8(out + o, 0x10000 + ((u - 0xD800) << 10) + (u2 - 0xDC00));
+				i += 4;
+				continue;
+			}
+			(*replaced)++;
+			o += put_utf8(out + o, 0xFFFD);
+			i += 2;
+			continue;
+		}
+		if (u >= 0xDC00 && u <= 0xDFFF) {
+			(*replaced)++;
+			u = 0xFFFD;
+		}
+		o += put_utf8(out + o, u);
+		i += 2;
+	}
+	if (i < total) {
+		if (final) {
+			(*replaced)++;
+			o += put_utf8(out + o, 0xFFFD);
+		} else {
+			st->ncarry = total - i;
+			memcpy(st->carry, p + i, st->ncarry);
+		}
+	}
+	return o;
+}
+
+/*
+ * Move the unconsumed tail to the front and decode more input after it.
+ * Returns the number of bytes added (0 at end of input).
+ */
+static size_t fill(struct leak_reader *r)
+{
+	struct leak_reader_state *st = r->st;
+	size_t space, n, add = 0;
+	int final;
+
+	if (st->pos) {
+		memmove(st->buf, st->buf + st->pos, st->len - st->pos);
+		st->len -= st->pos;
+		st->pos = 0;
+	}
+	while (!st->eof && add == 0) {
+		space = st->cap - st->len;
+		switch (r->dialect.encoding) {
+		case LEAK_ENC_CP1252:
+			n = src_read(st, st->raw, space / 3 < LEAK_RAW_BYTES ? space / 3 : LEAK_RAW_BYTES,
+				     &r->stats);
+			add = decode_cp1252(st->raw, n, st->buf + st->len, &r->stats.replaced);
+			break;
+		case LEAK_ENC_UTF16LE:
+		case LEAK_ENC_UTF16BE:
+			n = (space / 2 < LEAK_RAW_BYTES ? space / 2 : LEAK_RAW_BYTES) & ~(size_t)1;
+			n = src_read(st, st->raw + 4, n, &r->stats);
+			final = n == 0;
+			add = decode_utf16(st, r->dialect.encoding == LEAK_ENC_UTF16BE, st->raw + 4, n,
+					   st->buf + st->len, final, &r->stats.replaced);
+			break;
+		default:
+			n = src_read(st, st->buf + st->len, space, &r->stats);
+			add = n;
+			break;
+		}
+		if (n == 0)
+			st->eof = 1;
+		if (space == 0)
+			break;
+		st->len += add;
+	}
+	st->buf[st->len] = 0;
+	return add;
+}
+
+static void build_tables(struct leak_reader_state *st, char delim, char quote)
+{
+	int c;
+
+	memset(st->utab, C_ORD, sizeof(st->utab));
+	memset(st->qtab, C_ORD, sizeof(st->qtab));
+	for (c = 1; c < 0x20; c++)
+		if (c != '\t')
+			st->utab[c] = st->qtab[c] = C_CTRL;
+	st->utab[0x7F] = st->qtab[0x7F] = C_CTRL;
+	st->utab[0] = st->qtab[0] = C_NUL;
+	st->utab['\n'] = st->qtab['\n'] = C_LF;
+	st->utab['\r'] = st->qtab['\r'] = C_CR;
+	st->utab[(unsigned char)delim] = C_DELIM;
+	if (quote) {
+		st->utab[(unsigned char)quote] = C_QUOTE;
+		st->qtab[(unsigned char)quote] = C_QUOTE;
+	}
+}
+
+/*
+ * Split one row starting at st->pos. Returns 1 with row filled and pos moved
+ * past the row, 0 if the buffer ends before the row does (and more input may
+ * come; nothing was modified), -1 on a fatal error (unterminated quote at end
+ * of input). Doubled quotes are compacted in place only once the row is whole.
+ */
+static int split_row(struct leak_reader *r, struct leak_row *row, struct bc_error *err)
+{
+	struct leak_reader_state *st = r->st;
+	unsigned char *b = st->buf;
+	const unsigned char *ut = st->utab, *qt = st->qtab;
+	const unsigned char qc = (unsigned char)r->dialect.quote;
+	size_t p = st->pos, end = st->len, linestart = st->pos, fstart, cstart, cend, w, q;
+	unsigned long line = st->line + 1, qline, qcol;
+	unsigned nf = 0, i;
+	unsigned char esc[LEAK_MAX_COLUMNS];
+	int c, escaped;
+
+	row->flags = 0;
+	row->line = line;
+	for (;;) {
+		fstart = p;
+		escaped = 0;
+		if (nf < LEAK_MAX_COLUMNS) {
+			row->field_line[nf] = line;
+			row->field_col[nf] = (unsigned long)(p - linestart) + 1;
+		}
+		if (ut[b[p]] == C_QUOTE) {
+			qline = line;
+			qcol = (unsigned long)(p - linestart) + 1;
+			p++;
+			cstart = p;
+			for (;;) {
+				while (qt[b[p]] == C_ORD)
+					p++;
+				c = qt[b[p]];
+				if (c == C_QUOTE) {
+					if (p + 1 >= end && !st->eof)
+						return 0;
+					if (p + 1 < end && b[p + 1] == qc) {
+						escaped = 1;
+						p += 2;
+						continue;
+					}
+					break;
+				}
+				if (c == C_LF) {
+					p++;
+					line++;
+					linestart = p;
+				} else if (c == C_CR) {
+					if (p + 1 >= end && !st->eof)
+						return 0;
+					p += p + 1 < end && b[p + 1] == '\n' ? 2 : 1;
+					line++;
+					linestart = p;
+				} else if (c == C_NUL && p >= end) {
+					if (!st->eof)
+						return 0;
+					err->line = qline;
+					err->column = qcol;
+					return bc_error_set(err, "unterminated_quote",
+							    "quoted field opened here is never closed: the file is truncated or its quoting is broken");
+				} else {
+					row->flags |= LEAK_ROW_CONTROL;
+					p++;
+				}
+			}
+			cend = p;
+			p++;
+			c = ut[b[p]];
+			if (c != C_DELIM && c != C_LF && c != C_CR && !(c == C_NUL && p >= end)) {
+				/* text after the closing quote: keep the raw field literally */
+				row->flags |= LEAK_ROW_STRAY_QUOTE;
+				goto unquoted;
+			}
+			if (nf < LEAK_MAX_COLUMNS) {
+				row->field[nf] = (const char *)b + cstart;
+				row->len[nf] = cend - cstart;
+				esc[nf] = (unsigned char)escaped;
+			}
+		} else {
+unquoted:
+			for (;;) {
+				while (ut[b[p]] == C_ORD)
+					p++;
+				c = ut[b[p]];
+				if (c == C_DELIM || c == C_LF || c == C_CR)
+					break;
+				if (c == C_NUL && p >= end) {
+					if (!st->eof)
+						return 0;
+					break;
+				}
+				if (c == C_QUOTE)
+					row->flags |= LEAK_ROW_STRAY_QUOTE;
+				else
+					row->flags |= LEAK_ROW_CONTROL;
+				p++;
+			}
+			if (nf < LEAK_MAX_COLUMNS) {
+				row->field[nf] = (const char *)b + fstart;
+				row->len[nf] = p - fstart;
+				esc[nf] = 0;
+			}
+		}
+		nf++;
+		c = ut[b[p]];
+		if (c == C_DELIM) {
+			p++;
+			continue;
+		}
+		if (c == C_LF) {
+			p++;
+		} else if (c == C_CR) {
+			if (p + 1 >= end && !st->eof)
+				return 0;
+			p += p + 1 < end && b[p + 1] == '\n' ? 2 : 1;
+		}
+		break;
+	}
+	row->n = nf;
+	st->line = line;
+	r->stats.lines = line;
+	if (st->need_utf8_check && !utf8_valid(b + st->pos, p - st->pos))
+		row->flags |= LEAK_ROW_INVALID_UTF8;
+	for (i = 0; i < nf && i < LEAK_MAX_COLUMNS; i++) {
+		if (!esc[i])
+			continue;
+		cstart = (size_t)((const unsigned char *)row->field[i] - b);
+		cend = cstart + row->len[i];
+		w = cstart;
+		for (q = cstart; q < cend; q++) {
+			b[w++] = b[q];
+			if (b[q] == qc)
+				q++;
+		}
+		row->len[i] = w - cstart;
+	}
+	st->pos = p;
+	return 1;
+}
+
+/* Re-decode fields holding invalid UTF-8: valid sequences kept, other bytes read as CP1252. */
+static void repair_row_utf8(struct leak_reader *r, struct leak_row *row)
+{
+	struct leak_reader_state *st = r->st;
+	unsigned i, n = row->n < LEAK_MAX_COLUMNS ? row->n : LEAK_MAX_COLUMNS;
+	const unsigned char *p;
+	unsigned char *o;
+	size_t j, k, len;
+
+	st->scratch_used = 0;
+	for (i = 0; i < n; i++) {
+		p = (const unsigned char *)row->field[i];
+		len = row->len[i];
+		if (utf8_valid(p, len))
+			continue;
+		o = (unsigned char *)st->scratch + st->scratch_used;
+		for (j = 0; j < len;) {
+			k = utf8_seq(p + j, len - j);
+			if (k) {
+				memcpy(o, p + j, k);
+				o += k;
+				j += k;
+			} else {
+				o += put_utf8(o, cp1252_cp(p[j]));
+				j++;
+			}
+		}
+		row->field[i] = st->scratch + st->scratch_used;
+		row->len[i] = (size_t)((char *)o - (st->scratch + st->scratch_used));
+		st->scratch_used += row->len[i];
+	}
+}
+
+/* Next split row, refilling as needed; blank lines skipped. 1, 0 (EOF), -1. */
+static int next_split(struct leak_reader *r, struct leak_row *row, struct bc_error *err)
+{
+	struct leak_reader_state *st = r->st;
+	int rc;
+
+	if (st->pending_row) {
+		st->pending_row = 0;
+		if (row != &st->row)
+			*row = st->row;
+		return 1;
+	}
+	for (;;) {
+		if (st->pos >= st->len) {
+			if (st->eof)
+				return 0;
+			fill(r);
+			if (st->pos >= st->len && st->eof)
+				return 0;
+		}
+		rc = split_row(r, row, err);
+		if (rc < 0) {
+			err->file = st->name;
+			return -1;
+		}
+		if (rc == 0) {
+			if (st->eof) {
+				/* cannot happen: split_row completes at EOF */
+				err->file = st->name;
+				return bc_error_set(err, "read_failed", "internal reader error");
+			}
+			if (st->pos == 0 && st->len >= st->cap) {
+				err->file = st->name;
+				err->line = st->line + 1;
+				return bc_error_set(err, "row_too_long",
+						    "row longer than %u bytes: not a text table, or broken quoting",
+						    LEAK_MAX_ROW_BYTES);
+			}
+			fill(r);
+			if (st->f && ferror(st->f)) {
+				err->file = st->name;
+				return bc_error_set(err, "read_failed", "read error: %s", strerror(errno));
+			}
+			continue;
+		}
+		if (row->n == 1 && row->len[0] == 0 && !(row->flags & ~LEAK_ROW_INVALID_UTF8)) {
+			r->stats.blank_lines++;
+			continue;
+		}
+		if (row->flags & LEAK_ROW_INVALID_UTF8)
+			repair_row_utf8(r, row);
+		return 1;
+	}
+}
+
+static int strict_fail(struct leak_reader *r, const struct leak_row *row, unsigned col,
+		       enum leak_reason reason, struct bc_error *err, const char *what)
+{
+	err->file = r->st->name;
+	err->line = row->line;
+	err->column = col < LEAK_MAX_COLUMNS && col < row->n ? row->field_col[col] : 0;
+	if (col < LEAK_MAX_COLUMNS && col < row->n)
+		err->line = row->field_line[col];
+	return bc_error_set(err, leak_reason_name(reason), "%s (strict mode)", what);
+}
+
+int leak_reader_next_row(struct leak_reader *r, struct leak_row *row, struct bc_error *err)
+{
+	int rc;
+	char what[96];
+
+	for (;;) {
+		rc = next_split(r, row, err);
+		if (rc <= 0)
+			return rc;
+		if (row->n != r->columns.n) {
+			leak_stats_note(&r->stats, LEAK_REASON_FIELD_COUNT, row->line);
+			r->stats.rows_skipped++;
+			if (r->st->strict) {
+				snprintf(what, sizeof(what), "expected %u fields, found %u", r->columns.n, row->n);
+				return strict_fail(r, row, LEAK_MAX_COLUMNS, LEAK_REASON_FIELD_COUNT, err, what);
+			}
+			continue;
+		}
+		if (row->flags & LEAK_ROW_CONTROL) {
+			leak_stats_note(&r->stats, LEAK_REASON_CONTROL_BYTES, row->line);
+			r->stats.rows_skipped++;
+			if (r->st->strict)
+				return strict_fail(r, row, LEAK_MAX_COLUMNS, LEAK_REASON_CONTROL_BYTES, err,
+						   "NUL or control byte in the row");
+			continue;
+		}
+		if (row->flags & LEAK_ROW_INVALID_UTF8) {
+			leak_stats_note(&r->stats, LEAK_REASON_INVALID_UTF8, row->line);
+			if (r->st->strict)
+				return strict_fail(r, row, LEAK_MAX_COLUMNS, LEAK_REASON_INVALID_UTF8, err,
+						   "bytes that are not valid UTF-8");
+		}
+		if (row->flags & LEAK_ROW_STRAY_QUOTE) {
+			leak_stats_note(&r->stats, LEAK_REASON_STRAY_QUOTE, row->line);
+			if (r->st->strict)
+				return strict_fail(r, row, LEAK_MAX_COLUMNS, LEAK_REASON_STRAY_QUOTE, err,
+						   "quote character inside an unquoted field or after a closing quote");
+		}
+		r->stats.rows++;
+		return 1;
+	}
+}
+
+int leak_reader_next(struct leak_reader *r, struct bc_record *rec, struct bc_error *err)
+{
+	int rc = leak_reader_next_row(r, &r->st->row, err);
+
+	if (rc <= 0)
+		return rc;
+	if (leak_row_to_record(r, &r->st->row, rec, err) < 0)
+		return -1;
+	return 1;
+}
+
+/* ---- sniffing ---- */
+
+static enum leak_encoding sniff_encoding(const unsigned char *p, size_t n, int cut,
+					 size_t *bom, int *binary)
+{
+	size_t i, k, even0 = 0, odd0 = 0, valid_mb = 0, invalid = 0, ctrl = 0, lim;
+
+	*bom = 0;
+	*binary = 0;
+	if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
+		*bom = 3;
+		return LEAK_ENC_UTF8_BOM;
+	}
+	if (n >= 2 && p[0] == 0xFF && p[1] == 0xFE) {
+		*bom = 2;
+		return LEAK_ENC_UTF16LE;
+	}
+	if (n >= 2 && p[0] == 0xFE && p[1] == 0xFF) {
+		*bom = 2;
+		return LEAK_ENC_UTF16BE;
+	}
+	lim = n < 4096 ? n : 4096;
+	for (i = 0; i + 1 < lim; i += 2) {
+		even0 += p[i] == 0;
+		odd0 += p[i + 1] == 0;
+	}
+	if (lim >= 4 && odd0 * 10 >= (lim / 2) * 4 && even0 * 10 < (lim / 2))
+		return LEAK_ENC_UTF16LE;
+	if (lim >= 4 && even0 * 10 >= (lim / 2) * 4 && odd0 * 10 < (lim / 2))
+		return LEAK_ENC_UTF16BE;
+	for (i = 0; i < n;) {
+		if (p[i] < 0x80) {
+			if (p[i] == 0)
+				*binary = 1;
+			else if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r') ||
+				 p[i] == 0x7F)
+				ctrl++;
+			i++;
+			continue;
+		}
+		k = utf8_seq(p + i, n - i);
+		if (k) {
+			valid_mb++;
+			i += k;
+		} else {
+			if (!(cut && n - i < 4))
+				invalid++;
+			i++;
+		}
+	}
+	if (ctrl * 100 > n || ctrl > 64)
+		*binary = 1;
+	if (invalid == 0)
+		return LEAK_ENC_UTF8;
+	return valid_mb > invalid ? LEAK_ENC_UTF8 : LEAK_ENC_CP1252;
+}
+
+/* Fields per record with delimiter d over the first records of the buffer. */
+static void count_fields(const unsigned char *b, size_t n, char d, unsigned counts[], unsigned *nrec,
+			 unsigned maxrec)
+{
+	size_t i = 0;
+	unsigned f = 1;
+	int inq = 0, any = 0;
+
+	*nrec = 0;
+	for (i = 0; i < n && *nrec < maxrec; i++) {
+		unsigned char c = b[i];
+
+		if (inq) {
+			if (c == '"') {
+				if (i + 1 < n && b[i + 1] == '"')
+					i++;
+				else
+					inq = 0;
+			}
+			continue;
+		}
+		if (c == '"' && (i == 0 || b[i - 1] == (unsigned char)d || b[i - 1] == '\n' ||
+				 b[i - 1] == '\r')) {
+			inq = 1;
+			any = 1;
+		} else if (c == (unsigned char)d) {
+			f++;
+			any = 1;
+		} else if (c == '\n' || c == '\r') {
+			if (c == '\r' && i + 1 < n && b[i + 1] == '\n')
+				i++;
+			if (any)
+				counts[(*nrec)++] = f;
+			f = 1;
+			any = 0;
+		} else {
+			any = 1;
+		}
+	}
+	/* a last record is only counted when the whole file is in the sample */
+	if (any && i >= n && *nrec < maxrec && n < LEAK_SNIFF_BYTES)
+		counts[(*nrec)++] = f;
+}
+
+static char sniff_delimiter(const unsigned char *b, size_t n)
+{
+	static const char cands[] = { ',', ';', '\t', '|' };
+	unsigned counts[64], nrec, i, j, best_score = 0, best_m = 0, m, f, fm, score;
+	char best = ',';
+	size_t c;
+
+	for (c = 0; c < sizeof(cands); c++) {
+		count_fields(b, n, cands[c], counts, &nrec, 64);
+		if (!nrec)
+			continue;
+		m = 0;
+		fm = 0;
+		for (i = 0; i < nrec; i++) {
+			f = 0;
+			for (j = 0; j < nrec; j++)
+				f += counts[j] == counts[i];
+			if (f > fm || (f == fm && counts[i] > m)) {
+				fm = f;
+				m = counts[i];
+			}
+		}
+		if (m < 2)
+			continue;
+		score = fm * 1000 / nrec;
+		if (score > best_score || (score == best_score && m > best_m)) {
+			best_score = score;
+			best_m = m;
+			best = cands[c];
+		}
+	}
+	return best;
+}
+
+static enum leak_newline sniff_newline(const unsigned char *b, size_t n)
+{
+	size_t i;
+	int inq = 0;
+
+	for (i = 0; i < n; i++) {
+		if (b[i] == '"')
+			inq = !inq;
+		if (inq)
+			continue;
+		if (b[i] == '\n')
+			return LEAK_NL_LF;
+		if (b[i] == '\r')
+			return i + 1 < n && b[i + 1] == '\n' ? LEAK_NL_CRLF : LEAK_NL_CR;
+	}
+	return LEAK_NL_NONE;
+}
+
+static int looks_like_identifier(const char *s, size_t n)
+{
+	size_t i, digits = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '@')
+			return 1;
+		digits += s[i] >= '0' && s[i] <= '9';
+	}
+	return digits >= 5;
+}
+
+static enum leak_field mapped_by_name(const struct leak_mapping *m, const char *s, size_t n)
+{
+	char key[LEAK_HEADER_NAME_MAX * 2], k2[LEAK_HEADER_NAME_MAX * 2];
+	int i;
+
+	if (!m)
+		return LEAK_FIELD_NONE;
+	leak_header_key(s, n, key, sizeof(key));
+	for (i = 0; i < m->n_by_name; i++) {
+		leak_header_key(m->by_name[i], strlen(m->by_name[i]), k2, sizeof(k2));
+		if (!strcmp(key, k2))
+			return m->by_name_field[i];
+	}
+	return LEAK_FIELD_NONE;
+}
+
+static int setup_columns(struct leak_reader *r, struct bc_error *err)
+{
+	struct leak_reader_state *st = r->st;
+	const struct leak_mapping *m = st->mapping;
+	struct leak_row *row = &st->row;
+	unsigned i, known = 0;
+	enum leak_field f;
+	int rc;
+
+	rc = next_split(r, row, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0) {
+		err->file = st->name;
+		return bc_error_set(err, "empty_file", "the file holds no row");
+	}
+	if (row->n > LEAK_MAX_COLUMNS) {
+		err->file = st->name;
+		err->line = row->line;
+		return bc_error_set(err, "no_columns", "more than %d columns: not a leak table", LEAK_MAX_COLUMNS);
+	}
+	r->columns.n = row->n;
+	for (i = 0; i < row->n; i++) {
+		f = leak_field_from_header(row->field[i], row->len[i]);
+		if (mapped_by_name(m, row->field[i], row->len[i]) != LEAK_FIELD_NONE)
+			f = mapped_by_name(m, row->field[i], row->len[i]);
+		known += f != LEAK_FIELD_NONE;
+		r->columns.field[i] = f;
+	}
+	if (m && m->header >= 0)
+		r->dialect.header = m->header;
+	else
+		r->dialect.header = known >= 2 || (known == 1 && row->n <= 2);
+	if (r->dialect.header) {
+		for (i = 0; i < row->n; i++) {
+			size_t n = row->len[i] < LEAK_HEADER_NAME_MAX - 1 ? row->len[i] : LEAK_HEADER_NAME_MAX - 1;
+
+			while (n > 0 && ((unsigned char)row->field[i][n] & 0xC0) == 0x80 &&
+			       n < row->len[i])
+				n--;
+			if (looks_like_identifier(row->field[i], row->len[i]))
+				snprintf(r->columns.header[i], LEAK_HEADER_NAME_MAX, "column %u", i + 1);
+			else {
+				memcpy(r->columns.header[i], row->field[i], n);
+				r->columns.header[i][n] = '\0';
+			}
+		}
+	} else {
+		for (i = 0; i < row->n; i++) {
+			r->columns.field[i] = LEAK_FIELD_NONE;
+			r->columns.header[i][0] = '\0';
+		}
+		/* the first row is data: next_split hands it out again */
+		st->pending_row = 1;
+	}
+	if (m && m->has_by_index)
+		for (i = 0; i < r->columns.n; i++)
+			if (m->by_index[i] != LEAK_FIELD_NONE)
+				r->columns.field[i] = m->by_index[i];
+	for (i = 0; i < r->columns.n; i++)
+		if (r->columns.field[i] == LEAK_FIELD_LAB)
+			st->lab_column_present = 1;
+	return 0;
+}
+
+static int sniff(struct leak_reader *r, struct bc_error *err)
+{
+	struct leak_reader_state *st = r->st;
+	const struct leak_mapping *m = st->mapping;
+	enum leak_encoding enc;
+	size_t bom = 0, n = 0, k, i, ctrl = 0;
+	int binary = 0;
+	char delim;
+
+	while (n < LEAK_SNIFF_BYTES) {
+		k = src_read(st, st->head + n, LEAK_SNIFF_BYTES - n, &r->stats);
+		if (!k)
+			break;
+		n += k;
+	}
+	st->head_len = n;
+	st->head_pos = 0;
+	if (st->f && ferror(st->f)) {
+		err->file = st->name;
+		return bc_error_set(err, "read_failed", "read error: %s", strerror(errno));
+	}
+	if (n == 0) {
+		err->file = st->name;
+		return bc_error_set(err, "empty_file", "the file is empty");
+	}
+	enc = sniff_encoding(st->head, n, n == LEAK_SNIFF_BYTES, &bom, &binary);
+	if (m && m->encoding != LEAK_ENC_AUTO) {
+		if (binary && (m->encoding == LEAK_ENC_UTF16LE || m->encoding == LEAK_ENC_UTF16BE))
+			binary = 0;
+		if (enc != m->encoding)
+			bom = (m->encoding == LEAK_ENC_UTF8_BOM || m->encoding == LEAK_ENC_UTF8) &&
+			      enc == LEAK_ENC_UTF8_BOM ? 3 : 0;
+		enc = m->encoding;
+	}
+	if (binary) {
+		err->file = st->name;
+		return bc_error_set(err, "binary_file",
+				    "NUL or control bytes: this is not a text table (or its encoding is not supported)");
+	}
+	r->dialect.encoding = enc;
+	st->head_pos = bom;
+	st->need_utf8_check = enc == LEAK_ENC_UTF8 || enc == LEAK_ENC_UTF8_BOM;
+	fill(r);
+	/* decoded UTF-16 may still be binary */
+	for (i = 0; i < st->len && i < LEAK_SNIFF_BYTES; i++)
+		if (st->buf[i] == 0 || (st->buf[i] < 0x20 && st->buf[i] != '\t' && st->buf[i] != '\n' &&
+					st->buf[i] != '\r'))
+			ctrl++;
+	if (ctrl > 64 || (st->len && ctrl * 100 > (st->len < LEAK_SNIFF_BYTES ? st->len : LEAK_SNIFF_BYTES))) {
+		err->file = st->name;
+		return bc_error_set(err, "binary_file",
+				    "NUL or control bytes: this is not a text table (or its encoding is not supported)");
+	}
+	for (i = 0; i < st->len; i++)
+		if (st->buf[i] != ' ' && st->buf[i] != '\t' && st->buf[i] != '\n' && st->buf[i] != '\r')
+			break;
+	if (i == st->len) {
+		err->file = st->name;
+		return bc_error_set(err, "empty_file", "the file holds no row");
+	}
+	k = st->len < LEAK_SNIFF_BYTES ? st->len : LEAK_SNIFF_BYTES;
+	delim = m && m->delimiter ? (char)m->delimiter : sniff_delimiter(st->buf, k);
+	r->dialect.delimiter = delim;
+	r->dialect.quote = m && m->quote >= 0 ? (char)m->quote : '"';
+	r->dialect.newline = sniff_newline(st->buf, k);
+	build_tables(st, delim, r->dialect.quote);
+	return setup_columns(r, err);
+}
+
+static int init_common(struct leak_reader *r, const struct leak_options *opt, struct bc_error *err)
+{
+	struct leak_reader_state *st = r->st;
+
+	st->strict = opt ? opt->strict : 0;
+	st->mapping = opt ? opt->mapping : NULL;
+	st->cap = LEAK_BUF_BYTES;
+	st->head = malloc(LEAK_SNIFF_BYTES);
+	st->raw = malloc(LEAK_RAW_BYTES + 4);
+	st->buf = malloc(st->cap + 8);
+	st->scratch = malloc(LEAK_SCRATCH_BYTES);
+	if (!st->head || !st->raw || !st->buf || !st->scratch) {
+		err->file = st->name;
+		return bc_error_set(err, "out_of_memory", "cannot allocate the reader's buffers");
+	}
+	st->buf[0] = 0;
+	return sniff(r, err);
+}
+
+static int alloc_state(struct leak_reader *r, const char *name, struct bc_error *err)
+{
+	memset(r, 0, sizeof(*r));
+	r->st = calloc(1, sizeof(*r->st));
+	if (!r->st)
+		return bc_error_set(err, "out_of_memory", "cannot allocate the reader");
+	r->st->name = name;
+	return 0;
+}
+
+int leak_reader_init_file(struct leak_reader *r, FILE *f, const char *name,
+			  const struct leak_options *opt, struct bc_error *err)
+{
+	int rc = -1;
+
+	if (alloc_state(r, name, err) < 0)
+		goto out;
+	r->st->f = f;
+	rc = init_common(r, opt, err);
+	if (rc < 0)
+		leak_reader_release(r);
+out:
+	return rc;
+}
+
+int leak_reader_init_buffer(struct leak_reader *r, const void *data, size_t len,
+			    const char *name, const struct leak_options *opt,
+			    struct bc_error *err)
+{
+	int rc = -1;
+
+	if (alloc_state(r, name, err) < 0)
+		goto out;
+	r->st->mem = data;
+	r->st->mem_len = len;
+	r->st->src_eof = len == 0;
+	rc = init_common(r, opt, err);
+	if (rc < 0)
+		leak_reader_release(r);
+out:
+	return rc;
+}
+
+int leak_reader_init(struct leak_reader *r, const char *path,
+		     const struct leak_options *opt, struct bc_error *err)
+{
+	FILE *f;
+	int rc = -1;
+
+	if (!strcmp(path, "-"))
+		return leak_reader_init_file(r, stdin, "(stdin)", opt, err);
+	f = fopen(path, "rb");
+	if (!f) {
+		memset(r, 0, sizeof(*r));
+		err->file = path;
+		bc_error_set(err, "open_failed", "cannot open: %s", strerror(errno));
+		goto out;
+	}
+	rc = leak_reader_init_file(r, f, path, opt, err);
+	if (rc < 0) {
+		fclose(f);
+		goto out;
+	}
+	r->st->own_f = 1;
+out:
+	return rc;
+}
+
+void leak_reader_release(struct leak_reader *r)
+{
+	struct leak_reader_state *st;
+
+	if (!r || !r->st)
+		return;
+	st = r->st;
+	if (st->own_f && st->f)
+		fclose(st->f);
+	free(st->head);
+	free(st->raw);
+	free(st->buf);
+	free(st->scratch);
+	free(st);
+	r->st = NULL;
+}
+
+void leak_reader_free(struct leak_reader *r)
+{
+	leak_reader_release(r);
+	free(r);
+}

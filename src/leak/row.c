@@ -1,0 +1,498 @@
+#include "leak/internal.h"
+
+#include <string.h>
+
+#include "normalize/comment.h"
+#include "normalize/normalize.h"
+#include "normalize/text.h"
+
+#define NAME_IN_MAX 1024     /* a longer name field is not a name */
+#define COMMENT_IN_MAX BC_COMMENT_SCAN_MAX
+
+static int is_space_at(const char *s, size_t n, size_t i, size_t *w)
+{
+	unsigned char c = (unsigned char)s[i];
+
+	if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+		*w = 1;
+		return 1;
+	}
+	if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0xA0) {
+		*w = 2;
+		return 1;
+	}
+	if (c == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+	    ((unsigned char)s[i + 2] == 0xAF || (unsigned char)s[i + 2] == 0x89)) {
+		*w = 3;
+		return 1;
+	}
+	return 0;
+}
+
+static void trim(const char **s, size_t *n)
+{
+	size_t w;
+
+	while (*n && is_space_at(*s, *n, 0, &w)) {
+		*s += w;
+		*n -= w;
+	}
+	while (*n) {
+		if ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t' || (*s)[*n - 1] == '\r' ||
+		    (*s)[*n - 1] == '\n')
+			(*n)--;
+		else if (*n >= 2 && (unsigned char)(*s)[*n - 2] == 0xC2 &&
+			 (unsigned char)(*s)[*n - 1] == 0xA0)
+			*n -= 2;
+		else
+			break;
+	}
+}
+
+static int ieq(const char *s, size_t n, const char *w)
+{
+	size_t i;
+
+	if (strlen(w) != n)
+		return 0;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != w[i])
+			return 0;
+	}
+	return 1;
+}
+
+/* Values that stand for "nothing" in exports. */
+static int is_placeholder(const char *s, size_t n)
+{
+	static const char *const words[] = {
+		"-", "--", "---", "?", ".", "0", "x", "null", "nul", "none", "n/a", "na", "nc",
+		"n.c.", "neant", "néant", "inconnu", "inconnue", "unknown", "nan", "(null)",
+	};
+	size_t i;
+
+	if (n > 9)
+		return 0;
+	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
+		if (ieq(s, n, words[i]))
+			return 1;
+	return 0;
+}
+
+/* Parse a sample date: D/M/YYYY, D-M-YYYY, D.M.YYYY, YYYY-MM-DD[...], YYYYMMDD, D/M/YY. */
+static int parse_sample_date(const char *s, size_t n, int *y, int *m, int *d)
+{
+	unsigned v[3] = { 0, 0, 0 }, nd[3] = { 0, 0, 0 };
+	size_t i = 0;
+	int k = 0;
+
+	while (i < n && k < 3) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			if (nd[k] >= 4)
+				return -1;
+			v[k] = v[k] * 10 + (unsigned)(s[i] - '0');
+			nd[k]++;
+			i++;
+			continue;
+		}
+		if (!nd[k])
+			return -1;
+		if (k == 2)
+			break;
+		if (s[i] != '/' && s[i] != '-' && s[i] != '.')
+			return -1;
+		k++;
+		i++;
+	}
+	if (k == 0 && nd[0] == 0 && i == 0)
+		return -1;
+	if (i < n && k < 2) {
+		return -1;
+	}
+	if (k == 0) {
+		/* YYYYMMDD: the digit loop stops at 4, so reparse */
+		return -1;
+	}
+	if (k < 2 || !nd[2])
+		return -1;
+	if (nd[0] == 4) {
+		*y = (int)v[0];
+		*m = (int)v[1];
+		*d = (int)v[2];
+	} else {
+		*d = (int)v[0];
+		*m = (int)v[1];
+		*y = (int)v[2];
+		if (nd[2] == 2)
+			*y += *y >= 70 ? 1900 : 2000;
+		else if (nd[2] != 4)
+			return -1;
+	}
+	if (*m < 1 || *m > 12 || *d < 1 || *d > 31 || *y < 1900 || *y > 2199)
+		return -1;
+	return 0;
+}
+
+static int parse_compact_date(const char *s, size_t n, int *y, int *m, int *d)
+{
+	size_t i;
+
+	if (n != 8)
+		return -1;
+	for (i = 0; i < 8; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+	*y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+	*m = (s[4] - '0') * 10 + (s[5] - '0');
+	*d = (s[6] - '0') * 10 + (s[7] - '0');
+	if (*y < 1900 || *m < 1 || *m > 12 || *d < 1 || *d > 31) {
+		/* DDMMYYYY */
+		*d = (s[0] - '0') * 10 + (s[1] - '0');
+		*m = (s[2] - '0') * 10 + (s[3] - '0');
+		*y = (s[4] - '0') * 1000 + (s[5] - '0') * 100 + (s[6] - '0') * 10 + (s[7] - '0');
+		if (*y < 1900 || *m < 1 || *m > 12 || *d < 1 || *d > 31)
+			return -1;
+	}
+	return 0;
+}
+
+static int note_bad(struct leak_reader *r, const struct leak_row *row, unsigned col,
+		    enum leak_reason reason, const char *what, struct bc_error *err)
+{
+	leak_stats_note(&r->stats, reason, row->line);
+	if (!r->st->strict)
+		return 0;
+	err->file = r->st->name;
+	err->line = row->field_line[col];
+	err->column = row->field_col[col];
+	return bc_error_set_field(err, leak_reason_name(reason),
+				  r->columns.header[col][0] ? r->columns.header[col]
+							    : leak_field_name(r->columns.field[col]),
+				  "%s in column %u (%s) (strict mode)", what, col + 1,
+				  leak_field_name(r->columns.field[col]));
+}
+
+/* Repair mojibake of a short text into buf (bufsize >= NAME_IN_MAX + 1); returns its length. */
+static size_t repaired(const char *s, size_t n, char *buf, size_t bufsize)
+{
+	size_t outlen = 0;
+
+	if (n >= bufsize)
+		n = bufsize - 1;
+	if (bc_repair_mojibake(s, n, buf, bufsize, &outlen) < 0)
+		return 0;
+	return outlen;
+}
+
+static void add_last_name(struct bc_record *rec, int slot, const char *s, size_t n)
+{
+	char canon[BC_NAME_MAX];
+
+	if (!n || rec->last_names[slot][0])
+		return;
+	if (bc_norm_last_name(s, n, canon, sizeof(canon)) != BC_NORM_OK)
+		return;
+	memcpy(rec->last_names[slot], canon, strlen(canon) + 1);
+}
+
+static int is_sep(char c)
+{
+	return c == ',' || c == ';' || c == '/' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
+static int do_emails(struct leak_reader *r, const struct leak_row *row, unsigned col,
+		     struct bc_record *rec, const char *s, size_t n, struct bc_error *err)
+{
+	size_t i = 0, j, k;
+	int bad = 0, any_at = 0, dup;
+	char canon[BC_EMAIL_MAX];
+
+	while (i < n) {
+		while (i < n && is_sep(s[i]))
+			i++;
+		j = i;
+		while (j < n && !is_sep(s[j]))
+			j++;
+		if (j > i && memchr(s + i, '@', j - i)) {
+			any_at = 1;
+			if (bc_norm_email(s + i, j - i, canon, sizeof(canon)) == BC_NORM_OK) {
+				dup = 0;
+				for (k = 0; k < (size_t)rec->n_emails; k++)
+					dup |= !strcmp(rec->emails[k], canon);
+				if (!dup && rec->n_emails < BC_RECORD_MAX_EMAILS)
+					memcpy(rec->emails[rec->n_emails++], canon, strlen(canon) + 1);
+			} else {
+				bad = 1;
+			}
+		}
+		i = j;
+	}
+	if (bad || !any_at)
+		return note_bad(r, row, col, LEAK_REASON_INVALID_EMAIL, "email address not understood", err);
+	return 0;
+}
+
+static void add_phone(struct bc_record *rec, const char *canon)
+{
+	int k;
+
+	for (k = 0; k < rec->n_phones; k++)
+		if (!strcmp(rec->phones[k], canon))
+			return;
+	if (rec->n_phones < BC_RECORD_MAX_PHONES)
+		memcpy(rec->phones[rec->n_phones++], canon, strlen(canon) + 1);
+}
+
+static size_t count_digits(const char *s, size_t n)
+{
+	size_t i, d = 0;
+
+	for (i = 0; i < n; i++)
+		d += s[i] >= '0' && s[i] <= '9';
+	return d;
+}
+
+/* One piece between separators: one number, or several separated by spaces. */
+static int do_phone_piece(struct bc_record *rec, const char *s, size_t n)
+{
+	char canon[BC_PHONE_BYTES];
+	size_t i, j, start, want, d;
+	int bad = 0;
+
+	trim(&s, &n);
+	if (!n || !count_digits(s, n))
+		return 0;
+	if (bc_norm_phone(s, n, canon, sizeof(canon)) == BC_NORM_OK) {
+		add_phone(rec, canon);
+		return 0;
+	}
+	if (count_digits(s, n) < 18)
+		return -1;
+	/* "06 39 98 00 01 06 39 98 00 02": group space-separated tokens into numbers */
+	i = 0;
+	while (i < n) {
+		while (i < n && (s[i] == ' ' || s[i] == '\t'))
+			i++;
+		if (i >= n)
+			break;
+		start = i;
+		want = s[i] == '+' || (s[i] == '0' && i + 1 < n && s[i + 1] == '0') ? 11 : 10;
+		d = 0;
+		j = i;
+		while (j < n && d < want) {
+			d += s[j] >= '0' && s[j] <= '9';
+			j++;
+		}
+		while (j < n && s[j] != ' ' && s[j] != '\t')
+			j++;
+		if (bc_norm_phone(s + start, j - start, canon, sizeof(canon)) == BC_NORM_OK)
+			add_phone(rec, canon);
+		else
+			bad = 1;
+		i = j;
+	}
+	return bad ? -1 : 0;
+}
+
+static int do_phones(struct leak_reader *r, const struct leak_row *row, unsigned col,
+		     struct bc_record *rec, const char *s, size_t n, struct bc_error *err)
+{
+	size_t i = 0, j;
+	int bad = 0;
+
+	while (i < n) {
+		j = i;
+		while (j < n && s[j] != ',' && s[j] != ';' && s[j] != '/' &&
+		       !(j + 4 <= n && s[j] == ' ' && (s[j + 1] == 'e' || s[j + 1] == 'o' || s[j + 1] == 'E' || s[j + 1] == 'O') &&
+			 (s[j + 2] == 't' || s[j + 2] == 'u' || s[j + 2] == 'T' || s[j + 2] == 'U') && s[j + 3] == ' '))
+			j++;
+		if (do_phone_piece(rec, s + i, j - i) < 0)
+			bad = 1;
+		i = j < n && s[j] == ' ' ? j + 4 : j + 1;
+	}
+	if (bad)
+		return note_bad(r, row, col, LEAK_REASON_INVALID_PHONE, "phone number not understood", err);
+	return 0;
+}
+
+int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
+		       struct bc_record *rec, struct bc_error *err)
+{
+	const struct leak_columns *cols = &r->columns;
+	char buf[COMMENT_IN_MAX + 1];
+	const char *s, *birth_s = NULL, *usage_s = NULL, *dob_s = NULL;
+	size_t n, birth_n = 0, usage_n = 0, dob_n = 0, rn;
+	unsigned i, dob_col = 0;
+	struct bc_span sb, su;
+	struct tm ref;
+	int y, m, d, st, have_ref = 0, k;
+	uint32_t flags = BC_BIT(BC_CLASS_LAB_VISIT);
+	char canon[BC_NAME_MAX];
+
+	rec->line = row->line;
+	rec->nir[0] = '\0';
+	rec->nir_status = BC_NORM_EMPTY;
+	rec->nir_had_key = 0;
+	rec->last_names[0][0] = rec->last_names[1][0] = '\0';
+	rec->n_last_names = 0;
+	rec->first_name[0] = '\0';
+	rec->dob[0] = '\0';
+	rec->dob_status = BC_NORM_EMPTY;
+	rec->n_emails = 0;
+	rec->n_phones = 0;
+	rec->sample_month = 0;
+	rec->sample_year = 0;
+	rec->source[0] = '\0';
+	if (r->st->mapping && r->st->mapping->source[0])
+		memcpy(rec->source, r->st->mapping->source, strlen(r->st->mapping->source) + 1);
+	memset(&ref, 0, sizeof(ref));
+
+	for (i = 0; i < cols->n; i++) {
+		enum leak_field f = cols->field[i];
+
+		if (f == LEAK_FIELD_NONE || f == LEAK_FIELD_IGNORE)
+			continue;
+		s = row->field[i];
+		n = row->len[i];
+		trim(&s, &n);
+		if (!n || is_placeholder(s, n))
+			continue;
+		switch (f) {
+		case LEAK_FIELD_LAST_NAME:
+			flags |= BC_BIT(BC_CLASS_NAME);
+			rn = repaired(s, n < NAME_IN_MAX ? n : NAME_IN_MAX, buf, NAME_IN_MAX + 1);
+			bc_split_name_field(buf, rn, &sb, &su);
+			if (sb.len)
+				add_last_name(rec, 0, buf + sb.off, sb.len);
+			if (su.len)
+				add_last_name(rec, 1, buf + su.off, su.len);
+			break;
+		case LEAK_FIELD_BIRTH_NAME:
+			flags |= BC_BIT(BC_CLASS_NAME);
+			birth_s = s;
+			birth_n = n;
+			break;
+		case LEAK_FIELD_USAGE_NAME:
+			flags |= BC_BIT(BC_CLASS_NAME);
+			usage_s = s;
+			usage_n = n;
+			break;
+		case LEAK_FIELD_FIRST_NAME:
+			flags |= BC_BIT(BC_CLASS_NAME);
+			if (rec->first_name[0])
+				break;
+			rn = repaired(s, n < NAME_IN_MAX ? n : NAME_IN_MAX, buf, NAME_IN_MAX + 1);
+			if (bc_norm_first_name(buf, rn, canon, sizeof(canon)) == BC_NORM_OK)
+				memcpy(rec->first_name, canon, strlen(canon) + 1);
+			break;
+		case LEAK_FIELD_SEX:
+			flags |= BC_BIT(BC_CLASS_SEX);
+			break;
+		case LEAK_FIELD_DOB:
+			flags |= BC_BIT(BC_CLASS_DOB);
+			dob_s = s;
+			dob_n = n;
+			dob_col = i;
+			break;
+		case LEAK_FIELD_NIR:
+			flags |= BC_BIT(BC_CLASS_NIR);
+			if (rec->nir[0])
+				break;
+			rec->nir_status = bc_norm_nir(s, n, rec->nir, sizeof(rec->nir), &rec->nir_had_key);
+			if (rec->nir_status != BC_NORM_OK &&
+			    note_bad(r, row, i, LEAK_REASON_INVALID_NIR,
+				     rec->nir_status == BC_NORM_INVALID_KEY ? "NIR key does not match"
+									    : "NIR malformed", err) < 0)
+				return -1;
+			break;
+		case LEAK_FIELD_ADDRESS:
+		case LEAK_FIELD_POSTCODE:
+		case LEAK_FIELD_CITY:
+			flags |= BC_BIT(BC_CLASS_ADDRESS);
+			break;
+		case LEAK_FIELD_PHONE:
+			flags |= BC_BIT(BC_CLASS_PHONE);
+			if (do_phones(r, row, i, rec, s, n, err) < 0)
+				return -1;
+			break;
+		case LEAK_FIELD_EMAIL:
+			flags |= BC_BIT(BC_CLASS_EMAIL);
+			if (do_emails(r, row, i, rec, s, n, err) < 0)
+				return -1;
+			break;
+		case LEAK_FIELD_BLOOD_GROUP:
+			flags |= BC_BIT(BC_CLASS_BLOOD_GROUP);
+			break;
+		case LEAK_FIELD_DOCTOR:
+		case LEAK_FIELD_DOCTOR_ADDRESS:
+		case LEAK_FIELD_DOCTOR_PHONE:
+			flags |= BC_BIT(BC_CLASS_DOCTOR);
+			break;
+		case LEAK_FIELD_INSURER:
+			flags |= BC_BIT(BC_CLASS_INSURER);
+			break;
+		case LEAK_FIELD_LAB:
+			k = (int)(n < BC_SOURCE_MAX - 1 ? n : BC_SOURCE_MAX - 1);
+			while (k > 0 && k < (int)n && ((unsigned char)s[k] & 0xC0) == 0x80)
+				k--;
+			memcpy(rec->source, s, (size_t)k);
+			rec->source[k] = '\0';
+			break;
+		case LEAK_FIELD_SAMPLE_DATE:
+			flags |= BC_BIT(BC_CLASS_SAMPLE_DATE);
+			if (parse_sample_date(s, n, &y, &m, &d) == 0 ||
+			    parse_compact_date(s, n, &y, &m, &d) == 0) {
+				rec->sample_year = y;
+				rec->sample_month = y >= 2000 && y < 2000 + 5000 ? (uint16_t)((y - 2000) * 12 + m) : 0;
+				ref.tm_year = y - 1900;
+				ref.tm_mon = m - 1;
+				ref.tm_mday = d;
+				have_ref = 1;
+			} else if (note_bad(r, row, i, LEAK_REASON_INVALID_SAMPLE_DATE,
+					    "sample date not understood", err) < 0) {
+				return -1;
+			}
+			break;
+		case LEAK_FIELD_COMMENT:
+			rn = repaired(s, n < COMMENT_IN_MAX ? n : COMMENT_IN_MAX, buf, sizeof(buf));
+			flags |= bc_classify_comment(buf, rn);
+			break;
+		default:
+			break;
+		}
+	}
+	if (birth_s) {
+		rn = repaired(birth_s, birth_n < NAME_IN_MAX ? birth_n : NAME_IN_MAX, buf, NAME_IN_MAX + 1);
+		add_last_name(rec, 0, buf, rn);
+	}
+	if (usage_s) {
+		rn = repaired(usage_s, usage_n < NAME_IN_MAX ? usage_n : NAME_IN_MAX, buf, NAME_IN_MAX + 1);
+		bc_split_name_field(buf, rn, &sb, &su);
+		/* a usage column holding "Vve X" or "épouse X" */
+		if (su.len)
+			add_last_name(rec, 1, buf + su.off, su.len);
+		else if (sb.len)
+			add_last_name(rec, 1, buf + sb.off, sb.len);
+	}
+	/* birth name first, then a different usage name */
+	if (!rec->last_names[0][0] && rec->last_names[1][0]) {
+		memcpy(rec->last_names[0], rec->last_names[1], strlen(rec->last_names[1]) + 1);
+		rec->last_names[1][0] = '\0';
+	}
+	if (rec->last_names[1][0] && !strcmp(rec->last_names[0], rec->last_names[1]))
+		rec->last_names[1][0] = '\0';
+	rec->n_last_names = !!rec->last_names[0][0] + !!rec->last_names[1][0];
+	if (dob_s) {
+		st = bc_norm_dob(dob_s, dob_n, have_ref ? &ref : NULL, rec->dob, sizeof(rec->dob));
+		rec->dob_status = st;
+		if (st != BC_NORM_OK && st != BC_NORM_INCOMPLETE_DATE &&
+		    note_bad(r, row, dob_col, LEAK_REASON_INVALID_DOB, "date of birth not understood", err) < 0)
+			return -1;
+	}
+	rec->flags = flags;
+	return 0;
+}
