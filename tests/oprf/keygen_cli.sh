@@ -1,0 +1,40 @@
+#!/bin/sh
+# breachcheck keygen: creates a 0600 key file, prints the public keys (never
+# the seed), refuses to overwrite, reports usage errors with exit status 2.
+# usage: keygen_cli.sh PATH-TO-breachcheck
+set -u
+bin=$1
+dir=$(mktemp -d /tmp/bc-keygen-test-XXXXXX) || exit 1
+trap 'rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$bin" keygen "$dir/k" >"$dir/out" 2>"$dir/err"; rc=$?
+[ $rc -eq 0 ] || fail "keygen exit $rc: $(cat "$dir/err")"
+[ "$(stat -c %a "$dir/k")" = 600 ] || fail "mode is $(stat -c %a "$dir/k")"
+[ "$(wc -l <"$dir/out")" -eq 2 ] || fail "expected 2 lines of output"
+grep -Eq '^public_key [A-Za-z0-9_-]{43}$' "$dir/out" || fail "no public_key line"
+grep -Eq '^verified_public_key [A-Za-z0-9_-]{43}$' "$dir/out" || fail "no verified_public_key line"
+seed=$(sed -n 's/^seed //p' "$dir/k")
+[ ${#seed} -eq 64 ] || fail "key file has no 64-digit seed"
+if grep -q "$seed" "$dir/out" "$dir/err"; then fail "the seed was printed"; fi
+cp "$dir/k" "$dir/k.orig"
+
+"$bin" keygen "$dir/k" >"$dir/out2" 2>"$dir/err2"; rc=$?
+[ $rc -eq 2 ] || fail "overwrite: exit $rc, expected 2"
+cmp -s "$dir/k" "$dir/k.orig" || fail "existing key file was changed"
+grep -q "refusing to overwrite" "$dir/err2" || fail "no refusal message"
+[ ! -s "$dir/out2" ] || fail "output on refusal"
+
+"$bin" keygen >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "no argument: exit $rc, expected 2"
+"$bin" keygen a b >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "two arguments: exit $rc, expected 2"
+"$bin" keygen --bogus "$dir/x" >/dev/null 2>&1; rc=$?
+[ $rc -eq 2 ] || fail "unknown option: exit $rc, expected 2"
+[ ! -e "$dir/x" ] || fail "created a file despite a usage error"
+"$bin" keygen --help >"$dir/help" 2>&1; rc=$?
+[ $rc -eq 0 ] || fail "--help: exit $rc"
+grep -q "usage: breachcheck keygen KEYFILE" "$dir/help" || fail "no usage line"
+"$bin" keygen "$dir/missing-dir/k" >/dev/null 2>&1; rc=$?
+[ $rc -eq 3 ] || fail "unwritable path: exit $rc, expected 3"
+echo ok
