@@ -1,15 +1,183 @@
+#include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
 
 #include "cli/cli.h"
+#include "client/client.h"
+#include "report/report.h"
 
 static const char usage[] =
-	"usage: breachcheck check (--server URL | --index DIR --key KEYFILE) [identifiers] [--json] [--lang fr|en]\n";
+	"usage: breachcheck check (--server URL | --index DIR --key KEYFILE) [identifiers] [options]\n"
+	"\n"
+	"Am I in a leaked file, and what of mine leaked? Your identifiers are normalised and\n"
+	"blinded on this machine (RFC 9497 VOPRF): the server never sees them.\n"
+	"\n"
+	"Where to check:\n"
+	"  --server URL        a breachcheck server (e.g. https://check.example.org)\n"
+	"  --index DIR         an index directory: with --key, local mode (no network);\n"
+	"                      with --server, a local copy from a mirror\n"
+	"  --key KEYFILE       the server key file (local mode only)\n"
+	"  --bucket-mode MODE  file (default): download the whole index once per index id\n"
+	"                      and look up locally; fetch: read single buckets\n"
+	"  --cache-dir DIR     where the index is cached (default $XDG_CACHE_HOME/breachcheck\n"
+	"                      or ~/.cache/breachcheck)\n"
+	"Identifiers (any of them):\n"
+	"  --nir N             social security number, 13 or 15 characters\n"
+	"  --last-name X       birth name; repeat for the usage name (at most twice)\n"
+	"  --first-name X      first given name\n"
+	"  --dob D             date of birth, DD/MM/YYYY (name + first name + dob together)\n"
+	"  --email E           email address\n"
+	"  --phone P           phone number\n"
+	"Output:\n"
+	"  --json              JSON report (schema in docs/check.md)\n"
+	"  --lang fr|en        language (default from LC_ALL / LC_MESSAGES / LANG)\n"
+	"\n"
+	"Exit status: 0 found in at least one breach, 1 not found, 2 bad input or usage,\n"
+	"3 any other failure (server unreachable, failed proof, corrupt index...).\n";
+
+enum {
+	OPT_SERVER = 256, OPT_INDEX, OPT_KEY, OPT_BUCKET_MODE, OPT_CACHE_DIR, OPT_NIR,
+	OPT_LAST_NAME, OPT_FIRST_NAME, OPT_DOB, OPT_EMAIL, OPT_PHONE, OPT_JSON, OPT_LANG,
+};
+
+static const struct option options[] = {
+	{ "server", required_argument, NULL, OPT_SERVER },
+	{ "index", required_argument, NULL, OPT_INDEX },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "bucket-mode", required_argument, NULL, OPT_BUCKET_MODE },
+	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+	{ "nir", required_argument, NULL, OPT_NIR },
+	{ "last-name", required_argument, NULL, OPT_LAST_NAME },
+	{ "first-name", required_argument, NULL, OPT_FIRST_NAME },
+	{ "dob", required_argument, NULL, OPT_DOB },
+	{ "email", required_argument, NULL, OPT_EMAIL },
+	{ "phone", required_argument, NULL, OPT_PHONE },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "lang", required_argument, NULL, OPT_LANG },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int is_input_error(const struct bc_error *err)
+{
+	return !strcmp(err->code, "bad_input") || !strcmp(err->code, "no_identifier") ||
+	       !strcmp(err->code, "incomplete_namedob");
+}
+
+static int fail(const struct bc_error *err, int json)
+{
+	json_t *j;
+
+	cli_print_error(err);
+	if (json) {
+		j = json_pack("{s:{s:s,s:s}}", "error", "code", err->code, "message", err->msg);
+		if (j) {
+			json_dumpf(j, stdout, JSON_INDENT(2));
+			fputs("\n", stdout);
+			json_decref(j);
+		}
+	}
+	return is_input_error(err) ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
+}
+
+static int usage_error(const char *msg)
+{
+	fprintf(stderr, "breachcheck check: %s\n%s", msg, usage);
+	return BC_EXIT_USAGE;
+}
 
 int cmd_check(int argc, char **argv)
 {
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_query q = { 0 };
+	struct bc_client_tokens tokens;
+	struct bc_client_backend be = { 0 };
+	struct bc_remote_options ro = { 0 };
+	struct bc_report report = { 0 };
+	enum bc_report_lang lang = bc_report_lang_from_env();
+	const char *server = NULL, *index = NULL, *key = NULL;
+	int json = 0, c, status = BC_EXIT_FAILURE, have_report = 0;
+
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
 		return BC_EXIT_OK;
 	}
-	return cli_not_implemented("check");
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_SERVER: server = optarg; break;
+		case OPT_INDEX: index = optarg; break;
+		case OPT_KEY: key = optarg; break;
+		case OPT_CACHE_DIR: ro.cache_dir = optarg; break;
+		case OPT_BUCKET_MODE:
+			if (!strcmp(optarg, "file"))
+				ro.mode = BC_BUCKETS_FILE;
+			else if (!strcmp(optarg, "fetch"))
+				ro.mode = BC_BUCKETS_FETCH;
+			else
+				return usage_error("--bucket-mode must be file or fetch");
+			break;
+		case OPT_NIR: q.nir = optarg; break;
+		case OPT_LAST_NAME:
+			if (q.n_last_names == BC_QUERY_MAX_LAST_NAMES)
+				return usage_error("--last-name given more than twice (birth and usage name)");
+			q.last_names[q.n_last_names++] = optarg;
+			break;
+		case OPT_FIRST_NAME: q.first_name = optarg; break;
+		case OPT_DOB: q.dob = optarg; break;
+		case OPT_EMAIL: q.email = optarg; break;
+		case OPT_PHONE: q.phone = optarg; break;
+		case OPT_JSON: json = 1; break;
+		case OPT_LANG:
+			if (bc_report_lang_parse(optarg, &lang))
+				return usage_error("--lang must be fr or en");
+			break;
+		default:
+			/* never echo the argument: it may be an identifier */
+			return usage_error(optopt ? "an option is missing its value"
+						  : "unknown option");
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument; identifiers go after --nir, --email, ...");
+	if (!server && !(index && key))
+		return usage_error("give --server URL, or --index DIR with --key KEYFILE");
+	if (server && key)
+		return usage_error("--key is for local mode only: the server holds its key");
+	if (bc_client_prepare(&q, NULL, lang == BC_LANG_FR ? "fr" : "en", &tokens, &err))
+		return fail(&err, json);
+	if (tokens.incomplete_namedob)
+		fprintf(stderr,
+			lang == BC_LANG_FR
+				? "breachcheck check: nom + date de naissance non vérifiés : il faut "
+				  "aussi %s\n"
+				: "breachcheck check: name + date of birth not checked: it also needs %s\n",
+			tokens.missing);
+	if (server) {
+		ro.server = server;
+		ro.index_dir = index;
+		if (bc_client_open_remote(&be, &ro, &err))
+			goto fail;
+	} else if (bc_client_open_local(&be, index, key, &err)) {
+		goto fail;
+	}
+	if (bc_client_check(&be, &tokens, &report, &err))
+		goto fail;
+	have_report = 1;
+	if (json ? bc_report_write_json(&report, lang, stdout, &err)
+		 : bc_report_write_text(&report, lang, stdout, &err))
+		goto fail;
+	status = bc_report_found(&report) ? BC_EXIT_OK : BC_EXIT_NOT_FOUND;
+	goto out;
+fail:
+	status = fail(&err, json);
+out:
+	if (have_report)
+		bc_report_release(&report);
+	bc_client_backend_release(&be);
+	sodium_memzero(&tokens, sizeof(tokens));
+	return status;
 }

@@ -1,0 +1,66 @@
+#!/bin/sh
+# breachcheck check (local mode) through the binary: exit codes, languages,
+# JSON, input errors that never echo the value. Uses the hand-built tiny index
+# of test_client (--build).
+set -u
+BC="$1"; TINY="$2"
+T=$(mktemp -d /tmp/bc-check-cli.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+"$TINY" --build "$T" || { echo "cannot build the tiny index"; exit 1; }
+fails=0
+expect() { # expect STATUS DESCRIPTION -- ARGS...
+	want=$1; what=$2; shift 3
+	env LC_ALL= LC_MESSAGES= LANG="$LANGUAGE_FOR_TEST" "$BC" check "$@" >"$T/out" 2>"$T/err"; got=$?
+	if [ "$got" != "$want" ]; then
+		echo "FAIL: $what: exit $got, expected $want"; cat "$T/out" "$T/err"; fails=$((fails + 1))
+	fi
+}
+has() { # has FILE TEXT DESCRIPTION
+	grep -qF -- "$2" "$T/$1" || { echo "FAIL: $3: '$2' not in $1"; cat "$T/$1"; fails=$((fails + 1)); }
+}
+hasnt() {
+	if grep -qF -- "$2" "$T/$1"; then echo "FAIL: $3: '$2' in $1"; fails=$((fails + 1)); fi
+}
+LANGUAGE_FOR_TEST=C.UTF-8
+L="--index $T/index --key $T/key"
+
+expect 0 "nir with spaces and key" -- $L --nir "2 55 08 14 168 025 38" --lang en
+has out "Found in 1 breach (out of 2 checked)." "found header"
+has out "Medical details, if any, are only shown after email verification" "medical notice"
+expect 0 "usage name, accents, short year" -- $L --last-name "Martin" --last-name "dupont" --first-name "Hélène" --dob 03.07.85 --json
+has out '"found": true' "json found"
+has out '"matched": [
+        "namedob"
+      ]' "json matched namedob"
+has out '"address"' "usage-name payload has address"
+expect 0 "shared household email, json" -- $L --email "<Famille.Dupont@example.FR>" --json --lang fr
+has out '"shared": [
+        "email"
+      ]' "json shared email"
+has out '"lang": "fr"' "lang fr"
+LANGUAGE_FOR_TEST=fr_FR.UTF-8
+expect 0 "phone, French text from LANG" -- $L --phone "+262 639 98 12 34"
+has out "Trouvé dans 1 fuite" "french from LANG"
+LANGUAGE_FOR_TEST=C.UTF-8
+expect 0 "English by default" -- $L --phone "0639981234"
+has out "Found in 1 breach" "english by default"
+expect 1 "not found" -- $L --nir 1850775123001 --email someone@example.com --lang en
+has out "Not found." "not found text"
+has out "a typo or another spelling in the leaked file can hide a record" "typo notice"
+expect 2 "wrong NIR key" -- $L --nir "2550814168025 39" --lang en
+has err "NIR key does not match: check the last two digits" "nir key message"
+hasnt err "2550814168025" "no NIR echoed"
+expect 2 "bad date" -- $L --last-name X --first-name Y --dob 1985/31/31 --lang en
+has err "date of birth not understood: use DD/MM/YYYY" "dob message"
+expect 2 "incomplete name + dob alone" -- $L --last-name Dupont --lang en
+has err "--first-name --dob" "missing parts named"
+expect 2 "no identifier" -- $L
+expect 2 "no mode" -- --nir 2550814168025
+expect 2 "unknown option" -- $L --nir 2550814168025 --frobnicate
+expect 3 "missing index" -- --index "$T/none" --key "$T/key" --nir 2550814168025
+expect 3 "unreachable server" -- --server http://127.0.0.1:9 --nir 2550814168025 --cache-dir "$T/cache"
+has err "cannot reach the server" "unreachable message"
+chmod 644 "$T/key"
+expect 3 "insecure key" -- $L --nir 2550814168025
+[ "$fails" = 0 ] && echo "all check CLI cases passed"
+exit "$fails"

@@ -1,0 +1,278 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <sodium.h>
+
+#include "client/client.h"
+#include "tinyindex.h"
+
+#define SHARED (1u << 31)
+
+static char dir[256], idxdir[300], keypath[300], otherkey[300];
+static const uint8_t seed[32] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 };
+static const uint8_t seed2[32] = { 42 };
+
+static const char catalogue[] =
+	"[{\"id\": 3, \"name\": \"labs\", \"title\": \"Lab leak\", \"breach_date\": \"2021-02-23\","
+	"  \"is_sensitive\": true, \"controller\": \"Biolab Exemple\", \"dpo_contact\": "
+	"  \"dpo@example.org\", \"complaint_url\": \"https://www.cnil.fr/fr/plaintes\","
+	"  \"sources\": [\"LAB A\", \"LAB B\"]},"
+	" {\"id\": 9, \"name\": \"clinic\", \"title\": \"Clinic\", \"breach_date\": \"2019-06-01\","
+	"  \"is_sensitive\": false, \"sources\": [\"LAB A\", \"LAB B\", \"LAB C\"]}]";
+
+/* public tier of a sensitive breach: classes only */
+static const struct tiny_token tokens[] = {
+	{ "bc1|nir|2550814168025", 3, { 1, 1, 0, 0x0C67, 0, 0, 0xFFFF, 0xFFFF } },
+	{ "bc1|namedob|MARTINDUPONT|HELENE|1985-07-03", 3, { 1, 2, 0, 0x0C07, 0, 0, 0xFFFF, 0xFFFF } },
+	{ "bc1|namedob|DUPONT|HELENE|1985-07-03", 3, { 1, 2, 0, 0x0C17, 0, 0, 0xFFFF, 0xFFFF } },
+	{ "bc1|email|famille.dupont@example.fr", 3, { 1, 3, 0, (1u << 5) | SHARED, 0, 0, 0xFFFF, 0xFFFF } },
+	{ "bc1|phone|+262639981234", 9, { 1, 4, 4, 0x0C43, 219, 239, 2, 0 } },
+	{ "bc1|nir|1850775123000", 9, { 1, 1, 1, 0x0003, 230, 230, 1, 0xFFFF } },
+};
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/bc-test-client.XXXXXX");
+	if (!mkdtemp(dir))
+		return -1;
+	snprintf(idxdir, sizeof(idxdir), "%s/index", dir);
+	snprintf(keypath, sizeof(keypath), "%s/key", dir);
+	snprintf(otherkey, sizeof(otherkey), "%s/otherkey", dir);
+	if (tiny_key_write(keypath, seed) || tiny_key_write(otherkey, seed2))
+		return -1;
+	return tiny_index_build(idxdir, seed, 2, 8, tokens, sizeof(tokens) / sizeof(tokens[0]),
+				catalogue);
+}
+
+static int teardown(void **state)
+{
+	char cmd[600];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static void test_prepare_tokens(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_client_tokens t;
+	struct bc_query q = { .nir = "2 55 08 14 168 025 38",
+			      .last_names = { "Martin-Dupont", "dupont" }, .n_last_names = 2,
+			      .first_name = "Hélène-Marie", .dob = "3/7/1985",
+			      .email = " Famille.Dupont@EXAMPLE.fr ", .phone = "06 39 98 12 34" };
+
+	(void)state;
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), 0);
+	assert_int_equal(t.n, 5);
+	assert_string_equal(t.t[0].input, "bc1|nir|2550814168025");
+	assert_string_equal(t.t[1].input, "bc1|namedob|MARTINDUPONT|HELENE|1985-07-03");
+	assert_string_equal(t.t[2].input, "bc1|namedob|DUPONT|HELENE|1985-07-03");
+	assert_string_equal(t.t[3].input, "bc1|email|famille.dupont@example.fr");
+	assert_string_equal(t.t[4].input, "bc1|phone|+262639981234");
+	assert_int_equal(t.t[1].kind, BC_TOKEN_NAMEDOB);
+	assert_int_equal(t.t[1].len, strlen(t.t[1].input));
+	assert_int_equal(t.incomplete_namedob, 0);
+	assert_int_equal(t.checked, BC_KIND_BIT(1) | BC_KIND_BIT(2) | BC_KIND_BIT(3) | BC_KIND_BIT(4));
+
+	/* the same last name twice (case, accents) gives one namedob token */
+	q.last_names[1] = "MARTIN DUPONT";
+	q.nir = NULL;
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), 0);
+	assert_int_equal(t.n, 3);
+	assert_string_equal(t.t[0].input, "bc1|namedob|MARTINDUPONT|HELENE|1985-07-03");
+}
+
+static void test_prepare_errors(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_client_tokens t;
+	struct bc_query q = { .nir = "2550814168025 39" };
+
+	(void)state;
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), -1);
+	assert_string_equal(err.code, "bad_input");
+	assert_string_equal(err.field, "--nir");
+	assert_non_null(strstr(err.msg, "check the last two digits"));
+	assert_null(strstr(err.msg, "2550814168025"));
+
+	q = (struct bc_query){ .email = "a@example.fr", .dob = "31/02/1985",
+			       .last_names = { "Dupont" }, .n_last_names = 1, .first_name = "Jo" };
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), -1);
+	assert_string_equal(err.field, "--dob");
+	assert_non_null(strstr(err.msg, "DD/MM/YYYY"));
+
+	/* part of name + dob: a note when something else is checked, an error otherwise */
+	q = (struct bc_query){ .email = "a@example.fr", .last_names = { "Dupont" }, .n_last_names = 1 };
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), 0);
+	assert_int_equal(t.n, 1);
+	assert_int_equal(t.incomplete_namedob, 1);
+	assert_string_equal(t.missing, "--first-name --dob");
+	q.email = NULL;
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), -1);
+	assert_string_equal(err.code, "incomplete_namedob");
+	assert_non_null(strstr(err.msg, "--first-name --dob"));
+
+	q = (struct bc_query){ 0 };
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), -1);
+	assert_string_equal(err.code, "no_identifier");
+
+	q = (struct bc_query){ .phone = "not a phone" };
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), -1);
+	assert_string_equal(err.field, "--phone");
+}
+
+static int run(struct bc_client_backend *be, const struct bc_query *q, struct bc_report *r,
+	       struct bc_error *err)
+{
+	struct bc_client_tokens t;
+
+	assert_int_equal(bc_client_prepare(q, NULL, "en", &t, err), 0);
+	return bc_client_check(be, &t, r, err);
+}
+
+static void test_local_found(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_client_backend be;
+	struct bc_report r;
+	struct bc_query q = { .nir = "255081416802538", .email = "famille.dupont@example.fr",
+			      .last_names = { "Dupont" }, .n_last_names = 1,
+			      .first_name = "helene", .dob = "1985-07-03",
+			      .phone = "+33 6 39 98 12 34" };
+
+	(void)state;
+	assert_int_equal(bc_client_open_local(&be, idxdir, keypath, &err), 0);
+	assert_int_equal(be.n_breaches, 2);
+	assert_int_equal(run(&be, &q, &r, &err), 0);
+	assert_int_equal(bc_report_found(&r), 2);
+	/* breach 3: nir + namedob(usage name) + shared email */
+	assert_int_equal(r.hits[0].breach->id, 3);
+	assert_int_equal(r.hits[0].matched, BC_KIND_BIT(1) | BC_KIND_BIT(2) | BC_KIND_BIT(3));
+	assert_int_equal(r.hits[0].shared, BC_KIND_BIT(3));
+	assert_int_equal(r.hits[0].flags, 0x0C67 | 0x0C17 | (1u << 5));
+	assert_int_equal(r.hits[0].rows, 0);
+	/* breach 9: the phone, full tier */
+	assert_int_equal(r.hits[1].breach->id, 9);
+	assert_int_equal(r.hits[1].matched, BC_KIND_BIT(4));
+	assert_int_equal(r.hits[1].rows, 4);
+	assert_int_equal(r.hits[1].first_month, 219);
+	assert_int_equal(r.hits[1].last_month, 239);
+	assert_int_equal(r.hits[1].n_sources, 2);
+	assert_string_equal(r.hits[1].breach->sources[r.hits[1].sources[0]], "LAB A");
+	assert_string_equal(r.hits[1].breach->sources[r.hits[1].sources[1]], "LAB C");
+	bc_report_release(&r);
+
+	/* not found: a one-letter-different name, another NIR with a valid key */
+	q = (struct bc_query){ .nir = "1850775123001", .last_names = { "Dupond" },
+			       .n_last_names = 1, .first_name = "Helene", .dob = "03/07/1985" };
+	assert_int_equal(run(&be, &q, &r, &err), 0);
+	assert_int_equal(bc_report_found(&r), 0);
+	assert_int_equal(r.checked, BC_KIND_BIT(1) | BC_KIND_BIT(2));
+	bc_report_release(&r);
+	bc_client_backend_release(&be);
+}
+
+static void test_key_mismatch(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_client_backend be;
+
+	(void)state;
+	assert_int_equal(bc_client_open_local(&be, idxdir, otherkey, &err), -1);
+	assert_string_equal(err.code, "key_mismatch");
+}
+
+static int bad_proof_evaluate(struct bc_client_backend *be, const uint8_t *blinded, size_t n,
+			      uint8_t *evaluated, uint8_t proof[OPRF_PROOF_BYTES],
+			      struct bc_error *err)
+{
+	const struct bc_client_ops *real = *(const struct bc_client_ops **)be->ctx;
+	int ret;
+
+	be->ctx = ((void **)be->ctx)[1];
+	ret = real->evaluate(be, blinded, n, evaluated, proof, err);
+	proof[5] ^= 1;
+	return ret;
+}
+
+static void test_bad_proof(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_client_backend be;
+	struct bc_client_ops ops;
+	struct bc_report r;
+	struct bc_query q = { .nir = "2550814168025" };
+	void *wrap[2];
+
+	(void)state;
+	assert_int_equal(bc_client_open_local(&be, idxdir, keypath, &err), 0);
+	ops = *be.ops;
+	wrap[0] = (void *)be.ops;
+	wrap[1] = be.ctx;
+	ops.evaluate = bad_proof_evaluate;
+	be.ops = &ops;
+	be.ctx = wrap;
+	assert_int_equal(run(&be, &q, &r, &err), -1);
+	assert_string_equal(err.code, "bad_proof");
+	/* bad_proof_evaluate restored ctx to the key before failing */
+	bc_client_backend_release(&be);
+}
+
+static void test_tampered_bucket(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_client_backend be;
+	struct bc_report r;
+	struct bc_query q = { .nir = "2550814168025" };
+	char path[400];
+	FILE *f;
+	int c;
+	long i;
+
+	(void)state;
+	/* flip one byte in every bucket so the one the NIR falls in is wrong */
+	snprintf(path, sizeof(path), "%s/buckets.bin", idxdir);
+	for (i = 0; i < 4; i++) {
+		f = fopen(path, "r+b");
+		assert_non_null(f);
+		fseek(f, i * 8 * 48 + 20, SEEK_SET);
+		c = fgetc(f);
+		fseek(f, i * 8 * 48 + 20, SEEK_SET);
+		fputc(c ^ 0x40, f);
+		fclose(f);
+	}
+	assert_int_equal(bc_client_open_local(&be, idxdir, keypath, &err), 0);
+	assert_int_equal(run(&be, &q, &r, &err), -1);
+	assert_string_equal(err.code, "bad_hash");
+	bc_client_backend_release(&be);
+}
+
+/* test_client --build DIR: write DIR/index and DIR/key (for the CLI test). */
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_prepare_tokens),
+		cmocka_unit_test(test_prepare_errors),
+		cmocka_unit_test(test_local_found),
+		cmocka_unit_test(test_key_mismatch),
+		cmocka_unit_test(test_bad_proof),
+		cmocka_unit_test(test_tampered_bucket), /* last: it damages the index */
+	};
+
+	if (argc == 3 && !strcmp(argv[1], "--build")) {
+		snprintf(idxdir, sizeof(idxdir), "%s/index", argv[2]);
+		snprintf(keypath, sizeof(keypath), "%s/key", argv[2]);
+		return tiny_key_write(keypath, seed) ||
+		       tiny_index_build(idxdir, seed, 2, 8, tokens,
+					sizeof(tokens) / sizeof(tokens[0]), catalogue);
+	}
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
