@@ -219,6 +219,51 @@ static void test_xmd_matches_hash_to_group(void **state)
 	assert_memory_equal(e1, e2, 32);
 }
 
+/*
+ * expand_message_xmd for several blocks (RFC 9380 §5.3.1), recomputed here
+ * the straightforward way from whole buffers: b_0 = H(Z_pad || msg ||
+ * I2OSP(len, 2) || 0 || DST'), b_1 = H(b_0 || 1 || DST'),
+ * b_i = H((b_0 xor b_(i-1)) || i || DST').
+ */
+static void test_xmd_multiblock(void **state)
+{
+	static const uint8_t dst[] = "QUUX-V01-CS02-with-expander-SHA512-256";
+	const size_t dl = sizeof(dst) - 1;
+	static const size_t lens[] = { 1, 32, 63, 64, 65, 128, 200, 1000, 255 * 64 };
+	uint8_t buf[512], b0[64], bi[64], want[255 * 64], got[255 * 64], msg[300];
+	size_t k, i, j, off, n;
+
+	(void)state;
+	randombytes_buf(msg, sizeof(msg));
+	for (k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+		size_t len = lens[k], ell = (len + 63) / 64;
+
+		memset(buf, 0, 128);
+		memcpy(buf + 128, msg, sizeof(msg));
+		n = 128 + sizeof(msg);
+		buf[n++] = (uint8_t)(len >> 8);
+		buf[n++] = (uint8_t)len;
+		buf[n++] = 0;
+		memcpy(buf + n, dst, dl);
+		n += dl;
+		buf[n++] = (uint8_t)dl;
+		crypto_hash_sha512(b0, buf, n);
+		for (i = 1, off = 0; i <= ell; i++) {
+			for (j = 0; j < 64; j++)
+				buf[j] = i == 1 ? b0[j] : (uint8_t)(b0[j] ^ bi[j]);
+			buf[64] = (uint8_t)i;
+			memcpy(buf + 65, dst, dl);
+			buf[65 + dl] = (uint8_t)dl;
+			crypto_hash_sha512(bi, buf, 66 + dl);
+			memcpy(want + off, bi, len - off < 64 ? len - off : 64);
+			off += 64;
+		}
+		memset(got, 0xa5, sizeof(got));
+		assert_int_equal(oprf_expand_message_xmd(got, len, msg, sizeof(msg), dst, dl), 0);
+		assert_memory_equal(got, want, len);
+	}
+}
+
 static const uint8_t L_LE[32] = {
 	0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2,
 	0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
@@ -628,6 +673,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rfc_vectors),
 		cmocka_unit_test(test_xmd_lengths),
+		cmocka_unit_test(test_xmd_multiblock),
 		cmocka_unit_test(test_xmd_matches_hash_to_group),
 		cmocka_unit_test(test_reject_voprf),
 		cmocka_unit_test(test_reject_poprf),
