@@ -1,0 +1,283 @@
+// The check page: form, language switch, running the private check and
+// showing the result. All text goes through textContent (never innerHTML),
+// no inline script or style (the server sends a strict CSP), no cookies or
+// storage: the language choice lives in the URL (?lang=en).
+import { runCheck, buildTokens, CheckError } from './check.js';
+import {
+  normalizeNir, normalizeLastName, normalizeFirstName, normalizeDob, normalizeEmail, normalizePhone,
+} from './normalize.js';
+import { t, CLASS_LABELS, KIND_LABELS, ADVICE, CNIL_COMPLAINT_URL } from './texts.js';
+import { classNames, monthOf } from './index.js';
+import { sortedHits } from './report.js';
+
+const FIELDS = ['nir', 'birthName', 'usageName', 'firstName', 'dob', 'email', 'phone'];
+const SINGLE = {
+  nir: normalizeNir, birthName: normalizeLastName, usageName: normalizeLastName,
+  firstName: normalizeFirstName, dob: (s) => normalizeDob(s), email: normalizeEmail, phone: normalizePhone,
+};
+const ERR_PREFIX = {
+  nir: 'nir', birthName: 'name', usageName: 'name', firstName: 'name', dob: 'dob', email: 'email', phone: 'phone',
+};
+
+const $ = (id) => document.getElementById(id);
+let lang = 'fr';
+const fieldErrors = {}; // field -> reason
+let formError = null;
+let shown = null; // { kind: 'result' | 'error', value }
+
+function langFromUrl() {
+  const l = new URLSearchParams(window.location.search).get('lang');
+  return l === 'en' ? 'en' : 'fr';
+}
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') e.className = v;
+    else if (k === 'text') e.textContent = v;
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    e.append(typeof c === 'string' ? document.createTextNode(c) : c);
+  }
+  return e;
+}
+
+// ------------------------------------------------------------ language
+
+function applyLang() {
+  document.documentElement.lang = lang;
+  for (const n of document.querySelectorAll('[data-t]')) n.textContent = t(n.dataset.t, lang);
+  for (const n of document.querySelectorAll('[data-t-label]')) n.setAttribute('aria-label', t(n.dataset.tLabel, lang));
+  const sw = $('lang-switch');
+  const other = lang === 'fr' ? 'en' : 'fr';
+  sw.setAttribute('href', `?lang=${other}`);
+  sw.setAttribute('hreflang', other);
+  sw.setAttribute('lang', other);
+  document.title = t('title', lang);
+  for (const f of FIELDS) showFieldError(f, fieldErrors[f]);
+  showFormError(formError);
+  if (shown?.kind === 'result') renderResult(shown.value);
+  else if (shown?.kind === 'error') renderError(shown.value);
+}
+
+function switchLang(ev) {
+  ev.preventDefault();
+  lang = lang === 'fr' ? 'en' : 'fr';
+  const url = new URL(window.location.href);
+  if (lang === 'fr') url.searchParams.delete('lang'); else url.searchParams.set('lang', lang);
+  window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+  applyLang();
+}
+
+// ------------------------------------------------------------ validation
+
+function errorText(field, reason) {
+  if (reason === 'need_namedob') return t('err_need_namedob', lang);
+  return t(`err_${ERR_PREFIX[field]}_${reason}`, lang);
+}
+
+function showFieldError(field, reason) {
+  const input = $(`f-${field}`);
+  const p = $(`f-${field}-err`);
+  if (reason) {
+    p.textContent = errorText(field, reason);
+    p.hidden = false;
+    input.setAttribute('aria-invalid', 'true');
+  } else {
+    p.textContent = '';
+    p.hidden = true;
+    input.removeAttribute('aria-invalid');
+  }
+}
+
+function setFieldError(field, reason) {
+  if (reason) fieldErrors[field] = reason; else delete fieldErrors[field];
+  showFieldError(field, reason);
+}
+
+function showFormError(key) {
+  const p = $('form-err');
+  p.textContent = key ? t(key, lang) : '';
+  p.hidden = !key;
+}
+
+function validateOne(field) {
+  const v = $(`f-${field}`).value.trim();
+  if (!v) { if (fieldErrors[field] !== 'need_namedob') setFieldError(field, null); return; }
+  const r = SINGLE[field](v);
+  setFieldError(field, r.ok ? null : r.reason);
+}
+
+function values() {
+  return Object.fromEntries(FIELDS.map((f) => [f, $(`f-${f}`).value]));
+}
+
+// ------------------------------------------------------------ results
+
+function fmtMonth(n) {
+  const m = monthOf(n);
+  if (!m) return '';
+  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' })
+    .format(Date.UTC(m.year, m.month - 1, 1));
+}
+
+function fmtDate(s) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s ?? '');
+  if (!m) return s ?? '';
+  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+    .format(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+}
+
+const colon = () => (lang === 'fr' ? '\u00a0: ' : ': ');
+const label = (map, k) => (map[k] ? map[k][lang] : k);
+const breachTitle = (b) => b.title || b.name || '?';
+const isHttp = (s) => /^https?:\/\/[^\s]+$/i.test(s ?? '');
+const isEmail = (s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s ?? '');
+
+function contactValue(s) {
+  if (!s) return t('not_given', lang);
+  if (isHttp(s)) return el('a', { href: s, rel: 'noopener noreferrer' }, s);
+  if (isEmail(s)) return el('a', { href: `mailto:${s}` }, s);
+  return s;
+}
+
+function dl(rows) {
+  return el('dl', { class: 'facts' }, rows.filter(Boolean).map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)]));
+}
+
+function renderHit(h) {
+  const b = h.breach;
+  const classes = classNames(h.flags);
+  const rows = [];
+  if (h.rows) rows.push([t('records', lang), String(h.rows)]);
+  if (h.firstMonth || h.lastMonth) {
+    const a = fmtMonth(h.firstMonth || h.lastMonth);
+    const z = fmtMonth(h.lastMonth || h.firstMonth);
+    rows.push([t('period', lang), a === z ? a : t('period_range', lang, { a, b: z })]);
+  }
+  if (h.sources.length) {
+    const more = (h.flags >>> 30) & 1 ? t('labs_more', lang) : '';
+    rows.push([t('labs', lang), h.sources.map((i) => b.sources[i]).join(', ') + more]);
+  }
+  const complaint = b.complaint_url || CNIL_COMPLAINT_URL;
+  return el('article', { class: 'hit', 'data-breach': b.name },
+    el('h3', {}, breachTitle(b), b.breach_date ? el('span', { class: 'date' }, ` (${t('breach_date', lang)}${colon()}${fmtDate(b.breach_date)})`) : null),
+    el('p', { class: 'matched' }, `${t('matched', lang)}${colon()}${h.matched.map((k) => label(KIND_LABELS, k)).join(', ')}.`),
+    el('h4', {}, t('exposed', lang)),
+    el('ul', { class: 'classes' }, classes.map((c) => el('li', { 'data-class': c }, label(CLASS_LABELS, c)))),
+    h.shared.map((k) => el('p', { class: 'note' }, t('shared', lang, { kind: label(KIND_LABELS, k) }))),
+    rows.length ? dl(rows) : null,
+    b.is_sensitive && !rows.length ? el('p', { class: 'note' }, t('tier', lang)) : null,
+    el('h4', {}, t('what_to_do', lang)),
+    el('ul', { class: 'advice' }, ADVICE.filter((a) => !a.mask || (h.flags & a.mask))
+      .map((a) => el('li', { 'data-advice': a.id }, a[lang]))),
+    dl([
+      [t('controller', lang), b.controller || t('not_given', lang)],
+      [t('dpo', lang), contactValue(b.dpo_contact)],
+      [t('complaint', lang), contactValue(complaint)],
+    ]),
+    el('p', { class: 'medical' }, t('medical', lang)));
+}
+
+function renderResult(r) {
+  const body = $('result-body');
+  const region = $('result');
+  const hits = sortedHits(r.hits);
+  region.dataset.state = hits.length ? 'found' : 'not-found';
+  const parts = [];
+  if (hits.length) {
+    parts.push(el('p', { class: 'summary found' }, t('found_summary', lang, { n: hits.length, m: r.config.breaches.length })));
+    parts.push(hits.map(renderHit));
+  } else {
+    parts.push(el('p', { class: 'summary not-found' }, t('not_found', lang)));
+    parts.push(el('p', {}, `${t('ids_checked', lang)}${colon()}${r.used.map((k) => label(KIND_LABELS, k)).join(', ')}.`));
+    parts.push(el('p', {}, `${t('breaches_checked', lang)} (${r.config.breaches.length})${colon()}`));
+    parts.push(el('ul', { class: 'breaches' }, r.config.breaches.map((b) =>
+      el('li', {}, breachTitle(b) + (b.breach_date ? ` (${fmtDate(b.breach_date)})` : '')))));
+    parts.push(el('p', { class: 'note' }, t('not_found_notice', lang)));
+  }
+  if (r.bucketsHost) parts.push(el('p', { class: 'small' }, t('buckets_from', lang, { host: r.bucketsHost })));
+  body.replaceChildren(...parts.flat());
+}
+
+function renderError(e) {
+  const region = $('result');
+  region.dataset.state = 'error';
+  const msgs = [];
+  if (e.code === 'rate_limited') {
+    msgs.push(t('err_rate_limited', lang));
+    msgs.push(e.retryAfter !== null && e.retryAfter !== undefined
+      ? t('err_retry_in', lang, { n: e.retryAfter }) : t('err_retry_later', lang));
+  } else if (e.code === 'server') {
+    msgs.push(t('err_server', lang, { status: [e.status, e.serverCode].filter(Boolean).join(', ') }));
+  } else {
+    msgs.push(t(`err_${e.code}`, lang));
+  }
+  $('result-body').replaceChildren(el('div', { class: 'alert', role: 'alert', 'data-error': e.code },
+    msgs.map((m) => el('p', {}, m))));
+}
+
+// ------------------------------------------------------------ submit
+
+async function onSubmit(ev) {
+  ev.preventDefault();
+  const v = values();
+  const { errors } = buildTokens(v);
+  for (const f of FIELDS) setFieldError(f, errors[f] ?? null);
+  formError = errors._form ? 'err_nothing' : (Object.keys(errors).length ? 'err_form_summary' : null);
+  showFormError(formError);
+  if (Object.keys(errors).length) {
+    const first = FIELDS.find((f) => errors[f]);
+    (first ? $(`f-${first}`) : $('f-nir')).focus();
+    return;
+  }
+  const button = $('submit');
+  const region = $('result');
+  button.disabled = true;
+  region.setAttribute('aria-busy', 'true');
+  region.dataset.state = 'working';
+  $('result-body').replaceChildren(el('p', { class: 'working' }, t('working', lang)));
+  try {
+    const r = await runCheck(v, { base: '' });
+    const bb = r.config.buckets_url ? new URL(r.config.buckets_url, window.location.href) : null;
+    r.bucketsHost = bb && bb.origin !== window.location.origin ? bb.host : null;
+    shown = { kind: 'result', value: r };
+    renderResult(r);
+  } catch (e) {
+    const err = e instanceof CheckError ? e : new CheckError('server', { status: 0, serverCode: 'client' });
+    shown = { kind: 'error', value: err };
+    renderError(err);
+  } finally {
+    button.disabled = false;
+    region.setAttribute('aria-busy', 'false');
+    region.focus();
+  }
+}
+
+function onReset() {
+  for (const f of FIELDS) setFieldError(f, null);
+  formError = null;
+  showFormError(null);
+  shown = null;
+  $('result-body').replaceChildren();
+  delete $('result').dataset.state;
+}
+
+function init() {
+  lang = langFromUrl();
+  applyLang();
+  $('lang-switch').addEventListener('click', switchLang);
+  $('check-form').addEventListener('submit', onSubmit);
+  $('check-form').addEventListener('reset', onReset);
+  for (const f of FIELDS) {
+    const input = $(`f-${f}`);
+    input.addEventListener('change', () => validateOne(f));
+    input.addEventListener('input', () => { if (fieldErrors[f]) validateOne(f); });
+  }
+}
+
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+else init();

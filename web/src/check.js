@@ -1,0 +1,233 @@
+// The private check protocol of the page (DESIGN.md §2, §5, §8): normalised
+// identifiers -> token inputs -> one /v1/evaluate for a fixed-size batch
+// (padded with random elements) -> proof verified -> Finalize -> a fixed
+// number of bucket reads from buckets_url in random order (padded with
+// random buckets), each checked against index.json -> entries decrypted.
+// The requests made (count, sizes, order) do not depend on what was typed
+// or found: config, evaluate, index.json, then BUCKET_READS buckets.
+import {
+  normalizeNir, normalizeLastName, normalizeFirstName, normalizeDob, normalizeEmail,
+  normalizePhone, tokenInput, KIND, todayUTC,
+} from './normalize.js';
+import { MODE_VOPRF, blind, dummyElement, finalize, verifyProof } from './oprf.js';
+import {
+  bucket32, bucketOf, entryTag, entryKey, openEntry, parsePayload, lookup, hashMatches,
+  computeIndexId, b64urlDecode, b64urlEncode, ENTRY_BYTES,
+} from './index.js';
+import { addPayload } from './report.js';
+
+// At most 5 tokens: nir, namedob x 2 (birth and usage name), email, phone.
+export const BATCH = 5;
+export const BUCKET_READS = 5;
+
+const enc = new TextEncoder();
+
+export class CheckError extends Error {
+  // code: input | network | rate_limited | proof | hash | config | stale | server
+  constructor(code, detail = {}) {
+    super(code);
+    this.code = code;
+    Object.assign(this, detail);
+  }
+}
+
+// Form values -> { tokens: [{kind, input}], used: [kind names], errors: {field: reason} }.
+// fields: nir, birthName, usageName, firstName, dob, email, phone (strings).
+export function buildTokens(fields, today = todayUTC()) {
+  const errors = {};
+  const tokens = [];
+  const used = [];
+  const val = (k) => (fields[k] ?? '').trim();
+  const take = (field, fn) => {
+    if (!val(field)) return null;
+    const r = fn(val(field));
+    if (!r.ok) { errors[field] = r.reason; return null; }
+    return r.value;
+  };
+  const nir = take('nir', normalizeNir);
+  const birth = take('birthName', normalizeLastName);
+  const usage = take('usageName', normalizeLastName);
+  const first = take('firstName', normalizeFirstName);
+  const dob = take('dob', (s) => normalizeDob(s, today));
+  const email = take('email', normalizeEmail);
+  const phone = take('phone', normalizePhone);
+
+  if (nir) { tokens.push({ kind: 'nir', input: tokenInput('nir', nir) }); used.push('nir'); }
+  const names = [...new Set([birth, usage].filter(Boolean))];
+  const anyName = val('birthName') || val('usageName') || val('firstName');
+  if (names.length && first && dob) {
+    for (const n of names) tokens.push({ kind: 'namedob', input: tokenInput('namedob', n, first, dob) });
+    used.push('namedob');
+  } else if (anyName || (val('dob') && !errors.dob)) {
+    // A name or a date alone is not an identifier: say what is missing.
+    if (!val('birthName') && !val('usageName') && !errors.birthName) errors.birthName = 'need_namedob';
+    if (!val('firstName') && !errors.firstName) errors.firstName = 'need_namedob';
+    if (!val('dob') && !errors.dob) errors.dob = 'need_namedob';
+  }
+  if (email) { tokens.push({ kind: 'email', input: tokenInput('email', email) }); used.push('email'); }
+  if (phone) { tokens.push({ kind: 'phone', input: tokenInput('phone', phone) }); used.push('phone'); }
+  if (!Object.keys(errors).length && !tokens.length) errors._form = 'nothing';
+  return { tokens, used, errors };
+}
+
+function randomInt(n) {
+  // Uniform in [0, n), n <= 2^32.
+  const lim = Math.floor(0x100000000 / n) * n;
+  for (;;) {
+    const v = crypto.getRandomValues(new Uint32Array(1))[0];
+    if (v < lim) return v % n;
+  }
+}
+
+export function shuffle(a) {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
+
+function joinUrl(base, path) {
+  return base.replace(/\/+$/, '') + path;
+}
+
+async function request(fetchFn, url, init) {
+  let res;
+  try {
+    res = await fetchFn(url, { credentials: 'omit', referrerPolicy: 'no-referrer', ...init });
+  } catch {
+    throw new CheckError('network');
+  }
+  if (res.status === 429) {
+    const ra = Number.parseInt(res.headers.get('Retry-After') ?? '', 10);
+    throw new CheckError('rate_limited', { retryAfter: Number.isFinite(ra) && ra >= 0 ? ra : null });
+  }
+  if (!res.ok) {
+    let code = '';
+    try { code = (await res.json())?.error?.code ?? ''; } catch { /* not JSON */ }
+    throw new CheckError(code === 'stale_index' ? 'stale' : 'server', { status: res.status, serverCode: code });
+  }
+  return res;
+}
+
+async function json(res) {
+  try { return await res.json(); } catch { throw new CheckError('server', { status: res.status, serverCode: 'bad_json' }); }
+}
+
+function checkConfig(c) {
+  const okNum = (v, max) => Number.isInteger(v) && v >= 0 && v <= max;
+  if (!c || c.format !== 1 || c.suite !== 'ristretto255-SHA512' || !okNum(c.bucket_bits, 24) ||
+      !okNum(c.bucket_entries, 1 << 24) || c.entry_bytes !== ENTRY_BYTES ||
+      typeof c.index_id !== 'string' || !/^[0-9a-f]{32}$/.test(c.index_id) ||
+      !Number.isInteger(c.max_batch) || c.max_batch < BATCH || !Array.isArray(c.breaches)) {
+    throw new CheckError('config');
+  }
+  try {
+    const pk = b64urlDecode(c.public_key);
+    const salt = b64urlDecode(c.salt);
+    if (pk.length !== 32 || salt.length !== 32) throw new Error();
+    return { pk, salt };
+  } catch {
+    throw new CheckError('config');
+  }
+}
+
+// Resolve buckets_url against the evaluator's base ("" = same server).
+export function bucketsBase(config, base) {
+  const u = typeof config.buckets_url === 'string' ? config.buckets_url.trim() : '';
+  if (!u) return base;
+  try { return new URL(u, base || undefined).href; } catch { return u; }
+}
+
+/*
+ * Run one check. fields: form values. opts: { fetch, base (evaluator URL
+ * prefix, "" = this origin), today }. Returns { config, used, hits: [...] }
+ * (hits as report.js addPayload builds them), or throws CheckError.
+ */
+export async function runCheck(fields, opts = {}) {
+  const fetchFn = opts.fetch ?? globalThis.fetch.bind(globalThis);
+  const base = opts.base ?? '';
+  const { tokens, used, errors } = buildTokens(fields, opts.today);
+  if (Object.keys(errors).length) throw new CheckError('input', { errors });
+
+  // 1. configuration of the evaluator
+  const config = await json(await request(fetchFn, joinUrl(base, '/v1/config'), { cache: 'no-store' }));
+  const { pk, salt } = checkConfig(config);
+
+  // 2. one evaluation request, fixed batch size, real elements at random places
+  const slots = shuffle([...Array(BATCH).keys()]);
+  const blinded = Array.from({ length: BATCH }, () => dummyElement());
+  const blinds = tokens.map((t, i) => {
+    const input = enc.encode(t.input);
+    const b = blind(input, MODE_VOPRF);
+    blinded[slots[i]] = b.blindedElement;
+    return { input, blind: b.blind, slot: slots[i] };
+  });
+  const evalRes = await json(await request(fetchFn, joinUrl(base, '/v1/evaluate'), {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ blinded_elements: blinded.map(b64urlEncode) }),
+    cache: 'no-store',
+  }));
+  let evaluated, proof;
+  try {
+    evaluated = evalRes.evaluated_elements.map(b64urlDecode);
+    proof = b64urlDecode(evalRes.proof);
+  } catch {
+    throw new CheckError('proof');
+  }
+  if (evaluated.length !== BATCH || !verifyProof(pk, blinded, evaluated, proof, MODE_VOPRF)) {
+    throw new CheckError('proof');
+  }
+  const ys = tokens.map((t, i) => ({
+    kind: t.kind,
+    y: finalize(blinds[i].input, blinds[i].blind, evaluated[blinds[i].slot]),
+  }));
+
+  // 3. which buckets: the real ones plus random others, BUCKET_READS in all
+  const nBuckets = 2 ** config.bucket_bits;
+  for (const t of ys) t.bucket = bucketOf(bucket32(t.y, salt), config.bucket_bits);
+  const wanted = [...new Set(ys.map((t) => t.bucket))];
+  while (wanted.length < BUCKET_READS) {
+    const r = randomInt(nBuckets);
+    if (!wanted.includes(r) || nBuckets < BUCKET_READS) wanted.push(r);
+  }
+  shuffle(wanted);
+
+  // 4. bucket hashes (index.json from the bucket host), then the buckets
+  const bbase = bucketsBase(config, base);
+  const id = config.index_id;
+  const index = await json(await request(fetchFn, joinUrl(bbase, `/v1/index/${id}/index.json`), {}));
+  let hashes;
+  try {
+    hashes = index.bucket_hashes.map(b64urlDecode);
+    const vh = b64urlDecode(index.verified_hash);
+    const isalt = b64urlDecode(index.salt);
+    if (hashes.length !== nBuckets || index.bucket_entries !== config.bucket_entries ||
+        b64urlEncode(isalt) !== b64urlEncode(salt) || computeIndexId(hashes, vh, isalt) !== id) throw new Error();
+  } catch {
+    throw new CheckError('hash', { what: 'index' });
+  }
+  const size = config.bucket_entries * ENTRY_BYTES;
+  const buckets = new Map();
+  await Promise.all(wanted.map(async (b) => {
+    const res = await request(fetchFn, joinUrl(bbase, `/v1/buckets/${id}/${b}`), {});
+    const data = new Uint8Array(await res.arrayBuffer());
+    if (data.length !== size || !hashMatches(data, hashes[b])) throw new CheckError('hash', { what: 'bucket' });
+    buckets.set(b, data);
+  }));
+
+  // 5. look every token up in every breach
+  const hits = new Map();
+  for (const t of ys) {
+    const bucket = buckets.get(t.bucket);
+    for (const breach of config.breaches) {
+      const entry = lookup(bucket, entryTag(t.y, salt, breach.id));
+      if (!entry) continue;
+      const p = parsePayload(openEntry(entryKey(t.y, salt, breach.id), entry));
+      if (!p || p.kind !== KIND[t.kind]) throw new CheckError('hash', { what: 'entry' });
+      addPayload(hits, breach, p);
+    }
+  }
+  return { config, used, hits: [...hits.values()] };
+}

@@ -1,0 +1,190 @@
+// Page texts, French and English. Data-class names, advice and the fixed
+// sentences are the same as the command line's (src/report/report.c), so a
+// person reads the same thing on the page and in `breachcheck check`.
+
+// DESIGN.md §7 classes, by JSON name.
+export const CLASS_LABELS = {
+  name: { en: 'name', fr: 'nom et prénom' },
+  nir: { en: 'social security number (NIR)', fr: 'numéro de sécurité sociale (NIR)' },
+  dob: { en: 'date of birth', fr: 'date de naissance' },
+  sex: { en: 'sex', fr: 'sexe' },
+  address: { en: 'postal address', fr: 'adresse postale' },
+  email: { en: 'email address', fr: 'adresse e-mail' },
+  phone: { en: 'phone number', fr: 'numéro de téléphone' },
+  blood_group: { en: 'blood group', fr: 'groupe sanguin' },
+  doctor: { en: "referring doctor's details", fr: 'coordonnées du médecin prescripteur' },
+  insurer: { en: 'health insurer or mutual', fr: "caisse d'assurance maladie ou mutuelle" },
+  lab_visit: { en: 'the fact that you visited this lab', fr: "le fait d'être allé dans ce laboratoire" },
+  sample_date: { en: 'date of the sample', fr: 'date du prélèvement' },
+  medical_comment: { en: 'a medical comment', fr: 'un commentaire médical' },
+  pregnancy: { en: 'pregnancy', fr: 'grossesse' },
+  hiv: { en: 'HIV status', fr: 'statut VIH' },
+  hepatitis: { en: 'hepatitis', fr: 'hépatite' },
+  other_medical: { en: 'other medical history', fr: 'autres antécédents médicaux' },
+};
+
+// Identifier kinds (what matched / what was checked).
+export const KIND_LABELS = {
+  nir: { en: 'social security number (NIR)', fr: 'numéro de sécurité sociale (NIR)' },
+  namedob: { en: 'name and date of birth', fr: 'nom et date de naissance' },
+  email: { en: 'email address', fr: 'adresse e-mail' },
+  phone: { en: 'phone number', fr: 'numéro de téléphone' },
+  verified: { en: 'social security number with verified email', fr: 'NIR avec adresse e-mail vérifiée' },
+};
+
+const BIT = (b) => (2 ** b) >>> 0;
+
+// Advice (DESIGN.md §7), each shown when the breach exposed any class of mask (0: always).
+export const ADVICE = [
+  {
+    id: 'phishing',
+    mask: BIT(4) | BIT(5) | BIT(6) | BIT(8),
+    en: 'Expect phishing: emails, text messages or calls that quote your doctor, your lab or your tests to look genuine. A lab, a doctor or the health insurance never asks for a password, a card number or a payment this way: do not click, and call back on a number you look up yourself.',
+    fr: "Méfiez-vous de l'hameçonnage : des e-mails, SMS ou appels qui citent votre médecin, votre laboratoire ou vos analyses pour paraître authentiques. Un laboratoire, un médecin ou l'Assurance Maladie ne demande jamais de mot de passe, de numéro de carte ni de paiement de cette façon : ne cliquez pas, et rappelez au numéro que vous aurez cherché vous-même.",
+  },
+  {
+    id: 'identity',
+    mask: BIT(1) | BIT(2),
+    en: 'Your social security number and date of birth serve to identify you to the health insurance and other services: watch your health-insurance account (ameli.fr) and your reimbursements, turn on two-factor authentication wherever it is offered, and report any account, claim or loan you do not know. These cannot be changed, so stay watchful for years.',
+    fr: "Votre numéro de sécurité sociale et votre date de naissance servent à vous identifier auprès de l'Assurance Maladie et d'autres services : surveillez votre compte ameli et vos remboursements, activez la double authentification partout où elle est proposée, et signalez tout compte, remboursement ou crédit que vous ne connaissez pas. Ils ne se changent pas : restez vigilant pendant des années.",
+  },
+  {
+    id: 'blackmail',
+    mask: BIT(12) | BIT(16) | BIT(17) | BIT(18) | BIT(19),
+    en: 'Medical information can be used for blackmail. If someone threatens to reveal it: never pay, keep the messages, and report it to the police or gendarmerie (and on internet-signalement.gouv.fr).',
+    fr: "Des informations médicales peuvent servir au chantage. Si quelqu'un menace de les révéler : ne payez jamais, gardez les messages et signalez-le à la police ou à la gendarmerie (et sur internet-signalement.gouv.fr).",
+  },
+  {
+    id: 'permanent',
+    mask: 0,
+    en: 'A leak cannot be "cleaned up": copies of the file circulate and cannot be recalled. Distrust any service offering to remove your data from it.',
+    fr: "Une fuite ne peut pas être « nettoyée » : des copies du fichier circulent et ne peuvent pas être rappelées. Méfiez-vous de tout service qui propose d'en retirer vos données.",
+  },
+  {
+    id: 'rights',
+    mask: 0,
+    en: 'Your rights (GDPR): ask the data controller below which of your data it held and what happened (right of access), ask it to erase what it still keeps (right to erasure), and you may complain to the CNIL.',
+    fr: "Vos droits (RGPD) : demandez au responsable du traitement ci-dessous quelles données vous concernant il détenait et ce qui s'est passé (droit d'accès), demandez-lui d'effacer ce qu'il conserve (droit à l'effacement), et vous pouvez saisir la CNIL.",
+  },
+];
+
+export const CNIL_COMPLAINT_URL = 'https://www.cnil.fr/fr/plaintes';
+
+const T = {
+  title: { fr: 'Mes données sont-elles dans la fuite ?', en: 'Is my data in the leak?' },
+  lang_switch: { fr: 'English', en: 'Français' },
+  lang_switch_label: { fr: 'Read this page in English', en: 'Lire cette page en français' },
+  intro: {
+    fr: "Un fichier de patients de laboratoires d'analyses médicales a fuité. Cette page vous dit si vous y figurez, quelles données vous concernant ont été exposées et quoi faire. Vos identifiants ne quittent pas votre appareil en clair.",
+    en: 'A file of medical-lab patient records has leaked. This page tells you whether you are in it, which of your data were exposed and what to do. What you type never leaves your device in clear.',
+  },
+  form_legend: { fr: 'Ce que vous savez de vous', en: 'What you know about yourself' },
+  form_hint: {
+    fr: 'Tous les champs sont facultatifs : remplissez ceux que vous voulez vérifier (au moins un). Pour chercher par nom, il faut le nom, le prénom et la date de naissance.',
+    en: 'Every field is optional: fill in those you want to check (at least one). To search by name, give the name, the first name and the date of birth.',
+  },
+  nir_label: { fr: 'Numéro de sécurité sociale (NIR)', en: 'Social security number (NIR)' },
+  nir_hint: { fr: '13 chiffres, ou 15 avec la clé ; par exemple 2 55 08 14 168 025 38', en: '13 digits, or 15 with the key; for example 2 55 08 14 168 025 38' },
+  birth_label: { fr: 'Nom de naissance', en: 'Birth name' },
+  usage_label: { fr: "Nom d'usage (facultatif, par exemple nom d'épouse)", en: 'Usage name (optional, e.g. married name)' },
+  first_label: { fr: 'Prénom', en: 'First name' },
+  first_hint: { fr: 'Le premier prénom suffit', en: 'The first given name is enough' },
+  dob_label: { fr: 'Date de naissance', en: 'Date of birth' },
+  dob_hint: { fr: 'JJ/MM/AAAA, par exemple 03/07/1985', en: 'DD/MM/YYYY, for example 03/07/1985' },
+  email_label: { fr: 'Adresse e-mail', en: 'Email address' },
+  phone_label: { fr: 'Numéro de téléphone', en: 'Phone number' },
+  phone_hint: { fr: 'Par exemple 06 12 34 56 78, ou +32 470 12 34 56 à l\'étranger', en: 'For example 06 12 34 56 78, or +32 470 12 34 56 abroad' },
+  skip: { fr: 'Aller au formulaire', en: 'Skip to the form' },
+  submit: { fr: 'Vérifier', en: 'Check' },
+  clear: { fr: 'Effacer', en: 'Clear' },
+  working: { fr: 'Vérification en cours…', en: 'Checking…' },
+  result_heading: { fr: 'Résultat', en: 'Result' },
+
+  // field errors, by normalize reason
+  err_nir_invalid_key: { fr: 'La clé du NIR ne correspond pas : vérifiez les deux derniers chiffres.', en: 'NIR key does not match: check the last two digits.' },
+  err_nir_invalid_length: { fr: 'Le NIR compte 13 caractères, ou 15 avec la clé.', en: 'A NIR has 13 characters, or 15 with its key.' },
+  err_nir_invalid_format: { fr: 'Le NIR ne contient que des chiffres (2A ou 2B pour la Corse, en 6e et 7e positions).', en: 'A NIR holds only digits (2A or 2B for Corsica, at positions 6 and 7).' },
+  err_nir_empty: { fr: 'Le NIR ne contient aucun chiffre.', en: 'The NIR holds no digit.' },
+  err_name_empty: { fr: 'Ce nom ne contient aucune lettre.', en: 'This name holds no letter.' },
+  err_name_too_long: { fr: 'Ce nom est trop long.', en: 'This name is too long.' },
+  err_dob_invalid_date: { fr: 'Date non comprise : utilisez le format JJ/MM/AAAA, par exemple 03/07/1985.', en: 'Date not understood: use DD/MM/YYYY, for example 03/07/1985.' },
+  err_dob_incomplete_date: { fr: 'Indiquez le jour et le mois (JJ/MM/AAAA) : une date incomplète ne permet pas la recherche.', en: 'Give the day and the month (DD/MM/YYYY): an incomplete date cannot be searched.' },
+  err_email_invalid_email: { fr: 'Adresse e-mail non valide : elle doit avoir la forme nom@domaine.fr.', en: 'Email address not valid: it must look like name@domain.com.' },
+  err_email_too_long: { fr: 'Adresse e-mail trop longue.', en: 'Email address too long.' },
+  err_phone_invalid_phone: { fr: 'Numéro non compris : par exemple 06 12 34 56 78, ou +32 470 12 34 56 pour un numéro étranger.', en: 'Number not understood: for example 06 12 34 56 78, or +32 470 12 34 56 for a foreign number.' },
+  err_need_namedob: { fr: 'Pour chercher par nom, indiquez le nom, le prénom et la date de naissance.', en: 'To search by name, give the name, the first name and the date of birth.' },
+  err_nothing: { fr: 'Indiquez au moins un identifiant.', en: 'Fill in at least one identifier.' },
+  err_form_summary: { fr: 'Vérifiez les champs signalés ci-dessus.', en: 'Check the fields marked above.' },
+
+  // protocol errors
+  err_network: { fr: 'Le service ne répond pas. Vérifiez votre connexion à Internet et réessayez.', en: 'The service does not answer. Check your Internet connection and try again.' },
+  err_rate_limited: { fr: 'Trop de vérifications depuis votre connexion en peu de temps.', en: 'Too many checks from your connection in a short time.' },
+  err_retry_in: { fr: 'Réessayez dans {n} secondes.', en: 'Try again in {n} seconds.' },
+  err_retry_later: { fr: 'Réessayez dans quelques minutes.', en: 'Try again in a few minutes.' },
+  err_proof: { fr: "La réponse du serveur n'a pas pu être vérifiée (preuve cryptographique invalide). Aucun résultat n'est affiché, car il pourrait être faux. Réessayez plus tard ; si cela se reproduit, signalez-le à l'exploitant du service.", en: 'The server\'s answer could not be verified (invalid cryptographic proof). No result is shown, as it could be wrong. Try again later; if it happens again, tell the operator of the service.' },
+  err_hash: { fr: "Une partie de l'index téléchargée ne correspond pas à son empreinte : elle a pu être modifiée en chemin. Aucun résultat n'est affiché, car il pourrait être faux. Réessayez plus tard.", en: 'A part of the index that was downloaded does not match its fingerprint: it may have been altered on the way. No result is shown, as it could be wrong. Try again later.' },
+  err_config: { fr: 'Le service utilise un format que cette page ne comprend pas. Rechargez la page.', en: 'The service uses a format this page does not understand. Reload the page.' },
+  err_stale: { fr: "L'index vient d'être mis à jour pendant votre vérification. Relancez-la.", en: 'The index was updated during your check. Please run it again.' },
+  err_server: { fr: 'Le service a répondu par une erreur ({status}). Réessayez plus tard.', en: 'The service answered with an error ({status}). Try again later.' },
+
+  // results
+  found_summary: { fr: 'Vous figurez dans {n} fuite(s) sur {m} vérifiée(s).', en: 'You are in {n} of the {m} breach(es) checked.' },
+  breach_date: { fr: 'date de la fuite', en: 'breach date' },
+  matched: { fr: 'Trouvé grâce à votre', en: 'Found with your' },
+  exposed: { fr: 'Vos données exposées', en: 'Your data exposed' },
+  records: { fr: 'Fiches', en: 'Records' },
+  period: { fr: 'Période', en: 'Period' },
+  period_range: { fr: 'de {a} à {b}', en: '{a} to {b}' },
+  labs: { fr: 'Laboratoires', en: 'Labs' },
+  labs_more: { fr: ' et d\'autres', en: ' and others' },
+  tier: { fr: 'Cette fuite est signalée comme sensible : le nombre de fiches, la période et les laboratoires ne sont montrés qu\'après vérification de votre adresse e-mail.', en: 'This breach is flagged sensitive: the number of records, the period and the labs are only shown after email verification.' },
+  shared: { fr: 'Votre {kind} est partagé(e) avec d\'autres personnes dans ce fichier (adresse ou téléphone du foyer, par exemple) : seule sa présence est signalée, sans leurs données ni les vôtres.', en: 'Your {kind} is shared with other people in this file (a household address or phone, for instance), so only its presence is reported: neither their data nor yours is shown for it.' },
+  what_to_do: { fr: 'Que faire', en: 'What to do' },
+  controller: { fr: 'Responsable du traitement', en: 'Data controller' },
+  dpo: { fr: 'Délégué à la protection des données', en: 'Data-protection officer' },
+  complaint: { fr: 'Réclamation', en: 'Complaint' },
+  not_given: { fr: 'non communiqué', en: 'not given' },
+  medical: { fr: "Les éventuels détails médicaux ne sont montrés qu'après vérification de votre adresse e-mail, ou par le responsable du traitement.", en: 'Medical details, if any, are only shown after email verification, or by the data controller.' },
+  not_found: { fr: 'Non trouvé.', en: 'Not found.' },
+  ids_checked: { fr: 'Identifiants vérifiés', en: 'Identifiers checked' },
+  breaches_checked: { fr: 'Fuites vérifiées', en: 'Breaches checked' },
+  not_found_notice: {
+    fr: "« Non trouvé » signifie qu'aucun de ces identifiants, une fois normalisé, ne figure dans ces fuites. Cela ne prouve pas que vos données n'ont pas fuité : une faute de frappe ou une autre orthographe dans le fichier peut cacher une fiche, et les autres fuites ne sont pas couvertes. Essayez les autres identifiants que vous avez pu utiliser (autre adresse e-mail, nom d'usage, autre numéro).",
+    en: '"Not found" means that none of these identifiers, as normalised, is in these breaches. It does not prove that your data did not leak: a typo or another spelling in the leaked file can hide a record, and other breaches are not covered. Try the other identifiers you may have used (another email address, your usage name, another phone number).',
+  },
+  buckets_from: { fr: 'Parties de l\'index lues sur : {host}.', en: 'Index parts read from: {host}.' },
+
+  // privacy
+  privacy_heading: { fr: 'Comment votre vie privée est protégée', en: 'How your privacy is protected' },
+  privacy_sends_h: { fr: 'Ce que la page envoie', en: 'What the page sends' },
+  privacy_sends: {
+    fr: "Vos identifiants sont mis en forme puis « aveuglés » dans votre navigateur (protocole VOPRF, RFC 9497) : au serveur partent cinq nombres qui paraissent aléatoires, toujours cinq, que vous ayez rempli un champ ou tous. Jamais votre NIR, votre nom, votre date de naissance, votre e-mail ni votre téléphone. Pas de cookie, pas de mesure d'audience, rien n'est chargé depuis un autre site.",
+    en: 'Your identifiers are put into a standard form and then "blinded" in your browser (VOPRF protocol, RFC 9497): what goes to the server is five numbers that look random, always five, whether you filled in one field or all of them. Never your NIR, name, date of birth, email or phone. No cookies, no analytics, nothing loaded from another site.',
+  },
+  privacy_server_h: { fr: 'Ce que le serveur voit et garde', en: 'What the server sees and keeps' },
+  privacy_server: {
+    fr: "Le serveur qui détient la clé calcule sur ces nombres et prouve qu'il a utilisé la bonne clé ; votre navigateur vérifie cette preuve. Il voit votre adresse IP et l'heure, le temps de limiter les abus ; ses journaux ne gardent ni votre adresse, ni les nombres envoyés, ni les parties de l'index que vous lisez.",
+    en: 'The server holding the key computes on these numbers and proves it used the right key; your browser checks that proof. It sees your IP address and the time, to limit abuse; its logs keep neither your address, nor the numbers sent, nor the parts of the index you read.',
+  },
+  privacy_cannot_h: { fr: 'Ce qu\'il ne peut pas voir', en: 'What it cannot see' },
+  privacy_cannot: {
+    fr: "Il ne peut pas savoir ce que vous avez tapé, ni si vous figurez dans la fuite : la réponse est déchiffrée dans votre navigateur seulement. L'index publié ne contient aucun identifiant en clair et ne peut pas être parcouru sans la clé du serveur.",
+    en: 'It cannot know what you typed, nor whether you are in the leak: the answer is decrypted in your browser only. The published index holds no identifier in clear and cannot be searched without the server\'s key.',
+  },
+  privacy_leaks_h: { fr: 'Ce qui fuit encore', en: 'What still leaks' },
+  privacy_leaks: {
+    fr: "Pour trouver la réponse, la page lit cinq parties de l'index, dans un ordre aléatoire, dont certaines prises au hasard ; chacune mêle les entrées de nombreuses personnes (au moins 1 024 avec les réglages par défaut). Qui verrait ces lectures, détiendrait aussi la clé et le fichier volé, pourrait les recouper pour retrouver une fiche : c'est pourquoi ces parties sont servies, quand c'est possible, par un hébergement distinct du serveur qui détient la clé. Enfin, le serveur sait qu'une vérification a eu lieu depuis votre adresse IP, et quand.",
+    en: 'To find the answer, the page reads five parts of the index, in random order, some of them picked at random; each one mixes the entries of many people (at least 1,024 with the default settings). Someone who saw those reads and also held the key and the stolen file could intersect them to find a record: that is why those parts are served, where possible, by a host separate from the server holding the key. Finally, the server knows that a check was made from your IP address, and when.',
+  },
+  footer: { fr: 'Aucun cookie. Aucune mesure d\'audience. Aucune ressource tierce.', en: 'No cookies. No analytics. No third-party resources.' },
+};
+
+export function t(key, lang, vars = {}) {
+  const e = T[key];
+  if (!e) return key;
+  return (e[lang] ?? e.fr).replace(/\{(\w+)\}/g, (_, v) => String(vars[v] ?? ''));
+}
+
+export function hasText(key) {
+  return Object.prototype.hasOwnProperty.call(T, key);
+}

@@ -1,0 +1,120 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runCheck, buildTokens, CheckError, BATCH, BUCKET_READS } from '../src/check.js';
+import { makeServer } from './fake-server.mjs';
+
+const TODAY = { y: 2026, m: 11, d: 29 };
+const BREACHES = [
+  { id: 3, name: 'labo-2021', title: 'Fuite des laboratoires', breach_date: '2021-02-23', is_sensitive: true,
+    sources: ['Labo A', 'Labo B', 'Labo C'], controller: 'Labo SAS', dpo_contact: 'dpo@example.fr', complaint_url: '' },
+  { id: 9, name: 'other', title: 'Autre fuite', breach_date: '2020-01-01', is_sensitive: false,
+    sources: ['Labo Z'], controller: 'Z', dpo_contact: '', complaint_url: 'https://example.org/plainte' },
+];
+const PATIENT = {
+  nir: '2 55 08 14 168 025 38', birthName: 'Martin-Dupont', firstName: 'Hélène', dob: '03/07/1985',
+  email: 'Jean.Dupont@Example.fr', phone: '06 39 98 12 34',
+};
+// What the index holds, by canonical token input (flag bits of DESIGN.md §7).
+const RECORDS = [
+  { input: 'bc1|nir|2550814168025', breach: 3, kind: 1, flags: 0b111 },
+  { input: 'bc1|namedob|MARTINDUPONT|HELENE|1985-07-03', breach: 3, kind: 2, flags: 0b101 },
+  { input: 'bc1|email|jean.dupont@example.fr', breach: 9, kind: 3, rows: 2, flags: (1 << 5) | (1 << 8), first: 230, last: 233, a: 0 },
+  { input: 'bc1|phone|+262639981234', breach: 9, kind: 4, rows: 3, flags: ((1 << 6) | (1 << 31)) >>> 0 },
+  { input: 'bc1|nir|1850575021000', breach: 9, kind: 1, flags: 0b10 },
+];
+const IDENT_STRINGS = ['2550814168025', '255081416802538', 'MARTINDUPONT', 'Martin', 'HELENE', 'Hélène',
+  '1985-07-03', '03/07/1985', 'jean.dupont', 'Dupont', '639981234', '+262639981234', '06 39'];
+
+function noIdentifier(log) {
+  for (const r of log) {
+    const blob = `${r.url} ${r.body} ${JSON.stringify(r.headers)}`;
+    for (const s of IDENT_STRINGS) assert.ok(!blob.toLowerCase().includes(s.toLowerCase()), `request leaks ${s}`);
+  }
+}
+
+test('buildTokens: token inputs, kinds used, usage name, errors', () => {
+  const r = buildTokens({ ...PATIENT, usageName: 'Durand' }, TODAY);
+  assert.deepEqual(r.errors, {});
+  assert.deepEqual(r.tokens.map((x) => x.input), [
+    'bc1|nir|2550814168025', 'bc1|namedob|MARTINDUPONT|HELENE|1985-07-03', 'bc1|namedob|DURAND|HELENE|1985-07-03',
+    'bc1|email|jean.dupont@example.fr', 'bc1|phone|+262639981234']);
+  assert.deepEqual(r.used, ['nir', 'namedob', 'email', 'phone']);
+  assert.ok(r.tokens.length <= BATCH);
+  assert.deepEqual(buildTokens({ nir: '2 55 08 14 168 025 00' }, TODAY).errors, { nir: 'invalid_key' });
+  assert.deepEqual(buildTokens({}, TODAY).errors, { _form: 'nothing' });
+  assert.deepEqual(buildTokens({ birthName: 'Martin' }, TODAY).errors, { firstName: 'need_namedob', dob: 'need_namedob' });
+  assert.deepEqual(buildTokens({ birthName: 'Martin', firstName: 'Jean', dob: '31/02/1985' }, TODAY).errors, { dob: 'invalid_date' });
+  assert.deepEqual(buildTokens({ email: 'x@example', phone: 'abc' }, TODAY).errors, { email: 'invalid_email', phone: 'invalid_phone' });
+  // Same birth and usage name: one token.
+  assert.equal(buildTokens({ birthName: 'Martin', usageName: 'MARTIN', firstName: 'Jean', dob: '1/2/1980' }, TODAY).tokens.length, 1);
+});
+
+test('found: classes, matched kinds, shared token, period, labs; requests fixed and blind', async () => {
+  const s = makeServer({ records: RECORDS, breaches: BREACHES });
+  const r = await runCheck(PATIENT, { fetch: s.fetch, base: 'http://evaluator.test', today: TODAY });
+  const byId = Object.fromEntries(r.hits.map((h) => [h.breach.id, h]));
+  assert.deepEqual(Object.keys(byId).sort(), ['3', '9']);
+  assert.deepEqual(byId[3].matched.sort(), ['namedob', 'nir']);
+  assert.equal(byId[3].flags, 0b111);
+  assert.deepEqual(byId[9].matched.sort(), ['email', 'phone']);
+  assert.deepEqual(byId[9].shared, ['phone']);
+  assert.equal(byId[9].flags, (1 << 5) | (1 << 6) | (1 << 8));
+  assert.equal(byId[9].rows, 2, 'shared token does not contribute rows');
+  assert.deepEqual([byId[9].firstMonth, byId[9].lastMonth], [230, 233]);
+  assert.deepEqual(byId[9].sources, [0]);
+  assert.equal(s.log.length, 3 + BUCKET_READS);
+  noIdentifier(s.log);
+});
+
+test('requests are the same in number, order of kinds and size whatever is typed or found', async () => {
+  const shapes = [];
+  for (const fields of [PATIENT, { nir: '1 85 05 75 021 000 97' }, { email: 'nobody@example.org' },
+    { nir: '2840588321025', email: 'a@example.net', phone: '0199001234', birthName: 'X', firstName: 'Y', dob: '01/01/1950' }]) {
+    const s = makeServer({ records: RECORDS, breaches: BREACHES });
+    const r = await runCheck(fields, { fetch: s.fetch, base: 'http://evaluator.test', today: TODAY });
+    assert.ok(r.used.length >= 1);
+    const kinds = s.log.map((x) => x.url.replace(/\/v1\/buckets\/[0-9a-f]+\/\d+$/, '/bucket').replace(/[0-9a-f]{32}/, 'ID'));
+    const evalBody = JSON.parse(s.log.find((x) => x.method === 'POST').body);
+    assert.equal(evalBody.blinded_elements.length, BATCH);
+    const bucketNums = s.log.filter((x) => /\/v1\/buckets\//.test(x.url)).map((x) => +x.url.split('/').pop());
+    assert.equal(new Set(bucketNums).size, BUCKET_READS, 'distinct buckets');
+    shapes.push({ kinds, evalLen: s.log.find((x) => x.method === 'POST').body.length });
+    noIdentifier(s.log);
+  }
+  for (const sh of shapes) assert.deepEqual(sh, shapes[0]);
+});
+
+test('not found: nothing, and the breaches checked are the catalogue', async () => {
+  const s = makeServer({ records: RECORDS, breaches: BREACHES });
+  const r = await runCheck({ nir: '1 85 05 75 022 000' }, { fetch: s.fetch, base: 'http://e.test', today: TODAY });
+  assert.deepEqual(r.hits, []);
+  assert.deepEqual(r.used, ['nir']);
+  assert.equal(r.config.breaches.length, 2);
+});
+
+test('buckets_url elsewhere: index.json and buckets from there, none from the evaluator', async () => {
+  const s = makeServer({ records: RECORDS, breaches: BREACHES, bucketsUrl: 'http://mirror.test/cdn' });
+  const r = await runCheck({ email: PATIENT.email }, { fetch: s.fetch, base: 'http://evaluator.test', today: TODAY });
+  assert.equal(r.hits.length, 1);
+  const ev = s.log.filter((x) => x.url.startsWith('http://evaluator.test'));
+  const mirror = s.log.filter((x) => x.url.startsWith('http://mirror.test/cdn/v1/'));
+  assert.deepEqual(ev.map((x) => new URL(x.url).pathname), ['/v1/config', '/v1/evaluate']);
+  assert.equal(mirror.length, 1 + BUCKET_READS);
+});
+
+async function rejects(tamper, code, check = () => {}) {
+  const s = makeServer({ records: RECORDS, breaches: BREACHES, tamper });
+  await assert.rejects(runCheck(PATIENT, { fetch: s.fetch, base: 'http://e.test', today: TODAY }),
+    (e) => { assert.ok(e instanceof CheckError); assert.equal(e.code, code); check(e); return true; });
+}
+
+test('a wrong proof is an error, not a result', () => rejects({ proof: true }, 'proof'));
+test('a tampered bucket is an error, not a result', () => rejects({ bucket: true }, 'hash'));
+test('429 gives its retry time', () => rejects({ rateLimit: true }, 'rate_limited', (e) => assert.equal(e.retryAfter, 42)));
+test('network down', () => rejects({ network: true }, 'network'));
+test('input errors stop before any request', async () => {
+  const s = makeServer({ records: RECORDS, breaches: BREACHES });
+  await assert.rejects(runCheck({ nir: '255081416802539' }, { fetch: s.fetch, today: TODAY }),
+    (e) => e.code === 'input' && e.errors.nir === 'invalid_key');
+  assert.equal(s.log.length, 0);
+});
