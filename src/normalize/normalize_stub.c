@@ -1,3 +1,0 @@
-/* placeholder until the module lands */
-int bc_normalize_placeholder(void);
-int bc_normalize_placeholder(void) { return 0; }
