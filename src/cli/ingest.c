@@ -1,15 +1,142 @@
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "index/ingest.h"
 
 static const char usage[] =
-	"usage: breachcheck ingest FILE --index DIR --key KEYFILE --breach NAME [options]\n";
+	"usage: breachcheck ingest FILE --index DIR --key KEYFILE --breach NAME [options]\n"
+	"\n"
+	"Read the leak FILE (\"-\" for stdin), evaluate every distinct identifier once\n"
+	"with the server key, and publish a new index at DIR (a symlink to DIR.<index_id>/;\n"
+	"the previous version is kept). Every breach recorded in the state directory\n"
+	"KEYFILE.state/ (secret, like the key) is re-salted and re-bucketed; a breach\n"
+	"of the same NAME is replaced (it gets a new id). See docs/ingest.md.\n"
+	"\n"
+	"  --index DIR            index symlink to create or replace\n"
+	"  --key KEYFILE          server key (breachcheck keygen), mode 0600\n"
+	"  --breach NAME          short name: 1-64 of A-Z a-z 0-9 . _ -\n"
+	"  --title TEXT           title shown to people (default: NAME)\n"
+	"  --date YYYY-MM-DD      date of the breach\n"
+	"  --description TEXT     what happened\n"
+	"  --sensitive            public tier shows only found + data classes 0-11\n"
+	"  --controller TEXT      data controller\n"
+	"  --dpo-contact TEXT     its data-protection contact\n"
+	"  --complaint-url URL    where to complain\n"
+	"  --mapping FILE         column mapping (docs/leak-files.md)\n"
+	"  --anonymity K          at least K real entries per bucket (default 1024)\n"
+	"  --threads N            evaluation threads (default: all cores)\n"
+	"  --quiet                no progress output\n";
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (*end != '\0' || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
 
 int cmd_ingest(int argc, char **argv)
 {
+	struct bc_ingest_options o;
+	struct bc_ingest_stats st;
+	struct bc_error err = BC_ERROR_INIT;
+	unsigned long v;
+	int i;
+
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
 		return BC_EXIT_OK;
 	}
-	return cli_not_implemented("ingest");
+	memset(&o, 0, sizeof(o));
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char **dst = NULL;
+
+		if (!strcmp(a, "--index"))
+			dst = &o.index_dir;
+		else if (!strcmp(a, "--key"))
+			dst = &o.key_path;
+		else if (!strcmp(a, "--breach"))
+			dst = &o.breach;
+		else if (!strcmp(a, "--title"))
+			dst = &o.title;
+		else if (!strcmp(a, "--date"))
+			dst = &o.breach_date;
+		else if (!strcmp(a, "--description"))
+			dst = &o.description;
+		else if (!strcmp(a, "--controller"))
+			dst = &o.controller;
+		else if (!strcmp(a, "--dpo-contact"))
+			dst = &o.dpo_contact;
+		else if (!strcmp(a, "--complaint-url"))
+			dst = &o.complaint_url;
+		else if (!strcmp(a, "--mapping"))
+			dst = &o.mapping;
+		if (dst != NULL) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "breachcheck ingest: %s needs a value\n", a);
+				return BC_EXIT_USAGE;
+			}
+			*dst = argv[++i];
+		} else if (!strcmp(a, "--sensitive")) {
+			o.sensitive = 1;
+		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+			o.quiet = 1;
+		} else if (!strcmp(a, "--anonymity") || !strcmp(a, "--threads")) {
+			if (i + 1 >= argc || parse_uint(argv[i + 1], a[2] == 'a' ? 1u << 24 : 256, &v) != 0 ||
+			    v == 0) {
+				fprintf(stderr, "breachcheck ingest: %s needs a positive integer\n", a);
+				return BC_EXIT_USAGE;
+			}
+			i++;
+			if (a[2] == 'a')
+				o.anonymity = (unsigned)v;
+			else
+				o.threads = (int)v;
+		} else if (a[0] == '-' && a[1] != '\0') {
+			fprintf(stderr, "breachcheck ingest: unknown option %s\n%s", a, usage);
+			return BC_EXIT_USAGE;
+		} else if (o.input == NULL) {
+			o.input = a;
+		} else {
+			fprintf(stderr, "breachcheck ingest: expected one FILE\n%s", usage);
+			return BC_EXIT_USAGE;
+		}
+	}
+	if (o.input == NULL || o.index_dir == NULL || o.key_path == NULL || o.breach == NULL) {
+		fprintf(stderr, "breachcheck ingest: FILE, --index, --key and --breach are required\n%s", usage);
+		return BC_EXIT_USAGE;
+	}
+	/* A write to a full or size-limited disk must fail, not kill us half-way. */
+	signal(SIGXFSZ, SIG_IGN);
+	if (bc_ingest_run(&o, &st, &err) != 0) {
+		cli_print_error(&err);
+		return !strcmp(err.code, "usage") ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
+	}
+	if (!o.quiet) {
+		fprintf(stderr,
+			"breach %s: id %u, %lu rows (%lu skipped), %zu distinct tokens (%zu shared), "
+			"%llu patients\n"
+			"index %s -> %s: %zu breach(es), bucket_bits %u, %u entries per bucket "
+			"(at least %u real), %zu verified entries, %.1f MB\n"
+			"time: read %.1fs, evaluate %.1fs (after reading), state %.1fs, publish %.1fs, "
+			"total %.1fs\n"
+			"check with: breachcheck check --index %s --key %s --nir ... (or --email, --phone, "
+			"--last-name --first-name --dob)\n",
+			o.breach, st.breach_id, st.rows, st.rows_skipped, st.tokens, st.shared_tokens,
+			(unsigned long long)st.patients, o.index_dir, st.index.path, st.breaches,
+			st.index.bucket_bits, st.index.bucket_entries, st.index.min_real_entries,
+			st.index.verified_entries, (double)st.index.bytes / 1e6, st.t_read, st.t_eval,
+			st.t_state, st.t_publish, st.t_total, o.index_dir, o.key_path);
+	}
+	return BC_EXIT_OK;
 }

@@ -1,0 +1,614 @@
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "index/build.h"
+#include "index/index_internal.h"
+
+void bc_test_kill_point(const char *stage)
+{
+	const char *at = getenv("BC_TEST_KILL_AT");
+
+	if (at != NULL && !strcmp(at, stage))
+		raise(SIGKILL);
+}
+
+int bc_ncpu(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return n < 1 ? 1 : (n > 256 ? 256 : (int)n);
+}
+
+struct pfor {
+	size_t n, chunk;
+	atomic_size_t next;
+	void (*fn)(void *arg, size_t begin, size_t end);
+	void *arg;
+};
+
+static void *pfor_worker(void *v)
+{
+	struct pfor *pf = v;
+
+	for (;;) {
+		size_t b = atomic_fetch_add(&pf->next, pf->chunk);
+
+		if (b >= pf->n)
+			break;
+		pf->fn(pf->arg, b, b + pf->chunk < pf->n ? b + pf->chunk : pf->n);
+	}
+	return NULL;
+}
+
+int bc_parallel_for(size_t n, size_t chunk, int threads,
+		    void (*fn)(void *arg, size_t begin, size_t end), void *arg)
+{
+	struct pfor pf;
+	pthread_t tid[256];
+	int i, started = 0, ret = 0;
+
+	if (threads <= 0)
+		threads = bc_ncpu();
+	if (threads > 256)
+		threads = 256;
+	pf.n = n;
+	pf.chunk = chunk ? chunk : 1;
+	atomic_init(&pf.next, 0);
+	pf.fn = fn;
+	pf.arg = arg;
+	for (i = 1; i < threads && (size_t)i * pf.chunk < n; i++) {
+		if (pthread_create(&tid[started], NULL, pfor_worker, &pf) != 0) {
+			ret = -1;
+			break;
+		}
+		started++;
+	}
+	pfor_worker(&pf);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+	return ret;
+}
+
+int bc_write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		if (w == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int bc_fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = fsync(fd);
+	close(fd);
+	return ret;
+}
+
+int bc_remove_tree(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	char p[PATH_MAX + 256];
+	int ret = 0;
+
+	if (d == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
+		if (unlink(p) != 0 && errno != ENOENT)
+			ret = -1;
+	}
+	closedir(d);
+	if (rmdir(path) != 0 && errno != ENOENT)
+		ret = -1;
+	return ret;
+}
+
+static void dir_of(const char *path, char *out, size_t outsize)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(out, outsize, ".");
+	else if (slash == path)
+		snprintf(out, outsize, "/");
+	else
+		snprintf(out, outsize, "%.*s", (int)(slash - path), path);
+}
+
+int bc_write_file_atomic(const char *path, const void *data, size_t len, int mode,
+			 struct bc_error *err)
+{
+	char tmp[PATH_MAX + 64], parent[PATH_MAX];
+	int fd = -1, ret = -1;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		bc_error_set(err, "io", "cannot create %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (bc_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		bc_error_set(err, "io", "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		bc_error_set(err, "io", "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		bc_error_set(err, "io", "cannot rename %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	dir_of(path, parent, sizeof(parent));
+	if (bc_fsync_dir(parent) != 0) {
+		bc_error_set(err, "io", "cannot sync %s: %s", parent, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret != 0)
+		unlink(tmp);
+	return ret;
+}
+
+int bc_index_choose_bits(const uint32_t *bucket32, size_t n, unsigned k, unsigned *bits,
+			 uint32_t *min_load, uint32_t *max_load)
+{
+	unsigned maxb = 0, b;
+	uint32_t *hist;
+	size_t i, nb;
+
+	if (k == 0)
+		k = 1;
+	/* 2^b buckets of >= k entries need n >= 2^b * k. */
+	while (maxb < BC_INDEX_MAX_BUCKET_BITS && ((size_t)k << (maxb + 1)) <= n)
+		maxb++;
+	hist = calloc((size_t)1 << maxb, sizeof(*hist));
+	if (hist == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		hist[bc_bucket_of(bucket32[i], maxb)]++;
+	for (b = maxb;; b--) {
+		uint32_t lo = UINT32_MAX, hi = 0;
+
+		nb = (size_t)1 << b;
+		for (i = 0; i < nb; i++) {
+			lo = hist[i] < lo ? hist[i] : lo;
+			hi = hist[i] > hi ? hist[i] : hi;
+		}
+		if (lo >= k || b == 0) {
+			*bits = b;
+			*min_load = lo;
+			*max_load = hi;
+			break;
+		}
+		for (i = 0; i < nb / 2; i++)
+			hist[i] = hist[2 * i] + hist[2 * i + 1];
+	}
+	free(hist);
+	return 0;
+}
+
+struct seal_job {
+	const struct bc_build_item *items;
+	const uint8_t *salt;
+	uint8_t *entries;    /* n x 48 */
+	uint32_t *bucket32;  /* n */
+};
+
+static void seal_range(void *arg, size_t begin, size_t end)
+{
+	struct seal_job *j = arg;
+	uint8_t tag[BC_TAG_BYTES], k[BC_ENTRY_KEY_BYTES];
+	size_t i;
+
+	for (i = begin; i < end; i++) {
+		const struct bc_build_item *it = &j->items[i];
+
+		j->bucket32[i] = it->payload[1] == BC_TOKEN_VERIFIED ? 0 : bc_index_bucket32(it->y, j->salt);
+		bc_index_tag(it->y, j->salt, it->breach_id, tag);
+		bc_index_key(it->y, j->salt, it->breach_id, k);
+		bc_entry_seal(k, it->payload, tag, j->entries + i * BC_ENTRY_BYTES);
+	}
+	sodium_memzero(k, sizeof(k));
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return memcmp(a, b, BC_TAG_BYTES);
+}
+
+struct bucket_job {
+	uint8_t *buckets;      /* n_buckets x per x 48, real entries already placed */
+	const uint32_t *load;  /* real entries per bucket */
+	uint32_t per;
+	uint8_t *hashes;       /* n_buckets x 32 */
+};
+
+static void bucket_range(void *arg, size_t begin, size_t end)
+{
+	struct bucket_job *j = arg;
+	size_t i;
+
+	for (i = begin; i < end; i++) {
+		uint8_t *b = j->buckets + i * j->per * BC_ENTRY_BYTES;
+
+		randombytes_buf(b + (size_t)j->load[i] * BC_ENTRY_BYTES,
+				(size_t)(j->per - j->load[i]) * BC_ENTRY_BYTES);
+		qsort(b, j->per, BC_ENTRY_BYTES, cmp_entry);
+		crypto_generichash(j->hashes + i * BC_HASH_BYTES, BC_HASH_BYTES, b,
+				   (size_t)j->per * BC_ENTRY_BYTES, NULL, 0);
+	}
+}
+
+static int write_path(const char *dir, const char *name, const void *data, size_t len,
+		      struct bc_error *err)
+{
+	char path[PATH_MAX + 32];
+	int fd, ret = -1;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return bc_error_set(err, "io", "cannot create %s: %s", path, strerror(errno));
+	if (bc_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (close(fd) != 0)
+		bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
+	else
+		ret = 0;
+	return ret;
+}
+
+static json_t *b64_json(const uint8_t *in, size_t n)
+{
+	char buf[128];
+
+	bc_b64url_encode(in, n, buf);
+	return json_string(buf);
+}
+
+int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, size_t n,
+			 const struct bc_build_params *p, struct bc_build_result *res,
+			 struct bc_error *err)
+{
+	uint8_t salt[BC_SALT_BYTES], vhash[BC_HASH_BYTES];
+	uint8_t *entries = NULL, *buckets = NULL, *verified = NULL, *hashes = NULL;
+	uint32_t *b32 = NULL, *pub_b32 = NULL, *load = NULL, *fill = NULL;
+	size_t n_pub = 0, n_ver = 0, v_total, i, n_buckets;
+	struct seal_job sj;
+	struct bucket_job bj;
+	json_t *root = NULL, *arr, *breaches = NULL;
+	json_error_t jerr;
+	char *text = NULL;
+	int ret = -1;
+
+	if (sodium_init() < 0) {
+		bc_error_set(err, "internal", "libsodium failed to initialise");
+		goto out;
+	}
+	memset(res, 0, sizeof(*res));
+	if (p->salt != NULL)
+		memcpy(salt, p->salt, sizeof(salt));
+	else
+		randombytes_buf(salt, sizeof(salt));
+	breaches = json_loads(p->breaches_json ? p->breaches_json : "[]", 0, &jerr);
+	if (!json_is_array(breaches)) {
+		bc_error_set(err, "internal", "catalogue is not a JSON array");
+		goto out;
+	}
+	entries = malloc(n ? n * BC_ENTRY_BYTES : 1);
+	b32 = malloc(n ? n * sizeof(*b32) : 1);
+	if (entries == NULL || b32 == NULL) {
+		bc_error_set(err, "oom", "out of memory sealing %zu entries", n);
+		goto out;
+	}
+	sj.items = items;
+	sj.salt = salt;
+	sj.entries = entries;
+	sj.bucket32 = b32;
+	bc_parallel_for(n, 4096, p->threads, seal_range, &sj);
+	for (i = 0; i < n; i++)
+		if (items[i].payload[1] == BC_TOKEN_VERIFIED)
+			n_ver++;
+	n_pub = n - n_ver;
+	pub_b32 = malloc(n_pub ? n_pub * sizeof(*pub_b32) : 1);
+	if (pub_b32 == NULL) {
+		bc_error_set(err, "oom", "out of memory");
+		goto out;
+	}
+	for (i = 0, n_pub = 0; i < n; i++)
+		if (items[i].payload[1] != BC_TOKEN_VERIFIED)
+			pub_b32[n_pub++] = b32[i];
+	if (bc_index_choose_bits(pub_b32, n_pub, p->anonymity, &res->bucket_bits,
+				 &res->min_real_entries, &res->bucket_entries) != 0) {
+		bc_error_set(err, "oom", "out of memory");
+		goto out;
+	}
+	if (res->bucket_entries == 0)
+		res->bucket_entries = 1; /* an empty index still has one padded bucket */
+	n_buckets = (size_t)1 << res->bucket_bits;
+	load = calloc(n_buckets, sizeof(*load));
+	fill = calloc(n_buckets, sizeof(*fill));
+	hashes = malloc(n_buckets * BC_HASH_BYTES);
+	buckets = malloc(n_buckets * res->bucket_entries * BC_ENTRY_BYTES);
+	v_total = (n_ver + BC_VERIFIED_ALIGN - 1) / BC_VERIFIED_ALIGN * BC_VERIFIED_ALIGN;
+	if (v_total == 0)
+		v_total = BC_VERIFIED_ALIGN;
+	verified = malloc(v_total * BC_ENTRY_BYTES);
+	if (load == NULL || fill == NULL || hashes == NULL || buckets == NULL || verified == NULL) {
+		bc_error_set(err, "oom", "out of memory building %zu buckets", n_buckets);
+		goto out;
+	}
+	for (i = 0, n_ver = 0; i < n; i++) {
+		const uint8_t *e = entries + i * BC_ENTRY_BYTES;
+
+		if (items[i].payload[1] == BC_TOKEN_VERIFIED) {
+			memcpy(verified + n_ver++ * BC_ENTRY_BYTES, e, BC_ENTRY_BYTES);
+		} else {
+			uint32_t b = bc_bucket_of(b32[i], res->bucket_bits);
+
+			memcpy(buckets + ((size_t)b * res->bucket_entries + fill[b]++) * BC_ENTRY_BYTES,
+			       e, BC_ENTRY_BYTES);
+		}
+	}
+	memcpy(load, fill, n_buckets * sizeof(*load));
+	bj.buckets = buckets;
+	bj.load = load;
+	bj.per = res->bucket_entries;
+	bj.hashes = hashes;
+	bc_parallel_for(n_buckets, 16, p->threads, bucket_range, &bj);
+	randombytes_buf(verified + n_ver * BC_ENTRY_BYTES, (v_total - n_ver) * BC_ENTRY_BYTES);
+	qsort(verified, v_total, BC_ENTRY_BYTES, cmp_entry);
+	crypto_generichash(vhash, sizeof(vhash), verified, v_total * BC_ENTRY_BYTES, NULL, 0);
+	bc_index_compute_id(hashes, (uint32_t)n_buckets, vhash, salt, res->index_id);
+	res->public_entries = n_pub;
+	res->verified_entries = n_ver;
+
+	root = json_object();
+	arr = json_array();
+	json_object_set_new(root, "format", json_integer(BC_INDEX_FORMAT));
+	json_object_set_new(root, "suite", json_string(BC_INDEX_SUITE));
+	json_object_set_new(root, "index_id", json_string(res->index_id));
+	json_object_set_new(root, "public_key", b64_json(p->pk_s, 32));
+	json_object_set_new(root, "verified_public_key", b64_json(p->pk_v, 32));
+	json_object_set_new(root, "salt", b64_json(salt, sizeof(salt)));
+	json_object_set_new(root, "bucket_bits", json_integer(res->bucket_bits));
+	json_object_set_new(root, "bucket_entries", json_integer(res->bucket_entries));
+	json_object_set_new(root, "entry_bytes", json_integer(BC_ENTRY_BYTES));
+	json_object_set_new(root, "min_real_entries", json_integer(res->min_real_entries));
+	json_object_set_new(root, "verified_entries", json_integer((json_int_t)v_total));
+	json_object_set_new(root, "verified_hash", b64_json(vhash, sizeof(vhash)));
+	for (i = 0; i < n_buckets; i++)
+		json_array_append_new(arr, b64_json(hashes + i * BC_HASH_BYTES, BC_HASH_BYTES));
+	json_object_set_new(root, "bucket_hashes", arr);
+	json_object_set(root, "breaches", breaches);
+	text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_COMPACT);
+	if (text == NULL) {
+		bc_error_set(err, "oom", "out of memory writing index.json");
+		goto out;
+	}
+	if (write_path(tmpdir, "buckets.bin", buckets, n_buckets * res->bucket_entries * BC_ENTRY_BYTES, err) ||
+	    write_path(tmpdir, "verified.bin", verified, v_total * BC_ENTRY_BYTES, err) ||
+	    write_path(tmpdir, "index.json", text, strlen(text), err))
+		goto out;
+	if (bc_fsync_dir(tmpdir) != 0) {
+		bc_error_set(err, "io", "cannot sync %s: %s", tmpdir, strerror(errno));
+		goto out;
+	}
+	res->bytes = (uint64_t)n_buckets * res->bucket_entries * BC_ENTRY_BYTES +
+		     (uint64_t)v_total * BC_ENTRY_BYTES + strlen(text);
+	ret = 0;
+out:
+	free(text);
+	if (root != NULL)
+		json_decref(root);
+	if (breaches != NULL)
+		json_decref(breaches);
+	free(entries);
+	free(b32);
+	free(pub_b32);
+	free(load);
+	free(fill);
+	free(hashes);
+	free(buckets);
+	free(verified);
+	return ret;
+}
+
+static int is_version_name(const char *name, const char *base)
+{
+	size_t bl = strlen(base);
+
+	return !strncmp(name, base, bl) && name[bl] == '.' && strlen(name + bl + 1) == BC_INDEX_ID_HEX &&
+	       strspn(name + bl + 1, "0123456789abcdef") == BC_INDEX_ID_HEX;
+}
+
+/* "<base>.tmp-<pid>-..." or "<base>.lnk-<pid>": pid, or 0 if not ours. */
+static long temp_owner(const char *name, const char *base)
+{
+	size_t bl = strlen(base);
+	const char *s = name + bl;
+
+	if (strncmp(name, base, bl) != 0 || (strncmp(s, ".tmp-", 5) != 0 && strncmp(s, ".lnk-", 5) != 0))
+		return 0;
+	return strtol(s + 5, NULL, 10);
+}
+
+static void cleanup_versions(const char *parent, const char *base, const char *keep1,
+			     const char *keep2)
+{
+	DIR *d = opendir(parent);
+	struct dirent *de;
+	char p[PATH_MAX + 256];
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		long pid = temp_owner(de->d_name, base);
+
+		snprintf(p, sizeof(p), "%s/%s", parent, de->d_name);
+		if (is_version_name(de->d_name, base)) {
+			if (strcmp(de->d_name, keep1) != 0 && strcmp(de->d_name, keep2) != 0)
+				bc_remove_tree(p);
+		} else if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
+			if (unlink(p) != 0)
+				bc_remove_tree(p);
+		}
+	}
+	closedir(d);
+}
+
+static int too_long(int r, size_t size)
+{
+	return r < 0 || (size_t)r >= size;
+}
+
+int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t n,
+		     const struct bc_build_params *p, struct bc_build_result *res,
+		     struct bc_error *err)
+{
+	char parent[PATH_MAX], base[NAME_MAX + 1], prev[NAME_MAX + 1] = "";
+	char tmp[PATH_MAX + 64], final[PATH_MAX + 64], lnk[PATH_MAX + 64], target[NAME_MAX + 1];
+	const char *slash;
+	struct stat st;
+	int ret = -1, have_tmp = 0, have_lnk = 0;
+	ssize_t l;
+	size_t dl = strlen(dir);
+
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
+	if (dl == 0 || dl >= PATH_MAX - 64) {
+		bc_error_set(err, "usage", "index directory path is empty or too long");
+		goto out;
+	}
+	if (too_long(snprintf(final, sizeof(final), "%.*s", (int)dl, dir), sizeof(final)))
+		goto toolong;
+	slash = strrchr(final, '/');
+	if (too_long(snprintf(base, sizeof(base), "%s", slash ? slash + 1 : final), sizeof(base)))
+		goto toolong;
+	dir_of(final, parent, sizeof(parent));
+	if (base[0] == '\0' || !strcmp(base, ".") || !strcmp(base, "..")) {
+		bc_error_set(err, "usage", "--index must name a directory to create, not %s", base);
+		goto out;
+	}
+	snprintf(lnk, sizeof(lnk), "%s", final); /* lnk holds DIR for now */
+	if (lstat(lnk, &st) == 0) {
+		if (!S_ISLNK(st.st_mode)) {
+			bc_error_set(err, "exists", "%s exists and is not an index symlink made by ingest; "
+				     "move it away or choose another --index", lnk);
+			goto out;
+		}
+		l = readlink(lnk, prev, sizeof(prev) - 1);
+		prev[l > 0 ? l : 0] = '\0';
+	} else if (errno != ENOENT) {
+		bc_error_set(err, "io", "cannot use %s: %s", lnk, strerror(errno));
+		goto out;
+	}
+	if (too_long(snprintf(tmp, sizeof(tmp), "%s/%s.tmp-%ld-XXXXXX", parent, base, (long)getpid()), sizeof(tmp)))
+		goto toolong;
+	if (mkdtemp(tmp) == NULL) {
+		bc_error_set(err, "io", "cannot create a directory in %s: %s", parent, strerror(errno));
+		goto out;
+	}
+	have_tmp = 1;
+	if (chmod(tmp, 0755) != 0) {
+		bc_error_set(err, "io", "cannot chmod %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	bc_test_kill_point("write");
+	if (bc_index_write_files(tmp, items, n, p, res, err) != 0)
+		goto out;
+	bc_test_kill_point("written");
+	if (too_long(snprintf(target, sizeof(target), "%s.%s", base, res->index_id), sizeof(target)))
+		goto toolong;
+	if (too_long(snprintf(final, sizeof(final), "%s/%s", parent, target), sizeof(final)))
+		goto toolong;
+	if (rename(tmp, final) != 0) {
+		bc_error_set(err, "io", "cannot rename to %s: %s", final, strerror(errno));
+		goto out;
+	}
+	have_tmp = 0;
+	if (bc_fsync_dir(parent) != 0) {
+		bc_error_set(err, "io", "cannot sync %s: %s", parent, strerror(errno));
+		bc_remove_tree(final);
+		goto out;
+	}
+	bc_test_kill_point("renamed");
+	if (too_long(snprintf(lnk, sizeof(lnk), "%s/%s.lnk-%ld", parent, base, (long)getpid()), sizeof(lnk)))
+		goto toolong;
+	unlink(lnk);
+	if (symlink(target, lnk) != 0) {
+		bc_error_set(err, "io", "cannot create a symlink in %s: %s", parent, strerror(errno));
+		bc_remove_tree(final);
+		goto out;
+	}
+	have_lnk = 1;
+	bc_test_kill_point("linked");
+	if (too_long(snprintf(tmp, sizeof(tmp), "%.*s", (int)dl, dir), sizeof(tmp)))
+		goto toolong;
+	if (rename(lnk, tmp) != 0) {
+		bc_error_set(err, "io", "cannot replace %s: %s", tmp, strerror(errno));
+		bc_remove_tree(final);
+		goto out;
+	}
+	have_lnk = 0;
+	if (bc_fsync_dir(parent) != 0) {
+		bc_error_set(err, "io", "cannot sync %s: %s", parent, strerror(errno));
+		goto out;
+	}
+	bc_test_kill_point("swapped");
+	if (too_long(snprintf(res->path, sizeof(res->path), "%s", final), sizeof(res->path)))
+		goto toolong;
+	cleanup_versions(parent, base, target, prev);
+	ret = 0;
+	goto out;
+toolong:
+	bc_error_set(err, "usage", "index directory path is too long");
+out:
+	if (have_tmp)
+		bc_remove_tree(tmp);
+	if (have_lnk)
+		unlink(lnk);
+	return ret;
+}

@@ -1,0 +1,86 @@
+#ifndef BC_INDEX_BUILD_H
+#define BC_INDEX_BUILD_H
+
+/*
+ * Building and publishing a format-v1 index directory (DESIGN.md §5) from
+ * OPRF outputs and payloads. Used by ingest (index/ingest.h) and tests.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index/index.h"
+#include "util/error.h"
+
+/* One (token, breach) entry to publish: the OPRF output y (secret: it comes
+ * from the state dir), its packed payload (kind in payload[1]; kind 5 goes
+ * to verified.bin), and the breach id. */
+struct bc_build_item {
+	uint8_t y[BC_Y_BYTES];
+	uint8_t payload[BC_PAYLOAD_BYTES];
+	uint32_t breach_id;
+};
+
+struct bc_build_params {
+	const uint8_t *salt;        /* 32 bytes, or NULL for a fresh random salt (normal use) */
+	unsigned anonymity;         /* K: minimum real entries per bucket, >= 1 */
+	const uint8_t *pk_s;        /* 32 bytes, published as public_key */
+	const uint8_t *pk_v;        /* 32 bytes, published as verified_public_key */
+	const char *breaches_json;  /* JSON array text of the catalogue (§8 fields) */
+	int threads;                /* 0: all cores */
+};
+
+struct bc_build_result {
+	char index_id[BC_INDEX_ID_HEX + 1];
+	unsigned bucket_bits;
+	uint32_t bucket_entries;
+	uint32_t min_real_entries;
+	size_t public_entries;
+	size_t verified_entries;    /* real ones */
+	uint64_t bytes;             /* buckets.bin + verified.bin + index.json */
+	char path[4096];            /* DIR.<index_id> */
+};
+
+/*
+ * bucket_bits = the largest b in 0..BC_INDEX_MAX_BUCKET_BITS for which every
+ * one of the 2^b buckets (bucket32 >> (32 - b)) holds at least k of the n
+ * values (0 when even b = 0 fails, i.e. n < k). Also gives the smallest and
+ * largest bucket loads at that b. bucket32: n values (any order).
+ * Returns 0, or -1 on allocation failure.
+ */
+int bc_index_choose_bits(const uint32_t *bucket32, size_t n, unsigned k, unsigned *bits,
+			 uint32_t *min_load, uint32_t *max_load);
+
+/*
+ * Write index.json, buckets.bin and verified.bin for items into the
+ * existing empty directory tmpdir, every file fsync'd, then the directory.
+ * res: filled. Returns 0, or -1 with err filled (the caller removes tmpdir).
+ */
+int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, size_t n,
+			 const struct bc_build_params *p, struct bc_build_result *res,
+			 struct bc_error *err);
+
+/*
+ * Publish (DESIGN.md §5): write the files in a fresh DIR.tmp-<pid>-<random>/
+ * beside dir, rename it to DIR.<index_id>/, fsync the parent, then replace
+ * the symlink DIR atomically (temporary symlink + rename, fsync of the
+ * parent). The version DIR pointed to before is kept; older DIR.<32 hex>/
+ * versions and stale temporary directories of dead processes are deleted.
+ * dir must be absent or a symlink (a real directory or file there is
+ * refused). On any failure nothing new is left in place and DIR is untouched.
+ * Returns 0, or -1 with err filled.
+ */
+int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t n,
+		     const struct bc_build_params *p, struct bc_build_result *res,
+		     struct bc_error *err);
+
+/*
+ * Test hook: if the environment variable BC_TEST_KILL_AT equals stage,
+ * raise SIGKILL (crash tests of the publication; see docs/ingest.md).
+ */
+void bc_test_kill_point(const char *stage);
+
+/* Number of online CPUs (>= 1). */
+int bc_ncpu(void);
+
+#endif

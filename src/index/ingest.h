@@ -1,0 +1,62 @@
+#ifndef BC_INDEX_INGEST_H
+#define BC_INDEX_INGEST_H
+
+/*
+ * breachcheck ingest (DESIGN.md §4, §5, §7; docs/ingest.md): read a leak
+ * file, derive tokens per row, evaluate each distinct token once with the
+ * server key on every core, aggregate payloads per (token, breach), record
+ * the breach in the state directory beside the key, and publish a new index
+ * (fresh salt, every breach of the state re-bucketed) at the index symlink.
+ */
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "index/build.h"
+#include "util/error.h"
+
+struct bc_ingest_options {
+	const char *input;          /* leak file ("-": stdin) */
+	const char *index_dir;      /* --index DIR (symlink managed by ingest) */
+	const char *key_path;       /* --key KEYFILE; state dir is KEYFILE.state/ */
+	const char *breach;         /* --breach NAME (1..64 bytes, no control chars) */
+	const char *title;          /* NULL: NAME */
+	const char *breach_date;    /* YYYY-MM-DD or NULL */
+	const char *description;
+	const char *controller;
+	const char *dpo_contact;
+	const char *complaint_url;
+	const char *mapping;        /* --mapping FILE or NULL */
+	int sensitive;              /* --sensitive */
+	unsigned anonymity;         /* K, 0: BC_DEFAULT_ANONYMITY */
+	int threads;                /* 0: all cores */
+	int quiet;                  /* no progress */
+	FILE *progress;             /* NULL: stderr */
+	const uint8_t *salt;        /* tests only: fixed salt, NULL = fresh */
+};
+
+struct bc_ingest_stats {
+	unsigned long rows;
+	unsigned long rows_skipped;
+	size_t tokens;              /* distinct tokens evaluated (this breach) */
+	size_t occurrences;         /* (row, token) pairs */
+	size_t shared_tokens;
+	uint64_t patients;          /* pwn_count */
+	uint32_t breach_id;
+	size_t breaches;            /* breaches in the published index */
+	double t_read, t_eval, t_state, t_publish, t_total; /* seconds (t_eval: after reading ended) */
+	struct bc_build_result index;
+};
+
+/* State directory of a key file: "<key_path>.state". out: outsize bytes. */
+int bc_state_dir(const char *key_path, char *out, size_t outsize);
+
+/*
+ * Run an ingest. Returns 0, or -1 with err filled ("usage", "key", "state",
+ * "io", "exists", leak reader codes). On failure the previously published
+ * index and the state are left as they were.
+ */
+int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
+		  struct bc_error *err);
+
+#endif
