@@ -1,0 +1,388 @@
+/* Building, reading and publishing format-v1 indexes (no OPRF, no leak file). */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <sodium.h>
+
+#include "index/build.h"
+#include "index/index.h"
+#include "index/index_internal.h"
+
+static const char breaches[] =
+	"[{\"id\":3,\"name\":\"lab-a\",\"title\":\"Lab A\",\"breach_date\":\"2020-01-02\","
+	"\"added_date\":\"2026-01-01\",\"pwn_count\":10,\"data_classes\":[\"name\",\"nir\",\"hiv\"],"
+	"\"is_sensitive\":true,\"description\":\"d\",\"sources\":[\"L1\",\"L2\"],"
+	"\"controller\":\"C\",\"dpo_contact\":\"dpo@example.org\",\"complaint_url\":\"https://example.org/c\"},"
+	"{\"id\":9,\"name\":\"Other\",\"title\":\"O\",\"sources\":[]}]";
+
+static char tmproot[256];
+
+static int setup_dir(void **state)
+{
+	(void)state;
+	snprintf(tmproot, sizeof(tmproot), "/tmp/bc-test-index-XXXXXX");
+	return mkdtemp(tmproot) == NULL ? -1 : 0;
+}
+
+static void rm_rf(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	char p[PATH_MAX + 300];
+	struct stat st;
+
+	if (d == NULL) {
+		unlink(path);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			rm_rf(p);
+		else
+			unlink(p);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+static int teardown_dir(void **state)
+{
+	(void)state;
+	rm_rf(tmproot);
+	return 0;
+}
+
+static void make_items(struct bc_build_item *items, size_t n, size_t n_verified)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct bc_payload p = { 1, (uint8_t)(1 + i % 4), (uint16_t)i, (uint32_t)i * 7, 1, 2, 0, 1 };
+
+		if (i < n_verified)
+			p.kind = BC_TOKEN_VERIFIED;
+		randombytes_buf(items[i].y, BC_Y_BYTES);
+		bc_payload_pack(&p, items[i].payload);
+		items[i].breach_id = i % 3 == 0 ? 9 : 3;
+	}
+}
+
+static void test_choose_bits(void **state)
+{
+	uint32_t v[8192], lo, hi;
+	unsigned bits;
+	size_t i;
+
+	(void)state;
+	/* 1024 values in each quarter: 2 bits with K = 1024, not 3. */
+	for (i = 0; i < 4096; i++)
+		v[i] = ((uint32_t)(i / 1024) << 30) | ((uint32_t)(i * 2654435761u) >> 2);
+	assert_int_equal(bc_index_choose_bits(v, 4096, 1024, &bits, &lo, &hi), 0);
+	assert_int_equal(bits, 2);
+	assert_int_equal(lo, 1024);
+	assert_int_equal(hi, 1024);
+	/* One value moved from quarter 0 to quarter 1: quarters fail, halves hold. */
+	v[0] = 0x40000000u;
+	assert_int_equal(bc_index_choose_bits(v, 4096, 1024, &bits, &lo, &hi), 0);
+	assert_int_equal(bits, 1);
+	assert_int_equal(lo, 2048);
+	assert_int_equal(hi, 2048);
+	/* Fewer than K values: 0 bits, one bucket. */
+	assert_int_equal(bc_index_choose_bits(v, 1000, 1024, &bits, &lo, &hi), 0);
+	assert_int_equal(bits, 0);
+	assert_int_equal(lo, 1000);
+	assert_int_equal(bc_index_choose_bits(v, 0, 1024, &bits, &lo, &hi), 0);
+	assert_int_equal(bits, 0);
+	assert_int_equal(hi, 0);
+	/* Uniform random: the largest b whose buckets all hold >= K, checked by brute force. */
+	randombytes_buf(v, sizeof(v));
+	assert_int_equal(bc_index_choose_bits(v, 8192, 100, &bits, &lo, &hi), 0);
+	{
+		unsigned b;
+		unsigned best = 0;
+
+		for (b = 0; b <= 8; b++) {
+			uint32_t h[256] = { 0 }, m = UINT32_MAX;
+
+			for (i = 0; i < 8192; i++)
+				h[bc_bucket_of(v[i], b)]++;
+			for (i = 0; i < ((size_t)1 << b); i++)
+				m = h[i] < m ? h[i] : m;
+			if (m >= 100)
+				best = b;
+		}
+		assert_int_equal(bits, best);
+		assert_true(bits >= 5 && bits <= 6);
+	}
+}
+
+struct found {
+	int n;
+	uint32_t breach;
+	struct bc_payload p;
+};
+
+static void on_found(const struct bc_breach *b, const struct bc_payload *p, void *arg)
+{
+	struct found *f = arg;
+
+	f->n++;
+	f->breach = b->id;
+	f->p = *p;
+}
+
+static void test_write_read_roundtrip(void **state)
+{
+	enum { N = 3000, NV = 100 };
+	struct bc_build_item *items = calloc(N, sizeof(*items));
+	uint8_t salt[32], pk[32], pkv[32];
+	struct bc_build_params bp = { salt, 64, pk, pkv, breaches, 2 };
+	struct bc_build_result res;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_index *idx = NULL;
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	size_t i, len, padding = 0, real = 0;
+	uint32_t b;
+	const struct bc_breach *br;
+
+	(void)state;
+	assert_non_null(items);
+	randombytes_buf(salt, sizeof(salt));
+	randombytes_buf(pk, sizeof(pk));
+	randombytes_buf(pkv, sizeof(pkv));
+	make_items(items, N, NV);
+	snprintf(dir, sizeof(dir), "%s/rt", tmproot);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(bc_index_write_files(dir, items, N, &bp, &res, &err), 0);
+	assert_int_equal(res.public_entries, N - NV);
+	assert_int_equal(res.verified_entries, NV);
+	assert_int_equal(bc_index_open(dir, &idx, &err), 0);
+	assert_int_equal(bc_index_verify(idx, &err), 0);
+	assert_string_equal(bc_index_id(idx), res.index_id);
+	assert_memory_equal(bc_index_salt(idx), salt, 32);
+	assert_memory_equal(bc_index_public_key(idx), pk, 32);
+	assert_memory_equal(bc_index_verified_public_key(idx), pkv, 32);
+	assert_int_equal(bc_index_bucket_bits(idx), res.bucket_bits);
+	assert_true(res.bucket_bits >= 4); /* 2900 entries, K = 64 */
+	assert_true(bc_index_min_real_entries(idx) >= 64);
+	assert_int_equal(bc_index_min_real_entries(idx), res.min_real_entries);
+	/* Every bucket: sorted by tag, real entries + random padding = bucket_entries. */
+	for (b = 0; b < bc_index_n_buckets(idx); b++) {
+		const uint8_t *p = bc_index_bucket_ptr(idx, b, &len);
+
+		assert_int_equal(len, (size_t)bc_index_bucket_entries(idx) * 48);
+		for (i = 1; i < bc_index_bucket_entries(idx); i++)
+			assert_true(memcmp(p + (i - 1) * 48, p + i * 48, 16) < 0);
+		assert_int_equal(bc_index_verify_bucket(idx, b), 0);
+	}
+	assert_null(bc_index_bucket_ptr(idx, bc_index_n_buckets(idx), &len));
+	/* Each item found in its breach with its payload, in its bucket or verified.bin. */
+	for (i = 0; i < N; i++) {
+		struct found f = { 0, 0, { 0 } };
+		struct bc_payload want;
+
+		assert_int_equal(bc_index_find(idx, items[i].y, i < NV, on_found, &f, &err), 1);
+		assert_int_equal(f.breach, items[i].breach_id);
+		assert_int_equal(bc_payload_unpack(items[i].payload, &want), 0);
+		assert_memory_equal(&f.p, &want, sizeof(want));
+		/* Not found on the other side. */
+		assert_int_equal(bc_index_find(idx, items[i].y, i >= NV, NULL, NULL, &err), 0);
+		real++;
+	}
+	padding = (size_t)bc_index_n_buckets(idx) * bc_index_bucket_entries(idx) - (N - NV);
+	assert_int_equal(real, N);
+	assert_true(padding > 0);
+	bc_index_verified_ptr(idx, &len);
+	assert_int_equal(len, 128 * 48); /* 100 padded to a multiple of 64 */
+	/* Catalogue. */
+	assert_int_equal(bc_index_n_breaches(idx), 2);
+	br = bc_index_breach_by_name(idx, "LAB-A");
+	assert_non_null(br);
+	assert_int_equal(br->id, 3);
+	assert_string_equal(br->title, "Lab A");
+	assert_int_equal(br->is_sensitive, 1);
+	assert_int_equal(br->pwn_count, 10);
+	assert_int_equal(br->data_classes, (1u << 0) | (1u << 1) | (1u << 17));
+	assert_int_equal(br->n_sources, 2);
+	assert_string_equal(br->sources[1], "L2");
+	assert_string_equal(br->dpo_contact, "dpo@example.org");
+	assert_ptr_equal(bc_index_breach_by_id(idx, 9), bc_index_breach(idx, 1));
+	assert_string_equal(bc_index_breach(idx, 1)->breach_date, "");
+	assert_null(bc_index_breach_by_id(idx, 4));
+	{
+		size_t jl;
+		const char *txt = bc_index_json_text(idx, &jl);
+
+		assert_int_equal(strlen(txt), jl);
+		assert_non_null(strstr(txt, res.index_id));
+		assert_non_null(json_object_get((const json_t *)bc_index_json(idx), "bucket_hashes"));
+	}
+	bc_index_free(idx);
+
+	/* A flipped byte in a bucket: open works, verify names the failure. */
+	snprintf(path, sizeof(path), "%s/buckets.bin", dir);
+	{
+		FILE *f = fopen(path, "r+b");
+		int c;
+
+		assert_non_null(f);
+		fseek(f, 100, SEEK_SET);
+		c = fgetc(f);
+		fseek(f, 100, SEEK_SET);
+		fputc(c ^ 1, f);
+		fclose(f);
+	}
+	assert_int_equal(bc_index_open(dir, &idx, &err), 0);
+	assert_int_equal(bc_index_verify(idx, &err), -1);
+	assert_string_equal(err.code, "bad_hash");
+	assert_int_equal(bc_index_verify_bucket(idx, 0), -1);
+	bc_index_free(idx);
+	/* A truncated file is refused at open. */
+	assert_int_equal(truncate(path, 48), 0);
+	assert_int_equal(bc_index_open(dir, &idx, &err), -1);
+	assert_string_equal(err.code, "bad_size");
+	free(items);
+}
+
+static void test_index_id(void **state)
+{
+	uint8_t h[3 * 32], v[32], salt[32];
+	char id1[33], id2[33];
+	crypto_generichash_state st;
+	uint8_t want[16];
+	char wanthex[33];
+
+	(void)state;
+	randombytes_buf(h, sizeof(h));
+	randombytes_buf(v, sizeof(v));
+	randombytes_buf(salt, sizeof(salt));
+	bc_index_compute_id(h, 3, v, salt, id1);
+	crypto_generichash_init(&st, NULL, 0, 16);
+	crypto_generichash_update(&st, h, sizeof(h));
+	crypto_generichash_update(&st, v, sizeof(v));
+	crypto_generichash_update(&st, salt, sizeof(salt));
+	crypto_generichash_final(&st, want, 16);
+	sodium_bin2hex(wanthex, sizeof(wanthex), want, 16);
+	assert_string_equal(id1, wanthex);
+	salt[0] ^= 1;
+	bc_index_compute_id(h, 3, v, salt, id2);
+	assert_string_not_equal(id1, id2);
+}
+
+static int count_versions(const char *parent, const char *base)
+{
+	DIR *d = opendir(parent);
+	struct dirent *de;
+	int n = 0;
+	size_t bl = strlen(base);
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (!strncmp(de->d_name, base, bl) && de->d_name[bl] == '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void test_publish(void **state)
+{
+	enum { N = 500 };
+	struct bc_build_item *items = calloc(N, sizeof(*items));
+	uint8_t pk[32] = { 1 }, pkv[32] = { 2 };
+	struct bc_build_params bp = { NULL, 16, pk, pkv, breaches, 0 };
+	struct bc_build_result r1, r2, r3;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_index *idx = NULL, *old = NULL;
+	char dir[PATH_MAX], path[PATH_MAX + 64], link[PATH_MAX];
+	ssize_t l;
+	uint32_t b;
+	struct stat st;
+
+	(void)state;
+	make_items(items, N, 10);
+	snprintf(dir, sizeof(dir), "%s/pub", tmproot);
+	assert_int_equal(bc_index_publish(dir, items, N, &bp, &r1, &err), 0);
+	l = readlink(dir, link, sizeof(link) - 1);
+	assert_true(l > 0);
+	link[l] = '\0';
+	assert_string_equal(link + 4, r1.index_id);
+	assert_int_equal(strncmp(link, "pub.", 4), 0);
+	assert_int_equal(bc_index_open(dir, &old, &err), 0);
+	assert_int_equal(stat(r1.path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0755);
+
+	/* Same items again: fresh salt, so no common tag or bucket hash. */
+	assert_int_equal(bc_index_publish(dir, items, N, &bp, &r2, &err), 0);
+	assert_string_not_equal(r1.index_id, r2.index_id);
+	assert_int_equal(bc_index_open(dir, &idx, &err), 0);
+	assert_string_equal(bc_index_id(idx), r2.index_id);
+	assert_int_equal(bc_index_verify(idx, &err), 0);
+	assert_int_equal(bc_index_verify(old, &err), 0); /* the opened old version still reads */
+	for (b = 0; b < bc_index_n_buckets(idx); b++) {
+		uint32_t c;
+
+		for (c = 0; c < bc_index_n_buckets(old); c++)
+			assert_memory_not_equal(bc_index_bucket_hash(idx, b), bc_index_bucket_hash(old, c), 32);
+	}
+	{
+		size_t la, lb, i, j;
+		const uint8_t *a = bc_index_buckets_ptr(idx, &la), *bb = bc_index_buckets_ptr(old, &lb);
+
+		for (i = 0; i < la; i += 48)
+			for (j = 0; j < lb; j += 48)
+				assert_memory_not_equal(a + i, bb + j, 16);
+	}
+	bc_index_free(idx);
+	bc_index_free(old);
+	assert_int_equal(count_versions(tmproot, "pub"), 2); /* 2 versions beside the link */
+
+	/* A third: the oldest goes, the previous stays. */
+	assert_int_equal(bc_index_publish(dir, items, N, &bp, &r3, &err), 0);
+	assert_int_equal(count_versions(tmproot, "pub"), 2);
+	snprintf(path, sizeof(path), "%s/pub.%s", tmproot, r1.index_id);
+	assert_int_equal(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/pub.%s", tmproot, r2.index_id);
+	assert_int_equal(access(path, F_OK), 0);
+
+	/* A real directory at DIR is refused; nothing is created beside it. */
+	snprintf(dir, sizeof(dir), "%s/real", tmproot);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(bc_index_publish(dir, items, N, &bp, &r1, &err), -1);
+	assert_string_equal(err.code, "exists");
+	assert_int_equal(count_versions(tmproot, "real"), 0);
+	/* A parent that does not exist: clear error, nothing left. */
+	snprintf(dir, sizeof(dir), "%s/missing/idx", tmproot);
+	assert_int_equal(bc_index_publish(dir, items, N, &bp, &r1, &err), -1);
+	assert_string_equal(err.code, "io");
+	assert_non_null(strstr(err.msg, "missing"));
+	free(items);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_choose_bits),
+		cmocka_unit_test(test_index_id),
+		cmocka_unit_test_setup_teardown(test_write_read_roundtrip, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_publish, setup_dir, teardown_dir),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
