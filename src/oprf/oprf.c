@@ -497,7 +497,6 @@ static int verify_proof(enum oprf_mode mode, const uint8_t b[32],
 static int tweak(const uint8_t sk[32], const uint8_t *info, size_t info_len, uint8_t t[32])
 {
 	uint8_t m[32];
-
 	int ret = -1;
 
 	if (info_scalar(info, info_len, m) == 0) {
@@ -562,6 +561,13 @@ int oprf_blind_evaluate(enum oprf_mode mode, const uint8_t sk[32],
 		goto out;
 	ret = 0;
 out:
+	if (ret < 0) {
+		/* never leave a partial batch or proof for a careless caller */
+		if (n > 0 && n <= OPRF_MAX_BATCH)
+			sodium_memzero(evaluated_elements, 32 * n);
+		if (proof)
+			sodium_memzero(proof, OPRF_PROOF_BYTES);
+	}
 	sodium_memzero(t, sizeof(t));
 	sodium_memzero(tinv, sizeof(tinv));
 	return ret;
