@@ -24,6 +24,7 @@ enum cat {
 	C_NEGMENT,   /* a mention that is itself negative (séronégatif) */
 	N_PRE,       /* negation cue applying forward (pas, aucun, absence, sans, ...) */
 	N_POST,      /* negation cue applying backward (négatif, nég, exclue, ...) */
+	N_BOTH,      /* vaccination: the mention is not a disease, either side */
 	W_POS,       /* positive marker (positif, +) */
 	W_BREAK,     /* clause break word (mais, sauf) */
 	W_CONJ,      /* et, ou, ni: joins negated mentions */
@@ -49,6 +50,8 @@ static const struct lex lexicon[] = {
 	{ "fausse couche", EX, C_PREG }, { "fausses couches", EX, C_PREG },
 	{ "amenorrh", PF, C_PREG }, { "trimestre", EX, C_PREG }, { "ddr", EX, C_PREG },
 	{ "dpa", EX, C_PREG }, { "terme prevu", EX, C_PREG }, { "terme prevue", EX, C_PREG },
+	{ "terme le", EX, C_PREG }, { "terme au", EX, C_PREG }, { "date du terme", EX, C_PREG },
+	{ "terme theorique", EX, C_PREG },
 	{ "obstetri", PF, C_PREG }, { "allaitement", EX, C_PREG }, { "allaite", EX, C_PREG },
 	{ "allaitante", EX, C_PREG }, { "maternite", EX, C_PREG }, { "sage femme", EX, C_PREG },
 	{ "gemellaire", EX, C_PREG }, { "foetus", EX, C_PREG }, { "foetal", PF, C_PREG },
@@ -59,7 +62,7 @@ static const struct lex lexicon[] = {
 	/* hiv */
 	{ "vih", EX, C_HIV }, { "hiv", EX, C_HIV }, { "sida", EX, C_HIV }, { "seropo", PF, C_HIV },
 	{ "antiretro", PF, C_HIV }, { "arv", EX, C_HIV }, { "trither", PF, C_HIV },
-	{ "cd4", EX, C_HIV }, { "triumeq", EX, C_HIV }, { "biktarvy", EX, C_HIV },
+	{ "cd4", EX, C_HIV }, { "p24", EX, C_HIV }, { "triumeq", EX, C_HIV }, { "biktarvy", EX, C_HIV },
 	{ "genvoya", EX, C_HIV }, { "truvada", EX, C_HIV }, { "descovy", EX, C_HIV },
 	{ "odefsey", EX, C_HIV }, { "stribild", EX, C_HIV }, { "atripla", EX, C_HIV },
 	{ "eviplera", EX, C_HIV }, { "juluca", EX, C_HIV }, { "dovato", EX, C_HIV },
@@ -170,6 +173,8 @@ static const struct lex lexicon[] = {
 	{ "cmv", EX, C_GEN }, { "psa", EX, C_GEN }, { "glycemie", EX, C_GEN },
 	{ "hepatique", EX, C_GEN }, { "viread", EX, C_GEN }, { "tenofovir", EX, C_GEN },
 	{ "charge virale", EX, C_GEN }, { "infectio", PF, C_GEN }, { "t21", EX, C_GEN },
+	{ "achbs", EX, C_GEN }, { "antihbs", EX, C_GEN }, { "anti hbs", EX, C_GEN },
+	{ "immunise", PF, C_GEN }, { "vaccin", PF, N_BOTH },
 	/* negation and markers */
 	{ "pas", EX, N_PRE }, { "non", EX, N_PRE }, { "aucun", EX, N_PRE }, { "aucune", EX, N_PRE },
 	{ "absence", EX, N_PRE }, { "sans", EX, N_PRE }, { "jamais", EX, N_PRE },
@@ -192,7 +197,7 @@ static const struct lex lexicon[] = {
 	{ "personnels", EX, W_FREE }, { "familial", EX, W_FREE }, { "familiaux", EX, W_FREE },
 };
 
-enum tok_kind { T_WORD, T_PLUS, T_MINUS, T_BREAK };
+enum tok_kind { T_WORD, T_PLUS, T_MINUS, T_BREAK, T_SLASH };
 
 struct tok {
 	uint16_t off, len;
@@ -248,7 +253,8 @@ static size_t fold(const char *in, size_t len, char *f, size_t fsize)
 			char o;
 			if (c >= 'A' && c <= 'Z')
 				o = (char)(c - 'A' + 'a');
-			else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-')
+			else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
+				 c == '/')
 				o = (char)c;
 			else if (c == ',' || c == ';' || c == '!' || c == '?' || c == '(' ||
 				 c == ')' || c == '[' || c == ']' || c == '\n' || c == '\r')
@@ -296,10 +302,10 @@ static size_t tokenize(const char *f, size_t n, struct tok *t, size_t max)
 			nt++;
 			continue;
 		}
-		if (c == '+' || c == '|') {
+		if (c == '+' || c == '|' || c == '/') {
 			t[nt].off = (uint16_t)i;
 			t[nt].len = 1;
-			t[nt].kind = c == '+' ? T_PLUS : T_BREAK;
+			t[nt].kind = c == '+' ? T_PLUS : c == '/' ? T_SLASH : T_BREAK;
 			nt++;
 		} else if (c == '-') {
 			/* "VIH-" or a lone "-" ending a clause is a negative result; else a hyphen or a dash. */
@@ -350,18 +356,18 @@ static int dist_le1(const char *a, size_t n, const char *b, size_t m)
 	return memcmp(a + i, b + i + 1, n - i) == 0;
 }
 
-static int word_match(const char *w, size_t wl, int prefix, const char *tk, size_t tl)
+static int word_match(const char *w, size_t wl, int prefix, const char *tk, size_t tl, int fuzzy)
 {
 	if (tl == 0 || w[0] != tk[0])
 		return 0;
 	if (!prefix) {
 		if (wl == tl && memcmp(w, tk, wl) == 0)
 			return 1;
-		return wl >= 6 && tl >= 6 && dist_le1(w, wl, tk, tl);
+		return fuzzy && wl >= 6 && tl >= 6 && dist_le1(w, wl, tk, tl);
 	}
 	if (tl >= wl && memcmp(w, tk, wl) == 0)
 		return 1;
-	if (wl >= 5 && tl >= 6) {
+	if (fuzzy && wl >= 5 && tl >= 6) {
 		size_t k;
 		for (k = wl - 1; k <= wl + 1 && k <= tl; k++)
 			if (dist_le1(w, wl, tk, k))
@@ -371,7 +377,8 @@ static int word_match(const char *w, size_t wl, int prefix, const char *tk, size
 }
 
 /* Number of tokens the entry covers at t[i], or 0. */
-static size_t lex_match(const struct lex *e, const char *f, const struct tok *t, size_t nt, size_t i)
+static size_t lex_match(const struct lex *e, const char *f, const struct tok *t, size_t nt, size_t i,
+			int fuzzy)
 {
 	const char *w = e->w;
 	size_t k = 0;
@@ -381,7 +388,7 @@ static size_t lex_match(const struct lex *e, const char *f, const struct tok *t,
 		size_t wl = sp ? (size_t)(sp - w) : strlen(w);
 		if (i + k >= nt || t[i + k].kind != T_WORD)
 			return 0;
-		if (!word_match(w, wl, !sp && e->m == PF, f + t[i + k].off, t[i + k].len))
+		if (!word_match(w, wl, !sp && e->m == PF, f + t[i + k].off, t[i + k].len, fuzzy))
 			return 0;
 		k++;
 		if (!sp)
@@ -428,6 +435,11 @@ static int is_medical(int c)
 	       c == C_PREG_WEAK || c == C_NEGMENT;
 }
 
+static int is_serology(int c)
+{
+	return c == C_HIV || c == C_HEP || c == C_GEN;
+}
+
 static int tok_is(const char *f, const struct tok *t, const char *w)
 {
 	size_t n = strlen(w);
@@ -446,17 +458,21 @@ static void lookup(const char *f, struct tok *t, size_t nt)
 	for (i = 0; i < nt; i++) {
 		size_t best = 0, bestc = C_NONE;
 		const char *s = f + t[i].off;
+		int fuzzy;
 
 		if (t[i].kind != T_WORD)
 			continue;
-		for (e = 0; e < sizeof lexicon / sizeof lexicon[0]; e++) {
-			size_t k;
-			if (lexicon[e].w[0] != s[0])
-				continue;
-			k = lex_match(&lexicon[e], f, t, nt, i);
-			if (k > best) {
-				best = k;
-				bestc = lexicon[e].c;
+		/* exact and prefix matches first; one typo only when nothing matched exactly */
+		for (fuzzy = 0; fuzzy < 2 && !best; fuzzy++) {
+			for (e = 0; e < sizeof lexicon / sizeof lexicon[0]; e++) {
+				size_t k;
+				if (lexicon[e].w[0] != s[0])
+					continue;
+				k = lex_match(&lexicon[e], f, t, nt, i, fuzzy);
+				if (k > best) {
+					best = k;
+					bestc = lexicon[e].c;
+				}
 			}
 		}
 		if (!best) {
@@ -507,7 +523,7 @@ static void negate_forward(struct tok *t, size_t nt, size_t i)
 			t[j].neg = 1;
 			continue;
 		}
-		if (c == W_FREE || c == W_CONJ || c == N_PRE)
+		if (c == W_FREE || c == W_CONJ || c == N_PRE || t[j].kind == T_SLASH)
 			continue;
 		if (++content > 2)
 			return;
@@ -532,16 +548,30 @@ static void negate_backward(const char *f, struct tok *t, size_t i)
 	if (!found)
 		return;
 	t[j].neg = 1;
-	/* and the mentions joined to it: "VIH et VHC négatifs", "VIH/VHC nég" */
-	while (j > 0) {
-		j--;
-		if (t[j].kind == T_BREAK || t[j].cat == W_BREAK)
+	/* and the mentions joined to it by a conjunction: "VIH et VHC négatifs", "VIH/VHC nég" */
+	for (;;) {
+		size_t k = j;
+		int conj = 0;
+
+		while (k > 0) {
+			k--;
+			if (t[k].kind == T_BREAK || t[k].cat == W_BREAK)
+				return;
+			if (t[k].kind == T_SLASH || t[k].cat == W_CONJ) {
+				conj = 1;
+				continue;
+			}
+			if (t[k].kind == T_WORD && !is_medical(t[k].cat) && t[k].len <= 2 &&
+			    !all_digits(f + t[k].off, t[k].len))
+				continue; /* "hépatite B et C" */
+			break;
+		}
+		/* test-like mentions also chain without a conjunction: "VIH VHB VHC négatifs" */
+		if (k == j || !is_medical(t[k].cat) ||
+		    (!conj && !(k + 1 == j && is_serology(t[k].cat) && is_serology(t[j].cat))))
 			return;
-		if (is_medical(t[j].cat))
-			t[j].neg = 1;
-		else if (!(t[j].cat == W_CONJ || t[j].cat == W_FREE ||
-			   (t[j].kind == T_WORD && t[j].len <= 2 && !all_digits(f + t[j].off, t[j].len))))
-			return;
+		t[k].neg = 1;
+		j = k;
 	}
 }
 
@@ -562,10 +592,14 @@ static void negate(const char *f, struct tok *t, size_t nt)
 					   tok_is(f, &t[i + 1], "au")))
 				negate_forward(t, nt, i);
 		} else if (c == N_PRE) {
-			if (clause_end && tok_is(f, &t[i], "non"))
-				negate_backward(f, t, i); /* "grossesse : non" */
+			if (clause_end && (tok_is(f, &t[i], "non") || tok_is(f, &t[i], "aucun") ||
+					   tok_is(f, &t[i], "aucune")))
+				negate_backward(f, t, i); /* "grossesse : non", "allergie : aucune" */
 			else
 				negate_forward(t, nt, i);
+		} else if (c == N_BOTH) {
+			negate_backward(f, t, i);
+			negate_forward(t, nt, i);
 		} else if (c == C_NEGMENT) {
 			t[i].neg = 1;
 		}
@@ -616,5 +650,12 @@ uint32_t bc_classify_comment(const char *utf8, size_t len)
 		else if (c == C_OTH)
 			flags |= BIT_OTH;
 	}
+	/* One category per comment, the most sensitive: hiv > hepatitis > pregnancy > other. */
+	if (flags & BIT_HIV)
+		flags &= ~(BIT_HEP | BIT_PREG | BIT_OTH);
+	else if (flags & BIT_HEP)
+		flags &= ~(BIT_PREG | BIT_OTH);
+	else if (flags & BIT_PREG)
+		flags &= ~BIT_OTH;
 	return flags;
 }
