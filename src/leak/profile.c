@@ -298,12 +298,17 @@ static const unsigned sensitive_bits[] = {
 	BC_CLASS_OTHER_MEDICAL,
 };
 
-static void printable(const char *in, char *out, size_t outsize)
+/* Copy with control bytes shown as '?', padded with spaces to width characters. */
+static void printable(const char *in, char *out, size_t outsize, size_t width)
 {
-	size_t i, o = 0;
+	size_t i, o = 0, chars = 0;
 
-	for (i = 0; in[i] && o + 1 < outsize; i++)
+	for (i = 0; in[i] && o + 1 < outsize; i++) {
 		out[o++] = (unsigned char)in[i] < 0x20 || in[i] == 0x7F ? '?' : in[i];
+		chars += ((unsigned char)in[i] & 0xC0) != 0x80;
+	}
+	while (chars++ < width && o + 1 < outsize)
+		out[o++] = ' ';
 	out[o] = '\0';
 }
 
@@ -313,7 +318,7 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 	const struct leak_stats *st = &r->stats;
 	const struct leak_columns *c = &r->columns;
 	unsigned order[LEAK_PROFILE_MAX_SOURCES], i, j, unmapped = 0;
-	char hdr[LEAK_HEADER_NAME_MAX];
+	char hdr[LEAK_HEADER_NAME_MAX + 40];
 	int y;
 
 	fprintf(out, "breachcheck profile of %s\n\n", name);
@@ -333,8 +338,8 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 
 	fprintf(out, "\nColumns\n");
 	for (i = 0; i < c->n; i++) {
-		printable(c->header[i], hdr, sizeof(hdr));
-		fprintf(out, "  %3u  %-32s %s\n", i + 1, r->dialect.header ? hdr : "-",
+		printable(r->dialect.header ? c->header[i] : "-", hdr, sizeof(hdr), 32);
+		fprintf(out, "  %3u  %s %s\n", i + 1, hdr,
 			leak_field_name(c->field[i]));
 		unmapped += c->field[i] == LEAK_FIELD_NONE;
 	}
@@ -380,8 +385,8 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 	fprintf(out, "\nRows per source\n");
 	sorted_sources(p, order);
 	for (i = 0; i < p->n_sources; i++) {
-		printable(p->source_name[order[i]], hdr, sizeof(hdr));
-		fprintf(out, "  %-28s %9lu  %5.1f %%\n", hdr, p->source_rows[order[i]],
+		printable(p->source_name[order[i]], hdr, sizeof(hdr), 28);
+		fprintf(out, "  %s %9lu  %5.1f %%\n", hdr, p->source_rows[order[i]],
 			pct(p->source_rows[order[i]], p->rows));
 	}
 	if (p->source_other)

@@ -415,12 +415,14 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 			flags |= BC_BIT(BC_CLASS_ADDRESS);
 			break;
 		case LEAK_FIELD_PHONE:
-			flags |= BC_BIT(BC_CLASS_PHONE);
+			if (count_digits(s, n))
+				flags |= BC_BIT(BC_CLASS_PHONE);
 			if (do_phones(r, row, i, rec, s, n, err) < 0)
 				return -1;
 			break;
 		case LEAK_FIELD_EMAIL:
-			flags |= BC_BIT(BC_CLASS_EMAIL);
+			if (memchr(s, '@', n))
+				flags |= BC_BIT(BC_CLASS_EMAIL);
 			if (do_emails(r, row, i, rec, s, n, err) < 0)
 				return -1;
 			break;

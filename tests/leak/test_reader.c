@@ -1,0 +1,569 @@
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <cmocka.h>
+
+#include <jansson.h>
+
+#include "leak/reader.h"
+#include "leak/record.h"
+
+#define MAX_RECS 16
+
+static char *fixture(const char *name)
+{
+	static char path[4][1024];
+	static int k;
+	const char *src = getenv("BC_SOURCE");
+
+	k = (k + 1) % 4;
+	snprintf(path[k], sizeof(path[k]), "%s/tests/leak/fixtures/%s", src ? src : ".", name);
+	return path[k];
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	assert_true(n >= 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Identifiers of the fixtures (identifiers.txt), to check no message quotes one. */
+static void assert_no_identifier(const char *text)
+{
+	size_t len;
+	char *ids = slurp(fixture("identifiers.txt"), &len), *line, *nl;
+
+	for (line = ids; *line; line = nl + 1) {
+		nl = strchr(line, '\n');
+		if (!nl)
+			break;
+		*nl = '\0';
+		if (line[0] == '#' || !line[0])
+			continue;
+		if (strstr(text, line))
+			fail_msg("output contains a fixture identifier (line of identifiers.txt: %zu bytes)",
+				 strlen(line));
+	}
+	free(ids);
+}
+
+static int read_all(const char *name, const struct leak_options *opt, struct leak_reader *r,
+		    struct bc_record *recs, int max, struct bc_error *err)
+{
+	int n = 0, rc;
+	struct bc_record tmp;
+
+	if (leak_reader_init(r, fixture(name), opt, err) < 0)
+		return -1;
+	while ((rc = leak_reader_next(r, n < max ? &recs[n] : &tmp, err)) > 0)
+		n++;
+	if (rc < 0)
+		return -1;
+	return n;
+}
+
+/* ---- csv-spectrum ---- */
+
+static void check_spectrum_case(const char *vectors, const char *base)
+{
+	char csv[1024], js[1024];
+	struct leak_mapping m;
+	struct leak_options opt = { &m, 0 };
+	struct leak_reader r;
+	struct leak_row row;
+	struct bc_error err = BC_ERROR_INIT;
+	json_error_t jerr;
+	json_t *expect, *obj, *v;
+	size_t nrows = 0;
+	unsigned i;
+	int rc, broken = !strcmp(base, "location_coordinates");
+
+	snprintf(csv, sizeof(csv), "%s/csv-spectrum/csvs/%s.csv", vectors, base);
+	snprintf(js, sizeof(js), "%s/csv-spectrum/json/%s.json", vectors, base);
+	expect = json_load_file(js, 0, &jerr);
+	assert_non_null(expect);
+	if (json_is_object(expect)) {
+		/* one-row files are stored as a bare object */
+		json_t *a = json_array();
+
+		json_array_append_new(a, expect);
+		expect = a;
+	}
+	leak_mapping_init(&m);
+	m.header = 1;
+	rc = leak_reader_init(&r, csv, &opt, &err);
+	if (rc < 0)
+		fail_msg("%s: %s", base, err.msg);
+	assert_int_equal(r.dialect.delimiter, ',');
+	while ((rc = leak_reader_next_row(&r, &row, &err)) > 0) {
+		obj = json_array_get(expect, nrows);
+		assert_non_null(obj);
+		assert_int_equal(row.n, json_object_size(obj));
+		for (i = 0; i < row.n; i++) {
+			/* the vector's JSON has another phone number than its CSV (known broken case) */
+			if (broken && !strcmp(r.columns.header[i], "Contact Phone Number"))
+				continue;
+			v = json_object_get(obj, r.columns.header[i]);
+			if (!v)
+				fail_msg("%s: no column %s in the JSON", base, r.columns.header[i]);
+			if (strlen(json_string_value(v)) != row.len[i] ||
+			    memcmp(json_string_value(v), row.field[i], row.len[i]))
+				fail_msg("%s: row %zu column %u differs", base, nrows + 1, i + 1);
+		}
+		nrows++;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(nrows, json_array_size(expect));
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_FIELD_COUNT], 0);
+	if (broken) {
+		/* bare quotes inside unquoted fields are kept literally and counted */
+		assert_int_equal(r.stats.reason_rows[LEAK_REASON_STRAY_QUOTE], 1);
+	}
+	leak_reader_release(&r);
+	json_decref(expect);
+}
+
+static void test_csv_spectrum(void **state)
+{
+	const char *vectors = getenv("BC_VECTORS");
+	char dir[1024], base[256];
+	DIR *d;
+	struct dirent *e;
+	int cases = 0;
+	size_t n;
+
+	(void)state;
+	assert_non_null(vectors);
+	snprintf(dir, sizeof(dir), "%s/csv-spectrum/json", vectors);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((e = readdir(d))) {
+		n = strlen(e->d_name);
+		if (n < 6 || strcmp(e->d_name + n - 5, ".json"))
+			continue;
+		snprintf(base, sizeof(base), "%.*s", (int)(n - 5), e->d_name);
+		check_spectrum_case(vectors, base);
+		cases++;
+	}
+	closedir(d);
+	assert_true(cases >= 12);
+}
+
+/* ---- dialects ---- */
+
+static void check_fr_records(const struct bc_record *rec, int n, unsigned long hdr)
+{
+	assert_int_equal(n, 7);
+	/* row 1: usage name inside the name field, key present */
+	assert_string_equal(rec[0].nir, "1850375056000");
+	assert_int_equal(rec[0].nir_had_key, 1);
+	assert_int_equal(rec[0].n_last_names, 2);
+	assert_string_equal(rec[0].last_names[0], "DUPONT");
+	assert_string_equal(rec[0].last_names[1], "MARTIN");
+	assert_string_equal(rec[0].first_name, "JEANNE");
+	assert_string_equal(rec[0].dob, "1985-03-12");
+	assert_int_equal(rec[0].n_emails, 1);
+	assert_int_equal(rec[0].n_phones, 1);
+	assert_string_equal(rec[0].phones[0], "+262639980001"); /* 0639: Mayotte, DESIGN §4 */
+	assert_int_equal(rec[0].sample_year, 2018);
+	assert_int_equal(rec[0].sample_month, 18 * 12 + 4);
+	assert_string_equal(rec[0].source, "LAB01");
+	assert_int_equal(rec[0].flags, 0x00000FFFu | BC_BIT(12) | BC_BIT(16));
+	assert_int_equal(rec[0].line, 1 + hdr);
+	/* row 3: no key, two phones, two emails, compound first name, negated mention */
+	assert_string_equal(rec[2].nir, "2920169123000");
+	assert_int_equal(rec[2].nir_had_key, 0);
+	assert_string_equal(rec[2].last_names[0], "LEFEVRE");
+	assert_string_equal(rec[2].first_name, "HELENE");
+	assert_int_equal(rec[2].n_phones, 2);
+	assert_string_equal(rec[2].phones[1], "+33199000003");
+	assert_int_equal(rec[2].n_emails, 2);
+	assert_string_equal(rec[2].emails[1], "helene@example.org");
+	assert_int_equal(rec[2].flags & BC_MEDICAL_MASK, BC_BIT(12));
+	/* row 4: Corsica, two-digit year put before the sample date, quoted comment */
+	assert_string_equal(rec[3].nir, "255042A005000");
+	assert_string_equal(rec[3].dob, "1955-04-05");
+	assert_int_equal(rec[3].flags & BC_MEDICAL_MASK, BC_BIT(12) | BC_BIT(19));
+	/* row 5: unknown month, comment with a newline inside quotes, not medical */
+	assert_string_equal(rec[4].dob, "");
+	assert_int_equal(rec[4].dob_status, BC_NORM_INCOMPLETE_DATE);
+	assert_int_equal(rec[4].flags & BC_MEDICAL_MASK, 0);
+	assert_int_equal(rec[4].line, 5 + hdr);
+	/* row 6: wrong key, broken email, no phone */
+	assert_string_equal(rec[5].nir, "");
+	assert_int_equal(rec[5].nir_status, BC_NORM_INVALID_KEY);
+	assert_int_equal(rec[5].n_emails, 0);
+	assert_int_equal(rec[5].flags & BC_BIT(BC_CLASS_PHONE), 0);
+	assert_int_equal(rec[5].line, 7 + hdr);
+	/* row 7: almost empty */
+	assert_int_equal(rec[6].nir_status, BC_NORM_EMPTY);
+	assert_int_equal(rec[6].flags & BC_BIT(BC_CLASS_DOB), 0);
+	assert_int_equal(rec[6].sample_year, 0);
+}
+
+static void check_dialect(const char *name, const struct leak_options *opt, enum leak_encoding enc,
+			  char delim, int header, enum leak_newline nl)
+{
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
+	int n;
+
+	assert_non_null(rec);
+	n = read_all(name, opt, &r, rec, MAX_RECS, &err);
+	if (n < 0)
+		fail_msg("%s: %s", name, err.msg);
+	assert_int_equal(r.dialect.encoding, enc);
+	assert_int_equal(r.dialect.delimiter, delim);
+	assert_int_equal(r.dialect.header, header);
+	assert_int_equal(r.dialect.newline, nl);
+	check_fr_records(rec, n, (unsigned long)header);
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_FIELD_COUNT], 0);
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_NIR], 1);
+	leak_reader_release(&r);
+	free(rec);
+}
+
+static void test_dialects(void **state)
+{
+	struct leak_mapping m;
+	struct leak_options opt = { &m, 0 };
+	struct bc_error err = BC_ERROR_INIT;
+
+	(void)state;
+	check_dialect("fr_comma_utf8.csv", NULL, LEAK_ENC_UTF8, ',', 1, LEAK_NL_LF);
+	check_dialect("english.csv", NULL, LEAK_ENC_UTF8, ',', 1, LEAK_NL_LF);
+	check_dialect("semicolon_cp1252.csv", NULL, LEAK_ENC_CP1252, ';', 1, LEAK_NL_CRLF);
+	check_dialect("tab.tsv", NULL, LEAK_ENC_UTF8, '\t', 1, LEAK_NL_LF);
+	check_dialect("pipe.txt", NULL, LEAK_ENC_UTF8, '|', 1, LEAK_NL_LF);
+	check_dialect("crlf.csv", NULL, LEAK_ENC_UTF8, ',', 1, LEAK_NL_CRLF);
+	check_dialect("cr.csv", NULL, LEAK_ENC_UTF8, ',', 1, LEAK_NL_CR);
+	check_dialect("bom.csv", NULL, LEAK_ENC_UTF8_BOM, ',', 1, LEAK_NL_LF);
+	check_dialect("utf16le.csv", NULL, LEAK_ENC_UTF16LE, ',', 1, LEAK_NL_LF);
+	check_dialect("utf16be.csv", NULL, LEAK_ENC_UTF16BE, ',', 1, LEAK_NL_LF);
+	assert_int_equal(leak_mapping_load(&m, fixture("headerless.map"), &err), 0);
+	check_dialect("headerless.csv", &opt, LEAK_ENC_UTF8, ';', 0, LEAK_NL_LF);
+}
+
+static void test_headerless_without_mapping(void **state)
+{
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
+	unsigned i;
+
+	(void)state;
+	assert_int_equal(read_all("headerless.csv", NULL, &r, rec, MAX_RECS, &err), 7);
+	assert_int_equal(r.dialect.header, 0);
+	assert_int_equal(r.columns.n, 17);
+	for (i = 0; i < r.columns.n; i++)
+		assert_int_equal(r.columns.field[i], LEAK_FIELD_NONE);
+	assert_int_equal(rec[0].flags, BC_BIT(BC_CLASS_LAB_VISIT));
+	leak_reader_release(&r);
+	free(rec);
+}
+
+static void test_mojibake(void **state)
+{
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
+
+	(void)state;
+	assert_int_equal(read_all("mojibake.csv", NULL, &r, rec, MAX_RECS, &err), 3);
+	assert_string_equal(rec[2].last_names[0], "LEFEVRE");
+	assert_string_equal(rec[2].first_name, "HELENE");
+	assert_string_equal(rec[0].first_name, "JEANNE");
+	leak_reader_release(&r);
+	free(rec);
+}
+
+/* ---- headers and mapping files ---- */
+
+static void test_header_names(void **state)
+{
+	static const struct {
+		const char *h;
+		enum leak_field f;
+	} cases[] = {
+		{ "Nom", LEAK_FIELD_LAST_NAME }, { "NOM_NAISSANCE", LEAK_FIELD_BIRTH_NAME },
+		{ "Nom de naissance", LEAK_FIELD_BIRTH_NAME }, { "Nom d'usage", LEAK_FIELD_USAGE_NAME },
+		{ "Nom d\xe2\x80\x99usage", LEAK_FIELD_USAGE_NAME },
+		{ "Nom marital", LEAK_FIELD_USAGE_NAME }, { "Prénom(s)", LEAK_FIELD_FIRST_NAME },
+		{ "PRENOM", LEAK_FIELD_FIRST_NAME }, { "Sexe", LEAK_FIELD_SEX }, { "DDN", LEAK_FIELD_DOB },
+		{ "Date de naissance", LEAK_FIELD_DOB }, { "Né(e) le", LEAK_FIELD_DOB },
+		{ "N° SS", LEAK_FIELD_NIR }, { "NIR", LEAK_FIELD_NIR }, { "Sécu", LEAK_FIELD_NIR },
+		{ "N° sécurité sociale", LEAK_FIELD_NIR }, { "Adresse", LEAK_FIELD_ADDRESS },
+		{ "CP", LEAK_FIELD_POSTCODE }, { "Code postal", LEAK_FIELD_POSTCODE },
+		{ "Ville", LEAK_FIELD_CITY }, { "Commune", LEAK_FIELD_CITY }, { "Tél", LEAK_FIELD_PHONE },
+		{ "Téléphone", LEAK_FIELD_PHONE }, { "Portable", LEAK_FIELD_PHONE },
+		{ "Mobile", LEAK_FIELD_PHONE }, { "Mail", LEAK_FIELD_EMAIL }, { "E-mail", LEAK_FIELD_EMAIL },
+		{ "Courriel", LEAK_FIELD_EMAIL }, { "Groupe sanguin", LEAK_FIELD_BLOOD_GROUP },
+		{ "GRP_SANG", LEAK_FIELD_BLOOD_GROUP }, { "Médecin", LEAK_FIELD_DOCTOR },
+		{ "Médecin traitant", LEAK_FIELD_DOCTOR }, { "Médecin prescripteur", LEAK_FIELD_DOCTOR },
+		{ "Adresse médecin", LEAK_FIELD_DOCTOR_ADDRESS }, { "Tél médecin", LEAK_FIELD_DOCTOR_PHONE },
+		{ "Mutuelle", LEAK_FIELD_INSURER }, { "Caisse", LEAK_FIELD_INSURER },
+		{ "Organisme", LEAK_FIELD_INSURER }, { "Laboratoire", LEAK_FIELD_LAB },
+		{ "Labo", LEAK_FIELD_LAB }, { "Site", LEAK_FIELD_LAB },
+		{ "Date prélèvement", LEAK_FIELD_SAMPLE_DATE }, { "Date de prélèvement", LEAK_FIELD_SAMPLE_DATE },
+		{ "Commentaire", LEAK_FIELD_COMMENT }, { "OBS", LEAK_FIELD_COMMENT },
+		{ "Observations", LEAK_FIELD_COMMENT }, { "Remarques", LEAK_FIELD_COMMENT },
+		{ "last name", LEAK_FIELD_LAST_NAME }, { "Surname", LEAK_FIELD_LAST_NAME },
+		{ "first_name", LEAK_FIELD_FIRST_NAME }, { "Date of birth", LEAK_FIELD_DOB },
+		{ "DOB", LEAK_FIELD_DOB }, { "SSN", LEAK_FIELD_NIR }, { "phone", LEAK_FIELD_PHONE },
+		{ "EMAIL", LEAK_FIELD_EMAIL }, { "blood group", LEAK_FIELD_BLOOD_GROUP },
+		{ "doctor", LEAK_FIELD_DOCTOR }, { "insurer", LEAK_FIELD_INSURER }, { "lab", LEAK_FIELD_LAB },
+		{ "sample date", LEAK_FIELD_SAMPLE_DATE }, { "comment", LEAK_FIELD_COMMENT },
+		{ "Tel2", LEAK_FIELD_PHONE }, { "nom_patient", LEAK_FIELD_LAST_NAME },
+		{ "Dossier", LEAK_FIELD_NONE }, { "", LEAK_FIELD_NONE }, { "Poids", LEAK_FIELD_NONE },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (leak_field_from_header(cases[i].h, strlen(cases[i].h)) != cases[i].f)
+			fail_msg("header %s: got %s, want %s", cases[i].h,
+				 leak_field_name(leak_field_from_header(cases[i].h, strlen(cases[i].h))),
+				 leak_field_name(cases[i].f));
+}
+
+static void test_mapping_parse(void **state)
+{
+	struct leak_mapping m;
+	struct bc_error err = BC_ERROR_INIT;
+
+	(void)state;
+	assert_int_equal(leak_mapping_parse(&m, "# x\ndelimiter = tab\nencoding = latin-1\n"
+					    "header = no\ncolumn 2 = nir\ncolumn \"Nom JF\" = birth_name\n"
+					    "quote = none\nsource = LAB-9\n", "m", &err), 0);
+	assert_int_equal(m.delimiter, '\t');
+	assert_int_equal(m.encoding, LEAK_ENC_CP1252);
+	assert_int_equal(m.header, 0);
+	assert_int_equal(m.quote, 0);
+	assert_int_equal(m.by_index[1], LEAK_FIELD_NIR);
+	assert_int_equal(m.n_by_name, 1);
+	assert_string_equal(m.by_name[0], "Nom JF");
+	assert_string_equal(m.source, "LAB-9");
+
+	assert_int_equal(leak_mapping_parse(&m, "delimiter = ;\n\ncolumn 0 = nir\n", "m.map", &err), -1);
+	assert_string_equal(err.code, "bad_mapping");
+	assert_int_equal(err.line, 3);
+	assert_int_equal(leak_mapping_parse(&m, "column 1 = shoe_size\n", "m.map", &err), -1);
+	assert_int_equal(leak_mapping_parse(&m, "encoding = ebcdic\n", "m.map", &err), -1);
+	assert_int_equal(leak_mapping_parse(&m, "header\n", "m.map", &err), -1);
+	assert_int_equal(leak_mapping_parse(&m, "colour = blue\n", "m.map", &err), -1);
+}
+
+/* ---- bad input ---- */
+
+static void expect_init_error(const char *name, const char *code)
+{
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	char buf[512];
+
+	assert_int_equal(leak_reader_init(&r, fixture(name), NULL, &err), -1);
+	assert_string_equal(err.code, code);
+	assert_non_null(err.file);
+	bc_error_format(&err, buf, sizeof(buf));
+	assert_no_identifier(buf);
+}
+
+static void test_bad_files(void **state)
+{
+	struct leak_reader r;
+	struct bc_record rec;
+	struct bc_error err = BC_ERROR_INIT;
+	char buf[512];
+	int rc;
+
+	(void)state;
+	expect_init_error("empty.csv", "empty_file");
+	expect_init_error("blank.csv", "empty_file");
+	expect_init_error("binary.bin", "binary_file");
+	expect_init_error("does-not-exist.csv", "open_failed");
+
+	assert_int_equal(leak_reader_init(&r, fixture("truncated.csv"), NULL, &err), 0);
+	while ((rc = leak_reader_next(&r, &rec, &err)) > 0)
+		;
+	assert_int_equal(rc, -1);
+	assert_string_equal(err.code, "unterminated_quote");
+	assert_int_equal(err.line, 5);
+	assert_true(err.column > 1);
+	bc_error_format(&err, buf, sizeof(buf));
+	assert_no_identifier(buf);
+	leak_reader_release(&r);
+}
+
+static void test_bad_rows(void **state)
+{
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
+	const struct leak_stats *s = &r.stats;
+
+	(void)state;
+	/* 2 good rows, then: 5 fields; a Latin-1 byte; a control byte; a stray quote; bad key + email */
+	assert_int_equal(read_all("bad_rows.csv", NULL, &r, rec, MAX_RECS, &err), 5);
+	assert_int_equal(s->reason_rows[LEAK_REASON_FIELD_COUNT], 1);
+	assert_int_equal(s->reason_lines[LEAK_REASON_FIELD_COUNT][0], 4);
+	assert_int_equal(s->reason_rows[LEAK_REASON_INVALID_UTF8], 1);
+	assert_int_equal(s->reason_lines[LEAK_REASON_INVALID_UTF8][0], 5);
+	assert_int_equal(s->reason_rows[LEAK_REASON_CONTROL_BYTES], 1);
+	assert_int_equal(s->reason_lines[LEAK_REASON_CONTROL_BYTES][0], 6);
+	assert_int_equal(s->reason_rows[LEAK_REASON_STRAY_QUOTE], 1);
+	assert_int_equal(s->reason_lines[LEAK_REASON_STRAY_QUOTE][0], 8);
+	assert_int_equal(s->reason_rows[LEAK_REASON_INVALID_NIR], 1);
+	assert_int_equal(s->reason_lines[LEAK_REASON_INVALID_NIR][0], 9);
+	assert_int_equal(s->reason_rows[LEAK_REASON_INVALID_EMAIL], 1);
+	assert_int_equal(s->rows, 5);
+	assert_int_equal(s->rows_skipped, 2);
+	/* the Latin-1 row still went through, decoded per field */
+	assert_string_equal(rec[2].nir, "255042A005000");
+	leak_reader_release(&r);
+	free(rec);
+}
+
+static void expect_strict(const char *name, const char *code, unsigned long line, unsigned long col)
+{
+	struct leak_options opt = { NULL, 1 };
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record rec;
+	char buf[512];
+	int rc;
+
+	assert_int_equal(leak_reader_init(&r, fixture(name), &opt, &err), 0);
+	while ((rc = leak_reader_next(&r, &rec, &err)) > 0)
+		;
+	assert_int_equal(rc, -1);
+	assert_string_equal(err.code, code);
+	assert_int_equal(err.line, line);
+	if (col)
+		assert_int_equal(err.column, col);
+	bc_error_format(&err, buf, sizeof(buf));
+	assert_no_identifier(buf);
+	leak_reader_release(&r);
+}
+
+static void test_strict(void **state)
+{
+	(void)state;
+	expect_strict("bad_rows.csv", "field_count", 4, 0);
+	/* fr_comma_utf8.csv line 8: wrong NIR key, in column 5 after "Müller,Zoé,F,31/12/1978," */
+	expect_strict("fr_comma_utf8.csv", "invalid_nir", 8, 27);
+}
+
+/* ---- buffer boundaries and streaming ---- */
+
+static void test_big_stream(void **state)
+{
+	const size_t rows = 60000;
+	size_t cap = rows * 160 + 256, len = 0, i;
+	char *data = malloc(cap);
+	struct leak_reader r;
+	struct leak_row row;
+	struct bc_error err = BC_ERROR_INIT;
+	size_t n = 0;
+	int rc;
+
+	(void)state;
+	assert_non_null(data);
+	len += (size_t)snprintf(data + len, cap - len, "Nom;Prénom;Commentaire\r\n");
+	for (i = 0; i < rows; i++)
+		len += (size_t)snprintf(data + len, cap - len,
+					"NOM%zu;\"Pré;nom\r\n\"\"%zu\"\"\";\"%0*d\"\r\n", i, i,
+					(int)(i % 97), 0);
+	assert_int_equal(leak_reader_init_buffer(&r, data, len, "big", NULL, &err), 0);
+	assert_int_equal(r.dialect.delimiter, ';');
+	while ((rc = leak_reader_next_row(&r, &row, &err)) > 0) {
+		char want[64];
+		int wl = snprintf(want, sizeof(want), "Pré;nom\r\n\"%zu\"", n);
+
+		assert_int_equal(row.n, 3);
+		assert_int_equal(row.len[1], (size_t)wl);
+		assert_memory_equal(row.field[1], want, (size_t)wl);
+		assert_int_equal(row.len[2], n % 97 ? n % 97 : 1);
+		assert_int_equal(row.line, 2 + 2 * n);
+		n++;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, rows);
+	assert_true(r.stats.bytes == len);
+	leak_reader_release(&r);
+	free(data);
+}
+
+static void test_row_too_long(void **state)
+{
+	size_t len = 3u << 20;
+	char *data = malloc(len);
+	struct leak_reader r;
+	struct leak_row row;
+	struct bc_error err = BC_ERROR_INIT;
+
+	(void)state;
+	assert_non_null(data);
+	memcpy(data, "Nom,Prénom\nA,\"", 15);
+	memset(data + 15, 'x', len - 15);
+	assert_int_equal(leak_reader_init_buffer(&r, data, len, "long", NULL, &err), 0);
+	assert_int_equal(leak_reader_next_row(&r, &row, &err), -1);
+	assert_string_equal(err.code, "row_too_long");
+	assert_int_equal(err.line, 2);
+	leak_reader_release(&r);
+	free(data);
+}
+
+static void test_names(void **state)
+{
+	(void)state;
+	assert_string_equal(bc_class_name(0), "name");
+	assert_string_equal(bc_class_name(11), "sample_date");
+	assert_string_equal(bc_class_name(12), "medical_comment");
+	assert_string_equal(bc_class_name(19), "other_medical");
+	assert_string_equal(bc_class_name(31), "shared");
+	assert_null(bc_class_name(13));
+	assert_null(bc_class_name(32));
+	assert_string_equal(leak_reason_name(LEAK_REASON_INVALID_PHONE), "invalid_phone");
+	assert_int_equal(leak_field_from_name("doctor_phone", 12), LEAK_FIELD_DOCTOR_PHONE);
+	assert_int_equal(leak_field_from_name("unmapped", 8), -1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_csv_spectrum),
+		cmocka_unit_test(test_dialects),
+		cmocka_unit_test(test_headerless_without_mapping),
+		cmocka_unit_test(test_mojibake),
+		cmocka_unit_test(test_header_names),
+		cmocka_unit_test(test_mapping_parse),
+		cmocka_unit_test(test_bad_files),
+		cmocka_unit_test(test_bad_rows),
+		cmocka_unit_test(test_strict),
+		cmocka_unit_test(test_big_stream),
+		cmocka_unit_test(test_row_too_long),
+		cmocka_unit_test(test_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
