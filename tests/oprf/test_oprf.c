@@ -375,8 +375,13 @@ static void check_rejections(enum oprf_mode mode)
 	memcpy(b, fx.blinded, 64);
 	memset(b, 0, 32);
 	assert_int_equal(verify_fx(&fx, b, fx.evaluated, fx.proof), -1);
+	memset(e, 0xaa, sizeof(e));
+	memset(p, 0xaa, sizeof(p));
 	assert_int_equal(oprf_blind_evaluate(mode, fx.key.sk, fx.key.pk, fx.info, fx.info_len, b,
-					     2, tmp, p, NULL), -1);
+					     2, e, p, NULL), -1);
+	/* no partial output is left behind */
+	assert_true(sodium_is_zero(e, 64));
+	assert_true(sodium_is_zero(p, 64));
 	memset(tmp, 0, 32);
 	assert_int_equal(oprf_verify_proof(mode, tmp, fx.info, fx.info_len, fx.blinded,
 					   fx.evaluated, 2, fx.proof), -1);
