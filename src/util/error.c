@@ -12,6 +12,7 @@ void bc_error_clear(struct bc_error *err)
 		*err = init;
 }
 
+__attribute__((format(printf, 3, 0)))
 static void vset(struct bc_error *err, const char *code, const char *fmt, va_list ap)
 {
 	err->code = code ? code : "";
