@@ -38,7 +38,7 @@ function el(tag, attrs = {}, ...children) {
     else if (k === 'text') e.textContent = v;
     else e.setAttribute(k, v === true ? '' : v);
   }
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c === null || c === undefined || c === false) continue;
     e.append(typeof c === 'string' ? document.createTextNode(c) : c);
   }
@@ -189,7 +189,7 @@ function renderResult(r) {
   region.dataset.state = hits.length ? 'found' : 'not-found';
   const parts = [];
   if (hits.length) {
-    parts.push(el('p', { class: 'summary found' }, t('found_summary', lang, { n: hits.length, m: r.config.breaches.length })));
+    parts.push(el('p', { class: 'summary found' }, t(hits.length > 1 ? 'found_summary_n' : 'found_summary_1', lang, { n: hits.length, m: r.config.breaches.length })));
     parts.push(hits.map(renderHit));
   } else {
     parts.push(el('p', { class: 'summary not-found' }, t('not_found', lang)));

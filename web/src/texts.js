@@ -128,9 +128,10 @@ const T = {
   err_server: { fr: 'Le service a répondu par une erreur ({status}). Réessayez plus tard.', en: 'The service answered with an error ({status}). Try again later.' },
 
   // results
-  found_summary: { fr: 'Vous figurez dans {n} fuite(s) sur {m} vérifiée(s).', en: 'You are in {n} of the {m} breach(es) checked.' },
+  found_summary_1: { fr: 'Vous figurez dans une fuite (sur {m} vérifiée(s)).', en: 'You are in one breach (of {m} checked).' },
+  found_summary_n: { fr: 'Vous figurez dans {n} fuites (sur {m} vérifiées).', en: 'You are in {n} breaches (of {m} checked).' },
   breach_date: { fr: 'date de la fuite', en: 'breach date' },
-  matched: { fr: 'Trouvé grâce à votre', en: 'Found with your' },
+  matched: { fr: 'Retrouvé avec', en: 'Found with' },
   exposed: { fr: 'Vos données exposées', en: 'Your data exposed' },
   records: { fr: 'Fiches', en: 'Records' },
   period: { fr: 'Période', en: 'Period' },

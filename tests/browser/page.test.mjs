@@ -1,0 +1,454 @@
+// The check page in Debian's chromium (playwright-core), against real
+// `breachcheck serve` processes on loopback ports, with an index ingested
+// from generated leaks. Exit 77 (skipped) when chromium, web/node_modules or
+// the built page is missing.
+//
+// Env: BC_BUILD (build root: breachcheck, bc-genleak, web/), BC_SOURCE
+// (source root), BC_ARTIFACTS (screenshots and request logs; default
+// BC_BUILD/tests/browser/artifacts).
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:http';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve, dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SOURCE = process.env.BC_SOURCE || resolve(here, '..', '..');
+const BUILD = process.env.BC_BUILD || join(SOURCE, 'build');
+const ARTIFACTS = process.env.BC_ARTIFACTS || join(BUILD, 'tests', 'browser', 'artifacts');
+const CHROMIUM = '/usr/bin/chromium';
+const WEB = join(BUILD, 'web');
+const BIN = join(BUILD, 'breachcheck');
+const GENLEAK = join(BUILD, 'bc-genleak');
+
+function skip(why) {
+  console.log(`SKIP: ${why}`);
+  process.exit(77);
+}
+if (!existsSync(CHROMIUM)) skip(`${CHROMIUM} not installed (scripts/deps.sh test)`);
+const webRequire = createRequire(join(SOURCE, 'web', 'package.json'));
+let pwPath;
+try { pwPath = webRequire.resolve('playwright-core'); } catch { skip('web/node_modules missing (npm ci in web/)'); }
+if (!existsSync(join(WEB, 'app.js'))) skip(`the page is not built (${WEB}/app.js)`);
+for (const b of [BIN, GENLEAK]) if (!existsSync(b)) skip(`${b} not built`);
+
+const pw = await import(pathToFileURL(pwPath).href);
+const chromium = pw.chromium ?? pw.default.chromium;
+const { nirKey } = await import(pathToFileURL(join(SOURCE, 'web', 'src', 'normalize.js')).href);
+
+const work = mkdtempSync(join(tmpdir(), 'bc-browser-'));
+mkdirSync(ARTIFACTS, { recursive: true });
+const procs = [];
+
+// ------------------------------------------------------------ fixtures
+
+function run(cmd, args) {
+  return execFileSync(cmd, args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+}
+
+// Start `breachcheck serve` on a free loopback port; resolves { url, proc, log }.
+function serve(name, extra = []) {
+  const log = join(work, `${name}.log`);
+  const proc = spawn(BIN, ['serve', '--index', join(work, 'idx'), '--key', join(work, 'key'),
+    '--listen', '127.0.0.1:0', '--metrics-listen', 'none', '--web', WEB, '--log', log, ...extra],
+  { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+  procs.push(proc);
+  return new Promise((ok, fail) => {
+    let out = '';
+    const timer = setTimeout(() => fail(new Error(`serve ${name} did not start: ${out}`)), 15000);
+    const onData = (d) => {
+      out += d;
+      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+      if (m) { clearTimeout(timer); ok({ url: m[1], proc, log }); }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', onData);
+    proc.on('exit', (code) => { clearTimeout(timer); fail(new Error(`serve ${name} exited ${code}: ${out}`)); });
+  });
+}
+
+function stop(proc) {
+  return new Promise((ok) => {
+    if (proc.exitCode !== null) return ok();
+    proc.removeAllListeners('exit');
+    proc.on('exit', () => ok());
+    proc.kill('SIGTERM');
+  });
+}
+
+// A keyless static mirror of the index directory, as a CDN would hold it:
+// GET /v1/index/{id}/index.json and /v1/buckets/{id}/{n}. Records requests.
+function mirror(indexDir) {
+  const dir = realpathSync(indexDir);
+  const meta = JSON.parse(readFileSync(join(dir, 'index.json'), 'utf8'));
+  const indexJson = readFileSync(join(dir, 'index.json'));
+  const buckets = readFileSync(join(dir, 'buckets.bin'));
+  const size = meta.bucket_entries * 48;
+  const seen = [];
+  const srv = createServer((req, res) => {
+    seen.push(req.url);
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    let m = /^\/v1\/index\/([0-9a-f]{32})\/index\.json$/.exec(req.url);
+    if (m && m[1] === meta.index_id) {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      return res.end(indexJson);
+    }
+    m = /^\/v1\/buckets\/([0-9a-f]{32})\/(\d+)$/.exec(req.url);
+    if (m && m[1] === meta.index_id && +m[2] < 2 ** meta.bucket_bits) {
+      res.writeHead(200, { 'Content-Type': 'application/octet-stream' });
+      return res.end(buckets.subarray(+m[2] * size, (+m[2] + 1) * size));
+    }
+    res.writeHead(404, { 'Content-Type': 'application/json' });
+    return res.end('{"error":{"code":"not_found","message":"not found"}}');
+  });
+  return new Promise((ok) => srv.listen(0, '127.0.0.1', () => ok({ url: `http://127.0.0.1:${srv.address().port}`, seen, srv })));
+}
+
+const readTruth = (f) => readFileSync(join(work, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+// A patient whose record is unambiguous: valid NIR, email and phone, no
+// shared or twin/homonym cases.
+function pickPatient(truth) {
+  return truth.find((p) => p.nir_key_states.wrong === 0 && p.nir_key_states.valid > 0 && !p.hard_cases.length &&
+    p.emails.length && p.phones.length && !Object.values(p.shared_with).some((a) => a.length) &&
+    p.twin_of === null && p.homonym_of === null && !p.last_name_variants.length && p.labs.length <= 2);
+}
+
+const PUBLIC_CLASSES = ['name', 'nir', 'dob', 'sex', 'address', 'email', 'phone', 'blood_group', 'doctor',
+  'insurer', 'lab_visit', 'sample_date'];
+
+// The way a person would type their identifiers.
+function typed(p) {
+  const body = p.nir13;
+  const key = String(nirKey(body)).padStart(2, '0');
+  const nir = `${body[0]} ${body.slice(1, 3)} ${body.slice(3, 5)} ${body.slice(5, 7)} ${body.slice(7, 10)} ${body.slice(10, 13)} ${key}`;
+  const cap = (s) => s.toLowerCase().replace(/(^|[ -])(\p{L})/gu, (_, a, b) => a + b.toUpperCase());
+  const [y, m, d] = p.dob.split('-');
+  const ph = p.phones[0];
+  const phone = ph.startsWith('+33') ? `0${ph.slice(3)}`.replace(/(\d\d)(?=\d)/g, '$1 ') : ph;
+  return {
+    nir, birthName: cap(p.last_names.birth), firstName: cap(p.first_name), dob: `${d}/${m}/${y}`,
+    email: p.emails[0].replace(/^./, (c) => c.toUpperCase()), phone,
+  };
+}
+
+// Strings that must never appear in a request: raw and canonical forms.
+function secrets(p, t) {
+  const s = [p.nir13, t.nir, t.nir.replace(/ /g, ''), p.last_names.birth, t.birthName, p.first_name, t.firstName,
+    p.dob, t.dob, p.emails[0], p.emails[0].split('@')[0], p.phones[0], p.phones[0].slice(-9), t.phone,
+    t.phone.replace(/ /g, '')];
+  return [...new Set(s.filter((x) => x && x.length >= 5))];
+}
+
+// ------------------------------------------------------------ browser helpers
+
+let ctx;
+let A; // evaluator serving buckets itself
+let truthA;
+let truthB;
+
+async function newPage(width = 1280, height = 900) {
+  const page = await ctx.newPage();
+  await page.setViewportSize({ width, height });
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') page.errors.push(m.text()); });
+  page.requests = [];
+  page.on('request', (r) => page.requests.push(r));
+  return page;
+}
+
+async function fill(page, fields) {
+  for (const [k, v] of Object.entries(fields)) await page.fill(`#f-${k}`, v ?? '');
+}
+
+// Submit, wait for the result region to settle; returns the requests made
+// meanwhile as { method, url, headers, body }.
+async function check(page) {
+  page.requests.length = 0;
+  await page.click('#submit');
+  await page.waitForSelector('#result[aria-busy="false"][data-state]:not([data-state="working"])', { timeout: 30000 });
+  return Promise.all(page.requests.map(async (r) => ({
+    method: r.method(), url: r.url(), headers: await r.allHeaders(), body: r.postData() ?? '',
+  })));
+}
+
+function assertNoSecrets(reqs, words) {
+  for (const r of reqs) {
+    let url = r.url;
+    try { url += ` ${decodeURIComponent(r.url)}`; } catch { /* keep raw */ }
+    const blob = `${url}\n${JSON.stringify(r.headers)}\n${r.body}`.toLowerCase();
+    for (const w of words) assert.ok(!blob.includes(w.toLowerCase()), `an identifier appears in a request to ${r.url}`);
+  }
+}
+
+const shape = (reqs) => reqs.map((r) => `${r.method} ${new URL(r.url).pathname.replace(/[0-9a-f]{32}/, 'ID').replace(/\/\d+$/, '/N')}`);
+
+// ------------------------------------------------------------ tests
+
+describe('check page', () => {
+  before(async () => {
+    run(GENLEAK, ['--rows', '2500', '--seed', '11', '--out', 'a.csv', '--truth', 'a.truth', '--quiet']);
+    run(GENLEAK, ['--rows', '800', '--seed', '12', '--out', 'b.csv', '--truth', 'b.truth', '--quiet']);
+    run(BIN, ['keygen', 'key']);
+    run(BIN, ['ingest', 'a.csv', '--index', 'idx', '--key', 'key', '--breach', 'labo-2021',
+      '--title', 'Fuite des laboratoires (2021)', '--date', '2021-02-23', '--sensitive',
+      '--controller', 'Laboratoires Exemple SAS', '--dpo-contact', 'dpo@example.fr',
+      '--complaint-url', 'https://www.cnil.fr/fr/plaintes', '--anonymity', '32', '--quiet']);
+    run(BIN, ['ingest', 'b.csv', '--index', 'idx', '--key', 'key', '--breach', 'labo-2019',
+      '--title', 'Ancienne fuite (2019)', '--date', '2019-06-01',
+      '--controller', 'Biologie Exemple', '--dpo-contact', 'https://dpo.example.org/contact',
+      '--anonymity', '32', '--quiet']);
+    truthA = readTruth('a.truth');
+    truthB = readTruth('b.truth');
+    A = await serve('a');
+    ctx = await chromium.launchPersistentContext(join(work, 'profile'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  after(async () => {
+    if (ctx) await ctx.close();
+    for (const p of procs) await stop(p);
+    if (!process.env.BC_KEEP) rmSync(work, { recursive: true, force: true });
+  });
+
+  test('page: CSP, French by default, labels on every field, no cookies', async () => {
+    const page = await newPage();
+    const res = await page.goto(`${A.url}/`);
+    assert.match(res.headers()['content-security-policy'] ?? '', /default-src 'self'; script-src 'self'; style-src 'self'/);
+    assert.equal(await page.getAttribute('html', 'lang'), 'fr');
+    assert.match(await page.textContent('h1'), /fuite/);
+    for (const name of ['Numéro de sécurité sociale (NIR)', 'Nom de naissance', "Nom d'usage", 'Prénom', 'Date de naissance',
+      'Adresse e-mail', 'Numéro de téléphone']) {
+      assert.equal(await page.getByLabel(name, { exact: false }).count() >= 1, true, name);
+    }
+    assert.equal(await page.getAttribute('#result', 'aria-live'), 'polite');
+    assert.deepEqual(page.errors, []);
+    for (const r of page.requests) assert.equal(new URL(r.url()).origin, A.url, 'no third-party request');
+    assert.deepEqual(await ctx.cookies(), []);
+    await page.close();
+  });
+
+  test('a patient in the leak: classes, advice, controller, medical sentence; requests blind', async () => {
+    const p = pickPatient(truthA);
+    assert.ok(p, 'a patient with an unambiguous record');
+    const t = typed(p);
+    const page = await newPage();
+    await page.goto(`${A.url}/`);
+    await fill(page, t);
+    const reqs = await check(page);
+    assert.equal(await page.getAttribute('#result', 'data-state'), 'found');
+    const hit = page.locator('.hit[data-breach="labo-2021"]');
+    assert.equal(await hit.count(), 1);
+    const shown = await hit.locator('.classes li').evaluateAll((ls) => ls.map((l) => l.dataset.class));
+    const expected = PUBLIC_CLASSES.filter((c) => p.data_classes.includes(c));
+    assert.deepEqual(shown, expected, 'exposed data classes are the ground truth (public tier)');
+    assert.ok(await hit.getByText('numéro de sécurité sociale (NIR)', { exact: true }).count() >= 1);
+    const advice = await hit.locator('.advice li').evaluateAll((ls) => ls.map((l) => l.dataset.advice));
+    const want = [];
+    if (['address', 'email', 'phone', 'doctor'].some((c) => expected.includes(c))) want.push('phishing');
+    if (['nir', 'dob'].some((c) => expected.includes(c))) want.push('identity');
+    want.push('permanent', 'rights');
+    assert.deepEqual(advice, want, 'advice for exactly those classes');
+    const text = await hit.innerText();
+    assert.match(text, /Laboratoires Exemple SAS/);
+    assert.match(text, /dpo@example\.fr/);
+    assert.match(text, /cnil\.fr\/fr\/plaintes/);
+    assert.match(text, /Les éventuels détails médicaux ne sont montrés qu'après vérification de votre adresse e-mail/);
+    assert.match(text, /signalée comme sensible/, 'sensitive breach: period and labs withheld');
+    assert.doesNotMatch(text, /LBM\d/, 'no lab names in the public tier of a sensitive breach');
+
+    assert.equal(reqs.length, 8, 'config, evaluate, index.json, 5 buckets');
+    assertNoSecrets(reqs, secrets(p, t));
+    const body = JSON.parse(reqs.find((r) => r.method === 'POST').body);
+    assert.equal(body.blinded_elements.length, 5);
+    writeFileSync(join(ARTIFACTS, 'requests-found.json'), JSON.stringify(reqs, null, 1));
+    await page.screenshot({ path: join(ARTIFACTS, 'found-desktop.png'), fullPage: true });
+    await page.setViewportSize({ width: 360, height: 740 });
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 360), 'no horizontal scrolling at 360 px');
+    await page.screenshot({ path: join(ARTIFACTS, 'found-360.png'), fullPage: true });
+    assert.deepEqual(page.errors, []);
+
+    // The same page, a person not in the leak: same requests.
+    const absent = { ...p, nir13: `${p.nir13.slice(0, 7)}${String((+p.nir13.slice(7, 10) + 500) % 1000).padStart(3, '0')}000` };
+    assert.ok(!truthA.some((q) => q.nir13 === absent.nir13) && !truthB.some((q) => q.nir13 === absent.nir13));
+    const ta = { ...typed(absent), birthName: 'Absentéiste', email: 'personne.absente@example.org', phone: '01 99 00 98 76' };
+    await page.click('#clear');
+    await fill(page, ta);
+    const reqs2 = await check(page);
+    assert.equal(await page.getAttribute('#result', 'data-state'), 'not-found');
+    assert.deepEqual(shape(reqs2), shape(reqs), 'same requests for found and not found');
+    assertNoSecrets(reqs2, secrets({ ...absent, last_names: { birth: 'ABSENTEISTE' }, emails: [ta.email], phones: ['+33199009876'] }, ta));
+    const nf = (await page.locator('#result').innerText()).replace(/\u00a0/g, ' ');
+    assert.match(nf, /Non trouvé/);
+    assert.match(nf, /Identifiants vérifiés : numéro de sécurité sociale \(NIR\), nom et date de naissance, adresse e-mail, numéro de téléphone/);
+    assert.match(nf, /Fuite des laboratoires \(2021\)/);
+    assert.match(nf, /Ancienne fuite \(2019\)/);
+    assert.match(nf, /faute de frappe/);
+    await page.screenshot({ path: join(ARTIFACTS, 'not-found-360.png'), fullPage: true });
+    assert.deepEqual(await ctx.cookies(), []);
+    await page.close();
+  });
+
+  test('a non-sensitive breach shows period and labs', async () => {
+    const p = pickPatient(truthB);
+    assert.ok(p);
+    const page = await newPage();
+    await page.goto(`${A.url}/`);
+    await fill(page, { email: typed(p).email });
+    await check(page);
+    const hit = page.locator('.hit[data-breach="labo-2019"]');
+    assert.equal(await hit.count(), 1);
+    const text = await hit.innerText();
+    for (const lab of p.labs) assert.match(text, new RegExp(lab));
+    assert.match(text, new RegExp(`Période\\s+[^\\n]*${p.first_sample.slice(0, 4)}`));
+    assert.match(text, /https:\/\/dpo\.example\.org\/contact/);
+    assert.match(text, /Les éventuels détails médicaux/);
+    await page.close();
+  });
+
+  test('a mistyped NIR key is an inline error, and nothing is sent', async () => {
+    const p = pickPatient(truthA);
+    const page = await newPage();
+    await page.goto(`${A.url}/`);
+    const t = typed(p);
+    const wrong = t.nir.slice(0, -2) + String((+t.nir.slice(-2) % 97) + 1).padStart(2, '0');
+    await page.fill('#f-nir', wrong);
+    page.requests.length = 0;
+    await page.click('#submit');
+    await page.waitForSelector('#f-nir-err:not([hidden])');
+    assert.equal(await page.textContent('#f-nir-err'), 'La clé du NIR ne correspond pas : vérifiez les deux derniers chiffres.');
+    assert.equal(await page.getAttribute('#f-nir', 'aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'f-nir', 'focus on the field to fix');
+    assert.equal(page.requests.length, 0);
+    // a date that is not understood says which format to use
+    await page.fill('#f-nir', '');
+    await fill(page, { birthName: 'Martin', firstName: 'Jean', dob: '1985/31/12' });
+    await page.click('#submit');
+    await page.waitForSelector('#f-dob-err:not([hidden])');
+    assert.match(await page.textContent('#f-dob-err'), /JJ\/MM\/AAAA/);
+    // English, without reloading: the same error in English, ?lang=en in the URL
+    await page.evaluate(() => { window.noReload = 1; });
+    await page.click('#lang-switch');
+    assert.match(page.url(), /\?lang=en$/);
+    assert.equal(await page.evaluate(() => window.noReload), 1);
+    assert.equal(await page.getAttribute('html', 'lang'), 'en');
+    assert.match(await page.textContent('#f-dob-err'), /DD\/MM\/YYYY/);
+    await fill(page, { birthName: '', firstName: '', dob: '', nir: wrong });
+    await page.click('#submit');
+    await page.waitForSelector('#f-nir-err:not([hidden])');
+    assert.equal(await page.textContent('#f-nir-err'), 'NIR key does not match: check the last two digits.');
+    await page.screenshot({ path: join(ARTIFACTS, 'nir-key-error-en-360.png'), fullPage: false });
+    assert.equal(page.requests.filter((r) => r.url().includes('/v1/')).length, 0);
+    await page.close();
+  });
+
+  test('English result, keyboard only, visible focus', async () => {
+    const p = pickPatient(truthA);
+    const page = await newPage(360, 740);
+    await page.goto(`${A.url}/?lang=en`);
+    assert.equal(await page.textContent('#lang-switch'), 'Français');
+    await page.keyboard.press('Tab'); // skip link
+    await page.keyboard.press('Tab'); // language switch
+    await page.keyboard.press('Tab'); // NIR
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'f-nir');
+    const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+    assert.notEqual(outline, 'none', 'visible focus');
+    await page.keyboard.type(typed(p).nir);
+    page.requests.length = 0;
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#result[data-state="found"]');
+    const text = await page.locator('.hit').first().innerText();
+    assert.match(text, /Your data exposed/);
+    assert.match(text, /social security number \(NIR\)/);
+    assert.match(text, /Medical details, if any, are only shown after email verification, or by the data controller\./);
+    assert.match(text, /Expect phishing|Your social security number and date of birth/);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'result', 'focus moves to the result');
+    await page.screenshot({ path: join(ARTIFACTS, 'found-en-360.png'), fullPage: true });
+    await page.close();
+  });
+
+  test('buckets from a mirror: none read from the evaluator', async () => {
+    const m = await mirror(join(work, 'idx'));
+    const B = await serve('b', ['--buckets-url', m.url]);
+    try {
+      const p = pickPatient(truthA);
+      const page = await newPage();
+      await page.goto(`${B.url}/`);
+      await fill(page, { nir: typed(p).nir, email: typed(p).email });
+      const reqs = await check(page);
+      assert.equal(await page.getAttribute('#result', 'data-state'), 'found');
+      const toEval = reqs.filter((r) => r.url.startsWith(B.url)).map((r) => new URL(r.url).pathname);
+      const toMirror = reqs.filter((r) => r.url.startsWith(m.url)).map((r) => new URL(r.url).pathname);
+      assert.deepEqual(toEval, ['/v1/config', '/v1/evaluate']);
+      assert.equal(toMirror.length, 6);
+      assert.equal(m.seen.filter((u) => u.startsWith('/v1/buckets/')).length, 5);
+      assert.equal(reqs.length, 8);
+      const log = readFileSync(B.log, 'utf8');
+      assert.doesNotMatch(log, /\/v1\/buckets|\/v1\/index/, 'the evaluator served no bucket and no index.json');
+      assert.match(await page.locator('#result').innerText(), new RegExp(new URL(m.url).host.replace(/\./g, '\\.')));
+      assert.deepEqual(page.errors, []);
+      await page.close();
+    } finally {
+      await stop(B.proc);
+      m.srv.close();
+    }
+  });
+
+  test('a wrong proof and a tampered bucket are errors, not results', async () => {
+    const p = pickPatient(truthA);
+    const page = await newPage();
+    await page.goto(`${A.url}/`);
+    await page.route('**/v1/evaluate', async (route) => {
+      const res = await route.fetch();
+      const j = await res.json();
+      j.proof = (j.proof[0] === 'A' ? 'B' : 'A') + j.proof.slice(1);
+      await route.fulfill({ response: res, json: j });
+    });
+    await fill(page, { nir: typed(p).nir });
+    await check(page);
+    assert.equal(await page.getAttribute('#result [data-error]', 'data-error'), 'proof');
+    assert.match(await page.locator('#result').innerText(), /preuve cryptographique invalide/);
+    await page.unroute('**/v1/evaluate');
+    await page.route('**/v1/buckets/**', async (route) => {
+      const res = await route.fetch();
+      const body = Buffer.from(await res.body());
+      body[body.length - 1] ^= 1;
+      await route.fulfill({ response: res, body });
+    });
+    await check(page);
+    assert.equal(await page.getAttribute('#result [data-error]', 'data-error'), 'hash');
+    assert.match(await page.locator('#result').innerText(), /ne correspond pas à son empreinte/);
+    await page.close();
+  });
+
+  test('429 shows when to retry; a server that is down is said plainly', async () => {
+    const C = await serve('c', ['--rate-per-client', '5', '--max-batch', '5']);
+    const p = pickPatient(truthA);
+    const page = await newPage();
+    await page.goto(`${C.url}/`);
+    await fill(page, { nir: typed(p).nir });
+    let retry = null;
+    page.on('response', (r) => { if (r.status() === 429) retry = r.headers()['retry-after']; });
+    for (let i = 0; i < 4 && retry === null; i++) await check(page);
+    assert.ok(retry !== null, 'the server answered 429');
+    assert.equal(await page.getAttribute('#result [data-error]', 'data-error'), 'rate_limited');
+    const txt = await page.locator('#result').innerText();
+    assert.match(txt, /Trop de vérifications/);
+    assert.match(txt, new RegExp(`Réessayez dans ${retry} secondes`));
+    await page.screenshot({ path: join(ARTIFACTS, 'rate-limited-desktop.png') });
+    await stop(C.proc);
+    await check(page);
+    assert.equal(await page.getAttribute('#result [data-error]', 'data-error'), 'network');
+    assert.match(await page.locator('#result').innerText(), /Le service ne répond pas/);
+    await page.close();
+  });
+});
