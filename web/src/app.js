@@ -189,7 +189,7 @@ function renderResult(r) {
   region.dataset.state = hits.length ? 'found' : 'not-found';
   const parts = [];
   if (hits.length) {
-    parts.push(el('p', { class: 'summary found' }, t(hits.length > 1 ? 'found_summary_n' : 'found_summary_1', lang, { n: hits.length, m: r.config.breaches.length })));
+    parts.push(el('p', { class: 'summary found' }, t(`found_summary_${hits.length > 1 ? 'n' : '1'}_${r.config.breaches.length > 1 ? 'm' : '1'}`, lang, { n: hits.length, m: r.config.breaches.length })));
     parts.push(hits.map(renderHit));
   } else {
     parts.push(el('p', { class: 'summary not-found' }, t('not_found', lang)));

@@ -128,8 +128,9 @@ const T = {
   err_server: { fr: 'Le service a répondu par une erreur ({status}). Réessayez plus tard.', en: 'The service answered with an error ({status}). Try again later.' },
 
   // results
-  found_summary_1: { fr: 'Vous figurez dans une fuite (sur {m} vérifiée(s)).', en: 'You are in one breach (of {m} checked).' },
-  found_summary_n: { fr: 'Vous figurez dans {n} fuites (sur {m} vérifiées).', en: 'You are in {n} breaches (of {m} checked).' },
+  found_summary_1_1: { fr: 'Vous figurez dans la fuite vérifiée.', en: 'You are in the breach checked.' },
+  found_summary_1_m: { fr: 'Vous figurez dans une des {m} fuites vérifiées.', en: 'You are in one of the {m} breaches checked.' },
+  found_summary_n_m: { fr: 'Vous figurez dans {n} des {m} fuites vérifiées.', en: 'You are in {n} of the {m} breaches checked.' },
   breach_date: { fr: 'date de la fuite', en: 'breach date' },
   matched: { fr: 'Retrouvé avec', en: 'Found with' },
   exposed: { fr: 'Vos données exposées', en: 'Your data exposed' },
@@ -184,6 +185,14 @@ export function t(key, lang, vars = {}) {
   const e = T[key];
   if (!e) return key;
   return (e[lang] ?? e.fr).replace(/\{(\w+)\}/g, (_, v) => String(vars[v] ?? ''));
+}
+
+export function textKeys() {
+  return Object.keys(T);
+}
+
+export function textEntry(key) {
+  return T[key];
 }
 
 export function hasText(key) {
