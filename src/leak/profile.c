@@ -14,6 +14,8 @@ struct entry {
 	unsigned char key[KEY_BYTES];
 	uint32_t flags;           /* NIR: classes of its rows; NAMEDOB: classes of its rows without NIR */
 	uint32_t link;            /* NAMEDOB: 1 + index of a NIR entry seen with it, 0 = none */
+	uint32_t labs;            /* bit i: source i (the first 32 sources) */
+	uint16_t first_month, last_month; /* sample months, 0 = unknown */
 	unsigned char kind;       /* 0 = empty slot */
 	unsigned char nonir;      /* NAMEDOB: seen on a row without a valid NIR */
 };
@@ -106,7 +108,7 @@ int leak_profile_init(struct leak_profile *p, struct bc_error *err)
 	p->set = calloc(1, sizeof(*p->set));
 	if (!p->set)
 		goto oom;
-	p->set->cap = 1u << 16;
+	p->set->cap = 1u << 20; /* calloc: pages are only touched when used */
 	p->set->e = calloc(p->set->cap, sizeof(struct entry));
 	if (!p->set->e)
 		goto oom;
@@ -130,32 +132,42 @@ void leak_profile_release(struct leak_profile *p)
 	p->set = NULL;
 }
 
-static void count_source(struct leak_profile *p, const char *src)
+/* Count a row's source; returns its bit for the patient set (0 beyond 32 sources). */
+static uint32_t count_source(struct leak_profile *p, const char *src)
 {
 	unsigned i;
 
 	if (!src[0]) {
 		p->source_none++;
-		return;
+		return 0;
 	}
 	if (p->last_source < p->n_sources && !strcmp(p->source_name[p->last_source], src)) {
-		p->source_rows[p->last_source]++;
-		return;
+		i = p->last_source;
+		goto found;
 	}
-	for (i = 0; i < p->n_sources; i++) {
-		if (!strcmp(p->source_name[i], src)) {
-			p->source_rows[i]++;
-			p->last_source = i;
-			return;
-		}
-	}
+	for (i = 0; i < p->n_sources; i++)
+		if (!strcmp(p->source_name[i], src))
+			goto found;
 	if (p->n_sources >= LEAK_PROFILE_MAX_SOURCES) {
 		p->source_other++;
-		return;
+		return 0;
 	}
 	memcpy(p->source_name[p->n_sources], src, strlen(src) + 1);
-	p->source_rows[p->n_sources] = 1;
-	p->last_source = p->n_sources++;
+	i = p->n_sources++;
+found:
+	p->source_rows[i]++;
+	p->last_source = i;
+	return i < 32 ? BC_BIT(i) : 0;
+}
+
+static void merge_visit(struct entry *e, uint32_t flags, uint32_t labs, uint16_t first, uint16_t last)
+{
+	e->flags |= flags;
+	e->labs |= labs;
+	if (first && (!e->first_month || first < e->first_month))
+		e->first_month = first;
+	if (last > e->last_month)
+		e->last_month = last;
 }
 
 static int oom(struct bc_error *err)
@@ -167,7 +179,8 @@ int leak_profile_add(struct leak_profile *p, const struct bc_record *rec, struct
 {
 	struct leak_patient_set *s = p->set;
 	unsigned char kn[KEY_BYTES], kd[KEY_BYTES];
-	size_t in, id;
+	size_t in, id, cap;
+	uint32_t labs;
 	unsigned b;
 	int namedob;
 
@@ -204,7 +217,7 @@ int leak_profile_add(struct leak_profile *p, const struct bc_record *rec, struct
 		p->year_rows[rec->sample_year - LEAK_PROFILE_YEAR_MIN]++;
 	else
 		p->year_unknown++;
-	count_source(p, rec->source);
+	labs = count_source(p, rec->source);
 
 	namedob = rec->n_last_names > 0 && rec->first_name[0] && rec->dob[0];
 	if (rec->nir[0]) {
@@ -212,15 +225,18 @@ int leak_profile_add(struct leak_profile *p, const struct bc_record *rec, struct
 		in = upsert(s, kn, KIND_NIR);
 		if (in == (size_t)-1)
 			return oom(err);
-		s->e[in].flags |= rec->flags;
+		merge_visit(&s->e[in], rec->flags, labs, rec->sample_month, rec->sample_month);
 		for (b = 0; namedob && b < (unsigned)rec->n_last_names; b++) {
 			keyed_hash(s, kd, "namedob", rec->last_names[b], rec->first_name, rec->dob);
+			cap = s->cap;
 			id = upsert(s, kd, KIND_NAMEDOB);
 			if (id == (size_t)-1)
 				return oom(err);
-			/* the NIR entry may have moved if the table grew */
+			/* the NIR entry moved if the table grew */
+			if (cap != s->cap)
+				in = slot_of(s, kn);
 			if (!s->e[id].link)
-				s->e[id].link = (uint32_t)slot_of(s, kn) + 1;
+				s->e[id].link = (uint32_t)in + 1;
 		}
 	} else if (namedob) {
 		keyed_hash(s, kd, "namedob", rec->last_names[0], rec->first_name, rec->dob);
@@ -228,21 +244,30 @@ int leak_profile_add(struct leak_profile *p, const struct bc_record *rec, struct
 		if (id == (size_t)-1)
 			return oom(err);
 		s->e[id].nonir = 1;
-		s->e[id].flags |= rec->flags;
+		merge_visit(&s->e[id], rec->flags, labs, rec->sample_month, rec->sample_month);
 	} else {
 		p->rows_unlinked++;
 	}
 	return 0;
 }
 
-static void count_patient(struct leak_profile *p, uint32_t flags)
+static void count_patient(struct leak_profile *p, const struct entry *e)
 {
 	unsigned b;
+	int y;
 
 	p->patients++;
-	for (b = 0; b < 32; b++)
-		if (flags & BC_BIT(b))
+	for (b = 0; b < 32; b++) {
+		if (e->flags & BC_BIT(b))
 			p->class_patients[b]++;
+		if (e->labs & BC_BIT(b))
+			p->source_patients[b]++;
+	}
+	if (e->first_month) {
+		y = 2000 + (e->first_month - 1) / 12;
+		if (y <= LEAK_PROFILE_YEAR_MAX)
+			p->first_year_patients[y - LEAK_PROFILE_YEAR_MIN]++;
+	}
 }
 
 void leak_profile_finish(struct leak_profile *p)
@@ -252,16 +277,19 @@ void leak_profile_finish(struct leak_profile *p)
 
 	p->patients = 0;
 	memset(p->class_patients, 0, sizeof(p->class_patients));
+	memset(p->source_patients, 0, sizeof(p->source_patients));
+	memset(p->first_year_patients, 0, sizeof(p->first_year_patients));
 	if (!s)
 		return;
 	for (i = 0; i < s->cap; i++)
 		if (s->e[i].kind == KIND_NAMEDOB && s->e[i].nonir && s->e[i].link)
-			s->e[s->e[i].link - 1].flags |= s->e[i].flags;
+			merge_visit(&s->e[s->e[i].link - 1], s->e[i].flags, s->e[i].labs,
+				    s->e[i].first_month, s->e[i].last_month);
 	for (i = 0; i < s->cap; i++) {
 		if (s->e[i].kind == KIND_NIR)
-			count_patient(p, s->e[i].flags);
+			count_patient(p, &s->e[i]);
 		else if (s->e[i].kind == KIND_NAMEDOB && s->e[i].nonir && !s->e[i].link)
-			count_patient(p, s->e[i].flags);
+			count_patient(p, &s->e[i]);
 	}
 }
 
@@ -359,10 +387,11 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 		fprintf(out, "\n");
 	}
 
-	fprintf(out, "\nCoverage (rows with each data class)\n");
+	fprintf(out, "\nCoverage per data class           rows            patients\n");
 	for (i = 0; i < 12; i++)
-		fprintf(out, "  %-28s %9lu  %5.1f %%\n", bc_class_name(i), p->class_rows[i],
-			pct(p->class_rows[i], p->rows));
+		fprintf(out, "  %-28s %9lu %5.1f %%  %9lu %5.1f %%\n", bc_class_name(i), p->class_rows[i],
+			pct(p->class_rows[i], p->rows), p->class_patients[i],
+			pct(p->class_patients[i], p->patients));
 
 	fprintf(out, "\nNIR\n");
 	fprintf(out, "  %-28s %9lu  %5.1f %%\n", "valid, with key", p->nir_valid, pct(p->nir_valid, p->rows));
@@ -382,25 +411,32 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 	fprintf(out, "  %-28s %9lu\n", "distinct patients", p->patients);
 	fprintf(out, "  %-28s %9lu\n", "rows not linkable", p->rows_unlinked);
 
-	fprintf(out, "\nRows per source\n");
+	fprintf(out, "\nSources (labs)                    rows            patients\n");
 	sorted_sources(p, order);
 	for (i = 0; i < p->n_sources; i++) {
 		printable(p->source_name[order[i]], hdr, sizeof(hdr), 28);
-		fprintf(out, "  %s %9lu  %5.1f %%\n", hdr, p->source_rows[order[i]],
+		fprintf(out, "  %s %9lu %5.1f %%", hdr, p->source_rows[order[i]],
 			pct(p->source_rows[order[i]], p->rows));
+		if (order[i] < 32)
+			fprintf(out, "  %9lu %5.1f %%", p->source_patients[order[i]],
+				pct(p->source_patients[order[i]], p->patients));
+		fprintf(out, "\n");
 	}
 	if (p->source_other)
-		fprintf(out, "  %-28s %9lu  %5.1f %%\n", "(other)", p->source_other, pct(p->source_other, p->rows));
+		fprintf(out, "  %-28s %9lu %5.1f %%\n", "(other)", p->source_other, pct(p->source_other, p->rows));
 	if (p->source_none)
-		fprintf(out, "  %-28s %9lu  %5.1f %%\n", "(none)", p->source_none, pct(p->source_none, p->rows));
+		fprintf(out, "  %-28s %9lu %5.1f %%\n", "(none)", p->source_none, pct(p->source_none, p->rows));
 
-	fprintf(out, "\nRows per sample year\n");
-	for (y = LEAK_PROFILE_YEAR_MIN; y <= LEAK_PROFILE_YEAR_MAX; y++)
-		if (p->year_rows[y - LEAK_PROFILE_YEAR_MIN])
-			fprintf(out, "  %-28d %9lu  %5.1f %%\n", y, p->year_rows[y - LEAK_PROFILE_YEAR_MIN],
-				pct(p->year_rows[y - LEAK_PROFILE_YEAR_MIN], p->rows));
+	fprintf(out, "\nSample years                      rows    patients (first sample)\n");
+	for (y = LEAK_PROFILE_YEAR_MIN; y <= LEAK_PROFILE_YEAR_MAX; y++) {
+		i = (unsigned)(y - LEAK_PROFILE_YEAR_MIN);
+		if (p->year_rows[i] || p->first_year_patients[i])
+			fprintf(out, "  %-28d %9lu %5.1f %%  %9lu %5.1f %%\n", y, p->year_rows[i],
+				pct(p->year_rows[i], p->rows), p->first_year_patients[i],
+				pct(p->first_year_patients[i], p->patients));
+	}
 	if (p->year_unknown)
-		fprintf(out, "  %-28s %9lu  %5.1f %%\n", "unknown", p->year_unknown, pct(p->year_unknown, p->rows));
+		fprintf(out, "  %-28s %9lu %5.1f %%\n", "unknown", p->year_unknown, pct(p->year_unknown, p->rows));
 
 	fprintf(out, "\nSensitive categories          rows  patients\n");
 	for (i = 0; i < sizeof(sensitive_bits) / sizeof(sensitive_bits[0]); i++)
@@ -478,8 +514,14 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 
 	d = json_object();
 	bad |= jset(o, "coverage", d);
-	for (i = 0; d && i < 12; i++)
-		bad |= jset(d, bc_class_name(i), json_integer((json_int_t)p->class_rows[i]));
+	for (i = 0; d && i < 12; i++) {
+		x = json_object();
+		bad |= jset(d, bc_class_name(i), x);
+		if (!x)
+			continue;
+		bad |= jset(x, "rows", json_integer((json_int_t)p->class_rows[i]));
+		bad |= jset(x, "patients", json_integer((json_int_t)p->class_patients[i]));
+	}
 
 	d = json_object();
 	bad |= jset(o, "nir", d);
@@ -512,6 +554,8 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 		}
 		bad |= jset(x, "name", json_string(p->source_name[order[i]]));
 		bad |= jset(x, "rows", json_integer((json_int_t)p->source_rows[order[i]]));
+		bad |= jset(x, "patients", order[i] < 32 ? json_integer((json_int_t)p->source_patients[order[i]])
+							 : json_null());
 	}
 	bad |= jset(o, "rows_other_source", json_integer((json_int_t)p->source_other));
 	bad |= jset(o, "rows_no_source", json_integer((json_int_t)p->source_none));
@@ -519,13 +563,18 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 	d = json_object();
 	bad |= jset(o, "sample_years", d);
 	for (y = LEAK_PROFILE_YEAR_MIN; d && y <= LEAK_PROFILE_YEAR_MAX; y++) {
-		if (!p->year_rows[y - LEAK_PROFILE_YEAR_MIN])
+		i = (unsigned)(y - LEAK_PROFILE_YEAR_MIN);
+		if (!p->year_rows[i] && !p->first_year_patients[i])
 			continue;
 		snprintf(ybuf, sizeof(ybuf), "%d", y);
-		bad |= jset(d, ybuf, json_integer((json_int_t)p->year_rows[y - LEAK_PROFILE_YEAR_MIN]));
+		x = json_object();
+		bad |= jset(d, ybuf, x);
+		if (!x)
+			continue;
+		bad |= jset(x, "rows", json_integer((json_int_t)p->year_rows[i]));
+		bad |= jset(x, "first_sample_patients", json_integer((json_int_t)p->first_year_patients[i]));
 	}
-	if (d)
-		bad |= jset(d, "unknown", json_integer((json_int_t)p->year_unknown));
+	bad |= jset(o, "sample_year_unknown_rows", json_integer((json_int_t)p->year_unknown));
 
 	d = json_object();
 	bad |= jset(o, "sensitive", d);

@@ -45,7 +45,9 @@ struct leak_profile {
 
 	/* filled by leak_profile_finish */
 	unsigned long patients;
-	unsigned long class_patients[32];
+	unsigned long class_patients[32];  /* patients with each flag bit on any of their rows */
+	unsigned long source_patients[32]; /* patients per source (the first 32 sources) */
+	unsigned long first_year_patients[LEAK_PROFILE_YEAR_MAX - LEAK_PROFILE_YEAR_MIN + 1]; /* by first sample year */
 
 	struct leak_patient_set *set;      /* private */
 	unsigned last_source;

@@ -75,7 +75,7 @@ static int is_placeholder(const char *s, size_t n)
 	};
 	size_t i;
 
-	if (n > 9)
+	if (n > 9 || !strchr("-?.0xXnN(iIuU", s[0]))
 		return 0;
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		if (ieq(s, n, words[i]))
