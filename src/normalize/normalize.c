@@ -582,17 +582,19 @@ int bc_norm_email(const char *in, size_t len, char *out, size_t outsize)
 	if (!in)
 		len = 0;
 	e = len;
-	for (round = 0; round < 2; round++) {
+	/* Peel white space, "mailto:" and "<...>" in any order and number, so the result is a fixed point. */
+	for (round = 1; round;) {
+		round = 0;
 		if (trim_uspace(in, &b, &e))
 			return fail(out, outsize, BC_NORM_INVALID_UTF8);
 		if (prefix_ci(in + b, e - b, "mailto:")) {
 			b += 7;
-			if (trim_uspace(in, &b, &e))
-				return fail(out, outsize, BC_NORM_INVALID_UTF8);
+			round = 1;
 		}
 		if (e - b >= 2 && in[b] == '<' && in[e - 1] == '>') {
 			b++;
 			e--;
+			round = 1;
 		}
 	}
 	if (trim_uspace(in, &b, &e))
