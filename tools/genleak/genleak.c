@@ -719,7 +719,7 @@ static int gen_household(struct gen *g, unsigned long *rows_left)
 	struct person *m[6];
 	int nm = 0, ages[6];
 	double u = gl_rng_unit(&g->rng);
-	int type = u < 0.62 ? 0 : u < 0.76 ? 1 : u < 0.90 ? 2 : 3; /* single, couple, couple+kids, parent+kids */
+	int type = u < 0.66 ? 0 : u < 0.82 ? 1 : u < 0.93 ? 2 : 3; /* single, couple, couple+kids, parent+kids */
 
 	memset(&h, 0, sizeof(h));
 	/* Room for the whole household first: m[] holds pointers into g->p. */
@@ -801,7 +801,7 @@ static int gen_household(struct gen *g, unsigned long *rows_left)
 			b->usage = a->surname;
 	}
 	if (type >= 2) {
-		int nk = 1 + (gl_rng_chance(&g->rng, 0.5) ? 0 : gl_rng_chance(&g->rng, 0.7) ? 1 : 2);
+		int nk = 1 + (gl_rng_chance(&g->rng, 0.55) ? 0 : gl_rng_chance(&g->rng, 0.75) ? 1 : 2);
 		int max_age = ages[0] - 20;
 		int twins = nk >= 2 && gl_rng_chance(&g->rng, 0.05);
 
@@ -875,22 +875,17 @@ static int gen_household(struct gen *g, unsigned long *rows_left)
 	/* Household sharing: one address for the couple, landline and parents' email for children. */
 	if (nm >= 2 && m[0]->n_email && m[1]->n_email && gl_rng_chance(&g->rng, 0.25) && (type == 1 || type == 2)) {
 		memcpy(m[1]->email[0], m[0]->email[0], EMAIL_MAX);
-		m[0]->hard |= HARD_HOUSEHOLD_EMAIL;
-		m[1]->hard |= HARD_HOUSEHOLD_EMAIL;
 	}
 	for (int i = 0; i < nm; i++) {
 		struct person *p = m[i];
 
 		if (h.has_land && (p->n_phone == 0 || gl_rng_chance(&g->rng, 0.4))) {
 			add_landline(p, &h);
-			p->hard |= HARD_HOUSEHOLD_PHONE;
 		}
 		if ((p->hard & HARD_MINOR) && p->n_email == 0 && m[0]->n_email && gl_rng_chance(&g->rng, 0.45)) {
 			memcpy(p->email[p->n_email++], m[0]->email[0], EMAIL_MAX);
-			p->hard |= HARD_HOUSEHOLD_EMAIL;
-			m[0]->hard |= HARD_HOUSEHOLD_EMAIL;
 		}
-		p->shows_email = p->n_email && gl_rng_chance(&g->rng, 0.93);
+		p->shows_email = p->n_email && gl_rng_chance(&g->rng, 0.94);
 		p->shows_phone = p->n_phone && gl_rng_chance(&g->rng, 0.86);
 	}
 	for (int i = 0; i < nm && *rows_left; i++)
@@ -2091,11 +2086,17 @@ int main(int argc, char **argv)
 			const struct person *p = &g->p[i];
 			size_t s0;
 
+
 			while (si < n_shares && shares[si].p < p->id)
 				si++;
 			s0 = si;
-			while (si < n_shares && shares[si].p == p->id)
+			while (si < n_shares && shares[si].p == p->id) {
+				const struct person *q = &g->p[shares[si].q - 1];
+
+				if (q->household == p->household && shares[si].kind < 2)
+					g->p[i].hard |= shares[si].kind == 0 ? HARD_HOUSEHOLD_EMAIL : HARD_HOUSEHOLD_PHONE;
 				si++;
+			}
 			write_truth_person(g, &t, p, shares + s0, si - s0);
 		}
 		out_flush(&t);
