@@ -902,7 +902,7 @@ static int read_and_evaluate(struct ingest *g, struct bc_ingest_stats *st, struc
 		}
 		if ((g->nrows & 4095) == 0)
 			progress(g, 0);
-		if (g->nrows == 1000)
+		if (g->nrows == 100)
 			bc_test_kill_point("reading");
 	}
 	sodium_memzero(rec, sizeof(*rec));
