@@ -2,6 +2,7 @@
 
 #include "normalize/comment.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <utf8proc.h>
 
@@ -196,6 +197,43 @@ static const struct lex lexicon[] = {
 	{ "plus", EX, W_FREE }, { "actuellement", EX, W_FREE }, { "personnel", EX, W_FREE },
 	{ "personnels", EX, W_FREE }, { "familial", EX, W_FREE }, { "familiaux", EX, W_FREE },
 };
+
+#define N_LEX (sizeof lexicon / sizeof lexicon[0])
+
+/* Read-only index of the lexicon by first letter, built once (pthread_once). */
+static struct {
+	int16_t head[36];
+	int16_t next[N_LEX];
+	uint8_t wlen[N_LEX];    /* length of the first word */
+	uint8_t phrase[N_LEX];  /* 1 if the entry has several words */
+} lex_index;
+static pthread_once_t lex_once = PTHREAD_ONCE_INIT;
+
+static int letter_slot(char c)
+{
+	if (c >= 'a' && c <= 'z')
+		return c - 'a';
+	if (c >= '0' && c <= '9')
+		return 26 + (c - '0');
+	return -1;
+}
+
+static void lex_build(void)
+{
+	size_t e;
+	int i;
+
+	for (i = 0; i < 36; i++)
+		lex_index.head[i] = -1;
+	for (e = N_LEX; e-- > 0;) {
+		const char *sp = strchr(lexicon[e].w, ' ');
+		int slot = letter_slot(lexicon[e].w[0]);
+		lex_index.wlen[e] = (uint8_t)(sp ? (size_t)(sp - lexicon[e].w) : strlen(lexicon[e].w));
+		lex_index.phrase[e] = sp != NULL;
+		lex_index.next[e] = lex_index.head[slot];
+		lex_index.head[slot] = (int16_t)e;
+	}
+}
 
 enum tok_kind { T_WORD, T_PLUS, T_MINUS, T_BREAK, T_SLASH };
 
@@ -463,10 +501,13 @@ static void lookup(const char *f, struct tok *t, size_t nt)
 		if (t[i].kind != T_WORD)
 			continue;
 		/* exact and prefix matches first; one typo only when nothing matched exactly */
-		for (fuzzy = 0; fuzzy < 2 && !best; fuzzy++) {
-			for (e = 0; e < sizeof lexicon / sizeof lexicon[0]; e++) {
+		for (fuzzy = 0; fuzzy < 2 && !best && (!fuzzy || t[i].len >= 6); fuzzy++) {
+			int slot = letter_slot(s[0]), ei;
+			for (ei = slot < 0 ? -1 : lex_index.head[slot]; ei >= 0; ei = lex_index.next[ei]) {
 				size_t k;
-				if (lexicon[e].w[0] != s[0])
+				e = (size_t)ei;
+				if (!lex_index.phrase[e] && !fuzzy &&
+				    (lexicon[e].m == EX ? t[i].len != lex_index.wlen[e] : t[i].len < lex_index.wlen[e]))
 					continue;
 				k = lex_match(&lexicon[e], f, t, nt, i, fuzzy);
 				if (k > best) {
@@ -630,6 +671,7 @@ uint32_t bc_classify_comment(const char *utf8, size_t len)
 		return 0;
 	if (len > BC_COMMENT_SCAN_MAX)
 		len = BC_COMMENT_SCAN_MAX;
+	pthread_once(&lex_once, lex_build);
 	n = fold(utf8, len, f, sizeof f);
 	nt = tokenize(f, n, t, MAX_TOK);
 	lookup(f, t, nt);
