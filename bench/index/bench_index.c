@@ -1,0 +1,259 @@
+/*
+ * Ingest benchmark (issue 5): rows/s and tokens/s of a full ingest of the
+ * generated leak on all cores, next to the crypto-only rate (HashToGroup +
+ * scalar multiplication per distinct token, all cores) measured in the same
+ * run; their ratio; index size on disk; peak memory; local check latency.
+ *
+ * usage: bench_index [--rows N] [--leak FILE] [--threads N]
+ * Without --leak, bc-genleak (beside this binary's build root, or $BC_BUILD)
+ * generates N rows (default 491839, seed 1) in a temporary directory.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "index/index.h"
+#include "index/index_internal.h"
+#include "index/ingest.h"
+#include "oprf/keyfile.h"
+#include "oprf/oprf.h"
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct crypto_job {
+	const uint8_t *sk;
+	size_t n;
+};
+
+static void crypto_range(void *arg, size_t begin, size_t end)
+{
+	struct crypto_job *j = arg;
+	char in[64];
+	uint8_t p[32], q[32];
+	size_t i;
+	int len;
+
+	for (i = begin; i < end; i++) {
+		len = snprintf(in, sizeof(in), "bc1|email|bench%zu@example.org", i);
+		if (oprf_hash_to_group(OPRF_MODE_VOPRF, (const uint8_t *)in, (size_t)len, p) != 0 ||
+		    crypto_scalarmult_ristretto255(q, j->sk, p) != 0)
+			abort();
+	}
+}
+
+static uint64_t dir_bytes(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct stat st;
+	char p[PATH_MAX + 300];
+	uint64_t total = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (de->d_name[0] != '.' && stat(p, &st) == 0 && S_ISREG(st.st_mode))
+			total += (uint64_t)st.st_blocks * 512;
+	}
+	closedir(d);
+	return total;
+}
+
+static void rm_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[PATH_MAX + 300];
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			rm_dir(p);
+		else
+			unlink(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+int main(int argc, char **argv)
+{
+	const char *leak = NULL, *build = getenv("BC_BUILD");
+	unsigned long rows = 491839;
+	int threads = 0, i, pfd[2], status;
+	char tmp[] = "/tmp/bc-bench-index-XXXXXX";
+	char leakp[PATH_MAX], key[PATH_MAX], idx[PATH_MAX], sdir[PATH_MAX + 8], gen[PATH_MAX + 16], cmd[PATH_MAX * 3];
+	struct bc_ingest_stats st;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_key *k = NULL;
+	struct bc_index *index = NULL;
+	struct rusage ru;
+	struct crypto_job cj;
+	double t0, t_ingest, t_crypto, ingest_rate, crypto_rate;
+	pid_t pid;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--rows") && i + 1 < argc)
+			rows = strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--leak") && i + 1 < argc)
+			leak = argv[++i];
+		else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+			threads = atoi(argv[++i]);
+		else {
+			fprintf(stderr, "usage: bench_index [--rows N] [--leak FILE] [--threads N]\n");
+			return 2;
+		}
+	}
+	if (sodium_init() < 0 || mkdtemp(tmp) == NULL)
+		return 1;
+	if (leak == NULL) {
+		if (build != NULL) {
+			snprintf(gen, sizeof(gen), "%s/bc-genleak", build);
+		} else {
+			/* bench/index/bench_index -> build root */
+			char self[PATH_MAX - 16];
+			ssize_t l = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+			self[l > 0 ? l : 0] = '\0';
+			for (i = 0; i < 3; i++) {
+				char *s = strrchr(self, '/');
+
+				if (s)
+					*s = '\0';
+			}
+			snprintf(gen, sizeof(gen), "%s/bc-genleak", self);
+		}
+		snprintf(leakp, sizeof(leakp), "%s/leak.csv", tmp);
+		snprintf(cmd, sizeof(cmd), "'%s' --rows %lu --seed 1 --out '%s' --quiet", gen, rows, leakp);
+		t0 = now();
+		if (system(cmd) != 0) {
+			fprintf(stderr, "bench_index: cannot run %s\n", gen);
+			return 1;
+		}
+		printf("generate: %lu rows in %.1f s\n", rows, now() - t0);
+		leak = leakp;
+	}
+	snprintf(key, sizeof(key), "%s/bench.key", tmp);
+	snprintf(idx, sizeof(idx), "%s/index", tmp);
+	snprintf(sdir, sizeof(sdir), "%s.state", key);
+	if (bc_key_generate(key, &err) != 0 || bc_key_load(key, &k, &err) != 0) {
+		fprintf(stderr, "bench_index: key: %s\n", err.msg);
+		return 1;
+	}
+	printf("cores: %d, threads: %d\n", bc_ncpu(), threads ? threads : bc_ncpu());
+
+	/* Ingest in a child, for its own peak memory. */
+	if (pipe(pfd) != 0)
+		return 1;
+	t0 = now();
+	pid = fork();
+	if (pid == 0) {
+		struct bc_ingest_options o;
+
+		memset(&o, 0, sizeof(o));
+		o.input = leak;
+		o.index_dir = idx;
+		o.key_path = key;
+		o.breach = "bench";
+		o.quiet = 1;
+		o.threads = threads;
+		close(pfd[0]);
+		if (bc_ingest_run(&o, &st, &err) != 0) {
+			fprintf(stderr, "bench_index: ingest: %s\n", err.msg);
+			_exit(1);
+		}
+		if (write(pfd[1], &st, sizeof(st)) != (ssize_t)sizeof(st))
+			_exit(1);
+		_exit(0);
+	}
+	close(pfd[1]);
+	if (read(pfd[0], &st, sizeof(st)) != (ssize_t)sizeof(st) || wait4(pid, &status, 0, &ru) != pid ||
+	    !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fprintf(stderr, "bench_index: ingest failed\n");
+		return 1;
+	}
+	t_ingest = now() - t0;
+	close(pfd[0]);
+
+	/* Crypto only: one HashToGroup + one scalar multiplication per distinct token. */
+	cj.sk = k->sk_s;
+	cj.n = st.tokens;
+	t0 = now();
+	bc_parallel_for(st.tokens, 256, threads, crypto_range, &cj);
+	t_crypto = now() - t0;
+
+	ingest_rate = (double)st.tokens / t_ingest;
+	crypto_rate = (double)st.tokens / t_crypto;
+	printf("ingest: %lu rows, %zu distinct tokens (%zu row-token pairs), %zu breach\n", st.rows,
+	       st.tokens, st.occurrences, st.breaches);
+	printf("ingest: %.2f s wall: %.0f rows/s, %.0f tokens/s "
+	       "(read %.2f s, evaluation after reading %.2f s, state %.2f s, publish %.2f s)\n",
+	       t_ingest, (double)st.rows / t_ingest, ingest_rate, st.t_read, st.t_eval, st.t_state,
+	       st.t_publish);
+	printf("crypto only: %.2f s: %.0f tokens/s (HashToGroup + scalarmult, all cores)\n", t_crypto,
+	       crypto_rate);
+	printf("ratio ingest/crypto: %.3f\n", ingest_rate / crypto_rate);
+	printf("index: %.1f MB on disk (bucket_bits %u, %u entries/bucket, min %u real, %zu verified), "
+	       "state: %.1f MB\n",
+	       (double)dir_bytes(st.index.path) / 1e6, st.index.bucket_bits, st.index.bucket_entries,
+	       st.index.min_real_entries, st.index.verified_entries, (double)dir_bytes(sdir) / 1e6);
+	printf("peak memory (ingest): %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
+
+	/* Local check latency: open, then 4 identifiers (evaluate + bucket + lookup) per query. */
+	t0 = now();
+	if (bc_index_open(idx, &index, &err) != 0) {
+		fprintf(stderr, "bench_index: open: %s\n", err.msg);
+		return 1;
+	}
+	printf("index open: %.2f ms\n", (now() - t0) * 1e3);
+	t0 = now();
+	if (bc_index_verify(index, &err) != 0)
+		return 1;
+	printf("index verify (all hashes): %.1f ms\n", (now() - t0) * 1e3);
+	{
+		int q, nq = 500;
+		char in[64];
+		uint8_t y[64];
+
+		t0 = now();
+		for (q = 0; q < nq; q++) {
+			int t;
+
+			for (t = 0; t < 4; t++) {
+				int len = snprintf(in, sizeof(in), "bc1|email|q%d-%d@example.org", q, t);
+
+				oprf_evaluate(OPRF_MODE_VOPRF, k->sk_s, (const uint8_t *)in, (size_t)len, NULL, 0, y);
+				bc_index_find(index, y, 0, NULL, NULL, &err);
+			}
+		}
+		printf("local lookup: %.3f ms per 4-identifier query (evaluate + bucket + lookup, one core)\n",
+		       (now() - t0) * 1e3 / nq);
+	}
+	bc_index_free(index);
+	bc_key_free(k);
+	rm_dir(tmp);
+	return 0;
+}
