@@ -1351,27 +1351,28 @@ static void dirty_row(struct gen *g, struct row *r)
 		}
 		g->dirt[DIRT_UPPER]++;
 	}
-	if (gl_rng_chance(rng, 0.04)) {
-		int hit = 0;
-
-		for (int i = F_NAME; i <= F_FIRST; i++) {
-			if (strchr(r->f[i], '-') && !strstr(r->f[i], " - ")) {
+	/* Compound names written with a space (or a space with a hyphen) on a quarter of the rows that have one. */
+	if ((strchr(r->f[F_NAME], '-') || strchr(r->f[F_USAGE], '-') || strchr(r->f[F_FIRST], '-')) &&
+	    gl_rng_chance(rng, 0.25)) {
+		for (int i = F_NAME; i <= F_FIRST; i++)
+			if (!strstr(r->f[i], " - "))
 				freplace_all(r->f[i], "-", " ");
-				hit = 1;
-			}
-		}
-		g->dirt[DIRT_HYPHEN] += hit;
+		g->dirt[DIRT_HYPHEN]++;
+	} else if (strchr(r->f[F_FIRST], ' ') && !strchr(r->f[F_FIRST], ',') && gl_rng_chance(rng, 0.03)) {
+		freplace_all(r->f[F_FIRST], " ", "-");
+		g->dirt[DIRT_HYPHEN]++;
 	}
-	if (gl_rng_chance(rng, 0.04)) {
-		int hit = 0;
+	/* Typographic apostrophes on a fifth of the rows that have an apostrophe. */
+	{
+		int has = 0;
 
-		for (size_t i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++) {
-			if (strchr(r->f[text_fields[i]], '\'')) {
+		for (size_t i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++)
+			has |= strchr(r->f[text_fields[i]], '\'') != NULL;
+		if (has && gl_rng_chance(rng, 0.2)) {
+			for (size_t i = 0; i < sizeof(text_fields) / sizeof(text_fields[0]); i++)
 				freplace_all(r->f[text_fields[i]], "'", "\xE2\x80\x99");
-				hit = 1;
-			}
+			g->dirt[DIRT_APOS]++;
 		}
-		g->dirt[DIRT_APOS] += hit;
 	}
 	if (gl_rng_chance(rng, 0.03)) {
 		int fi = text_fields[gl_rng_below(rng, 7)];
