@@ -65,7 +65,7 @@ static void check_canonical(int kind, const char *s)
 		const char *at = strchr(s, '@');
 		size_t i;
 		CHECK(at && at != s && !strchr(at + 1, '@') && strchr(at + 1, '.'));
-		CHECK(s[n - 1] != '.');
+		CHECK(s[n - 1] != '.' && n < BC_EMAIL_MAX);
 		for (i = 0; i < n; i++)
 			CHECK(!(s[i] >= 'A' && s[i] <= 'Z') && (unsigned char)s[i] > 0x20);
 		break;

@@ -205,7 +205,7 @@ struct sink {
 
 static inline void sink_put(struct sink *s, char ch)
 {
-	if (s->n + 1 < s->size)
+	if (s->n + 1 < s->size && s->n + 1 < BC_NAME_MAX)
 		s->out[s->n++] = ch;
 	else
 		s->overflow = 1;
@@ -652,7 +652,7 @@ int bc_norm_email(const char *in, size_t len, char *out, size_t outsize)
 			return fail(out, outsize, BC_NORM_INVALID_EMAIL);
 	}
 	if (ascii) {
-		if (n + 1 > outsize)
+		if (n + 1 > outsize || n >= BC_EMAIL_MAX)
 			return fail(out, outsize, BC_NORM_TOO_LONG);
 		for (i = 0; i < n; i++) {
 			char ch = in[b + i];
@@ -676,7 +676,7 @@ int bc_norm_email(const char *in, size_t len, char *out, size_t outsize)
 		nb = utf8proc_reencode(buf, nd, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
 		if (nb < 0)
 			return fail(out, outsize, BC_NORM_INVALID_UTF8);
-		if ((size_t)nb + 1 > outsize)
+		if ((size_t)nb + 1 > outsize || (size_t)nb >= BC_EMAIL_MAX)
 			return fail(out, outsize, BC_NORM_TOO_LONG);
 		enc = (const unsigned char *)buf;
 		/* NFC first, then ASCII lower case: NFC and NFD inputs give the same bytes */

@@ -35,8 +35,8 @@ enum bc_norm_status {
 #define BC_NIR_BYTES 14        /* 13-character body + NUL */
 #define BC_DOB_BYTES 11        /* YYYY-MM-DD + NUL */
 #define BC_PHONE_BYTES 17      /* '+' + up to 15 digits + NUL */
-#define BC_NAME_MAX 256        /* names longer than this are BC_NORM_TOO_LONG */
-#define BC_EMAIL_MAX 320
+#define BC_NAME_MAX 256        /* a canonical name of BC_NAME_MAX bytes or more is BC_NORM_TOO_LONG */
+#define BC_EMAIL_MAX 320       /* same for a canonical email, whatever outsize is */
 
 /*
  * Stable reason string of a status, as in vectors/normalize.tsv ("empty",

@@ -425,6 +425,13 @@ static void test_edge_cases(void **state)
 	assert_int_equal(bc_norm_last_name("MART\xc3", 5, out, sizeof out), BC_NORM_INVALID_UTF8);
 	assert_string_equal(out, "");
 	assert_int_equal(bc_norm_last_name("MARTIN", 6, small, sizeof small), BC_NORM_TOO_LONG);
+	{
+		char longname[300], big[1024];
+		memset(longname, 'A', sizeof longname);
+		assert_int_equal(bc_norm_last_name(longname, BC_NAME_MAX - 1, big, sizeof big), 0);
+		assert_int_equal(bc_norm_last_name(longname, BC_NAME_MAX, big, sizeof big), BC_NORM_TOO_LONG);
+		assert_string_equal(big, "");
+	}
 	assert_int_equal(bc_norm_first_name("- Anne–Sophie", strlen("- Anne–Sophie"), out, sizeof out), 0);
 	assert_string_equal(out, "ANNE");
 	assert_int_equal(bc_norm_first_name("' Zoé", strlen("' Zoé"), out, sizeof out), 0);
