@@ -317,7 +317,7 @@ describe('check page', () => {
 
   test('a mistyped NIR key is an inline error, and nothing is sent', async () => {
     const p = pickPatient(truthA);
-    const page = await newPage();
+    const page = await newPage(360, 740);
     await page.goto(`${A.url}/`);
     const t = typed(p);
     const wrong = t.nir.slice(0, -2) + String((+t.nir.slice(-2) % 97) + 1).padStart(2, '0');

@@ -13,31 +13,57 @@ const err = (reason) => ({ ok: false, reason });
 export const NAME_MAX = 255; // canonical name bytes (C: BC_NAME_MAX incl. NUL)
 export const EMAIL_MAX = 319;
 
+// Unicode white space as the C code counts it (bc_is_uspace).
+const USPACE = /^[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]$/u;
+const isUspace = (ch) => USPACE.test(ch);
+
+function trimUspace(s) {
+  const cps = [...s];
+  let b = 0;
+  let e = cps.length;
+  while (b < e && isUspace(cps[b])) b++;
+  while (e > b && isUspace(cps[e - 1])) e--;
+  return cps.slice(b, e).join('');
+}
+
+const utf8len = (s) => new TextEncoder().encode(s).length;
+const isDigit = (ch) => ch >= '0' && ch <= '9';
+
 // ---------------------------------------------------------------- NIR
 
 // NIR key (1..97) of a 13-character body; 2A -> 19, 2B -> 18 (positions 6-7).
 export function nirKey(body) {
-  const digits = body.slice(0, 5) + (body.slice(5, 7) === '2A' ? '19' : body.slice(5, 7) === '2B' ? '18' : body.slice(5, 7)) + body.slice(7);
+  const b = body.toUpperCase();
+  const digits = b.slice(0, 5) + (b[6] === 'A' ? '19' : b[6] === 'B' ? '18' : b.slice(5, 7)) + b.slice(7);
   let r = 0;
   for (const c of digits) r = (r * 10 + (c.charCodeAt(0) - 48)) % 97;
   return 97 - r;
 }
 
+function nirCharOk(c, i) {
+  if (isDigit(c[i])) return true;
+  return i === 6 && c[5] === '2' && (c[6] === 'A' || c[6] === 'B');
+}
+
+const NIR_SEP = /^[ .\-\t-\r\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\u2010-\u2013\u2212]$/u;
+
+// Port of bc_norm_nir: separators dropped, characters checked by position,
+// then the length (13, or 15 with a key), then the key.
 export function normalizeNir(input) {
-  const s = String(input).replace(/[\s.\-]/gu, '').toUpperCase();
-  if (s.length === 0) return err('empty');
-  if (!/^[0-9A-Z]+$/.test(s)) return err('invalid_format');
-  if (s.length !== 13 && s.length !== 15) return err('invalid_length');
-  const body = s.slice(0, 13);
-  const dept = body.slice(5, 7);
-  const rest = body.slice(0, 5) + body.slice(7);
-  if (!/^[0-9]{11}$/.test(rest)) return err('invalid_format');
-  if (!/^[0-9]{2}$/.test(dept) && dept !== '2A' && dept !== '2B') return err('invalid_format');
-  if (s.length === 15) {
-    const key = s.slice(13);
-    if (!/^[0-9]{2}$/.test(key)) return err('invalid_format');
-    if (Number(key) !== nirKey(body)) return err('invalid_key');
+  const c = [];
+  let badFormat = false;
+  for (let ch of String(input)) {
+    if (NIR_SEP.test(ch)) continue;
+    if (ch >= 'a' && ch <= 'z') ch = ch.toUpperCase();
+    if (!(isDigit(ch) || ch === 'A' || ch === 'B')) badFormat = true;
+    c.push(ch);
   }
+  if (c.length === 0) return err('empty');
+  for (let i = 0; i < c.length && i < 32 && !badFormat; i++) if (!nirCharOk(c, i)) badFormat = true;
+  if (badFormat) return err('invalid_format');
+  if (c.length !== 13 && c.length !== 15) return err('invalid_length');
+  const body = c.slice(0, 13).join('');
+  if (c.length === 15 && Number(c[13] + c[14]) !== nirKey(body)) return err('invalid_key');
   return ok(body);
 }
 
@@ -49,28 +75,40 @@ const TRANSLIT = new Map([
   ['ı', 'I'], ['Ð', 'D'], ['ð', 'D'], ['Þ', 'TH'], ['þ', 'TH'],
 ]);
 
+// Port of the C name core: per code point, the transliteration if any, else
+// its compatibility decomposition, keeping ASCII letters (upper-cased) and
+// digits and transliterated letters; everything else is dropped.
 function canonName(input) {
-  const decomposed = String(input).normalize('NFKD').replace(/\p{M}/gu, '');
   let out = '';
-  for (const ch of decomposed) {
+  const ascii = (ch) => {
+    if (ch >= 'a' && ch <= 'z') out += ch.toUpperCase();
+    else if ((ch >= 'A' && ch <= 'Z') || isDigit(ch)) out += ch;
+  };
+  for (const ch of String(input)) {
+    if (ch < '\u0080') { ascii(ch); continue; }
     const t = TRANSLIT.get(ch);
-    const u = (t ?? ch).replace(/[a-z]/g, (c) => c.toUpperCase());
-    out += u.replace(/[^A-Z0-9]/g, '');
+    if (t) { out += t; continue; }
+    for (const d of ch.normalize('NFKD')) {
+      if (d < '\u0080') ascii(d);
+      else if (TRANSLIT.has(d)) out += TRANSLIT.get(d);
+    }
   }
   return out;
 }
 
 export function normalizeLastName(input) {
   const out = canonName(input);
-  if (out.length === 0) return err('empty');
   if (out.length > NAME_MAX) return err('too_long');
+  if (out.length === 0) return err('empty');
   return ok(out);
 }
 
-// The first given name only: split on white space and hyphens, first piece
-// whose canonical form is not empty.
+// Separators between given names (C: given_sep).
+const GIVEN_SEP = /[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\-,;/+&()_\u2010-\u2015\u2212\ufe63\uff0d]+/u;
+
+// The first given name only: the first piece whose canonical form is not empty.
 export function normalizeFirstName(input) {
-  for (const piece of String(input).split(/[\s\-]+/u)) {
+  for (const piece of String(input).split(GIVEN_SEP)) {
     const out = canonName(piece);
     if (out.length > NAME_MAX) return err('too_long');
     if (out.length > 0) return ok(out);
@@ -83,6 +121,7 @@ export function normalizeFirstName(input) {
 function isLeap(y) { return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0; }
 function daysIn(y, m) { return [31, isLeap(y) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]; }
 const pad = (n, w) => String(n).padStart(w, '0');
+const civil = (y, m, d) => y * 10000 + m * 100 + d;
 
 // today: { y, m, d } civil date (default: today, UTC, as the C code).
 export function todayUTC() {
@@ -90,110 +129,163 @@ export function todayUTC() {
   return { y: t.getUTCFullYear(), m: t.getUTCMonth() + 1, d: t.getUTCDate() };
 }
 
-function cmpDate(a, b) { return a.y - b.y || a.m - b.m || a.d - b.d; }
-
-function checkDate(y, m, d, today) {
-  if (m === 0 || d === 0) return err('incomplete_date');
-  if (m > 12 || d > daysIn(y, m)) return err('invalid_date');
-  if (y < 1890 || cmpDate({ y, m, d }, today) > 0) return err('invalid_date');
+// Port of dob_check: range, then completeness, then calendar.
+function dobCheck(y, m, d, yy2, ref) {
+  if (m > 12 || d > 31 || y < 0) return err('invalid_date');
+  const incomplete = m === 0 || d === 0;
+  if (yy2) {
+    y += 2000;
+    if (y > ref.y || (!incomplete && civil(y, m, d) > civil(ref.y, ref.m, ref.d))) y -= 100;
+  }
+  if (y < 1890 || y > ref.y) return err('invalid_date');
+  if (incomplete) return err('incomplete_date');
+  if (d > daysIn(y, m)) return err('invalid_date');
+  if (civil(y, m, d) > civil(ref.y, ref.m, ref.d)) return err('invalid_date');
   return ok(`${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`);
 }
 
-function validShape(y, m, d) { return m >= 1 && m <= 12 && d >= 1 && d <= daysIn(y, m); }
+// A time after the date: [ Tt]+ then digits and ":.,+-Zz " with at least one ':'.
+const TIME_SUFFIX = /^(?:[ Tt]+[0-9][0-9:.,+\-Zz ]*)?$/;
+const timeSuffixOk = (rest) => rest === '' || (TIME_SUFFIX.test(rest) && rest.includes(':'));
 
+// Port of bc_norm_dob. Formats: YYYYMMDD or DDMMYYYY (8 digits), YYYY-M-D
+// (time allowed after), D/M/YYYY or D/M/YY with one separator among / - .
 export function normalizeDob(input, today = todayUTC()) {
-  const s = String(input).trim();
+  let s = trimUspace(String(input));
   if (s.length === 0) return err('empty');
+  if (/[^\u0000-\u007f]/.test(s) || s.length > 64) return err('invalid_date');
+  s = s.replace(/[\t-\r]/g, ' ');
   let m;
-  if ((m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$/u.exec(s))) {
-    return checkDate(+m[1], +m[2], +m[3], today);
+  if ((m = /^([0-9]{8})$/.exec(s))) {
+    const a = Number(m[1]);
+    const y1 = Math.floor(a / 10000), m1 = Math.floor(a / 100) % 100, d1 = a % 100;
+    if (y1 >= 1890 && m1 <= 12 && d1 <= 31) return dobCheck(y1, m1, d1, false, today);
+    return dobCheck(a % 10000, Math.floor(a / 10000) % 100, Math.floor(a / 1000000), false, today);
   }
-  if ((m = /^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$/.exec(s))) {
-    return checkDate(+m[3], +m[2], +m[1], today);
+  if ((m = /^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?![0-9])(.*)$/.exec(s))) {
+    if (!timeSuffixOk(m[4])) return err('invalid_date');
+    return dobCheck(+m[1], +m[2], +m[3], false, today);
   }
-  if ((m = /^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2})$/.exec(s))) {
-    const yy = +m[3], mo = +m[2], d = +m[1];
-    // The century that puts the date in the past (or today).
-    let y = 2000 + yy;
-    if (cmpDate({ y, m: mo, d }, today) > 0) y -= 100;
-    return checkDate(y, mo, d, today);
-  }
-  if ((m = /^(\d{8})$/.exec(s))) {
-    // YYYYMMDD when that reads as a valid date, else DDMMYYYY.
-    const y1 = +s.slice(0, 4), m1 = +s.slice(4, 6), d1 = +s.slice(6, 8);
-    if (y1 >= 1890 && validShape(y1, m1, d1)) return checkDate(y1, m1, d1, today);
-    return checkDate(+s.slice(4, 8), +s.slice(2, 4), +s.slice(0, 2), today);
+  if ((m = /^([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{2}|[0-9]{4})(?![0-9])(.*)$/.exec(s))) {
+    if (!timeSuffixOk(m[5])) return err('invalid_date');
+    return dobCheck(+m[4], +m[3], +m[1], m[4].length === 2, today);
   }
   return err('invalid_date');
 }
 
 // ---------------------------------------------------------------- email
 
+// Port of bc_norm_email: white space, "mailto:" and "<...>" peeled in any
+// order; one trailing dot dropped; NFC, then ASCII lower case; one '@', a
+// non-empty local part, a domain with a dot and no empty label.
 export function normalizeEmail(input) {
-  let s = String(input).trim();
-  if (s.startsWith('<') && s.endsWith('>')) s = s.slice(1, -1).trim();
-  if (/^mailto:/i.test(s)) s = s.slice(7).trim();
-  if (s.startsWith('<') && s.endsWith('>')) s = s.slice(1, -1).trim();
-  s = s.normalize('NFC').replace(/[A-Z]/g, (c) => c.toLowerCase());
+  let s = String(input);
+  for (let round = true; round;) {
+    round = false;
+    s = trimUspace(s);
+    if (s.slice(0, 7).toLowerCase() === 'mailto:') { s = s.slice(7); round = true; }
+    if (s.length >= 2 && s[0] === '<' && s[s.length - 1] === '>') { s = s.slice(1, -1); round = true; }
+  }
+  s = trimUspace(s);
+  if (s.length === 0) return err('empty');
+  if (utf8len(s) > 1024) return err('too_long');
+  if (s.endsWith('.')) s = s.slice(0, -1);
+  for (const ch of s) {
+    const c = ch.codePointAt(0);
+    if (c < 0x80) {
+      if (c <= 0x20 || c === 0x7f || ch === '<' || ch === '>' || ch === ',' || ch === ';') return err('invalid_email');
+    } else if (isUspace(ch) || c < 0xa0) {
+      return err('invalid_email');
+    }
+  }
   const parts = s.split('@');
-  if (parts.length !== 2) return err('invalid_email');
-  const [local] = parts;
-  let domain = parts[1];
-  if (domain.endsWith('.')) domain = domain.slice(0, -1);
-  if (local.length === 0 || !domain.includes('.')) return err('invalid_email');
-  if (domain.split('.').some((label) => label.length === 0)) return err('invalid_email');
-  const out = `${local}@${domain}`;
-  if (new TextEncoder().encode(out).length > EMAIL_MAX) return err('too_long');
+  if (parts.length !== 2 || parts[0].length === 0) return err('invalid_email');
+  const domain = parts[1];
+  if (domain.length === 0 || !domain.includes('.') || domain.split('.').some((l) => l.length === 0)) {
+    return err('invalid_email');
+  }
+  const out = s.normalize('NFC').replace(/[A-Z]/g, (c) => c.toLowerCase());
+  if (utf8len(out) > EMAIL_MAX) return err('too_long');
   return ok(out);
 }
 
 // ---------------------------------------------------------------- phone
 
-// Overseas departments: national prefix (with the 0) -> country code.
-const OVERSEAS = [
-  [['0262', '0692', '0693', '0269', '0639'], '262'],
-  [['0590', '0690'], '590'],
-  [['0594', '0694'], '594'],
-  [['0596', '0696'], '596'],
-];
+// French overseas mapping of a 9-digit national significant number.
+const OVERSEAS = { 262: '262', 692: '262', 693: '262', 269: '262', 639: '262', 590: '590', 690: '590', 594: '594', 694: '594', 596: '596', 696: '596' };
 
-function frenchNational(nine) {
-  if (!/^[1-9][0-9]{8}$/.test(nine)) return err('invalid_phone');
-  const withZero = '0' + nine;
-  for (const [prefixes, cc] of OVERSEAS) {
-    if (prefixes.some((p) => withZero.startsWith(p))) return ok(`+${cc}${nine}`);
-  }
-  return ok(`+33${nine}`);
+function phoneEmit(cc, nsn) {
+  if (cc.length + nsn.length > 15) return err('invalid_phone');
+  return ok(`+${cc}${nsn}`);
 }
 
+function frEmit(nsn) {
+  if (nsn.length !== 9 || nsn[0] === '0') return err('invalid_phone');
+  return phoneEmit(OVERSEAS[nsn.slice(0, 3)] ?? '33', nsn);
+}
+
+function frCcLen(d) {
+  if (d.startsWith('33')) return 2;
+  if (['262', '590', '594', '596'].includes(d.slice(0, 3))) return 3;
+  return 0;
+}
+
+function domEmit(d, nsn) {
+  if (nsn.length !== 9 || nsn[0] === '0') return err('invalid_phone');
+  return phoneEmit(d.slice(0, 3), nsn);
+}
+
+// Port of bc_norm_phone: a leading label skipped, digits read with their
+// separators up to the first other character (trailing words, a second number).
 export function normalizePhone(input) {
-  let s = String(input).trim();
-  s = s.replace(/^tel:/i, '');
-  // Trailing words such as "(portable)": cut at the first letter, then drop
-  // an unmatched opening parenthesis left behind.
-  const letter = s.search(/\p{L}/u);
-  if (letter >= 0) s = s.slice(0, letter);
-  s = s.replace(/\(0\)/g, '');
-  if (/[^0-9+\s.\-()/]/u.test(s)) return err('invalid_phone');
-  const plus = /^\s*\+/.test(s);
-  if ((s.match(/\+/g) || []).length > (plus ? 1 : 0)) return err('invalid_phone');
-  let d = s.replace(/[^0-9]/g, '');
-  if (d.length === 0) return err('invalid_phone');
-  let intl = plus;
-  if (!intl && d.startsWith('00')) { intl = true; d = d.slice(2); }
-  if (intl) {
-    if (d.startsWith('33')) {
-      let n = d.slice(2);
-      if (n.length === 10 && n.startsWith('0')) n = n.slice(1);
-      return frenchNational(n);
+  const cps = [...String(input)];
+  let i = 0;
+  while (i < cps.length && !isDigit(cps[i]) && cps[i] !== '+') i++;
+  let d = '';
+  let plus = false;
+  let started = false;
+  while (i < cps.length) {
+    const ch = cps[i];
+    if (isDigit(ch)) {
+      if (d.length >= 20) return err('invalid_phone');
+      d += ch; started = true; i++;
+    } else if (ch === '+') {
+      if (started || plus) break;
+      plus = true; i++;
+    } else if (ch === '(') {
+      // "(0)" right after an international prefix is the trunk 0: drop it.
+      let j = i + 1;
+      while (j < cps.length && cps[j] === ' ') j++;
+      if (j < cps.length && cps[j] === '0') {
+        let z = j + 1;
+        while (z < cps.length && cps[z] === ' ') z++;
+        if (z < cps.length && cps[z] === ')' && (plus || d.startsWith('00'))) { i = z + 1; continue; }
+      }
+      i++;
+    } else if (ch === ' ' || ch === '.' || ch === '-' || ch === ')' || ch === '\t' ||
+               ch === '\u00a0' || ch === '\u202f' || ch === '\u2009') {
+      i++;
+    } else {
+      break;
     }
-    if (!/^[1-9][0-9]{6,14}$/.test(d)) return err('invalid_phone');
-    return ok(`+${d}`);
   }
-  if (d.length === 10 && d.startsWith('0')) return frenchNational(d.slice(1));
-  if (d.length === 9) return frenchNational(d);
-  if (d.length === 11 && d.startsWith('33')) return frenchNational(d.slice(2));
-  if (d.length === 12 && d.startsWith('330')) return frenchNational(d.slice(3));
+  if (d.length === 0) return err('invalid_phone');
+  if (!plus && d.startsWith('00')) { plus = true; d = d.slice(2); }
+  if (plus) {
+    const cl = frCcLen(d);
+    if (cl) {
+      let nsn = d.slice(cl);
+      if (nsn.length === 10 && nsn[0] === '0') nsn = nsn.slice(1);
+      return cl === 2 ? frEmit(nsn) : domEmit(d, nsn);
+    }
+    if (d[0] === '0' || d.length < 7 || d.length > 15) return err('invalid_phone');
+    return phoneEmit('', d);
+  }
+  if (d.length === 10 && d[0] === '0') return frEmit(d.slice(1));
+  if (d.length === 9 && d[0] !== '0') return frEmit(d);
+  if (d.length === 11 && d.startsWith('33')) return frEmit(d.slice(2));
+  if (d.length === 12 && d.startsWith('330')) return frEmit(d.slice(3));
+  if (d.length === 12 && frCcLen(d) === 3) return domEmit(d, d.slice(3, 12));
   return err('invalid_phone');
 }
 
