@@ -132,7 +132,7 @@ int cmd_serve(int argc, char **argv)
 	const char *key_path = NULL, *log_path = NULL, *web = NULL;
 	char id[33], url[128], murl[128];
 	sigset_t set;
-	int c, sig, ret = BC_EXIT_FAILURE;
+	int c, sig, longindex = 0, ret = BC_EXIT_FAILURE;
 
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
@@ -142,8 +142,8 @@ int cmd_serve(int argc, char **argv)
 	opt.trusted_proxies = trusted;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		const char *flag = optind > 1 && optind <= argc ? argv[optind - 1] : "";
+	while ((c = getopt_long(argc, argv, "", longopts, &longindex)) != -1) {
+		const char *flag = longopts[longindex].name;
 		int bad = 0;
 
 		switch (c) {
@@ -174,12 +174,12 @@ int cmd_serve(int argc, char **argv)
 		case 'C': bad = parse_uint(optarg, NULL, 1000000, &opt.max_connections); break;
 		case 'L': log_path = optarg; break;
 		default:
-			fprintf(stderr, "breachcheck serve: unknown or incomplete option '%.40s'\n%s",
-				flag, usage);
+			fprintf(stderr, "breachcheck serve: unknown option, or an option without its value\n%s",
+				usage);
 			return BC_EXIT_USAGE;
 		}
 		if (bad) {
-			fprintf(stderr, "breachcheck serve: %s: expected a whole number in range\n",
+			fprintf(stderr, "breachcheck serve: --%s: expected a whole number in range (see --help)\n",
 				flag);
 			return BC_EXIT_USAGE;
 		}
@@ -245,7 +245,8 @@ int cmd_serve(int argc, char **argv)
 	log_json_event(srv, "listening", "url", url, "metrics_url", murl);
 	log_json_event(srv, "index", "index_id", id, NULL, NULL);
 	if (opt.log_fd != 2)
-		fprintf(stderr, "breachcheck serve: listening on %s (index %s)\n", url, id);
+		fprintf(stderr, "breachcheck serve: listening on %s (metrics %s, index %s)\n", url,
+			murl[0] ? murl : "none", id);
 
 	for (;;) {
 		if (sigwait(&set, &sig) != 0)

@@ -284,13 +284,8 @@ static json_t *b64_string(const uint8_t *bin, size_t len)
 /* The /v1/config document (DESIGN.md §8); breaches are index.json's own. */
 static json_t *config_json(struct bc_server *srv, const struct bc_index *idx, json_t *breaches)
 {
-	const json_t *ij = bc_index_json(idx);
-	json_t *fmt = json_object_get(ij, "format");
-	json_t *suite = json_object_get(ij, "suite");
-	json_t *mode = json_object_get(ij, "mode");
-
-	return json_pack("{s:O?,s:O?,s:O?,s:o,s:o,s:I,s:I,s:i,s:s,s:o,s:I,s:i,s:s,s:O}",
-			 "format", fmt, "suite", suite, "mode", mode,
+	return json_pack("{s:i,s:s,s:s,s:o,s:o,s:I,s:I,s:i,s:s,s:o,s:I,s:i,s:s,s:O}",
+			 "format", BC_INDEX_FORMAT, "suite", BC_INDEX_SUITE, "mode", "voprf",
 			 "public_key", b64_string(srv->opt.key->pk_s, OPRF_ELEMENT_BYTES),
 			 "verified_public_key", b64_string(srv->opt.key->pk_v, OPRF_ELEMENT_BYTES),
 			 "bucket_bits", (json_int_t)bc_index_bucket_bits(idx),

@@ -1,0 +1,693 @@
+// End-to-end test of `breachcheck serve` (suite e2e): real servers on
+// loopback ports chosen by the kernel, an index published by the index
+// module's writer (bc-server-testtool mkindex) from synthetic emails, the
+// crypto side (blind, verify the DLEQ proof, finalize) in the C helper, the
+// HTTP side with node's fetch. Also checks docs/openapi.yaml against the
+// running server (see checkOpenapi).
+import { spawn, execFileSync, spawnSync } from 'node:child_process';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+
+const BUILD = process.env.BC_BUILD;
+const SOURCE = process.env.BC_SOURCE;
+assert.ok(BUILD && SOURCE, 'BC_BUILD and BC_SOURCE must be set (meson test does)');
+const BC = path.join(BUILD, 'breachcheck');
+const TOOL = path.join(BUILD, 'tests', 'server', 'bc-server-testtool');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-server-e2e-'));
+const N_ENTRIES = 300;
+const K = 16;
+
+const allLogs = [];
+const servers = [];
+const secrets = []; // strings that must never appear in any log
+let failures = 0;
+
+function tool(...args) {
+  return execFileSync(TOOL, args, { encoding: 'utf8' }).trim();
+}
+
+function mkindex(dir, key) {
+  return tool('mkindex', dir, key, String(N_ENTRIES), String(K));
+}
+
+function keygen(file) {
+  const out = execFileSync(BC, ['keygen', file], { encoding: 'utf8' });
+  return /public_key\s+(\S+)/.exec(out)[1];
+}
+
+async function startServer(args, { expectFail = false } = {}) {
+  const proc = spawn(BC, ['serve', '--listen', '127.0.0.1:0', '--metrics-listen', '127.0.0.1:0', ...args],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  const s = { proc, lines: [], stderr: '', exited: null };
+  let buf = '';
+  proc.stderr.on('data', (d) => {
+    buf += d.toString();
+    s.stderr += d.toString();
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      s.lines.push(line);
+      allLogs.push(line);
+    }
+  });
+  s.exit = new Promise((resolve) => proc.on('exit', (code) => { s.exited = code; resolve(code); }));
+  if (expectFail) {
+    const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
+    await s.exit;
+    clearTimeout(timer);
+    return s;
+  }
+  const t0 = Date.now();
+  while (Date.now() - t0 < 15000) {
+    let ev = s.lines.map(tryJson).find((o) => o && o.event === 'listening');
+    const human = s.lines.map((l) => /^breachcheck serve: listening on (\S+) \(metrics (\S+), index/.exec(l)).find(Boolean);
+    if (!ev && human) ev = { url: human[1], metrics_url: human[2] };
+    if (ev) {
+      s.url = ev.url.replace(/\/$/, '');
+      s.metricsUrl = ev.metrics_url;
+      servers.push(s);
+      return s;
+    }
+    if (s.exited !== null) throw new Error(`serve exited ${s.exited}: ${s.stderr}`);
+    await sleep(20);
+  }
+  throw new Error('serve did not start');
+}
+
+async function stopServer(s) {
+  s.proc.kill('SIGTERM');
+  const code = await s.exit;
+  assert.equal(code, 0, 'SIGTERM drains and exits 0');
+}
+
+function tryJson(l) {
+  try { return JSON.parse(l); } catch { return null; }
+}
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+async function test(name, fn) {
+  try {
+    await fn();
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    failures++;
+    console.log(`not ok - ${name}\n  ${(e && e.stack) || e}`);
+  }
+}
+
+async function post(base, body, headers = {}) {
+  return fetch(`${base}/v1/evaluate`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+}
+
+function rawGet(base, p) {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: p, method: 'GET' }, (res) => {
+      let d = '';
+      res.on('data', (c) => { d += c; });
+      res.on('end', () => resolve({ status: res.statusCode, body: d, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function b64url(buf) {
+  return Buffer.from(buf).toString('base64url');
+}
+
+function blind(input) {
+  const [b, e] = tool('blind', input).split(' ');
+  return { blind: b, blinded: e };
+}
+
+async function expectError(res, status, code) {
+  assert.equal(res.status, status, `status ${res.status} != ${status}`);
+  assert.match(res.headers.get('content-type') || '', /^application\/json/);
+  const body = await res.json();
+  assert.equal(body.error.code, code);
+  assert.equal(typeof body.error.message, 'string');
+  assert.ok(body.error.message.length > 0);
+  return body;
+}
+
+// Look an input up through the server: evaluate, verify, finalize, bucket,
+// tag, decrypt. Returns the 16-byte payload or null.
+async function lookupBatch(base, cfg, inputs) {
+  const bl = inputs.map(blind);
+  for (const x of bl) secrets.push(x.blinded);
+  const res = await post(base, { blinded_elements: bl.map((x) => x.blinded) });
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('cache-control'), 'no-store');
+  const out = await res.json();
+  assert.equal(out.evaluated_elements.length, inputs.length);
+  assert.equal(out.proof.length, 86);
+  const v = spawnSync(TOOL, ['verify', cfg.public_key, out.proof,
+    bl.map((x) => x.blinded).join(','), out.evaluated_elements.join(',')]);
+  assert.equal(v.status, 0, 'the DLEQ proof verifies against /v1/config public_key');
+  // and the check can fail: another proof does not verify
+  const bad = Buffer.from(out.proof, 'base64url');
+  bad[5] ^= 1;
+  const v2 = spawnSync(TOOL, ['verify', cfg.public_key, b64url(bad),
+    bl.map((x) => x.blinded).join(','), out.evaluated_elements.join(',')]);
+  assert.equal(v2.status, 1, 'a tampered proof is rejected');
+  const results = [];
+  for (let i = 0; i < inputs.length; i++) {
+    const [bucket, tagHex, kHex] = tool('finalize', inputs[i], bl[i].blind, out.evaluated_elements[i],
+      cfg.salt, String(cfg.bucket_bits), '1').split(' ');
+    const r = await fetch(`${base}/v1/buckets/${cfg.index_id}/${bucket}`);
+    assert.equal(r.status, 200);
+    const data = Buffer.from(await r.arrayBuffer());
+    assert.equal(data.length, cfg.bucket_entries * cfg.entry_bytes);
+    let payload = null;
+    for (let off = 0; off < data.length; off += 48) {
+      if (data.subarray(off, off + 16).toString('hex') === tagHex) {
+        const d = crypto.createDecipheriv('chacha20-poly1305', Buffer.from(kHex, 'hex'),
+          Buffer.alloc(12), { authTagLength: 16 });
+        d.setAuthTag(data.subarray(off + 32, off + 48));
+        payload = Buffer.concat([d.update(data.subarray(off + 16, off + 32)), d.final()]);
+      }
+    }
+    results.push(payload);
+  }
+  return results;
+}
+
+async function main() {
+  const key = path.join(tmp, 'server.key');
+  const key2 = path.join(tmp, 'other.key');
+  const idx = path.join(tmp, 'index');
+  const pk = keygen(key);
+  keygen(key2);
+  const firstId = mkindex(idx, key);
+  assert.match(firstId, /^[0-9a-f]{32}$/);
+  const logFile = path.join(tmp, 'access.log');
+
+  const srv = await startServer(['--index', idx, '--key', key, '--web', 'none']);
+  const base = srv.url;
+  let cfg;
+
+  await test('GET /v1/config has every field of DESIGN §8 with the right encodings', async () => {
+    const res = await fetch(`${base}/v1/config`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get('content-type'), /^application\/json/);
+    cfg = await res.json();
+    assert.deepEqual(Object.keys(cfg).sort(), ['breaches', 'bucket_bits', 'bucket_entries', 'buckets_url',
+      'entry_bytes', 'format', 'index_id', 'max_batch', 'min_real_entries', 'mode', 'public_key', 'salt',
+      'suite', 'verified_public_key'].sort());
+    assert.equal(cfg.format, 1);
+    assert.equal(cfg.suite, 'ristretto255-SHA512');
+    assert.equal(cfg.mode, 'voprf');
+    assert.equal(cfg.public_key, pk);
+    assert.match(cfg.verified_public_key, /^[A-Za-z0-9_-]{43}$/);
+    assert.notEqual(cfg.verified_public_key, pk);
+    assert.equal(cfg.index_id, firstId);
+    assert.match(cfg.salt, /^[A-Za-z0-9_-]{43}$/);
+    assert.equal(cfg.entry_bytes, 48);
+    assert.equal(cfg.max_batch, 16);
+    assert.equal(cfg.buckets_url, '');
+    assert.ok(cfg.bucket_bits >= 1, 'several buckets');
+    assert.ok(cfg.min_real_entries >= K);
+    const ij = JSON.parse(fs.readFileSync(path.join(idx, 'index.json'), 'utf8'));
+    assert.equal(cfg.salt, ij.salt);
+    assert.equal(cfg.bucket_entries, ij.bucket_entries);
+    assert.equal(cfg.breaches.length, 1);
+    assert.equal(cfg.breaches[0].name, 'Test-Breach');
+    for (const f of ['id', 'name', 'title', 'breach_date', 'added_date', 'pwn_count', 'data_classes',
+      'is_sensitive', 'description', 'sources', 'controller', 'dpo_contact', 'complaint_url'])
+      assert.ok(f in cfg.breaches[0], `breaches[].${f}`);
+  });
+
+  await test('POST /v1/evaluate round trip: proof verifies, members found with their payload, others not', async () => {
+    const inputs = ['bc1|email|person5@example.org', 'bc1|email|person17@example.org',
+      'bc1|email|nobody@example.org'];
+    secrets.push('person5@example.org', 'person17@example.org', 'nobody@example.org');
+    const [p5, p17, none] = await lookupBatch(base, cfg, inputs);
+    assert.ok(p5, 'person5 found');
+    assert.equal(p5[0], 1);
+    assert.equal(p5[1], 3); // kind email
+    assert.equal(p5.readUInt16LE(2), 6); // rows = i + 1
+    assert.ok(p17);
+    assert.equal(p17.readUInt16LE(2), 18);
+    assert.equal(none, null);
+    const one = await lookupBatch(base, cfg, ['bc1|email|person0@example.org']);
+    assert.equal(one[0].readUInt16LE(2), 1);
+  });
+
+  await test('bucket downloads: immutable cache headers, ETag, 304, HEAD; whole files match the index', async () => {
+    const u = `${base}/v1/buckets/${cfg.index_id}/0`;
+    const r = await fetch(u);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('content-type'), 'application/octet-stream');
+    assert.equal(r.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    assert.equal(r.headers.get('etag'), `"${cfg.index_id}-0"`);
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(r.headers.get('set-cookie'), null);
+    const b0 = Buffer.from(await r.arrayBuffer());
+    const r304 = await fetch(u, { headers: { 'if-none-match': `"${cfg.index_id}-0"` } });
+    assert.equal(r304.status, 304);
+    assert.equal(r304.headers.get('etag'), `"${cfg.index_id}-0"`);
+    assert.equal(r304.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    const rOther = await fetch(u, { headers: { 'if-none-match': `"${cfg.index_id}-1"` } });
+    assert.equal(rOther.status, 200);
+    await rOther.arrayBuffer();
+    const head = await fetch(u, { method: 'HEAD' });
+    assert.equal(head.status, 200);
+    assert.equal(head.headers.get('content-length'), String(b0.length));
+    const all = Buffer.from(await (await fetch(`${base}/v1/index/${cfg.index_id}/buckets.bin`)).arrayBuffer());
+    const nb = 2 ** cfg.bucket_bits;
+    assert.equal(all.length, nb * cfg.bucket_entries * 48);
+    assert.ok(all.equals(fs.readFileSync(path.join(idx, 'buckets.bin'))));
+    const last = Buffer.from(await (await fetch(`${base}/v1/buckets/${cfg.index_id}/${nb - 1}`)).arrayBuffer());
+    assert.ok(last.equals(all.subarray(all.length - last.length)));
+    assert.ok(b0.equals(all.subarray(0, b0.length)));
+    const ij = await fetch(`${base}/v1/index/${cfg.index_id}/index.json`);
+    assert.match(ij.headers.get('content-type'), /^application\/json/);
+    assert.equal(ij.headers.get('etag'), `"${cfg.index_id}-index.json"`);
+    assert.equal(await ij.text(), fs.readFileSync(path.join(idx, 'index.json'), 'utf8'));
+    const ver = await fetch(`${base}/v1/verified/${cfg.index_id}`);
+    assert.equal(ver.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+    const vb = Buffer.from(await ver.arrayBuffer());
+    assert.ok(vb.length > 0 && vb.length % (64 * 48) === 0);
+    assert.ok(vb.equals(fs.readFileSync(path.join(idx, 'verified.bin'))));
+  });
+
+  await test('catalogue, health', async () => {
+    const r = await fetch(`${base}/v1/breaches`);
+    const b = await r.json();
+    assert.equal(b.breaches.length, 1);
+    const one = await fetch(`${base}/v1/breaches/tEsT-bReAcH`);
+    assert.equal(one.status, 200);
+    assert.equal((await one.json()).id, 1);
+    const h = await fetch(`${base}/healthz`);
+    assert.equal(h.status, 200);
+    assert.deepEqual(await h.json(), { status: 'ok', index_id: cfg.index_id });
+  });
+
+  await test('every bad request gets its status and JSON error code', async () => {
+    const el = blind('bc1|email|person1@example.org').blinded;
+    secrets.push(el);
+    const identity = b64url(Buffer.alloc(32));
+    const nonCanonical = b64url(Buffer.alloc(32, 0xff));
+    const cases = [
+      ['not json', 400, 'bad_json'],
+      ['[1,2]', 400, 'bad_json'],
+      ['{"blinded_elements":[], "blinded_elements":[]}', 400, 'bad_json'],
+      ['{}', 400, 'bad_field'],
+      ['{"blinded_elements":"abc"}', 400, 'bad_field'],
+      ['{"blinded_elements":[]}', 400, 'bad_field'],
+      ['{"blinded_elements":[42]}', 400, 'bad_field'],
+      [JSON.stringify({ blinded_elements: Array(17).fill(el) }), 400, 'batch_too_large'],
+      [JSON.stringify({ blinded_elements: ['abc'] }), 400, 'invalid_element'],
+      [JSON.stringify({ blinded_elements: [el + 'A'] }), 400, 'invalid_element'],
+      [JSON.stringify({ blinded_elements: [el.replace(/.$/, '=')] }), 400, 'invalid_element'],
+      [JSON.stringify({ blinded_elements: [identity] }), 400, 'invalid_element'],
+      [JSON.stringify({ blinded_elements: [el, nonCanonical] }), 400, 'invalid_element'],
+      [JSON.stringify({ blinded_elements: [el], pad: 'x'.repeat(20000) }), 413, 'body_too_large'],
+    ];
+    for (const [body, status, code] of cases) {
+      const res = await post(base, body);
+      const e = await expectError(res, status, code);
+      assert.ok(!e.error.message.includes(el.slice(0, 12)), 'no request data in messages');
+    }
+    // a chunked body over the cap (no Content-Length)
+    const big = await new Promise((resolve, reject) => {
+      const u = new URL(`${base}/v1/evaluate`);
+      const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST',
+        headers: { 'transfer-encoding': 'chunked' } }, (res) => {
+        let d = '';
+        res.on('data', (c) => { d += c; });
+        res.on('end', () => resolve({ status: res.statusCode, body: d }));
+      });
+      req.on('error', reject);
+      for (let i = 0; i < 5; i++) req.write('x'.repeat(5000));
+      req.end();
+    });
+    assert.equal(big.status, 413);
+    assert.equal(JSON.parse(big.body).error.code, 'body_too_large');
+
+    const id = cfg.index_id;
+    const stale = '0'.repeat(32);
+    const nb = 2 ** cfg.bucket_bits;
+    const gets = [
+      ['GET', '/v1/nope', 404, 'not_found'],
+      ['GET', '/v1', 404, 'not_found'],
+      ['GET', `/v1/buckets/${id}/${nb}`, 404, 'not_found'],
+      ['GET', `/v1/buckets/${id}/01`, 404, 'not_found'],
+      ['GET', `/v1/buckets/${id}/-1`, 404, 'not_found'],
+      ['GET', `/v1/buckets/${id}/abc`, 404, 'not_found'],
+      ['GET', `/v1/buckets/${id}/99999999999999`, 404, 'not_found'],
+      ['GET', `/v1/buckets/${id.toUpperCase()}/0`, 404, 'not_found'],
+      ['GET', `/v1/buckets/${stale}/0`, 404, 'stale_index'],
+      ['GET', `/v1/verified/${stale}`, 404, 'stale_index'],
+      ['GET', `/v1/index/${stale}/buckets.bin`, 404, 'stale_index'],
+      ['GET', `/v1/index/${stale}/index.json`, 404, 'stale_index'],
+      ['GET', `/v1/index/${id}/state`, 404, 'not_found'],
+      ['GET', '/v1/breaches/no-such-breach', 404, 'not_found'],
+      ['GET', '/metrics', 404, 'not_found'],
+      ['GET', '/', 404, 'not_found'],
+      ['GET', '/server.key', 404, 'not_found'],
+      ['GET', '/v1/evaluate', 405, 'method_not_allowed', 'POST'],
+      ['DELETE', '/v1/config', 405, 'method_not_allowed', 'GET, HEAD'],
+      ['POST', `/v1/buckets/${id}/0`, 405, 'method_not_allowed', 'GET, HEAD'],
+      ['GET', '/v1/verify/start', 405, 'method_not_allowed', 'POST'],
+      ['POST', '/v1/verify/start', 501, 'not_implemented'],
+      ['POST', '/v1/verify/evaluate', 501, 'not_implemented'],
+    ];
+    for (const [method, p, status, code, allow] of gets) {
+      const res = await fetch(`${base}${p}`, { method, body: method === 'POST' ? '{}' : undefined });
+      await expectError(res, status, code).catch((e) => { throw new Error(`${method} ${p}: ${e.message}`); });
+      if (allow) assert.equal(res.headers.get('allow'), allow);
+    }
+  });
+
+  await test('slow clients are cut off by the connection timeout', async () => {
+    const s2 = await startServer(['--index', idx, '--key', key, '--web', 'none', '--timeout', '1',
+      '--log', 'none']);
+    const u = new URL(s2.url);
+    const net = await import('node:net');
+    const closed = await new Promise((resolve) => {
+      const sock = net.connect(Number(u.port), u.hostname, () => sock.write('GET /v1/config HTTP/1.1\r\nHost: x\r\n'));
+      const t0 = Date.now();
+      sock.on('close', () => resolve(Date.now() - t0));
+      sock.on('error', () => {});
+      setTimeout(() => { sock.destroy(); resolve(-1); }, 5000);
+    });
+    assert.ok(closed > 0 && closed < 4000, `connection closed after ${closed} ms`);
+    await stopServer(s2);
+  });
+
+  await test('/metrics on its own listener: routes by template and status, elements, histogram', async () => {
+    const r = await fetch(srv.metricsUrl);
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /^text\/plain; version=0\.0\.4/);
+    const t = await r.text();
+    assert.match(t, /breachcheck_http_requests_total\{route="\/v1\/buckets\/\{index_id\}\/\{bucket\}",status="304"\} 1\n/);
+    assert.match(t, /breachcheck_http_requests_total\{route="\/v1\/evaluate",status="400"\} \d+/);
+    const ev = /breachcheck_evaluated_elements_total (\d+)/.exec(t);
+    assert.equal(Number(ev[1]), 4);
+    assert.match(t, /breachcheck_http_request_duration_seconds_bucket\{route="\/v1\/evaluate",le="\+Inf"\} \d+/);
+    assert.match(t, new RegExp(`breachcheck_index_info\\{index_id="${cfg.index_id}"\\} 1`));
+    assert.ok(!/\/v1\/buckets\/[0-9a-f]{32}/.test(t), 'no raw paths in metrics');
+  });
+
+  await test('the page: static files, content types, strict CSP, buckets_url mirror in config and CSP', async () => {
+    const web = path.join(tmp, 'web');
+    fs.mkdirSync(path.join(web, 'assets'), { recursive: true });
+    fs.writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>t</title>');
+    fs.writeFileSync(path.join(web, 'assets', 'app.js'), 'console.log(1)');
+    fs.writeFileSync(path.join(web, 'style.css'), 'body{}');
+    fs.writeFileSync(path.join(web, '.secret'), 'no');
+    const s2 = await startServer(['--index', idx, '--key', key, '--web', web,
+      '--buckets-url', 'https://cdn.example.org/bc/', '--metrics-listen', 'none']);
+    const r = await fetch(`${s2.url}/`);
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.equal(r.headers.get('content-security-policy'),
+      "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+      "connect-src 'self' https://cdn.example.org; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
+    assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
+    assert.equal(r.headers.get('set-cookie'), null);
+    assert.equal(await r.text(), '<!doctype html><title>t</title>');
+    const js = await fetch(`${s2.url}/assets/app.js`);
+    assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
+    const css = await fetch(`${s2.url}/style.css`);
+    assert.equal(css.headers.get('content-type'), 'text/css; charset=utf-8');
+    for (const p of ['/.secret', '/%2e%2e/server.key', '/assets/%2e%2e/index.html', '/assets/../index.html',
+      '/assets//app.js', '/nope.js', '/assets/']) {
+      const x = await rawGet(s2.url, p); // as sent, not normalised by a URL parser
+      assert.equal(x.status, 404, p);
+      assert.equal(JSON.parse(x.body).error.code, 'not_found');
+    }
+    const c = await (await fetch(`${s2.url}/v1/config`)).json();
+    assert.equal(c.buckets_url, 'https://cdn.example.org/bc');
+    await stopServer(s2);
+  });
+
+  await test('rate limit per client: a burst gets 429 + Retry-After, then normal answers after the window', async () => {
+    const s2 = await startServer(['--index', idx, '--key', key, '--web', 'none', '--rate-per-client', '120/min',
+      '--rate-global', '0', '--max-batch', '4', '--trusted-proxy', '127.0.0.1/32']);
+    const el = blind('bc1|email|person2@example.org').blinded;
+    secrets.push(el);
+    const body = { blinded_elements: [el, el, el, el] };
+    let ok = 0;
+    let limited = null;
+    for (let i = 0; i < 40 && !limited; i++) {
+      const res = await post(s2.url, body);
+      if (res.status === 200) { ok++; await res.arrayBuffer(); } else limited = res;
+    }
+    assert.ok(limited, 'got a 429');
+    assert.ok(ok >= 30 && ok <= 31, `${ok} batches of 4 allowed for a 120-element burst`);
+    const retry = Number(limited.headers.get('retry-after'));
+    assert.ok(Number.isInteger(retry) && retry >= 1 && retry <= 3, `Retry-After ${retry}`);
+    await expectError(limited, 429, 'rate_limited');
+    // another client behind the trusted proxy is not limited
+    const other = await post(s2.url, body, { 'x-forwarded-for': '192.0.2.77' });
+    assert.equal(other.status, 200);
+    secrets.push('192.0.2.77');
+    await sleep(retry * 1000 + 100);
+    const again = await post(s2.url, body);
+    assert.equal(again.status, 200, 'normal answer after the window');
+    const m = await (await fetch(s2.metricsUrl)).text();
+    assert.match(m, /breachcheck_rate_limited_requests_total 1\n/);
+    assert.match(m, /breachcheck_rate_limited_elements_total 4\n/);
+    assert.match(m, /breachcheck_http_requests_total\{route="\/v1\/evaluate",status="429"\} 1\n/);
+    await stopServer(s2);
+  });
+
+  await test('rate limit: X-Forwarded-For ignored from untrusted peers; global limit', async () => {
+    const s2 = await startServer(['--index', idx, '--key', key, '--web', 'none', '--rate-per-client', '8',
+      '--rate-global', '0', '--max-batch', '4']);
+    const el = blind('bc1|email|person3@example.org').blinded;
+    secrets.push(el);
+    const body = { blinded_elements: [el, el, el, el] };
+    assert.equal((await post(s2.url, body)).status, 200);
+    assert.equal((await post(s2.url, body, { 'x-forwarded-for': '198.51.100.1' })).status, 200);
+    await expectError(await post(s2.url, body, { 'x-forwarded-for': '198.51.100.2' }), 429, 'rate_limited');
+    await stopServer(s2);
+    const s3 = await startServer(['--index', idx, '--key', key, '--web', 'none', '--rate-per-client', '0',
+      '--rate-global', '8', '--max-batch', '4', '--trusted-proxy', '127.0.0.0/8']);
+    assert.equal((await post(s3.url, body, { 'x-forwarded-for': '198.51.100.1' })).status, 200);
+    assert.equal((await post(s3.url, body, { 'x-forwarded-for': '198.51.100.2' })).status, 200);
+    const r = await post(s3.url, body, { 'x-forwarded-for': '198.51.100.3' });
+    await expectError(r, 429, 'rate_limited');
+    assert.equal(r.headers.get('retry-after'), '1');
+    await stopServer(s3);
+  });
+
+  await test('SIGHUP reloads the new index; in-flight downloads finish on the old one; stale ids get stale_index', async () => {
+    // a request whose request line arrived before the reload and whose
+    // headers end after it is answered from the old index
+    const oldBucket0 = fs.readFileSync(path.join(idx, 'buckets.bin')).subarray(0, cfg.bucket_entries * 48);
+    const net = await import('node:net');
+    const u = new URL(base);
+    const sock = net.connect(Number(u.port), u.hostname);
+    await new Promise((r) => sock.on('connect', r));
+    const chunks = [];
+    sock.on('data', (d) => chunks.push(d));
+    const ended = new Promise((r) => sock.on('close', r));
+    sock.write(`GET /v1/buckets/${firstId}/0 HTTP/1.1\r\nHost: x\r\n`);
+    await sleep(200);
+    const newId = mkindex(idx, key);
+    assert.notEqual(newId, firstId);
+    srv.proc.kill('SIGHUP');
+    let c2;
+    for (let i = 0; i < 100; i++) {
+      c2 = await (await fetch(`${base}/v1/config`)).json();
+      if (c2.index_id === newId) break;
+      await sleep(50);
+    }
+    assert.equal(c2.index_id, newId);
+    assert.notEqual(c2.salt, cfg.salt);
+    sock.write('Connection: close\r\n\r\n');
+    await ended;
+    const raw = Buffer.concat(chunks);
+    const sep = raw.indexOf('\r\n\r\n');
+    assert.match(raw.subarray(0, sep).toString(), /^HTTP\/1\.1 200/);
+    assert.ok(raw.subarray(sep + 4).equals(oldBucket0), 'in-flight request answered from the old index');
+    await expectError(await fetch(`${base}/v1/buckets/${firstId}/0`), 404, 'stale_index');
+    assert.equal((await fetch(`${base}/v1/buckets/${newId}/0`)).status, 200);
+    const [p9] = await lookupBatch(base, c2, ['bc1|email|person9@example.org']);
+    secrets.push('person9@example.org');
+    assert.equal(p9.readUInt16LE(2), 10);
+    assert.ok(srv.lines.some((l) => tryJson(l)?.event === 'reload' && tryJson(l).index_id === newId));
+    cfg = c2;
+
+    // an index from another key is refused at reload; the old one stays
+    const badId = mkindex(idx, key2);
+    srv.proc.kill('SIGHUP');
+    for (let i = 0; i < 100 && !srv.lines.some((l) => tryJson(l)?.event === 'reload_failed'); i++) await sleep(50);
+    const failed = srv.lines.map(tryJson).find((o) => o?.event === 'reload_failed');
+    assert.ok(failed, 'reload_failed logged');
+    assert.equal(failed.code, 'key_mismatch');
+    const c3 = await (await fetch(`${base}/v1/config`)).json();
+    assert.equal(c3.index_id, newId);
+    assert.notEqual(badId, newId);
+  });
+
+  await test('serve refuses an index built with another key, and an insecure key file', async () => {
+    // idx now points at the index of key2
+    const s = await startServer(['--index', idx, '--key', key], { expectFail: true });
+    assert.equal(s.exited, 3);
+    assert.match(s.stderr, /another key/);
+    const loose = path.join(tmp, 'loose.key');
+    fs.copyFileSync(key2, loose);
+    fs.chmodSync(loose, 0o644);
+    const s2 = await startServer(['--index', idx, '--key', loose], { expectFail: true });
+    assert.notEqual(s2.exited, 0);
+    assert.match(s2.stderr, /readable|permission|chmod/i);
+    const s3 = await startServer(['--index', idx, '--key', key2, '--max-batch', '65'], { expectFail: true });
+    assert.equal(s3.exited, 2);
+    assert.match(s3.stderr, /--max-batch/);
+  });
+
+  await test('docs/openapi.yaml: every documented route answers as described', async () => {
+    await checkOpenapi(base, cfg);
+  });
+
+  await test('an access log file gets JSON lines', async () => {
+    const s = await startServer(['--index', idx, '--key', key2, '--web', 'none', '--log', logFile]);
+    await (await fetch(`${s.url}/v1/config`)).json();
+    await stopServer(s);
+    const lines = fs.readFileSync(logFile, 'utf8').trim().split('\n');
+    for (const l of lines) allLogs.push(l);
+    const o = lines.map((l) => JSON.parse(l));
+    assert.ok(o.some((x) => x.route === '/v1/config' && x.status === 200 && x.method === 'GET'
+      && typeof x.duration_ms === 'number' && x.bytes > 0));
+  });
+
+  await test('SIGTERM drains and exits 0', async () => {
+    await stopServer(srv);
+    assert.ok(srv.lines.some((l) => tryJson(l)?.event === 'stopping'));
+  });
+
+  await test('logs hold no identifier, request data, bucket number or client address', async () => {
+    const templates = new Set(['/v1/config', '/v1/evaluate', '/v1/buckets/{index_id}/{bucket}',
+      '/v1/verified/{index_id}', '/v1/index/{index_id}/buckets.bin', '/v1/index/{index_id}/index.json',
+      '/v1/breaches', '/v1/breaches/{name}', '/v1/verify/start', '/v1/verify/evaluate', '/healthz',
+      '/metrics', '/{page}', 'unknown']);
+    const allowedKeys = new Set(['time', 'route', 'method', 'status', 'duration_ms', 'bytes', 'event',
+      'url', 'metrics_url', 'index_id', 'signal', 'code', 'message']);
+    let requests = 0;
+    for (const l of allLogs) {
+      if (/^breachcheck( serve)?: /.test(l) && !l.includes('listening')) continue; // startup refusals (tested above)
+      if (/^breachcheck serve: listening on http:\/\/127\.0\.0\.1:\d+\/ \(metrics (none|http:\/\/127\.0\.0\.1:\d+\/metrics), index [0-9a-f]{32}\)$/.test(l)) continue;
+      const o = tryJson(l);
+      assert.ok(o, `not a JSON line: ${l}`);
+      for (const k of Object.keys(o)) assert.ok(allowedKeys.has(k), `log key ${k}`);
+      if (o.route !== undefined) {
+        requests++;
+        assert.ok(templates.has(o.route), `route ${o.route} is a template`);
+        assert.deepEqual(Object.keys(o).sort(), ['bytes', 'duration_ms', 'method', 'route', 'status', 'time']);
+      }
+      if (o.event !== 'listening') assert.ok(!l.includes('127.0.0.1'), `address in ${l}`);
+      for (const s of secrets) assert.ok(!l.includes(s), 'secret in the log');
+      assert.ok(!/\/v1\/(buckets|verified|index)\/[^{]/.test(l), `request path in ${l}`);
+      assert.ok(!/example\.org/.test(l));
+    }
+    assert.ok(requests > 100, `${requests} request lines checked`);
+  });
+}
+
+// ---- docs/openapi.yaml ----
+// The document is plain YAML in a fixed shape: under `paths:` each path at
+// two spaces, each method at four, `responses:` at six and each status at
+// eight; `content:` types at twelve. This reads that shape, then provokes
+// every documented (path, method, status) and checks status, content type,
+// and for errors that the JSON error code is one the document names.
+function parseOpenapi(text) {
+  const ops = [];
+  let inPaths = false;
+  let cur = null;
+  let op = null;
+  let resp = null;
+  for (const raw of text.split('\n')) {
+    if (/^\S/.test(raw)) { inPaths = raw.startsWith('paths:'); continue; }
+    if (!inPaths) continue;
+    let m;
+    if ((m = /^ {2}(\/\S*):\s*$/.exec(raw))) { cur = m[1]; continue; }
+    if ((m = /^ {4}(get|post|put|delete|head):\s*$/.exec(raw))) {
+      op = { path: cur, method: m[1].toUpperCase(), responses: {} };
+      ops.push(op);
+      continue;
+    }
+    if ((m = /^ {8}'(\d{3})':\s*$/.exec(raw)) && op) { resp = { types: [] }; op.responses[m[1]] = resp; continue; }
+    if ((m = /^ {12}(application\/json|application\/octet-stream|text\/plain|text\/html):\s*$/.exec(raw)) && resp) {
+      resp.types.push(m[1]);
+    }
+  }
+  return ops;
+}
+
+async function checkOpenapi(base, cfg) {
+  const text = fs.readFileSync(path.join(SOURCE, 'docs', 'openapi.yaml'), 'utf8');
+  assert.match(text, /^openapi: 3\.\d+\.\d+/m);
+  const ops = parseOpenapi(text);
+  assert.ok(ops.length >= 12, `${ops.length} operations documented`);
+  const id = cfg.index_id;
+  const stale = 'f'.repeat(32);
+  const el = blind('bc1|email|person4@example.org').blinded;
+  secrets.push(el);
+  const fill = (p, idv, bucket, name) => p.replace('{index_id}', idv).replace('{bucket}', bucket).replace('{name}', name);
+  // how to provoke each documented status
+  const provoke = {
+    200: (p) => ({ url: fill(p, id, '0', 'test-breach'), body: { blinded_elements: [el] } }),
+    304: (p) => ({ url: fill(p, id, '0', 'x'), headers: { 'if-none-match': '*' } }),
+    400: (p) => ({ url: fill(p, id, '0', 'x'), body: 'not json' }),
+    404: (p) => ({ url: fill(p, stale, '0', 'no-such-breach') }),
+    413: (p) => ({ url: fill(p, id, '0', 'x'), body: 'x'.repeat(20000) }),
+    429: null, // exercised by the rate-limit test above (its own server)
+    501: (p) => ({ url: p, body: '{}' }),
+  };
+  const seen = new Set();
+  for (const op of ops) {
+    if (op.path === '/metrics') {
+      assert.ok(op.responses['200'], '/metrics 200 documented');
+      continue; // on the metrics listener, checked above
+    }
+    for (const [status, resp] of Object.entries(op.responses)) {
+      const how = provoke[status];
+      assert.ok(how !== undefined, `no way to provoke ${status} for ${op.path}`);
+      if (how === null) continue;
+      const h = how(op.path);
+      const res = await fetch(`${base}${h.url}`, {
+        method: op.method, headers: h.headers,
+        body: op.method === 'POST' ? (typeof h.body === 'string' ? h.body : JSON.stringify(h.body)) : undefined,
+      });
+      assert.equal(res.status, Number(status), `${op.method} ${op.path} -> ${res.status}, documented ${status}`);
+      const ct = res.headers.get('content-type') || '';
+      if (resp.types.length) assert.ok(resp.types.some((t) => ct.startsWith(t)), `${op.method} ${op.path} ${status}: content-type ${ct}`);
+      if (status !== '304') await res.arrayBuffer();
+      seen.add(`${op.method} ${op.path}`);
+    }
+  }
+  for (const must of ['GET /v1/config', 'POST /v1/evaluate', 'GET /v1/buckets/{index_id}/{bucket}',
+    'GET /v1/verified/{index_id}', 'GET /v1/index/{index_id}/buckets.bin', 'GET /v1/index/{index_id}/index.json',
+    'GET /v1/breaches', 'GET /v1/breaches/{name}', 'GET /healthz', 'POST /v1/verify/start',
+    'POST /v1/verify/evaluate'])
+    assert.ok(seen.has(must), `${must} documented and checked`);
+}
+
+try {
+  await main();
+} catch (e) {
+  failures++;
+  console.log(`not ok - setup\n  ${e.stack || e}`);
+} finally {
+  for (const s of servers) if (s.exited === null) s.proc.kill('SIGKILL');
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+console.log(failures ? `${failures} test(s) failed` : 'all server e2e tests passed');
+process.exit(failures ? 1 : 0);

@@ -1,0 +1,209 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <cmocka.h>
+
+#include "server/clientaddr.h"
+#include "server/metrics.h"
+#include "server/ratelimit.h"
+
+static void key_of(const char *text, uint8_t key[16])
+{
+	uint8_t addr[16];
+
+	assert_int_equal(bc_addr_parse(text, strlen(text), addr), 0);
+	bc_client_key(addr, key);
+}
+
+static void test_ratelimit_client(void **state)
+{
+	struct bc_ratelimit rl;
+	uint8_t a[16], b[16];
+	double t = 1000.0;
+
+	(void)state;
+	assert_int_equal(bc_ratelimit_init(&rl, 60, 0, 64), 0);
+	key_of("192.0.2.1", a);
+	key_of("192.0.2.2", b);
+	/* a burst of 60 elements, then refusal with the time to refill 4 */
+	assert_int_equal(bc_ratelimit_take(&rl, a, 16, t), 0);
+	assert_int_equal(bc_ratelimit_take(&rl, a, 16, t), 0);
+	assert_int_equal(bc_ratelimit_take(&rl, a, 16, t), 0);
+	assert_int_equal(bc_ratelimit_take(&rl, a, 12, t), 0);
+	assert_int_equal(bc_ratelimit_take(&rl, a, 4, t), 4);
+	/* another client is not affected */
+	assert_int_equal(bc_ratelimit_take(&rl, b, 16, t), 0);
+	/* 1 token per second */
+	assert_int_equal(bc_ratelimit_take(&rl, a, 4, t + 2), 2);
+	assert_int_equal(bc_ratelimit_take(&rl, a, 4, t + 4.01), 0);
+	/* a refused request charges nothing */
+	assert_int_equal(bc_ratelimit_take(&rl, a, 1, t + 4.02), 1);
+	assert_int_equal(bc_ratelimit_take(&rl, a, 1, t + 5.1), 0);
+	bc_ratelimit_release(&rl);
+}
+
+static void test_ratelimit_global(void **state)
+{
+	struct bc_ratelimit rl;
+	uint8_t a[16], b[16];
+	double t = bc_ratelimit_now();
+
+	(void)state;
+	assert_int_equal(bc_ratelimit_init(&rl, 0, 10, 64), 0);
+	key_of("192.0.2.1", a);
+	key_of("2001:db8::1", b);
+	assert_int_equal(bc_ratelimit_take(&rl, a, 6, t), 0);
+	assert_int_equal(bc_ratelimit_take(&rl, b, 6, t), 1);
+	assert_int_equal(bc_ratelimit_take(&rl, b, 4, t), 0);
+	assert_int_equal(bc_ratelimit_take(&rl, b, 4, t + 0.5), 0);
+	bc_ratelimit_release(&rl);
+}
+
+static void test_ratelimit_bounded(void **state)
+{
+	struct bc_ratelimit rl;
+	uint8_t key[16], first[16];
+	unsigned i;
+	double t = 50.0;
+
+	(void)state;
+	/* 16 slots, 10000 clients: memory stays 16 slots, and an evicted
+	 * client is forgiven, never blocked by someone else's tokens */
+	assert_int_equal(bc_ratelimit_init(&rl, 10, 0, 16), 0);
+	key_of("198.51.100.1", first);
+	assert_int_equal(bc_ratelimit_take(&rl, first, 10, t), 0);
+	assert_int_not_equal(bc_ratelimit_take(&rl, first, 1, t), 0);
+	for (i = 0; i < 10000; i++) {
+		memset(key, 0, sizeof(key));
+		key[0] = 0x20;
+		key[1] = 0x01;
+		memcpy(key + 4, &i, sizeof(i));
+		assert_int_equal(bc_ratelimit_take(&rl, key, 1, t), 0);
+	}
+	assert_int_equal(rl.n_sets * BC_RL_WAYS, 16);
+	bc_ratelimit_release(&rl);
+}
+
+static void test_client_key(void **state)
+{
+	uint8_t a[16], b[16];
+
+	(void)state;
+	key_of("2001:db8:1:2:aaaa::1", a);
+	key_of("2001:db8:1:2:bbbb::9", b);
+	assert_memory_equal(a, b, 16); /* same /64 */
+	key_of("2001:db8:1:3::1", b);
+	assert_memory_not_equal(a, b, 16);
+	key_of("192.0.2.1", a);
+	key_of("192.0.2.2", b);
+	assert_memory_not_equal(a, b, 16); /* IPv4: whole address */
+	key_of("::ffff:192.0.2.1", b);
+	key_of("192.0.2.1", a);
+	assert_memory_equal(a, b, 16);
+}
+
+static void test_cidr(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_cidr net;
+	uint8_t addr[16];
+
+	(void)state;
+	assert_int_equal(bc_cidr_parse("10.0.0.0/8", &net, "--trusted-proxy", &err), 0);
+	assert_int_equal(bc_addr_parse("10.200.1.1", 10, addr), 0);
+	assert_int_equal(bc_cidr_contains(&net, addr), 1);
+	assert_int_equal(bc_addr_parse("11.0.0.1", 8, addr), 0);
+	assert_int_equal(bc_cidr_contains(&net, addr), 0);
+	assert_int_equal(bc_cidr_parse("fd00::/8", &net, "--trusted-proxy", &err), 0);
+	assert_int_equal(bc_addr_parse("fd12::1", 7, addr), 0);
+	assert_int_equal(bc_cidr_contains(&net, addr), 1);
+	assert_int_equal(bc_cidr_parse("127.0.0.1", &net, "--trusted-proxy", &err), 0);
+	assert_int_equal(net.bits, 128);
+	assert_int_equal(bc_cidr_parse("10.0.0.0/33", &net, "--trusted-proxy", &err), -1);
+	assert_string_equal(err.code, "bad_field");
+	assert_string_equal(err.field, "--trusted-proxy");
+	assert_int_equal(bc_cidr_parse("nonsense/8", &net, "--trusted-proxy", &err), -1);
+	assert_int_equal(bc_cidr_parse("10.0.0.0/", &net, "--trusted-proxy", &err), -1);
+}
+
+static void test_client_addr(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_cidr trusted[1];
+	struct sockaddr_in peer;
+	uint8_t addr[16], want[16];
+
+	(void)state;
+	memset(&peer, 0, sizeof(peer));
+	peer.sin_family = AF_INET;
+	inet_pton(AF_INET, "127.0.0.1", &peer.sin_addr);
+	assert_int_equal(bc_cidr_parse("127.0.0.0/8", trusted, "--trusted-proxy", &err), 0);
+
+	/* untrusted peer: X-Forwarded-For ignored */
+	assert_int_equal(bc_client_addr((struct sockaddr *)&peer, "192.0.2.9", NULL, 0, addr), 0);
+	bc_addr_parse("127.0.0.1", 9, want);
+	assert_memory_equal(addr, want, 16);
+	/* trusted: rightmost untrusted hop */
+	assert_int_equal(bc_client_addr((struct sockaddr *)&peer, "203.0.113.5, 192.0.2.9, 127.0.0.2",
+					trusted, 1, addr), 0);
+	bc_addr_parse("192.0.2.9", 9, want);
+	assert_memory_equal(addr, want, 16);
+	/* garbage stops the walk at the last trusted hop */
+	assert_int_equal(bc_client_addr((struct sockaddr *)&peer, "junk", trusted, 1, addr), 0);
+	bc_addr_parse("127.0.0.1", 9, want);
+	assert_memory_equal(addr, want, 16);
+	/* IPv6 client through the proxy */
+	assert_int_equal(bc_client_addr((struct sockaddr *)&peer, "2001:db8::7", trusted, 1, addr), 0);
+	bc_addr_parse("2001:db8::7", 11, want);
+	assert_memory_equal(addr, want, 16);
+}
+
+static void test_metrics(void **state)
+{
+	struct bc_metrics *m = malloc(sizeof(*m));
+	char *text;
+	size_t len;
+
+	(void)state;
+	assert_non_null(m);
+	bc_metrics_init(m);
+	bc_metrics_request(m, BC_ROUTE_BUCKET, 200, 0.0003, 1000);
+	bc_metrics_request(m, BC_ROUTE_BUCKET, 304, 0.02, 0);
+	bc_metrics_request(m, BC_ROUTE_EVALUATE, 429, 0.001, 50);
+	m->evaluated_elements = 7;
+	text = bc_metrics_render(m, "00112233445566778899aabbccddeeff", &len);
+	assert_non_null(text);
+	assert_int_equal(strlen(text), len);
+	assert_non_null(strstr(text, "breachcheck_http_requests_total{route=\"/v1/buckets/{index_id}/{bucket}\",status=\"200\"} 1\n"));
+	assert_non_null(strstr(text, "breachcheck_http_requests_total{route=\"/v1/buckets/{index_id}/{bucket}\",status=\"304\"} 1\n"));
+	assert_non_null(strstr(text, "breachcheck_http_requests_total{route=\"/v1/evaluate\",status=\"429\"} 1\n"));
+	assert_non_null(strstr(text, "breachcheck_http_request_duration_seconds_bucket{route=\"/v1/buckets/{index_id}/{bucket}\",le=\"0.0005\"} 1\n"));
+	assert_non_null(strstr(text, "breachcheck_http_request_duration_seconds_bucket{route=\"/v1/buckets/{index_id}/{bucket}\",le=\"+Inf\"} 2\n"));
+	assert_non_null(strstr(text, "breachcheck_evaluated_elements_total 7\n"));
+	assert_non_null(strstr(text, "breachcheck_index_info{index_id=\"00112233445566778899aabbccddeeff\"} 1\n"));
+	assert_null(strstr(text, "/v1/config\""));
+	free(text);
+	free(m);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_ratelimit_client),
+		cmocka_unit_test(test_ratelimit_global),
+		cmocka_unit_test(test_ratelimit_bounded),
+		cmocka_unit_test(test_client_key),
+		cmocka_unit_test(test_cidr),
+		cmocka_unit_test(test_client_addr),
+		cmocka_unit_test(test_metrics),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
