@@ -165,6 +165,7 @@ function renderHit(h) {
   const complaint = b.complaint_url || CNIL_COMPLAINT_URL;
   return el('article', { class: 'hit', 'data-breach': b.name },
     el('h3', {}, breachTitle(b), b.breach_date ? el('span', { class: 'date' }, ` (${t('breach_date', lang)}${colon()}${fmtDate(b.breach_date)})`) : null),
+    b.description ? el('p', { class: 'description' }, b.description) : null,
     el('p', { class: 'matched' }, `${t('matched', lang)}${colon()}${h.matched.map((k) => label(KIND_LABELS, k)).join(', ')}.`),
     el('h4', {}, t('exposed', lang)),
     el('ul', { class: 'classes' }, classes.map((c) => el('li', { 'data-class': c }, label(CLASS_LABELS, c)))),
