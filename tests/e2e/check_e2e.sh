@@ -1,0 +1,101 @@
+#!/bin/sh
+# End-to-end test of breachcheck check, local and remote (issues 5 and 6).
+# args: breachcheck bc-genleak e2e_check e2e_fake
+set -u
+BC="$1"; GENLEAK="$2"; DRIVER="$3"; FAKE="$4"
+T=$(mktemp -d /tmp/bc-e2e-check.XXXXXX)
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+
+# wait_line FILE PATTERN: up to 10 s for a line matching PATTERN
+wait_line() {
+	i=0
+	while [ $i -lt 100 ]; do
+		grep -q "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1; i=$((i + 1))
+	done
+	return 1
+}
+
+# expect STATUS TEXT DESCRIPTION -- check ARGS: exit status and a text in stdout+stderr
+expect() {
+	want=$1; text=$2; what=$3; shift 4
+	"$BC" check "$@" >"$T/out" 2>&1; got=$?
+	[ "$got" = "$want" ] || { fail "$what: exit $got, expected $want"; cat "$T/out"; return; }
+	[ -z "$text" ] || grep -qF -- "$text" "$T/out" || { fail "$what: '$text' not in the output"; cat "$T/out"; }
+}
+
+"$GENLEAK" --seed 11 --rows 3000 --out "$T/leak.csv" --truth "$T/truth.jsonl" --quiet || exit 1
+"$BC" keygen "$T/key" >/dev/null || exit 1
+"$BC" ingest "$T/leak.csv" --index "$T/idx" --key "$T/key" --breach labs-2021 \
+	--title "Fuite de laboratoires" --date 2021-02-23 --controller "Biolab Exemple" \
+	--dpo-contact dpo@example.org --complaint-url https://www.cnil.fr/fr/plaintes \
+	--anonymity 16 --quiet || exit 1
+
+echo "== local mode"
+"$DRIVER" --truth "$T/truth.jsonl" --index "$T/idx" --key "$T/key" || fail "local e2e"
+
+echo "== remote mode, real breachcheck serve"
+"$BC" serve --index "$T/idx" --key "$T/key" --listen 127.0.0.1:0 --metrics-listen none \
+	--web none --rate-per-client 0 --rate-global 0 --log "$T/serve.log" 2>"$T/serve.err" &
+PIDS="$PIDS $!"
+wait_line "$T/serve.err" "listening on" || { cat "$T/serve.err"; exit 1; }
+URL=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$T/serve.err" | head -1)
+URL=${URL%/}
+"$DRIVER" --truth "$T/truth.jsonl" --server "$URL" --cache-dir "$T/cache" --stride 2 ||
+	fail "remote e2e, file mode"
+"$DRIVER" --truth "$T/truth.jsonl" --server "$URL" --cache-dir "$T/cache-fetch" \
+	--bucket-mode fetch --stride 3 || fail "remote e2e, fetch mode"
+ls "$T/cache" | grep -qE '^[0-9a-f]{32}$' || fail "no index cached under its index id"
+
+# one patient through the binary, both modes and a mirror copy
+NIR=$(grep -m1 '"valid":[1-9]' "$T/truth.jsonl" | sed 's/.*"nir13":"\([0-9AB]*\)".*/\1/')
+expect 0 '"found": true' "remote check, file mode" -- --server "$URL" --cache-dir "$T/cache" --nir "$NIR" --json
+expect 0 '"found": true' "remote check, fetch mode" -- --server "$URL" --cache-dir "$T/cache" --nir "$NIR" --bucket-mode fetch --json
+expect 0 'Trouvé dans 1 fuite' "remote check, mirror copy" -- --server "$URL" --index "$T/idx" --nir "$NIR" --lang fr
+expect 1 'Not found.' "remote check, not found" -- --server "$URL" --cache-dir "$T/cache" --email nobody@example.org --lang en
+
+# the access log holds no identifier of anyone checked
+grep -o '"nir13":"[0-9AB]*"' "$T/truth.jsonl" | sed 's/.*:"\(.*\)"/\1/' >"$T/nirs"
+grep -o '"emails":\["[^"]*"' "$T/truth.jsonl" | sed 's/.*\["//; s/"$//' >"$T/emails"
+if grep -qF -f "$T/nirs" "$T/serve.log" || grep -qF -f "$T/emails" "$T/serve.log"; then
+	fail "an identifier is in the server log"
+fi
+grep -q '"route"' "$T/serve.log" || fail "the server log is empty"
+
+echo "== a misbehaving server"
+fake() { # fake MODE: start e2e_fake, set FURL
+	"$FAKE" --index "$T/idx" --key "$T/key" --mode "$1" >"$T/fake.$1" 2>&1 &
+	PIDS="$PIDS $!"
+	wait_line "$T/fake.$1" "^port " || { cat "$T/fake.$1"; exit 1; }
+	FURL="http://127.0.0.1:$(sed -n 's/^port //p' "$T/fake.$1")"
+}
+fake honest
+expect 0 "" "honest fake server" -- --server "$FURL" --cache-dir "$T/fc1" --nir "$NIR"
+fake tamper-bucket
+expect 3 "does not match its hash" "tampered buckets.bin" -- --server "$FURL" --cache-dir "$T/fc2" --nir "$NIR"
+[ -z "$(ls -A "$T/fc2" 2>/dev/null | grep -v '^\.')" ] || fail "a tampered index was kept in the cache"
+expect 3 "does not match its hash" "tampered single bucket" -- --server "$FURL" --cache-dir "$T/fc2" --nir "$NIR" --bucket-mode fetch
+fake bad-proof
+expect 3 "proof does not verify" "wrong proof" -- --server "$FURL" --cache-dir "$T/fc3" --nir "$NIR"
+fake rate-limit
+expect 3 "retry in 7 seconds" "429" -- --server "$FURL" --cache-dir "$T/fc4" --nir "$NIR"
+fake foreign-index
+expect 3 "index_id differs" "foreign index" -- --server "$FURL" --cache-dir "$T/fc5" --nir "$NIR"
+expect 3 "index_id differs" "foreign index, mirror copy" -- --server "$FURL" --index "$T/idx" --nir "$NIR"
+
+echo "== sensitive breach: public tier"
+"$BC" ingest "$T/leak.csv" --index "$T/sidx" --key "$T/key2" --breach labs --sensitive --anonymity 16 --quiet 2>/dev/null ||
+	{ "$BC" keygen "$T/key2" >/dev/null && "$BC" ingest "$T/leak.csv" --index "$T/sidx" --key "$T/key2" --breach labs --sensitive --anonymity 16 --quiet; } ||
+	fail "sensitive ingest"
+expect 0 '"rows": null' "sensitive: rows hidden" -- --index "$T/sidx" --key "$T/key2" --nir "$NIR" --json
+expect 0 "only shown after email verification" "sensitive: tier sentence" -- --index "$T/sidx" --key "$T/key2" --nir "$NIR" --lang en
+expect 3 "does not belong to this index" "a key that is not the index's" -- --index "$T/sidx" --key "$T/key" --nir "$NIR"
+[ "$fails" = 0 ] && echo "e2e check: all passed"
+exit "$fails"
