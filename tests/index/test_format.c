@@ -77,7 +77,7 @@ static void run_vectors(struct counts *c)
 		} else if (!strcmp(line, "BucketBits")) {
 			bits = (unsigned)atoi(val);
 		} else if (!strcmp(line, "Input")) {
-			char parts[4][128] = { "", "", "", "" }, built[512];
+			char parts[5][128] = { "", "", "", "", "" }, built[512];
 			char *p = val, *bar;
 			int n = 0;
 
