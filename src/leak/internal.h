@@ -38,6 +38,7 @@ struct leak_reader_state {
 
 	char *scratch;                /* per-row re-decoding of invalid UTF-8 fields */
 	size_t scratch_used;
+	unsigned first_repaired;      /* first field re-decoded in the current row */
 
 	int strict;
 	const struct leak_mapping *mapping;

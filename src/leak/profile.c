@@ -6,7 +6,7 @@
 
 #include <sodium.h>
 
-#define KEY_BYTES 16
+#define KEY_BYTES crypto_shorthash_siphashx24_BYTES /* 16 */
 #define KIND_NIR 1
 #define KIND_NAMEDOB 2
 
@@ -23,7 +23,7 @@ struct entry {
 struct leak_patient_set {
 	struct entry *e;
 	size_t cap, used;
-	unsigned char hkey[crypto_generichash_KEYBYTES];
+	unsigned char hkey[crypto_shorthash_siphashx24_KEYBYTES];
 };
 
 static size_t slot_of(const struct leak_patient_set *s, const unsigned char *key)
@@ -84,20 +84,32 @@ static size_t upsert(struct leak_patient_set *s, const unsigned char *key, unsig
 	return i;
 }
 
+/*
+ * 16-byte keyed hash of the NUL-separated parts (SipHash-2-4 with 128-bit
+ * output, libsodium crypto_shorthash_siphashx24, random key per run): a PRF,
+ * so the set holds nothing that leads back to an identifier without the key,
+ * and the key is wiped when the profile is released.
+ */
 static void keyed_hash(const struct leak_patient_set *s, unsigned char out[KEY_BYTES],
 		       const char *a, const char *b, const char *c, const char *d)
 {
-	crypto_generichash_state h;
+	const char *parts[4] = { a, b, c, d };
+	unsigned char buf[2 * BC_NAME_MAX + 64];
+	size_t n = 0, k;
+	int i;
 
-	crypto_generichash_init(&h, s->hkey, sizeof(s->hkey), KEY_BYTES);
-	crypto_generichash_update(&h, (const unsigned char *)a, strlen(a) + 1);
-	crypto_generichash_update(&h, (const unsigned char *)b, strlen(b) + 1);
-	if (c)
-		crypto_generichash_update(&h, (const unsigned char *)c, strlen(c) + 1);
-	if (d)
-		crypto_generichash_update(&h, (const unsigned char *)d, strlen(d) + 1);
-	crypto_generichash_final(&h, out, KEY_BYTES);
-	sodium_memzero(&h, sizeof(h));
+	for (i = 0; i < 4; i++) {
+		if (!parts[i])
+			continue;
+		k = strlen(parts[i]);
+		if (n + k + 1 > sizeof(buf))
+			k = sizeof(buf) - n - 1;
+		memcpy(buf + n, parts[i], k);
+		n += k;
+		buf[n++] = 0;
+	}
+	crypto_shorthash_siphashx24(out, buf, n, s->hkey);
+	sodium_memzero(buf, n);
 }
 
 int leak_profile_init(struct leak_profile *p, struct bc_error *err)
@@ -180,14 +192,13 @@ int leak_profile_add(struct leak_profile *p, const struct bc_record *rec, struct
 	struct leak_patient_set *s = p->set;
 	unsigned char kn[KEY_BYTES], kd[KEY_BYTES];
 	size_t in, id, cap;
-	uint32_t labs;
+	uint32_t labs, f;
 	unsigned b;
 	int namedob;
 
 	p->rows++;
-	for (b = 0; b < 32; b++)
-		if (rec->flags & BC_BIT(b))
-			p->class_rows[b]++;
+	for (f = rec->flags; f; f &= f - 1)
+		p->class_rows[__builtin_ctz(f)]++;
 	switch (rec->nir_status) {
 	case BC_NORM_OK:
 		if (rec->nir_had_key)

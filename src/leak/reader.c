@@ -437,11 +437,14 @@ static void repair_row_utf8(struct leak_reader *r, struct leak_row *row)
 	size_t j, k, len;
 
 	st->scratch_used = 0;
+	st->first_repaired = LEAK_MAX_COLUMNS;
 	for (i = 0; i < n; i++) {
 		p = (const unsigned char *)row->field[i];
 		len = row->len[i];
 		if (utf8_valid(p, len))
 			continue;
+		if (st->first_repaired == LEAK_MAX_COLUMNS)
+			st->first_repaired = i;
 		o = (unsigned char *)st->scratch + st->scratch_used;
 		for (j = 0; j < len;) {
 			k = utf8_seq(p + j, len - j);
@@ -540,7 +543,9 @@ int leak_reader_next_row(struct leak_reader *r, struct leak_row *row, struct bc_
 			r->stats.rows_skipped++;
 			if (r->st->strict) {
 				snprintf(what, sizeof(what), "expected %u fields, found %u", r->columns.n, row->n);
-				return strict_fail(r, row, LEAK_MAX_COLUMNS, LEAK_REASON_FIELD_COUNT, err, what);
+				/* point at the first extra field, or at the last one present */
+				return strict_fail(r, row, row->n > r->columns.n ? r->columns.n : row->n - 1,
+						   LEAK_REASON_FIELD_COUNT, err, what);
 			}
 			continue;
 		}
@@ -555,7 +560,7 @@ int leak_reader_next_row(struct leak_reader *r, struct leak_row *row, struct bc_
 		if (row->flags & LEAK_ROW_INVALID_UTF8) {
 			leak_stats_note(&r->stats, LEAK_REASON_INVALID_UTF8, row->line);
 			if (r->st->strict)
-				return strict_fail(r, row, LEAK_MAX_COLUMNS, LEAK_REASON_INVALID_UTF8, err,
+				return strict_fail(r, row, r->st->first_repaired, LEAK_REASON_INVALID_UTF8, err,
 						   "bytes that are not valid UTF-8");
 		}
 		if (row->flags & LEAK_ROW_STRAY_QUOTE) {

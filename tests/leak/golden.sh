@@ -1,0 +1,61 @@
+#!/bin/sh
+# Golden tests of `breachcheck profile` on the fixtures: stdout, stderr and the
+# exit status are compared byte for byte with tests/leak/golden/NAME.out, and
+# no output may contain an identifier of tests/leak/fixtures/identifiers.txt.
+# usage: golden.sh BREACHCHECK SOURCE_DIR   (BC_UPDATE_GOLDEN=1 rewrites the files)
+set -u
+bc=$1
+src=$2
+fx=$src/tests/leak/fixtures
+gd=$src/tests/leak/golden
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+check() {
+	name=$1
+	shift
+	(cd "$fx" && "$bc" profile "$@" >"$tmp/stdout" 2>"$tmp/stderr"; echo "exit status $?" >"$tmp/status")
+	{
+		cat "$tmp/stdout"
+		echo "--- stderr"
+		cat "$tmp/stderr"
+		cat "$tmp/status"
+	} >"$tmp/$name.out"
+	if [ "${BC_UPDATE_GOLDEN:-0}" = 1 ]; then
+		cp "$tmp/$name.out" "$gd/$name.out"
+	elif ! cmp -s "$tmp/$name.out" "$gd/$name.out"; then
+		echo "golden mismatch: $name"
+		diff -u "$gd/$name.out" "$tmp/$name.out" | head -40
+		fail=1
+	fi
+	# no identifier, in any spelling the fixtures hold
+	while IFS= read -r id; do
+		case $id in '#'*|'') continue ;; esac
+		if grep -qF -- "$id" "$tmp/$name.out"; then
+			echo "identifier leaked in the output of $name (line of identifiers.txt)"
+			fail=1
+		fi
+	done <"$fx/identifiers.txt"
+}
+
+check fr_comma_utf8 fr_comma_utf8.csv
+check fr_comma_utf8_json --json fr_comma_utf8.csv
+check semicolon_cp1252 semicolon_cp1252.csv
+check utf16be_json utf16be.csv --json
+check english english.csv
+check headerless_mapping --mapping headerless.map headerless.csv
+check headerless_nomapping headerless.csv
+check mojibake mojibake.csv
+check bad_rows bad_rows.csv
+check bad_rows_json --json bad_rows.csv
+check strict_field_count --strict bad_rows.csv
+check strict_nir --strict fr_comma_utf8.csv
+check empty empty.csv
+check blank blank.csv
+check binary binary.bin
+check truncated truncated.csv
+check missing does-not-exist.csv
+check bad_mapping --mapping make_fixtures.py headerless.csv
+check usage
+exit $fail
