@@ -1280,15 +1280,16 @@ static void build_row(struct gen *g, const struct visit *v, struct row *r, uint3
 
 	/* Comment. */
 	if (gl_rng_chance(rng, 0.022)) {
-		static const double cum[6] = { 0.16, 0.24, 0.34, 0.70, 0.82, 1.0 };
+		/* Pregnancy follow-up dominates the comments on women of 16-46; nobody else gets one. */
+		static const double cum_f[6] = { 0.45, 0.50, 0.57, 0.76, 0.85, 1.0 };
+		static const double cum[6] = { 0.0, 0.10, 0.22, 0.66, 0.80, 1.0 };
+		int age = sy - p->by;
+		const double *cm = p->sex == 2 && age >= 16 && age <= 46 ? cum_f : cum;
 		double x = gl_rng_unit(rng);
 		int c = 0;
-		int age = sy - p->by;
 
-		while (c < 5 && x >= cum[c])
+		while (c < 5 && x >= cm[c])
 			c++;
-		if (c == GL_CAT_PREGNANCY && (p->sex != 2 || age < 16 || age > 46))
-			c = GL_CAT_OTHER;
 		*cat = c;
 		fset(r->f[F_COMMENT], g->d.comments[c][gl_rng_below(rng, (uint32_t)g->d.n_comments[c])]);
 		if (gl_rng_chance(rng, 0.15)) {
