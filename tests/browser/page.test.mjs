@@ -231,6 +231,8 @@ describe('check page', () => {
       assert.equal(await page.getByLabel(name, { exact: false }).count() >= 1, true, name);
     }
     assert.equal(await page.getAttribute('#result', 'aria-live'), 'polite');
+    assert.equal(await page.evaluate(() => document.querySelectorAll('[style], script:not([src]), style').length), 0,
+      'no inline script or style');
     assert.deepEqual(page.errors, []);
     for (const r of page.requests) assert.equal(new URL(r.url()).origin, A.url, 'no third-party request');
     assert.deepEqual(await ctx.cookies(), []);
@@ -292,6 +294,7 @@ describe('check page', () => {
     assert.match(nf, /Identifiants vérifiés : numéro de sécurité sociale \(NIR\), nom et date de naissance, adresse e-mail, numéro de téléphone/);
     assert.match(nf, /Fuite des laboratoires \(2021\)/);
     assert.match(nf, /Ancienne fuite \(2019\)/);
+    assert.match(nf, /1er juin 2019/);
     assert.match(nf, /faute de frappe/);
     await page.screenshot({ path: join(ARTIFACTS, 'not-found-360.png'), fullPage: true });
     assert.deepEqual(await ctx.cookies(), []);

@@ -127,8 +127,9 @@ function fmtMonth(n) {
 function fmtDate(s) {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(s ?? '');
   if (!m) return s ?? '';
-  return new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
+  const s2 = new Intl.DateTimeFormat(lang === 'fr' ? 'fr-FR' : 'en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' })
     .format(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+  return lang === 'fr' && +m[3] === 1 ? s2.replace(/^1 /, '1er ') : s2;
 }
 
 const colon = () => (lang === 'fr' ? '\u00a0: ' : ': ');
