@@ -1562,7 +1562,8 @@ static void person_canon(struct gen *g, const struct person *p, struct canon *c)
 
 static uint64_t token_hash(int kind, const char *a, const char *b, const char *cc)
 {
-	uint64_t h = fnv64((const char *)&kind, 1, FNV_INIT);
+	char k = (char)('0' + kind);
+	uint64_t h = fnv64(&k, 1, FNV_INIT);
 
 	h = fnv64(a, strlen(a) + 1, h);
 	if (b)
