@@ -225,8 +225,7 @@ static size_t decode_utf16(struct leak_reader_state *st, int be, unsigned char *
 static size_t fill(struct leak_reader *r)
 {
 	struct leak_reader_state *st = r->st;
-	size_t space, n, add = 0;
-	int final;
+	size_t space, want, n, add = 0;
 
 	if (st->pos) {
 		memmove(st->buf, st->buf + st->pos, st->len - st->pos);
@@ -237,29 +236,36 @@ static size_t fill(struct leak_reader *r)
 		space = st->cap - st->len;
 		switch (r->dialect.encoding) {
 		case LEAK_ENC_CP1252:
-			n = src_read(st, st->raw, space / 3 < LEAK_RAW_BYTES ? space / 3 : LEAK_RAW_BYTES,
-				     &r->stats);
+			/* each byte becomes at most 3 */
+			want = space / 3 < LEAK_RAW_BYTES ? space / 3 : LEAK_RAW_BYTES;
+			if (!want)
+				goto out;
+			n = src_read(st, st->raw, want, &r->stats);
 			add = decode_cp1252(st->raw, n, st->buf + st->len, &r->stats.replaced);
 			break;
 		case LEAK_ENC_UTF16LE:
 		case LEAK_ENC_UTF16BE:
-			n = (space / 2 < LEAK_RAW_BYTES ? space / 2 : LEAK_RAW_BYTES) & ~(size_t)1;
-			n = src_read(st, st->raw + 4, n, &r->stats);
-			final = n == 0;
+			/* 2 bytes become at most 3, plus up to 3 carried bytes */
+			want = space > 32 ? (space - 16) / 2 : 0;
+			want = (want < LEAK_RAW_BYTES ? want : LEAK_RAW_BYTES) & ~(size_t)1;
+			if (!want)
+				goto out;
+			n = src_read(st, st->raw + 4, want, &r->stats);
 			add = decode_utf16(st, r->dialect.encoding == LEAK_ENC_UTF16BE, st->raw + 4, n,
-					   st->buf + st->len, final, &r->stats.replaced);
+					   st->buf + st->len, n == 0, &r->stats.replaced);
 			break;
 		default:
+			if (!space)
+				goto out;
 			n = src_read(st, st->buf + st->len, space, &r->stats);
 			add = n;
 			break;
 		}
 		if (n == 0)
 			st->eof = 1;
-		if (space == 0)
-			break;
 		st->len += add;
 	}
+out:
 	st->buf[st->len] = 0;
 	return add;
 }
@@ -494,7 +500,7 @@ static int next_split(struct leak_reader *r, struct leak_row *row, struct bc_err
 				err->file = st->name;
 				return bc_error_set(err, "read_failed", "internal reader error");
 			}
-			if (st->pos == 0 && st->len >= st->cap) {
+			if (st->pos == 0 && st->cap - st->len < 64) {
 				err->file = st->name;
 				err->line = st->line + 1;
 				return bc_error_set(err, "row_too_long",
@@ -907,10 +913,13 @@ static int init_common(struct leak_reader *r, const struct leak_options *opt, st
 	st->strict = opt ? opt->strict : 0;
 	st->mapping = opt ? opt->mapping : NULL;
 	st->cap = LEAK_BUF_BYTES;
+	/* a small memory input fits whole, even tripled by transcoding */
+	if (st->mem && st->mem_len < LEAK_BUF_BYTES / 4)
+		st->cap = 3 * st->mem_len + 64;
 	st->head = malloc(LEAK_SNIFF_BYTES);
 	st->raw = malloc(LEAK_RAW_BYTES + 4);
 	st->buf = malloc(st->cap + 8);
-	st->scratch = malloc(LEAK_SCRATCH_BYTES);
+	st->scratch = malloc(st->cap < LEAK_MAX_ROW_BYTES ? 3 * st->cap + 16 : LEAK_SCRATCH_BYTES);
 	if (!st->head || !st->raw || !st->buf || !st->scratch) {
 		err->file = st->name;
 		return bc_error_set(err, "out_of_memory", "cannot allocate the reader's buffers");
