@@ -92,6 +92,8 @@ function mirror(indexDir) {
   const srv = createServer((req, res) => {
     seen.push(req.url);
     res.setHeader('Access-Control-Allow-Origin', '*');
+    // as a CDN serves immutable files: cacheable for a year
+    res.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
     let m = /^\/v1\/index\/([0-9a-f]{32})\/index\.json$/.exec(req.url);
     if (m && m[1] === meta.index_id) {
       res.writeHead(200, { 'Content-Type': 'application/json' });
@@ -398,6 +400,13 @@ describe('check page', () => {
       const log = readFileSync(B.log, 'utf8');
       assert.doesNotMatch(log, /\/v1\/buckets|\/v1\/index/, 'the evaluator served no bucket and no index.json');
       assert.match(await page.locator('#result').innerText(), new RegExp(new URL(m.url).host.replace(/\./g, '\\.')));
+      // The same check again: the bucket host sees 5 bucket reads again (none
+      // served from the browser cache, which would single out the real ones).
+      m.seen.length = 0;
+      const again = await check(page);
+      assert.equal(again.length, 8);
+      assert.equal(m.seen.filter((u) => u.startsWith('/v1/buckets/')).length, 5);
+      assert.equal(m.seen.length, 6);
       assert.deepEqual(page.errors, []);
       await page.close();
     } finally {

@@ -94,7 +94,9 @@ function joinUrl(base, path) {
 async function request(fetchFn, url, init) {
   let res;
   try {
-    res = await fetchFn(url, { credentials: 'omit', referrerPolicy: 'no-referrer', ...init });
+    // no-store: a bucket served from the browser's cache on a second check
+    // would tell the bucket host which reads of the first check were real.
+    res = await fetchFn(url, { credentials: 'omit', referrerPolicy: 'no-referrer', cache: 'no-store', ...init });
   } catch {
     throw new CheckError('network');
   }
@@ -151,7 +153,7 @@ export async function runCheck(fields, opts = {}) {
   if (Object.keys(errors).length) throw new CheckError('input', { errors });
 
   // 1. configuration of the evaluator
-  const config = await json(await request(fetchFn, joinUrl(base, '/v1/config'), { cache: 'no-store' }));
+  const config = await json(await request(fetchFn, joinUrl(base, '/v1/config'), {}));
   const { pk, salt } = checkConfig(config);
 
   // 2. one evaluation request, fixed batch size, real elements at random places
@@ -167,7 +169,6 @@ export async function runCheck(fields, opts = {}) {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ blinded_elements: blinded.map(b64urlEncode) }),
-    cache: 'no-store',
   }));
   let evaluated, proof;
   try {

@@ -79,6 +79,10 @@ test('requests are the same in number, order of kinds and size whatever is typed
     const bucketNums = s.log.filter((x) => /\/v1\/buckets\//.test(x.url)).map((x) => +x.url.split('/').pop());
     assert.equal(new Set(bucketNums).size, BUCKET_READS, 'distinct buckets');
     shapes.push({ kinds, evalLen: s.log.find((x) => x.method === 'POST').body.length });
+    for (const x of s.log) {
+      assert.equal(x.cache, 'no-store', 'never from the HTTP cache: a cached bucket would mark the real ones');
+      assert.equal(x.credentials, 'omit');
+    }
     noIdentifier(s.log);
   }
   for (const sh of shapes) assert.deepEqual(sh, shapes[0]);

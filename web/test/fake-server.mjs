@@ -64,7 +64,7 @@ export function makeServer({ records, bucketBits = 3, breaches, bucketsUrl = '',
     arrayBuffer: async () => body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength),
   });
   async function fetchFn(url, init = {}) {
-    log.push({ url, method: init.method ?? 'GET', body: init.body ?? '', headers: init.headers ?? {} });
+    log.push({ url, method: init.method ?? 'GET', body: init.body ?? '', headers: init.headers ?? {}, cache: init.cache, credentials: init.credentials });
     if (tamper.network) throw new TypeError('Failed to fetch');
     const u = new URL(url, 'http://evaluator.test');
     const path = u.pathname.replace(/^\/cdn\//, '/');
