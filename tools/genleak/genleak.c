@@ -822,16 +822,29 @@ static int gen_household(struct gen *g, unsigned long *rows_left)
 				draw_given_names(g, c);
 			if (twins && k == 1) {
 				struct person *t = m[nm - 1];
-				const char *gn0 = g->d.given[t->given[0]].name;
-				const char *hy = strchr(gn0, '-');
+				const char *gn0, *hy;
 				int found = -1;
+
+				if (gl_rng_chance(&g->rng, 0.2)) {
+					/* Parents of twins fond of compound names (Jean-Pierre and Jean-Marc). */
+					for (int tries = 0; tries < 500; tries++) {
+						int x = draw_given(g, t->sex);
+
+						if (strchr(g->d.given[x].name, '-')) {
+							t->given[0] = x;
+							break;
+						}
+					}
+				}
+				gn0 = g->d.given[t->given[0]].name;
+				hy = strchr(gn0, '-');
 
 				age = REF_Y - t->by;
 				c->twin_of = (int32_t)t->id;
 				t->twin_of = (int32_t)c->id;
 				c->hard |= HARD_TWIN;
 				t->hard |= HARD_TWIN;
-				if (hy && gl_rng_chance(&g->rng, 0.6)) {
+				if (hy && gl_rng_chance(&g->rng, 0.8)) {
 					/* Same sex, compound names reducing to the same first given name. */
 					size_t plen = (size_t)(hy - gn0) + 1;
 					int sx = t->sex == 2;
