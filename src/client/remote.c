@@ -368,41 +368,8 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
-/*
- * Download index.json and verified.bin into dir, and buckets.bin when
- * `whole`; in fetch mode buckets.bin is a sparse file of the stated size, so
- * the index reader can open the directory (its buckets are never read: they
- * come one by one over HTTP).
- */
-static int download_index(struct remote *r, const char *dir, int whole, size_t max_buckets,
-			  struct bc_error *err)
-{
-	char url[URL_MAX + 128], path[PATH_MAX + 16];
-	FILE *f;
-
-	snprintf(url, sizeof(url), "%s/v1/index/%s/index.json", r->buckets_url, r->index_id);
-	snprintf(path, sizeof(path), "%s/index.json", dir);
-	if (download_to(r, url, path, CONFIG_MAX, "index.json download", err))
-		return -1;
-	snprintf(url, sizeof(url), "%s/v1/verified/%s", r->buckets_url, r->index_id);
-	snprintf(path, sizeof(path), "%s/verified.bin", dir);
-	if (download_to(r, url, path, 1u << 30, "verified.bin download", err))
-		return -1;
-	snprintf(path, sizeof(path), "%s/buckets.bin", dir);
-	if (whole) {
-		snprintf(url, sizeof(url), "%s/v1/index/%s/buckets.bin", r->buckets_url,
-			 r->index_id);
-		return download_to(r, url, path, max_buckets, "buckets.bin download", err);
-	}
-	f = fopen(path, "wbx");
-	if (!f)
-		return bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
-	fclose(f);
-	return 0;
-}
-
-/* After index.json is on disk: size buckets.bin for the fetch mode. */
-static int size_sparse(const char *dir, struct bc_error *err)
+/* The size of buckets.bin that the index.json in dir states. Returns 0 or -1. */
+static int buckets_size(const char *dir, size_t *size, struct bc_error *err)
 {
 	char path[PATH_MAX + 16];
 	json_t *j;
@@ -413,19 +380,53 @@ static int size_sparse(const char *dir, struct bc_error *err)
 	j = json_load_file(path, 0, NULL);
 	bits = json_integer_value(json_object_get(j, "bucket_bits"));
 	entries = json_integer_value(json_object_get(j, "bucket_entries"));
-	if (bits < 0 || bits > BC_INDEX_MAX_BUCKET_BITS || entries <= 0 || entries > (1 << 24)) {
+	if (!j || bits < 0 || bits > BC_INDEX_MAX_BUCKET_BITS || entries <= 0 ||
+	    entries > (1 << 24)) {
 		bc_error_set(err, "bad_response", "index.json: bad bucket_bits or bucket_entries");
 		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/buckets.bin", dir);
-	if (truncate(path, (off_t)((1ull << bits) * (unsigned long long)entries * BC_ENTRY_BYTES))) {
-		bc_error_set(err, "io", "cannot size %s: %s", path, strerror(errno));
-		goto out;
-	}
+	*size = ((size_t)1 << bits) * (size_t)entries * BC_ENTRY_BYTES;
 	ret = 0;
 out:
 	json_decref(j);
 	return ret;
+}
+
+/*
+ * Download index.json and verified.bin into dir, and buckets.bin when
+ * `whole`; in fetch mode buckets.bin is a sparse file of the stated size, so
+ * the index reader can open the directory (its buckets are never read: they
+ * come one by one over HTTP).
+ */
+static int download_index(struct remote *r, const char *dir, int whole, struct bc_error *err)
+{
+	char url[URL_MAX + 128], path[PATH_MAX + 16];
+	size_t size;
+	FILE *f;
+
+	snprintf(url, sizeof(url), "%s/v1/index/%s/index.json", r->buckets_url, r->index_id);
+	snprintf(path, sizeof(path), "%s/index.json", dir);
+	if (download_to(r, url, path, CONFIG_MAX, "index.json download", err))
+		return -1;
+	snprintf(url, sizeof(url), "%s/v1/verified/%s", r->buckets_url, r->index_id);
+	snprintf(path, sizeof(path), "%s/verified.bin", dir);
+	if (download_to(r, url, path, 1u << 30, "verified.bin download", err))
+		return -1;
+	if (buckets_size(dir, &size, err))
+		return -1;
+	snprintf(path, sizeof(path), "%s/buckets.bin", dir);
+	if (whole) {
+		snprintf(url, sizeof(url), "%s/v1/index/%s/buckets.bin", r->buckets_url,
+			 r->index_id);
+		return download_to(r, url, path, size, "buckets.bin download", err);
+	}
+	f = fopen(path, "wbx");
+	if (!f)
+		return bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
+	fclose(f);
+	if (truncate(path, (off_t)size))
+		return bc_error_set(err, "io", "cannot size %s: %s", path, strerror(errno));
+	return 0;
 }
 
 static int same_as_server(const struct bc_index *idx, const struct remote *r,
@@ -445,7 +446,6 @@ static int open_cached(struct bc_client_backend *be, struct remote *r, const cha
 		       const uint8_t pk[32], struct bc_error *err)
 {
 	char dir[PATH_MAX], tmp[PATH_MAX];
-	size_t max;
 	int fresh = 0;
 
 	if (snprintf(dir, sizeof(dir), "%s/%s", cache, r->index_id) >= (int)sizeof(dir) ||
@@ -458,8 +458,7 @@ static int open_cached(struct bc_client_backend *be, struct remote *r, const cha
 		remove_dir(tmp);
 		if (mkdir(tmp, 0700))
 			return bc_error_set(err, "io", "cannot create %s: %s", tmp, strerror(errno));
-		max = ((size_t)1 << BC_INDEX_MAX_BUCKET_BITS) * 64u * BC_ENTRY_BYTES;
-		if (download_index(r, tmp, 1, max, err) || bc_index_open(tmp, &be->idx, err) ||
+		if (download_index(r, tmp, 1, err) || bc_index_open(tmp, &be->idx, err) ||
 		    same_as_server(be->idx, r, pk, err) || bc_index_verify(be->idx, err)) {
 			bc_index_free(be->idx);
 			be->idx = NULL;
@@ -500,7 +499,7 @@ static int open_fetch(struct bc_client_backend *be, struct remote *r, const char
 	remove_dir(tmp);
 	if (mkdir(tmp, 0700))
 		return bc_error_set(err, "io", "cannot create %s: %s", tmp, strerror(errno));
-	if (download_index(r, tmp, 0, 0, err) || size_sparse(tmp, err) ||
+	if (download_index(r, tmp, 0, err) ||
 	    bc_index_open(tmp, &be->idx, err) || same_as_server(be->idx, r, pk, err) ||
 	    bc_client_check_index_id(be->idx, err))
 		goto out;
