@@ -179,7 +179,7 @@ static uint32_t intern(struct ingest *g, int kind, const char *in, size_t len,
 	while (g->slots[h] != 0) {
 		t = tok_at(g, g->slots[h] - 1);
 		if (t->hash == hv && t->kind == kind && t->len == len && t->info_len == info_len &&
-		    !memcmp(t->s, in, len) && !memcmp(t->s + len, info, info_len))
+		    !memcmp(t->s, in, len) && (info_len == 0 || !memcmp(t->s + len, info, info_len)))
 			return g->slots[h] - 1;
 		h = (h + 1) & (g->cap - 1);
 	}
@@ -194,7 +194,8 @@ static uint32_t intern(struct ingest *g, int kind, const char *in, size_t len,
 	if (s == NULL)
 		return NONE;
 	memcpy(s, in, len);
-	memcpy(s + len, info, info_len);
+	if (info_len)
+		memcpy(s + len, info, info_len);
 	t = tok_at(g, g->ntok);
 	t->s = s;
 	t->hash = hv;

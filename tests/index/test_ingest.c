@@ -1,0 +1,318 @@
+/*
+ * Ingest in process on a hand-written leak: exact payloads (rows, months,
+ * top-two labs and more_sources, shared household phone, sensitive tier,
+ * verified tier with the medical bits), replacement of a breach, breach
+ * ids never reused, a second breach re-bucketed without the first file.
+ */
+#include <dirent.h>
+#include <limits.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "index/index.h"
+#include "index/ingest.h"
+#include "leak/record.h"
+#include "oprf/keyfile.h"
+#include "oprf/oprf.h"
+
+static char root[256], leak_a[PATH_MAX], leak_b[PATH_MAX], key[PATH_MAX], idx[PATH_MAX];
+
+static const char csv_a[] =
+	"Nom,Prénom(s),Date de naissance,N° de sécurité sociale,Téléphone,Email,Laboratoire,"
+	"Date de prélèvement,Observations\n"
+	"DURAND,Alice,01/02/1980,2800275123000,06 39 98 00 01,alice@example.fr,LAB-A,10/03/2018,\n"
+	"Durand,Alice,01/02/1980,2 80 02 75 123 000,,alice@example.fr,LAB-B,01/05/2019,VIH positif\n"
+	"DURAND,Alice,01/02/1980,2800275123000,,,LAB-C,01/01/2018,\n"
+	"DURAND,Alice,01/02/1980,2800275123000,,,LAB-A,01/02/2018,\n"
+	"MOREAU,Bruno,03/04/1975,1750475123000,06 39 98 00 01,bruno@example.fr,LAB-A,01/06/2018,\n";
+
+static const char csv_b[] =
+	"Nom,Prénom(s),Date de naissance,N° de sécurité sociale,Email,Laboratoire,Date de prélèvement\n"
+	"PETIT,Claire,05/06/1990,2900675123000,claire@example.fr,LAB-Z,01/01/2020\n";
+
+static void rm_rf(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	char p[PATH_MAX + 300];
+	struct stat st;
+
+	if (d == NULL) {
+		unlink(path);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
+		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
+			rm_rf(p);
+		else
+			unlink(p);
+	}
+	closedir(d);
+	rmdir(path);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int setup(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+
+	(void)state;
+	snprintf(root, sizeof(root), "/tmp/bc-test-ingest-unit-XXXXXX");
+	if (mkdtemp(root) == NULL)
+		return -1;
+	snprintf(leak_a, sizeof(leak_a), "%s/a.csv", root);
+	snprintf(leak_b, sizeof(leak_b), "%s/b.csv", root);
+	snprintf(key, sizeof(key), "%s/k.key", root);
+	snprintf(idx, sizeof(idx), "%s/index", root);
+	write_file(leak_a, csv_a);
+	write_file(leak_b, csv_b);
+	return bc_key_generate(key, &err);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	rm_rf(root);
+	return 0;
+}
+
+static void run_ingest(const char *file, const char *breach, int sensitive, struct bc_ingest_stats *st)
+{
+	struct bc_ingest_options o;
+	struct bc_error err = BC_ERROR_INIT;
+
+	memset(&o, 0, sizeof(o));
+	o.input = file;
+	o.index_dir = idx;
+	o.key_path = key;
+	o.breach = breach;
+	o.title = "Test breach";
+	o.breach_date = "2020-02-03";
+	o.controller = "Example Labs";
+	o.sensitive = sensitive;
+	o.anonymity = 4;
+	o.quiet = 1;
+	if (bc_ingest_run(&o, st, &err) != 0)
+		fail_msg("ingest: %s: %s", err.code, err.msg);
+}
+
+struct hit {
+	int n;
+	uint32_t breach;
+	struct bc_payload p;
+};
+
+static void on_hit(const struct bc_breach *b, const struct bc_payload *p, void *arg)
+{
+	struct hit *h = arg;
+
+	h->n++;
+	h->breach = b->id;
+	h->p = *p;
+}
+
+static struct hit find(int kind, const char *a, const char *b, const char *c, const char *info)
+{
+	struct bc_index *ix = NULL;
+	struct bc_key *k = NULL;
+	struct bc_error err = BC_ERROR_INIT;
+	struct hit h = { 0, 0, { 0 } };
+	char in[256];
+	uint8_t y[64];
+	int len = bc_token_input(kind, a, b, c, in, sizeof(in));
+
+	assert_true(len > 0);
+	assert_int_equal(bc_key_load(key, &k, &err), 0);
+	assert_int_equal(bc_index_open(idx, &ix, &err), 0);
+	if (kind == BC_TOKEN_VERIFIED)
+		assert_int_equal(oprf_evaluate(OPRF_MODE_POPRF, k->sk_v, (const uint8_t *)in, (size_t)len,
+					       (const uint8_t *)info, strlen(info), y), 0);
+	else
+		assert_int_equal(oprf_evaluate(OPRF_MODE_VOPRF, k->sk_s, (const uint8_t *)in, (size_t)len,
+					       NULL, 0, y), 0);
+	assert_true(bc_index_find(ix, y, kind == BC_TOKEN_VERIFIED, on_hit, &h, &err) >= 0);
+	bc_index_free(ix);
+	bc_key_free(k);
+	return h;
+}
+
+#define M(y, m) ((uint16_t)(((y) - 2000) * 12 + (m)))
+
+static void test_payloads(void **state)
+{
+	struct bc_ingest_stats st;
+	struct hit h;
+	uint32_t base = BC_BIT(BC_CLASS_NAME) | BC_BIT(BC_CLASS_NIR) | BC_BIT(BC_CLASS_DOB) |
+			BC_BIT(BC_CLASS_LAB_VISIT) | BC_BIT(BC_CLASS_SAMPLE_DATE);
+
+	(void)state;
+	run_ingest(leak_a, "first", 0, &st);
+	assert_int_equal(st.rows, 5);
+	assert_int_equal(st.patients, 2);
+	/* nir x2, namedob x2, email x2, phone (one, shared), verified x2 */
+	assert_int_equal(st.tokens, 9);
+	assert_int_equal(st.shared_tokens, 1);
+	assert_int_equal(st.index.verified_entries, 2);
+
+	h = find(BC_TOKEN_NIR, "2800275123000", NULL, NULL, NULL);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.breach, st.breach_id);
+	assert_int_equal(h.p.kind, BC_TOKEN_NIR);
+	assert_int_equal(h.p.rows, 4);
+	assert_int_equal(h.p.flags & base, base);
+	assert_true(h.p.flags & BC_BIT(BC_CLASS_EMAIL));
+	assert_true(h.p.flags & BC_BIT(BC_CLASS_PHONE));
+	assert_int_equal(h.p.flags & (BC_MEDICAL_MASK | BC_BIT(BC_FLAG_SHARED)), 0);
+	assert_true(h.p.flags & BC_BIT(BC_FLAG_MORE_SOURCES)); /* LAB-A, B, C */
+	assert_int_equal(h.p.first_month, M(2018, 1));
+	assert_int_equal(h.p.last_month, M(2019, 5));
+	assert_int_equal(h.p.source_a, 0); /* LAB-A: 2 rows */
+	assert_int_equal(h.p.source_b, 1); /* LAB-B and LAB-C: 1 row each, lower index */
+
+	h = find(BC_TOKEN_NAMEDOB, "DURAND", "ALICE", "1980-02-01", NULL);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.p.rows, 4);
+
+	h = find(BC_TOKEN_EMAIL, "alice@example.fr", NULL, NULL, NULL);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.p.rows, 2);
+	assert_int_equal(h.p.flags & BC_BIT(BC_FLAG_MORE_SOURCES), 0);
+	assert_int_equal(h.p.first_month, M(2018, 3));
+
+	/* The household phone: class bit + shared, nothing else. */
+	h = find(BC_TOKEN_PHONE, "+262639980001", NULL, NULL, NULL);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.p.flags, BC_BIT(BC_CLASS_PHONE) | BC_BIT(BC_FLAG_SHARED));
+	assert_int_equal(h.p.rows, 0);
+	assert_int_equal(h.p.first_month, 0);
+	assert_int_equal(h.p.last_month, 0);
+	assert_int_equal(h.p.source_a, BC_SOURCE_NONE);
+	assert_int_equal(h.p.source_b, BC_SOURCE_NONE);
+
+	/* Verified: everything, medical bits included, for the NIR + email rows only. */
+	h = find(BC_TOKEN_VERIFIED, "2800275123000", NULL, NULL, "alice@example.fr");
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.p.kind, BC_TOKEN_VERIFIED);
+	assert_int_equal(h.p.rows, 2);
+	assert_true(h.p.flags & BC_BIT(BC_CLASS_MEDICAL_COMMENT));
+	assert_true(h.p.flags & BC_BIT(BC_CLASS_HIV));
+	assert_int_equal(h.p.first_month, M(2018, 3));
+	assert_int_equal(h.p.last_month, M(2019, 5));
+	/* ... and not with another address as info, nor in the public buckets. */
+	assert_int_equal(find(BC_TOKEN_VERIFIED, "2800275123000", NULL, NULL, "bruno@example.fr").n, 0);
+	assert_int_equal(find(BC_TOKEN_NIR, "2800275123001", NULL, NULL, NULL).n, 0);
+}
+
+static void test_sensitive_replace_and_second_breach(void **state)
+{
+	struct bc_ingest_stats st1, st2, st3;
+	struct bc_index *ix = NULL;
+	struct bc_error err = BC_ERROR_INIT;
+	struct hit h;
+
+	(void)state;
+	run_ingest(leak_a, "first", 0, &st1);
+	/* The same name again, sensitive: replaced, new id. */
+	run_ingest(leak_a, "FIRST", 1, &st2);
+	assert_true(st2.breach_id > st1.breach_id);
+	assert_int_equal(st2.breaches, 1);
+	h = find(BC_TOKEN_NIR, "2800275123000", NULL, NULL, NULL);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.breach, st2.breach_id);
+	assert_int_equal(h.p.rows, 0);
+	assert_int_equal(h.p.first_month, 0);
+	assert_int_equal(h.p.source_a, BC_SOURCE_NONE);
+	assert_true(h.p.flags & BC_BIT(BC_CLASS_NIR));
+	assert_int_equal(h.p.flags & ~BC_PUBLIC_CLASS_MASK, 0);
+	h = find(BC_TOKEN_VERIFIED, "2800275123000", NULL, NULL, "alice@example.fr");
+	assert_int_equal(h.p.rows, 2);
+	assert_true(h.p.flags & BC_BIT(BC_CLASS_HIV));
+
+	/* A second breach from another file: both in the new index (the first
+	 * re-bucketed from the state, its file gone). */
+	assert_int_equal(unlink(leak_a), 0);
+	run_ingest(leak_b, "second", 0, &st3);
+	assert_int_equal(st3.breaches, 2);
+	assert_true(st3.breach_id > st2.breach_id);
+	assert_int_equal(find(BC_TOKEN_NIR, "2800275123000", NULL, NULL, NULL).breach, st2.breach_id);
+	h = find(BC_TOKEN_EMAIL, "claire@example.fr", NULL, NULL, NULL);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.breach, st3.breach_id);
+	assert_int_equal(bc_index_open(idx, &ix, &err), 0);
+	assert_int_equal(bc_index_verify(ix, &err), 0);
+	assert_int_equal(bc_index_n_breaches(ix), 2);
+	assert_string_equal(bc_index_breach_by_id(ix, st2.breach_id)->name, "FIRST");
+	assert_int_equal(bc_index_breach_by_id(ix, st2.breach_id)->is_sensitive, 1);
+	assert_string_equal(bc_index_breach_by_id(ix, st2.breach_id)->controller, "Example Labs");
+	assert_string_equal(bc_index_breach_by_id(ix, st2.breach_id)->breach_date, "2020-02-03");
+	assert_int_equal(bc_index_breach_by_id(ix, st2.breach_id)->n_sources, 3);
+	assert_string_equal(bc_index_breach_by_id(ix, st2.breach_id)->sources[2], "LAB-C");
+	assert_int_equal(bc_index_breach_by_id(ix, st2.breach_id)->pwn_count, 2);
+	assert_true(bc_index_breach_by_id(ix, st2.breach_id)->data_classes & BC_BIT(BC_CLASS_HIV));
+	assert_null(bc_index_breach_by_id(ix, st1.breach_id));
+	bc_index_free(ix);
+	write_file(leak_a, csv_a);
+}
+
+static void test_bad_options(void **state)
+{
+	struct bc_ingest_options o;
+	struct bc_ingest_stats st;
+	struct bc_error err = BC_ERROR_INIT;
+
+	(void)state;
+	memset(&o, 0, sizeof(o));
+	o.input = leak_a;
+	o.index_dir = idx;
+	o.key_path = key;
+	o.breach = "no spaces";
+	o.quiet = 1;
+	assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
+	assert_string_equal(err.code, "usage");
+	o.breach = "ok";
+	o.breach_date = "2020-02-30";
+	assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
+	assert_string_equal(err.code, "usage");
+	o.breach_date = NULL;
+	o.input = "/nonexistent/leak.csv";
+	assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
+	{
+		char buf[512];
+
+		assert_non_null(strstr(bc_error_format(&err, buf, sizeof(buf)), "/nonexistent/leak.csv"));
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_payloads),
+		cmocka_unit_test(test_sensitive_replace_and_second_breach),
+		cmocka_unit_test(test_bad_options),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
