@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "leak/record.h"
 #include "report/report.h"
 
 /*
@@ -178,6 +179,20 @@ static void test_medical_notice_independent(void **state)
 	bc_report_release(&r2);
 }
 
+/* The JSON names agree with the leak reader's (one list of DESIGN.md §7 names). */
+static void test_class_names_agree(void **state)
+{
+	unsigned bit;
+
+	(void)state;
+	for (bit = 0; bit < 32; bit++) {
+		if (!bc_class_name(bit))
+			assert_null(bc_report_class_name(bit));
+		else
+			assert_string_equal(bc_report_class_name(bit), bc_class_name(bit));
+	}
+}
+
 static void test_helpers(void **state)
 {
 	struct bc_error err = BC_ERROR_INIT;
@@ -225,6 +240,7 @@ int main(void)
 		cmocka_unit_test(test_golden_not_found),
 		cmocka_unit_test(test_medical_notice_independent),
 		cmocka_unit_test(test_helpers),
+		cmocka_unit_test(test_class_names_agree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
