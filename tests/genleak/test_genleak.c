@@ -273,6 +273,84 @@ static int has_case(json_t *arr, const char *name)
 	return 0;
 }
 
+/* data/communes.tsv: canonical names by postcode, and INSEE codes. */
+struct commune {
+	char insee[6], postcode[6], canon[128];
+};
+static struct commune *communes;
+static size_t n_communes;
+
+static void load_communes(void)
+{
+	char path[4096], *buf, *line, *nl;
+	size_t len, cap = 16384;
+	int header = 0;
+
+	snprintf(path, sizeof(path), "%s/communes.tsv", getenv("BC_DATA"));
+	buf = read_file(path, &len);
+	assert_non_null(buf);
+	communes = calloc(cap, sizeof(*communes));
+	assert_non_null(communes);
+	for (line = buf; *line; line = nl + 1) {
+		char *insee, *name, *cp;
+
+		nl = strchr(line, '\n');
+		assert_non_null(nl);
+		*nl = '\0';
+		if (line[0] == '#')
+			continue;
+		if (!header++)
+			continue;
+		assert_true(n_communes < cap);
+		insee = line;
+		name = strchr(insee, '\t');
+		assert_non_null(name);
+		*name++ = '\0';
+		cp = strchr(name, '\t');
+		assert_non_null(cp);
+		*cp++ = '\0';
+		snprintf(communes[n_communes].insee, 6, "%s", insee);
+		snprintf(communes[n_communes].postcode, 6, "%.5s", cp);
+		bc_norm_last_name(name, strlen(name), communes[n_communes].canon, 128);
+		n_communes++;
+	}
+	free(buf);
+}
+
+/* 1 if a commune has this postcode and a name that the city field abbreviates. */
+static int place_agrees(const char *postcode, const char *city)
+{
+	char cc[128];
+
+	if (bc_norm_last_name(city, strlen(city), cc, sizeof(cc)) != BC_NORM_OK)
+		return 0;
+	for (size_t i = 0; i < n_communes; i++)
+		if (strcmp(communes[i].postcode, postcode) == 0 &&
+		    strncmp(communes[i].canon, cc, strlen(cc)) == 0)
+			return 1;
+	return 0;
+}
+
+static int birthplace_known(const char *nir)
+{
+	if (strncmp(nir + 5, "99", 2) == 0)
+		return 1;
+	size_t lo = 0, hi = n_communes;
+
+	while (lo < hi) {   /* communes.tsv is sorted by INSEE code */
+		size_t mid = lo + (hi - lo) / 2;
+		int d = strncmp(communes[mid].insee, nir + 5, 5);
+
+		if (d == 0)
+			return 1;
+		if (d < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
 static void load_truth(const char *path, struct truth *t)
 {
 	size_t len, cap = 1024;
@@ -380,7 +458,7 @@ struct check {
 	long rows, nonempty[N_FIELDS], y1819, bad_year, labs_seen[64];
 	long valid, missing, wrong, bad_nir_field, nir_unknown;
 	long mism_name, mism_first, mism_dob, mism_email, mism_phone, mism_sex, mism_nir_dob;
-	long bad_row_email, bad_row_phone, bad_doc_phone, checked_rows;
+	long bad_row_email, bad_row_phone, bad_doc_phone, checked_rows, bad_place, places_checked;
 	char lab_ids[64][16];
 	int n_labs;
 };
@@ -537,6 +615,11 @@ static void check_row(struct check *c, struct truth *t, char **f)
 		if (bc_norm_phone(f[F_DOC_PHONE], strlen(f[F_DOC_PHONE]), out, sizeof(out)) != BC_NORM_OK ||
 		    !phone_allowed(out))
 			c->bad_doc_phone++;
+	}
+	if (!is_blank(f[F_CP]) && !is_blank(f[F_CITY]) && c->places_checked < 5000) {
+		c->places_checked++;
+		if (!place_agrees(f[F_CP], f[F_CITY]))
+			c->bad_place++;
 	}
 	if (!p)
 		return;
@@ -723,6 +806,12 @@ static void verify(unsigned long seed, const char *dialect)
 	assert_true(c->wrong * 100 < c->rows * 3);
 	assert_int_equal(t.nir_dup, 0);
 	assert_int_equal(t.bad_nir, 0);
+	/* Birthplaces are real communes (or abroad); postcode and city go together. */
+	for (size_t k = 0; k < t.n; k++)
+		if (t.p[k].nir[0] && !birthplace_known(t.p[k].nir))
+			fail_msg("patient %zu: NIR birthplace is not in communes.tsv", k + 1);
+	assert_true(c->places_checked > 1000);
+	assert_int_equal(c->bad_place, 0);
 	/* Synthetic contacts only. */
 	assert_int_equal(t.bad_email, 0);
 	assert_int_equal(t.bad_phone, 0);
@@ -816,6 +905,7 @@ int main(int argc, char **argv)
 		perror("mkdtemp");
 		return 1;
 	}
+	load_communes();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seed1_utf8),
 		cmocka_unit_test(test_seed2_cp1252),
@@ -823,5 +913,6 @@ int main(int argc, char **argv)
 	};
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
 	rmdir(tmpdir);
+	free(communes);
 	return ret;
 }
