@@ -407,6 +407,8 @@ describe('check page', () => {
       assert.equal(again.length, 8);
       assert.equal(m.seen.filter((u) => u.startsWith('/v1/buckets/')).length, 5);
       assert.equal(m.seen.length, 6);
+      const bucketSet = (rs) => rs.map((r) => r.url).filter((u) => u.includes('/v1/buckets/')).sort();
+      assert.deepEqual(bucketSet(again), bucketSet(reqs), 'a repeated check reads the same buckets');
       assert.deepEqual(page.errors, []);
       await page.close();
     } finally {

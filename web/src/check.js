@@ -9,7 +9,8 @@ import {
   normalizeNir, normalizeLastName, normalizeFirstName, normalizeDob, normalizeEmail,
   normalizePhone, tokenInput, KIND, todayUTC,
 } from './normalize.js';
-import { MODE_VOPRF, blind, dummyElement, finalize, verifyProof } from './oprf.js';
+import { MODE_VOPRF, blind, dummyElement, finalize, verifyProof, concat } from './oprf.js';
+import { blake2b } from '@noble/hashes/blake2.js';
 import {
   bucket32, bucketOf, entryTag, entryKey, openEntry, parsePayload, lookup, hashMatches,
   computeIndexId, b64urlDecode, b64urlEncode, ENTRY_BYTES,
@@ -85,6 +86,26 @@ export function shuffle(a) {
     [a[i], a[j]] = [a[j], a[i]];
   }
   return a;
+}
+
+// Padding buckets are random, but the same for the same real buckets during
+// the life of the page (a key drawn at load, never stored): a repeated check
+// reads the same five buckets, so comparing two checks does not single out
+// the real ones. A new page load draws a new key.
+const padKey = crypto.getRandomValues(new Uint8Array(32));
+
+export function padBuckets(real, nBuckets, indexId) {
+  const wanted = [...real];
+  const seed = enc.encode(`${indexId}|${[...real].sort((a, b) => a - b).join(',')}`);
+  for (let ctr = 0; wanted.length < BUCKET_READS; ctr++) {
+    const h = blake2b(concat(seed, Uint8Array.of(ctr & 0xff, (ctr >>> 8) & 0xff)), { key: padKey, dkLen: 8 });
+    const v = ((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3]) >>> 0;
+    const lim = Math.floor(0x100000000 / nBuckets) * nBuckets;
+    if (v >= lim) continue;
+    const r = v % nBuckets;
+    if (!wanted.includes(r) || nBuckets < BUCKET_READS) wanted.push(r);
+  }
+  return wanted;
 }
 
 function joinUrl(base, path) {
@@ -188,11 +209,7 @@ export async function runCheck(fields, opts = {}) {
   // 3. which buckets: the real ones plus random others, BUCKET_READS in all
   const nBuckets = 2 ** config.bucket_bits;
   for (const t of ys) t.bucket = bucketOf(bucket32(t.y, salt), config.bucket_bits);
-  const wanted = [...new Set(ys.map((t) => t.bucket))];
-  while (wanted.length < BUCKET_READS) {
-    const r = randomInt(nBuckets);
-    if (!wanted.includes(r) || nBuckets < BUCKET_READS) wanted.push(r);
-  }
+  const wanted = padBuckets([...new Set(ys.map((t) => t.bucket))], nBuckets, config.index_id);
   shuffle(wanted);
 
   // 4. bucket hashes (index.json from the bucket host), then the buckets

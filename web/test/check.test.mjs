@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCheck, buildTokens, CheckError, BATCH, BUCKET_READS } from '../src/check.js';
+import { runCheck, buildTokens, CheckError, BATCH, BUCKET_READS, padBuckets } from '../src/check.js';
 import { makeServer } from './fake-server.mjs';
 
 const TODAY = { y: 2026, m: 11, d: 29 };
@@ -121,4 +121,32 @@ test('input errors stop before any request', async () => {
   await assert.rejects(runCheck({ nir: '255081416802539' }, { fetch: s.fetch, today: TODAY }),
     (e) => e.code === 'input' && e.errors.nir === 'invalid_key');
   assert.equal(s.log.length, 0);
+});
+
+test('padding buckets: distinct, uniform range, the same for the same real buckets', () => {
+  const a = padBuckets([7, 100], 1024, 'x');
+  assert.equal(a.length, BUCKET_READS);
+  assert.equal(new Set(a).size, BUCKET_READS);
+  assert.deepEqual(a.slice(0, 2), [7, 100]);
+  assert.ok(a.every((b) => Number.isInteger(b) && b >= 0 && b < 1024));
+  assert.deepEqual(padBuckets([100, 7], 1024, 'x').slice(2).sort(), a.slice(2).sort(), 'order of real buckets irrelevant');
+  assert.notDeepEqual(padBuckets([7, 101], 1024, 'x').slice(2), a.slice(2));
+  assert.notDeepEqual(padBuckets([7, 100], 1024, 'y').slice(2), a.slice(2));
+  assert.deepEqual(padBuckets([0], 1, 'x'), [0, 0, 0, 0, 0], 'a one-bucket index reads it five times');
+  // Spread: over many real sets, padding hits every part of the range.
+  const seen = new Set();
+  for (let i = 0; i < 400; i++) for (const b of padBuckets([i], 64, 'z').slice(1)) seen.add(b);
+  assert.equal(seen.size, 64);
+});
+
+test('a repeated check reads the same buckets; another person, other ones', async () => {
+  const s = makeServer({ records: RECORDS, breaches: BREACHES, bucketBits: 6 });
+  const buckets = async (fields) => {
+    s.log.length = 0;
+    await runCheck(fields, { fetch: s.fetch, base: 'http://e.test', today: TODAY });
+    return s.log.filter((x) => x.url.includes('/v1/buckets/')).map((x) => +x.url.split('/').pop()).sort((x, y) => x - y);
+  };
+  const first = await buckets(PATIENT);
+  assert.deepEqual(await buckets(PATIENT), first);
+  assert.notDeepEqual(await buckets({ email: 'someone.else@example.net' }), first);
 });
