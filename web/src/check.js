@@ -24,7 +24,7 @@ export const BUCKET_READS = 5;
 const enc = new TextEncoder();
 
 export class CheckError extends Error {
-  // code: input | network | rate_limited | proof | hash | config | stale | server
+  // code: input | network | rate_limited | proof | hash | key_mismatch | config | stale | server
   constructor(code, detail = {}) {
     super(code);
     this.code = code;
@@ -221,9 +221,13 @@ export async function runCheck(fields, opts = {}) {
     hashes = index.bucket_hashes.map(b64urlDecode);
     const vh = b64urlDecode(index.verified_hash);
     const isalt = b64urlDecode(index.salt);
+    if (typeof index.public_key === 'string' && index.public_key !== config.public_key) {
+      throw new CheckError('key_mismatch');
+    }
     if (hashes.length !== nBuckets || index.bucket_entries !== config.bucket_entries ||
         b64urlEncode(isalt) !== b64urlEncode(salt) || computeIndexId(hashes, vh, isalt) !== id) throw new Error();
-  } catch {
+  } catch (e) {
+    if (e instanceof CheckError) throw e;
     throw new CheckError('hash', { what: 'index' });
   }
   const size = config.bucket_entries * ENTRY_BYTES;

@@ -114,6 +114,7 @@ async function rejects(tamper, code, check = () => {}) {
 
 test('a wrong proof is an error, not a result', () => rejects({ proof: true }, 'proof'));
 test('a tampered bucket is an error, not a result', () => rejects({ bucket: true }, 'hash'));
+test('an index of another key is an error, not a "not found"', () => rejects({ indexKey: true }, 'key_mismatch'));
 test('429 gives its retry time', () => rejects({ rateLimit: true }, 'rate_limited', (e) => assert.equal(e.retryAfter, 42)));
 test('network down', () => rejects({ network: true }, 'network'));
 test('input errors stop before any request', async () => {
