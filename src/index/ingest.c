@@ -29,6 +29,7 @@
 #define STATE_MAGIC "BCSTATE1"
 #define STATE_REC (BC_PAYLOAD_BYTES + BC_Y_BYTES)
 #define MAX_TOKEN_BYTES 1024
+#define EVAL_CHUNK 256
 
 struct tok {
 	const char *s;        /* input bytes, then info bytes */
@@ -342,32 +343,66 @@ oom:
 
 /* ---- evaluation workers ---- */
 
+static void eval_verified(struct ingest *g, size_t nv, const uint8_t **in, const size_t *in_len,
+			  const uint8_t **info, const size_t *info_len, const size_t *which)
+{
+	uint8_t out[BC_POPRF_BATCH][OPRF_OUTPUT_BYTES];
+	size_t i;
+
+	if (nv == 0)
+		return;
+	if (bc_poprf_evaluate_batch(g->key->sk_v, nv, in, in_len, info, info_len, out[0]) == 0) {
+		for (i = 0; i < nv; i++)
+			memcpy(tok_at(g, which[i])->y, out[i], OPRF_OUTPUT_BYTES);
+	} else {
+		for (i = 0; i < nv; i++)
+			if (oprf_evaluate(OPRF_MODE_POPRF, g->key->sk_v, in[i], in_len[i], info[i],
+					  info_len[i], tok_at(g, which[i])->y) != 0)
+				atomic_store(&g->failed, 1);
+	}
+	sodium_memzero(out, sizeof(out));
+}
+
+static void eval_chunk(struct ingest *g, size_t b, size_t e)
+{
+	const uint8_t *in[BC_POPRF_BATCH], *info[BC_POPRF_BATCH];
+	size_t in_len[BC_POPRF_BATCH], info_len[BC_POPRF_BATCH], which[BC_POPRF_BATCH];
+	size_t i, nv = 0;
+
+	for (i = b; i < e; i++) {
+		struct tok *t = tok_at(g, i);
+
+		if (t->kind == BC_TOKEN_VERIFIED) {
+			in[nv] = (const uint8_t *)t->s;
+			in_len[nv] = t->len;
+			info[nv] = (const uint8_t *)t->s + t->len;
+			info_len[nv] = t->info_len;
+			which[nv++] = i;
+			if (nv == BC_POPRF_BATCH) {
+				eval_verified(g, nv, in, in_len, info, info_len, which);
+				nv = 0;
+			}
+		} else if (oprf_evaluate(OPRF_MODE_VOPRF, g->key->sk_s, (const uint8_t *)t->s, t->len,
+					 NULL, 0, t->y) != 0) {
+			atomic_store(&g->failed, 1);
+		}
+	}
+	eval_verified(g, nv, in, in_len, info, info_len, which);
+}
+
 static void *eval_worker(void *arg)
 {
 	struct ingest *g = arg;
-	size_t b, e, i;
+	size_t b, e;
 
 	pthread_mutex_lock(&g->mu);
 	for (;;) {
 		if (g->next < g->ready) {
 			b = g->next;
-			e = b + 64 < g->ready ? b + 64 : g->ready;
+			e = b + EVAL_CHUNK < g->ready ? b + EVAL_CHUNK : g->ready;
 			g->next = e;
 			pthread_mutex_unlock(&g->mu);
-			for (i = b; i < e; i++) {
-				struct tok *t = tok_at(g, i);
-				int rc;
-
-				if (t->kind == BC_TOKEN_VERIFIED)
-					rc = oprf_evaluate(OPRF_MODE_POPRF, g->key->sk_v, (const uint8_t *)t->s,
-							   t->len, (const uint8_t *)t->s + t->len,
-							   t->info_len, t->y);
-				else
-					rc = oprf_evaluate(OPRF_MODE_VOPRF, g->key->sk_s, (const uint8_t *)t->s,
-							   t->len, NULL, 0, t->y);
-				if (rc != 0)
-					atomic_store(&g->failed, 1);
-			}
+			eval_chunk(g, b, e);
 			atomic_fetch_add(&g->evaluated, e - b);
 			pthread_mutex_lock(&g->mu);
 		} else if (g->reading_done) {

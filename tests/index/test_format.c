@@ -11,6 +11,7 @@
 #include <sodium.h>
 
 #include "index/index.h"
+#include "index/index_internal.h"
 #include "oprf/oprf.h"
 
 static void hex(const char *s, uint8_t *out, size_t n)
@@ -109,10 +110,16 @@ static void run_vectors(struct counts *c)
 			hex(val, y, 64);
 			have_y = 1;
 			/* The OPRF output itself, when the oprf module evaluates. */
-			if (kind == BC_TOKEN_VERIFIED)
+			if (kind == BC_TOKEN_VERIFIED) {
+				const uint8_t *pi = (const uint8_t *)input, *pf = (const uint8_t *)info;
+				size_t li = strlen(input), lf = strlen(info);
+
+				assert_int_equal(bc_poprf_evaluate_batch(sk_v, 1, &pi, &li, &pf, &lf, buf), 0);
+				assert_memory_equal(buf, y, 64);
 				assert_int_equal(oprf_evaluate(OPRF_MODE_POPRF, sk_v, (const uint8_t *)input,
 							       strlen(input), (const uint8_t *)info,
 							       strlen(info), buf), 0);
+			}
 			else
 				assert_int_equal(oprf_evaluate(OPRF_MODE_VOPRF, sk_s, (const uint8_t *)input,
 							       strlen(input), NULL, 0, buf), 0);
@@ -168,6 +175,36 @@ static void test_vectors(void **state)
 	assert_int_equal(c.inputs, 5);
 	assert_int_equal(c.breaches, 10);
 	assert_int_equal(c.entries, 10);
+}
+
+/* The batched POPRF gives oprf_evaluate's outputs, whatever the batch size. */
+static void test_poprf_batch(void **state)
+{
+	enum { N = BC_POPRF_BATCH };
+	char inputs[N][40], infos[N][40];
+	const uint8_t *in[N], *info[N];
+	size_t in_len[N], info_len[N], n, i;
+	uint8_t sk[32], out[N * 64], want[64];
+
+	(void)state;
+	crypto_core_ristretto255_scalar_random(sk);
+	for (i = 0; i < N; i++) {
+		in_len[i] = (size_t)snprintf(inputs[i], sizeof(inputs[i]), "bc1|verified|28001751230%02zu", i);
+		info_len[i] = (size_t)snprintf(infos[i], sizeof(infos[i]), "p%zu@example.org", i * 7);
+		in[i] = (const uint8_t *)inputs[i];
+		info[i] = (const uint8_t *)infos[i];
+	}
+	info_len[3] = 0; /* empty info is allowed */
+	for (n = 1; n <= N; n += 21) {
+		assert_int_equal(bc_poprf_evaluate_batch(sk, n, in, in_len, info, info_len, out), 0);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(oprf_evaluate(OPRF_MODE_POPRF, sk, in[i], in_len[i], info[i],
+						       info_len[i], want), 0);
+			assert_memory_equal(out + i * 64, want, 64);
+		}
+	}
+	assert_int_equal(bc_poprf_evaluate_batch(sk, N + 1, in, in_len, info, info_len, out), -1);
+	assert_int_equal(bc_poprf_evaluate_batch(sk, 0, in, in_len, info, info_len, out), 0);
 }
 
 static void test_token_input_errors(void **state)
@@ -253,6 +290,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_vectors),
+		cmocka_unit_test(test_poprf_batch),
 		cmocka_unit_test(test_token_input_errors),
 		cmocka_unit_test(test_payload_unpack_rejects),
 		cmocka_unit_test(test_b64url),
