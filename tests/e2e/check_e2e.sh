@@ -69,6 +69,15 @@ if grep -qF -f "$T/nirs" "$T/serve.log" || grep -qF -f "$T/emails" "$T/serve.log
 fi
 grep -q '"route"' "$T/serve.log" || fail "the server log is empty"
 
+echo "== rate limit of a real server"
+"$BC" serve --index "$T/idx" --key "$T/key" --listen 127.0.0.1:0 --metrics-listen none \
+	--web none --rate-per-client 2 --max-batch 2 --log none 2>"$T/serve2.err" &
+PIDS="$PIDS $!"
+wait_line "$T/serve2.err" "listening on" || { cat "$T/serve2.err"; exit 1; }
+URL2=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$T/serve2.err" | head -1)
+expect 3 "rate limiting checks (HTTP 429): retry in" "429 from serve" -- --server "${URL2%/}" \
+	--cache-dir "$T/cache" --nir "$NIR" --email a@example.org --phone 0639981234
+
 echo "== a misbehaving server"
 fake() { # fake MODE: start e2e_fake, set FURL
 	"$FAKE" --index "$T/idx" --key "$T/key" --mode "$1" >"$T/fake.$1" 2>&1 &
