@@ -187,130 +187,106 @@ static int cat_of(const char *s)
 	return -1;
 }
 
-static int load_names(struct gl_data *d, const char *dir)
+/*
+ * One loader per file: reads the rows of t into d (t->buf is then kept by d,
+ * its strings being referenced). Returns 0 or -1 (message printed).
+ */
+static int load_surnames(struct gl_data *d, struct tsv *t, uint64_t *w)
 {
-	struct tsv t;
-	uint64_t *w = NULL;
-	int ret = -1;
-
-	if (tsv_load(&t, dir, "fr_surnames.tsv", 2))
+	d->n_surnames = t->rows;
+	d->surnames = calloc(t->rows, sizeof(*d->surnames));
+	if (!d->surnames)
 		return -1;
-	d->n_surnames = t.rows;
-	d->surnames = calloc(t.rows, sizeof(*d->surnames));
-	w = calloc(t.rows, sizeof(*w));
-	if (!d->surnames || !w)
-		goto out;
-	for (size_t i = 0; i < t.rows; i++) {
-		d->surnames[i].name = cell(&t, i, 0);
-		w[i] = num(cell(&t, i, 1));
+	for (size_t i = 0; i < t->rows; i++) {
+		d->surnames[i].name = cell(t, i, 0);
+		w[i] = num(cell(t, i, 1));
 	}
-	if (gl_sampler_init(&d->surname_sampler, w, t.rows))
-		goto out;
-	tsv_keep(d, &t);
-	free(w);
-	w = NULL;
+	return gl_sampler_init(&d->surname_sampler, w, t->rows);
+}
 
-	if (tsv_load(&t, dir, "fr_given_names.tsv", 3))
-		goto out;
-	d->n_given = t.rows;
-	d->given = calloc(t.rows, sizeof(*d->given));
-	w = calloc(t.rows, sizeof(*w));
+static int load_given(struct gl_data *d, struct tsv *t, uint64_t *w)
+{
+	d->n_given = t->rows;
+	d->given = calloc(t->rows, sizeof(*d->given));
 	for (int s = 0; s < 2; s++)
-		d->given_idx[s] = calloc(t.rows, sizeof(size_t));
-	if (!d->given || !w || !d->given_idx[0] || !d->given_idx[1])
-		goto out;
+		d->given_idx[s] = calloc(t->rows, sizeof(size_t));
+	if (!d->given || !d->given_idx[0] || !d->given_idx[1])
+		return -1;
 	for (int s = 0; s < 2; s++) {
 		size_t n = 0;
 
-		for (size_t i = 0; i < t.rows; i++) {
-			char sex = cell(&t, i, 1)[0];
+		for (size_t i = 0; i < t->rows; i++) {
+			char sex = cell(t, i, 1)[0];
 
-			d->given[i].name = cell(&t, i, 0);
+			d->given[i].name = cell(t, i, 0);
 			d->given[i].sex = sex;
 			if (sex == (s ? 'F' : 'M')) {
 				d->given_idx[s][n] = i;
-				w[n++] = num(cell(&t, i, 2));
+				w[n++] = num(cell(t, i, 2));
 			}
 		}
 		d->n_given_idx[s] = n;
 		if (gl_sampler_init(&d->given_sampler[s], w, n))
-			goto out;
+			return -1;
 	}
-	tsv_keep(d, &t);
-	ret = 0;
-out:
-	if (t.buf) {
-		free(t.buf);
-		free(t.cells);
-	}
-	free(w);
-	return ret;
+	return 0;
 }
 
-static int load_places(struct gl_data *d, const char *dir)
+static int load_streets(struct gl_data *d, struct tsv *t, uint64_t *w)
 {
-	struct tsv t;
-	uint64_t *w = NULL;
-	int ret = -1;
-
-	if (tsv_load(&t, dir, "fr_streets.tsv", 2))
-		return -1;
-	d->n_streets = t.rows;
-	d->streets = calloc(t.rows, sizeof(*d->streets));
+	(void)w;
+	d->n_streets = t->rows;
+	d->streets = calloc(t->rows, sizeof(*d->streets));
 	if (!d->streets)
-		goto out;
-	for (size_t i = 0; i < t.rows; i++) {
-		d->streets[i].type = cell(&t, i, 0);
-		d->streets[i].name = cell(&t, i, 1);
+		return -1;
+	for (size_t i = 0; i < t->rows; i++) {
+		d->streets[i].type = cell(t, i, 0);
+		d->streets[i].name = cell(t, i, 1);
 	}
-	tsv_keep(d, &t);
+	return 0;
+}
 
-	if (tsv_load(&t, dir, "fr_departments.tsv", 5))
-		goto out;
-	d->n_depts = t.rows;
-	d->depts = calloc(t.rows, sizeof(*d->depts));
-	w = calloc(t.rows, sizeof(*w));
-	if (!d->depts || !w)
-		goto out;
-	for (size_t i = 0; i < t.rows; i++) {
+static int load_depts(struct gl_data *d, struct tsv *t, uint64_t *w)
+{
+	d->n_depts = t->rows;
+	d->depts = calloc(t->rows, sizeof(*d->depts));
+	if (!d->depts)
+		return -1;
+	for (size_t i = 0; i < t->rows; i++) {
 		struct gl_dept *dp = &d->depts[i];
 
-		gl_fmt(dp->code, sizeof(dp->code), "%s", cell(&t, i, 0));
-		dp->name = cell(&t, i, 1);
-		dp->weight = w[i] = num(cell(&t, i, 2));
-		gl_fmt(dp->phone_prefix, sizeof(dp->phone_prefix), "%s", cell(&t, i, 3));
-		dp->e164 = (int)num(cell(&t, i, 4));
+		gl_fmt(dp->code, sizeof(dp->code), "%s", cell(t, i, 0));
+		dp->name = cell(t, i, 1);
+		dp->weight = w[i] = num(cell(t, i, 2));
+		gl_fmt(dp->phone_prefix, sizeof(dp->phone_prefix), "%s", cell(t, i, 3));
+		dp->e164 = (int)num(cell(t, i, 4));
 	}
-	if (gl_sampler_init(&d->dept_sampler, w, t.rows))
-		goto out;
-	tsv_keep(d, &t);
-	free(w);
-	w = NULL;
+	return gl_sampler_init(&d->dept_sampler, w, t->rows);
+}
 
-	if (tsv_load(&t, dir, "communes.tsv", 5))
-		goto out;
-	d->n_communes = t.rows;
-	d->communes = calloc(t.rows, sizeof(*d->communes));
-	w = calloc(t.rows, sizeof(*w));
-	if (!d->communes || !w)
-		goto out;
-	for (size_t i = 0; i < t.rows; i++) {
+/* After load_depts: each département gets its range of communes and a sampler by population. */
+static int load_communes(struct gl_data *d, struct tsv *t, uint64_t *w)
+{
+	d->n_communes = t->rows;
+	d->communes = calloc(t->rows, sizeof(*d->communes));
+	if (!d->communes)
+		return -1;
+	for (size_t i = 0; i < t->rows; i++) {
 		struct gl_commune *c = &d->communes[i];
 
-		gl_fmt(c->insee, sizeof(c->insee), "%s", cell(&t, i, 0));
-		c->name = cell(&t, i, 1);
-		gl_fmt(c->postcode, sizeof(c->postcode), "%s", cell(&t, i, 2));
-		c->dept = gl_data_dept(d, cell(&t, i, 3));
-		c->population = num(cell(&t, i, 4));
+		gl_fmt(c->insee, sizeof(c->insee), "%s", cell(t, i, 0));
+		c->name = cell(t, i, 1);
+		gl_fmt(c->postcode, sizeof(c->postcode), "%s", cell(t, i, 2));
+		c->dept = gl_data_dept(d, cell(t, i, 3));
+		c->population = num(cell(t, i, 4));
 		w[i] = c->population ? c->population : 1;
 		if (c->dept < 0 || strlen(c->insee) != 5 || strlen(c->postcode) != 5) {
 			fprintf(stderr, "bc-genleak: communes.tsv: data row %zu: bad commune\n", i + 1);
-			goto out;
+			return -1;
 		}
-		if (i > 0 && c->dept != d->communes[i - 1].dept &&
-		    d->depts[c->dept].n_communes) {
+		if (i > 0 && c->dept != d->communes[i - 1].dept && d->depts[c->dept].n_communes) {
 			fprintf(stderr, "bc-genleak: communes.tsv: rows must be grouped by département\n");
-			goto out;
+			return -1;
 		}
 		if (d->depts[c->dept].n_communes == 0)
 			d->depts[c->dept].first_commune = i;
@@ -321,84 +297,95 @@ static int load_places(struct gl_data *d, const char *dir)
 
 		if (dp->n_communes == 0) {
 			fprintf(stderr, "bc-genleak: communes.tsv: département %s has no commune\n", dp->code);
-			goto out;
+			return -1;
 		}
 		if (gl_sampler_init(&dp->communes, w + dp->first_commune, dp->n_communes))
-			goto out;
+			return -1;
 	}
-	tsv_keep(d, &t);
-	ret = 0;
-out:
-	if (t.buf) {
-		free(t.buf);
-		free(t.cells);
-	}
-	free(w);
-	return ret;
+	return 0;
 }
 
-static int load_misc(struct gl_data *d, const char *dir)
+static int load_domains(struct gl_data *d, struct tsv *t, uint64_t *w)
 {
-	struct tsv t;
-	uint64_t *w = NULL;
-	int ret = -1;
-
-	if (tsv_load(&t, dir, "fr_email_domains.tsv", 2))
+	d->n_domains = t->rows;
+	d->domains = calloc(t->rows, sizeof(*d->domains));
+	if (!d->domains)
 		return -1;
-	d->n_domains = t.rows;
-	d->domains = calloc(t.rows, sizeof(*d->domains));
-	w = calloc(t.rows, sizeof(*w));
-	if (!d->domains || !w)
-		goto out;
-	for (size_t i = 0; i < t.rows; i++) {
-		d->domains[i] = cell(&t, i, 0);
-		w[i] = num(cell(&t, i, 1));
+	for (size_t i = 0; i < t->rows; i++) {
+		d->domains[i] = cell(t, i, 0);
+		w[i] = num(cell(t, i, 1));
 	}
-	if (gl_sampler_init(&d->domain_sampler, w, t.rows))
-		goto out;
-	tsv_keep(d, &t);
+	return gl_sampler_init(&d->domain_sampler, w, t->rows);
+}
 
-	if (tsv_load(&t, dir, "medical_comments.tsv", 2))
-		goto out;
+static int load_comments(struct gl_data *d, struct tsv *t, uint64_t *w)
+{
+	(void)w;
 	for (int c = 0; c < GL_CAT_COUNT; c++) {
-		d->comments[c] = calloc(t.rows, sizeof(char *));
+		d->comments[c] = calloc(t->rows, sizeof(char *));
 		if (!d->comments[c])
-			goto out;
+			return -1;
 	}
-	for (size_t i = 0; i < t.rows; i++) {
-		int c = cat_of(cell(&t, i, 0));
+	for (size_t i = 0; i < t->rows; i++) {
+		int c = cat_of(cell(t, i, 0));
 
 		if (c < 0) {
 			fprintf(stderr, "bc-genleak: medical_comments.tsv: data row %zu: unknown category\n", i + 1);
-			goto out;
+			return -1;
 		}
-		d->comments[c][d->n_comments[c]++] = cell(&t, i, 1);
+		d->comments[c][d->n_comments[c]++] = cell(t, i, 1);
 	}
 	for (int c = 0; c < GL_CAT_COUNT; c++) {
 		if (d->n_comments[c] == 0) {
 			fprintf(stderr, "bc-genleak: medical_comments.tsv: a category has no comment\n");
-			goto out;
+			return -1;
 		}
 	}
-	tsv_keep(d, &t);
-	ret = 0;
-out:
-	if (t.buf) {
-		free(t.buf);
-		free(t.cells);
-	}
-	free(w);
-	return ret;
+	return 0;
 }
+
+static const struct {
+	const char *file;
+	size_t ncols;
+	int (*load)(struct gl_data *d, struct tsv *t, uint64_t *w);
+} loaders[] = {
+	{ "fr_surnames.tsv", 2, load_surnames },
+	{ "fr_given_names.tsv", 3, load_given },
+	{ "fr_streets.tsv", 2, load_streets },
+	{ "fr_departments.tsv", 5, load_depts },
+	{ "communes.tsv", 5, load_communes },
+	{ "fr_email_domains.tsv", 2, load_domains },
+	{ "medical_comments.tsv", 2, load_comments },
+};
 
 int gl_data_load(struct gl_data *d, const char *dir)
 {
+	int ret = -1;
+
 	memset(d, 0, sizeof(*d));
-	if (load_names(d, dir) || load_places(d, dir) || load_misc(d, dir)) {
-		gl_data_release(d);
-		return -1;
+	for (size_t i = 0; i < sizeof(loaders) / sizeof(loaders[0]); i++) {
+		struct tsv t;
+		uint64_t *w;
+
+		if (tsv_load(&t, dir, loaders[i].file, loaders[i].ncols))
+			goto out;
+		w = calloc(t.rows, sizeof(*w));
+		if (!w || loaders[i].load(d, &t, w)) {
+			if (!w)
+				fputs("bc-genleak: out of memory\n", stderr);
+			free(w);
+			free(t.buf);
+			free(t.cells);
+			goto out;
+		}
+		free(w);
+		tsv_keep(d, &t);
 	}
-	return 0;
+	ret = 0;
+out:
+	if (ret)
+		gl_data_release(d);
+	return ret;
 }
 
 void gl_data_release(struct gl_data *d)

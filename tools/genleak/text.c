@@ -115,7 +115,8 @@ static size_t fold_cp(int32_t cp, int32_t *dst, size_t dstlen)
 	return (size_t)n;
 }
 
-size_t gl_canon_name(const char *in, char *out, size_t outsize)
+/* Base letters and digits of in, ASCII, in upper or lower case; everything else dropped. */
+static size_t fold_alnum(const char *in, char *out, size_t outsize, int upper)
 {
 	struct sink k = { out, outsize, 0 };
 	int32_t cp, base[8];
@@ -127,13 +128,20 @@ size_t gl_canon_name(const char *in, char *out, size_t outsize)
 		for (size_t i = 0; i < n; i++) {
 			int32_t b = base[i];
 
-			if (b >= 'a' && b <= 'z')
+			if (upper && b >= 'a' && b <= 'z')
 				b -= 32;
-			if ((b >= 'A' && b <= 'Z') || (b >= '0' && b <= '9'))
+			else if (!upper && b >= 'A' && b <= 'Z')
+				b += 32;
+			if ((b >= 'A' && b <= 'Z') || (b >= 'a' && b <= 'z') || (b >= '0' && b <= '9'))
 				put_byte(&k, (unsigned char)b);
 		}
 	}
 	return sink_end(&k);
+}
+
+size_t gl_canon_name(const char *in, char *out, size_t outsize)
+{
+	return fold_alnum(in, out, outsize, 1);
 }
 
 size_t gl_canon_first(const char *in, char *out, size_t outsize)
@@ -172,23 +180,7 @@ size_t gl_upper(const char *in, char *out, size_t outsize, int strip)
 
 size_t gl_ascii_fold(const char *in, char *out, size_t outsize)
 {
-	struct sink k = { out, outsize, 0 };
-	int32_t cp, base[8];
-
-	while (*in) {
-		in = next_cp(in, &cp);
-		size_t n = fold_cp(cp, base, 8);
-
-		for (size_t i = 0; i < n; i++) {
-			int32_t b = base[i];
-
-			if (b >= 'A' && b <= 'Z')
-				b += 32;
-			if ((b >= 'a' && b <= 'z') || (b >= '0' && b <= '9'))
-				put_byte(&k, (unsigned char)b);
-		}
-	}
-	return sink_end(&k);
+	return fold_alnum(in, out, outsize, 0);
 }
 
 /* Windows-1252 bytes 0x80..0x9F; 0 = undefined (decoded as the C1 control). */
