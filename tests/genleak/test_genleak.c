@@ -649,9 +649,6 @@ static void check_row(struct check *c, struct truth *t, char **f)
 		for (int k = 0; k < nc; k++) {
 			if (bc_norm_last_name(cands[k], lens[k], out, sizeof(out)) != BC_NORM_OK ||
 			    (strcmp(out, p->birth) && strcmp(out, p->usage) && strcmp(out, p->variant))) {
-				if (getenv("GENLEAK_TEST_DEBUG"))
-					printf("# name mismatch: [%s] [%s] -> %s vs %s/%s/%s\n", f[F_NAME], f[F_USAGE], out,
-					       p->birth, p->usage, p->variant);
 				c->mism_name++;
 				break;
 			}

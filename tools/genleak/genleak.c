@@ -1118,13 +1118,10 @@ static void build_row(struct gen *g, const struct visit *v, struct row *r, uint3
 			fmt = 1 + (int)gl_rng_below(rng, 9);
 			g->dirt[DIRT_DATE_FORMAT]++;
 		}
-		if (fmt == 8 || fmt == 9) {
-			/* A 2-digit year only where the "in the past of the sample date" rule reads it right. */
-			int32_t alt = days_from_civil(p->by >= 2000 ? p->by - 100 : p->by + 100, m, d == 29 && m == 2 ? 28 : d);
-
-			if (p->by < 2000 ? alt <= v->day : 0)
-				fmt = 0;
-			(void)alt;
+		if ((fmt == 8 || fmt == 9) && p->by < 2000 &&
+		    days_from_civil(p->by + 100, m, d == 29 && m == 2 ? 28 : d) <= v->day) {
+			/* 2-digit years only where "in the past of the sample date" reads them right. */
+			fmt = 0;
 		}
 		if (p->dob_unknown || gl_rng_chance(rng, 0.003)) {
 			d = 0;
