@@ -468,8 +468,13 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 		}
 	}
 	if (birth_s) {
+		/* a birth-name column may hold "X épouse Y" too */
 		rn = repaired(birth_s, birth_n < NAME_IN_MAX ? birth_n : NAME_IN_MAX, buf, NAME_IN_MAX + 1);
-		add_last_name(rec, 0, buf, rn);
+		bc_split_name_field(buf, rn, &sb, &su);
+		if (sb.len)
+			add_last_name(rec, 0, buf + sb.off, sb.len);
+		if (su.len && !usage_s)
+			add_last_name(rec, 1, buf + su.off, su.len);
 	}
 	if (usage_s) {
 		rn = repaired(usage_s, usage_n < NAME_IN_MAX ? usage_n : NAME_IN_MAX, buf, NAME_IN_MAX + 1);
