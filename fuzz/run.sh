@@ -22,7 +22,7 @@ for src in fuzz/fuzz_*.c fuzz/*_fuzz.c; do
 done
 status=0
 # shellcheck disable=SC2086
-ninja -C "$BUILD" $targets >"$BUILD/fuzz-build.log" 2>&1 || {
+ninja -k 0 -C "$BUILD" $targets >"$BUILD/fuzz-build.log" 2>&1 || {
 	echo "fuzz: build failed, see $BUILD/fuzz-build.log" >&2
 	grep -E 'error|FAILED' "$BUILD/fuzz-build.log" | head -n 20 >&2
 	status=1

@@ -77,7 +77,8 @@ static const struct lex lexicon[] = {
 	{ "vhd", EX, C_HEP }, { "vhe", EX, C_HEP }, { "hvb", EX, C_HEP }, { "hvc", EX, C_HEP },
 	{ "hbv", EX, C_HEP }, { "hcv", EX, C_HEP }, { "hbs", EX, C_HEP }, { "aghbs", EX, C_HEP },
 	{ "hbsag", EX, C_HEP }, { "achbc", EX, C_HEP }, { "hbc", EX, C_HEP }, { "hbe", EX, C_HEP },
-	{ "aghbe", EX, C_HEP }, { "baraclude", EX, C_HEP }, { "entecavir", EX, C_HEP },
+	{ "aghbe", EX, C_HEP }, { "hep b", EX, C_HEP }, { "hep c", EX, C_HEP }, { "hepb", EX, C_HEP },
+	{ "hepc", EX, C_HEP }, { "baraclude", EX, C_HEP }, { "entecavir", EX, C_HEP },
 	{ "epclusa", EX, C_HEP }, { "harvoni", EX, C_HEP }, { "sovaldi", EX, C_HEP },
 	{ "maviret", EX, C_HEP }, { "zepatier", EX, C_HEP }, { "vosevi", EX, C_HEP },
 	{ "sofosbuvir", EX, C_HEP }, { "daklinza", EX, C_HEP }, { "ribavirine", EX, C_HEP },
@@ -166,6 +167,14 @@ static const struct lex lexicon[] = {
 	{ "insuffisance respiratoire", EX, C_OTH }, { "insuffisance hepatique", EX, C_OTH },
 	{ "insuffisant renal", PF, C_OTH }, { "insuffisant cardiaque", EX, C_OTH },
 	{ "insuffisant respiratoire", EX, C_OTH }, { "avc ischemique", EX, C_OTH },
+	{ "apnee", PF, C_OTH }, { "saos", EX, C_OTH }, { "aomi", EX, C_OTH }, { "coronar", PF, C_OTH },
+	{ "angioplast", PF, C_OTH }, { "valvulo", PF, C_OTH }, { "biermer", EX, C_OTH },
+	{ "sarcoidose", EX, C_OTH }, { "spondylarthrit", PF, C_OTH }, { "fibromyalg", PF, C_OTH },
+	{ "endometriose", EX, C_OTH }, { "sopk", EX, C_OTH }, { "dmla", EX, C_OTH },
+	{ "arthrose", EX, C_OTH }, { "osteoporo", PF, C_OTH }, { "dyslipid", PF, C_OTH },
+	{ "corticother", PF, C_OTH }, { "corticoide", PF, C_OTH }, { "immunosup", PF, C_OTH },
+	{ "biotherap", PF, C_OTH }, { "hemiplegi", PF, C_OTH }, { "paraplegi", PF, C_OTH },
+	{ "tetraplegi", PF, C_OTH }, { "myopathi", PF, C_OTH }, { "sla", EX, C_OTH },
 	/* medical mention without category */
 	{ "atcd", EX, C_GEN }, { "antecedent", PF, C_GEN }, { "ras", EX, C_GEN },
 	{ "rien a signaler", EX, C_GEN }, { "serolog", PF, C_GEN }, { "patholog", PF, C_GEN },
@@ -186,7 +195,7 @@ static const struct lex lexicon[] = {
 	{ "positif", EX, W_POS }, { "positive", EX, W_POS }, { "positifs", EX, W_POS },
 	{ "positives", EX, W_POS }, { "pos", EX, W_POS }, { "mais", EX, W_BREAK },
 	{ "sauf", EX, W_BREAK }, { "cependant", EX, W_BREAK }, { "et", EX, W_CONJ },
-	{ "ou", EX, W_CONJ }, { "ni", EX, W_CONJ },
+	{ "ou", EX, W_CONJ }, { "ni", EX, N_PRE },
 	{ "d", EX, W_FREE }, { "de", EX, W_FREE }, { "du", EX, W_FREE }, { "des", EX, W_FREE },
 	{ "la", EX, W_FREE }, { "le", EX, W_FREE }, { "l", EX, W_FREE }, { "les", EX, W_FREE },
 	{ "un", EX, W_FREE }, { "une", EX, W_FREE }, { "sous", EX, W_FREE }, { "a", EX, W_FREE },
@@ -598,7 +607,7 @@ static void negate_backward(const char *f, struct tok *t, size_t i)
 			k--;
 			if (t[k].kind == T_BREAK || t[k].cat == W_BREAK)
 				return;
-			if (t[k].kind == T_SLASH || t[k].cat == W_CONJ) {
+			if (t[k].kind == T_SLASH || t[k].cat == W_CONJ || tok_is(f, &t[k], "ni")) {
 				conj = 1;
 				continue;
 			}

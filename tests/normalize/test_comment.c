@@ -198,6 +198,12 @@ static void test_vocabulary(void **state)
 		{ "césarienne programmée", MED | PREG },
 		{ "suivi onco", MED | OTH },
 		{ "DT 2", MED | OTH },
+		{ "Hep C traitée", MED | HEP },
+		{ "hépathite B", MED | HEP },  /* typo */
+		{ "apnée du sommeil appareillée", MED | OTH },
+		{ "corticothérapie au long cours", MED | OTH },
+		{ "ni diabète ni HTA", MED },
+		{ "absence d'ATCD", MED },
 	};
 	(void)state;
 	check_cases(cs, sizeof cs / sizeof cs[0]);
