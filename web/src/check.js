@@ -139,7 +139,7 @@ async function json(res) {
 
 function checkConfig(c) {
   const okNum = (v, max) => Number.isInteger(v) && v >= 0 && v <= max;
-  if (!c || c.format !== 1 || c.suite !== 'ristretto255-SHA512' || !okNum(c.bucket_bits, 24) ||
+  if (!c || c.format !== 1 || c.suite !== 'ristretto255-SHA512' || (typeof c.mode === 'string' && c.mode !== 'voprf') || !okNum(c.bucket_bits, 24) ||
       !okNum(c.bucket_entries, 1 << 24) || c.entry_bytes !== ENTRY_BYTES ||
       typeof c.index_id !== 'string' || !/^[0-9a-f]{32}$/.test(c.index_id) ||
       !Number.isInteger(c.max_batch) || c.max_batch < BATCH || !Array.isArray(c.breaches)) {
