@@ -867,8 +867,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			r->body = malloc(BC_SERVER_MAX_BODY);
 			if (!r->body)
 				return MHD_NO;
-			return MHD_YES;
 		}
+		/* libmicrohttpd 0.9.75 closes the connection after a response
+		 * queued in this first call: answer in the next one (keep-alive) */
+		return MHD_YES;
 	}
 	if (*upload_data_size) {
 		if (!r->body || r->body_len + *upload_data_size > BC_SERVER_MAX_BODY)
@@ -945,6 +947,10 @@ static enum MHD_Result on_metrics(void *cls, struct MHD_Connection *c, const cha
 		return MHD_NO;
 	if (r->answered) {
 		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (!r->headers_seen) {
+		r->headers_seen = 1; /* answer in the next call: keep-alive (see on_request) */
 		return MHD_YES;
 	}
 	r->method = method_name(method);
@@ -1064,7 +1070,7 @@ static struct MHD_Daemon *start_daemon(struct bc_server *srv, const char *listen
 	socklen_t sslen;
 	struct MHD_Daemon *d;
 	const union MHD_DaemonInfo *info;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO;
 	unsigned threads = metrics ? 1 : srv->opt.threads;
 	int v6;
 
