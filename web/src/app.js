@@ -192,6 +192,7 @@ function renderResult(r) {
   const parts = [];
   if (hits.length) {
     parts.push(el('p', { class: 'summary found' }, t(`found_summary_${hits.length > 1 ? 'n' : '1'}_${r.config.breaches.length > 1 ? 'm' : '1'}`, lang, { n: hits.length, m: r.config.breaches.length })));
+    parts.push(el('p', { class: 'checked' }, `${t('ids_checked', lang)}${colon()}${r.used.map((k) => label(KIND_LABELS, k)).join(', ')}.`));
     parts.push(hits.map(renderHit));
   } else {
     parts.push(el('p', { class: 'summary not-found' }, t('not_found', lang)));
