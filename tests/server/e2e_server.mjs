@@ -283,6 +283,22 @@ async function main() {
     assert.ok(vb.equals(fs.readFileSync(path.join(idx, 'verified.bin'))));
   });
 
+  await test('keep-alive: two requests on one connection', async () => {
+    const net = await import('node:net');
+    const u = new URL(base);
+    const sock = net.connect(Number(u.port), u.hostname);
+    await new Promise((r) => sock.on('connect', r));
+    let data = '';
+    sock.on('data', (d) => { data += d.toString('latin1'); });
+    const closed = new Promise((r) => sock.on('close', r));
+    sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+    for (let i = 0; i < 100 && !data.includes('"status":"ok"'); i++) await sleep(10);
+    assert.ok(!/connection: close/i.test(data), 'first response keeps the connection');
+    sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await closed;
+    assert.equal(data.match(/HTTP\/1\.1 200/g).length, 2);
+  });
+
   await test('catalogue, health', async () => {
     const r = await fetch(`${base}/v1/breaches`);
     const b = await r.json();
