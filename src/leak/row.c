@@ -382,7 +382,7 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 			usage_n = n;
 			break;
 		case LEAK_FIELD_FIRST_NAME:
-			flags |= BC_BIT(BC_CLASS_NAME);
+			/* a first name alone does not make the name class (as bc-genleak's truth) */
 			if (rec->first_name[0])
 				break;
 			rn = repaired(s, n < NAME_IN_MAX ? n : NAME_IN_MAX, buf, NAME_IN_MAX + 1);
