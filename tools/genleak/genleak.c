@@ -621,7 +621,6 @@ static int lab_slot(int lab)
 struct household {
 	int lab, dept, commune, street, number, complement;
 	char landline[11];
-	char email[EMAIL_MAX];
 	int has_land;
 };
 
