@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -638,6 +639,24 @@ static uint64_t resolve_patients(struct ingest *g, uint64_t *patient, uint32_t *
 
 /* ---- state directory ---- */
 
+/* Temporaries of runs that died (we hold the lock: nobody else writes). */
+static void remove_stale_temps(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[PATH_MAX + 300];
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (strstr(de->d_name, ".tmp-") == NULL)
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		unlink(p);
+	}
+	closedir(d);
+}
+
 static int open_state(const char *dir, int *lock_fd, struct bc_error *err)
 {
 	char path[PATH_MAX + 32];
@@ -660,6 +679,7 @@ static int open_state(const char *dir, int *lock_fd, struct bc_error *err)
 		return bc_error_set(err, "state", "cannot open %s: %s", path, strerror(errno));
 	if (flock(*lock_fd, LOCK_EX | LOCK_NB) != 0)
 		return bc_error_set(err, "busy", "another ingest is running with this key (%s is locked)", path);
+	remove_stale_temps(dir);
 	return 0;
 }
 
@@ -692,6 +712,38 @@ static json_t *load_catalogue(const char *dir, const uint8_t pk[32], struct bc_e
 		return NULL;
 	}
 	return c;
+}
+
+/* State files of breaches the catalogue does not list (runs killed midway). */
+static void remove_orphan_states(const char *dir, json_t *cat)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	char p[PATH_MAX + 300];
+
+	if (d == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		unsigned long id;
+		char *end;
+		size_t i;
+		json_t *b;
+		int listed = 0;
+
+		if (strncmp(de->d_name, "breach-", 7) != 0)
+			continue;
+		id = strtoul(de->d_name + 7, &end, 10);
+		if (strcmp(end, ".bin") != 0)
+			continue;
+		json_array_foreach(json_object_get(cat, "breaches"), i, b)
+			if ((unsigned long)json_integer_value(json_object_get(b, "id")) == id)
+				listed = 1;
+		if (!listed) {
+			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+			unlink(p);
+		}
+	}
+	closedir(d);
 }
 
 static int save_catalogue(const char *dir, json_t *c, struct bc_error *err)
@@ -1128,6 +1180,7 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 	cat = load_catalogue(sdir, g->key->pk_s, err);
 	if (cat == NULL)
 		goto out;
+	remove_orphan_states(sdir, cat);
 	/* Reserve the id first: ids are never reused, even after a crash. */
 	id = (uint32_t)json_integer_value(json_object_get(cat, "next_id"));
 	json_object_set_new(cat, "next_id", json_integer((json_int_t)id + 1));

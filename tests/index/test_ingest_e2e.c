@@ -740,6 +740,23 @@ static void test_kill_at_every_stage(void **state)
 	assert_int_equal(count_prefix("kill.tmp-"), 0);
 	assert_int_equal(count_prefix("kill.lnk-"), 0);
 	assert_int_equal(count_prefix("kill."), 2); /* current + previous */
+	{
+		char sd[PATH_MAX];
+		DIR *d;
+		struct dirent *de;
+		int stale = 0, states = 0;
+
+		path_in(sd, sizeof(sd), "k3.key.state");
+		d = opendir(sd);
+		assert_non_null(d);
+		while ((de = readdir(d)) != NULL) {
+			stale += strstr(de->d_name, ".tmp-") != NULL;
+			states += !strncmp(de->d_name, "breach-", 7);
+		}
+		closedir(d);
+		assert_int_equal(stale, 0);
+		assert_int_equal(states, 2); /* first + the last second; killed runs' files gone */
+	}
 }
 
 /* ---- errors ---- */
