@@ -1965,8 +1965,8 @@ int main(int argc, char **argv)
 			}
 			i++;
 		} else if (strcmp(a, "--rows") == 0) {
-			if (parse_ulong(val, &rows) || rows > 20000000UL) {
-				fputs("bc-genleak: --rows wants an integer in 0..20000000\n", stderr);
+			if (parse_ulong(val, &rows) || rows > 5000000UL) {
+				fputs("bc-genleak: --rows wants an integer in 0..5000000\n", stderr);
 				goto out;
 			}
 			i++;
