@@ -7,10 +7,9 @@
 
 #include "leak/reader.h"
 
-#define LEAK_BUF_BYTES (2u * LEAK_MAX_ROW_BYTES)
+#define LEAK_BUF_BYTES LEAK_MAX_ROW_BYTES
 #define LEAK_SNIFF_BYTES (64u * 1024u)
 #define LEAK_RAW_BYTES (256u * 1024u)
-#define LEAK_SCRATCH_BYTES (3u * LEAK_MAX_ROW_BYTES + 16u)
 
 struct leak_reader_state {
 	const char *name;
@@ -37,7 +36,7 @@ struct leak_reader_state {
 	unsigned char qtab[256];      /* byte classes inside quotes */
 
 	char *scratch;                /* per-row re-decoding of invalid UTF-8 fields */
-	size_t scratch_used;
+	size_t scratch_used, scratch_cap;
 	unsigned first_repaired;      /* first field re-decoded in the current row */
 
 	int strict;

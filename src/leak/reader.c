@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "normalize/text.h"
+
 /* Byte classes of the row scanner; 0 means "ordinary byte, keep going". */
 enum { C_ORD = 0, C_DELIM, C_QUOTE, C_LF, C_CR, C_NUL, C_CTRL };
 
@@ -779,6 +781,8 @@ static int setup_columns(struct leak_reader *r, struct bc_error *err)
 	struct leak_row *row = &st->row;
 	unsigned i, known = 0;
 	enum leak_field f;
+	char hbuf[4 * LEAK_HEADER_NAME_MAX];
+	size_t hlen;
 	int rc;
 
 	rc = next_split(r, row, err);
@@ -795,6 +799,15 @@ static int setup_columns(struct leak_reader *r, struct bc_error *err)
 	}
 	r->columns.n = row->n;
 	for (i = 0; i < row->n; i++) {
+		/* header cells of a file read in the wrong encoding: "PrÃ©nom" */
+		hlen = row->len[i] < sizeof(hbuf) - 1 ? row->len[i] : sizeof(hbuf) - 1;
+		if (bc_repair_mojibake(row->field[i], hlen, hbuf, sizeof(hbuf), &hlen) > 0 &&
+		    st->scratch_used + hlen <= st->scratch_cap) {
+			memcpy(st->scratch + st->scratch_used, hbuf, hlen);
+			row->field[i] = st->scratch + st->scratch_used;
+			row->len[i] = hlen;
+			st->scratch_used += hlen;
+		}
 		f = leak_field_from_header(row->field[i], row->len[i]);
 		if (mapped_by_name(m, row->field[i], row->len[i]) != LEAK_FIELD_NONE)
 			f = mapped_by_name(m, row->field[i], row->len[i]);
@@ -919,7 +932,9 @@ static int init_common(struct leak_reader *r, const struct leak_options *opt, st
 	st->head = malloc(LEAK_SNIFF_BYTES);
 	st->raw = malloc(LEAK_RAW_BYTES + 4);
 	st->buf = malloc(st->cap + 8);
-	st->scratch = malloc(st->cap < LEAK_MAX_ROW_BYTES ? 3 * st->cap + 16 : LEAK_SCRATCH_BYTES);
+	/* a row is at most cap bytes; re-decoding triples it at most, and the header repair adds one more */
+	st->scratch_cap = 4 * st->cap + 64;
+	st->scratch = malloc(st->scratch_cap);
 	if (!st->head || !st->raw || !st->buf || !st->scratch) {
 		err->file = st->name;
 		return bc_error_set(err, "out_of_memory", "cannot allocate the reader's buffers");

@@ -23,7 +23,7 @@
 #define LEAK_MAX_COLUMNS 128       /* more columns: the row is a field_count error */
 #define LEAK_HEADER_NAME_MAX 64    /* header names are kept truncated to 63 bytes */
 #define LEAK_STATS_LINES 10        /* first line numbers kept per error reason */
-#define LEAK_MAX_ROW_BYTES (1u << 20) /* a longer row (decoded) is a fatal row_too_long */
+#define LEAK_MAX_ROW_BYTES (2u << 20) /* a longer row (decoded) is a fatal row_too_long */
 #define LEAK_MAPPING_MAX_NAMES 64
 
 enum leak_encoding {

@@ -260,8 +260,41 @@ static void test_dialects(void **state)
 	check_dialect("bom.csv", NULL, LEAK_ENC_UTF8_BOM, ',', 1, LEAK_NL_LF);
 	check_dialect("utf16le.csv", NULL, LEAK_ENC_UTF16LE, ',', 1, LEAK_NL_LF);
 	check_dialect("utf16be.csv", NULL, LEAK_ENC_UTF16BE, ',', 1, LEAK_NL_LF);
+	check_dialect("utf16le_nobom.csv", NULL, LEAK_ENC_UTF16LE, ',', 1, LEAK_NL_LF);
 	assert_int_equal(leak_mapping_load(&m, fixture("headerless.map"), &err), 0);
 	check_dialect("headerless.csv", &opt, LEAK_ENC_UTF8, ';', 0, LEAK_NL_LF);
+}
+
+static void test_mapping_overrides(void **state)
+{
+	struct leak_mapping m;
+	struct leak_options opt = { &m, 0 };
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
+
+	(void)state;
+	assert_non_null(rec);
+	/* by header name, and a forced encoding: UTF-8 read as CP1252 gives mojibake, repaired */
+	assert_int_equal(leak_mapping_parse(&m, "encoding = cp1252\ncolumn \"dossier\" = ignore\n"
+					    "column \"Téléphone\" = doctor_phone\nsource = LABX\n", "m", &err), 0);
+	assert_int_equal(read_all("fr_comma_utf8.csv", &opt, &r, rec, MAX_RECS, &err), 7);
+	assert_int_equal(r.dialect.encoding, LEAK_ENC_CP1252);
+	assert_int_equal(r.columns.field[16], LEAK_FIELD_IGNORE);
+	assert_int_equal(r.columns.field[8], LEAK_FIELD_DOCTOR_PHONE);
+	assert_int_equal(rec[0].n_phones, 0);
+	assert_string_equal(rec[2].last_names[0], "LEFEVRE");
+	assert_string_equal(rec[2].first_name, "HELENE");
+	assert_string_equal(rec[0].source, "LAB01");
+	leak_reader_release(&r);
+	/* a forced delimiter that is wrong: one column, no header found */
+	assert_int_equal(leak_mapping_parse(&m, "delimiter = pipe\n", "m", &err), 0);
+	assert_int_equal(read_all("fr_comma_utf8.csv", &opt, &r, rec, MAX_RECS, &err), 9);
+	assert_int_equal(r.dialect.delimiter, '|');
+	assert_int_equal(r.columns.n, 1);
+	assert_int_equal(r.dialect.header, 0);
+	leak_reader_release(&r);
+	free(rec);
 }
 
 static void test_headerless_without_mapping(void **state)
@@ -533,6 +566,42 @@ static void test_row_too_long(void **state)
 	free(data);
 }
 
+static void test_long_invalid_utf8_row(void **state)
+{
+	size_t big = 1500000, len = 0, i;
+	char *data = malloc(big + 200000);
+	struct leak_reader r;
+	struct leak_row row;
+	struct bc_error err = BC_ERROR_INIT;
+	int rc, n = 0;
+
+	(void)state;
+	assert_non_null(data);
+	len += (size_t)snprintf(data, 64, "Nom,Prénom\n");
+	for (i = 0; i < 20000; i++) {
+		memcpy(data + len, "\xc3\xa9,\xc3\xa8\n", 6);
+		len += 6;
+	}
+	memcpy(data + len, "A,", 2);
+	len += 2;
+	/* 0x80 alone is not UTF-8: read as CP1252, the euro sign, 3 bytes each */
+	memset(data + len, 0x80, big);
+	len += big;
+	data[len++] = '\n';
+	assert_int_equal(leak_reader_init_buffer(&r, data, len, "long8", NULL, &err), 0);
+	assert_int_equal(r.dialect.encoding, LEAK_ENC_UTF8);
+	while ((rc = leak_reader_next_row(&r, &row, &err)) > 0)
+		n++;
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 20001);
+	assert_int_equal(row.len[1], 3 * big);
+	assert_memory_equal(row.field[1], "\xe2\x82\xac", 3);
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_UTF8], 1);
+	assert_int_equal(r.stats.reason_lines[LEAK_REASON_INVALID_UTF8][0], 20002);
+	leak_reader_release(&r);
+	free(data);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -553,6 +622,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv_spectrum),
 		cmocka_unit_test(test_dialects),
+		cmocka_unit_test(test_mapping_overrides),
 		cmocka_unit_test(test_headerless_without_mapping),
 		cmocka_unit_test(test_mojibake),
 		cmocka_unit_test(test_header_names),
@@ -562,6 +632,7 @@ int main(void)
 		cmocka_unit_test(test_strict),
 		cmocka_unit_test(test_big_stream),
 		cmocka_unit_test(test_row_too_long),
+		cmocka_unit_test(test_long_invalid_utf8_row),
 		cmocka_unit_test(test_names),
 	};
 
