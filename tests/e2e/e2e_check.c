@@ -337,7 +337,10 @@ static void check_patient(struct ctx *c, json_t *p, int variant)
 		else if (h && h->matched != h->shared && (h->flags & 0xFFF) != truth)
 			softf(c, id, "all identifiers: classes %#x, ground truth %#x",
 			      h->flags & 0xFFF, truth);
-		if (h && h->matched != h->shared) {
+		if (h && h->breach->is_sensitive &&
+		    (h->rows || h->first_month || h->last_month || h->n_sources))
+			failf(c, id, "sensitive breach: the public tier disclosed rows, period or labs");
+		if (h && h->matched != h->shared && !h->breach->is_sensitive) {
 			json_t *labs = json_object_get(p, "labs");
 			size_t k;
 
@@ -606,7 +609,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "FAIL: more than 2%% of the patients with notes\n");
 		c.failures++;
 	}
-	if (c.exact < c.compared * 95 / 100) {
+	if (c.compared && c.exact < c.compared * 95 / 100) {
 		fprintf(stderr, "FAIL: fewer than 95%% exact rows/period/labs\n");
 		c.failures++;
 	}
