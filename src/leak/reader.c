@@ -356,6 +356,8 @@ static int split_row(struct leak_reader *r, struct leak_row *row, struct bc_erro
 					return bc_error_set(err, "unterminated_quote",
 							    "quoted field opened here is never closed: the file is truncated or its quoting is broken");
 				} else {
+					if (!row->flags)
+						row->odd_field = nf;
 					row->flags |= LEAK_ROW_CONTROL;
 					p++;
 				}
@@ -365,6 +367,8 @@ static int split_row(struct leak_reader *r, struct leak_row *row, struct bc_erro
 			c = ut[b[p]];
 			if (c != C_DELIM && c != C_LF && c != C_CR && !(c == C_NUL && p >= end)) {
 				/* text after the closing quote: keep the raw field literally */
+				if (!row->flags)
+					row->odd_field = nf;
 				row->flags |= LEAK_ROW_STRAY_QUOTE;
 				goto unquoted;
 			}
@@ -386,6 +390,8 @@ unquoted:
 						return 0;
 					break;
 				}
+				if (!row->flags)
+					row->odd_field = nf;
 				if (c == C_QUOTE)
 					row->flags |= LEAK_ROW_STRAY_QUOTE;
 				else
@@ -561,7 +567,7 @@ int leak_reader_next_row(struct leak_reader *r, struct leak_row *row, struct bc_
 			leak_stats_note(&r->stats, LEAK_REASON_CONTROL_BYTES, row->line);
 			r->stats.rows_skipped++;
 			if (r->st->strict)
-				return strict_fail(r, row, LEAK_MAX_COLUMNS, LEAK_REASON_CONTROL_BYTES, err,
+				return strict_fail(r, row, row->odd_field, LEAK_REASON_CONTROL_BYTES, err,
 						   "NUL or control byte in the row");
 			continue;
 		}
@@ -574,7 +580,7 @@ int leak_reader_next_row(struct leak_reader *r, struct leak_row *row, struct bc_
 		if (row->flags & LEAK_ROW_STRAY_QUOTE) {
 			leak_stats_note(&r->stats, LEAK_REASON_STRAY_QUOTE, row->line);
 			if (r->st->strict)
-				return strict_fail(r, row, LEAK_MAX_COLUMNS, LEAK_REASON_STRAY_QUOTE, err,
+				return strict_fail(r, row, row->odd_field, LEAK_REASON_STRAY_QUOTE, err,
 						   "quote character inside an unquoted field or after a closing quote");
 		}
 		r->stats.rows++;

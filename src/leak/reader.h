@@ -139,6 +139,7 @@ struct leak_row {
 	unsigned long field_line[LEAK_MAX_COLUMNS];
 	unsigned long field_col[LEAK_MAX_COLUMNS]; /* 1-based byte column of the field start */
 	unsigned flags;                    /* LEAK_ROW_* bits of what was odd in it */
+	unsigned odd_field;                /* 0-based field of the first stray quote or control byte */
 };
 
 #define LEAK_ROW_STRAY_QUOTE 1u

@@ -83,14 +83,14 @@ static int is_placeholder(const char *s, size_t n)
 	return 0;
 }
 
-/* Parse a sample date: D/M/YYYY, D-M-YYYY, D.M.YYYY, YYYY-MM-DD[...], YYYYMMDD, D/M/YY. */
+/* Parse a sample date: D/M/YYYY, D-M-YYYY, D.M.YYYY, YYYY-MM-DD[...], D/M/YY; anything may follow. */
 static int parse_sample_date(const char *s, size_t n, int *y, int *m, int *d)
 {
 	unsigned v[3] = { 0, 0, 0 }, nd[3] = { 0, 0, 0 };
 	size_t i = 0;
 	int k = 0;
 
-	while (i < n && k < 3) {
+	while (i < n) {
 		if (s[i] >= '0' && s[i] <= '9') {
 			if (nd[k] >= 4)
 				return -1;
@@ -99,23 +99,12 @@ static int parse_sample_date(const char *s, size_t n, int *y, int *m, int *d)
 			i++;
 			continue;
 		}
-		if (!nd[k])
-			return -1;
-		if (k == 2)
+		if (!nd[k] || k == 2)
 			break;
 		if (s[i] != '/' && s[i] != '-' && s[i] != '.')
 			return -1;
 		k++;
 		i++;
-	}
-	if (k == 0 && nd[0] == 0 && i == 0)
-		return -1;
-	if (i < n && k < 2) {
-		return -1;
-	}
-	if (k == 0) {
-		/* YYYYMMDD: the digit loop stops at 4, so reparse */
-		return -1;
 	}
 	if (k < 2 || !nd[2])
 		return -1;

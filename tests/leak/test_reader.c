@@ -485,7 +485,7 @@ static void expect_strict(const char *name, const char *code, unsigned long line
 	char buf[512];
 	int rc;
 
-	assert_int_equal(leak_reader_init(&r, fixture(name), &opt, &err), 0);
+	assert_int_equal(leak_reader_init(&r, name[0] == '/' ? name : fixture(name), &opt, &err), 0);
 	while ((rc = leak_reader_next(&r, &rec, &err)) > 0)
 		;
 	assert_int_equal(rc, -1);
@@ -500,10 +500,15 @@ static void expect_strict(const char *name, const char *code, unsigned long line
 
 static void test_strict(void **state)
 {
+	char path[1024];
+
 	(void)state;
 	expect_strict("bad_rows.csv", "field_count", 4, 0);
 	/* fr_comma_utf8.csv line 8: wrong NIR key, in column 5 after "Müller,Zoé,F,31/12/1978," */
 	expect_strict("fr_comma_utf8.csv", "invalid_nir", 8, 27);
+	/* a bare quote in the second field of line 2 */
+	snprintf(path, sizeof(path), "%s/csv-spectrum/csvs/location_coordinates.csv", getenv("BC_VECTORS"));
+	expect_strict(path, "stray_quote", 2, 12);
 }
 
 /* ---- buffer boundaries and streaming ---- */
