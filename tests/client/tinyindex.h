@@ -2,9 +2,9 @@
 #define BC_TESTS_TINYINDEX_H
 
 /*
- * A tiny index directory built by hand from the format v1 derivations of
- * index/index.h (DESIGN.md §5), for client tests that must not depend on
- * ingest. Test-only.
+ * A tiny index directory for the client tests, from given token inputs and
+ * payloads, written by the index module's builder (index/build.h) without
+ * going through a leak file and ingest. Test-only.
  */
 
 #include <stddef.h>
@@ -23,12 +23,10 @@ int tiny_key_write(const char *path, const uint8_t seed[32]);
 
 /*
  * Build index.json, buckets.bin and verified.bin in dir (created) for the
- * key derived from seed: every token evaluated with skS, sealed into its
- * bucket, buckets padded to bucket_entries with random entries and sorted.
+ * key derived from seed: every token evaluated with skS (anonymity K = 1).
  * breaches_json: the JSON array of the catalogue. Returns 0 or -1.
  */
-int tiny_index_build(const char *dir, const uint8_t seed[32], unsigned bucket_bits,
-		     uint32_t bucket_entries, const struct tiny_token *t, size_t n,
-		     const char *breaches_json);
+int tiny_index_build(const char *dir, const uint8_t seed[32], const struct tiny_token *t,
+		     size_t n, const char *breaches_json);
 
 #endif
