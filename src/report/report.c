@@ -288,12 +288,11 @@ static const char *not_found_notice(enum bc_report_lang lang)
 static const char *shared_sentence(enum bc_report_lang lang)
 {
 	return tr(lang,
-		  "is shared with other people in this file (a household address or phone, for "
+		  "other people in this file have it too (a household address or phone, for "
 		  "instance), so only its presence is reported: neither their data nor yours is "
 		  "shown for it.",
-		  "est partagé(e) avec d'autres personnes dans ce fichier (adresse ou téléphone du "
-		  "foyer, par exemple) : seule sa présence est signalée, sans leurs données ni les "
-		  "vôtres.");
+		  "d'autres personnes du fichier l'ont aussi (adresse ou téléphone du foyer, par "
+		  "exemple) ; seule sa présence est signalée, sans leurs données ni les vôtres.");
 }
 
 static const char *tier_sentence(enum bc_report_lang lang)
@@ -361,7 +360,7 @@ static void put_hit(FILE *out, const struct bc_report_hit *h, size_t n, enum bc_
 		fprintf(out, " (%s%s%s)", tr(lang, "breach date", "date de la fuite"), colon,
 			b->breach_date);
 	fputs("\n", out);
-	fprintf(out, "   %s%s", tr(lang, "Matched", "Correspondance"), colon);
+	fprintf(out, "   %s%s", tr(lang, "Identifiers found", "Identifiants trouvés"), colon);
 	put_kinds(out, h->matched, lang);
 	fprintf(out, "\n   %s%s", tr(lang, "Your data exposed", "Vos données exposées"), colon);
 	first = 1;
@@ -391,8 +390,9 @@ static void put_hit(FILE *out, const struct bc_report_hit *h, size_t n, enum bc_
 		fprintf(out, "   %s\n", tier_sentence(lang));
 	for (k = 1; k <= BC_KIND_MAX; k++)
 		if (h->shared & BC_KIND_BIT(k))
-			fprintf(out, "   %s%s %s\n", tr(lang, "Your ", "Votre "), kind_label(k, lang),
-				shared_sentence(lang));
+			fprintf(out, "   %s (%s)%s%s\n",
+				tr(lang, "Shared identifier", "Identifiant partagé"),
+				kind_label(k, lang), colon, shared_sentence(lang));
 	fprintf(out, "   %s\n", tr(lang, "What to do:", "Que faire :"));
 	for (i = 0; i < N_ADVICES; i++)
 		if (!advices[i].mask || (h->flags & advices[i].mask))
