@@ -446,13 +446,18 @@ static int open_cached(struct bc_client_backend *be, struct remote *r, const cha
 		       const uint8_t pk[32], struct bc_error *err)
 {
 	char dir[PATH_MAX], tmp[PATH_MAX];
-	int fresh = 0;
 
 	if (snprintf(dir, sizeof(dir), "%s/%s", cache, r->index_id) >= (int)sizeof(dir) ||
 	    snprintf(tmp, sizeof(tmp), "%s/.%s.%ld", cache, r->index_id, (long)getpid()) >=
 		    (int)sizeof(tmp))
 		return bc_error_set(err, "io", "cache directory path too long");
-	if (bc_index_open(dir, &be->idx, err)) {
+	/* a cached copy that does not check out is replaced by a fresh download */
+	if (bc_index_open(dir, &be->idx, err) == 0 &&
+	    (same_as_server(be->idx, r, pk, err) || bc_client_check_index_id(be->idx, err))) {
+		bc_index_free(be->idx);
+		be->idx = NULL;
+	}
+	if (!be->idx) {
 		if (mkdir_p(cache, err))
 			return -1;
 		remove_dir(tmp);
@@ -473,16 +478,11 @@ static int open_cached(struct bc_client_backend *be, struct remote *r, const cha
 			return bc_error_set(err, "io", "cannot store the index in the cache %s: %s",
 					    cache, strerror(errno));
 		}
-		fresh = 1;
-		if (bc_index_open(dir, &be->idx, err))
+		/* hashed whole on download; from now on each bucket read is hashed again */
+		if (bc_index_open(dir, &be->idx, err) || same_as_server(be->idx, r, pk, err))
 			return -1;
 	}
 	bc_error_clear(err);
-	if (same_as_server(be->idx, r, pk, err))
-		return -1;
-	/* the whole file was hashed on download; a cached copy is checked per bucket read */
-	if (!fresh && bc_client_check_index_id(be->idx, err))
-		return -1;
 	return 0;
 }
 

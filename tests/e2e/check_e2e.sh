@@ -68,6 +68,14 @@ if grep -qF -f "$T/nirs" "$T/serve.log" || grep -qF -f "$T/emails" "$T/serve.log
 	fail "an identifier is in the server log"
 fi
 grep -q '"route"' "$T/serve.log" || fail "the server log is empty"
+# file mode downloads buckets.bin once per index id and cache (two caches here)
+n=$(grep -c '"route":"/v1/index/{index_id}/buckets.bin"' "$T/serve.log")
+[ "$n" = 1 ] || fail "buckets.bin downloaded $n times into one cache, expected once"
+# a damaged cached copy is replaced by a fresh download
+for f in "$T"/cache/*/buckets.bin; do : >"$f"; done
+expect 0 '"found": true' "remote check, damaged cache" -- --server "$URL" --cache-dir "$T/cache" --nir "$NIR" --json
+n=$(grep -c '"route":"/v1/index/{index_id}/buckets.bin"' "$T/serve.log")
+[ "$n" = 2 ] || fail "a damaged cache was not downloaded again ($n downloads)"
 
 echo "== rate limit of a real server"
 "$BC" serve --index "$T/idx" --key "$T/key" --listen 127.0.0.1:0 --metrics-listen none \
@@ -95,6 +103,8 @@ fake bad-proof
 expect 3 "proof does not verify" "wrong proof" -- --server "$FURL" --cache-dir "$T/fc3" --nir "$NIR"
 fake rate-limit
 expect 3 "retry in 7 seconds" "429" -- --server "$FURL" --cache-dir "$T/fc4" --nir "$NIR"
+fake foreign-key
+expect 3 "public key differs" "foreign public key" -- --server "$FURL" --cache-dir "$T/fc6" --nir "$NIR"
 fake foreign-index
 expect 3 "index_id differs" "foreign index" -- --server "$FURL" --cache-dir "$T/fc5" --nir "$NIR"
 expect 3 "index_id differs" "foreign index, mirror copy" -- --server "$FURL" --index "$T/idx" --nir "$NIR"

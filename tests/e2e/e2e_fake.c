@@ -7,6 +7,7 @@
  *   --mode bad-proof       returns the right evaluations with a wrong proof
  *   --mode rate-limit      answers /v1/evaluate with 429 and Retry-After: 7
  *   --mode foreign-index   announces an index_id other than its index's
+ *   --mode foreign-key     announces a public key other than its index's
  *   --mode honest          nothing wrong (control)
  *
  *   e2e_fake --index DIR --key KEYFILE --mode MODE
@@ -219,6 +220,14 @@ int main(int argc, char **argv)
 		idbuf[0] = idbuf[0] == 'a' ? 'b' : 'a';
 	memcpy(f.announced, idbuf, sizeof(f.announced));
 	bc_b64url_encode(f.key->pk_s, 32, b64);
+	if (!strcmp(f.mode, "foreign-key")) {
+		uint8_t seed[32], sk[32], pk[32];
+
+		randombytes_buf(seed, sizeof(seed));
+		oprf_derive_keypair(OPRF_MODE_VOPRF, seed, (const uint8_t *)BC_KEY_INFO_STANDARD,
+				    strlen(BC_KEY_INFO_STANDARD), sk, pk);
+		bc_b64url_encode(pk, 32, b64);
+	}
 	cfg = json_pack("{s:i,s:s,s:s,s:O,s:O,s:O,s:i,s:s,s:i,s:s,s:O}", "format", 1, "suite",
 			BC_INDEX_SUITE, "public_key", b64, "bucket_bits",
 			json_object_get(ij, "bucket_bits"), "bucket_entries",
