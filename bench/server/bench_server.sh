@@ -96,41 +96,63 @@ until curl -sf -o /dev/null "http://127.0.0.1:$nport/v1/buckets/$id/0"; do
 	n=$((n + 1)); [ $n -lt 100 ] || { echo "nginx did not start"; cat "$tmp/ngx/error.log"; exit 1; }; sleep 0.05
 done
 
-wrk_run() { # label url [script]
-	if [ -n "${3:-}" ]; then
-		wrk -t2 -c"$4" -d"${secs}s" --latency -s "$3" "$2" > "$tmp/wrk.out"
+hz=$(getconf CLK_TCK)
+# CPU ticks (user + system) used so far by the given pids and their children
+# threads (all threads of a process are in its /proc/PID/stat)
+ticks() {
+	t=0
+	for p in "$@"; do
+		v=$(awk '{ print $14 + $15 }' "/proc/$p/stat" 2>/dev/null || echo 0)
+		t=$((t + v))
+	done
+	echo $t
+}
+ngx_pids() { echo "$ngx_pid $(ps -o pid= --ppid "$ngx_pid" | tr '\n' ' ')"; }
+
+wrk_run() { # label url pids connections [script]
+	t0=$(ticks $3)
+	if [ -n "${5:-}" ]; then
+		wrk -t2 -c"$4" -d"${secs}s" --latency -s "$5" "$2" > "$tmp/wrk.out"
 	else
-		wrk -t2 -c"$conns" -d"${secs}s" --latency "$2" > "$tmp/wrk.out"
+		wrk -t2 -c"$4" -d"${secs}s" --latency "$2" > "$tmp/wrk.out"
 	fi
+	t1=$(ticks $3)
 	if grep -q 'Non-2xx' "$tmp/wrk.out"; then
 		echo "bench_server: $1 got errors:"; cat "$tmp/wrk.out"; exit 1
 	fi
 	rps=$(awk '/^Requests\/sec/ {print $2}' "$tmp/wrk.out")
 	p50=$(awk '$1 == "50%" {print $2}' "$tmp/wrk.out")
 	p99=$(awk '$1 == "99%" {print $2}' "$tmp/wrk.out")
+	# requests per CPU-second of the server side
+	rpc=$(awk -v r="$rps" -v s="$secs" -v d=$((t1 - t0)) -v hz="$hz" 'BEGIN { printf "%.0f", d ? r * s / (d / hz) : 0 }')
 }
 
 best() { tr ' ' '\n' | grep . | sort -g | tail -1; }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b ? a / b : 0 }'; }
 
 echo "== bench_server: $ncpu CPU(s), load average $(cut -d' ' -f1-3 /proc/loadavg), index of $entries entries,"
-echo "   $nb buckets of $size bytes; $rounds alternating rounds of ${secs}s, best (median) shown"
+echo "   $nb buckets of $size bytes; $rounds alternating rounds of ${secs}s; best (median) of the rounds."
+echo "   per CPU-s = per second of CPU the server process(es) used (wrk excluded): the fair figure"
+echo "   when the machine is shared."
 echo "-- single-bucket GET, wrk -t2 -c$conns (same bucket each request)"
-ngx_all= srv_all= ngx_lat= srv_lat= ngx_b=0 srv_b=0
+ngx_all= srv_all= ngx_c= srv_c= ngx_lat= srv_lat= ngx_b=0 srv_b=0
 r=0
 while [ $r -lt $rounds ]; do
-	wrk_run nginx "http://127.0.0.1:$nport/v1/buckets/$id/1"
-	ngx_all="$ngx_all $rps"
+	wrk_run nginx "http://127.0.0.1:$nport/v1/buckets/$id/1" "$(ngx_pids)" "$conns"
+	ngx_all="$ngx_all $rps" ngx_c="$ngx_c $rpc"
 	if awk -v a="$rps" -v b="$ngx_b" 'BEGIN { exit !(a > b) }'; then ngx_b=$rps; ngx_lat="p50 $p50 p99 $p99"; fi
-	wrk_run serve "$url/v1/buckets/$id/1"
-	srv_all="$srv_all $rps"
+	wrk_run serve "$url/v1/buckets/$id/1" "$srv_pid" "$conns"
+	srv_all="$srv_all $rps" srv_c="$srv_c $rpc"
 	if awk -v a="$rps" -v b="$srv_b" 'BEGIN { exit !(a > b) }'; then srv_b=$rps; srv_lat="p50 $p50 p99 $p99"; fi
 	r=$((r + 1))
 done
-printf '  nginx (sendfile, open_file_cache)  %8.0f (%8.0f) req/s   %s\n' "$ngx_b" "$(echo $ngx_all | median)" "$ngx_lat"
-printf '  breachcheck serve (mmap)           %8.0f (%8.0f) req/s   %s\n' "$srv_b" "$(echo $srv_all | median)" "$srv_lat"
-awk -v a="$srv_b" -v b="$ngx_b" -v c="$(echo $srv_all | median)" -v d="$(echo $ngx_all | median)" \
-	'BEGIN { printf "  ratio serve / nginx: %.2f best, %.2f median (goal >= 0.8)\n", a / b, c / d }'
+printf '  nginx (sendfile, open_file_cache)  %7.0f (%7.0f) req/s  %7.0f (%7.0f) req/CPU-s  %s\n' \
+	"$ngx_b" "$(echo $ngx_all | median)" "$(echo $ngx_c | best)" "$(echo $ngx_c | median)" "$ngx_lat"
+printf '  breachcheck serve (mmap)           %7.0f (%7.0f) req/s  %7.0f (%7.0f) req/CPU-s  %s\n' \
+	"$srv_b" "$(echo $srv_all | median)" "$(echo $srv_c | best)" "$(echo $srv_c | median)" "$srv_lat"
+echo "  ratio serve / nginx: req/s $(ratio "$srv_b" "$ngx_b") best, $(ratio "$(echo $srv_all | median)" "$(echo $ngx_all | median)") median;" \
+	"req/CPU-s $(ratio "$(echo $srv_c | best)" "$(echo $ngx_c | best)") best, $(ratio "$(echo $srv_c | median)" "$(echo $ngx_c | median)") median (goal >= 0.8)"
 
 echo "-- POST /v1/evaluate, wrk -t2 -c8, vs crypto-only oprf_blind_evaluate on $ncpu threads"
 for batch in 1 4; do
@@ -146,27 +168,22 @@ wrk.method = "POST"
 wrk.body = '{"blinded_elements":[$els]}'
 wrk.headers["Content-Type"] = "application/json"
 LUA
-	http_all= crypto_all= lat= hb=0
+	http_all= http_c= crypto_all= crypto_c= lat= hb=0
 	r=0
 	while [ $r -lt $rounds ]; do
-		wrk_run "evaluate batch $batch" "$url/v1/evaluate" "$tmp/post.lua" 8
+		wrk_run "evaluate batch $batch" "$url/v1/evaluate" "$srv_pid" 8 "$tmp/post.lua"
 		eps=$(awk -v r="$rps" -v b="$batch" 'BEGIN { printf "%.0f", r * b }')
-		http_all="$http_all $eps"
+		http_all="$http_all $eps" http_c="$http_c $((rpc * batch))"
 		if [ "$eps" -gt "$hb" ]; then hb=$eps; lat="p50 $p50 p99 $p99"; fi
 		cr=$("$crypto" "$batch" "$secs" "$ncpu")
-		crypto_all="$crypto_all $(echo "$cr" | sed -n 's/.*elements\/s=\([0-9]*\).*/\1/p')"
+		crypto_all="$crypto_all $(echo "$cr" | sed -n 's/.* elements\/s=\([0-9]*\).*/\1/p')"
+		crypto_c="$crypto_c $(echo "$cr" | sed -n 's/.*elements_per_cpu_s=\([0-9]*\).*/\1/p')"
 		r=$((r + 1))
 	done
-	cb=$(echo $crypto_all | best)
-	# one stream against one crypto thread: the per-core cost, less sensitive
-	# to how a shared machine divides CPU between processes
-	wrk -t1 -c1 -d"${secs}s" -s "$tmp/post.lua" "$url/v1/evaluate" > "$tmp/wrk.out"
-	one=$(awk -v b="$batch" '/^Requests\/sec/ { printf "%.0f", $2 * b }' "$tmp/wrk.out")
-	one_c=$("$crypto" "$batch" "$secs" 1 | sed -n 's/.*elements\/s=\([0-9]*\).*/\1/p')
-	printf '  batch %d: serve %6d (%6d) elements/s (%s)   crypto-only %6d (%6d) elements/s   ratio %s best, %s median (goal >= 0.9)\n' \
-		"$batch" "$hb" "$(echo $http_all | median)" "$lat" "$cb" "$(echo $crypto_all | median)" \
-		"$(awk -v a="$hb" -v b="$cb" 'BEGIN { printf "%.2f", a / b }')" \
-		"$(awk -v a="$(echo $http_all | median)" -v b="$(echo $crypto_all | median)" 'BEGIN { printf "%.2f", a / b }')"
-	printf '           one stream: serve %6d elements/s   crypto-only 1 thread %6d elements/s   ratio %s\n' \
-		"$one" "$one_c" "$(awk -v a="$one" -v b="$one_c" 'BEGIN { printf "%.2f", a / b }')"
+	printf '  batch %d: serve       %6d (%6d) elements/s  %6d (%6d) per CPU-s  %s\n' "$batch" \
+		"$hb" "$(echo $http_all | median)" "$(echo $http_c | best)" "$(echo $http_c | median)" "$lat"
+	printf '           crypto-only %6d (%6d) elements/s  %6d (%6d) per CPU-s\n' \
+		"$(echo $crypto_all | best)" "$(echo $crypto_all | median)" "$(echo $crypto_c | best)" "$(echo $crypto_c | median)"
+	echo "           ratio: elements/s $(ratio "$hb" "$(echo $crypto_all | best)") best;" \
+		"per CPU-s $(ratio "$(echo $http_c | best)" "$(echo $crypto_c | best)") best, $(ratio "$(echo $http_c | median)" "$(echo $crypto_c | median)") median (goal >= 0.9)"
 done

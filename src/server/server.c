@@ -701,13 +701,6 @@ static enum MHD_Result handle_evaluate(struct MHD_Connection *c, struct request 
 			ret = error_reply(c, r, MHD_HTTP_BAD_REQUEST, "invalid_element", msg, NULL, 0);
 			goto out;
 		}
-		if (!oprf_element_is_valid(blinded + i * OPRF_ELEMENT_BYTES)) {
-			snprintf(msg, sizeof(msg),
-				 "blinded_elements[%zu] is not a valid ristretto255 element (non-canonical or identity)",
-				 i);
-			ret = error_reply(c, r, MHD_HTTP_BAD_REQUEST, "invalid_element", msg, NULL, 0);
-			goto out;
-		}
 	}
 
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -725,10 +718,22 @@ static enum MHD_Result handle_evaluate(struct MHD_Connection *c, struct request 
 		goto out;
 	}
 
+	/* Elements are decoded once, inside the evaluation; which one was
+	 * invalid is only looked for when it fails (the tokens stay spent). */
 	if (oprf_blind_evaluate(OPRF_MODE_VOPRF, srv->opt.key->sk_s, srv->opt.key->pk_s, NULL, 0,
 				blinded, n, evaluated, proof, NULL) < 0) {
-		ret = error_reply(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
-				  "the evaluation failed", NULL, 0);
+		for (i = 0; i < n; i++)
+			if (!oprf_element_is_valid(blinded + i * OPRF_ELEMENT_BYTES))
+				break;
+		if (i < n) {
+			snprintf(msg, sizeof(msg),
+				 "blinded_elements[%zu] is not a valid ristretto255 element (non-canonical or identity)",
+				 i);
+			ret = error_reply(c, r, MHD_HTTP_BAD_REQUEST, "invalid_element", msg, NULL, 0);
+		} else {
+			ret = error_reply(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+					  "the evaluation failed", NULL, 0);
+		}
 		goto out;
 	}
 	atomic_fetch_add_explicit(&srv->metrics.evaluated_elements, n, memory_order_relaxed);
