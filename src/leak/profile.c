@@ -68,6 +68,14 @@ static int grow(struct leak_patient_set *s)
 	return 0;
 }
 
+static void prefetch_slot(const struct leak_patient_set *s, const unsigned char *key)
+{
+	uint64_t h;
+
+	memcpy(&h, key, sizeof(h));
+	__builtin_prefetch(&s->e[(size_t)h & (s->cap - 1)], 1);
+}
+
 /* Find or insert; returns the slot index or (size_t)-1 on allocation failure. */
 static size_t upsert(struct leak_patient_set *s, const unsigned char *key, unsigned char kind)
 {
@@ -190,10 +198,10 @@ static int oom(struct bc_error *err)
 int leak_profile_add(struct leak_profile *p, const struct bc_record *rec, struct bc_error *err)
 {
 	struct leak_patient_set *s = p->set;
-	unsigned char kn[KEY_BYTES], kd[KEY_BYTES];
+	unsigned char kn[KEY_BYTES], kd[BC_RECORD_MAX_NAMES][KEY_BYTES];
 	size_t in, id, cap;
 	uint32_t labs, f;
-	unsigned b;
+	unsigned b, nk;
 	int namedob;
 
 	p->rows++;
@@ -231,16 +239,23 @@ int leak_profile_add(struct leak_profile *p, const struct bc_record *rec, struct
 	labs = count_source(p, rec->source);
 
 	namedob = rec->n_last_names > 0 && rec->first_name[0] && rec->dob[0];
+	nk = 0;
+	if (namedob)
+		for (b = 0; b < (unsigned)(rec->nir[0] ? rec->n_last_names : 1); b++)
+			keyed_hash(s, kd[nk++], "namedob", rec->last_names[b], rec->first_name, rec->dob);
 	if (rec->nir[0]) {
 		keyed_hash(s, kn, "nir", rec->nir, NULL, NULL);
+		/* the set is far larger than the caches: start every miss at once */
+		prefetch_slot(s, kn);
+		for (b = 0; b < nk; b++)
+			prefetch_slot(s, kd[b]);
 		in = upsert(s, kn, KIND_NIR);
 		if (in == (size_t)-1)
 			return oom(err);
 		merge_visit(&s->e[in], rec->flags, labs, rec->sample_month, rec->sample_month);
-		for (b = 0; namedob && b < (unsigned)rec->n_last_names; b++) {
-			keyed_hash(s, kd, "namedob", rec->last_names[b], rec->first_name, rec->dob);
+		for (b = 0; b < nk; b++) {
 			cap = s->cap;
-			id = upsert(s, kd, KIND_NAMEDOB);
+			id = upsert(s, kd[b], KIND_NAMEDOB);
 			if (id == (size_t)-1)
 				return oom(err);
 			/* the NIR entry moved if the table grew */
@@ -250,8 +265,7 @@ int leak_profile_add(struct leak_profile *p, const struct bc_record *rec, struct
 				s->e[id].link = (uint32_t)in + 1;
 		}
 	} else if (namedob) {
-		keyed_hash(s, kd, "namedob", rec->last_names[0], rec->first_name, rec->dob);
-		id = upsert(s, kd, KIND_NAMEDOB);
+		id = upsert(s, kd[0], KIND_NAMEDOB);
 		if (id == (size_t)-1)
 			return oom(err);
 		s->e[id].nonir = 1;
