@@ -171,6 +171,13 @@ int main(int argc, char **argv)
 	static const char *const dialects[2] = { "fr-comma-utf8", "fr-semicolon-cp1252" };
 	int i, files = 0, rc = 0;
 
+	{
+		double load[1] = { 0 };
+
+		if (getloadavg(load, 1) == 1)
+			printf("load average %.2f on %ld CPUs (wall-clock figures suffer when it exceeds 1;"
+			       " CPU-time figures much less)\n", load[0], sysconf(_SC_NPROCESSORS_ONLN));
+	}
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--rows") && i + 1 < argc) {
 			rows = argv[++i];
