@@ -41,6 +41,11 @@ struct ctx {
 };
 
 static void failf(struct ctx *c, long id, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void softf(struct ctx *c, long id, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void failf(struct ctx *c, long id, const char *fmt, ...)
 {
 	va_list ap;
 
