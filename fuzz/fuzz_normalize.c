@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <utf8proc.h>
+
 #include "normalize/comment.h"
 #include "normalize/normalize.h"
 #include "normalize/text.h"
@@ -66,6 +68,12 @@ static void check_canonical(int kind, const char *s)
 		size_t i;
 		CHECK(at && at != s && !strchr(at + 1, '@') && strchr(at + 1, '.'));
 		CHECK(s[n - 1] != '.' && n < BC_EMAIL_MAX);
+		{
+			/* the output is NFC (the fast path skips utf8proc for Latin text) */
+			utf8proc_uint8_t *nfc = utf8proc_NFC((const utf8proc_uint8_t *)s);
+			CHECK(nfc && strcmp((const char *)nfc, s) == 0);
+			free(nfc);
+		}
 		for (i = 0; i < n; i++)
 			CHECK(!(s[i] >= 'A' && s[i] <= 'Z') && (unsigned char)s[i] > 0x20);
 		break;

@@ -83,10 +83,26 @@ static int nir_char_ok(const char *c, size_t i)
 	return i == 6 && c[5] == '2' && (c[6] == 'A' || c[6] == 'B');
 }
 
+/* Key of a validated, upper-cased body: 2A -> 19, 2B -> 18 for the computation. */
+static int nir_key_raw(const char *c)
+{
+	uint64_t n = 0;
+	int i;
+
+	for (i = 0; i < 13; i++) {
+		int d = c[i] - '0';
+		if (i == 5 && c[6] >= 'A')
+			d = 1;
+		else if (i == 6 && c[6] >= 'A')
+			d = c[6] == 'A' ? 9 : 8;
+		n = n * 10 + (uint64_t)d;
+	}
+	return (int)(97 - n % 97);
+}
+
 int bc_nir_key(const char body[13])
 {
 	char c[13];
-	uint64_t n = 0;
 	int i;
 
 	if (!body)
@@ -99,16 +115,7 @@ int bc_nir_key(const char body[13])
 	for (i = 0; i < 13; i++)
 		if (!nir_char_ok(c, (size_t)i))
 			return -1;
-	if (c[6] == 'A') {
-		c[5] = '1';
-		c[6] = '9';
-	} else if (c[6] == 'B') {
-		c[5] = '1';
-		c[6] = '8';
-	}
-	for (i = 0; i < 13; i++)
-		n = n * 10 + (uint64_t)(c[i] - '0');
-	return (int)(97 - n % 97);
+	return nir_key_raw(c);
 }
 
 #define NIR_SCAN_MAX 32
@@ -162,9 +169,7 @@ int bc_norm_nir(const char *in, size_t len, char *out, size_t outsize, int *had_
 		return fail(out, outsize, BC_NORM_INVALID_FORMAT);
 	if (n != 13 && n != 15)
 		return fail(out, outsize, BC_NORM_INVALID_LENGTH);
-	status = bc_nir_key(c);
-	if (status < 0)
-		return fail(out, outsize, BC_NORM_INVALID_FORMAT);
+	status = nir_key_raw(c);
 	if (n == 15) {
 		int key = (c[13] - '0') * 10 + (c[14] - '0');
 		if (key != status)
@@ -530,29 +535,54 @@ int bc_norm_dob(const char *in, size_t len, const struct tm *ref, char *out, siz
 
 #define EMAIL_IN_MAX 1024
 
-/* Trim Unicode white space at both ends of [*b, *e). Returns 0 or INVALID_UTF8. */
+/*
+ * Trim Unicode white space at both ends of [*b, *e). Only the edges are
+ * decoded; the caller validates what is left. Returns 0 or INVALID_UTF8.
+ */
 static int trim_uspace(const char *in, size_t *b, size_t *e)
 {
-	size_t i = *b, start = *e, end = *b;
-	int seen = 0;
+	size_t lo = *b, hi = *e;
 
-	while (i < *e) {
+	while (lo < hi) {
+		unsigned char c = (unsigned char)in[lo];
 		int32_t cp;
-		size_t k = bc_utf8_decode((const unsigned char *)in + i, *e - i, &cp);
+		size_t k;
+
+		if (c < 0x80) {
+			if (c == ' ' || (c >= 0x09 && c <= 0x0D)) {
+				lo++;
+				continue;
+			}
+			break;
+		}
+		k = bc_utf8_decode((const unsigned char *)in + lo, hi - lo, &cp);
 		if (!k)
 			return BC_NORM_INVALID_UTF8;
-		if (!bc_is_uspace(cp)) {
-			if (!seen)
-				start = i;
-			seen = 1;
-			end = i + k;
-		}
-		i += k;
+		if (!bc_is_uspace(cp))
+			break;
+		lo += k;
 	}
-	if (!seen)
-		start = end = *b;
-	*b = start;
-	*e = end;
+	while (hi > lo) {
+		unsigned char c = (unsigned char)in[hi - 1];
+		size_t start = hi - 1;
+		int32_t cp = 0;
+
+		if (c < 0x80) {
+			if (c == ' ' || (c >= 0x09 && c <= 0x0D)) {
+				hi--;
+				continue;
+			}
+			break;
+		}
+		while (start > lo && hi - start < 4 && ((unsigned char)in[start] & 0xC0) == 0x80)
+			start--;
+		if (bc_utf8_decode((const unsigned char *)in + start, hi - start, &cp) != hi - start ||
+		    !bc_is_uspace(cp))
+			break;
+		hi = start;
+	}
+	*b = lo;
+	*e = hi;
 	return 0;
 }
 
@@ -572,10 +602,59 @@ static int prefix_ci(const char *s, size_t n, const char *p)
 	return 1;
 }
 
+/*
+ * Characters, one '@', non-empty local part, domain with a dot and no empty
+ * label. *nfc is set to 1 when s is known to be NFC already (every code point
+ * below U+0300: starters that compose with nothing below U+0300).
+ */
+static int email_check(const char *s, size_t n, int *nfc)
+{
+	size_t i, at = 0, n_at = 0, dots = 0, lab = 0;
+
+	*nfc = 1;
+	for (i = 0; i < n;) {
+		unsigned char ch = (unsigned char)s[i];
+		if (ch < 0x80) {
+			if (ch <= 0x20 || ch == 0x7F || ch == '<' || ch == '>' || ch == ',' || ch == ';')
+				return BC_NORM_INVALID_EMAIL;
+			if (ch == '@') {
+				n_at++;
+				at = i;
+			}
+			i++;
+		} else {
+			int32_t cp;
+			size_t k = bc_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+			if (!k)
+				return BC_NORM_INVALID_UTF8;
+			if (bc_is_uspace(cp) || (cp >= 0x80 && cp < 0xA0))
+				return BC_NORM_INVALID_EMAIL;
+			if (cp >= 0x300)
+				*nfc = 0;
+			i += k;
+		}
+	}
+	if (n_at != 1 || at == 0 || at + 1 >= n)
+		return BC_NORM_INVALID_EMAIL;
+	for (i = at + 1; i < n; i++) {
+		if (s[i] == '.') {
+			if (lab == 0)
+				return BC_NORM_INVALID_EMAIL;
+			dots++;
+			lab = 0;
+		} else {
+			lab++;
+		}
+	}
+	if (lab == 0 || dots == 0)
+		return BC_NORM_INVALID_EMAIL;
+	return 0;
+}
+
 int bc_norm_email(const char *in, size_t len, char *out, size_t outsize)
 {
-	size_t b = 0, e, i, at = 0, n_at = 0, n;
-	int round, ascii;
+	size_t b = 0, e, i, n;
+	int round, ascii, st;
 
 	if (!out || outsize == 0)
 		return BC_NORM_TOO_LONG;
@@ -609,49 +688,10 @@ int bc_norm_email(const char *in, size_t len, char *out, size_t outsize)
 		e--;
 		n--;
 	}
-	ascii = 1;
-	for (i = b; i < e;) {
-		unsigned char ch = (unsigned char)in[i];
-		if (ch < 0x80) {
-			if (ch <= 0x20 || ch == 0x7F || ch == '<' || ch == '>' || ch == ',' || ch == ';')
-				return fail(out, outsize, BC_NORM_INVALID_EMAIL);
-			if (ch == '@') {
-				n_at++;
-				at = i;
-			}
-			i++;
-		} else {
-			int32_t cp;
-			size_t k = bc_utf8_decode((const unsigned char *)in + i, e - i, &cp);
-			if (!k)
-				return fail(out, outsize, BC_NORM_INVALID_UTF8);
-			if (bc_is_uspace(cp) || (cp >= 0x80 && cp < 0xA0))
-				return fail(out, outsize, BC_NORM_INVALID_EMAIL);
-			ascii = 0;
-			i += k;
-		}
-	}
-	if (n_at != 1 || at == b)
-		return fail(out, outsize, BC_NORM_INVALID_EMAIL);
-	{
-		/* Domain: non-empty labels, at least one dot. */
-		size_t d = at + 1, dots = 0, lab = 0;
-		if (d >= e)
-			return fail(out, outsize, BC_NORM_INVALID_EMAIL);
-		for (i = d; i < e; i++) {
-			if (in[i] == '.') {
-				if (lab == 0)
-					return fail(out, outsize, BC_NORM_INVALID_EMAIL);
-				dots++;
-				lab = 0;
-			} else {
-				lab++;
-			}
-		}
-		if (lab == 0 || dots == 0)
-			return fail(out, outsize, BC_NORM_INVALID_EMAIL);
-	}
-	if (ascii) {
+	st = email_check(in + b, n, &ascii);
+	if (st)
+		return fail(out, outsize, st);
+	if (ascii) { /* ASCII, or Latin text already in NFC: no utf8proc call */
 		if (n + 1 > outsize || n >= BC_EMAIL_MAX)
 			return fail(out, outsize, BC_NORM_TOO_LONG);
 		for (i = 0; i < n; i++) {
@@ -679,6 +719,10 @@ int bc_norm_email(const char *in, size_t len, char *out, size_t outsize)
 		if ((size_t)nb + 1 > outsize || (size_t)nb >= BC_EMAIL_MAX)
 			return fail(out, outsize, BC_NORM_TOO_LONG);
 		enc = (const unsigned char *)buf;
+		/* NFC can make a character invalid here (U+037E is ';'): check again */
+		st = email_check((const char *)enc, (size_t)nb, &round);
+		if (st)
+			return fail(out, outsize, st);
 		/* NFC first, then ASCII lower case: NFC and NFD inputs give the same bytes */
 		for (i = 0; i < (size_t)nb; i++)
 			out[i] = (enc[i] >= 'A' && enc[i] <= 'Z') ? (char)(enc[i] - 'A' + 'a') : (char)enc[i];

@@ -472,6 +472,16 @@ static void test_edge_cases(void **state)
 	/* NFD input comes out NFC, and non-ASCII letters keep their case */
 	assert_int_equal(bc_norm_email("E\xcc\x81lodie@example.fr", 19, out, sizeof out), 0);
 	assert_string_equal(out, "\xc3\x89lodie@example.fr");
+	assert_int_equal(bc_norm_email("\xc3\x89LODIE@EXAMPLE.FR", strlen("\xc3\x89LODIE@EXAMPLE.FR"), out, sizeof out), 0);
+	assert_string_equal(out, "\xc3\x89lodie@example.fr");
+	/* a combining mark goes through NFC */
+	assert_int_equal(bc_norm_email("\xc3\xa8\xcc\x81@example.fr", strlen("\xc3\xa8\xcc\x81@example.fr"), out, sizeof out), 0);
+	assert_string_equal(out, "\xc3\xa8\xcc\x81@example.fr"); /* è + acute has no precomposed form */
+	assert_int_equal(bc_norm_email("Ko\xe2\x84\xaa@example.fr", strlen("Ko\xe2\x84\xaa@example.fr"), out, sizeof out), 0);
+	assert_string_equal(out, "kok@example.fr"); /* KELVIN SIGN is K in NFC, then lower-cased */
+	/* GREEK QUESTION MARK is ';' in NFC: checked after NFC (found by fuzz_normalize) */
+	assert_int_equal(bc_norm_email("a\xcd\xbe" "b@example.fr", strlen("a\xcd\xbe" "b@example.fr"), out,
+				       sizeof out), BC_NORM_INVALID_EMAIL);
 
 	/* phone */
 	assert_int_equal(bc_norm_phone("+44 (0)20 7946 0000", 19, out, BC_PHONE_BYTES), 0);
