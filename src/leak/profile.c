@@ -488,7 +488,8 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 
 	if (!o)
 		return NULL;
-	bad |= jset(o, "file", json_string(name));
+	x = json_string(name);
+	bad |= jset(o, "file", x ? x : json_string("(file name is not UTF-8)"));
 	d = json_object();
 	bad |= jset(o, "dialect", d);
 	if (d) {
