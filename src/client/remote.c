@@ -368,65 +368,71 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
-/* The size of buckets.bin that the index.json in dir states. Returns 0 or -1. */
-static int buckets_size(const char *dir, size_t *size, struct bc_error *err)
+/* The sizes of buckets.bin and verified.bin that the index.json in dir states. */
+static int stated_sizes(const char *dir, size_t *buckets, size_t *verified, struct bc_error *err)
 {
 	char path[PATH_MAX + 16];
 	json_t *j;
-	json_int_t bits, entries;
+	json_int_t bits, entries, ventries;
 	int ret = -1;
 
 	snprintf(path, sizeof(path), "%s/index.json", dir);
 	j = json_load_file(path, 0, NULL);
 	bits = json_integer_value(json_object_get(j, "bucket_bits"));
 	entries = json_integer_value(json_object_get(j, "bucket_entries"));
+	ventries = json_integer_value(json_object_get(j, "verified_entries"));
 	if (!j || bits < 0 || bits > BC_INDEX_MAX_BUCKET_BITS || entries <= 0 ||
-	    entries > (1 << 24)) {
-		bc_error_set(err, "bad_response", "index.json: bad bucket_bits or bucket_entries");
+	    entries > (1 << 24) || ventries < 0 || ventries > (1 << 26)) {
+		bc_error_set(err, "bad_response",
+			     "index.json: bad bucket_bits, bucket_entries or verified_entries");
 		goto out;
 	}
-	*size = ((size_t)1 << bits) * (size_t)entries * BC_ENTRY_BYTES;
+	*buckets = ((size_t)1 << bits) * (size_t)entries * BC_ENTRY_BYTES;
+	*verified = (size_t)ventries * BC_ENTRY_BYTES;
 	ret = 0;
 out:
 	json_decref(j);
 	return ret;
 }
 
-/*
- * Download index.json and verified.bin into dir, and buckets.bin when
- * `whole`; in fetch mode buckets.bin is a sparse file of the stated size, so
- * the index reader can open the directory (its buckets are never read: they
- * come one by one over HTTP).
- */
-static int download_index(struct remote *r, const char *dir, int whole, struct bc_error *err)
+/* An empty file of `size` bytes (sparse: nothing written, nothing read). */
+static int sparse_file(const char *path, size_t size, struct bc_error *err)
 {
-	char url[URL_MAX + 128], path[PATH_MAX + 16];
-	size_t size;
-	FILE *f;
+	FILE *f = fopen(path, "wbx");
 
-	snprintf(url, sizeof(url), "%s/v1/index/%s/index.json", r->buckets_url, r->index_id);
-	snprintf(path, sizeof(path), "%s/index.json", dir);
-	if (download_to(r, url, path, CONFIG_MAX, "index.json download", err))
-		return -1;
-	snprintf(url, sizeof(url), "%s/v1/verified/%s", r->buckets_url, r->index_id);
-	snprintf(path, sizeof(path), "%s/verified.bin", dir);
-	if (download_to(r, url, path, 1u << 30, "verified.bin download", err))
-		return -1;
-	if (buckets_size(dir, &size, err))
-		return -1;
-	snprintf(path, sizeof(path), "%s/buckets.bin", dir);
-	if (whole) {
-		snprintf(url, sizeof(url), "%s/v1/index/%s/buckets.bin", r->buckets_url,
-			 r->index_id);
-		return download_to(r, url, path, size, "buckets.bin download", err);
-	}
-	f = fopen(path, "wbx");
 	if (!f)
 		return bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
 	fclose(f);
 	if (truncate(path, (off_t)size))
 		return bc_error_set(err, "io", "cannot size %s: %s", path, strerror(errno));
 	return 0;
+}
+
+/*
+ * Download index.json into dir, and buckets.bin and verified.bin when
+ * `whole`. In fetch mode both are sparse files of the stated sizes, so the
+ * index reader can open the directory: their bytes are never read (buckets
+ * come one by one over HTTP; the verified tier is not part of check).
+ */
+static int download_index(struct remote *r, const char *dir, int whole, struct bc_error *err)
+{
+	char url[URL_MAX + 128], bpath[PATH_MAX + 16], vpath[PATH_MAX + 16];
+	size_t bsize, vsize;
+
+	snprintf(url, sizeof(url), "%s/v1/index/%s/index.json", r->buckets_url, r->index_id);
+	snprintf(bpath, sizeof(bpath), "%s/index.json", dir);
+	if (download_to(r, url, bpath, CONFIG_MAX, "index.json download", err) ||
+	    stated_sizes(dir, &bsize, &vsize, err))
+		return -1;
+	snprintf(bpath, sizeof(bpath), "%s/buckets.bin", dir);
+	snprintf(vpath, sizeof(vpath), "%s/verified.bin", dir);
+	if (!whole)
+		return sparse_file(bpath, bsize, err) || sparse_file(vpath, vsize, err) ? -1 : 0;
+	snprintf(url, sizeof(url), "%s/v1/verified/%s", r->buckets_url, r->index_id);
+	if (download_to(r, url, vpath, vsize, "verified.bin download", err))
+		return -1;
+	snprintf(url, sizeof(url), "%s/v1/index/%s/buckets.bin", r->buckets_url, r->index_id);
+	return download_to(r, url, bpath, bsize, "buckets.bin download", err);
 }
 
 static int same_as_server(const struct bc_index *idx, const struct remote *r,
