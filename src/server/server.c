@@ -634,6 +634,17 @@ static enum MHD_Result handle_breach(struct MHD_Connection *c, struct request *r
 	return not_found(c, r);
 }
 
+/* The last X-Forwarded-For header line: the one the nearest proxy wrote
+ * when a request carries several. */
+static enum MHD_Result last_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+				const char *value)
+{
+	(void)kind;
+	if (key && value && !strcasecmp(key, "X-Forwarded-For"))
+		*(const char **)cls = value;
+	return MHD_YES;
+}
+
 static enum MHD_Result handle_evaluate(struct MHD_Connection *c, struct request *r)
 {
 	struct bc_server *srv = r->srv;
@@ -704,7 +715,9 @@ static enum MHD_Result handle_evaluate(struct MHD_Connection *c, struct request 
 	}
 
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For");
+	xff = NULL;
+	if (srv->opt.n_trusted_proxies)
+		MHD_get_connection_values(c, MHD_HEADER_KIND, last_xff, &xff);
 	if (!ci || bc_client_addr(ci->client_addr, xff, srv->trusted, srv->opt.n_trusted_proxies,
 				  addr) < 0)
 		memset(addr, 0, sizeof(addr));
