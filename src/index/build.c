@@ -560,6 +560,8 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 	if (bc_index_write_files(tmp, items, n, p, res, err) != 0)
 		goto out;
 	bc_test_kill_point("written");
+	if (p->before_swap != NULL && p->before_swap(p->before_swap_arg, err) != 0)
+		goto out;
 	if (too_long(snprintf(target, sizeof(target), "%s.%s", base, res->index_id), sizeof(target)))
 		goto toolong;
 	if (too_long(snprintf(final, sizeof(final), "%s/%s", parent, target), sizeof(final)))

@@ -28,6 +28,11 @@ struct bc_build_params {
 	const uint8_t *pk_v;        /* 32 bytes, published as verified_public_key */
 	const char *breaches_json;  /* JSON array text of the catalogue (§8 fields) */
 	int threads;                /* 0: all cores */
+	/* NULL, or called by bc_index_publish once the new version's files are
+	 * written and synced, before anything becomes visible; a non-zero
+	 * return aborts the publication (the temporary directory is removed). */
+	int (*before_swap)(void *arg, struct bc_error *err);
+	void *before_swap_arg;
 };
 
 struct bc_build_result {

@@ -1119,6 +1119,49 @@ out:
 	return ret;
 }
 
+struct state_job {
+	const char *dir;
+	uint32_t id;
+	const struct bc_build_item *items;
+	size_t n;
+	json_t *cat;
+	double *t_state;
+	pthread_t tid;
+	int started, joined, written, committed, failed;
+	struct bc_error err;
+};
+
+static void *state_thread(void *arg)
+{
+	struct state_job *j = arg;
+	double t = now();
+
+	if (save_breach_state(j->dir, j->id, j->items, j->n, &j->err) != 0)
+		j->failed = 1;
+	else
+		j->written = 1;
+	bc_test_kill_point("state");
+	*j->t_state = now() - t;
+	return NULL;
+}
+
+static int commit_state(void *arg, struct bc_error *err)
+{
+	struct state_job *j = arg;
+
+	pthread_join(j->tid, NULL);
+	j->joined = 1;
+	if (j->failed) {
+		*err = j->err;
+		return -1;
+	}
+	if (save_catalogue(j->dir, j->cat, err) != 0)
+		return -1;
+	j->committed = 1;
+	bc_test_kill_point("catalogue");
+	return 0;
+}
+
 int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 		  struct bc_error *err)
 {
@@ -1127,6 +1170,7 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 	json_t *cat = NULL, *old_cat = NULL, *entry = NULL, *kept, *b;
 	struct bc_build_item *items = NULL;
 	struct bc_build_params bp;
+	struct state_job sj;
 	size_t n_items = 0, cap = 0, i;
 	uint32_t id = 0, replaced[64];
 	size_t n_replaced = 0;
@@ -1137,6 +1181,7 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 	double t0 = now(), t1;
 
 	memset(st, 0, sizeof(*st));
+	memset(&sj, 0, sizeof(sj));
 	if (o->input == NULL || o->index_dir == NULL || o->key_path == NULL || o->breach == NULL) {
 		bc_error_set(err, "usage", "ingest needs FILE, --index DIR, --key KEYFILE and --breach NAME");
 		goto out;
@@ -1215,11 +1260,6 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 	json_object_set_new(entry, "added_date", json_string(today));
 	if (aggregate(g, id, items, entry, st, err) != 0)
 		goto out;
-	if (save_breach_state(sdir, id, items, n_items, err) != 0)
-		goto out;
-	state_written = 1;
-	bc_test_kill_point("state");
-
 	/* Other breaches from the state; the same name is replaced. */
 	kept = json_array();
 	json_array_foreach(json_object_get(cat, "breaches"), i, b) {
@@ -1240,24 +1280,34 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 	json_array_append(kept, entry);
 	json_object_set_new(cat, "breaches", kept);
 	st->breaches = json_array_size(kept);
-	if (save_catalogue(sdir, cat, err) != 0)
-		goto out;
-	cat_committed = 1;
-	st->t_state = now() - t1;
-	bc_test_kill_point("catalogue");
-
-	t1 = now();
 	breaches_text = public_breaches(cat);
 	if (breaches_text == NULL) {
 		bc_error_set(err, "oom", "out of memory");
 		goto out;
 	}
+
+	/* The breach's state file is written while the index files are; the
+	 * catalogue is committed between those and the swap (commit_state). */
+	sj.dir = sdir;
+	sj.id = id;
+	sj.items = items;
+	sj.n = g->ntok;
+	sj.cat = cat;
+	sj.t_state = &st->t_state;
+	if (pthread_create(&sj.tid, NULL, state_thread, &sj) != 0) {
+		bc_error_set(err, "internal", "cannot start a thread");
+		goto out;
+	}
+	sj.started = 1;
+	t1 = now();
 	bp.salt = o->salt;
 	bp.anonymity = o->anonymity ? o->anonymity : BC_DEFAULT_ANONYMITY;
 	bp.pk_s = g->key->pk_s;
 	bp.pk_v = g->key->pk_v;
 	bp.breaches_json = breaches_text;
 	bp.threads = o->threads;
+	bp.before_swap = commit_state;
+	bp.before_swap_arg = &sj;
 	if (bc_index_publish(o->index_dir, items, n_items, &bp, &st->index, err) != 0)
 		goto out;
 	st->t_publish = now() - t1;
@@ -1265,6 +1315,12 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 		remove_breach_state(sdir, replaced[i]);
 	ret = 0;
 out:
+	if (sj.started && !sj.joined) {
+		pthread_join(sj.tid, NULL);
+		sj.joined = 1;
+	}
+	state_written = sj.written;
+	cat_committed = sj.committed;
 	if (ret != 0 && cat_committed) {
 		struct bc_error e2 = BC_ERROR_INIT;
 

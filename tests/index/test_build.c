@@ -151,7 +151,7 @@ static void test_write_read_roundtrip(void **state)
 	enum { N = 3000, NV = 100 };
 	struct bc_build_item *items = calloc(N, sizeof(*items));
 	uint8_t salt[32], pk[32], pkv[32];
-	struct bc_build_params bp = { salt, 64, pk, pkv, breaches, 2 };
+	struct bc_build_params bp = { salt, 64, pk, pkv, breaches, 2, NULL, NULL };
 	struct bc_build_result res;
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_index *idx = NULL;
@@ -304,7 +304,7 @@ static void test_publish(void **state)
 	enum { N = 500 };
 	struct bc_build_item *items = calloc(N, sizeof(*items));
 	uint8_t pk[32] = { 1 }, pkv[32] = { 2 };
-	struct bc_build_params bp = { NULL, 16, pk, pkv, breaches, 0 };
+	struct bc_build_params bp = { NULL, 16, pk, pkv, breaches, 0, NULL, NULL };
 	struct bc_build_result r1, r2, r3;
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_index *idx = NULL, *old = NULL;
