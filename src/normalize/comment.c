@@ -30,6 +30,7 @@ enum cat {
 	W_BREAK,     /* clause break word (mais, sauf) */
 	W_CONJ,      /* et, ou, ni: joins negated mentions */
 	W_FREE,      /* function words a forward negation passes over */
+	W_TEST,      /* a lab test (toxo, glycémie, PSA): scopes a negation, no flag of its own */
 };
 
 enum match { EX, PF };
@@ -177,12 +178,14 @@ static const struct lex lexicon[] = {
 	{ "tetraplegi", PF, C_OTH }, { "myopathi", PF, C_OTH }, { "sla", EX, C_OTH },
 	/* medical mention without category */
 	{ "atcd", EX, C_GEN }, { "antecedent", PF, C_GEN }, { "ras", EX, C_GEN },
-	{ "rien a signaler", EX, C_GEN }, { "serolog", PF, C_GEN }, { "patholog", PF, C_GEN },
+	{ "rien a signaler", EX, C_GEN }, { "serolog", PF, W_TEST }, { "patholog", PF, C_GEN },
 	{ "maladie", EX, C_GEN }, { "traitement", EX, C_GEN }, { "ttt", EX, C_GEN },
-	{ "toxo", EX, C_GEN }, { "toxoplasm", PF, C_GEN }, { "rubeol", PF, C_GEN },
-	{ "cmv", EX, C_GEN }, { "psa", EX, C_GEN }, { "glycemie", EX, C_GEN },
-	{ "hepatique", EX, C_GEN }, { "viread", EX, C_GEN }, { "tenofovir", EX, C_GEN },
-	{ "charge virale", EX, C_GEN }, { "infectio", PF, C_GEN }, { "t21", EX, C_GEN },
+	{ "toxo", EX, W_TEST }, { "toxoplasm", PF, W_TEST }, { "rubeol", PF, W_TEST },
+	{ "cmv", EX, W_TEST }, { "psa", EX, W_TEST }, { "glycemie", EX, W_TEST },
+	{ "hepatique", EX, W_TEST }, { "viread", EX, C_GEN }, { "tenofovir", EX, C_GEN },
+	{ "charge virale", EX, C_GEN }, { "infectio", PF, C_GEN }, { "t21", EX, W_TEST },
+	{ "tsh", EX, W_TEST }, { "ferritine", EX, W_TEST }, { "crp", EX, W_TEST }, { "nfs", EX, W_TEST },
+	{ "ecbu", EX, W_TEST }, { "bilan", EX, W_TEST },
 	{ "achbs", EX, C_GEN }, { "antihbs", EX, C_GEN }, { "anti hbs", EX, C_GEN },
 	{ "immunise", PF, C_GEN }, { "vaccin", PF, N_BOTH },
 	/* negation and markers */
@@ -482,9 +485,15 @@ static int is_medical(int c)
 	       c == C_PREG_WEAK || c == C_NEGMENT;
 }
 
+/* What a negation can apply to: medical mentions and lab tests. */
+static int is_mention(int c)
+{
+	return is_medical(c) || c == W_TEST;
+}
+
 static int is_serology(int c)
 {
-	return c == C_HIV || c == C_HEP || c == C_GEN;
+	return c == C_HIV || c == C_HEP || c == C_GEN || c == W_TEST;
 }
 
 static int tok_is(const char *f, const struct tok *t, const char *w)
@@ -569,7 +578,7 @@ static void negate_forward(struct tok *t, size_t nt, size_t i)
 			return;
 		if (t[j].kind == T_MINUS)
 			continue;
-		if (is_medical(c)) {
+		if (is_mention(c)) {
 			t[j].neg = 1;
 			continue;
 		}
@@ -590,7 +599,7 @@ static void negate_backward(const char *f, struct tok *t, size_t i)
 		steps++;
 		if (t[j].kind == T_BREAK || t[j].cat == W_BREAK)
 			return;
-		if (is_medical(t[j].cat)) {
+		if (is_mention(t[j].cat)) {
 			found = 1;
 			break;
 		}
@@ -611,13 +620,13 @@ static void negate_backward(const char *f, struct tok *t, size_t i)
 				conj = 1;
 				continue;
 			}
-			if (t[k].kind == T_WORD && !is_medical(t[k].cat) && t[k].len <= 2 &&
+			if (t[k].kind == T_WORD && !is_mention(t[k].cat) && t[k].len <= 2 &&
 			    !all_digits(f + t[k].off, t[k].len))
 				continue; /* "hépatite B et C" */
 			break;
 		}
 		/* test-like mentions also chain without a conjunction: "VIH VHB VHC négatifs" */
-		if (k == j || !is_medical(t[k].cat) ||
+		if (k == j || !is_mention(t[k].cat) ||
 		    (!conj && !(k + 1 == j && is_serology(t[k].cat) && is_serology(t[j].cat))))
 			return;
 		t[k].neg = 1;

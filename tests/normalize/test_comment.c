@@ -379,6 +379,11 @@ static void test_administrative(void **state)
 		{ "médecin traitant absent en août", 0 },
 		{ "carte vitale expirée", 0 },
 		{ "payé en espèces le 12.03", 0 },
+		{ "glycémie à jeun demandée", 0 },  /* a test request is not a medical fact */
+		{ "NFS de contrôle, tube hémolysé", 0 },
+		{ "prélèvement non conforme", 0 },
+		{ "vaccin grippe fait", 0 },
+		{ "patiente sous tutelle, appeler la fille", 0 },
 		{ "", 0 },
 		{ "\xff\xfe garbage \xc3", 0 },
 	};
