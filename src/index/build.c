@@ -161,7 +161,9 @@ int bc_write_file_atomic(const char *path, const void *data, size_t len, int mod
 		goto out;
 	}
 	if (bc_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		bc_error_set(err, "io", "cannot write %s: %s", tmp, strerror(errno));
+		bc_error_set(err, "io", "cannot write %s: %s%s", tmp, strerror(errno),
+			     errno == ENOSPC || errno == EFBIG || errno == EDQUOT
+			     ? " (disk full or size limit); nothing was changed" : "");
 		goto out;
 	}
 	if (close(fd) != 0) {
@@ -289,7 +291,10 @@ static int write_path(const char *dir, const char *name, const void *data, size_
 	if (fd < 0)
 		return bc_error_set(err, "io", "cannot create %s: %s", path, strerror(errno));
 	if (bc_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
+		bc_error_set(err, "io", "cannot write %s: %s%s", path, strerror(errno),
+			     errno == ENOSPC || errno == EFBIG || errno == EDQUOT
+			     ? " (disk full or size limit); nothing was published, the previous index is unchanged"
+			     : "");
 		close(fd);
 		return -1;
 	}
