@@ -1269,6 +1269,10 @@ void bc_server_stop(struct bc_server *srv, unsigned drain_seconds)
 		return;
 	if (srv->api) {
 		fd = MHD_quiesce_daemon(srv->api);
+		/* refuse new connections now rather than let them wait in the
+		 * backlog; the descriptor itself is closed after the stop */
+		if (fd != MHD_INVALID_SOCKET)
+			shutdown(fd, SHUT_RDWR);
 		while (atomic_load(&srv->active) > 0 && waited < drain_seconds * 50) {
 			nanosleep(&tick, NULL);
 			waited++;

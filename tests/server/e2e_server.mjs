@@ -584,6 +584,27 @@ async function main() {
       && typeof x.duration_ms === 'number' && x.bytes > 0));
   });
 
+  await test('SIGTERM: no new connections, the request in flight is answered, exit 0', async () => {
+    const s = await startServer(['--index', idx, '--key', key2, '--web', 'none', '--log', 'none']);
+    const net = await import('node:net');
+    const u = new URL(s.url);
+    const sock = net.connect(Number(u.port), u.hostname);
+    await new Promise((r) => sock.on('connect', r));
+    const chunks = [];
+    sock.on('data', (d) => chunks.push(d));
+    const ended = new Promise((r) => sock.on('close', r));
+    sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
+    await sleep(200);
+    s.proc.kill('SIGTERM');
+    await sleep(300);
+    assert.equal(s.exited, null, 'still draining');
+    await assert.rejects(fetch(`${s.url}/healthz`), 'new connections are refused');
+    sock.write('Connection: close\r\n\r\n');
+    await ended;
+    assert.match(Buffer.concat(chunks).toString(), /^HTTP\/1\.1 200[^]*"status":"ok"/);
+    assert.equal(await s.exit, 0);
+  });
+
   await test('SIGTERM drains and exits 0', async () => {
     await stopServer(srv);
     assert.ok(srv.lines.some((l) => tryJson(l)?.event === 'stopping'));
