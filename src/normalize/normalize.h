@@ -55,23 +55,38 @@ const char *bc_norm_message(int status, const char *lang);
 
 /*
  * NIR: out receives the 13-character body (digits, 2A/2B uppercased at
- * positions 6-7); spaces, dots and dashes ignored; the 2-digit key, when
- * present, validated (97 - body mod 97, 2A->19, 2B->18) and dropped.
- * *had_key (may be NULL) is set to 1 when a key was present and valid.
- * outsize >= BC_NIR_BYTES.
+ * positions 6-7); white space, dots and dashes ignored; the 2-digit key, when
+ * present, validated (97 - body mod 97, 2A->19, 2B->18) and dropped
+ * (DESIGN.md §4). No semantic rule: any sex digit (NNP 7/8, MIG 5/6),
+ * fictitious months and any place code are accepted.
+ * *had_key (may be NULL) is set to 1 when a key was present and valid, else 0.
+ * outsize >= BC_NIR_BYTES. Errors: EMPTY, INVALID_FORMAT (a character other
+ * than a digit, or 2A/2B elsewhere than positions 6-7; checked before the
+ * length), INVALID_LENGTH (not 13 or 15), INVALID_KEY, INVALID_UTF8, TOO_LONG
+ * (outsize too small).
  */
 int bc_norm_nir(const char *in, size_t len, char *out, size_t outsize, int *had_key);
 
-/* NIR key (1..97) of a 13-character body, or -1 if the body is malformed. */
+/*
+ * NIR key (1..97) of a 13-character body (exactly 13 bytes read; 2A/2B in
+ * either case at positions 6-7), or -1 if the body is malformed.
+ */
 int bc_nir_key(const char body[13]);
 
 /*
- * Last name: NFKD, combining marks removed, transliteration (Œ->OE, Æ->AE,
- * ß->SS, Ø->O, Ł->L, Đ->D, ı->I, Ð->D, Þ->TH), ASCII uppercase, keep A-Z0-9.
+ * Last name (DESIGN.md §4): NFKD, combining marks removed, transliteration
+ * (Œ->OE, Æ->AE, ß->SS, Ø->O, Ł->L, Đ->D, ı->I, Ð->D, Þ->TH, either case),
+ * ASCII uppercase, keep A-Z0-9. ASCII input never calls utf8proc.
+ * Errors: EMPTY (nothing left), INVALID_UTF8, TOO_LONG (output of
+ * BC_NAME_MAX bytes or more, or larger than outsize - 1).
  */
 int bc_norm_last_name(const char *in, size_t len, char *out, size_t outsize);
 
-/* First name: the first given name only (split on space/hyphen), then as last name. */
+/*
+ * First name: the first given name only — the first token, separated by
+ * white space, hyphens/dashes or , ; / + & ( ) _, that normalises to
+ * something — then as bc_norm_last_name. Same errors.
+ */
 int bc_norm_first_name(const char *in, size_t len, char *out, size_t outsize);
 
 /*
@@ -83,10 +98,24 @@ int bc_norm_first_name(const char *in, size_t len, char *out, size_t outsize);
  */
 int bc_norm_dob(const char *in, size_t len, const struct tm *ref, char *out, size_t outsize);
 
-/* Email: trim Unicode white space, strip mailto: and <>, lowercase ASCII, NFC, validate. */
+/*
+ * Email (DESIGN.md §4): trim Unicode white space, peel mailto: and <>, drop
+ * one trailing dot, NFC (only when a character >= U+0300 is present), ASCII
+ * letters lowercased; one '@', non-empty local part, a domain with a dot and
+ * no empty label; no white space, control, < > , ; inside (checked again
+ * after NFC). Errors: EMPTY, INVALID_EMAIL, INVALID_UTF8, TOO_LONG (input
+ * over 1024 bytes after trimming, output of BC_EMAIL_MAX bytes or more, or
+ * larger than outsize - 1).
+ */
 int bc_norm_email(const char *in, size_t len, char *out, size_t outsize);
 
-/* Phone to E.164 (DESIGN.md §4 rules; overseas prefixes mapped). outsize >= BC_PHONE_BYTES. */
+/*
+ * Phone to E.164 (DESIGN.md §4 rules; overseas prefixes mapped; a leading
+ * label such as "tel:" and trailing words ignored; the number ends at the
+ * first character that is not a digit, space, '.', '-', '(' or ')').
+ * outsize >= BC_PHONE_BYTES. Errors: INVALID_PHONE, INVALID_UTF8 (in a
+ * leading label), TOO_LONG (outsize too small). Rules: docs/normalization.md.
+ */
 int bc_norm_phone(const char *in, size_t len, char *out, size_t outsize);
 
 #endif
