@@ -10,6 +10,7 @@
 #define LEAK_BUF_BYTES LEAK_MAX_ROW_BYTES
 #define LEAK_SNIFF_BYTES (64u * 1024u)
 #define LEAK_RAW_BYTES (256u * 1024u)
+#define LEAK_HEADER_SEARCH_ROWS 5     /* the header may follow a few title lines */
 
 struct leak_reader_state {
 	const char *name;
@@ -43,6 +44,7 @@ struct leak_reader_state {
 	const struct leak_mapping *mapping;
 	struct leak_row row;
 	int pending_row;              /* row holds the first row of a headerless file */
+	int peek;                     /* looking for the header: no refill, no change to buf */
 	unsigned lab_column_present;
 };
 

@@ -424,7 +424,7 @@ unquoted:
 	r->stats.lines = line;
 	if (st->need_utf8_check && !utf8_valid(b + st->pos, p - st->pos))
 		row->flags |= LEAK_ROW_INVALID_UTF8;
-	for (i = 0; i < nf && i < LEAK_MAX_COLUMNS; i++) {
+	for (i = 0; i < nf && i < LEAK_MAX_COLUMNS && !st->peek; i++) {
 		if (!esc[i])
 			continue;
 		cstart = (size_t)((const unsigned char *)row->field[i] - b);
@@ -491,7 +491,7 @@ static int next_split(struct leak_reader *r, struct leak_row *row, struct bc_err
 	}
 	for (;;) {
 		if (st->pos >= st->len) {
-			if (st->eof)
+			if (st->eof || st->peek)
 				return 0;
 			fill(r);
 			if (st->pos >= st->len && st->eof)
@@ -503,6 +503,8 @@ static int next_split(struct leak_reader *r, struct leak_row *row, struct bc_err
 			return -1;
 		}
 		if (rc == 0) {
+			if (st->peek)
+				return 0;
 			if (st->eof) {
 				/* cannot happen: split_row completes at EOF */
 				err->file = st->name;
@@ -780,23 +782,83 @@ static enum leak_field mapped_by_name(const struct leak_mapping *m, const char *
 	return LEAK_FIELD_NONE;
 }
 
+/* Known column names in a row's cells (mojibake repaired on the side). */
+static unsigned known_names(const struct leak_mapping *m, const struct leak_row *row)
+{
+	char hbuf[4 * LEAK_HEADER_NAME_MAX];
+	size_t hlen;
+	unsigned i, known = 0;
+
+	for (i = 0; i < row->n && i < LEAK_MAX_COLUMNS; i++) {
+		hlen = row->len[i] < sizeof(hbuf) - 1 ? row->len[i] : sizeof(hbuf) - 1;
+		if (bc_repair_mojibake(row->field[i], hlen, hbuf, sizeof(hbuf), &hlen) < 0)
+			continue;
+		known += leak_field_from_header(hbuf, hlen) != LEAK_FIELD_NONE ||
+			 mapped_by_name(m, hbuf, hlen) != LEAK_FIELD_NONE;
+	}
+	return known;
+}
+
+/*
+ * Index of the header among the first rows (a title line or two may come
+ * first), or -1 for a headerless file, -2 on a fatal error. Peeks at rows in
+ * the buffer already filled, without modifying it, then rewinds.
+ */
+static int find_header(struct leak_reader *r, struct bc_error *err)
+{
+	struct leak_reader_state *st = r->st;
+	struct leak_row *row = &st->row;
+	size_t pos = st->pos;
+	unsigned long line = st->line, blank = r->stats.blank_lines, known;
+	int k, rc, found = -1;
+
+	st->peek = 1;
+	for (k = 0; k < LEAK_HEADER_SEARCH_ROWS; k++) {
+		rc = next_split(r, row, err);
+		if (rc < 0) {
+			found = -2;
+			break;
+		}
+		if (rc == 0)
+			break;
+		known = known_names(st->mapping, row);
+		if (known >= 2 || (k == 0 && known == 1 && row->n <= 2)) {
+			found = k;
+			break;
+		}
+	}
+	st->peek = 0;
+	st->pos = pos;
+	st->line = line;
+	r->stats.blank_lines = blank;
+	return found;
+}
+
 static int setup_columns(struct leak_reader *r, struct bc_error *err)
 {
 	struct leak_reader_state *st = r->st;
 	const struct leak_mapping *m = st->mapping;
 	struct leak_row *row = &st->row;
-	unsigned i, known = 0;
+	unsigned i;
 	enum leak_field f;
 	char hbuf[4 * LEAK_HEADER_NAME_MAX];
 	size_t hlen;
-	int rc;
+	int rc, hdr_at, k;
 
-	rc = next_split(r, row, err);
-	if (rc < 0)
+	if (m && m->header >= 0)
+		hdr_at = m->header ? 0 : -1;
+	else if ((hdr_at = find_header(r, err)) == -2)
 		return -1;
-	if (rc == 0) {
-		err->file = st->name;
-		return bc_error_set(err, "empty_file", "the file holds no row");
+	for (k = 0; k <= (hdr_at > 0 ? hdr_at : 0); k++) {
+		rc = next_split(r, row, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			err->file = st->name;
+			return bc_error_set(err, "empty_file", "the file holds no row");
+		}
+		if (k < hdr_at)
+			r->stats.preamble_rows++;
 	}
 	if (row->n > LEAK_MAX_COLUMNS) {
 		err->file = st->name;
@@ -817,13 +879,9 @@ static int setup_columns(struct leak_reader *r, struct bc_error *err)
 		f = leak_field_from_header(row->field[i], row->len[i]);
 		if (mapped_by_name(m, row->field[i], row->len[i]) != LEAK_FIELD_NONE)
 			f = mapped_by_name(m, row->field[i], row->len[i]);
-		known += f != LEAK_FIELD_NONE;
 		r->columns.field[i] = f;
 	}
-	if (m && m->header >= 0)
-		r->dialect.header = m->header;
-	else
-		r->dialect.header = known >= 2 || (known == 1 && row->n <= 2);
+	r->dialect.header = hdr_at >= 0;
 	if (r->dialect.header) {
 		for (i = 0; i < row->n; i++) {
 			size_t n = row->len[i] < LEAK_HEADER_NAME_MAX - 1 ? row->len[i] : LEAK_HEADER_NAME_MAX - 1;

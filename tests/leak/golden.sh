@@ -46,6 +46,7 @@ check utf16be_json utf16be.csv --json
 check english english.csv
 check headerless_mapping --mapping headerless.map headerless.csv
 check headerless_nomapping headerless.csv
+check title title.csv
 check mojibake mojibake.csv
 check bad_rows bad_rows.csv
 check bad_rows_json --json bad_rows.csv

@@ -234,7 +234,8 @@ static void check_dialect(const char *name, const struct leak_options *opt, enum
 		fail_msg("%s: %s", name, err.msg);
 	assert_int_equal(r.dialect.encoding, enc);
 	assert_int_equal(r.dialect.delimiter, delim);
-	assert_int_equal(r.dialect.header, header);
+	assert_int_equal(r.dialect.header, !!header);
+	assert_int_equal(r.stats.preamble_rows, header > 1 ? 2 : 0);
 	assert_int_equal(r.dialect.newline, nl);
 	check_fr_records(rec, n, (unsigned long)header);
 	assert_int_equal(r.stats.reason_rows[LEAK_REASON_FIELD_COUNT], 0);
@@ -261,6 +262,7 @@ static void test_dialects(void **state)
 	check_dialect("utf16le.csv", NULL, LEAK_ENC_UTF16LE, ',', 1, LEAK_NL_LF);
 	check_dialect("utf16be.csv", NULL, LEAK_ENC_UTF16BE, ',', 1, LEAK_NL_LF);
 	check_dialect("utf16le_nobom.csv", NULL, LEAK_ENC_UTF16LE, ',', 1, LEAK_NL_LF);
+	check_dialect("title.csv", NULL, LEAK_ENC_CP1252, ';', 4, LEAK_NL_CRLF);
 	assert_int_equal(leak_mapping_load(&m, fixture("headerless.map"), &err), 0);
 	check_dialect("headerless.csv", &opt, LEAK_ENC_UTF8, ';', 0, LEAK_NL_LF);
 }
