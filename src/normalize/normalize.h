@@ -94,7 +94,11 @@ int bc_norm_first_name(const char *in, size_t len, char *out, size_t outsize);
  * to `ref` (a civil date: the sample date at ingest, today at query time);
  * years before 1890 or after ref's year/date are invalid. ref is a struct tm
  * with tm_year/tm_mon/tm_mday set (may be NULL: today, UTC).
- * outsize >= BC_DOB_BYTES.
+ * Formats: D/M/YYYY and D/M/YY with '/', '-' or '.'; YYYY-MM-DD; DDMMYYYY;
+ * YYYYMMDD; the separated forms may be followed by a time.
+ * outsize >= BC_DOB_BYTES. Errors: EMPTY, INVALID_DATE (not understood,
+ * impossible, < 1890 or after ref), INCOMPLETE_DATE (day or month 00),
+ * INVALID_UTF8, TOO_LONG (outsize too small).
  */
 int bc_norm_dob(const char *in, size_t len, const struct tm *ref, char *out, size_t outsize);
 
