@@ -10,7 +10,13 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "server/clientaddr.h"
+#include "server/internal.h"
 #include "server/metrics.h"
 #include "server/ratelimit.h"
 
@@ -193,6 +199,80 @@ static void test_metrics(void **state)
 	free(m);
 }
 
+static void put_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static int web_ok(int dirfd, const char *url, const char *want_type, uint64_t want_bytes)
+{
+	struct MHD_Response *resp;
+	uint64_t bytes = 0;
+	const char *type;
+	int ok;
+
+	resp = bc_web_response(dirfd, url, &bytes);
+	if (!resp)
+		return 0;
+	type = MHD_get_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE);
+	ok = type && !strcmp(type, want_type) && bytes == want_bytes;
+	MHD_destroy_response(resp);
+	return ok;
+}
+
+static void test_web_paths(void **state)
+{
+	char dir[] = "/tmp/bc-web-test-XXXXXX", path[600];
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/assets", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	put_file(dir, "index.html", "<!doctype html>");
+	put_file(dir, "assets/app.js", "x()");
+	put_file(dir, "assets/index.html", "a");
+	put_file(dir, ".env", "secret");
+	put_file(dir, "style.css", "b{}");
+	put_file(dir, "blob.bin", "12");
+	snprintf(path, sizeof(path), "%s/link.js", dir);
+	assert_int_equal(symlink("/etc/passwd", path), 0);
+	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+
+	assert_true(web_ok(fd, "/", "text/html; charset=utf-8", 15));
+	assert_true(web_ok(fd, "/index.html", "text/html; charset=utf-8", 15));
+	assert_true(web_ok(fd, "/assets/", "text/html; charset=utf-8", 1));
+	assert_true(web_ok(fd, "/assets/app.js", "text/javascript; charset=utf-8", 3));
+	assert_true(web_ok(fd, "/style.css", "text/css; charset=utf-8", 3));
+	assert_true(web_ok(fd, "/blob.bin", "application/octet-stream", 2));
+	/* refused: traversal, hidden files, empty components, odd bytes,
+	 * symlinks as the last component, directories, missing files */
+	assert_null(bc_web_response(fd, "/../etc/passwd", &(uint64_t){ 0 }));
+	assert_null(bc_web_response(fd, "/assets/../index.html", &(uint64_t){ 0 }));
+	assert_null(bc_web_response(fd, "/.env", &(uint64_t){ 0 }));
+	assert_null(bc_web_response(fd, "//index.html", &(uint64_t){ 0 }));
+	assert_null(bc_web_response(fd, "/assets//app.js", &(uint64_t){ 0 }));
+	assert_null(bc_web_response(fd, "/index.html%00", &(uint64_t){ 0 }));
+	assert_null(bc_web_response(fd, "/a b.js", &(uint64_t){ 0 }));
+	assert_null(bc_web_response(fd, "/link.js", &(uint64_t){ 0 }));
+	assert_null(bc_web_response(fd, "/assets", &(uint64_t){ 0 }));
+	assert_null(bc_web_response(fd, "/nope.js", &(uint64_t){ 0 }));
+	assert_null(bc_web_response(fd, "index.html", &(uint64_t){ 0 }));
+	assert_null(bc_web_response(-1, "/", &(uint64_t){ 0 }));
+	close(fd);
+
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -203,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_cidr),
 		cmocka_unit_test(test_client_addr),
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_web_paths),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
