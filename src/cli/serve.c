@@ -44,6 +44,9 @@ static const char usage[] =
 	"  --threads N             worker threads (default: one per CPU)\n"
 	"  --timeout SECONDS       idle connection timeout (default 15)\n"
 	"  --max-connections N     concurrent connections (default 4096)\n"
+	"  --max-connections-per-ip N\n"
+	"                          concurrent connections from one address (default 64,\n"
+	"                          none when --trusted-proxy is given; 0 = no limit)\n"
 	"  --log FILE              JSON-lines access log (default stderr; 'none' for none)\n"
 	"\n"
 	"Signals: SIGHUP re-opens the index symlink's current target; SIGTERM or\n"
@@ -120,6 +123,7 @@ int cmd_serve(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "max-connections", required_argument, NULL, 'C' },
+		{ "max-connections-per-ip", required_argument, NULL, 'P' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -132,6 +136,7 @@ int cmd_serve(int argc, char **argv)
 	const char *key_path = NULL, *log_path = NULL, *web = NULL;
 	char id[33], url[128], murl[128];
 	sigset_t set;
+	unsigned per_ip = 0;
 	int c, sig, longindex = 0, ret = BC_EXIT_FAILURE;
 
 	if (cli_wants_help(argc, argv)) {
@@ -172,6 +177,10 @@ int cmd_serve(int argc, char **argv)
 		case 't': bad = parse_uint(optarg, NULL, 1024, &opt.threads); break;
 		case 'T': bad = parse_uint(optarg, "s", 3600, &opt.timeout); break;
 		case 'C': bad = parse_uint(optarg, NULL, 1000000, &opt.max_connections); break;
+		case 'P':
+			bad = parse_uint(optarg, NULL, 1000000, &per_ip);
+			opt.max_connections_per_ip = (int)per_ip;
+			break;
 		case 'L': log_path = optarg; break;
 		default:
 			fprintf(stderr, "breachcheck serve: unknown option, or an option without its value\n%s",

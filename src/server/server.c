@@ -88,6 +88,7 @@ void bc_server_options_init(struct bc_server_options *opt)
 	opt->max_batch = BC_SERVER_DEFAULT_MAX_BATCH;
 	opt->timeout = BC_SERVER_DEFAULT_TIMEOUT;
 	opt->max_connections = BC_SERVER_DEFAULT_MAX_CONNECTIONS;
+	opt->max_connections_per_ip = -1;
 	opt->log_fd = 2;
 }
 
@@ -1090,12 +1091,15 @@ static struct MHD_Daemon *start_daemon(struct bc_server *srv, const char *listen
 	const union MHD_DaemonInfo *info;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_TURBO;
 	unsigned threads = metrics ? 1 : srv->opt.threads;
+	int per_ip = metrics ? 0 : srv->opt.max_connections_per_ip;
 	int v6;
 
 	if (parse_listen(listen, &ss, &sslen, &v6, field, err) < 0)
 		return NULL;
 	if (v6)
 		flags |= MHD_USE_IPv6;
+	if (per_ip < 0)
+		per_ip = srv->opt.n_trusted_proxies ? 0 : BC_SERVER_DEFAULT_MAX_PER_IP;
 	if (threads == 0) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -1107,6 +1111,7 @@ static struct MHD_Daemon *start_daemon(struct bc_server *srv, const char *listen
 			     MHD_OPTION_THREAD_POOL_SIZE, threads,
 			     MHD_OPTION_CONNECTION_TIMEOUT, srv->opt.timeout,
 			     MHD_OPTION_CONNECTION_LIMIT, srv->opt.max_connections,
+			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
 			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 			     MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 			     MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,

@@ -23,6 +23,7 @@
 #define BC_SERVER_DEFAULT_MAX_BATCH 16
 #define BC_SERVER_DEFAULT_TIMEOUT 15          /* seconds a connection may idle */
 #define BC_SERVER_DEFAULT_MAX_CONNECTIONS 4096
+#define BC_SERVER_DEFAULT_MAX_PER_IP 64         /* without --trusted-proxy */
 #define BC_SERVER_MAX_BODY 16384              /* bytes of a request body */
 #define BC_SERVER_RL_SLOTS 65536              /* per-client rate-limit table entries */
 
@@ -41,6 +42,7 @@ struct bc_server_options {
 	unsigned threads;             /* 0 = one per online CPU */
 	unsigned timeout;             /* idle connection timeout in seconds, 0 = default */
 	unsigned max_connections;     /* 0 = default */
+	int max_connections_per_ip;   /* 0 = no limit, -1 = default (64, or none with trusted proxies) */
 	int log_fd;                   /* JSON-lines access log, -1 = none */
 };
 

@@ -388,7 +388,7 @@ async function main() {
     }
   });
 
-  await test('slow clients are cut off by the connection timeout', async () => {
+  await test('slow clients are cut off by the connection timeout; connections per address are capped', async () => {
     const s2 = await startServer(['--index', idx, '--key', key, '--web', 'none', '--timeout', '1',
       '--log', 'none']);
     const u = new URL(s2.url);
@@ -402,6 +402,25 @@ async function main() {
     });
     assert.ok(closed > 0 && closed < 4000, `connection closed after ${closed} ms`);
     await stopServer(s2);
+
+    // connections per address
+    const s3 = await startServer(['--index', idx, '--key', key, '--web', 'none', '--timeout', '2',
+      '--max-connections-per-ip', '2', '--log', 'none']);
+    const u3 = new URL(s3.url);
+    const idle = [];
+    for (let i = 0; i < 2; i++) {
+      const sock = net.connect(Number(u3.port), u3.hostname);
+      sock.on('error', () => {});
+      await new Promise((r) => sock.on('connect', r));
+      idle.push(sock);
+    }
+    await sleep(100);
+    await assert.rejects(fetch(`${s3.url}/healthz`, { headers: { connection: 'close' } }),
+      'a third connection from the same address is refused');
+    for (const sock of idle) sock.destroy();
+    await sleep(200);
+    assert.equal((await fetch(`${s3.url}/healthz`, { headers: { connection: 'close' } })).status, 200);
+    await stopServer(s3);
   });
 
   await test('/metrics on its own listener: routes by template and status, elements, histogram', async () => {
