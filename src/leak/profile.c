@@ -388,6 +388,7 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 	fprintf(out, "  %-28s %lu\n", "rows skipped", st->rows_skipped);
 	fprintf(out, "  %-28s %lu\n", "blank lines", st->blank_lines);
 	fprintf(out, "  %-28s %lu\n", "rows before the header", st->preamble_rows);
+	fprintf(out, "  %-28s %lu\n", "header lines repeated", st->repeated_headers);
 	fprintf(out, "  %-28s %lu\n", "replaced characters", st->replaced);
 
 	fprintf(out, "\nColumns\n");
@@ -506,6 +507,7 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 	bad |= jset(o, "rows_skipped", json_integer((json_int_t)st->rows_skipped));
 	bad |= jset(o, "blank_lines", json_integer((json_int_t)st->blank_lines));
 	bad |= jset(o, "rows_before_header", json_integer((json_int_t)st->preamble_rows));
+	bad |= jset(o, "repeated_headers", json_integer((json_int_t)st->repeated_headers));
 	bad |= jset(o, "replaced_characters", json_integer((json_int_t)st->replaced));
 
 	a = json_array();

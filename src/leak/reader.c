@@ -545,6 +545,22 @@ static int strict_fail(struct leak_reader *r, const struct leak_row *row, unsign
 	return bc_error_set(err, leak_reason_name(reason), "%s (strict mode)", what);
 }
 
+/* The header line again (files concatenated with their headers). */
+static int is_header_again(const struct leak_reader *r, const struct leak_row *row)
+{
+	const struct leak_columns *c = &r->columns;
+	unsigned i;
+	size_t n;
+
+	for (i = 0; i < row->n; i++) {
+		n = strlen(c->header[i]);
+		if (!n || row->len[i] < n || memcmp(row->field[i], c->header[i], n) ||
+		    (row->len[i] > n && n < LEAK_HEADER_NAME_MAX - 4))
+			return 0;
+	}
+	return 1;
+}
+
 int leak_reader_next_row(struct leak_reader *r, struct leak_row *row, struct bc_error *err)
 {
 	int rc;
@@ -563,6 +579,10 @@ int leak_reader_next_row(struct leak_reader *r, struct leak_row *row, struct bc_
 				return strict_fail(r, row, row->n > r->columns.n ? r->columns.n : row->n - 1,
 						   LEAK_REASON_FIELD_COUNT, err, what);
 			}
+			continue;
+		}
+		if (r->dialect.header && is_header_again(r, row)) {
+			r->stats.repeated_headers++;
 			continue;
 		}
 		if (row->flags & LEAK_ROW_CONTROL) {

@@ -117,6 +117,7 @@ struct leak_stats {
 	unsigned long rows_skipped;        /* data rows not returned (field_count, control_bytes) */
 	unsigned long blank_lines;
 	unsigned long preamble_rows;       /* rows before the header (titles), skipped */
+	unsigned long repeated_headers;    /* the header line again further down, skipped */
 	unsigned long lines;               /* physical lines consumed so far */
 	unsigned long long bytes;          /* raw bytes read */
 	unsigned long replaced;            /* undecodable code units replaced by U+FFFD (UTF-16, CP1252 holes) */

@@ -299,6 +299,36 @@ static void test_mapping_overrides(void **state)
 	free(rec);
 }
 
+/* Two exports concatenated: the second header line is skipped, not read as data. */
+static void test_repeated_header(void **state)
+{
+	size_t len, i;
+	char *one = slurp(fixture("fr_comma_utf8.csv"), &len), *two = malloc(2 * len);
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record rec;
+	int rc, n = 0;
+
+	(void)state;
+	assert_non_null(two);
+	memcpy(two, one, len);
+	memcpy(two + len, one, len);
+	assert_int_equal(leak_reader_init_buffer(&r, two, 2 * len, "two", NULL, &err), 0);
+	while ((rc = leak_reader_next(&r, &rec, &err)) > 0)
+		n++;
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 14);
+	assert_int_equal(r.stats.repeated_headers, 1);
+	for (i = 0; i < LEAK_REASON_COUNT; i++)
+		if (i != LEAK_REASON_INVALID_NIR && i != LEAK_REASON_INVALID_EMAIL)
+			assert_int_equal(r.stats.reason_rows[i], 0);
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_NIR], 2);
+	assert_int_equal(rec.line, 18);
+	leak_reader_release(&r);
+	free(two);
+	free(one);
+}
+
 static void test_headerless_without_mapping(void **state)
 {
 	struct leak_reader r;
@@ -630,6 +660,7 @@ int main(void)
 		cmocka_unit_test(test_csv_spectrum),
 		cmocka_unit_test(test_dialects),
 		cmocka_unit_test(test_mapping_overrides),
+		cmocka_unit_test(test_repeated_header),
 		cmocka_unit_test(test_headerless_without_mapping),
 		cmocka_unit_test(test_mojibake),
 		cmocka_unit_test(test_header_names),
