@@ -116,7 +116,7 @@ int main(int argc, char **argv)
 	struct bc_key *k = NULL;
 	struct bc_index *index = NULL;
 	struct rusage ru, ru0, ru1;
-	double cpu_ingest, cpu_crypto;
+	double cpu_ingest, cpu_crypto, probe_before, probe_after;
 	struct crypto_job cj;
 	double t0, t_ingest, t_crypto, ingest_rate, crypto_rate;
 	pid_t pid;
@@ -171,6 +171,14 @@ int main(int argc, char **argv)
 	}
 	printf("cores: %d, threads: %d\n", bc_ncpu(), threads ? threads : bc_ncpu());
 
+	/* A short crypto-only probe before (and after) the ingest shows whether
+	 * other load on the machine changed during the run. */
+	cj.sk = k->sk_s;
+	cj.n = 20000;
+	t0 = now();
+	bc_parallel_for(cj.n, 256, threads, crypto_range, &cj);
+	probe_before = (double)cj.n / (now() - t0);
+
 	/* Ingest in a child, for its own peak memory. */
 	if (pipe(pfd) != 0)
 		return 1;
@@ -212,6 +220,10 @@ int main(int argc, char **argv)
 	bc_parallel_for(st.tokens, 256, threads, crypto_range, &cj);
 	t_crypto = now() - t0;
 	getrusage(RUSAGE_SELF, &ru1);
+	cj.n = 20000;
+	t0 = now();
+	bc_parallel_for(cj.n, 256, threads, crypto_range, &cj);
+	probe_after = (double)cj.n / (now() - t0);
 	cpu_ingest = tv(&ru.ru_utime) + tv(&ru.ru_stime);
 	cpu_crypto = tv(&ru1.ru_utime) + tv(&ru1.ru_stime) - tv(&ru0.ru_utime) - tv(&ru0.ru_stime);
 
@@ -225,7 +237,9 @@ int main(int argc, char **argv)
 	       st.t_publish);
 	printf("crypto only: %.2f s: %.0f tokens/s (HashToGroup + scalarmult, all cores)\n", t_crypto,
 	       crypto_rate);
-	printf("ratio ingest/crypto (wall clock): %.3f\n", ingest_rate / crypto_rate);
+	printf("ratio ingest/crypto (wall clock): %.3f (crypto probe of 20000 tokens: %.0f tokens/s "
+	       "before the ingest, %.0f after; if they differ, other load disturbed the run)\n",
+	       ingest_rate / crypto_rate, probe_before, probe_after);
 	printf("CPU time: ingest %.2f s, crypto only %.2f s; ratio (CPU, insensitive to other load): %.3f\n",
 	       cpu_ingest, cpu_crypto, cpu_crypto / cpu_ingest);
 	printf("index: %.1f MB on disk (bucket_bits %u, %u entries/bucket, min %u real, %zu verified), "
