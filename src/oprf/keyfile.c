@@ -155,7 +155,8 @@ int bc_key_load(const char *path, struct bc_key **out, struct bc_error *err)
 		bc_error_set(err, "crypto_init", "libsodium could not be initialised");
 		goto out;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO must be refused below, not block here for a writer */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		bc_error_set(err, "io", "cannot open key file %s: %s", path, strerror(errno));
 		goto out;

@@ -37,7 +37,7 @@ static void rm_in_dir(const char *name)
 
 static int teardown(void **state)
 {
-	static const char *names[] = { "k1", "k2", "k3", "bad", "seeded" };
+	static const char *names[] = { "k1", "k2", "k3", "bad", "seeded", "fifo", "link644", "k644" };
 	size_t i;
 
 	(void)state;
@@ -222,6 +222,44 @@ static void test_refuse_malformed(void **state)
 	bc_key_free(key);
 }
 
+/*
+ * Not a regular file: a FIFO must be refused at once, not block the server
+ * at start-up waiting for a writer (found by the breaker: open(O_RDONLY) on
+ * a FIFO blocks); a character device too. A symlink is followed, and the
+ * target's permissions are what count.
+ */
+static void test_refuse_special(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_key *key = NULL;
+	char target[512];
+
+	(void)state;
+	rm_in_dir("fifo");
+	assert_int_equal(mkfifo(path_of("fifo"), 0600), 0);
+	alarm(10); /* a blocking open fails the test instead of hanging it */
+	assert_int_equal(bc_key_load(path_of("fifo"), &key, &err), -1);
+	alarm(0);
+	assert_null(key);
+	assert_string_equal(err.code, "invalid_key");
+	assert_non_null(strstr(err.msg, "not a regular file"));
+	assert_int_equal(bc_key_load("/dev/null", &key, &err), -1);
+	assert_string_equal(err.code, "invalid_key");
+
+	snprintf(target, sizeof(target), "%s", path_of("k644"));
+	unlink(target);
+	assert_int_equal(bc_key_generate(target, &err), 0);
+	assert_int_equal(chmod(target, 0644), 0);
+	rm_in_dir("link644");
+	assert_int_equal(symlink(target, path_of("link644")), 0);
+	bc_error_clear(&err);
+	assert_int_equal(bc_key_load(path_of("link644"), &key, &err), -1);
+	assert_string_equal(err.code, "key_permissions");
+	assert_int_equal(chmod(target, 0600), 0);
+	assert_int_equal(bc_key_load(path_of("link644"), &key, &err), 0);
+	bc_key_free(key);
+}
+
 /* A key file holding index-v1.txt's Seed yields its skS, pkS, skV, pkV. */
 static void test_index_v1_seed(void **state)
 {
@@ -269,6 +307,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_overwrite),
 		cmocka_unit_test(test_refuse_permissions),
 		cmocka_unit_test(test_refuse_malformed),
+		cmocka_unit_test(test_refuse_special),
 		cmocka_unit_test(test_index_v1_seed),
 	};
 
