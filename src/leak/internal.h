@@ -32,6 +32,7 @@ struct leak_reader_state {
 	int eof;                      /* source exhausted and decoded into buf */
 	unsigned long line;           /* physical line at pos */
 	int need_utf8_check;
+	int ascii_so_far;             /* UTF-8 sniffed from an all-ASCII sample, nothing else seen yet */
 
 	unsigned char utab[256];      /* byte classes outside quotes */
 	unsigned char qtab[256];      /* byte classes inside quotes */

@@ -91,10 +91,12 @@ static size_t utf8_seq(const unsigned char *p, size_t n)
 	return 0;
 }
 
-static int utf8_valid(const unsigned char *p, size_t n)
+/* -1 if p holds invalid UTF-8, 1 if valid with a multi-byte sequence, 0 if ASCII. */
+static int utf8_check(const unsigned char *p, size_t n)
 {
 	size_t i = 0, k;
 	uint64_t w;
+	int mb = 0;
 
 	while (i < n) {
 		if (i + 8 <= n) {
@@ -110,10 +112,16 @@ static int utf8_valid(const unsigned char *p, size_t n)
 		}
 		k = utf8_seq(p + i, n - i);
 		if (!k)
-			return 0;
+			return -1;
+		mb = 1;
 		i += k;
 	}
-	return 1;
+	return mb;
+}
+
+static int utf8_valid(const unsigned char *p, size_t n)
+{
+	return utf8_check(p, n) >= 0;
 }
 
 /* Raw bytes from the sniffed head, then the file or memory buffer. */
@@ -422,8 +430,13 @@ unquoted:
 	row->n = nf;
 	st->line = line;
 	r->stats.lines = line;
-	if (st->need_utf8_check && !utf8_valid(b + st->pos, p - st->pos))
-		row->flags |= LEAK_ROW_INVALID_UTF8;
+	if (st->need_utf8_check) {
+		c = utf8_check(b + st->pos, p - st->pos);
+		if (c < 0)
+			row->flags |= LEAK_ROW_INVALID_UTF8;
+		else if (c > 0)
+			st->ascii_so_far = 0;
+	}
 	for (i = 0; i < nf && i < LEAK_MAX_COLUMNS && !st->peek; i++) {
 		if (!esc[i])
 			continue;
@@ -477,6 +490,35 @@ static void repair_row_utf8(struct leak_reader *r, struct leak_row *row)
 	}
 }
 
+/*
+ * The sniffed sample was all ASCII and the first non-ASCII row is not UTF-8:
+ * the file is CP1252. The bytes not yet parsed go back to the replay buffer
+ * and are decoded as CP1252 from now on (the current row's fields were
+ * re-decoded by repair_row_utf8, the same bytes for CP1252 text).
+ */
+static int switch_to_cp1252(struct leak_reader *r)
+{
+	struct leak_reader_state *st = r->st;
+	size_t n = st->len - st->pos;
+	unsigned char *h = malloc(n + st->head_len - st->head_pos + 1);
+
+	if (!h)
+		return -1;
+	memcpy(h, st->buf + st->pos, n);
+	memcpy(h + n, st->head + st->head_pos, st->head_len - st->head_pos);
+	free(st->head);
+	st->head = h;
+	st->head_len = n + st->head_len - st->head_pos;
+	st->head_pos = 0;
+	st->len = st->pos;
+	st->buf[st->len] = 0;
+	st->eof = 0;
+	st->need_utf8_check = 0;
+	st->ascii_so_far = 0;
+	r->dialect.encoding = LEAK_ENC_CP1252;
+	return 0;
+}
+
 /* Next split row, refilling as needed; blank lines skipped. 1, 0 (EOF), -1. */
 static int next_split(struct leak_reader *r, struct leak_row *row, struct bc_error *err)
 {
@@ -528,8 +570,11 @@ static int next_split(struct leak_reader *r, struct leak_row *row, struct bc_err
 			r->stats.blank_lines++;
 			continue;
 		}
-		if (row->flags & LEAK_ROW_INVALID_UTF8)
+		if (row->flags & LEAK_ROW_INVALID_UTF8) {
 			repair_row_utf8(r, row);
+			if (st->ascii_so_far && !st->peek && switch_to_cp1252(r) == 0)
+				row->flags &= ~LEAK_ROW_INVALID_UTF8;
+		}
 		return 1;
 	}
 }
@@ -624,12 +669,13 @@ int leak_reader_next(struct leak_reader *r, struct bc_record *rec, struct bc_err
 /* ---- sniffing ---- */
 
 static enum leak_encoding sniff_encoding(const unsigned char *p, size_t n, int cut,
-					 size_t *bom, int *binary)
+					 size_t *bom, int *binary, int *ascii)
 {
 	size_t i, k, even0 = 0, odd0 = 0, valid_mb = 0, invalid = 0, ctrl = 0, lim;
 
 	*bom = 0;
 	*binary = 0;
+	*ascii = 0;
 	if (n >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF) {
 		*bom = 3;
 		return LEAK_ENC_UTF8_BOM;
@@ -673,6 +719,7 @@ static enum leak_encoding sniff_encoding(const unsigned char *p, size_t n, int c
 	}
 	if (ctrl * 100 > n || ctrl > 64)
 		*binary = 1;
+	*ascii = valid_mb == 0 && invalid == 0;
 	if (invalid == 0)
 		return LEAK_ENC_UTF8;
 	return valid_mb > invalid ? LEAK_ENC_UTF8 : LEAK_ENC_CP1252;
@@ -940,7 +987,7 @@ static int sniff(struct leak_reader *r, struct bc_error *err)
 	const struct leak_mapping *m = st->mapping;
 	enum leak_encoding enc;
 	size_t bom = 0, n = 0, k, i, ctrl = 0;
-	int binary = 0;
+	int binary = 0, ascii = 0;
 	char delim;
 
 	while (n < LEAK_SNIFF_BYTES) {
@@ -959,7 +1006,9 @@ static int sniff(struct leak_reader *r, struct bc_error *err)
 		err->file = st->name;
 		return bc_error_set(err, "empty_file", "the file is empty");
 	}
-	enc = sniff_encoding(st->head, n, n == LEAK_SNIFF_BYTES, &bom, &binary);
+	enc = sniff_encoding(st->head, n, n == LEAK_SNIFF_BYTES, &bom, &binary, &ascii);
+	/* an all-ASCII sample of a longer file only says "UTF-8 so far" */
+	st->ascii_so_far = ascii && n == LEAK_SNIFF_BYTES && !(m && m->encoding != LEAK_ENC_AUTO);
 	if (m && m->encoding != LEAK_ENC_AUTO) {
 		if (binary && (m->encoding == LEAK_ENC_UTF16LE || m->encoding == LEAK_ENC_UTF16BE))
 			binary = 0;

@@ -639,6 +639,45 @@ static void test_long_invalid_utf8_row(void **state)
 	free(data);
 }
 
+/* A CP1252 file whose first 64 KiB are ASCII: switched to CP1252 at the first accent. */
+static void test_late_cp1252(void **state)
+{
+	size_t cap = 200000, len = 0, i;
+	char *data = malloc(cap);
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record rec, prev;
+	int rc, n = 0;
+
+	(void)state;
+	assert_non_null(data);
+	len += (size_t)snprintf(data, cap, "NOM,PRENOM,VILLE\n");
+	for (i = 0; i < 4000; i++)
+		len += (size_t)snprintf(data + len, cap - len, "DUPONT,JEAN,PARIS\n");
+	len += (size_t)snprintf(data + len, cap - len, "LEF\xc8VRE,H\xc9L\xc8NE,\xc9VRY\n"
+				"M\xdcLLER,ZO\xc9,S\xc8TE\n");
+	assert_int_equal(leak_reader_init_buffer(&r, data, len, "late", NULL, &err), 0);
+	assert_int_equal(r.dialect.encoding, LEAK_ENC_UTF8);
+	memset(&prev, 0, sizeof(prev));
+	while ((rc = leak_reader_next(&r, &rec, &err)) > 0) {
+		n++;
+		if (n == 4001)
+			prev = rec;
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(n, 4002);
+	assert_int_equal(r.dialect.encoding, LEAK_ENC_CP1252);
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_UTF8], 0);
+	assert_string_equal(prev.last_names[0], "LEFEVRE");
+	assert_string_equal(prev.first_name, "HELENE");
+	assert_string_equal(rec.last_names[0], "MULLER");
+	assert_string_equal(rec.first_name, "ZOE");
+	assert_int_equal(rec.line, 4003);
+	assert_true(r.stats.bytes == len);
+	leak_reader_release(&r);
+	free(data);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -671,6 +710,7 @@ int main(void)
 		cmocka_unit_test(test_big_stream),
 		cmocka_unit_test(test_row_too_long),
 		cmocka_unit_test(test_long_invalid_utf8_row),
+		cmocka_unit_test(test_late_cp1252),
 		cmocka_unit_test(test_names),
 	};
 
