@@ -40,6 +40,11 @@ struct tok {
 	uint8_t y[BC_Y_BYTES];
 };
 
+struct slot {
+	uint32_t id;
+	uint32_t check;       /* high half of the hash: most mismatches never touch the token */
+};
+
 struct row_info {
 	uint32_t flags;
 	uint16_t month;
@@ -58,7 +63,7 @@ struct ingest {
 	size_t arena_used;
 	char **arenas;
 	size_t n_arenas;
-	uint32_t *slots;
+	struct slot *slots;   /* open addressing; id 0 = empty, else token id + 1 */
 	size_t cap;
 	uint8_t hkey[crypto_shorthash_KEYBYTES];
 
@@ -132,16 +137,18 @@ static char *arena_alloc(struct ingest *g, size_t n)
 static int table_grow(struct ingest *g)
 {
 	size_t ncap = g->cap ? g->cap * 2 : ((size_t)1 << 16), i;
-	uint32_t *ns = calloc(ncap, sizeof(*ns));
+	struct slot *ns = calloc(ncap, sizeof(*ns));
 
 	if (ns == NULL)
 		return -1;
 	for (i = 0; i < g->ntok; i++) {
-		size_t h = (size_t)tok_at(g, i)->hash & (ncap - 1);
+		uint64_t hv = tok_at(g, i)->hash;
+		size_t h = (size_t)hv & (ncap - 1);
 
-		while (ns[h] != 0)
+		while (ns[h].id != 0)
 			h = (h + 1) & (ncap - 1);
-		ns[h] = (uint32_t)i + 1;
+		ns[h].id = (uint32_t)i + 1;
+		ns[h].check = (uint32_t)(hv >> 32);
 	}
 	free(g->slots);
 	g->slots = ns;
@@ -178,11 +185,15 @@ static uint32_t intern(struct ingest *g, int kind, const char *in, size_t len,
 	if ((g->ntok + 1) * 2 > g->cap && table_grow(g) != 0)
 		return NONE;
 	h = (size_t)hv & (g->cap - 1);
-	while (g->slots[h] != 0) {
-		t = tok_at(g, g->slots[h] - 1);
+	while (g->slots[h].id != 0) {
+		if (g->slots[h].check != (uint32_t)(hv >> 32)) {
+			h = (h + 1) & (g->cap - 1);
+			continue;
+		}
+		t = tok_at(g, g->slots[h].id - 1);
 		if (t->hash == hv && t->kind == kind && t->len == len && t->info_len == info_len &&
 		    !memcmp(t->s, in, len) && (info_len == 0 || !memcmp(t->s + len, info, info_len)))
-			return g->slots[h] - 1;
+			return g->slots[h].id - 1;
 		h = (h + 1) & (g->cap - 1);
 	}
 	if ((g->ntok >> TOK_SHIFT) >= TOK_MAX_BLOCKS || g->ntok >= MULTI - 1)
@@ -204,7 +215,8 @@ static uint32_t intern(struct ingest *g, int kind, const char *in, size_t len,
 	t->len = (uint16_t)len;
 	t->info_len = (uint16_t)info_len;
 	t->kind = (uint8_t)kind;
-	g->slots[h] = (uint32_t)g->ntok + 1;
+	g->slots[h].id = (uint32_t)g->ntok + 1;
+	g->slots[h].check = (uint32_t)(hv >> 32);
 	g->ntok++;
 	if ((g->ntok & 255) == 0)
 		publish_ready(g);
