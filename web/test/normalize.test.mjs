@@ -63,3 +63,32 @@ test('phone forms beyond the vectors', () => {
   assert.deepEqual(normalizePhone('+590 690 12 34 56'), { ok: true, value: '+590690123456' });
   assert.deepEqual(normalizePhone('++33612345678'), { ok: false, reason: 'invalid_phone' });
 });
+
+// Found by the breaker's sweep of every code point against src/normalize
+// (utf8proc 2.8, Unicode 15.0). The C normaliser checks an email again after
+// NFC: U+037E GREEK QUESTION MARK is canonically ';', which is refused.
+test('email: a character that NFC turns into a refused one is refused', () => {
+  assert.deepEqual(normalizeEmail('a\u037eb@example.fr'), { ok: false, reason: 'invalid_email' });
+  assert.deepEqual(normalizeEmail('ab@example\u037e.fr'), { ok: false, reason: 'invalid_email' });
+  // Kelvin sign is canonically K: accepted, then lower-cased as the C does
+  assert.deepEqual(normalizeEmail('a\u212ab@example.fr'), { ok: true, value: 'akb@example.fr' });
+});
+
+// A lone surrogate (a DOMString may hold one) is what TextEncoder and the C
+// reader see: U+FFFD. The canonical form must be well-formed text.
+test('email: lone surrogates come out as U+FFFD', () => {
+  assert.deepEqual(normalizeEmail('a\ud800b@example.fr'), { ok: true, value: 'a\ufffdb@example.fr' });
+  assert.deepEqual(normalizeEmail('a\udc00@example.fr'), { ok: true, value: 'a\ufffd@example.fr' });
+});
+
+// Characters assigned after Unicode 15.0 (the C side's utf8proc 2.8) have no
+// decomposition there, so a name drops them; node and browsers with a newer
+// ICU would decompose them to ASCII letters and digits and find nothing.
+test('names: characters newer than the C side\'s Unicode are dropped, not decomposed', () => {
+  assert.deepEqual(normalizeLastName('A\u{1CCD6}B'), { ok: true, value: 'AB' }); // OUTLINED LATIN CAPITAL LETTER A (16.0)
+  assert.deepEqual(normalizeLastName('A\u{1CCF9}B'), { ok: true, value: 'AB' }); // OUTLINED DIGIT NINE (16.0)
+  assert.deepEqual(normalizeLastName('A\ua7f1B'), { ok: true, value: 'AB' }); // MODIFIER LETTER CAPITAL S (17.0)
+  assert.deepEqual(normalizeFirstName('\u{1CCD6}\u{1CCD7} Jean'), { ok: true, value: 'JEAN' });
+  // older compatibility characters still decompose
+  assert.deepEqual(normalizeLastName('A\u{1D400}B'), { ok: true, value: 'AAB' });
+});
