@@ -114,7 +114,7 @@ static int scalar_ok(const uint8_t scalar[32])
 
 int oprf_scalar_is_valid(const uint8_t scalar[32])
 {
-	if (lib_init() < 0)
+	if (lib_init() < 0 || !scalar)
 		return 0;
 	return scalar_ok(scalar);
 }

@@ -121,7 +121,7 @@ int oprf_evaluate(enum oprf_mode mode, const uint8_t sk[32],
 int oprf_element_is_valid(const uint8_t element[32]);
 
 /* 1 if scalar is a canonical (< L) encoding (RFC 9497 §4.1
- * DeserializeScalar), else 0. Zero is canonical. */
+ * DeserializeScalar), else 0 (also for NULL). Zero is canonical. */
 int oprf_scalar_is_valid(const uint8_t scalar[32]);
 
 /*

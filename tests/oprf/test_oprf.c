@@ -442,6 +442,143 @@ static void test_reject_poprf(void **state)
 	check_rejections(OPRF_MODE_POPRF);
 }
 
+/*
+ * Non-canonical encodings of valid points: s and s + p (p = 2^255 - 19) for
+ * the small s that encode a point (4 and 6), and the top bit set; each one
+ * refused wherever an element comes from outside (breaker).
+ */
+static void test_noncanonical_everywhere(void **state)
+{
+	static const uint8_t p_le[32] = {
+		0xed, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f,
+	};
+	struct fixture fx;
+	uint8_t good[32], bad[3][32], b[64], e[64], p[64], out[64];
+	int small, k;
+
+	(void)state;
+	load_batch_fixture(OPRF_MODE_VOPRF, &fx);
+	for (small = 4; small <= 6; small += 2) {
+		memset(good, 0, 32);
+		good[0] = (uint8_t)small;
+		assert_true(oprf_element_is_valid(good));
+		memcpy(bad[0], p_le, 32);
+		bad[0][0] = (uint8_t)(0xed + small); /* s + p, no carry */
+		memcpy(bad[1], good, 32);
+		bad[1][31] |= 0x80;
+		memcpy(bad[2], good, 32);
+		bad[2][0] |= 1; /* odd: negative */
+		for (k = 0; k < 3; k++) {
+			assert_false(oprf_element_is_valid(bad[k]));
+			memcpy(b, fx.blinded, 64);
+			memcpy(b + 32, bad[k], 32);
+			assert_int_equal(oprf_blind_evaluate(OPRF_MODE_VOPRF, fx.key.sk, fx.key.pk, NULL, 0,
+							     b, 2, e, p, NULL), -1);
+			assert_int_equal(oprf_blind_evaluate(OPRF_MODE_OPRF, fx.key.sk, NULL, NULL, 0,
+							     b, 2, e, NULL, NULL), -1);
+			assert_int_equal(verify_fx(&fx, b, fx.evaluated, fx.proof), -1);
+			memcpy(e, fx.evaluated, 64);
+			memcpy(e, bad[k], 32);
+			assert_int_equal(verify_fx(&fx, fx.blinded, e, fx.proof), -1);
+			assert_int_equal(oprf_finalize(OPRF_MODE_VOPRF, (const uint8_t *)"x", 1, fx.key.sk,
+						       bad[k], NULL, 0, out), -1);
+			assert_int_equal(oprf_verify_proof(OPRF_MODE_VOPRF, bad[k], NULL, 0, fx.blinded,
+							   fx.evaluated, 2, fx.proof), -1);
+			assert_int_equal(oprf_verify_proof(OPRF_MODE_POPRF, bad[k], NULL, 0, fx.blinded,
+							   fx.evaluated, 2, fx.proof), -1);
+		}
+	}
+	/* proof c >= L (c + L) */
+	memcpy(p, fx.proof, 64);
+	sodium_add(p, L_LE, 32);
+	assert_int_equal(verify_fx(&fx, fx.blinded, fx.evaluated, p), -1);
+	assert_false(oprf_scalar_is_valid(NULL));
+	assert_false(oprf_element_is_valid(NULL));
+}
+
+/* Lengths at and beyond the RFC's I2OSP(len, 2) limit; the largest batch. */
+static void test_limits(void **state)
+{
+	enum { BIG = OPRF_MAX_INPUT_BYTES + 1 };
+	uint8_t *big = calloc(1, BIG);
+	uint8_t seed[32] = { 9 }, sk[32], pk[32], blind[32], be[32], ev[32], proof[64];
+	uint8_t a[64], c[64];
+	uint8_t blinds[(OPRF_MAX_BATCH + 1) * 32], blinded[(OPRF_MAX_BATCH + 1) * 32];
+	uint8_t evaluated[(OPRF_MAX_BATCH + 1) * 32], in[OPRF_MAX_BATCH][4];
+	size_t i;
+
+	(void)state;
+	assert_non_null(big);
+	randombytes_buf(big, BIG);
+	assert_int_equal(oprf_derive_keypair(OPRF_MODE_POPRF, seed, big, OPRF_MAX_INPUT_BYTES, sk, pk), 0);
+	assert_int_equal(oprf_derive_keypair(OPRF_MODE_POPRF, seed, big, BIG, sk, pk), -1);
+	assert_int_equal(oprf_derive_keypair(OPRF_MODE_POPRF, seed, NULL, 0, sk, pk), 0);
+
+	/* input of 65535 bytes: the whole POPRF path, with empty info and with the longest info */
+	assert_int_equal(oprf_blind(OPRF_MODE_POPRF, big, OPRF_MAX_INPUT_BYTES, blind, be), 0);
+	assert_int_equal(oprf_blind_evaluate(OPRF_MODE_POPRF, sk, pk, NULL, 0, be, 1, ev, proof,
+					     NULL), 0);
+	assert_int_equal(oprf_verify_proof(OPRF_MODE_POPRF, pk, NULL, 0, be, ev, 1, proof), 0);
+	assert_int_equal(oprf_finalize(OPRF_MODE_POPRF, big, OPRF_MAX_INPUT_BYTES, blind, ev, NULL, 0,
+				       a), 0);
+	assert_int_equal(oprf_evaluate(OPRF_MODE_POPRF, sk, big, OPRF_MAX_INPUT_BYTES, NULL, 0, c), 0);
+	assert_memory_equal(a, c, 64);
+	/* empty info is not "no info": a one-byte info gives another output */
+	assert_int_equal(oprf_evaluate(OPRF_MODE_POPRF, sk, big, 1, big, 1, a), 0);
+	assert_int_equal(oprf_evaluate(OPRF_MODE_POPRF, sk, big, 1, NULL, 0, c), 0);
+	assert_memory_not_equal(a, c, 64);
+
+	assert_int_equal(oprf_blind_evaluate(OPRF_MODE_POPRF, sk, pk, big, OPRF_MAX_INPUT_BYTES, be, 1,
+					     ev, proof, NULL), 0);
+	assert_int_equal(oprf_verify_proof(OPRF_MODE_POPRF, pk, big, OPRF_MAX_INPUT_BYTES, be, ev, 1,
+					   proof), 0);
+	assert_int_equal(oprf_finalize(OPRF_MODE_POPRF, big, OPRF_MAX_INPUT_BYTES, blind, ev, big,
+				       OPRF_MAX_INPUT_BYTES, a), 0);
+	assert_int_equal(oprf_evaluate(OPRF_MODE_POPRF, sk, big, OPRF_MAX_INPUT_BYTES, big,
+				       OPRF_MAX_INPUT_BYTES, c), 0);
+	assert_memory_equal(a, c, 64);
+
+	/* one byte more: refused everywhere */
+	assert_int_equal(oprf_blind(OPRF_MODE_VOPRF, big, BIG, blind, be), -1);
+	assert_int_equal(oprf_blind_with(OPRF_MODE_VOPRF, big, BIG, blind, be), -1);
+	assert_int_equal(oprf_finalize(OPRF_MODE_VOPRF, big, BIG, blind, ev, NULL, 0, a), -1);
+	assert_int_equal(oprf_evaluate(OPRF_MODE_VOPRF, sk, big, BIG, NULL, 0, a), -1);
+	assert_int_equal(oprf_blind_evaluate(OPRF_MODE_POPRF, sk, pk, big, BIG, be, 1, ev, proof,
+					     NULL), -1);
+	assert_int_equal(oprf_verify_proof(OPRF_MODE_POPRF, pk, big, BIG, be, ev, 1, proof), -1);
+	assert_int_equal(oprf_finalize(OPRF_MODE_POPRF, big, 1, blind, ev, big, BIG, a), -1);
+	assert_int_equal(oprf_evaluate(OPRF_MODE_POPRF, sk, big, 1, big, BIG, a), -1);
+	free(big);
+
+	/* the largest batch, one proof; one more element is refused */
+	assert_int_equal(oprf_derive_keypair(OPRF_MODE_VOPRF, seed, NULL, 0, sk, pk), 0);
+	for (i = 0; i < OPRF_MAX_BATCH; i++) {
+		in[i][0] = (uint8_t)i;
+		in[i][1] = in[i][2] = in[i][3] = 0xb0;
+		assert_int_equal(oprf_blind(OPRF_MODE_VOPRF, in[i], 4, blinds + 32 * i,
+					    blinded + 32 * i), 0);
+	}
+	memcpy(blinded + 32 * OPRF_MAX_BATCH, blinded, 32);
+	assert_int_equal(oprf_blind_evaluate(OPRF_MODE_VOPRF, sk, pk, NULL, 0, blinded,
+					     OPRF_MAX_BATCH, evaluated, proof, NULL), 0);
+	assert_int_equal(oprf_verify_proof(OPRF_MODE_VOPRF, pk, NULL, 0, blinded, evaluated,
+					   OPRF_MAX_BATCH, proof), 0);
+	for (i = 0; i < OPRF_MAX_BATCH; i++) {
+		assert_int_equal(oprf_finalize(OPRF_MODE_VOPRF, in[i], 4, blinds + 32 * i,
+					       evaluated + 32 * i, NULL, 0, a), 0);
+		assert_int_equal(oprf_evaluate(OPRF_MODE_VOPRF, sk, in[i], 4, NULL, 0, c), 0);
+		assert_memory_equal(a, c, 64);
+	}
+	assert_int_equal(oprf_blind_evaluate(OPRF_MODE_VOPRF, sk, pk, NULL, 0, blinded,
+					     OPRF_MAX_BATCH + 1, evaluated, proof, NULL), -1);
+	assert_int_equal(oprf_verify_proof(OPRF_MODE_VOPRF, pk, NULL, 0, blinded, evaluated,
+					   OPRF_MAX_BATCH + 1, proof), -1);
+	assert_int_equal(oprf_verify_proof(OPRF_MODE_VOPRF, pk, NULL, 0, blinded, evaluated, 0,
+					   proof), -1);
+}
+
 static void test_oprf_mode_has_no_proof(void **state)
 {
 	uint8_t pk[32], proof[64], blinded[32], evaluated[32], sk[32], blind[32];
@@ -682,6 +819,8 @@ int main(void)
 		cmocka_unit_test(test_xmd_matches_hash_to_group),
 		cmocka_unit_test(test_reject_voprf),
 		cmocka_unit_test(test_reject_poprf),
+		cmocka_unit_test(test_noncanonical_everywhere),
+		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_oprf_mode_has_no_proof),
 		cmocka_unit_test(test_modes_differ),
 		cmocka_unit_test(test_index_v1),
