@@ -46,7 +46,6 @@ struct leak_reader_state {
 	struct leak_row row;
 	int pending_row;              /* row holds the first row of a headerless file */
 	int peek;                     /* looking for the header: no refill, no change to buf */
-	unsigned lab_column_present;
 };
 
 /* Record a bad row for reason at line (counts, first lines). */

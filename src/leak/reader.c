@@ -975,9 +975,6 @@ static int setup_columns(struct leak_reader *r, struct bc_error *err)
 		for (i = 0; i < r->columns.n; i++)
 			if (m->by_index[i] != LEAK_FIELD_NONE)
 				r->columns.field[i] = m->by_index[i];
-	for (i = 0; i < r->columns.n; i++)
-		if (r->columns.field[i] == LEAK_FIELD_LAB)
-			st->lab_column_present = 1;
 	return 0;
 }
 
