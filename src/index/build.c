@@ -546,6 +546,8 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 		}
 		l = readlink(lnk, prev, sizeof(prev) - 1);
 		prev[l > 0 ? l : 0] = '\0';
+		if (strrchr(prev, '/') != NULL) /* an absolute or relative path: keep its last part */
+			memmove(prev, strrchr(prev, '/') + 1, strlen(strrchr(prev, '/') + 1) + 1);
 	} else if (errno != ENOENT) {
 		bc_error_set(err, "io", "cannot use %s: %s", lnk, strerror(errno));
 		goto out;
