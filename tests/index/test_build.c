@@ -18,6 +18,7 @@
 
 #include "index/build.h"
 #include "index/index.h"
+#include "testutil.h"
 #include "index/index_internal.h"
 
 static const char breaches[] =
@@ -36,34 +37,10 @@ static int setup_dir(void **state)
 	return mkdtemp(tmproot) == NULL ? -1 : 0;
 }
 
-static void rm_rf(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	char p[PATH_MAX + 300];
-	struct stat st;
-
-	if (d == NULL) {
-		unlink(path);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
-		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_rf(p);
-		else
-			unlink(p);
-	}
-	closedir(d);
-	rmdir(path);
-}
-
 static int teardown_dir(void **state)
 {
 	(void)state;
-	rm_rf(tmproot);
+	test_rm_rf(tmproot);
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include <sodium.h>
 
 #include "index/index.h"
+#include "testutil.h"
 #include "index/ingest.h"
 #include "leak/record.h"
 #include "oprf/keyfile.h"
@@ -39,30 +40,6 @@ static const char csv_a[] =
 static const char csv_b[] =
 	"Nom,Prénom(s),Date de naissance,N° de sécurité sociale,Email,Laboratoire,Date de prélèvement\n"
 	"PETIT,Claire,05/06/1990,2900675123000,claire@example.fr,LAB-Z,01/01/2020\n";
-
-static void rm_rf(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	char p[PATH_MAX + 300];
-	struct stat st;
-
-	if (d == NULL) {
-		unlink(path);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
-		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_rf(p);
-		else
-			unlink(p);
-	}
-	closedir(d);
-	rmdir(path);
-}
 
 static void write_file(const char *path, const char *text)
 {
@@ -93,7 +70,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	(void)state;
-	rm_rf(root);
+	test_rm_rf(root);
 	return 0;
 }
 

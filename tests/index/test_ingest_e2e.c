@@ -26,6 +26,7 @@
 #include <sodium.h>
 
 #include "index/index.h"
+#include "testutil.h"
 #include "leak/record.h"
 #include "oprf/keyfile.h"
 #include "oprf/oprf.h"
@@ -33,30 +34,6 @@
 static char root[256];
 static char bin[PATH_MAX], genleak[PATH_MAX];
 static char leak[PATH_MAX], truth[PATH_MAX], small[PATH_MAX];
-
-static void rm_rf(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	char p[PATH_MAX + 300];
-	struct stat st;
-
-	if (d == NULL) {
-		unlink(path);
-		return;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
-		if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_rf(p);
-		else
-			unlink(p);
-	}
-	closedir(d);
-	rmdir(path);
-}
 
 /* Run argv (NULL-terminated); stdout+stderr to out (or /dev/null). kill_at:
  * BC_TEST_KILL_AT value or NULL. fsize: RLIMIT_FSIZE or 0. Returns the wait status. */
@@ -181,7 +158,7 @@ static int teardown(void **state)
 {
 	(void)state;
 	if (getenv("BC_TEST_KEEP") == NULL)
-		rm_rf(root);
+		test_rm_rf(root);
 	return 0;
 }
 
