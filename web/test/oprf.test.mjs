@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readVector, hex, toHex } from './vectors.mjs';
 import {
   MODE_OPRF, MODE_VOPRF, MODE_POPRF, blind, finalize, verifyProof, scalarFromBytes,
-  poprfTweakedKey, expandMessageXmd,
+  poprfTweakedKey, expandMessageXmd, elementFromBytes, scalarToBytes, concat, ORDER,
 } from '../src/oprf.js';
 import { deriveKeyPair, blindEvaluate, evaluate } from './oprf-server.mjs';
 
@@ -82,5 +82,57 @@ for (const [name, mode] of Object.entries(MODES)) {
       assert.deepEqual(outputs.map(toHex), v.Output.split(','));
       assert.deepEqual(inputs.map((inp) => toHex(evaluate(kp.sk, inp, mode, info))), v.Output.split(','));
     });
+  });
+}
+
+// Adversarial (breaker): the VOPRF and POPRF batch-of-2 vectors as fixtures;
+// everything a hostile evaluator could send instead must be refused.
+const P_FIELD = (1n << 255n) - 19n;
+const le32 = (n) => scalarToBytes(n);
+const plusL = (b) => le32(BigInt('0x' + toHex(b.slice().reverse())) + ORDER);
+for (const name of ['VOPRF', 'POPRF']) {
+  const mode = MODES[name];
+  const v = rfc[name].vectors.find((x) => x.Input.includes(','));
+  test(`${name} batch of 2: hostile proofs and elements are refused`, () => {
+    const kp = deriveKeyPair(hex(rfc[name].keys.Seed), hex(rfc[name].keys.KeyInfo), mode);
+    const info = v.Info !== undefined ? hex(v.Info) : undefined;
+    const pk = mode === MODE_POPRF ? poprfTweakedKey(kp.pk, info) : kp.pk;
+    const bl = list(v.BlindedElement);
+    const ev = list(v.EvaluationElement);
+    const [C, D] = mode === MODE_POPRF ? [ev, bl] : [bl, ev];
+    const proof = hex(v.Proof);
+    const ok = (c, d, p, k = pk) => verifyProof(k, c, d, p, mode);
+    assert.equal(ok(C, D, proof), true);
+    // every single-bit flip of the proof
+    for (let bit = 0; bit < 512; bit++) {
+      const p = proof.slice(); p[bit >> 3] ^= 1 << (bit & 7);
+      assert.equal(ok(C, D, p), false, `bit ${bit}`);
+    }
+    // c + L and s + L: same value mod L, non-canonical
+    assert.equal(ok(C, D, concat(plusL(proof.slice(0, 32)), proof.slice(32))), false);
+    assert.equal(ok(C, D, concat(proof.slice(0, 32), plusL(proof.slice(32)))), false);
+    // wrong lengths and shapes
+    assert.equal(ok(C, D, proof.slice(0, 63)), false);
+    assert.equal(ok(C, D, concat(proof, new Uint8Array(1))), false);
+    assert.equal(ok(C.slice(0, 1), D.slice(0, 1), proof), false);
+    assert.equal(ok(C, D.slice(0, 1), proof), false);
+    assert.equal(ok([], [], proof), false);
+    assert.equal(ok(C, [D[1], D[0]], proof), false);
+    assert.equal(ok(C, D, proof, bl[0]), false, 'another key');
+    // bad encodings in every place: identity, top bit, odd s, s + p of a valid point (s = 4)
+    const four = le32(4n);
+    assert.ok(elementFromBytes(four));
+    const hostile = [new Uint8Array(32), (() => { const x = D[0].slice(); x[31] |= 0x80; return x; })(),
+      (() => { const x = D[0].slice(); x[0] |= 1; return x; })(), le32(4n + P_FIELD), le32(P_FIELD)];
+    for (const h of hostile) {
+      assert.throws(() => elementFromBytes(h));
+      assert.equal(ok([h, C[1]], D, proof), false);
+      assert.equal(ok(C, [D[0], h], proof), false);
+      assert.equal(ok(C, D, proof, h), false);
+      assert.throws(() => finalize(new Uint8Array(1), 1n, h));
+      if (mode === MODE_POPRF) assert.throws(() => poprfTweakedKey(h, info));
+    }
+    // a valid but foreign element
+    assert.equal(ok(C, [D[0], four], proof), false);
   });
 }
