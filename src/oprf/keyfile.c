@@ -140,6 +140,26 @@ static int read_upto(int fd, char *buf, size_t cap, size_t *len)
 	return 0;
 }
 
+/*
+ * "key file X is <what> by others: chmod 600 X"; a path too long for two
+ * copies in the message goes to err->file instead, so that the command is
+ * never cut ("X: key file is <what> by others: chmod 600 it").
+ */
+static void permission_error(struct bc_error *err, const char *path, const char *what)
+{
+	static const char fixed[] = "key file  is writable or executable by others: chmod 600 ";
+
+	if (!err)
+		return;
+	if (2 * strlen(path) + sizeof(fixed) <= sizeof(err->msg)) {
+		bc_error_set(err, "key_permissions", "key file %s is %s by others: chmod 600 %s",
+			     path, what, path);
+		return;
+	}
+	err->file = path;
+	bc_error_set(err, "key_permissions", "key file is %s by others: chmod 600 it", what);
+}
+
 int bc_key_load(const char *path, struct bc_key **out, struct bc_error *err)
 {
 	struct bc_key *key = NULL;
@@ -170,13 +190,11 @@ int bc_key_load(const char *path, struct bc_key **out, struct bc_error *err)
 		goto out;
 	}
 	if (sb.st_mode & (S_IRGRP | S_IROTH)) {
-		bc_error_set(err, "key_permissions",
-			     "key file %s is readable by others: chmod 600 %s", path, path);
+		permission_error(err, path, "readable");
 		goto out;
 	}
 	if (sb.st_mode & (S_IWGRP | S_IWOTH | S_IXGRP | S_IXOTH)) {
-		bc_error_set(err, "key_permissions",
-			     "key file %s is writable or executable by others: chmod 600 %s", path, path);
+		permission_error(err, path, "writable or executable");
 		goto out;
 	}
 	buf = sodium_malloc(KEY_FILE_LEN + 1);

@@ -39,7 +39,8 @@ int bc_key_generate(const char *path, struct bc_error *err);
 
 /*
  * Load and check a key file: refuses a file readable or writable by group
- * or others ("key file X is readable by others: chmod 600 X"), a file that
+ * or others ("key file X is readable by others: chmod 600 X"; with a path
+ * too long to be quoted twice, err->file = X and "... chmod 600 it"), a file that
  * is not a regular file, and any content other than the exact v1 format.
  * *out: receives a struct allocated with sodium_malloc, made read-only;
  * free with bc_key_free. Returns 0, or -1 with err filled (*out = NULL).

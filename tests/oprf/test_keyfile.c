@@ -260,6 +260,49 @@ static void test_refuse_special(void **state)
 	bc_key_free(key);
 }
 
+/*
+ * A long path: the permission error must still end with a whole chmod
+ * command (found by the breaker: a 150-byte path was cut in the middle of
+ * the second copy, the message buffer being 256 bytes).
+ */
+static void test_long_path_message(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_key *key = NULL;
+	char sub[512], kp[600], fmt[1024];
+	const char *cmd;
+	size_t i, n;
+
+	(void)state;
+	n = (size_t)snprintf(sub, sizeof(sub), "%s/", dir);
+	for (i = 0; i < 150; i++)
+		sub[n++] = 'd';
+	sub[n] = '\0';
+	assert_int_equal(mkdir(sub, 0700), 0);
+	snprintf(kp, sizeof(kp), "%s/key", sub);
+	assert_int_equal(bc_key_generate(kp, &err), 0);
+	assert_int_equal(chmod(kp, 0640), 0);
+	assert_int_equal(bc_key_load(kp, &key, &err), -1);
+	assert_string_equal(err.code, "key_permissions");
+	bc_error_format(&err, fmt, sizeof(fmt));
+	assert_non_null(strstr(fmt, kp));
+	cmd = strstr(fmt, "chmod 600 ");
+	assert_non_null(cmd);
+	cmd += 10;
+	assert_true(strcmp(cmd, kp) == 0 || strcmp(cmd, "it") == 0);
+	bc_error_clear(&err);
+	assert_int_equal(chmod(kp, 0602), 0);
+	assert_int_equal(bc_key_load(kp, &key, &err), -1);
+	bc_error_format(&err, fmt, sizeof(fmt));
+	assert_non_null(strstr(fmt, kp));
+	cmd = strstr(fmt, "chmod 600 ");
+	assert_non_null(cmd);
+	cmd += 10;
+	assert_true(strcmp(cmd, kp) == 0 || strcmp(cmd, "it") == 0);
+	unlink(kp);
+	rmdir(sub);
+}
+
 /* A key file holding index-v1.txt's Seed yields its skS, pkS, skV, pkV. */
 static void test_index_v1_seed(void **state)
 {
@@ -308,6 +351,7 @@ int main(void)
 		cmocka_unit_test(test_refuse_permissions),
 		cmocka_unit_test(test_refuse_malformed),
 		cmocka_unit_test(test_refuse_special),
+		cmocka_unit_test(test_long_path_message),
 		cmocka_unit_test(test_index_v1_seed),
 	};
 
