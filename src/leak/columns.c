@@ -345,6 +345,211 @@ static enum leak_field lookup_key(const char *key)
 	return LEAK_FIELD_NONE;
 }
 
+/* Word concepts of the token fallback (leak_field_from_header). */
+enum hw {
+	HW_IGN = 0, HW_NOM, HW_PRENOM, HW_NAISS, HW_JF, HW_USAGE, HW_DATE, HW_SEXE, HW_NIR,
+	HW_CLE, HW_TEL, HW_MAIL, HW_ADR, HW_CP, HW_VILLE, HW_LIEU, HW_SANG, HW_MED,
+	HW_MUTUELLE, HW_LABO, HW_PRELEV, HW_COMMENT, HW_H, HW_F, HW_COUNT
+};
+
+static const struct {
+	const char *word;
+	enum hw hw;
+} header_words[] = {
+	{ "patient", HW_IGN }, { "pat", HW_IGN }, { "client", HW_IGN }, { "assure", HW_IGN },
+	{ "beneficiaire", HW_IGN }, { "du", HW_IGN }, { "de", HW_IGN }, { "d", HW_IGN },
+	{ "des", HW_IGN }, { "l", HW_IGN }, { "le", HW_IGN }, { "la", HW_IGN }, { "les", HW_IGN },
+	{ "of", HW_IGN }, { "the", HW_IGN }, { "n", HW_IGN }, { "no", HW_IGN }, { "num", HW_IGN },
+	{ "numero", HW_IGN }, { "number", HW_IGN }, { "nr", HW_IGN }, { "nb", HW_IGN },
+	{ "o", HW_IGN }, { "e", HW_IGN }, { "s", HW_IGN }, { "principal", HW_IGN },
+	{ "principale", HW_IGN }, { "secondaire", HW_IGN }, { "domicile", HW_IGN },
+	{ "personnel", HW_IGN }, { "perso", HW_IGN }, { "pro", HW_IGN }, { "fixe", HW_IGN },
+	{ "ligne", HW_IGN }, { "complement", HW_IGN }, { "clinique", HW_IGN },
+	{ "cliniques", HW_IGN }, { "renseignement", HW_COMMENT }, { "renseignements", HW_COMMENT },
+	{ "referring", HW_IGN }, { "treating", HW_IGN },
+	{ "libre", HW_IGN }, { "home", HW_IGN }, { "work", HW_IGN }, { "address", HW_ADR },
+	{ "premier", HW_IGN }, { "usuel", HW_USAGE }, { "usuelle", HW_USAGE },
+	{ "heure", HW_IGN }, { "jour", HW_IGN }, { "date", HW_DATE }, { "dt", HW_DATE },
+	{ "dte", HW_DATE },
+	{ "nom", HW_NOM }, { "noms", HW_NOM }, { "name", HW_NOM }, { "lastname", HW_NOM },
+	{ "surname", HW_NOM }, { "family", HW_IGN }, { "last", HW_IGN },
+	{ "prenom", HW_PRENOM }, { "prenoms", HW_PRENOM }, { "firstname", HW_PRENOM },
+	{ "first", HW_PRENOM }, { "given", HW_PRENOM }, { "forename", HW_PRENOM },
+	{ "naissance", HW_NAISS }, { "naiss", HW_NAISS }, { "nais", HW_NAISS }, { "nai", HW_NAISS },
+	{ "birth", HW_NAISS }, { "dob", HW_NAISS }, { "ddn", HW_NAISS }, { "ne", HW_NAISS },
+	{ "nee", HW_NAISS }, { "jf", HW_JF }, { "jeune", HW_JF }, { "fille", HW_JF },
+	{ "patronymique", HW_JF }, { "maiden", HW_JF }, { "usage", HW_USAGE },
+	{ "marital", HW_USAGE }, { "epouse", HW_USAGE }, { "married", HW_USAGE },
+	{ "sexe", HW_SEXE }, { "sex", HW_SEXE }, { "gender", HW_SEXE }, { "genre", HW_SEXE },
+	{ "civilite", HW_SEXE }, { "civ", HW_SEXE }, { "titre", HW_SEXE }, { "title", HW_SEXE },
+	{ "h", HW_H }, { "m", HW_H }, { "f", HW_F },
+	{ "nir", HW_NIR }, { "ss", HW_NIR }, { "secu", HW_NIR }, { "securite", HW_NIR },
+	{ "sociale", HW_NIR }, { "insee", HW_NIR }, { "nss", HW_NIR }, { "ssn", HW_NIR },
+	{ "social", HW_NIR }, { "security", HW_NIR }, { "immatriculation", HW_NIR },
+	{ "cle", HW_CLE }, { "key", HW_CLE },
+	{ "tel", HW_TEL }, { "tels", HW_TEL }, { "telephone", HW_TEL }, { "telephones", HW_TEL },
+	{ "portable", HW_TEL }, { "mobile", HW_TEL }, { "gsm", HW_TEL }, { "phone", HW_TEL },
+	{ "cell", HW_TEL }, { "fax", HW_CLE },
+	{ "mail", HW_MAIL }, { "email", HW_MAIL }, { "emails", HW_MAIL }, { "mel", HW_MAIL },
+	{ "courriel", HW_MAIL }, { "electronique", HW_MAIL },
+	{ "adresse", HW_ADR }, { "adr", HW_ADR }, { "rue", HW_ADR }, { "voie", HW_ADR },
+	{ "street", HW_ADR }, { "cp", HW_CP }, { "postal", HW_CP }, { "postale", HW_ADR },
+	{ "code", HW_IGN }, { "zip", HW_CP }, { "postcode", HW_CP },
+	{ "ville", HW_VILLE }, { "commune", HW_VILLE }, { "localite", HW_VILLE },
+	{ "city", HW_VILLE }, { "town", HW_VILLE }, { "lieu", HW_LIEU }, { "pays", HW_LIEU },
+	{ "place", HW_LIEU }, { "country", HW_LIEU }, { "departement", HW_LIEU },
+	{ "groupe", HW_SANG }, { "grp", HW_SANG }, { "gr", HW_SANG }, { "sanguin", HW_SANG },
+	{ "sang", HW_SANG }, { "rh", HW_SANG }, { "rhesus", HW_SANG }, { "abo", HW_SANG },
+	{ "blood", HW_SANG }, { "groupage", HW_SANG },
+	{ "medecin", HW_MED }, { "med", HW_MED }, { "docteur", HW_MED }, { "dr", HW_MED },
+	{ "prescripteur", HW_MED }, { "prescriber", HW_MED }, { "doctor", HW_MED },
+	{ "physician", HW_MED }, { "traitant", HW_MED }, { "demandeur", HW_MED },
+	{ "referent", HW_MED },
+	{ "mutuelle", HW_MUTUELLE }, { "caisse", HW_MUTUELLE }, { "organisme", HW_MUTUELLE },
+	{ "complementaire", HW_MUTUELLE }, { "regime", HW_MUTUELLE }, { "assurance", HW_MUTUELLE },
+	{ "insurer", HW_MUTUELLE }, { "insurance", HW_MUTUELLE }, { "amc", HW_MUTUELLE },
+	{ "laboratoire", HW_LABO }, { "labo", HW_LABO }, { "lab", HW_LABO }, { "site", HW_LABO },
+	{ "laboratory", HW_LABO },
+	{ "prelevement", HW_PRELEV }, { "prelev", HW_PRELEV }, { "prel", HW_PRELEV },
+	{ "sample", HW_PRELEV }, { "collection", HW_PRELEV }, { "echantillon", HW_PRELEV },
+	{ "commentaire", HW_COMMENT }, { "commentaires", HW_COMMENT }, { "comment", HW_COMMENT },
+	{ "comments", HW_COMMENT }, { "obs", HW_COMMENT }, { "observation", HW_COMMENT },
+	{ "observations", HW_COMMENT }, { "remarque", HW_COMMENT }, { "remarques", HW_COMMENT },
+	{ "note", HW_COMMENT }, { "notes", HW_COMMENT }, { "antecedents", HW_COMMENT },
+	{ "antecedent", HW_COMMENT },
+};
+
+#define HWB(w) (1u << (w))
+
+/*
+ * Fallback for headers the table does not hold: split into words (accents
+ * folded, parenthesised text and digits dropped), give each word a concept,
+ * and map the set of concepts. Any word not known makes the column unmapped:
+ * a data value ("Dr Rieux", "3 rue X") must not read as a header.
+ */
+static enum leak_field field_from_words(const char *in, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)in;
+	char word[LEAK_HEADER_NAME_MAX * 2];
+	size_t i = 0, start, k, wn;
+	unsigned set = 0, nwords = 0, depth = 0;
+	int found;
+
+	while (i < len) {
+		if (p[i] == '(' || p[i] == '[') {
+			depth++;
+			i++;
+			continue;
+		}
+		if ((p[i] == ')' || p[i] == ']') && depth) {
+			depth--;
+			i++;
+			continue;
+		}
+		if (p[i] < 0x80 && !((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z') &&
+		    !(p[i] >= '0' && p[i] <= '9')) {
+			i++;
+			continue;
+		}
+		if (p[i] >= 0x80 && !(p[i] == 0xC3 || (p[i] == 0xC5 && i + 1 < len &&
+							 (p[i + 1] == 0x92 || p[i + 1] == 0x93)))) {
+			i++;
+			continue;
+		}
+		start = i;
+		while (i < len) {
+			if (p[i] < 0x80 && (((p[i] | 0x20) >= 'a' && (p[i] | 0x20) <= 'z') ||
+					    (p[i] >= '0' && p[i] <= '9'))) {
+				i++;
+			} else if ((p[i] == 0xC3 && i + 1 < len && p[i + 1] != 0x97 && p[i + 1] != 0xB7) ||
+				   (p[i] == 0xC5 && i + 1 < len && (p[i + 1] == 0x92 || p[i + 1] == 0x93))) {
+				i += 2;
+			} else {
+				break;
+			}
+		}
+		if (depth)
+			continue;
+		wn = leak_header_key(in + start, i - start, word, sizeof(word));
+		if (!wn)
+			continue;
+		if (word[0] >= '0' && word[0] <= '9') {
+			for (k = 0; k < wn && word[k] >= '0' && word[k] <= '9'; k++)
+				;
+			if (k < wn || wn > 2)
+				return LEAK_FIELD_NONE;   /* "12 rue", "75011": data, not a name */
+			continue;                         /* "Tel 2" */
+		}
+		while (wn > 1 && word[wn - 1] >= '0' && word[wn - 1] <= '9')
+			word[--wn] = '\0';
+		found = 0;
+		for (k = 0; k < sizeof(header_words) / sizeof(header_words[0]); k++) {
+			if (!strcmp(header_words[k].word, word)) {
+				set |= HWB(header_words[k].hw);
+				found = 1;
+				break;
+			}
+		}
+		if (!found || ++nwords > 8)
+			return LEAK_FIELD_NONE;
+	}
+	set &= ~HWB(HW_IGN);
+	if (!set)
+		return LEAK_FIELD_NONE;
+	if (set & (HWB(HW_LIEU) | HWB(HW_CLE)))
+		return LEAK_FIELD_NONE;           /* place of birth, NIR key, fax */
+	if ((set & HWB(HW_NAISS)) && (set & (HWB(HW_VILLE) | HWB(HW_CP) | HWB(HW_ADR))))
+		return LEAK_FIELD_NONE;
+	if (set & HWB(HW_MED)) {
+		if (set & HWB(HW_ADR))
+			return LEAK_FIELD_DOCTOR_ADDRESS;
+		if (set & HWB(HW_TEL))
+			return LEAK_FIELD_DOCTOR_PHONE;
+		if (set & ~(HWB(HW_MED) | HWB(HW_NOM) | HWB(HW_PRENOM)))
+			return LEAK_FIELD_NONE;
+		return LEAK_FIELD_DOCTOR;
+	}
+	if (set & HWB(HW_NOM)) {
+		if (set & HWB(HW_PRENOM))
+			return LEAK_FIELD_NONE;   /* full name in one column */
+		if (set & (HWB(HW_JF) | HWB(HW_NAISS)))
+			return set & HWB(HW_USAGE) ? LEAK_FIELD_NONE : LEAK_FIELD_BIRTH_NAME;
+		if (set & HWB(HW_USAGE))
+			return LEAK_FIELD_USAGE_NAME;
+		return set == HWB(HW_NOM) ? LEAK_FIELD_LAST_NAME : LEAK_FIELD_NONE;
+	}
+	if (set == HWB(HW_PRENOM) || set == (HWB(HW_PRENOM) | HWB(HW_USAGE)))
+		return LEAK_FIELD_FIRST_NAME;
+	if (set == HWB(HW_NAISS) || set == (HWB(HW_NAISS) | HWB(HW_DATE)))
+		return LEAK_FIELD_DOB;
+	if (set == HWB(HW_SEXE) || set == (HWB(HW_SEXE) | HWB(HW_H) | HWB(HW_F)) ||
+	    set == (HWB(HW_H) | HWB(HW_F)))
+		return LEAK_FIELD_SEX;
+	if (set == HWB(HW_NIR))
+		return LEAK_FIELD_NIR;
+	if (set == HWB(HW_MAIL) || set == (HWB(HW_MAIL) | HWB(HW_ADR)))
+		return LEAK_FIELD_EMAIL;
+	if (set == HWB(HW_TEL))
+		return LEAK_FIELD_PHONE;
+	if (set == HWB(HW_CP) || set == (HWB(HW_CP) | HWB(HW_ADR)))
+		return LEAK_FIELD_POSTCODE;
+	if (set == HWB(HW_VILLE))
+		return LEAK_FIELD_CITY;
+	if (set == HWB(HW_ADR))
+		return LEAK_FIELD_ADDRESS;
+	if (set == HWB(HW_SANG))
+		return LEAK_FIELD_BLOOD_GROUP;
+	if (set == HWB(HW_MUTUELLE))
+		return LEAK_FIELD_INSURER;
+	if (set & HWB(HW_LABO))
+		return set & ~(HWB(HW_LABO) | HWB(HW_PRELEV)) ? LEAK_FIELD_NONE : LEAK_FIELD_LAB;
+	if (set == HWB(HW_PRELEV) || set == (HWB(HW_PRELEV) | HWB(HW_DATE)))
+		return LEAK_FIELD_SAMPLE_DATE;
+	if (set == HWB(HW_COMMENT))
+		return LEAK_FIELD_COMMENT;
+	return LEAK_FIELD_NONE;
+}
+
 enum leak_field leak_field_from_header(const char *in, size_t len)
 {
 	static const char *const affixes[] = { "patient", "pat", "client", "du", "de", "le" };
@@ -381,7 +586,7 @@ enum leak_field leak_field_from_header(const char *in, size_t len)
 				return f;
 		}
 	}
-	return LEAK_FIELD_NONE;
+	return field_from_words(in, len);
 }
 
 /* ---- mapping file ---- */

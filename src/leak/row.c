@@ -149,6 +149,132 @@ static int parse_compact_date(const char *s, size_t n, int *y, int *m, int *d)
 	return 0;
 }
 
+/* Drop a leading civility ("Mme", "M.", "Mlle", "Monsieur", ...) followed by more text. */
+static void strip_civility(const char **s, size_t *n)
+{
+	static const char *const words[] = {
+		"m", "mr", "mme", "mlle", "melle", "mrs", "ms", "miss", "madame", "monsieur",
+		"mademoiselle", "dr",
+	};
+	size_t i = 0, w, k;
+
+	while (i < *n && i < 13 && (*s)[i] != ' ' && (*s)[i] != '.')
+		i++;
+	if (i == 0 || i >= *n)
+		return;
+	for (k = 0; k < sizeof(words) / sizeof(words[0]); k++) {
+		if (!ieq(*s, i, words[k]))
+			continue;
+		w = i;
+		if ((*s)[w] == '.')
+			w++;
+		if (w >= *n || (*s)[w] != ' ')
+			return;
+		while (w < *n && (*s)[w] == ' ')
+			w++;
+		if (w < *n) {
+			*s += w;
+			*n -= w;
+		}
+		return;
+	}
+}
+
+/* Lowercase ASCII letters of a word, accents of é/è/û/ô dropped (for month names). */
+static size_t fold_word(const char *s, size_t n, size_t *i, char *out, size_t outsize)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t o = 0;
+
+	while (*i < n && o + 1 < outsize) {
+		if ((p[*i] | 0x20) >= 'a' && (p[*i] | 0x20) <= 'z') {
+			out[o++] = (char)(p[*i] | 0x20);
+			(*i)++;
+		} else if (p[*i] == 0xC3 && *i + 1 < n && p[*i + 1] >= 0x80 && p[*i + 1] <= 0xBF) {
+			unsigned c = p[*i + 1] & 0x1F;
+
+			out[o++] = "aaaaaaaceeeeiiiidnooooo.ouuuuyty"[c];
+			*i += 2;
+		} else {
+			break;
+		}
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/*
+ * A date of birth written in words: "[née le] 3 juillet 1985", "1er janv. 1985",
+ * "July 3, 1985" is not handled (day first only). Writes "DD/MM/YYYY" (or YY)
+ * into out (32 bytes); returns 0, or -1 if it is not such a date.
+ */
+static int dob_in_words(const char *s, size_t n, char out[32])
+{
+	static const char *const months[12][4] = {
+		{ "janvier", "janv", "jan", "january" }, { "fevrier", "fevr", "fev", "february" },
+		{ "mars", "mar", "march", "" }, { "avril", "avr", "apr", "april" },
+		{ "mai", "may", "", "" }, { "juin", "jun", "june", "" },
+		{ "juillet", "juil", "jul", "july" }, { "aout", "aou", "aug", "august" },
+		{ "septembre", "sept", "sep", "september" }, { "octobre", "oct", "october", "" },
+		{ "novembre", "nov", "november", "" }, { "decembre", "dec", "december", "" },
+	};
+	char w[16];
+	size_t i = 0, wn, nd;
+	unsigned day = 0, year = 0, month = 0, ydigits = 0, m, k;
+	int state = 0;
+
+	while (i < n) {
+		const unsigned char c = (unsigned char)s[i];
+
+		if (c >= '0' && c <= '9') {
+			unsigned v = 0;
+
+			for (nd = 0; i < n && s[i] >= '0' && s[i] <= '9' && nd < 5; nd++, i++)
+				v = v * 10 + (unsigned)(s[i] - '0');
+			if (state == 0 && nd <= 2 && v >= 1 && v <= 31) {
+				day = v;
+				state = 1;
+				if (i + 1 < n && (s[i] | 0x20) == 'e' && (s[i + 1] | 0x20) == 'r')
+					i += 2;   /* 1er */
+			} else if (state == 2 && (nd == 4 || nd == 2)) {
+				year = v;
+				ydigits = (unsigned)nd;
+				state = 3;
+			} else {
+				return -1;
+			}
+		} else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'z' ? 1 : c == 0xC3) {
+			wn = fold_word(s, n, &i, w, sizeof(w));
+			if (!wn)
+				return -1;
+			if (state == 1) {
+				for (m = 0; m < 12 && !month; m++)
+					for (k = 0; k < 4; k++)
+						if (months[m][k][0] && !strcmp(w, months[m][k]))
+							month = m + 1;
+				if (!month)
+					return -1;
+				state = 2;
+			} else if (state != 0 || !(ieq(w, wn, "ne") || ieq(w, wn, "nee") ||
+						    ieq(w, wn, "le") || ieq(w, wn, "born") || ieq(w, wn, "on"))) {
+				return -1;
+			}
+		} else if (c == ' ' || c == '.' || c == ',' || c == '(' || c == ')' || c == '-' ||
+			   c == '\t') {
+			i++;
+		} else {
+			return -1;
+		}
+	}
+	if (state != 3)
+		return -1;
+	if (ydigits == 4)
+		snprintf(out, 32, "%02u/%02u/%04u", day, month, year);
+	else
+		snprintf(out, 32, "%02u/%02u/%02u", day, month, year);
+	return 0;
+}
+
 static int note_bad(struct leak_reader *r, const struct leak_row *row, unsigned col,
 		    enum leak_reason reason, const char *what, struct bc_error *err)
 {
@@ -175,6 +301,22 @@ static size_t repaired(const char *s, size_t n, char *buf, size_t bufsize)
 	if (bc_repair_mojibake(s, n, buf, bufsize, &outlen) < 0)
 		return 0;
 	return outlen;
+}
+
+/* bc_split_name_field, and "Vve Y née X" (two markers): birth X, usage Y. */
+static void split_names(const char *buf, size_t n, struct bc_span *sb, struct bc_span *su)
+{
+	struct bc_span ib, iu;
+
+	bc_split_name_field(buf, n, sb, su);
+	if (sb->len || !su->len)
+		return;
+	if (bc_split_name_field(buf + su->off, su->len, &ib, &iu) == 1 && ib.len && iu.len) {
+		ib.off += su->off;
+		iu.off += su->off;
+		*sb = ib;
+		*su = iu;
+	}
 }
 
 static void add_last_name(struct bc_record *rec, int slot, const char *s, size_t n)
@@ -320,7 +462,7 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 	struct tm ref;
 	int y, m, d, st, have_ref = 0, k;
 	uint32_t flags = BC_BIT(BC_CLASS_LAB_VISIT);
-	char canon[BC_NAME_MAX];
+	char canon[BC_NAME_MAX], words[32];
 
 	rec->line = row->line;
 	rec->nir[0] = '\0';
@@ -353,8 +495,9 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 		switch (f) {
 		case LEAK_FIELD_LAST_NAME:
 			flags |= BC_BIT(BC_CLASS_NAME);
+			strip_civility(&s, &n);
 			rn = repaired(s, n < NAME_IN_MAX ? n : NAME_IN_MAX, buf, NAME_IN_MAX + 1);
-			bc_split_name_field(buf, rn, &sb, &su);
+			split_names(buf, rn, &sb, &su);
 			if (sb.len)
 				add_last_name(rec, 0, buf + sb.off, sb.len);
 			if (su.len)
@@ -374,6 +517,7 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 			/* a first name alone does not make the name class (as bc-genleak's truth) */
 			if (rec->first_name[0])
 				break;
+			strip_civility(&s, &n);
 			rn = repaired(s, n < NAME_IN_MAX ? n : NAME_IN_MAX, buf, NAME_IN_MAX + 1);
 			if (bc_norm_first_name(buf, rn, canon, sizeof(canon)) == BC_NORM_OK)
 				memcpy(rec->first_name, canon, strlen(canon) + 1);
@@ -391,6 +535,14 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 			flags |= BC_BIT(BC_CLASS_NIR);
 			if (rec->nir[0])
 				break;
+			if (n < 64 && memchr(s, '/', n)) {
+				/* "1 85 03 75 056 000 / 82": the key after a slash */
+				memcpy(buf, s, n);
+				for (k = 0; k < (int)n; k++)
+					if (buf[k] == '/')
+						buf[k] = ' ';
+				s = buf;
+			}
 			rec->nir_status = bc_norm_nir(s, n, rec->nir, sizeof(rec->nir), &rec->nir_had_key);
 			if (rec->nir_status != BC_NORM_OK &&
 			    note_bad(r, row, i, LEAK_REASON_INVALID_NIR,
@@ -458,16 +610,18 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 	}
 	if (birth_s) {
 		/* a birth-name column may hold "X épouse Y" too */
+		strip_civility(&birth_s, &birth_n);
 		rn = repaired(birth_s, birth_n < NAME_IN_MAX ? birth_n : NAME_IN_MAX, buf, NAME_IN_MAX + 1);
-		bc_split_name_field(buf, rn, &sb, &su);
+		split_names(buf, rn, &sb, &su);
 		if (sb.len)
 			add_last_name(rec, 0, buf + sb.off, sb.len);
 		if (su.len && !usage_s)
 			add_last_name(rec, 1, buf + su.off, su.len);
 	}
 	if (usage_s) {
+		strip_civility(&usage_s, &usage_n);
 		rn = repaired(usage_s, usage_n < NAME_IN_MAX ? usage_n : NAME_IN_MAX, buf, NAME_IN_MAX + 1);
-		bc_split_name_field(buf, rn, &sb, &su);
+		split_names(buf, rn, &sb, &su);
 		/* a usage column holding "Vve X" or "épouse X" */
 		if (su.len)
 			add_last_name(rec, 1, buf + su.off, su.len);
@@ -484,6 +638,9 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 	rec->n_last_names = !!rec->last_names[0][0] + !!rec->last_names[1][0];
 	if (dob_s) {
 		st = bc_norm_dob(dob_s, dob_n, have_ref ? &ref : NULL, rec->dob, sizeof(rec->dob));
+		if (st == BC_NORM_INVALID_DATE && dob_n < 64 && dob_in_words(dob_s, dob_n, words) == 0)
+			st = bc_norm_dob(words, strlen(words), have_ref ? &ref : NULL, rec->dob,
+					 sizeof(rec->dob));
 		rec->dob_status = st;
 		if (st != BC_NORM_OK && st != BC_NORM_INCOMPLETE_DATE &&
 		    note_bad(r, row, dob_col, LEAK_REASON_INVALID_DOB, "date of birth not understood", err) < 0)

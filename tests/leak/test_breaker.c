@@ -1,0 +1,204 @@
+/*
+ * Adversarial inputs for the leak reader (issue 3 review): header spellings
+ * not in the table, odd dialects, odd values. Synthetic people only (NIR
+ * order 000, example.* emails, 06 39 98 phones). Inputs are built in memory.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "leak/reader.h"
+#include "leak/record.h"
+#include "normalize/normalize.h"
+
+#define MAX_RECS 32
+
+/* A full 15-character NIR (body + key) of a 13-character body. */
+static void nir15(const char *body, char out[16])
+{
+	int key = bc_nir_key(body);
+
+	assert_true(key >= 1 && key <= 97);
+	snprintf(out, 16, "%.13s%02d", body, key);
+}
+
+/* Read an in-memory file; returns the number of records, or -1 (err set). */
+static int read_mem(const char *text, size_t len, const struct leak_options *opt,
+		    struct leak_reader *r, struct bc_record *recs, struct bc_error *err)
+{
+	struct bc_record tmp;
+	int n = 0, rc;
+
+	if (leak_reader_init_buffer(r, text, len, "mem.csv", opt, err) < 0)
+		return -1;
+	while ((rc = leak_reader_next(r, n < MAX_RECS ? &recs[n] : &tmp, err)) > 0)
+		n++;
+	return rc < 0 ? -1 : n;
+}
+
+static void test_header_spellings(void **state)
+{
+	static const struct {
+		const char *h;
+		enum leak_field f;
+	} cases[] = {
+		{ "NOM PATIENT", LEAK_FIELD_LAST_NAME }, { "Prenom patient", LEAK_FIELD_FIRST_NAME },
+		{ "Date Naiss.", LEAK_FIELD_DOB }, { "N° Sécurité Sociale", LEAK_FIELD_NIR },
+		{ "NumSecu", LEAK_FIELD_NIR }, { "Tel portable", LEAK_FIELD_PHONE },
+		{ "Adresse e-mail", LEAK_FIELD_EMAIL }, { "E-mail", LEAK_FIELD_EMAIL },
+		{ "Groupe Rh", LEAK_FIELD_BLOOD_GROUP }, { "Médecin prescripteur", LEAK_FIELD_DOCTOR },
+		{ "Date du prélèvement", LEAK_FIELD_SAMPLE_DATE }, { "Commentaires", LEAK_FIELD_COMMENT },
+		{ "Nom JF", LEAK_FIELD_BIRTH_NAME }, { "Nom de jeune fille", LEAK_FIELD_BIRTH_NAME },
+		{ "Nom marital", LEAK_FIELD_USAGE_NAME }, { "Civilité", LEAK_FIELD_SEX },
+		{ "Sexe (H/F)", LEAK_FIELD_SEX }, { "Code postal", LEAK_FIELD_POSTCODE },
+		{ "Localité", LEAK_FIELD_CITY },
+		/* the word fallback */
+		{ "Nom usuel", LEAK_FIELD_USAGE_NAME }, { "Nom patronymique", LEAK_FIELD_BIRTH_NAME },
+		{ "Nom du patient", LEAK_FIELD_LAST_NAME }, { "Prénom du patient", LEAK_FIELD_FIRST_NAME },
+		{ "Premier prénom", LEAK_FIELD_FIRST_NAME },
+		{ "Date de naissance (JJ/MM/AAAA)", LEAK_FIELD_DOB }, { "DT_NAIS", LEAK_FIELD_DOB },
+		{ "N° INSEE", LEAK_FIELD_NIR }, { "Numéro d'immatriculation", LEAK_FIELD_NIR },
+		{ "Téléphone domicile", LEAK_FIELD_PHONE }, { "N° de téléphone", LEAK_FIELD_PHONE },
+		{ "Adresse électronique", LEAK_FIELD_EMAIL }, { "Rhésus", LEAK_FIELD_BLOOD_GROUP },
+		{ "Groupe sanguin / Rhésus", LEAK_FIELD_BLOOD_GROUP },
+		{ "Nom du médecin", LEAK_FIELD_DOCTOR }, { "Adresse du médecin traitant", LEAK_FIELD_DOCTOR_ADDRESS },
+		{ "Tél. médecin", LEAK_FIELD_DOCTOR_PHONE }, { "Complément d'adresse", LEAK_FIELD_ADDRESS },
+		{ "Organisme complémentaire", LEAK_FIELD_INSURER }, { "Site de prélèvement", LEAK_FIELD_LAB },
+		{ "Date/heure prélèvement", LEAK_FIELD_SAMPLE_DATE },
+		{ "Renseignements cliniques", LEAK_FIELD_COMMENT }, { "H/F", LEAK_FIELD_SEX },
+		{ "Sexe (M/F)", LEAK_FIELD_SEX }, { "Referring physician", LEAK_FIELD_DOCTOR },
+		/* must stay unmapped: place of birth, NIR key, full name, other dates, data values */
+		{ "Lieu de naissance", LEAK_FIELD_NONE }, { "Commune de naissance", LEAK_FIELD_NONE },
+		{ "Ville de naissance", LEAK_FIELD_NONE }, { "Clé NIR", LEAK_FIELD_NONE },
+		{ "NOM ET PRENOM", LEAK_FIELD_NONE }, { "Nom complet", LEAK_FIELD_NONE },
+		{ "Date dossier", LEAK_FIELD_NONE }, { "Date d'examen", LEAK_FIELD_NONE },
+		{ "Dr Rieux", LEAK_FIELD_NONE }, { "12 rue de la République", LEAK_FIELD_NONE },
+		{ "Paris", LEAK_FIELD_NONE }, { "M", LEAK_FIELD_NONE }, { "F", LEAK_FIELD_NONE },
+		{ "Mme", LEAK_FIELD_NONE }, { "E-mail médecin", LEAK_FIELD_NONE }, { "Fax", LEAK_FIELD_NONE },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (leak_field_from_header(cases[i].h, strlen(cases[i].h)) != cases[i].f)
+			fail_msg("header %s: got %s, want %s", cases[i].h,
+				 leak_field_name(leak_field_from_header(cases[i].h, strlen(cases[i].h))),
+				 leak_field_name(cases[i].f));
+}
+
+/* A headerless row whose cells read like header words must not become the header. */
+static void test_data_row_not_header(void **state)
+{
+	const char *text = "Dr Rieux,3 rue des Lilas,Paris,F\nDr Knock,5 rue Haute,Lyon,M\n";
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
+
+	(void)state;
+	assert_int_equal(read_mem(text, strlen(text), NULL, &r, rec, &err), 2);
+	assert_int_equal(r.dialect.header, 0);
+	leak_reader_release(&r);
+	free(rec);
+}
+
+/* Values as they come: NIR spellings, dates, phones, emails, name fields. */
+static void test_values(void **state)
+{
+	char n1[16], n3[16], n5[16], text[4096];
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
+	int n;
+
+	(void)state;
+	nir15("1850375056000", n1);
+	nir15("255042A005000", n3);
+	nir15("263072B045000", n5);
+	n3[6] = 'a';   /* lowercase Corsica codes */
+	n5[6] = 'b';
+	snprintf(text, sizeof(text),
+		 "Nom,Prénom,DDN,NIR,Téléphone,Email,Date prélèvement\n"
+		 "Quillebeuf,Zephyrine,12/03/1985,%s,,,\n"                        /* 2 */
+		 "Vauquelin,Zephyrine,12/03/1985,%s,,,\n"                         /* 3 */
+		 "Oudinot,Eulalie,12/03/1985,%.13s/%s,,,\n"                       /* 4 */
+		 "Oudinot,Eulalie,12/03/1985,%.1s %.2s %.2s %.2s %.3s %.3s / %s,,,\n" /* 5 */
+		 "Trouvère,Eulalie,31225,,,,\n"                                   /* 6: Excel serial */
+		 "Trouvère,Eulalie,12/03/85,,,,03/04/18\n"                        /* 7 */
+		 "Trouvère,Eulalie,née le 3 juillet 1985,,,,\n"                   /* 8 */
+		 "Trouvère,Eulalie,1er janv. 1985,,,,\n"                          /* 9 */
+		 "Trouvère,Eulalie,3 juillet,,,,\n"                               /* 10: no year */
+		 "Aldegonde,Eulalie,,,+33 (0)6 39 98 11 01,,\n"                   /* 11 */
+		 "Aldegonde,Eulalie,,,06 39 98 11 01 / 01 99 00 11 03,a@example.fr / b@example.com,\n" /* 12 */
+		 "Aldegonde,Eulalie,,,,Zephyrine Quillebeuf <q.z@example.fr>,\n"  /* 13 */
+		 "Aldegonde,Eulalie,,,,\"\"\"Quillebeuf, Z\"\" <q.z@example.fr>\",\n" /* 14 */
+		 "QUILLEBEUF ÉPOUSE VAUQUELIN,ZEPHYRINE,,,,,\n"                   /* 15 */
+		 "VVE VAUQUELIN NÉE QUILLEBEUF,ZEPHYRINE,,,,,\n"                  /* 16 */
+		 "Mme Vauquelin née Quillebeuf,Mme Zephyrine,,,,,\n"              /* 17 */
+		 "Vve Vauquelin,Zephyrine,,,,,\n"                                 /* 18 */
+		 "QUILLEBEUF EP. VAUQUELIN,Zephyrine,,,,,\n",                     /* 19 */
+		 n3, n5, n1, n1 + 13, n1, n1 + 1, n1 + 3, n1 + 5, n1 + 7, n1 + 10, n1 + 13);
+	n = read_mem(text, strlen(text), NULL, &r, rec, &err);
+	assert_int_equal(n, 18);
+	assert_string_equal(rec[0].nir, "255042A005000");
+	assert_int_equal(rec[0].nir_had_key, 1);
+	assert_string_equal(rec[1].nir, "263072B045000");
+	/* a key after a slash */
+	assert_string_equal(rec[2].nir, "1850375056000");
+	assert_int_equal(rec[2].nir_had_key, 1);
+	assert_string_equal(rec[3].nir, "1850375056000");
+	assert_int_equal(rec[3].nir_had_key, 1);
+	/* Excel serial numbers are not dates of birth: counted invalid_dob */
+	assert_string_equal(rec[4].dob, "");
+	assert_int_equal(rec[4].dob_status, BC_NORM_INVALID_DATE);
+	assert_string_equal(rec[5].dob, "1985-03-12");
+	assert_int_equal(rec[5].sample_year, 2018);
+	/* dates in French words */
+	assert_string_equal(rec[6].dob, "1985-07-03");
+	assert_string_equal(rec[7].dob, "1985-01-01");
+	assert_string_equal(rec[8].dob, "");
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_DOB], 2);
+	assert_int_equal(r.stats.reason_lines[LEAK_REASON_INVALID_DOB][0], 6);
+	assert_int_equal(r.stats.reason_lines[LEAK_REASON_INVALID_DOB][1], 10);
+	/* 06 39 is Mayotte (+262 639) in the numbering plan, with or without "+33 (0)" */
+	assert_int_equal(rec[9].n_phones, 1);
+	assert_string_equal(rec[9].phones[0], "+262639981101");
+	assert_int_equal(rec[10].n_phones, 2);
+	assert_string_equal(rec[10].phones[1], "+33199001103");
+	assert_int_equal(rec[10].n_emails, 2);
+	assert_string_equal(rec[10].emails[1], "b@example.com");
+	assert_int_equal(rec[11].n_emails, 1);
+	assert_string_equal(rec[11].emails[0], "q.z@example.fr");
+	assert_int_equal(rec[12].n_emails, 1);
+	assert_string_equal(rec[12].emails[0], "q.z@example.fr");
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_EMAIL], 0);
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_PHONE], 0);
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_NIR], 0);
+	for (n = 13; n <= 17; n++) {
+		if (n == 16)
+			continue;
+		assert_int_equal(rec[n].n_last_names, 2);
+		assert_string_equal(rec[n].last_names[0], "QUILLEBEUF");
+		assert_string_equal(rec[n].last_names[1], "VAUQUELIN");
+		assert_string_equal(rec[n].first_name, "ZEPHYRINE");
+	}
+	assert_int_equal(rec[16].n_last_names, 1);
+	assert_string_equal(rec[16].last_names[0], "VAUQUELIN");
+	leak_reader_release(&r);
+	free(rec);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_header_spellings),
+		cmocka_unit_test(test_data_row_not_header),
+		cmocka_unit_test(test_values),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
