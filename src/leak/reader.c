@@ -699,9 +699,8 @@ static enum leak_encoding sniff_encoding(const unsigned char *p, size_t n, int c
 		return LEAK_ENC_UTF16BE;
 	for (i = 0; i < n;) {
 		if (p[i] < 0x80) {
-			if (p[i] == 0)
-				*binary = 1;
-			else if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r') ||
+			/* a stray NUL is a bad row (control_bytes); many make a binary file */
+			if ((p[i] < 0x20 && p[i] != '\t' && p[i] != '\n' && p[i] != '\r') ||
 				 p[i] == 0x7F)
 				ctrl++;
 			i++;
@@ -978,6 +977,28 @@ static int setup_columns(struct leak_reader *r, struct bc_error *err)
 	return 0;
 }
 
+/* What a binary file probably is, from its magic bytes (for the error message). */
+static const char *binary_kind(const unsigned char *p, size_t n)
+{
+	if (n >= 2 && p[0] == 0x1F && p[1] == 0x8B)
+		return "gzip-compressed file: decompress it first";
+	if (n >= 4 && p[0] == 'P' && p[1] == 'K' && p[2] == 3 && p[3] == 4)
+		return "zip archive (or .xlsx/.ods workbook): extract it or export the sheet as CSV first";
+	if (n >= 4 && p[0] == 0xD0 && p[1] == 0xCF && p[2] == 0x11 && p[3] == 0xE0)
+		return "legacy Office file (.xls): export the sheet as CSV first";
+	if (n >= 3 && p[0] == 'B' && p[1] == 'Z' && p[2] == 'h')
+		return "bzip2-compressed file: decompress it first";
+	if (n >= 6 && p[0] == 0xFD && p[1] == '7' && p[2] == 'z' && p[3] == 'X' && p[4] == 'Z')
+		return "xz-compressed file: decompress it first";
+	if (n >= 4 && p[0] == 0x28 && p[1] == 0xB5 && p[2] == 0x2F && p[3] == 0xFD)
+		return "zstd-compressed file: decompress it first";
+	if (n >= 6 && p[0] == '7' && p[1] == 'z' && p[2] == 0xBC && p[3] == 0xAF)
+		return "7z archive: extract it first";
+	if (n >= 5 && !memcmp(p, "%PDF-", 5))
+		return "PDF document: not a text table";
+	return "NUL or control bytes: this is not a text table (or its encoding is not supported)";
+}
+
 static int sniff(struct leak_reader *r, struct bc_error *err)
 {
 	struct leak_reader_state *st = r->st;
@@ -1016,13 +1037,14 @@ static int sniff(struct leak_reader *r, struct bc_error *err)
 	}
 	if (binary) {
 		err->file = st->name;
-		return bc_error_set(err, "binary_file",
-				    "NUL or control bytes: this is not a text table (or its encoding is not supported)");
+		return bc_error_set(err, "binary_file", "%s", binary_kind(st->head, n));
 	}
 	r->dialect.encoding = enc;
 	st->head_pos = bom;
 	st->need_utf8_check = enc == LEAK_ENC_UTF8 || enc == LEAK_ENC_UTF8_BOM;
-	fill(r);
+	/* until EOF is seen or the buffer is full: a last row without newline must split in peek mode */
+	while (fill(r) > 0 && !st->eof)
+		;
 	/* decoded UTF-16 may still be binary */
 	for (i = 0; i < st->len && i < LEAK_SNIFF_BYTES; i++)
 		if (st->buf[i] == 0 || (st->buf[i] < 0x20 && st->buf[i] != '\t' && st->buf[i] != '\n' &&

@@ -192,12 +192,50 @@ static void test_values(void **state)
 	free(rec);
 }
 
+/* Structure: header alone without newline; one NUL in an early row; a gzip file. */
+static void test_structure(void **state)
+{
+	static const char hdr[] = "Nom,Prénom,DDN,NIR";
+	static const char nul[] = "Nom,Prénom,DDN\nOudinot,Eulalie,01/01/1992\nOud\0inot,Eulalie,01/01/1992\n"
+				  "Trouvère,Eulalie,14/07/1963\n";
+	static const unsigned char gz[] = { 0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03,
+					    0x01, 0x02, 0x00, 0xFD, 0xFF, 0x00 };
+	struct leak_options strict = { NULL, 1 };
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
+
+	(void)state;
+	assert_int_equal(read_mem(hdr, strlen(hdr), NULL, &r, rec, &err), 0);
+	assert_int_equal(r.dialect.header, 1);
+	assert_int_equal(r.columns.field[3], LEAK_FIELD_NIR);
+	leak_reader_release(&r);
+
+	/* a stray NUL within the sniffed sample: that row is skipped, not the file */
+	assert_int_equal(read_mem(nul, sizeof(nul) - 1, NULL, &r, rec, &err), 2);
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_CONTROL_BYTES], 1);
+	assert_int_equal(r.stats.reason_lines[LEAK_REASON_CONTROL_BYTES][0], 3);
+	assert_string_equal(rec[1].last_names[0], "TROUVERE");
+	leak_reader_release(&r);
+	assert_int_equal(read_mem(nul, sizeof(nul) - 1, &strict, &r, rec, &err), -1);
+	assert_string_equal(err.code, "control_bytes");
+	assert_int_equal(err.line, 3);
+	leak_reader_release(&r);
+
+	bc_error_clear(&err);
+	assert_int_equal(read_mem((const char *)gz, sizeof(gz), NULL, &r, rec, &err), -1);
+	assert_string_equal(err.code, "binary_file");
+	assert_non_null(strstr(err.msg, "gzip"));
+	free(rec);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header_spellings),
 		cmocka_unit_test(test_data_row_not_header),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_structure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
