@@ -54,6 +54,11 @@ int cmd_keygen(int argc, char **argv)
 		fprintf(stderr, "breachcheck keygen: missing KEYFILE\n%s", usage);
 		return BC_EXIT_USAGE;
 	}
+	if (!strcmp(path, "-")) {
+		fprintf(stderr, "breachcheck keygen: KEYFILE cannot be - (standard output): the seed "
+			"is only ever written to a new file (use ./- for a file named -)\n");
+		return BC_EXIT_USAGE;
+	}
 	if (sodium_init() < 0) {
 		fprintf(stderr, "breachcheck keygen: libsodium could not be initialised\n");
 		return BC_EXIT_FAILURE;

@@ -3,7 +3,7 @@
 # the seed), refuses to overwrite, reports usage errors with exit status 2.
 # usage: keygen_cli.sh PATH-TO-breachcheck
 set -u
-bin=$1
+bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 dir=$(mktemp -d /tmp/bc-keygen-test-XXXXXX) || exit 1
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -35,6 +35,13 @@ grep -q "refusing to overwrite" "$dir/err2" || fail "no refusal message"
 "$bin" keygen --help >"$dir/help" 2>&1; rc=$?
 [ $rc -eq 0 ] || fail "--help: exit $rc"
 grep -q "usage: breachcheck keygen KEYFILE" "$dir/help" || fail "no usage line"
+# "-" is not standard output here (the seed never goes to a terminal or a
+# pipe) and must not silently create a file named "-"
+(cd "$dir" && "$bin" keygen - >"$dir/out3" 2>"$dir/err3"); rc=$?
+[ $rc -eq 2 ] || fail "keygen -: exit $rc, expected 2"
+[ ! -e "$dir/-" ] || fail "keygen - created a file named -"
+[ ! -s "$dir/out3" ] || fail "keygen -: output"
+grep -q "standard output" "$dir/err3" || fail "keygen -: no explanation"
 "$bin" keygen "$dir/missing-dir/k" >/dev/null 2>&1; rc=$?
 [ $rc -eq 3 ] || fail "unwritable path: exit $rc, expected 3"
 echo ok
