@@ -38,6 +38,16 @@ static size_t slot_of(const struct leak_patient_set *s, const unsigned char *key
 	return i;
 }
 
+/* Wipe the used slots only: untouched calloc pages stay unmapped (a small file keeps a small RSS). */
+static void wipe_entries(struct entry *e, size_t cap)
+{
+	size_t i;
+
+	for (i = 0; i < cap; i++)
+		if (e[i].kind)
+			sodium_memzero(&e[i], sizeof(e[i]));
+}
+
 static int grow(struct leak_patient_set *s)
 {
 	struct entry *old = s->e, *ne;
@@ -64,6 +74,7 @@ static int grow(struct leak_patient_set *s)
 		if (ne[i].kind == KIND_NAMEDOB && ne[i].link)
 			ne[i].link = map[ne[i].link - 1] + 1;
 	free(map);
+	wipe_entries(old, oldcap);
 	free(old);
 	return 0;
 }
@@ -144,7 +155,7 @@ void leak_profile_release(struct leak_profile *p)
 	if (!p->set)
 		return;
 	if (p->set->e) {
-		sodium_memzero(p->set->e, p->set->cap * sizeof(struct entry));
+		wipe_entries(p->set->e, p->set->cap);
 		free(p->set->e);
 	}
 	sodium_memzero(p->set->hkey, sizeof(p->set->hkey));

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include <sys/resource.h>
+
+#include "leak/profile.h"
 #include "leak/reader.h"
 #include "leak/record.h"
 #include "normalize/normalize.h"
@@ -229,6 +232,34 @@ static void test_structure(void **state)
 	free(rec);
 }
 
+/* Profiling a small file keeps a small resident set (the patient set's untouched pages stay unmapped). */
+static void test_small_profile_memory(void **state)
+{
+	const char *text = "Nom,Prénom,DDN\nOudinot,Eulalie,01/01/1992\nTrouvère,Eulalie,14/07/1963\n";
+	struct leak_profile p;
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record rec;
+	struct rusage ru;
+	int rc;
+
+	(void)state;
+#if defined(__SANITIZE_ADDRESS__)
+	skip();
+#endif
+	assert_int_equal(leak_profile_init(&p, &err), 0);
+	assert_int_equal(leak_reader_init_buffer(&r, text, strlen(text), "mem.csv", NULL, &err), 0);
+	while ((rc = leak_reader_next(&r, &rec, &err)) > 0)
+		assert_int_equal(leak_profile_add(&p, &rec, &err), 0);
+	assert_int_equal(rc, 0);
+	leak_profile_finish(&p);
+	leak_profile_release(&p);
+	leak_reader_release(&r);
+	assert_int_equal(getrusage(RUSAGE_SELF, &ru), 0);
+	if (ru.ru_maxrss > 24 * 1024)
+		fail_msg("peak resident set %ld KiB for a 2-row profile", ru.ru_maxrss);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -236,6 +267,7 @@ int main(void)
 		cmocka_unit_test(test_data_row_not_header),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_small_profile_memory),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
