@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -509,6 +510,32 @@ static int too_long(int r, size_t size)
 	return r < 0 || (size_t)r >= size;
 }
 
+int bc_index_lock(const char *dir, int *fd, struct bc_error *err)
+{
+	char path[PATH_MAX];
+	size_t dl = strlen(dir);
+
+	*fd = -1;
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
+	if (dl == 0 || too_long(snprintf(path, sizeof(path), "%.*s.lock", (int)dl, dir), sizeof(path)))
+		return bc_error_set(err, "usage", "index directory path is empty or too long");
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (*fd < 0)
+		return bc_error_set(err, "io", "cannot create the lock file %s: %s", path, strerror(errno));
+	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		int e = errno;
+
+		close(*fd);
+		*fd = -1;
+		if (e == EWOULDBLOCK)
+			return bc_error_set(err, "busy", "another ingest is publishing to %.*s (%s is locked); "
+					    "run one ingest per index at a time", (int)dl, dir, path);
+		return bc_error_set(err, "io", "cannot lock %s: %s", path, strerror(e));
+	}
+	return 0;
+}
+
 int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t n,
 		     const struct bc_build_params *p, struct bc_build_result *res,
 		     struct bc_error *err)
@@ -517,7 +544,7 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 	char tmp[PATH_MAX + 64], final[PATH_MAX + 64], lnk[PATH_MAX + 64], target[NAME_MAX + 1];
 	const char *slash;
 	struct stat st;
-	int ret = -1, have_tmp = 0, have_lnk = 0;
+	int ret = -1, have_tmp = 0, have_lnk = 0, lock_fd = -1;
 	ssize_t l;
 	size_t dl = strlen(dir);
 
@@ -529,6 +556,8 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 	}
 	if (too_long(snprintf(final, sizeof(final), "%.*s", (int)dl, dir), sizeof(final)))
 		goto toolong;
+	if (!p->dir_locked && bc_index_lock(dir, &lock_fd, err) != 0)
+		goto out;
 	slash = strrchr(final, '/');
 	if (too_long(snprintf(base, sizeof(base), "%s", slash ? slash + 1 : final), sizeof(base)))
 		goto toolong;
@@ -619,5 +648,7 @@ out:
 		bc_remove_tree(tmp);
 	if (have_lnk)
 		unlink(lnk);
+	if (lock_fd >= 0)
+		close(lock_fd);
 	return ret;
 }

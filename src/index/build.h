@@ -33,6 +33,10 @@ struct bc_build_params {
 	 * return aborts the publication (the temporary directory is removed). */
 	int (*before_swap)(void *arg, struct bc_error *err);
 	void *before_swap_arg;
+	/* 0: bc_index_publish takes the publication lock of DIR itself (and
+	 * fails with "busy" if it is held); 1: the caller holds it
+	 * (bc_index_lock). */
+	int dir_locked;
 };
 
 struct bc_build_result {
@@ -72,12 +76,25 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
  * parent). The version DIR pointed to before is kept; older DIR.<32 hex>/
  * versions and stale temporary directories of dead processes are deleted.
  * dir must be absent or a symlink (a real directory or file there is
- * refused). On any failure nothing new is left in place and DIR is untouched.
+ * refused). Takes the publication lock of DIR (bc_index_lock) unless
+ * p->dir_locked. On any failure nothing new is left in place and DIR is
+ * untouched.
  * Returns 0, or -1 with err filled.
  */
 int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t n,
 		     const struct bc_build_params *p, struct bc_build_result *res,
 		     struct bc_error *err);
+
+/*
+ * Publication lock of the index symlink dir (docs/ingest.md): an exclusive
+ * flock(2) on "DIR.lock" beside it (created 0644, empty), taken without
+ * waiting. Two publications to one DIR at a time would otherwise delete
+ * each other's new version (cleanup of old versions) and leave DIR dangling.
+ * *fd: the lock's descriptor, to close(2) to release it.
+ * Returns 0, or -1 with err filled: "busy" when another process holds it,
+ * "usage" for a bad path, "io" when the lock file cannot be created.
+ */
+int bc_index_lock(const char *dir, int *fd, struct bc_error *err);
 
 /*
  * Test hook: if the environment variable BC_TEST_KILL_AT equals stage,

@@ -1186,7 +1186,7 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 	size_t n_items = 0, cap = 0, i;
 	uint32_t id = 0, replaced[64];
 	size_t n_replaced = 0;
-	int lock_fd = -1, ret = -1, state_written = 0, cat_committed = 0;
+	int lock_fd = -1, dir_lock_fd = -1, ret = -1, state_written = 0, cat_committed = 0;
 	char *breaches_text = NULL;
 	time_t tnow = time(NULL);
 	struct tm tm;
@@ -1233,6 +1233,8 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 		goto out;
 	}
 	if (open_state(sdir, &lock_fd, err) != 0)
+		goto out;
+	if (bc_index_lock(o->index_dir, &dir_lock_fd, err) != 0)
 		goto out;
 	cat = load_catalogue(sdir, g->key->pk_s, err);
 	if (cat == NULL)
@@ -1320,6 +1322,7 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 	bp.threads = o->threads;
 	bp.before_swap = commit_state;
 	bp.before_swap_arg = &sj;
+	bp.dir_locked = 1;
 	if (bc_index_publish(o->index_dir, items, n_items, &bp, &st->index, err) != 0)
 		goto out;
 	st->t_publish = now() - t1;
@@ -1351,6 +1354,8 @@ out:
 	json_decref(entry);
 	json_decref(cat);
 	json_decref(old_cat);
+	if (dir_lock_fd >= 0)
+		close(dir_lock_fd);
 	if (lock_fd >= 0)
 		close(lock_fd);
 	if (g != NULL) {

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -128,7 +130,7 @@ static void test_write_read_roundtrip(void **state)
 	enum { N = 3000, NV = 100 };
 	struct bc_build_item *items = calloc(N, sizeof(*items));
 	uint8_t salt[32], pk[32], pkv[32];
-	struct bc_build_params bp = { salt, 64, pk, pkv, breaches, 2, NULL, NULL };
+	struct bc_build_params bp = { salt, 64, pk, pkv, breaches, 2, NULL, NULL, 0 };
 	struct bc_build_result res;
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_index *idx = NULL;
@@ -270,7 +272,8 @@ static int count_versions(const char *parent, const char *base)
 
 	assert_non_null(d);
 	while ((de = readdir(d)) != NULL)
-		if (!strncmp(de->d_name, base, bl) && de->d_name[bl] == '.')
+		if (!strncmp(de->d_name, base, bl) && de->d_name[bl] == '.' &&
+		    strcmp(de->d_name + bl, ".lock") != 0) /* the publication lock is no version */
 			n++;
 	closedir(d);
 	return n;
@@ -281,7 +284,7 @@ static void test_publish(void **state)
 	enum { N = 500 };
 	struct bc_build_item *items = calloc(N, sizeof(*items));
 	uint8_t pk[32] = { 1 }, pkv[32] = { 2 };
-	struct bc_build_params bp = { NULL, 16, pk, pkv, breaches, 0, NULL, NULL };
+	struct bc_build_params bp = { NULL, 16, pk, pkv, breaches, 0, NULL, NULL, 0 };
 	struct bc_build_result r1, r2, r3;
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_index *idx = NULL, *old = NULL;
@@ -335,6 +338,44 @@ static void test_publish(void **state)
 	assert_int_equal(access(path, F_OK), -1);
 	snprintf(path, sizeof(path), "%s/pub.%s", tmproot, r2.index_id);
 	assert_int_equal(access(path, F_OK), 0);
+
+	/* Another publisher holds DIR.lock: refused as busy, DIR unchanged,
+	 * nothing left beside it; once released, publication works. (Without
+	 * the lock, two publishers delete each other's new version.) */
+	{
+		char lockp[PATH_MAX + 8], before[PATH_MAX];
+		int lfd;
+
+		snprintf(lockp, sizeof(lockp), "%s.lock", dir);
+		lfd = open(lockp, O_RDWR | O_CREAT, 0644);
+		assert_true(lfd >= 0);
+		assert_int_equal(flock(lfd, LOCK_EX | LOCK_NB), 0);
+		l = readlink(dir, before, sizeof(before) - 1);
+		assert_true(l > 0);
+		before[l] = '\0';
+		assert_int_equal(bc_index_publish(dir, items, N, &bp, &r1, &err), -1);
+		assert_string_equal(err.code, "busy");
+		l = readlink(dir, link, sizeof(link) - 1);
+		assert_true(l > 0);
+		link[l] = '\0';
+		assert_string_equal(link, before);
+		assert_int_equal(count_versions(tmproot, "pub"), 2);
+		bp.dir_locked = 1; /* the caller says it holds the lock: no check */
+		assert_int_equal(bc_index_publish(dir, items, N, &bp, &r1, &err), 0);
+		bp.dir_locked = 0;
+		close(lfd);
+		assert_int_equal(bc_index_publish(dir, items, N, &bp, &r1, &err), 0);
+		/* bc_index_lock itself: taken, then busy for a second taker. */
+		assert_int_equal(bc_index_lock(dir, &lfd, &err), 0);
+		{
+			int l2;
+
+			assert_int_equal(bc_index_lock(dir, &l2, &err), -1);
+			assert_string_equal(err.code, "busy");
+			assert_int_equal(l2, -1);
+		}
+		close(lfd);
+	}
 
 	/* A real directory at DIR is refused; nothing is created beside it. */
 	snprintf(dir, sizeof(dir), "%s/real", tmproot);

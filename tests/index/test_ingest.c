@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -281,12 +283,50 @@ static void test_bad_options(void **state)
 	}
 }
 
+/* Two ingests into one DIR with different keys (so different state
+ * locks): the second is refused as busy before reading, DIR unchanged. */
+static void test_concurrent_dir(void **state)
+{
+	struct bc_ingest_options o;
+	struct bc_ingest_stats st;
+	struct bc_error err = BC_ERROR_INIT;
+	char key2[PATH_MAX + 8], before[PATH_MAX], after[PATH_MAX];
+	ssize_t l;
+	int lfd;
+
+	(void)state;
+	run_ingest(leak_a, "conc", 0, &st);
+	snprintf(key2, sizeof(key2), "%s.2", key);
+	assert_int_equal(bc_key_generate(key2, &err), 0);
+	l = readlink(idx, before, sizeof(before) - 1);
+	assert_true(l > 0);
+	before[l] = '\0';
+	assert_int_equal(bc_index_lock(idx, &lfd, &err), 0); /* "the other ingest" */
+	memset(&o, 0, sizeof(o));
+	o.input = leak_b;
+	o.index_dir = idx;
+	o.key_path = key2;
+	o.breach = "other";
+	o.anonymity = 1;
+	o.quiet = 1;
+	assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
+	assert_string_equal(err.code, "busy");
+	assert_non_null(strstr(err.msg, "another ingest"));
+	l = readlink(idx, after, sizeof(after) - 1);
+	assert_true(l > 0);
+	after[l] = '\0';
+	assert_string_equal(after, before);
+	close(lfd);
+	assert_int_equal(bc_ingest_run(&o, &st, &err), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_payloads),
 		cmocka_unit_test(test_sensitive_replace_and_second_breach),
 		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_concurrent_dir),
 	};
 
 	if (sodium_init() < 0)
