@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-
-#include <sys/resource.h>
+#include <unistd.h>
 
 #include "leak/profile.h"
 #include "leak/reader.h"
@@ -232,6 +231,22 @@ static void test_structure(void **state)
 	free(rec);
 }
 
+/* Peak resident set of this process image (VmHWM of /proc/self/status) in KiB, or -1. */
+static long peak_rss_kib(void)
+{
+	char line[256];
+	long v = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "VmHWM:", 6))
+			v = strtol(line + 6, NULL, 10);
+	fclose(f);
+	return v;
+}
+
 /* Profiling a small file keeps a small resident set (the patient set's untouched pages stay unmapped). */
 static void test_small_profile_memory(void **state)
 {
@@ -240,7 +255,7 @@ static void test_small_profile_memory(void **state)
 	struct leak_reader r;
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_record rec;
-	struct rusage ru;
+	long hwm;
 	int rc;
 
 	(void)state;
@@ -255,13 +270,22 @@ static void test_small_profile_memory(void **state)
 	leak_profile_finish(&p);
 	leak_profile_release(&p);
 	leak_reader_release(&r);
-	assert_int_equal(getrusage(RUSAGE_SELF, &ru), 0);
-	if (ru.ru_maxrss > 24 * 1024)
-		fail_msg("peak resident set %ld KiB for a 2-row profile", ru.ru_maxrss);
+	/* VmHWM, not ru_maxrss: the latter keeps the peak of the process before execve (meson's python) */
+	hwm = peak_rss_kib();
+	if (hwm < 0)
+		skip();
+	if (hwm > 24 * 1024)
+		fail_msg("peak resident set %ld KiB for a 2-row profile", hwm);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	(void)argc;
+	/* meson's MALLOC_PERTURB_ makes glibc's calloc touch every page: run without it for the RSS check */
+	if (getenv("MALLOC_PERTURB_")) {
+		unsetenv("MALLOC_PERTURB_");
+		execv("/proc/self/exe", argv);
+	}
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_header_spellings),
 		cmocka_unit_test(test_data_row_not_header),
