@@ -528,9 +528,17 @@ static int is_hex_id(const char *s, size_t len)
 	return 1;
 }
 
+/* The rest of url after prefix, or NULL when url does not start with it. */
+static const char *after(const char *url, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(url, prefix, n) ? NULL : url + n;
+}
+
 static enum bc_route route_of(const char *url, struct route_params *p)
 {
-	const char *slash;
+	const char *rest, *slash;
 
 	memset(p, 0, sizeof(*p));
 	if (!strcmp(url, "/v1/config"))
@@ -545,37 +553,41 @@ static enum bc_route route_of(const char *url, struct route_params *p)
 		return BC_ROUTE_VERIFY_EVALUATE;
 	if (!strcmp(url, "/healthz"))
 		return BC_ROUTE_HEALTHZ;
-	if (!strncmp(url, "/v1/breaches/", 13) && url[13] && !strchr(url + 13, '/')) {
-		p->rest = url + 13;
+	if ((rest = after(url, "/v1/breaches/"))) {
+		if (!*rest || strchr(rest, '/'))
+			return BC_ROUTE_UNKNOWN;
+		p->rest = rest;
 		return BC_ROUTE_BREACH;
 	}
-	if (!strncmp(url, "/v1/buckets/", 12)) {
-		p->index_id = url + 12;
-		slash = strchr(p->index_id, '/');
+	if ((rest = after(url, "/v1/buckets/"))) {
+		p->index_id = rest;
+		slash = strchr(rest, '/');
 		if (!slash || !slash[1] || strchr(slash + 1, '/'))
 			return BC_ROUTE_UNKNOWN;
-		p->index_id_len = (size_t)(slash - p->index_id);
+		p->index_id_len = (size_t)(slash - rest);
 		p->rest = slash + 1;
 		return BC_ROUTE_BUCKET;
 	}
-	if (!strncmp(url, "/v1/verified/", 13) && url[13] && !strchr(url + 13, '/')) {
-		p->index_id = url + 13;
-		p->index_id_len = strlen(p->index_id);
+	if ((rest = after(url, "/v1/verified/"))) {
+		if (!*rest || strchr(rest, '/'))
+			return BC_ROUTE_UNKNOWN;
+		p->index_id = rest;
+		p->index_id_len = strlen(rest);
 		return BC_ROUTE_VERIFIED;
 	}
-	if (!strncmp(url, "/v1/index/", 10)) {
-		p->index_id = url + 10;
-		slash = strchr(p->index_id, '/');
+	if ((rest = after(url, "/v1/index/"))) {
+		p->index_id = rest;
+		slash = strchr(rest, '/');
 		if (!slash)
 			return BC_ROUTE_UNKNOWN;
-		p->index_id_len = (size_t)(slash - p->index_id);
+		p->index_id_len = (size_t)(slash - rest);
 		if (!strcmp(slash, "/buckets.bin"))
 			return BC_ROUTE_BUCKETS_BIN;
 		if (!strcmp(slash, "/index.json"))
 			return BC_ROUTE_INDEX_JSON;
 		return BC_ROUTE_UNKNOWN;
 	}
-	if (!strcmp(url, "/v1") || !strncmp(url, "/v1/", 4))
+	if (!strcmp(url, "/v1") || after(url, "/v1/"))
 		return BC_ROUTE_UNKNOWN;
 	return BC_ROUTE_PAGE;
 }
