@@ -494,6 +494,15 @@ static void test_noncanonical_everywhere(void **state)
 	memcpy(p, fx.proof, 64);
 	sodium_add(p, L_LE, 32);
 	assert_int_equal(verify_fx(&fx, fx.blinded, fx.evaluated, p), -1);
+	/* zero proof scalars (canonical, but never a valid proof) */
+	memcpy(p, fx.proof, 64);
+	memset(p, 0, 32);
+	assert_int_equal(verify_fx(&fx, fx.blinded, fx.evaluated, p), -1);
+	memcpy(p, fx.proof, 64);
+	memset(p + 32, 0, 32);
+	assert_int_equal(verify_fx(&fx, fx.blinded, fx.evaluated, p), -1);
+	memset(p, 0, 64);
+	assert_int_equal(verify_fx(&fx, fx.blinded, fx.evaluated, p), -1);
 	assert_false(oprf_scalar_is_valid(NULL));
 	assert_false(oprf_element_is_valid(NULL));
 }

@@ -111,6 +111,10 @@ for (const name of ['VOPRF', 'POPRF']) {
     // c + L and s + L: same value mod L, non-canonical
     assert.equal(ok(C, D, concat(plusL(proof.slice(0, 32)), proof.slice(32))), false);
     assert.equal(ok(C, D, concat(proof.slice(0, 32), plusL(proof.slice(32)))), false);
+    // zero scalars
+    assert.equal(ok(C, D, concat(new Uint8Array(32), proof.slice(32))), false);
+    assert.equal(ok(C, D, concat(proof.slice(0, 32), new Uint8Array(32))), false);
+    assert.equal(ok(C, D, new Uint8Array(64)), false);
     // wrong lengths and shapes
     assert.equal(ok(C, D, proof.slice(0, 63)), false);
     assert.equal(ok(C, D, concat(proof, new Uint8Array(1))), false);
