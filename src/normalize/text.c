@@ -28,6 +28,20 @@ static int cp1252_byte(int32_t cp)
 }
 
 /*
+ * Code points a repaired French record plausibly holds: Latin-1, Latin
+ * Extended-A/B, combining marks, Latin Extended Additional (Vietnamese), general
+ * punctuation, the euro and trade mark signs. Correct text that happens to
+ * re-encode as valid UTF-8 ("É" + no-break space = C9 A0 = U+0260) decodes to
+ * something outside this set, and is then left alone.
+ */
+static int plausible_repair(int32_t v)
+{
+	return (v >= 0xA0 && v <= 0x24F) || (v >= 0x300 && v <= 0x36F) ||
+	       (v >= 0x1E00 && v <= 0x1EFF) || (v >= 0x2000 && v <= 0x206F) ||
+	       v == 0x20AC || v == 0x2122;
+}
+
+/*
  * One pass over s[0..len): if every code point maps to a CP1252 byte and the
  * bytes are valid UTF-8 with at least one non-ASCII byte, write them to out
  * (which may equal s) and return their length; else return -1 and write nothing.
@@ -71,10 +85,11 @@ static long mojibake_pass(const char *s, size_t len, char *out)
 					return -1;
 				pend[np++] = (unsigned char)b;
 			} else {
-				int32_t v;
+				int32_t v = 0;
 				pend[np++] = (unsigned char)b;
 				if (np == need) {
-					if (bc_utf8_decode(pend, need, &v) != need)
+					if (bc_utf8_decode(pend, need, &v) != need ||
+					    !plausible_repair(v))
 						return -1;
 					np = 0;
 				} else if ((b & 0xC0) != 0x80) {

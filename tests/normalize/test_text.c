@@ -63,6 +63,10 @@ static void test_mojibake_examples(void **state)
 	assert_int_equal(bc_repair_mojibake("€ 12", strlen("€ 12"), out, sizeof out, NULL), 0);
 	assert_int_equal(bc_repair_mojibake("Nguyễn", strlen("Nguyễn"), out, sizeof out, NULL), 0);
 	assert_string_equal(out, "Nguyễn");
+	/* correct text whose bytes happen to re-encode as valid UTF-8: "É" then a
+	 * no-break space is C9 A0 as CP1252, which is U+0260 in UTF-8 */
+	assert_int_equal(bc_repair_mojibake("TRAOR\xc3\x89\xc2\xa0", 9, out, sizeof out, NULL), 0);
+	assert_string_equal(out, "TRAOR\xc3\x89\xc2\xa0");
 	/* only when the whole string is consistent */
 	assert_int_equal(bc_repair_mojibake("HÃ©lÃ¨ne Hélène", strlen("HÃ©lÃ¨ne Hélène"), out, sizeof out,
 					    NULL), 0);
