@@ -74,7 +74,7 @@ static int fail(const struct bc_error *err, int json)
 	if (json) {
 		j = json_pack("{s:{s:s,s:s}}", "error", "code", err->code, "message", err->msg);
 		if (j) {
-			json_dumpf(j, stdout, JSON_INDENT(2));
+			json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 			fputs("\n", stdout);
 			json_decref(j);
 		}
@@ -82,10 +82,58 @@ static int fail(const struct bc_error *err, int json)
 	return is_input_error(err) ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
 }
 
-static int usage_error(const char *msg)
+/* --json anywhere on the command line (not as the value of another option):
+ * usage errors found before it is parsed are JSON too. */
+static int wants_json(int argc, char **argv)
 {
-	fprintf(stderr, "breachcheck check: %s\n%s", msg, usage);
+	const struct option *o;
+	size_t n;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			return 0;
+		n = strlen(argv[i]);
+		if (n >= 3 && n <= 6 && !strncmp(argv[i], "--json", n))
+			return 1;
+		if (strncmp(argv[i], "--", 2) || strchr(argv[i], '='))
+			continue;
+		n = strlen(argv[i] + 2);
+		for (o = options; o->name; o++) {
+			/* getopt_long accepts unambiguous prefixes */
+			if (o->has_arg == required_argument && n && !strncmp(o->name, argv[i] + 2, n)) {
+				i++;
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+static int usage_error(const char *msg, int json)
+{
+	json_t *j;
+
+	fprintf(stderr, "breachcheck check: %s\n%s", msg, json ? "" : usage);
+	if (json) {
+		j = json_pack("{s:{s:s,s:s}}", "error", "code", "usage", "message", msg);
+		if (j) {
+			json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+			fputs("\n", stdout);
+			json_decref(j);
+		}
+	}
 	return BC_EXIT_USAGE;
+}
+
+/* An identifier option given twice with different values: refuse rather than
+ * silently check only the last one. */
+static int set_once(const char **slot, const char *value)
+{
+	if (*slot && strcmp(*slot, value))
+		return -1;
+	*slot = value;
+	return 0;
 }
 
 int cmd_check(int argc, char **argv)
@@ -98,7 +146,7 @@ int cmd_check(int argc, char **argv)
 	struct bc_report report = { 0 };
 	enum bc_report_lang lang = bc_report_lang_from_env();
 	const char *server = NULL, *index = NULL, *key = NULL;
-	int json = 0, c, status = BC_EXIT_FAILURE, have_report = 0;
+	int json = wants_json(argc, argv), c, status = BC_EXIT_FAILURE, have_report = 0;
 
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
@@ -118,35 +166,55 @@ int cmd_check(int argc, char **argv)
 			else if (!strcmp(optarg, "fetch"))
 				ro.mode = BC_BUCKETS_FETCH;
 			else
-				return usage_error("--bucket-mode must be file or fetch");
+				return usage_error("--bucket-mode must be file or fetch", json);
 			break;
-		case OPT_NIR: q.nir = optarg; break;
+		case OPT_NIR:
+			if (set_once(&q.nir, optarg))
+				return usage_error("--nir given twice: check one NIR at a time", json);
+			break;
 		case OPT_LAST_NAME:
 			if (q.n_last_names == BC_QUERY_MAX_LAST_NAMES)
-				return usage_error("--last-name given more than twice (birth and usage name)");
+				return usage_error("--last-name given more than twice (birth and usage name)",
+						   json);
 			q.last_names[q.n_last_names++] = optarg;
 			break;
-		case OPT_FIRST_NAME: q.first_name = optarg; break;
-		case OPT_DOB: q.dob = optarg; break;
-		case OPT_EMAIL: q.email = optarg; break;
-		case OPT_PHONE: q.phone = optarg; break;
+		case OPT_FIRST_NAME:
+			if (set_once(&q.first_name, optarg))
+				return usage_error("--first-name given twice: give the first given "
+						   "name once", json);
+			break;
+		case OPT_DOB:
+			if (set_once(&q.dob, optarg))
+				return usage_error("--dob given twice: give one date of birth", json);
+			break;
+		case OPT_EMAIL:
+			if (set_once(&q.email, optarg))
+				return usage_error("--email given twice: check one address at a time",
+						   json);
+			break;
+		case OPT_PHONE:
+			if (set_once(&q.phone, optarg))
+				return usage_error("--phone given twice: check one number at a time",
+						   json);
+			break;
 		case OPT_JSON: json = 1; break;
 		case OPT_LANG:
 			if (bc_report_lang_parse(optarg, &lang))
-				return usage_error("--lang must be fr or en");
+				return usage_error("--lang must be fr or en", json);
 			break;
 		default:
 			/* never echo the argument: it may be an identifier */
 			return usage_error(optopt ? "an option is missing its value"
-						  : "unknown option");
+						  : "unknown option", json);
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument; identifiers go after --nir, --email, ...");
+		return usage_error("unexpected argument; identifiers go after --nir, --email, ...",
+				   json);
 	if (!server && !(index && key))
-		return usage_error("give --server URL, or --index DIR with --key KEYFILE");
+		return usage_error("give --server URL, or --index DIR with --key KEYFILE", json);
 	if (server && key)
-		return usage_error("--key is for local mode only: the server holds its key");
+		return usage_error("--key is for local mode only: the server holds its key", json);
 	if (bc_client_prepare(&q, NULL, lang == BC_LANG_FR ? "fr" : "en", &tokens, &err))
 		return fail(&err, json);
 	if (tokens.incomplete_namedob)

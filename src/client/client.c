@@ -1,11 +1,14 @@
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
 #include "client/client.h"
 #include "client/internal.h"
 #include "normalize/normalize.h"
+#include "normalize/text.h"
 #include "oprf/keyfile.h"
 
 static int norm_error(struct bc_error *err, const char *field, int status, const char *lang)
@@ -35,6 +38,179 @@ static int given(const char *s)
 	return s && *s;
 }
 
+static const char *tr(const char *lang, const char *en, const char *fr)
+{
+	return lang && !strcmp(lang, "fr") ? fr : en;
+}
+
+/* Month names people type (French and English, full or abbreviated), lowercased. */
+static const struct {
+	const char *name;
+	int month;
+} month_names[] = {
+	{ "janvier", 1 }, { "janv", 1 }, { "jan", 1 }, { "january", 1 },
+	{ "fevrier", 2 }, { "f\xc3\xa9vrier", 2 }, { "fevr", 2 }, { "f\xc3\xa9vr", 2 },
+	{ "fev", 2 }, { "f\xc3\xa9v", 2 }, { "feb", 2 }, { "february", 2 },
+	{ "mars", 3 }, { "mar", 3 }, { "march", 3 },
+	{ "avril", 4 }, { "avr", 4 }, { "apr", 4 }, { "april", 4 },
+	{ "mai", 5 }, { "may", 5 },
+	{ "juin", 6 }, { "jun", 6 }, { "june", 6 },
+	{ "juillet", 7 }, { "juil", 7 }, { "jul", 7 }, { "july", 7 },
+	{ "aout", 8 }, { "ao\xc3\xbbt", 8 }, { "aug", 8 }, { "august", 8 },
+	{ "septembre", 9 }, { "sept", 9 }, { "sep", 9 }, { "september", 9 },
+	{ "octobre", 10 }, { "oct", 10 }, { "october", 10 },
+	{ "novembre", 11 }, { "nov", 11 }, { "november", 11 },
+	{ "decembre", 12 }, { "d\xc3\xa9" "cembre", 12 }, { "dec", 12 }, { "d\xc3\xa9" "c", 12 },
+	{ "december", 12 },
+};
+
+/* A day, a month (number or name) or a year: digits only, or a month name. */
+static int date_part(const char *w, size_t n, int want_month)
+{
+	char low[16];
+	size_t i;
+	int v = 0;
+
+	if (n && n < sizeof(low) && w[n - 1] == '.')
+		n--;                     /* "janv." */
+	if (n == 0 || n >= sizeof(low))
+		return -1;
+	if (!want_month && n == 3 && !strncmp(w, "1er", 3))
+		return 1;
+	for (i = 0; i < n && w[i] >= '0' && w[i] <= '9'; i++)
+		v = v * 10 + (w[i] - '0');
+	if (i == n)
+		return n <= 4 ? v : -1;
+	if (!want_month)
+		return -1;
+	/* ASCII and Latin-1 upper case (UTF-8 C3 80..9E) to lower case */
+	for (i = 0; i < n; i++) {
+		low[i] = w[i] >= 'A' && w[i] <= 'Z' ? (char)(w[i] + 32) : w[i];
+		if (i && (unsigned char)w[i - 1] == 0xC3 && (unsigned char)w[i] >= 0x80 &&
+		    (unsigned char)w[i] <= 0x9E)
+			low[i] = (char)(w[i] + 0x20);
+	}
+	low[n] = 0;
+	for (i = 0; i < sizeof(month_names) / sizeof(month_names[0]); i++)
+		if (!strcmp(low, month_names[i].name))
+			return month_names[i].month;
+	return -1;
+}
+
+/*
+ * Query-time only: a date typed as three words ("03 07 1985", "3 juillet 1985",
+ * "1er mai 1985", "3 July 1985", "30 / 05 / 1968") rewritten as D/M/Y for
+ * bc_norm_dob, which then decides (range, impossible dates, two-digit years).
+ * Returns 0 with out set, -1 if the input does not have that shape.
+ */
+static int date_sep(const char *p, const char *start)
+{
+	return *p == ' ' || *p == '\t' || *p == '/' || *p == ',' || *p == '-' ||
+	       (*p == '.' && (p == start || (p[-1] >= '0' && p[-1] <= '9') || p[-1] == ' '));
+}
+
+static int dob_words(const char *in, char *out, size_t outsize)
+{
+	const char *w[3], *p = in;
+	size_t n[3], k = 0;
+	int d, m;
+
+	while (*p) {
+		while (*p && date_sep(p, in))
+			p++;
+		if (!*p)
+			break;
+		if (k == 3)
+			return -1;
+		w[k] = p;
+		while (*p && !date_sep(p, in))
+			p++;
+		n[k] = (size_t)(p - w[k]);
+		k++;
+	}
+	if (k == 3 && n[0] == 4 && n[2] <= 2) {
+		/* year first: "1985 07 03", "1985/07/03" */
+		const char *tw = w[0];
+		size_t tn = n[0];
+
+		w[0] = w[2];
+		n[0] = n[2];
+		w[2] = tw;
+		n[2] = tn;
+	}
+	if (k != 3 || (n[2] != 2 && n[2] != 4))
+		return -1;
+	d = date_part(w[0], n[0], 0);
+	m = date_part(w[1], n[1], 1);
+	if (d < 0 || m < 0 || date_part(w[2], n[2], 0) < 0)
+		return -1;
+	return snprintf(out, outsize, "%d/%d/%.*s", d, m, (int)n[2], w[2]) < (int)outsize ? 0
+											  : -1;
+}
+
+#define DOB_IMPOSSIBLE 1   /* understood as day, month, year, but no such date of birth */
+
+static int norm_dob_query(const char *in, const struct tm *today, char *dob)
+{
+	char words[64];
+	int st = bc_norm_dob(in, strlen(in), today, dob, BC_DOB_BYTES);
+	int shaped = strlen(in) < 48 && !dob_words(in, words, sizeof(words));
+
+	if (st == BC_NORM_INVALID_DATE && shaped)
+		st = bc_norm_dob(words, strlen(words), today, dob, BC_DOB_BYTES);
+	if (st == BC_NORM_INVALID_DATE && shaped)
+		st = DOB_IMPOSSIBLE;
+	sodium_memzero(words, sizeof(words));
+	return st;
+}
+
+/*
+ * One --last-name value may hold two names ("DUPONT épouse MARTIN", "MARTIN
+ * née DUPONT"): split it as ingest splits the leaked field (DESIGN.md §4) and
+ * add each distinct canonical name to last[] (at most BC_QUERY_MAX_LAST_NAMES).
+ */
+static int add_last_names(const char *in, char last[][BC_NAME_MAX], size_t *n_last,
+			  const char *lang, struct bc_error *err)
+{
+	struct bc_span part[2];
+	char tmp[BC_NAME_MAX];
+	size_t i, j, len = strlen(in);
+	int st, ret = -1;
+
+	bc_split_name_field(in, len, &part[0], &part[1]);
+	if (!part[0].len && !part[1].len) {
+		part[0].off = 0;
+		part[0].len = len;
+	}
+	for (i = 0; i < 2; i++) {
+		if (!part[i].len)
+			continue;
+		st = bc_norm_last_name(in + part[i].off, part[i].len, tmp, sizeof(tmp));
+		if (st) {
+			norm_error(err, "--last-name", st, lang);
+			goto out;
+		}
+		for (j = 0; j < *n_last && strcmp(last[j], tmp); j++)
+			;
+		if (j < *n_last)
+			continue;
+		if (*n_last == BC_QUERY_MAX_LAST_NAMES) {
+			bc_error_set_field(err, "bad_input", "--last-name", "%s",
+					   tr(lang,
+					      "--last-name: at most two different last names (birth "
+					      "and usage name)",
+					      "--last-name : au plus deux noms différents (nom de "
+					      "naissance et nom d'usage)"));
+			goto out;
+		}
+		memcpy(last[(*n_last)++], tmp, sizeof(tmp));
+	}
+	ret = 0;
+out:
+	sodium_memzero(tmp, sizeof(tmp));
+	return ret;
+}
+
 int bc_client_prepare(const struct bc_query *q, const struct tm *today, const char *lang,
 		      struct bc_client_tokens *t, struct bc_error *err)
 {
@@ -46,8 +222,10 @@ int bc_client_prepare(const struct bc_query *q, const struct tm *today, const ch
 
 	memset(t, 0, sizeof(*t));
 	if (q->n_last_names > BC_QUERY_MAX_LAST_NAMES) {
-		bc_error_set_field(err, "bad_input", "--last-name",
-				   "--last-name: give at most two last names (birth and usage)");
+		bc_error_set_field(err, "bad_input", "--last-name", "%s",
+				   tr(lang,
+				      "--last-name: give at most two last names (birth and usage)",
+				      "--last-name : au plus deux noms (naissance et usage)"));
 		goto out;
 	}
 	if (given(q->nir)) {
@@ -63,15 +241,8 @@ int bc_client_prepare(const struct bc_query *q, const struct tm *today, const ch
 		if (!given(q->last_names[i]))
 			continue;
 		have_last = 1;
-		st = bc_norm_last_name(q->last_names[i], strlen(q->last_names[i]), last[n_last],
-				       BC_NAME_MAX);
-		if (st) {
-			norm_error(err, "--last-name", st, lang);
+		if (add_last_names(q->last_names[i], last, &n_last, lang, err))
 			goto out;
-		}
-		if (n_last == 1 && !strcmp(last[0], last[1]))
-			continue;
-		n_last++;
 	}
 	if (given(q->first_name)) {
 		st = bc_norm_first_name(q->first_name, strlen(q->first_name), first, sizeof(first));
@@ -81,7 +252,18 @@ int bc_client_prepare(const struct bc_query *q, const struct tm *today, const ch
 		}
 	}
 	if (given(q->dob)) {
-		st = bc_norm_dob(q->dob, strlen(q->dob), today, dob, sizeof(dob));
+		st = norm_dob_query(q->dob, today, dob);
+		if (st == DOB_IMPOSSIBLE) {
+			bc_error_set_field(err, "bad_input", "--dob", "--dob: %s",
+					   tr(lang,
+					      "no such date of birth (impossible date, before 1890 "
+					      "or in the future): check the day, month and year, "
+					      "DD/MM/YYYY",
+					      "date de naissance impossible (date inexistante, avant "
+					      "1890 ou dans le futur) : vérifiez le jour, le mois et "
+					      "l'année, JJ/MM/AAAA"));
+			goto out;
+		}
 		if (st) {
 			norm_error(err, "--dob", st, lang);
 			goto out;
@@ -120,14 +302,20 @@ int bc_client_prepare(const struct bc_query *q, const struct tm *today, const ch
 	}
 	if (t->n == 0) {
 		if (t->incomplete_namedob)
-			bc_error_set_field(err, "incomplete_namedob", t->missing,
-					   "checking by name needs last name, first name and date of "
-					   "birth together: add %s",
+			bc_error_set_field(err, "incomplete_namedob", t->missing, "%s%s",
+					   tr(lang,
+					      "checking by name needs last name, first name and "
+					      "date of birth together: add ",
+					      "la vérification par le nom demande ensemble nom, "
+					      "prénom et date de naissance : ajoutez "),
 					   t->missing);
 		else
-			bc_error_set(err, "no_identifier",
-				     "give at least one identifier: --nir, --email, --phone, or "
-				     "--last-name with --first-name and --dob");
+			bc_error_set(err, "no_identifier", "%s",
+				     tr(lang,
+					"give at least one identifier: --nir, --email, --phone, or "
+					"--last-name with --first-name and --dob",
+					"donnez au moins un identifiant : --nir, --email, --phone, "
+					"ou --last-name avec --first-name et --dob"));
 		goto out;
 	}
 	ret = 0;
@@ -354,11 +542,17 @@ out:
 int bc_client_default_cache_dir(char *buf, size_t bufsize)
 {
 	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	struct passwd *pw;
 	int n;
 
+	/* XDG Base Directory: a relative XDG_CACHE_HOME is ignored */
+	if (!home || *home != '/') {
+		pw = getpwuid(getuid());
+		home = pw && pw->pw_dir && *pw->pw_dir == '/' ? pw->pw_dir : NULL;
+	}
 	if (xdg && *xdg == '/')
 		n = snprintf(buf, bufsize, "%s/breachcheck", xdg);
-	else if (home && *home)
+	else if (home)
 		n = snprintf(buf, bufsize, "%s/.cache/breachcheck", home);
 	else
 		return -1;

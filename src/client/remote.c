@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <limits.h>
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,35 +26,52 @@ struct remote {
 	int fetch;
 	uint8_t *bucket;          /* fetch mode: the last bucket read */
 	size_t bucket_len;
+	char cached[PATH_MAX];    /* file mode: the cache directory of this index id */
+	json_t *breaches;         /* /v1/config's catalogue, the reference for index.json's */
 };
 
 struct sink {
 	uint8_t *buf;
 	size_t len, cap, max;
-	FILE *file;               /* when set, bytes go there instead */
+	FILE *file;               /* when set, a 200 answer goes there instead */
+	size_t flen;              /* bytes written to file */
+	CURL *curl;               /* with file: to tell a 200 from an error body */
 	int overflow;
+	int werr;                 /* errno of a failed write to file */
 };
 
 static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
 {
 	struct sink *s = arg;
-	size_t n = size * nmemb;
+	size_t n = size * nmemb, max = s->max;
+	long status = 200;
 	uint8_t *nb;
 
-	if (s->len + n > s->max) {
+	if (s->file && s->curl)
+		curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (s->file && status == 200) {
+		if (s->flen + n > s->max) {
+			s->overflow = 1;
+			return 0;
+		}
+		if (fwrite(ptr, 1, n, s->file) != n) {
+			s->werr = errno ? errno : EIO;
+			return 0;
+		}
+		s->flen += n;
+		return n;
+	}
+	/* in memory: the answer, or with a file, an error body kept for the message */
+	if (s->file)
+		max = ERROR_BODY_MAX;
+	if (s->len + n > max) {
 		s->overflow = 1;
 		return 0;
 	}
-	if (s->file) {
-		if (fwrite(ptr, 1, n, s->file) != n)
-			return 0;
-		s->len += n;
-		return n;
-	}
 	if (s->len + n + 1 > s->cap) {
 		s->cap = (s->len + n + 1) * 2;
-		if (s->cap > s->max + 1)
-			s->cap = s->max + 1;
+		if (s->cap > max + 1)
+			s->cap = max + 1;
 		nb = realloc(s->buf, s->cap);
 		if (!nb)
 			return 0;
@@ -64,16 +83,28 @@ static size_t sink_write(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* A server's text in our messages: printable ASCII only (no terminal escapes). */
+static void printable(char *dst, size_t size, const char *src)
+{
+	size_t i;
+
+	for (i = 0; size && i + 1 < size && src[i]; i++)
+		dst[i] = src[i] >= 0x20 && src[i] < 0x7f ? src[i] : '?';
+	if (size)
+		dst[i] = 0;
+}
+
 /* The route for messages: never a bucket number or anything of the query. */
 static int http_error(struct remote *r, long status, const struct sink *s, const char *what,
 		      struct bc_error *err)
 {
 	json_t *j = NULL, *e;
 	const char *code = "", *msg = "";
+	char pcode[48], pmsg[168];
 	curl_off_t retry = -1;
 	int ret;
 
-	if (s->buf && !s->file)
+	if (s->buf)
 		j = json_loadb((const char *)s->buf, s->len, 0, NULL);
 	e = json_object_get(j, "error");
 	if (json_is_string(json_object_get(e, "code")))
@@ -95,8 +126,10 @@ static int http_error(struct remote *r, long status, const struct sink *s, const
 				   "the server published a new index while checking: run the "
 				   "check again");
 	} else {
+		printable(pcode, sizeof(pcode), code);
+		printable(pmsg, sizeof(pmsg), msg);
 		ret = bc_error_set(err, "http", "%s: the server answered HTTP %ld%s%.40s%s%.160s",
-				   what, status, *code ? " " : "", code, *msg ? ": " : "", msg);
+				   what, status, *code ? " " : "", pcode, *msg ? ": " : "", pmsg);
 	}
 	json_decref(j);
 	return ret;
@@ -138,6 +171,12 @@ static int http_do(struct remote *r, const char *url, const char *body, struct s
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && status != 200)) {
 		if (s->overflow)
 			bc_error_set(err, "bad_response", "%s: the server's answer is too large", what);
+		else if (s->werr)
+			bc_error_set(err, "io", "%s: cannot write to the cache directory: %s", what,
+				     strerror(s->werr));
+		else if (rc == CURLE_PARTIAL_FILE || rc == CURLE_RECV_ERROR)
+			bc_error_set(err, "bad_response",
+				     "%s: the download was cut short: run the check again", what);
 		else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
 			 rc == CURLE_OPERATION_TIMEDOUT)
 			bc_error_set(err, "unreachable", "cannot reach the server: %s",
@@ -204,6 +243,11 @@ static int remote_evaluate(struct bc_client_backend *be, const uint8_t *blinded,
 	if (http_do(r, url, body, &s, "evaluate", err))
 		goto out;
 	ans = json_loadb((const char *)s.buf, s.len, 0, NULL);
+	if (!json_is_object(ans)) {
+		bc_error_set(err, "bad_response",
+			     "evaluate: the server's answer is not JSON (a proxy's page?)");
+		goto out;
+	}
 	ev = json_object_get(ans, "evaluated_elements");
 	if (!json_is_array(ev) || json_array_size(ev) != n) {
 		bc_error_set(err, "bad_response",
@@ -271,13 +315,39 @@ static void remote_release(struct bc_client_backend *be)
 		return;
 	if (r->curl)
 		curl_easy_cleanup(r->curl);
+	json_decref(r->breaches);
 	free(r->bucket);
 	free(r);
 	be->ctx = NULL;
 }
 
-static const struct bc_client_ops file_ops = { remote_evaluate, bc_client_index_bucket,
-					       remote_release };
+static void remove_dir(const char *dir);
+
+/*
+ * File mode: a bucket of the cached buckets.bin that no longer matches its
+ * hash (disk error, a program writing into the cache) would fail every later
+ * check; remove the cached copy so that the next run downloads it afresh.
+ */
+static int cached_bucket(struct bc_client_backend *be, uint32_t i, const uint8_t **data,
+			 struct bc_error *err)
+{
+	struct remote *r = be->ctx;
+
+	if (bc_client_index_bucket(be, i, data, err) == 0)
+		return 0;
+	if (!strcmp(err->code, "bad_hash") && r->cached[0]) {
+		remove_dir(r->cached);
+		return bc_error_set(err, "bad_hash",
+				    "the cached copy of the index does not match its hashes (damaged "
+				    "on disk?): it has been removed, run the check again to download "
+				    "it afresh");
+	}
+	return -1;
+}
+
+static const struct bc_client_ops file_ops = { remote_evaluate, cached_bucket, remote_release };
+static const struct bc_client_ops mirror_ops = { remote_evaluate, bc_client_index_bucket,
+						 remote_release };
 static const struct bc_client_ops fetch_ops = { remote_evaluate, fetch_bucket, remote_release };
 
 int bc_client_check_index_id(const struct bc_index *idx, struct bc_error *err)
@@ -318,21 +388,25 @@ static int set_base(char *dst, size_t size, const char *url, struct bc_error *er
 static int download_to(struct remote *r, const char *url, const char *path, size_t max,
 		       const char *what, struct bc_error *err)
 {
-	struct sink s = { .max = max };
+	struct sink s = { .max = max, .curl = r->curl };
+	FILE *f;
 	int ret = -1;
 
-	s.file = fopen(path, "wbx");
-	if (!s.file)
+	f = fopen(path, "wbx");
+	if (!f)
 		return bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
+	s.file = f;
 	if (http_do(r, url, NULL, &s, what, err))
 		goto out;
-	if (fflush(s.file) || fsync(fileno(s.file))) {
+	if (fflush(f) || fsync(fileno(f))) {
 		bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
 	ret = 0;
 out:
-	fclose(s.file);
+	if (fclose(f) && !ret)
+		ret = bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
+	sink_free(&s);
 	return ret;
 }
 
@@ -435,6 +509,9 @@ static int download_index(struct remote *r, const char *dir, int whole, struct b
 	return download_to(r, url, bpath, bsize, "buckets.bin download", err);
 }
 
+static int same_catalogue(const struct bc_index *idx, json_t *cfg_breaches,
+			  struct bc_error *err);
+
 static int same_as_server(const struct bc_index *idx, const struct remote *r,
 			  const uint8_t pk[32], struct bc_error *err)
 {
@@ -445,7 +522,60 @@ static int same_as_server(const struct bc_index *idx, const struct remote *r,
 	if (sodium_memcmp(bc_index_public_key(idx), pk, 32))
 		return bc_error_set(err, "index_mismatch",
 				    "the index's public key differs from the server's: refusing it");
+	return same_catalogue(idx, r->breaches, err);
+}
+
+static int same_text(json_t *o, const char *key, const char *s)
+{
+	json_t *v = json_object_get(o, key);
+
+	return !strcmp(json_is_string(v) ? json_string_value(v) : "", s ? s : "");
+}
+
+/*
+ * index.json may come from a mirror (buckets_url, --index): its hashes
+ * authenticate the buckets and the salt, not the catalogue. The catalogue
+ * shown to the person (titles, controller, complaint channel, sensitivity,
+ * labs) must be the evaluator's, as in /v1/config.
+ */
+static int same_catalogue(const struct bc_index *idx, json_t *cfg_breaches, struct bc_error *err)
+{
+	const struct bc_breach *b;
+	json_t *c = NULL, *v;
+	size_t i, j, k, n = bc_index_n_breaches(idx);
+
+	if (!json_is_array(cfg_breaches) || json_array_size(cfg_breaches) != n)
+		goto bad;
+	for (i = 0; i < n; i++) {
+		b = bc_index_breach(idx, i);
+		c = NULL;
+		json_array_foreach(cfg_breaches, j, v) {
+			if (json_is_integer(json_object_get(v, "id")) &&
+			    json_integer_value(json_object_get(v, "id")) == (json_int_t)b->id)
+				c = v;
+		}
+		if (!c || !same_text(c, "name", b->name) || !same_text(c, "title", b->title) ||
+		    !same_text(c, "breach_date", b->breach_date) ||
+		    !same_text(c, "description", b->description) ||
+		    !same_text(c, "controller", b->controller) ||
+		    !same_text(c, "dpo_contact", b->dpo_contact) ||
+		    !same_text(c, "complaint_url", b->complaint_url) ||
+		    !json_is_boolean(json_object_get(c, "is_sensitive")) ||
+		    json_is_true(json_object_get(c, "is_sensitive")) != !!b->is_sensitive)
+			goto bad;
+		v = json_object_get(c, "sources");
+		if (!json_is_array(v) || json_array_size(v) != b->n_sources)
+			goto bad;
+		for (k = 0; k < b->n_sources; k++)
+			if (!json_is_string(json_array_get(v, k)) ||
+			    strcmp(json_string_value(json_array_get(v, k)), b->sources[k]))
+				goto bad;
+	}
 	return 0;
+bad:
+	return bc_error_set(err, "index_mismatch",
+			    "the index's catalogue of breaches differs from the server's "
+			    "/v1/config: refusing an altered or foreign copy");
 }
 
 static int open_cached(struct bc_client_backend *be, struct remote *r, const char *cache,
@@ -488,23 +618,25 @@ static int open_cached(struct bc_client_backend *be, struct remote *r, const cha
 		if (bc_index_open(dir, &be->idx, err) || same_as_server(be->idx, r, pk, err))
 			return -1;
 	}
+	memcpy(r->cached, dir, sizeof(r->cached));
 	bc_error_clear(err);
 	return 0;
 }
 
-static int open_fetch(struct bc_client_backend *be, struct remote *r, const char *cache,
-		      const uint8_t pk[32], struct bc_error *err)
+static int open_fetch(struct bc_client_backend *be, struct remote *r, const uint8_t pk[32],
+		      struct bc_error *err)
 {
+	const char *t = getenv("TMPDIR");
 	char tmp[PATH_MAX];
 	int ret = -1;
 
-	if (snprintf(tmp, sizeof(tmp), "%s/.fetch.%ld", cache, (long)getpid()) >= (int)sizeof(tmp))
-		return bc_error_set(err, "io", "cache directory path too long");
-	if (mkdir_p(cache, err))
-		return -1;
-	remove_dir(tmp);
-	if (mkdir(tmp, 0700))
-		return bc_error_set(err, "io", "cannot create %s: %s", tmp, strerror(errno));
+	/* index.json only, in a directory removed at once: no cache needed */
+	if (snprintf(tmp, sizeof(tmp), "%s/bc-fetch.XXXXXX", t && *t == '/' ? t : "/tmp") >=
+	    (int)sizeof(tmp))
+		return bc_error_set(err, "io", "TMPDIR path too long");
+	if (!mkdtemp(tmp))
+		return bc_error_set(err, "io", "cannot create a temporary directory in %s: %s",
+				    t && *t == '/' ? t : "/tmp", strerror(errno));
 	if (download_index(r, tmp, 0, err) ||
 	    bc_index_open(tmp, &be->idx, err) || same_as_server(be->idx, r, pk, err) ||
 	    bc_client_check_index_id(be->idx, err))
@@ -533,7 +665,7 @@ int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_o
 	if (!r)
 		return bc_error_set(err, "io", "out of memory");
 	be->ctx = r;
-	be->ops = o->index_dir ? &file_ops : o->mode == BC_BUCKETS_FETCH ? &fetch_ops : &file_ops;
+	be->ops = o->index_dir ? &mirror_ops : o->mode == BC_BUCKETS_FETCH ? &fetch_ops : &file_ops;
 	r->timeout_s = o->timeout_s > 0 ? o->timeout_s : 30;
 	r->curl = curl_easy_init();
 	if (!r->curl) {
@@ -560,6 +692,12 @@ int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_o
 		goto out;
 	}
 	memcpy(r->index_id, json_string_value(v), BC_INDEX_ID_HEX + 1);
+	r->breaches = json_incref(json_object_get(cfg, "breaches"));
+	if (!json_is_array(r->breaches)) {
+		bc_error_set_field(err, "bad_response", "breaches",
+				   "config: no breaches catalogue");
+		goto out;
+	}
 	v = json_object_get(cfg, "max_batch");
 	be->max_batch = json_is_integer(v) && json_integer_value(v) > 0
 				? (size_t)json_integer_value(v) : 1;
@@ -574,22 +712,26 @@ int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_o
 		memcpy(r->buckets_url, r->server, sizeof(r->server));
 	}
 	memcpy(be->pk_s, pk, 32);
-	if (o->cache_dir)
-		snprintf(cache, sizeof(cache), "%s", o->cache_dir);
-	else if (bc_client_default_cache_dir(cache, sizeof(cache))) {
-		bc_error_set(err, "io", "no cache directory: set XDG_CACHE_HOME or HOME, or give "
-					"--cache-dir");
-		goto out;
-	}
 	if (o->index_dir) {
 		if (bc_index_open(o->index_dir, &be->idx, err) ||
 		    same_as_server(be->idx, r, pk, err) || bc_client_check_index_id(be->idx, err))
 			goto out;
 	} else if (o->mode == BC_BUCKETS_FETCH) {
-		if (open_fetch(be, r, cache, pk, err))
+		if (open_fetch(be, r, pk, err))
 			goto out;
-	} else if (open_cached(be, r, cache, pk, err)) {
-		goto out;
+	} else {
+		if (o->cache_dir && *o->cache_dir) {
+			if (snprintf(cache, sizeof(cache), "%s", o->cache_dir) >= (int)sizeof(cache)) {
+				bc_error_set(err, "io", "cache directory path too long");
+				goto out;
+			}
+		} else if (bc_client_default_cache_dir(cache, sizeof(cache))) {
+			bc_error_set(err, "io", "no cache directory: set XDG_CACHE_HOME or HOME, "
+						"or give --cache-dir");
+			goto out;
+		}
+		if (open_cached(be, r, cache, pk, err))
+			goto out;
 	}
 	if (bc_client_backend_catalogue(be, err))
 		goto out;

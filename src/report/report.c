@@ -183,6 +183,14 @@ int bc_report_add(struct bc_report *r, size_t breach, const struct bc_report_pay
 	if (!h)
 		return bc_error_set(err, "nomem", "out of memory");
 	h->matched |= BC_KIND_BIT(p->kind);
+	if (b->is_sensitive && p->kind != BC_KIND_VERIFIED) {
+		/* public tier of a sensitive breach (DESIGN.md §2 point 4): found and
+		 * classes 0-11 only, whatever the payload holds */
+		h->flags |= p->flags & PUBLIC_CLASSES;
+		if (p->flags & BIT(SHARED_BIT))
+			h->shared |= BC_KIND_BIT(p->kind);
+		return 0;
+	}
 	if (p->flags & BIT(SHARED_BIT)) {
 		h->shared |= BC_KIND_BIT(p->kind);
 		h->flags |= p->flags & classes_mask;

@@ -51,7 +51,7 @@ expect 2 "wrong NIR key" -- $L --nir "2550814168025 39" --lang en
 has err "NIR key does not match: check the last two digits" "nir key message"
 hasnt err "2550814168025" "no NIR echoed"
 expect 2 "bad date" -- $L --last-name X --first-name Y --dob 1985/31/31 --lang en
-has err "date of birth not understood: use DD/MM/YYYY" "dob message"
+has err "DD/MM/YYYY" "dob message"
 expect 2 "incomplete name + dob alone" -- $L --last-name Dupont --lang en
 has err "--first-name --dob" "missing parts named"
 expect 2 "no identifier" -- $L
@@ -60,6 +60,29 @@ expect 2 "unknown option" -- $L --nir 2550814168025 --frobnicate
 expect 3 "missing index" -- --index "$T/none" --key "$T/key" --nir 2550814168025
 expect 3 "unreachable server" -- --server http://127.0.0.1:9 --nir 2550814168025 --cache-dir "$T/cache"
 has err "cannot reach the server" "unreachable message"
+# --json: usage errors are JSON too, wherever --json stands
+expect 2 "unknown option, json" -- $L --frobnicate --json
+has out '"code": "usage"' "json usage error"
+expect 2 "bad --lang, json" -- $L --json --lang de --nir 2550814168025
+has out '"message": "--lang must be fr or en"' "json usage message"
+hasnt err "usage: breachcheck" "no usage text with --json"
+expect 2 "stray argument, json" -- $L --nir 2550814168025 2550814168025 --json
+has out '"error"' "json stray argument"
+hasnt out "2550814168025" "json error never quotes an identifier"
+# an identifier option given twice is refused, not silently the last one
+expect 2 "two emails" -- $L --email a@example.org --email famille.dupont@example.fr
+has err "--email given twice" "two emails message"
+hasnt err "famille" "two emails: no value echoed"
+expect 1 "the same email twice" -- $L --email a@example.org --email a@example.org
+# what people type
+expect 0 "name field with épouse" -- $L --last-name "DUPONT épouse MARTIN" --first-name Hélène --dob "3 juillet 1985" --lang en
+has out "name and date of birth" "épouse split"
+expect 0 "date with spaces" -- $L --last-name Dupont --first-name helene --dob "03 07 1985"
+expect 2 "impossible date" -- $L --last-name Dupont --first-name helene --dob "31/02/1985" --lang en
+has err "no such date of birth" "impossible date message"
+hasnt err "31/02" "no date echoed"
+expect 2 "French input error" -- $L --nir "2550814168025 39" --lang fr
+has err "vérifiez les deux derniers chiffres" "french nir message"
 chmod 644 "$T/key"
 expect 3 "insecure key" -- $L --nir 2550814168025
 [ "$fails" = 0 ] && echo "all check CLI cases passed"

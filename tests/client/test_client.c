@@ -10,6 +10,7 @@
 #include <sodium.h>
 
 #include "client/client.h"
+#include "normalize/normalize.h"
 #include "tinyindex.h"
 
 #define SHARED (1u << 31)
@@ -127,6 +128,174 @@ static void test_prepare_errors(void **state)
 	q = (struct bc_query){ .phone = "not a phone" };
 	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), -1);
 	assert_string_equal(err.field, "--phone");
+}
+
+static void expect_dob(const char *typed, const char *want)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_client_tokens t;
+	struct bc_query q = { .last_names = { "Dupont" }, .n_last_names = 1, .first_name = "Helene",
+			      .dob = typed };
+	char input[128];
+
+	if (bc_client_prepare(&q, NULL, "en", &t, &err))
+		fail_msg("dob '%s' refused: %s", typed, err.msg);
+	snprintf(input, sizeof(input), "bc1|namedob|DUPONT|HELENE|%s", want);
+	assert_int_equal(t.n, 1);
+	assert_string_equal(t.t[0].input, input);
+}
+
+static void expect_dob_error(const char *typed, const char *msg_part)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_client_tokens t;
+	struct bc_query q = { .last_names = { "Dupont" }, .n_last_names = 1, .first_name = "Helene",
+			      .dob = typed };
+
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), -1);
+	assert_string_equal(err.code, "bad_input");
+	assert_string_equal(err.field, "--dob");
+	if (!strstr(err.msg, msg_part))
+		fail_msg("dob '%s': message '%s' lacks '%s'", typed, err.msg, msg_part);
+	assert_non_null(strstr(err.msg, "DD/MM/YYYY"));
+	assert_null(strstr(err.msg, typed));
+}
+
+/* What people type: name fields holding two names, dates in words or with spaces. */
+static void test_prepare_typed_forms(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_client_tokens t;
+	struct bc_query q = { .last_names = { "DUPONT épouse MARTIN" }, .n_last_names = 1,
+			      .first_name = "Hélène", .dob = "03/07/1985" };
+
+	(void)state;
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), 0);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.t[0].input, "bc1|namedob|DUPONT|HELENE|1985-07-03");
+	assert_string_equal(t.t[1].input, "bc1|namedob|MARTIN|HELENE|1985-07-03");
+	q.last_names[0] = "Martin née Dupont";
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), 0);
+	assert_int_equal(t.n, 2);
+	assert_string_equal(t.t[0].input, "bc1|namedob|DUPONT|HELENE|1985-07-03");
+	assert_string_equal(t.t[1].input, "bc1|namedob|MARTIN|HELENE|1985-07-03");
+	/* the usage name given again on its own is not a third name */
+	q.last_names[0] = "Dupont ép. Martin";
+	q.last_names[1] = "MARTIN";
+	q.n_last_names = 2;
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), 0);
+	assert_int_equal(t.n, 2);
+	q.last_names[1] = "Durand";
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), -1);
+	assert_string_equal(err.field, "--last-name");
+	assert_null(strstr(err.msg, "DURAND"));
+	assert_null(strstr(err.msg, "Durand"));
+	/* hyphenated names stay one name */
+	q = (struct bc_query){ .last_names = { "Martin-Dupont" }, .n_last_names = 1,
+			       .first_name = "Hélène", .dob = "03/07/1985" };
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), 0);
+	assert_int_equal(t.n, 1);
+
+	expect_dob("03 07 1985", "1985-07-03");
+	expect_dob("3 7 1985", "1985-07-03");
+	expect_dob("03 / 07 / 1985", "1985-07-03");
+	expect_dob("3 juillet 1985", "1985-07-03");
+	expect_dob("3 JUILLET 1985", "1985-07-03");
+	expect_dob("3 juil. 1985", "1985-07-03");
+	expect_dob("3 July 1985", "1985-07-03");
+	expect_dob("1er juillet 1985", "1985-07-01");
+	expect_dob("15 août 1985", "1985-08-15");
+	expect_dob("15 AOÛT 1985", "1985-08-15");
+	expect_dob("2 février 1985", "1985-02-02");
+	expect_dob("2 décembre 1985", "1985-12-02");
+	expect_dob("3-juillet-85", "1985-07-03");
+	expect_dob("1985 07 03", "1985-07-03");
+	expect_dob("1985/07/03", "1985-07-03");
+	expect_dob("3/7/85", "1985-07-03");
+	expect_dob("03.07.1985", "1985-07-03");
+	expect_dob("1985-07-03", "1985-07-03");
+	expect_dob_error("31 février 1985", "no such date");
+	expect_dob_error("31/02/1985", "no such date");
+	expect_dob_error("03/07/2999", "no such date");
+	expect_dob_error("03/07/1789", "no such date");
+	expect_dob_error("7/30/1985", "no such date");
+	expect_dob_error("3 jullet 1985", "not understood");
+	expect_dob_error("3 7 19 85", "not understood");
+	expect_dob_error("juillet 1985", "not understood");
+}
+
+/* Corsican NIRs in any case, the key checked and a wrong key said clearly. */
+static void test_prepare_nir_corsica(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_client_tokens t;
+	struct bc_query q = { 0 };
+	char typed[64];
+	int key = bc_nir_key("185072A123000");
+
+	(void)state;
+	assert_true(key >= 1 && key <= 97);
+	snprintf(typed, sizeof(typed), "1 85 07 2a 123 000 %02d", key);
+	q.nir = typed;
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), 0);
+	assert_string_equal(t.t[0].input, "bc1|nir|185072A123000");
+	snprintf(typed, sizeof(typed), "185072B123000%02d", key);   /* 2B: another key */
+	assert_int_equal(bc_client_prepare(&q, NULL, "fr", &t, &err), -1);
+	assert_non_null(strstr(err.msg, "deux derniers chiffres"));
+	assert_null(strstr(err.msg, "123000"));
+	snprintf(typed, sizeof(typed), "185072A123000%02d", key % 97 + 1);
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), -1);
+	assert_non_null(strstr(err.msg, "check the last two digits"));
+}
+
+/* Messages in the chosen language, also those of the client itself. */
+static void test_prepare_french(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_client_tokens t;
+	struct bc_query q = { 0 };
+
+	(void)state;
+	assert_int_equal(bc_client_prepare(&q, NULL, "fr", &t, &err), -1);
+	assert_non_null(strstr(err.msg, "au moins un identifiant"));
+	q.last_names[0] = "Dupont";
+	q.n_last_names = 1;
+	assert_int_equal(bc_client_prepare(&q, NULL, "fr", &t, &err), -1);
+	assert_non_null(strstr(err.msg, "ajoutez --first-name --dob"));
+	q.first_name = "Jo";
+	q.dob = "31/02/1985";
+	assert_int_equal(bc_client_prepare(&q, NULL, "fr", &t, &err), -1);
+	assert_non_null(strstr(err.msg, "JJ/MM/AAAA"));
+}
+
+/* XDG_CACHE_HOME when absolute, else HOME, else the password database. */
+static void test_default_cache_dir(void **state)
+{
+	char buf[512], *home = getenv("HOME"), *xdg = getenv("XDG_CACHE_HOME");
+	char save_home[256] = "", save_xdg[256] = "";
+
+	(void)state;
+	if (home)
+		snprintf(save_home, sizeof(save_home), "%s", home);
+	if (xdg)
+		snprintf(save_xdg, sizeof(save_xdg), "%s", xdg);
+	setenv("XDG_CACHE_HOME", "/x/cache", 1);
+	assert_int_equal(bc_client_default_cache_dir(buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/x/cache/breachcheck");
+	setenv("XDG_CACHE_HOME", "relative", 1);
+	setenv("HOME", "/home/someone", 1);
+	assert_int_equal(bc_client_default_cache_dir(buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "/home/someone/.cache/breachcheck");
+	unsetenv("XDG_CACHE_HOME");
+	unsetenv("HOME");
+	assert_int_equal(bc_client_default_cache_dir(buf, sizeof(buf)), 0);
+	assert_true(buf[0] == '/');
+	assert_non_null(strstr(buf, "/.cache/breachcheck"));
+	assert_int_equal(bc_client_default_cache_dir(buf, 8), -1);
+	if (save_home[0])
+		setenv("HOME", save_home, 1);
+	if (save_xdg[0])
+		setenv("XDG_CACHE_HOME", save_xdg, 1);
 }
 
 static int run(struct bc_client_backend *be, const struct bc_query *q, struct bc_report *r,
@@ -262,6 +431,10 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prepare_tokens),
 		cmocka_unit_test(test_prepare_errors),
+		cmocka_unit_test(test_prepare_typed_forms),
+		cmocka_unit_test(test_prepare_nir_corsica),
+		cmocka_unit_test(test_prepare_french),
+		cmocka_unit_test(test_default_cache_dir),
 		cmocka_unit_test(test_local_found),
 		cmocka_unit_test(test_key_mismatch),
 		cmocka_unit_test(test_bad_proof),

@@ -77,6 +77,30 @@ expect 0 '"found": true' "remote check, damaged cache" -- --server "$URL" --cach
 n=$(grep -c '"route":"/v1/index/{index_id}/buckets.bin"' "$T/serve.log")
 [ "$n" = 2 ] || fail "a damaged cache was not downloaded again ($n downloads)"
 
+# a cached copy damaged in place (index.json intact: every bucket changed) is
+# removed by the check that finds it, then downloaded afresh by the next
+for d in "$T"/cache/*/; do
+	be=$(sed -n 's/.*"bucket_entries": *\([0-9]*\).*/\1/p' "$d/index.json")
+	bb=$(sed -n 's/.*"bucket_bits": *\([0-9]*\).*/\1/p' "$d/index.json")
+	i=0
+	while [ "$i" -lt $((1 << bb)) ]; do
+		printf '\377\000\377\000' | dd of="$d/buckets.bin" bs=1 seek=$((i * be * 48 + 20)) conv=notrunc 2>/dev/null
+		i=$((i + 1))
+	done
+done
+expect 3 "has been removed, run the check again" "damaged cache" -- --server "$URL" --cache-dir "$T/cache" --nir "$NIR"
+[ -z "$(ls "$T/cache")" ] || fail "damaged cache: not removed"
+expect 0 '"found": true' "remote check after a damaged cache" -- --server "$URL" --cache-dir "$T/cache" --nir "$NIR" --json
+# no HOME, no XDG_CACHE_HOME: a mirror copy and fetch mode need no cache, file mode uses the passwd home
+env -u HOME -u XDG_CACHE_HOME "$BC" check --server "$URL" --index "$T/idx" --nir "$NIR" >"$T/out" 2>&1 ||
+	{ fail "mirror copy without HOME"; cat "$T/out"; }
+env -u HOME -u XDG_CACHE_HOME TMPDIR="$T" "$BC" check --server "$URL" --bucket-mode fetch --nir "$NIR" >"$T/out" 2>&1 ||
+	{ fail "fetch mode without HOME"; cat "$T/out"; }
+[ -z "$(ls "$T" | grep bc-fetch)" ] || fail "fetch mode left its temporary directory"
+# a full cache disk says so (a file where the cache should be: not a directory)
+: >"$T/notadir"
+expect 3 "Not a directory" "cache path is a file" -- --server "$URL" --cache-dir "$T/notadir" --nir "$NIR"
+
 echo "== rate limit of a real server"
 "$BC" serve --index "$T/idx" --key "$T/key" --listen 127.0.0.1:0 --metrics-listen none \
 	--web none --rate-per-client 2 --max-batch 2 --log none 2>"$T/serve2.err" &
@@ -108,6 +132,22 @@ expect 3 "public key differs" "foreign public key" -- --server "$FURL" --cache-d
 fake foreign-index
 expect 3 "index_id differs" "foreign index" -- --server "$FURL" --cache-dir "$T/fc5" --nir "$NIR"
 expect 3 "index_id differs" "foreign index, mirror copy" -- --server "$FURL" --index "$T/idx" --nir "$NIR"
+fake catalogue
+expect 3 "catalogue of breaches differs" "mirror with an altered catalogue" -- --server "$FURL" --cache-dir "$T/fc7" --nir "$NIR"
+expect 3 "catalogue of breaches differs" "altered catalogue, fetch mode" -- --server "$FURL" --cache-dir "$T/fc7" --nir "$NIR" --bucket-mode fetch
+grep -q "evil" "$T/out" && fail "the altered complaint URL was shown"
+fake stale
+expect 3 "published a new index while checking: run the check again" "index replaced between config and download" -- --server "$FURL" --cache-dir "$T/fc8" --nir "$NIR" --json
+grep -q '"code": "stale_index"' "$T/out" || fail "stale index: JSON code"
+expect 3 "published a new index" "index replaced, fetch mode" -- --server "$FURL" --cache-dir "$T/fc8" --nir "$NIR" --bucket-mode fetch
+fake html
+expect 3 "not JSON" "a proxy's HTML page" -- --server "$FURL" --cache-dir "$T/fc9" --nir "$NIR"
+fake escape
+"$BC" check --server "$FURL" --cache-dir "$T/fc9" --nir "$NIR" --json >"$T/out" 2>"$T/err"
+[ $? = 3 ] || fail "HTTP 500: exit status"
+grep -q "HTTP 500" "$T/err" || fail "HTTP 500: message"
+if LC_ALL=C grep -q "$(printf '\033')" "$T/err" "$T/out"; then fail "a server's escape sequence reached the terminal"; fi
+grep -q '"code": "http"' "$T/out" || fail "HTTP 500: JSON code"
 
 echo "== sensitive breach: public tier"
 "$BC" ingest "$T/leak.csv" --index "$T/sidx" --key "$T/key2" --breach labs --sensitive --anonymity 16 --quiet 2>/dev/null ||

@@ -8,6 +8,14 @@
  *   --mode rate-limit      answers /v1/evaluate with 429 and Retry-After: 7
  *   --mode foreign-index   announces an index_id other than its index's
  *   --mode foreign-key     announces a public key other than its index's
+ *   --mode catalogue       serves an index.json whose catalogue differs from
+ *                          /v1/config's (a mirror pointing to a phishing
+ *                          complaint URL); hashes and index_id untouched
+ *   --mode stale           answers every index download with 404 stale_index
+ *                          (the server reloaded between /v1/config and them)
+ *   --mode html            answers /v1/evaluate with a proxy's HTML page (200)
+ *   --mode escape          answers /v1/evaluate with a 500 whose JSON message
+ *                          holds terminal escape sequences
  *   --mode honest          nothing wrong (control)
  *
  *   e2e_fake --index DIR --key KEYFILE --mode MODE
@@ -38,6 +46,7 @@ struct fake {
 	uint8_t *buckets;           /* copy of buckets.bin, tampered in tamper-bucket mode */
 	size_t buckets_len;
 	char *config;
+	char *index_text;           /* catalogue mode: the altered index.json */
 	char announced[33];         /* the index_id of /v1/config and of the routes */
 };
 
@@ -81,6 +90,17 @@ static enum MHD_Result evaluate(struct fake *f, struct MHD_Connection *c, const 
 	if (!strcmp(f->mode, "rate-limit")) {
 		json_decref(req);
 		return error(c, 429, "rate_limited");
+	}
+	if (!strcmp(f->mode, "html")) {
+		json_decref(req);
+		return reply(c, 200, "<html><body>Proxy login</body></html>", 38, "text/html");
+	}
+	if (!strcmp(f->mode, "escape")) {
+		static const char esc[] =
+			"{\"error\":{\"code\":\"internal\",\"message\":\"\\u001b[2J\\u001b]0;pwned\\u0007\"}}";
+
+		json_decref(req);
+		return reply(c, 500, esc, strlen(esc), "application/json");
 	}
 	arr = json_object_get(req, "blinded_elements");
 	n = json_array_size(arr);
@@ -145,9 +165,16 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	}
 	if (!strcmp(url, "/v1/config"))
 		return reply(c, 200, f->config, strlen(f->config), "application/json");
+	if (!strcmp(f->mode, "stale") && (!strncmp(url, "/v1/index/", 10) ||
+					  !strncmp(url, "/v1/verified/", 13) ||
+					  !strncmp(url, "/v1/buckets/", 12)))
+		return error(c, 404, "stale_index");
 	snprintf(path, sizeof(path), "/v1/index/%s/index.json", id);
 	if (!strcmp(url, path)) {
 		p = (const uint8_t *)bc_index_json_text(f->idx, &len);
+		if (f->index_text)
+			return reply(c, 200, f->index_text, strlen(f->index_text),
+				     "application/json");
 		return reply(c, 200, p, len, "application/json");
 	}
 	snprintf(path, sizeof(path), "/v1/index/%s/buckets.bin", id);
@@ -236,6 +263,14 @@ int main(int argc, char **argv)
 			"breaches", json_object_get(ij, "breaches"));
 	f.config = json_dumps(cfg, JSON_COMPACT);
 	json_decref(cfg);
+	if (!strcmp(f.mode, "catalogue")) {
+		json_t *alt = json_deep_copy(ij);
+
+		json_object_set_new(json_array_get(json_object_get(alt, "breaches"), 0),
+				    "complaint_url", json_string("https://evil.example.net/pay"));
+		f.index_text = json_dumps(alt, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		json_decref(alt);
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -163,9 +163,9 @@ static void test_medical_notice_independent(void **state)
 	(void)state;
 	bc_report_init(&r1, catalogue, 2, BC_KIND_BIT(BC_KIND_NIR));
 	bc_report_init(&r2, catalogue, 2, BC_KIND_BIT(BC_KIND_NIR));
-	assert_int_equal(bc_report_add(&r1, 0, &p, &err), 0);
+	assert_int_equal(bc_report_add(&r1, 1, &p, &err), 0);
 	p.flags |= 1u << 12;
-	assert_int_equal(bc_report_add(&r2, 0, &p, &err), 0);
+	assert_int_equal(bc_report_add(&r2, 1, &p, &err), 0);
 	s1 = render(&r1, BC_LANG_EN, 0);
 	s2 = render(&r2, BC_LANG_EN, 0);
 	assert_true(strlen(s1) > nl + 1);
@@ -177,6 +177,52 @@ static void test_medical_notice_independent(void **state)
 	free(s2);
 	bc_report_release(&r1);
 	bc_report_release(&r2);
+}
+
+/*
+ * A sensitive breach's public tier shows found and classes 0-11 only, even if
+ * a payload of a public kind carried more (DESIGN.md §2 point 4); the
+ * verified kind shows everything.
+ */
+static void test_sensitive_hides_tier(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_report r;
+	struct bc_report_payload p = { BC_KIND_NIR, 7, 0x0FFF | (1u << 12) | (1u << 17) | (1u << 30),
+				       219, 239, 0, 1 };
+	json_t *j, *h;
+	char *txt;
+
+	(void)state;
+	bc_report_init(&r, catalogue, 2, BC_KIND_BIT(BC_KIND_NIR));
+	assert_int_equal(bc_report_add(&r, 0, &p, &err), 0);
+	assert_int_equal(r.hits[0].rows, 0);
+	assert_int_equal(r.hits[0].first_month, 0);
+	assert_int_equal(r.hits[0].last_month, 0);
+	assert_int_equal(r.hits[0].n_sources, 0);
+	assert_int_equal(r.hits[0].flags, 0x0FFF);
+	j = bc_report_to_json(&r, BC_LANG_EN);
+	h = json_array_get(json_object_get(j, "breaches"), 0);
+	assert_true(json_is_null(json_object_get(h, "rows")));
+	assert_true(json_is_null(json_object_get(h, "first_month")));
+	assert_int_equal(json_array_size(json_object_get(h, "sources")), 0);
+	assert_true(json_is_false(json_object_get(h, "more_sources")));
+	json_decref(j);
+	txt = render(&r, BC_LANG_EN, 0);
+	assert_null(strstr(txt, "Records"));
+	assert_null(strstr(txt, "blackmail"));
+	assert_null(strstr(txt, "LABO BIOMEDICAL"));
+	assert_non_null(strstr(txt, "only shown after email verification"));
+	free(txt);
+	bc_report_release(&r);
+
+	p.kind = BC_KIND_VERIFIED;
+	bc_report_init(&r, catalogue, 2, BC_KIND_BIT(BC_KIND_VERIFIED));
+	assert_int_equal(bc_report_add(&r, 0, &p, &err), 0);
+	assert_int_equal(r.hits[0].rows, 7);
+	assert_int_equal(r.hits[0].n_sources, 2);
+	assert_true(r.hits[0].flags & (1u << 17));
+	bc_report_release(&r);
 }
 
 /* The JSON names agree with the leak reader's (one list of DESIGN.md §7 names). */
@@ -239,6 +285,7 @@ int main(void)
 		cmocka_unit_test(test_golden_full),
 		cmocka_unit_test(test_golden_not_found),
 		cmocka_unit_test(test_medical_notice_independent),
+		cmocka_unit_test(test_sensitive_hides_tier),
 		cmocka_unit_test(test_helpers),
 		cmocka_unit_test(test_class_names_agree),
 	};
