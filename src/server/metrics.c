@@ -173,12 +173,16 @@ char *bc_metrics_render(struct bc_metrics *m, const char *index_id, size_t *len)
 		"breachcheck_index_reloads_total %llu\n"
 		"# HELP breachcheck_index_reload_failures_total Failed index reloads (the old index stays).\n"
 		"# TYPE breachcheck_index_reload_failures_total counter\n"
-		"breachcheck_index_reload_failures_total %llu\n",
+		"breachcheck_index_reload_failures_total %llu\n"
+		"# HELP breachcheck_request_deadline_closed_total Connections closed because a request was not received in full within --timeout.\n"
+		"# TYPE breachcheck_request_deadline_closed_total counter\n"
+		"breachcheck_request_deadline_closed_total %llu\n",
 	    (unsigned long long)get(&m->evaluated_elements),
 	    (unsigned long long)get(&m->rate_limited_requests),
 	    (unsigned long long)get(&m->rate_limited_elements),
 	    (unsigned long long)get(&m->reloads),
-	    (unsigned long long)get(&m->reload_failures));
+	    (unsigned long long)get(&m->reload_failures),
+	    (unsigned long long)get(&m->deadline_closed));
 	if (index_id)
 		put(&o, "# HELP breachcheck_index_info The index being served.\n"
 			"# TYPE breachcheck_index_info gauge\n"

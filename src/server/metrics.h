@@ -43,6 +43,7 @@ struct bc_metrics {
 	atomic_uint_fast64_t rate_limited_elements;
 	atomic_uint_fast64_t reloads;
 	atomic_uint_fast64_t reload_failures;
+	atomic_uint_fast64_t deadline_closed; /* connections cut by the request deadline */
 };
 
 /* The route template, e.g. "/v1/buckets/{index_id}/{bucket}". */

@@ -47,6 +47,15 @@ struct snapshot {
 	size_t n_breaches;
 };
 
+/* One API connection, for the request deadline (see reaper). */
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	int cut;               /* shut down by the reaper already */
+	atomic_int responding; /* a response is queued: only the idle timeout applies */
+	_Atomic double since;  /* when the current request started to be awaited */
+};
+
 struct bc_server {
 	struct bc_server_options opt;
 	char *index_dir;
@@ -61,11 +70,17 @@ struct bc_server {
 	struct bc_ratelimit rl;
 	struct bc_metrics metrics;
 	atomic_uint active;
+	pthread_mutex_t conns_lock;
+	struct conn *conns;
+	pthread_cond_t reaper_cond;
+	pthread_t reaper;
+	int reaper_running, reaper_stop;
 };
 
 struct request {
 	struct bc_server *srv;
 	struct snapshot *snap;
+	struct conn *conn; /* NULL on the metrics listener */
 	enum bc_route route;
 	double t0;
 	unsigned status;
@@ -425,6 +440,8 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct request *r, unsign
 	r->status = status;
 	r->bytes = bytes;
 	r->answered = 1;
+	if (r->conn)
+		atomic_store(&r->conn->responding, 1);
 	ret = MHD_queue_response(c, status, resp);
 	return ret;
 }
@@ -919,13 +936,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
 	struct bc_server *srv = cls;
+	const union MHD_ConnectionInfo *ci;
 	struct request *r;
 
 	(void)uri;
-	(void)c;
 	r = calloc(1, sizeof(*r));
 	if (!r)
 		return NULL;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	r->conn = ci ? ci->socket_context : NULL;
 	r->srv = srv;
 	r->route = BC_ROUTE_UNKNOWN;
 	r->method = "other";
@@ -952,10 +971,132 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		r->status = 0;
 	bc_metrics_request(&srv->metrics, r->route, r->status, dt, r->bytes);
 	log_request(srv, r, r->method, dt);
+	if (r->conn) {
+		atomic_store(&r->conn->since, bc_ratelimit_now());
+		atomic_store(&r->conn->responding, 0);
+	}
 	snapshot_put(r->snap);
 	atomic_fetch_sub(&srv->active, 1);
 	free(r->body);
 	free(r);
+}
+
+/* ---- the request deadline ---- */
+
+/*
+ * libmicrohttpd 0.9.75 only has an idle timeout: a client sending one header
+ * or body byte within each timeout holds its connection for ever. Every API
+ * connection is listed here; the reaper shuts down (the socket, so that
+ * libmicrohttpd closes the connection in its own thread) any connection
+ * whose current request has not been received in full within the timeout of
+ * the connection's opening or of the end of its previous response.
+ * A connection leaves the list in the CLOSED notification, which
+ * libmicrohttpd makes before it closes the descriptor, under conns_lock:
+ * the reaper never shuts down a descriptor that was reused.
+ */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct bc_server *srv = cls;
+	const union MHD_ConnectionInfo *ci;
+	struct conn *k;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+		k = calloc(1, sizeof(*k));
+		if (!k || !ci) {
+			free(k);
+			*socket_context = NULL;
+			return;
+		}
+		k->fd = ci->connect_fd;
+		atomic_init(&k->responding, 0);
+		atomic_init(&k->since, bc_ratelimit_now());
+		pthread_mutex_lock(&srv->conns_lock);
+		k->next = srv->conns;
+		if (srv->conns)
+			srv->conns->prev = k;
+		srv->conns = k;
+		pthread_mutex_unlock(&srv->conns_lock);
+		*socket_context = k;
+		return;
+	}
+	k = *socket_context;
+	if (!k)
+		return;
+	pthread_mutex_lock(&srv->conns_lock);
+	if (k->prev)
+		k->prev->next = k->next;
+	else
+		srv->conns = k->next;
+	if (k->next)
+		k->next->prev = k->prev;
+	pthread_mutex_unlock(&srv->conns_lock);
+	*socket_context = NULL;
+	free(k);
+}
+
+static void *reaper_main(void *arg)
+{
+	struct bc_server *srv = arg;
+	struct timespec ts;
+	struct conn *k;
+	double now;
+
+	pthread_mutex_lock(&srv->conns_lock);
+	while (!srv->reaper_stop) {
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_nsec += 250 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000 * 1000 * 1000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000 * 1000 * 1000;
+		}
+		pthread_cond_timedwait(&srv->reaper_cond, &srv->conns_lock, &ts);
+		now = bc_ratelimit_now();
+		for (k = srv->conns; k; k = k->next) {
+			if (k->cut || atomic_load(&k->responding) ||
+			    now - atomic_load(&k->since) <= (double)srv->opt.timeout)
+				continue;
+			shutdown(k->fd, SHUT_RDWR);
+			k->cut = 1;
+			atomic_fetch_add_explicit(&srv->metrics.deadline_closed, 1, memory_order_relaxed);
+		}
+	}
+	pthread_mutex_unlock(&srv->conns_lock);
+	return NULL;
+}
+
+static int reaper_start(struct bc_server *srv)
+{
+	pthread_condattr_t attr;
+	int ret = -1;
+
+	if (pthread_condattr_init(&attr))
+		return -1;
+	if (!pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) &&
+	    !pthread_cond_init(&srv->reaper_cond, &attr)) {
+		if (!pthread_create(&srv->reaper, NULL, reaper_main, srv)) {
+			srv->reaper_running = 1;
+			ret = 0;
+		} else {
+			pthread_cond_destroy(&srv->reaper_cond);
+		}
+	}
+	pthread_condattr_destroy(&attr);
+	return ret;
+}
+
+static void reaper_stop(struct bc_server *srv)
+{
+	if (!srv->reaper_running)
+		return;
+	pthread_mutex_lock(&srv->conns_lock);
+	srv->reaper_stop = 1;
+	pthread_cond_signal(&srv->reaper_cond);
+	pthread_mutex_unlock(&srv->conns_lock);
+	pthread_join(srv->reaper, NULL);
+	pthread_cond_destroy(&srv->reaper_cond);
+	srv->reaper_running = 0;
 }
 
 /* ---- the metrics listener ---- */
@@ -1128,6 +1269,8 @@ static struct MHD_Daemon *start_daemon(struct bc_server *srv, const char *listen
 			     MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 			     MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
+			     /* the request deadline is for the API listener only */
+			     metrics ? MHD_OPTION_END : MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 			     MHD_OPTION_END);
 	if (!d) {
 		bc_error_set_field(err, "listen", field,
@@ -1183,8 +1326,11 @@ int bc_server_start(const struct bc_server_options *opt, struct bc_server **out,
 		goto out;
 	}
 	srv->opt = *opt;
+	if (!srv->opt.timeout)
+		srv->opt.timeout = BC_SERVER_DEFAULT_TIMEOUT;
 	srv->web_fd = -1;
 	pthread_mutex_init(&srv->cur_lock, NULL);
+	pthread_mutex_init(&srv->conns_lock, NULL);
 	atomic_init(&srv->active, 0);
 	bc_metrics_init(&srv->metrics);
 	if (opt->n_trusted_proxies)
@@ -1223,6 +1369,10 @@ int bc_server_start(const struct bc_server_options *opt, struct bc_server **out,
 	}
 	if (snapshot_open(srv, &srv->cur, err) < 0)
 		goto out;
+	if (reaper_start(srv) < 0) {
+		bc_error_set(err, "internal", "cannot start the request deadline thread");
+		goto out;
+	}
 	srv->api = start_daemon(srv, opt->listen, 0, &srv->port, "--listen", err);
 	if (!srv->api)
 		goto out;
@@ -1294,10 +1444,12 @@ void bc_server_stop(struct bc_server *srv, unsigned drain_seconds)
 			nanosleep(&tick, NULL);
 			waited++;
 		}
+		reaper_stop(srv);
 		MHD_stop_daemon(srv->api);
 		if (fd != MHD_INVALID_SOCKET)
 			close(fd);
 	}
+	reaper_stop(srv);
 	if (srv->metrics_daemon)
 		MHD_stop_daemon(srv->metrics_daemon);
 	snapshot_put(srv->cur);
@@ -1305,6 +1457,7 @@ void bc_server_stop(struct bc_server *srv, unsigned drain_seconds)
 		close(srv->web_fd);
 	bc_ratelimit_release(&srv->rl);
 	pthread_mutex_destroy(&srv->cur_lock);
+	pthread_mutex_destroy(&srv->conns_lock);
 	free(srv->index_dir);
 	free(srv->buckets_url);
 	free(srv->csp);

@@ -40,7 +40,8 @@ struct bc_server_options {
 	unsigned rate_global;         /* blinded elements per second in total, 0 = unlimited */
 	unsigned max_batch;           /* 1..OPRF_MAX_BATCH */
 	unsigned threads;             /* 0 = one per online CPU */
-	unsigned timeout;             /* idle connection timeout in seconds, 0 = default */
+	unsigned timeout;             /* idle connection timeout in seconds, and the request
+				       * deadline (line, headers and body in full), 0 = default */
 	unsigned max_connections;     /* 0 = default */
 	int max_connections_per_ip;   /* 0 = no limit, -1 = default (64, or none with trusted proxies) */
 	int log_fd;                   /* JSON-lines access log, -1 = none */

@@ -423,6 +423,61 @@ async function main() {
     await stopServer(s3);
   });
 
+  await test('slowloris: headers or a body trickled byte by byte are cut off by the request deadline', async () => {
+    // --timeout 2: each byte arrives within the idle timeout, but the whole
+    // request must be in within 2 s of the connection (or of the end of the
+    // previous response); a keep-alive connection with quick requests stays.
+    const s2 = await startServer(['--index', idx, '--key', key, '--web', 'none', '--timeout', '2',
+      '--log', 'none']);
+    const u = new URL(s2.url);
+    const net = await import('node:net');
+    const trickle = (head, rest) => new Promise((resolve) => {
+      const sock = net.connect(Number(u.port), u.hostname);
+      const t0 = Date.now();
+      let i = 0;
+      let got = '';
+      const timer = setInterval(() => {
+        if (i < rest.length) sock.write(rest[i++]);
+      }, 300);
+      sock.on('connect', () => sock.write(head));
+      sock.on('data', (d) => { got += d.toString(); });
+      sock.on('close', () => { clearInterval(timer); resolve({ ms: Date.now() - t0, got }); });
+      sock.on('error', () => {});
+      setTimeout(() => { clearInterval(timer); sock.destroy(); resolve({ ms: -1, got }); }, 8000);
+    });
+    const [h, b] = await Promise.all([
+      trickle('GET /v1/config HTTP/1.1\r\nHost: x\r\nX-Pad: ', 'a'.repeat(100)),
+      trickle('POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n', ' '.repeat(100)),
+    ]);
+    assert.ok(h.ms > 1500 && h.ms < 4500, `trickled headers: closed after ${h.ms} ms`);
+    assert.ok(b.ms > 1500 && b.ms < 4500, `trickled body: closed after ${b.ms} ms`);
+    assert.equal(b.got, '', 'no answer to a body that never completed');
+    // keep-alive with requests spaced 0.7 s apart survives past the deadline
+    const statuses = await new Promise((resolve) => {
+      const sock = net.connect(Number(u.port), u.hostname);
+      const seen = [];
+      let buf = '';
+      let n = 0;
+      const send = () => sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n');
+      sock.on('connect', send);
+      sock.on('data', (d) => {
+        buf += d.toString();
+        let m;
+        while ((m = /HTTP\/1\.1 (\d+)[^]*?\r\n\r\n\{[^}]*\}/.exec(buf))) {
+          seen.push(Number(m[1]));
+          buf = buf.slice(m.index + m[0].length);
+          if (++n < 5) setTimeout(send, 700); else sock.end();
+        }
+      });
+      sock.on('close', () => resolve(seen));
+      sock.on('error', () => {});
+    });
+    assert.deepEqual(statuses, [200, 200, 200, 200, 200], 'keep-alive requests 0.7 s apart (3.5 s in all)');
+    const m = await (await fetch(s2.metricsUrl)).text();
+    assert.match(m, /^breachcheck_request_deadline_closed_total 2$/m);
+    await stopServer(s2);
+  });
+
   await test('/metrics on its own listener: routes by template and status, elements, histogram', async () => {
     const r = await fetch(srv.metricsUrl);
     assert.equal(r.status, 200);
