@@ -41,12 +41,23 @@ struct leak_reader_state {
 	size_t scratch_used, scratch_cap;
 	unsigned first_repaired;      /* first field re-decoded in the current row */
 
+	size_t cap_override;          /* leak_reader_init_buffer_cap */
 	int strict;
 	const struct leak_mapping *mapping;
 	struct leak_row row;
 	int pending_row;              /* row holds the first row of a headerless file */
 	int peek;                     /* looking for the header: no refill, no change to buf */
 };
+
+/*
+ * leak_reader_init_buffer with a decoded-text buffer of cap bytes (clamped to
+ * 256..LEAK_MAX_ROW_BYTES) instead of one sized to the input: tests and the
+ * fuzzer use it so that rows meet refill boundaries; a longer row is
+ * row_too_long.
+ */
+int leak_reader_init_buffer_cap(struct leak_reader *r, const void *data, size_t len,
+				const char *name, const struct leak_options *opt, size_t cap,
+				struct bc_error *err);
 
 /* Record a bad row for reason at line (counts, first lines). */
 void leak_stats_note(struct leak_stats *s, enum leak_reason reason, unsigned long line);

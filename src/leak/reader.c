@@ -1081,6 +1081,8 @@ static int init_common(struct leak_reader *r, const struct leak_options *opt, st
 	/* a small memory input fits whole, even tripled by transcoding */
 	if (st->mem && st->mem_len < LEAK_BUF_BYTES / 4)
 		st->cap = 3 * st->mem_len + 64;
+	if (st->cap_override)
+		st->cap = st->cap_override;
 	st->head = malloc(LEAK_SNIFF_BYTES);
 	st->raw = malloc(LEAK_RAW_BYTES + 4);
 	st->buf = malloc(st->cap + 8);
@@ -1131,6 +1133,25 @@ int leak_reader_init_buffer(struct leak_reader *r, const void *data, size_t len,
 	r->st->mem = data;
 	r->st->mem_len = len;
 	r->st->src_eof = len == 0;
+	rc = init_common(r, opt, err);
+	if (rc < 0)
+		leak_reader_release(r);
+out:
+	return rc;
+}
+
+int leak_reader_init_buffer_cap(struct leak_reader *r, const void *data, size_t len,
+				const char *name, const struct leak_options *opt, size_t cap,
+				struct bc_error *err)
+{
+	int rc = -1;
+
+	if (alloc_state(r, name, err) < 0)
+		goto out;
+	r->st->mem = data;
+	r->st->mem_len = len;
+	r->st->src_eof = len == 0;
+	r->st->cap_override = cap < 256 ? 256 : cap < LEAK_BUF_BYTES ? cap : LEAK_BUF_BYTES;
 	rc = init_common(r, opt, err);
 	if (rc < 0)
 		leak_reader_release(r);

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 #include <unistd.h>
 
+#include "leak/internal.h"
 #include "leak/profile.h"
 #include "leak/reader.h"
 #include "leak/record.h"
@@ -231,6 +232,101 @@ static void test_structure(void **state)
 	free(rec);
 }
 
+/* Records and counts of text read whole, and through a small buffer of cap bytes. */
+static void same_through_small_buffer(const char *text, size_t len, size_t cap)
+{
+	struct leak_reader a, b;
+	struct bc_error ea = BC_ERROR_INIT, eb = BC_ERROR_INIT;
+	struct bc_record ra, rb;
+	int rca, rcb, k;
+	unsigned long rows = 0;
+
+	assert_int_equal(leak_reader_init_buffer(&a, text, len, "a", NULL, &ea), 0);
+	assert_int_equal(leak_reader_init_buffer_cap(&b, text, len, "b", NULL, cap, &eb), 0);
+	assert_int_equal(a.dialect.encoding, b.dialect.encoding);
+	assert_int_equal(a.dialect.delimiter, b.dialect.delimiter);
+	assert_int_equal(a.columns.n, b.columns.n);
+	for (;;) {
+		memset(&ra, 0, sizeof(ra));
+		memset(&rb, 0, sizeof(rb));
+		rca = leak_reader_next(&a, &ra, &ea);
+		rcb = leak_reader_next(&b, &rb, &eb);
+		if (rca != rcb)
+			fail_msg("cap %zu: row %lu: %d whole, %d through the small buffer (%s)", cap, rows,
+				 rca, rcb, eb.code);
+		if (rca <= 0)
+			break;
+		rows++;
+		if (memcmp(&ra, &rb, sizeof(ra)))
+			fail_msg("cap %zu: record %lu (line %lu / %lu) differs", cap, rows, ra.line, rb.line);
+	}
+	for (k = 0; k < LEAK_REASON_COUNT; k++)
+		if (a.stats.reason_rows[k] != b.stats.reason_rows[k])
+			fail_msg("cap %zu: %s %lu whole, %lu small", cap, leak_reason_name(k),
+				 a.stats.reason_rows[k], b.stats.reason_rows[k]);
+	assert_int_equal(a.stats.lines, b.stats.lines);
+	assert_int_equal(a.stats.blank_lines, b.stats.blank_lines);
+	leak_reader_release(&a);
+	leak_reader_release(&b);
+}
+
+static void test_small_buffers(void **state)
+{
+	char n1[16], *text, *p;
+	size_t len, cap, i, k;
+	char *u16;
+	int row;
+
+	(void)state;
+	nir15("1850375056000", n1);
+	text = malloc(64 * 1024);
+	assert_non_null(text);
+	p = text;
+	p += sprintf(p, "\xef\xbb\xbf\"Nom\";Prénom;DDN;NIR;Téléphone;Email;Commentaire\r\n");
+	for (row = 0; row < 60; row++)
+		p += sprintf(p, "%s;Zéphyrine;%02d/03/1985;%s;06 39 98 11 %02d;z%d@example.fr;\"%s\"%s",
+			     row % 3 ? "Quillebeuf épouse Vauquelin" : "Trouvère", 1 + row % 28,
+			     row % 5 ? n1 : "1850375056000 99", row % 90, row,
+			     row % 4 ? "RAS" : "enceinte;\r\nsous \"\"traitement\"\" anticoagulant",
+			     row % 7 == 6 ? "\n\n" : row % 2 ? "\r\n" : "\r");
+	len = (size_t)(p - text);
+	for (cap = 256; cap < 700; cap += 37)
+		same_through_small_buffer(text, len, cap);
+
+	/* the same as UTF-16LE without BOM, and as CP1252 */
+	u16 = malloc(4 * len);
+	assert_non_null(u16);
+	for (i = 3, k = 0; i < len;) {
+		unsigned cp = (unsigned char)text[i];
+
+		if (cp >= 0xC0) {
+			cp = (cp & 0x1F) << 6 | ((unsigned char)text[i + 1] & 0x3F);
+			i += 2;
+		} else {
+			i++;
+		}
+		u16[k++] = (char)(cp & 0xFF);
+		u16[k++] = (char)(cp >> 8);
+	}
+	for (cap = 256; cap < 700; cap += 53)
+		same_through_small_buffer(u16, k, cap);
+	for (i = 3, k = 0; i < len;) {
+		unsigned cp = (unsigned char)text[i];
+
+		if (cp >= 0xC0) {
+			cp = (cp & 0x1F) << 6 | ((unsigned char)text[i + 1] & 0x3F);
+			i += 2;
+		} else {
+			i++;
+		}
+		u16[k++] = (char)cp;
+	}
+	for (cap = 256; cap < 700; cap += 53)
+		same_through_small_buffer(u16, k, cap);
+	free(u16);
+	free(text);
+}
+
 /* Peak resident set of this process image (VmHWM of /proc/self/status) in KiB, or -1. */
 static long peak_rss_kib(void)
 {
@@ -291,6 +387,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_data_row_not_header),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_small_buffers),
 		cmocka_unit_test(test_small_profile_memory),
 	};
 
