@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
@@ -578,6 +579,26 @@ bad:
 			    "/v1/config: refusing an altered or foreign copy");
 }
 
+/* Remove the cached copies of other index ids (older versions of the index). */
+static void prune_cache(const char *cache, const char *keep)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	DIR *d = opendir(cache);
+
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		if (strlen(e->d_name) != BC_INDEX_ID_HEX ||
+		    strspn(e->d_name, "0123456789abcdef") != BC_INDEX_ID_HEX ||
+		    !strcmp(e->d_name, keep))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", cache, e->d_name) < (int)sizeof(path))
+			remove_dir(path);
+	}
+	closedir(d);
+}
+
 static int open_cached(struct bc_client_backend *be, struct remote *r, const char *cache,
 		       const uint8_t pk[32], struct bc_error *err)
 {
@@ -606,17 +627,23 @@ static int open_cached(struct bc_client_backend *be, struct remote *r, const cha
 			remove_dir(tmp);
 			return -1;
 		}
-		bc_index_free(be->idx);
-		be->idx = NULL;
+		/*
+		 * Keep the verified mapping of tmp (it stays valid whatever happens
+		 * to the files): a check running at the same time may store or
+		 * remove the same directory without breaking this one.
+		 */
 		remove_dir(dir);
 		if (rename(tmp, dir)) {
+			int e = errno;
+
 			remove_dir(tmp);
-			return bc_error_set(err, "io", "cannot store the index in the cache %s: %s",
-					    cache, strerror(errno));
+			if (e != ENOTEMPTY && e != EEXIST)
+				return bc_error_set(err, "io",
+						    "cannot store the index in the cache %s: %s",
+						    cache, strerror(e));
+		} else {
+			prune_cache(cache, r->index_id);
 		}
-		/* hashed whole on download; from now on each bucket read is hashed again */
-		if (bc_index_open(dir, &be->idx, err) || same_as_server(be->idx, r, pk, err))
-			return -1;
 	}
 	memcpy(r->cached, dir, sizeof(r->cached));
 	bc_error_clear(err);
