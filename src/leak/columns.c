@@ -468,6 +468,10 @@ static enum leak_field field_from_words(const char *in, size_t len)
 				break;
 			}
 		}
+		if (i == start) {
+			i++;      /* "÷", "×", a lone lead byte: a separator */
+			continue;
+		}
 		if (depth)
 			continue;
 		wn = leak_header_key(in + start, i - start, word, sizeof(word));
