@@ -43,6 +43,15 @@ static const char *tr(const char *lang, const char *en, const char *fr)
 	return lang && !strcmp(lang, "fr") ? fr : en;
 }
 
+static size_t count_digits(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s; s++)
+		n += *s >= '0' && *s <= '9';
+	return n;
+}
+
 /* Month names people type (French and English, full or abbreviated), lowercased. */
 static const struct {
 	const char *name;
@@ -295,6 +304,17 @@ int bc_client_prepare(const struct bc_query *q, const struct tm *today, const ch
 		st = bc_norm_phone(q->phone, strlen(q->phone), phone, sizeof(phone));
 		if (st) {
 			norm_error(err, "--phone", st, lang);
+			goto out;
+		}
+		/* the normaliser reads the first number: refuse a second one rather than
+		 * silently check only the first ("06 ... ou 07 ...") */
+		if (count_digits(q->phone) > count_digits(phone) + 3) {
+			bc_error_set_field(err, "bad_input", "--phone", "%s",
+					   tr(lang,
+					      "--phone: one phone number at a time (run the check "
+					      "again for the other)",
+					      "--phone : un seul numéro à la fois (relancez la "
+					      "vérification pour l'autre)"));
 			goto out;
 		}
 		if (add_token(t, BC_TOKEN_PHONE, phone, NULL, NULL, err))

@@ -196,6 +196,16 @@ static void test_prepare_typed_forms(void **state)
 	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), 0);
 	assert_int_equal(t.n, 1);
 
+	/* one phone number per --phone: a second one is refused, not dropped */
+	q = (struct bc_query){ .phone = "06 39 98 12 34 ou 07 16 48 14 62" };
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), -1);
+	assert_string_equal(err.field, "--phone");
+	assert_non_null(strstr(err.msg, "one phone number at a time"));
+	assert_null(strstr(err.msg, "39 98"));
+	q.phone = "0033 (0)6 39 98 12 34 (portable)";
+	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), 0);
+	assert_string_equal(t.t[0].input, "bc1|phone|+262639981234");
+
 	expect_dob("03 07 1985", "1985-07-03");
 	expect_dob("3 7 1985", "1985-07-03");
 	expect_dob("03 / 07 / 1985", "1985-07-03");
