@@ -761,6 +761,8 @@ int leak_mapping_parse(struct leak_mapping *m, const char *text, const char *nam
 	unsigned long line = 0;
 
 	leak_mapping_init(m);
+	if (!strncmp(s, "\xef\xbb\xbf", 3))
+		s += 3;   /* Notepad's BOM */
 	while (*s) {
 		line++;
 		e = strchr(s, '\n');
@@ -791,10 +793,16 @@ int leak_mapping_load(struct leak_mapping *m, const char *path, struct bc_error 
 	}
 	text = malloc(65537);
 	if (!text) {
+		err->file = path;
 		bc_error_set(err, "out_of_memory", "cannot read the mapping file");
 		goto out;
 	}
 	n = fread(text, 1, 65537, f);
+	if (ferror(f)) {
+		err->file = path;
+		bc_error_set(err, "open_failed", "cannot read the mapping file: %s", strerror(errno));
+		goto out;
+	}
 	if (n > 65536) {
 		err->file = path;
 		bc_error_set(err, "bad_mapping", "mapping file larger than 64 KiB");

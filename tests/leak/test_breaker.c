@@ -235,6 +235,24 @@ static void test_structure(void **state)
 	free(rec);
 }
 
+/* Mapping files as editors write them; a directory is not an empty mapping. */
+static void test_mapping_files(void **state)
+{
+	struct leak_mapping m;
+	struct bc_error err = BC_ERROR_INIT;
+	const char *dir = getenv("BC_SOURCE");
+
+	(void)state;
+	assert_int_equal(leak_mapping_parse(&m, "\xef\xbb\xbf" "delimiter = semicolon\r\nheader = no\r\n"
+					       "column 2 = nir\r\n", "bom.map", &err), 0);
+	assert_int_equal(m.delimiter, ';');
+	assert_int_equal(m.header, 0);
+	assert_int_equal(m.by_index[1], LEAK_FIELD_NIR);
+	assert_int_equal(leak_mapping_load(&m, dir ? dir : ".", &err), -1);
+	assert_string_equal(err.code, "open_failed");
+	assert_non_null(err.file);
+}
+
 /* Records and counts of text read whole, and through a small buffer of cap bytes. */
 static void same_through_small_buffer(const char *text, size_t len, size_t cap)
 {
@@ -390,6 +408,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_data_row_not_header),
 		cmocka_unit_test(test_values),
 		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_mapping_files),
 		cmocka_unit_test(test_small_buffers),
 		cmocka_unit_test(test_small_profile_memory),
 	};
