@@ -125,7 +125,8 @@ unsigned bc_ratelimit_take(struct bc_ratelimit *rl, const uint8_t client[BC_RL_C
 		pthread_mutex_lock(lock);
 		slot = find_slot(rl, &rl->slots[set * BC_RL_WAYS], client, now);
 		slot->tokens = refill(slot->tokens, slot->last, now, rl->client_rate, rl->client_burst);
-		slot->last = now;
+		if (now > slot->last)
+			slot->last = now;
 		if (slot->tokens < cost) {
 			wait = wait_for(slot->tokens, cost, rl->client_rate, rl->client_burst);
 			goto out;
@@ -135,7 +136,8 @@ unsigned bc_ratelimit_take(struct bc_ratelimit *rl, const uint8_t client[BC_RL_C
 		pthread_mutex_lock(&rl->global_lock);
 		rl->global_tokens = refill(rl->global_tokens, rl->global_last, now,
 					   rl->global_rate, rl->global_burst);
-		rl->global_last = now;
+		if (now > rl->global_last)
+			rl->global_last = now;
 		if (rl->global_tokens < cost)
 			wait = wait_for(rl->global_tokens, cost, rl->global_rate, rl->global_burst);
 		else

@@ -72,6 +72,32 @@ static void test_ratelimit_global(void **state)
 	bc_ratelimit_release(&rl);
 }
 
+/* Threads read the clock before taking the lock: a late caller with an
+ * earlier time must not move a bucket's clock back (which would credit
+ * the same interval twice). */
+static void test_ratelimit_clock_never_goes_back(void **state)
+{
+	struct bc_ratelimit rl;
+	uint8_t a[16];
+	double t = 500.0;
+
+	(void)state;
+	assert_int_equal(bc_ratelimit_init(&rl, 60, 0, 64), 0);
+	key_of("192.0.2.9", a);
+	assert_int_equal(bc_ratelimit_take(&rl, a, 60, t), 0);
+	assert_int_equal(bc_ratelimit_take(&rl, a, 1, t - 3), 1);
+	/* 1 s after the drain: one token, not four */
+	assert_int_equal(bc_ratelimit_take(&rl, a, 2, t + 1), 1);
+	bc_ratelimit_release(&rl);
+
+	assert_int_equal(bc_ratelimit_init(&rl, 0, 10, 64), 0);
+	assert_int_equal(bc_ratelimit_take(&rl, a, 10, t), 0);
+	assert_int_equal(bc_ratelimit_take(&rl, a, 1, t - 0.5), 1);
+	/* 0.1 s after the drain: one token (10/s), not six */
+	assert_int_equal(bc_ratelimit_take(&rl, a, 2, t + 0.1), 1);
+	bc_ratelimit_release(&rl);
+}
+
 static void test_ratelimit_bounded(void **state)
 {
 	struct bc_ratelimit rl;
@@ -278,6 +304,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ratelimit_client),
 		cmocka_unit_test(test_ratelimit_global),
+		cmocka_unit_test(test_ratelimit_clock_never_goes_back),
 		cmocka_unit_test(test_ratelimit_bounded),
 		cmocka_unit_test(test_client_key),
 		cmocka_unit_test(test_cidr),
