@@ -27,7 +27,8 @@
 #define ARENA_BLOCK ((size_t)1 << 20)
 #define NONE UINT32_MAX
 #define MULTI (UINT32_MAX - 1)
-#define STATE_MAGIC "BCSTATE1"
+#define STATE_MAGIC "BCSTATE2"
+#define STATE_MAGIC_V1 "BCSTATE1"
 #define STATE_REC (BC_PAYLOAD_BYTES + BC_Y_BYTES)
 #define MAX_TOKEN_BYTES 1024
 #define EVAL_CHUNK 256
@@ -651,6 +652,11 @@ static uint64_t resolve_patients(struct ingest *g, uint64_t *patient, uint32_t *
 
 /* ---- state directory ---- */
 
+static int too_long_path(int r, size_t size)
+{
+	return r < 0 || (size_t)r >= size;
+}
+
 /* Temporaries of runs that died (we hold the lock: nobody else writes). */
 static void remove_stale_temps(const char *dir)
 {
@@ -712,6 +718,8 @@ static json_t *load_catalogue(const char *dir, const uint8_t pk[32], struct bc_e
 	}
 	c = json_load_file(path, 0, &jerr);
 	if (c == NULL || !json_is_object(c) || !json_is_integer(json_object_get(c, "next_id")) ||
+	    json_integer_value(json_object_get(c, "next_id")) < 1 ||
+	    json_integer_value(json_object_get(c, "next_id")) >= UINT32_MAX ||
 	    !json_is_array(json_object_get(c, "breaches"))) {
 		bc_error_set(err, "state", "%s:%d:%d: not a valid state catalogue", path, jerr.line, jerr.column);
 		json_decref(c);
@@ -724,6 +732,28 @@ static json_t *load_catalogue(const char *dir, const uint8_t pk[32], struct bc_e
 		return NULL;
 	}
 	return c;
+}
+
+/* Ids are never reused, even when the state directory was lost: next_id
+ * also passes every id of the index published at DIR (public data). */
+static void next_id_past_published(json_t *cat, const char *index_dir)
+{
+	char path[PATH_MAX + 32];
+	json_t *pub, *b;
+	json_int_t next = json_integer_value(json_object_get(cat, "next_id"));
+	size_t i;
+
+	if (too_long_path(snprintf(path, sizeof(path), "%s/index.json", index_dir), sizeof(path)))
+		return;
+	pub = json_load_file(path, 0, NULL);
+	json_array_foreach(json_object_get(pub, "breaches"), i, b) {
+		json_int_t id = json_integer_value(json_object_get(b, "id"));
+
+		if (id >= next && id < UINT32_MAX)
+			next = id + 1;
+	}
+	json_decref(pub);
+	json_object_set_new(cat, "next_id", json_integer(next));
 }
 
 /* State files of breaches the catalogue does not list (runs killed midway). */
@@ -772,8 +802,15 @@ static int save_catalogue(const char *dir, json_t *c, struct bc_error *err)
 	return ret;
 }
 
-static int save_breach_state(const char *dir, uint32_t id, const struct bc_build_item *items,
-			     size_t n, struct bc_error *err)
+/* The checksum is keyed with pkS, so a state file of another key is refused
+ * (BCSTATE1 files, unkeyed, are still read; their id is checked). */
+static void state_checksum(const uint8_t *buf, size_t len, const uint8_t *pk, uint8_t out[BC_HASH_BYTES])
+{
+	crypto_generichash(out, BC_HASH_BYTES, buf, len, pk, pk != NULL ? 32 : 0);
+}
+
+static int save_breach_state(const char *dir, uint32_t id, const uint8_t pk[32],
+			     const struct bc_build_item *items, size_t n, struct bc_error *err)
 {
 	char path[PATH_MAX + 32];
 	size_t len = 24 + n * STATE_REC + BC_HASH_BYTES, i;
@@ -792,7 +829,7 @@ static int save_breach_state(const char *dir, uint32_t id, const struct bc_build
 		memcpy(p, items[i].payload, BC_PAYLOAD_BYTES);
 		memcpy(p + BC_PAYLOAD_BYTES, items[i].y, BC_Y_BYTES);
 	}
-	crypto_generichash(p, BC_HASH_BYTES, buf, len - BC_HASH_BYTES, NULL, 0);
+	state_checksum(buf, len - BC_HASH_BYTES, pk, p);
 	snprintf(path, sizeof(path), "%s/breach-%u.bin", dir, id);
 	ret = bc_write_file_atomic(path, buf, len, 0600, err);
 	sodium_memzero(buf, len);
@@ -801,13 +838,15 @@ static int save_breach_state(const char *dir, uint32_t id, const struct bc_build
 }
 
 /* Append the entries of breach id from the state to *items. */
-static int load_breach_state(const char *dir, uint32_t id, struct bc_build_item **items,
-			     size_t *n, size_t *cap, struct bc_error *err)
+static int load_breach_state(const char *dir, uint32_t id, const uint8_t pk[32],
+			     struct bc_build_item **items, size_t *n, size_t *cap, struct bc_error *err)
 {
 	char path[PATH_MAX + 32];
 	uint8_t h[BC_HASH_BYTES], *buf = NULL;
 	size_t len = 0, cnt = 0, i;
 	const uint8_t *p;
+	uint32_t fid = 0;
+	int v1;
 	FILE *f;
 	int ret = -1;
 	struct stat st;
@@ -826,14 +865,23 @@ static int load_breach_state(const char *dir, uint32_t id, struct bc_build_item 
 	}
 	for (i = 0; len >= 24 && i < 8; i++)
 		cnt |= (size_t)buf[16 + i] << (8 * i);
-	if (len < 24 + BC_HASH_BYTES || memcmp(buf, STATE_MAGIC, 8) != 0 ||
+	v1 = len >= 8 && memcmp(buf, STATE_MAGIC_V1, 8) == 0;
+	if (len < 24 + BC_HASH_BYTES || (memcmp(buf, STATE_MAGIC, 8) != 0 && !v1) ||
 	    cnt != (len - 24 - BC_HASH_BYTES) / STATE_REC || len != 24 + cnt * STATE_REC + BC_HASH_BYTES) {
-		bc_error_set(err, "state", "%s is not a breach state file", path);
+		bc_error_set(err, "state", "%s is not a breach state file (truncated?)", path);
 		goto out;
 	}
-	crypto_generichash(h, sizeof(h), buf, len - BC_HASH_BYTES, NULL, 0);
+	state_checksum(buf, len - BC_HASH_BYTES, v1 ? NULL : pk, h);
 	if (memcmp(h, buf + len - BC_HASH_BYTES, BC_HASH_BYTES) != 0) {
-		bc_error_set(err, "state", "%s is corrupt (checksum mismatch)", path);
+		bc_error_set(err, "state", "%s is corrupt or was made with another key (checksum mismatch)",
+			     path);
+		goto out;
+	}
+	for (i = 0; i < 4; i++)
+		fid |= (uint32_t)buf[8 + i] << (8 * i);
+	if (fid != id) {
+		bc_error_set(err, "state", "%s holds breach %u, not %u (renamed or copied from elsewhere)",
+			     path, fid, id);
 		goto out;
 	}
 	if (*n + cnt > *cap) {
@@ -1134,6 +1182,7 @@ out:
 struct state_job {
 	const char *dir;
 	uint32_t id;
+	const uint8_t *pk;
 	const struct bc_build_item *items;
 	size_t n;
 	json_t *cat;
@@ -1148,7 +1197,7 @@ static void *state_thread(void *arg)
 	struct state_job *j = arg;
 	double t = now();
 
-	if (save_breach_state(j->dir, j->id, j->items, j->n, &j->err) != 0)
+	if (save_breach_state(j->dir, j->id, j->pk, j->items, j->n, &j->err) != 0)
 		j->failed = 1;
 	else
 		j->written = 1;
@@ -1240,6 +1289,7 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 	if (cat == NULL)
 		goto out;
 	remove_orphan_states(sdir, cat);
+	next_id_past_published(cat, o->index_dir);
 	/* Reserve the id first: ids are never reused, even after a crash. */
 	id = (uint32_t)json_integer_value(json_object_get(cat, "next_id"));
 	json_object_set_new(cat, "next_id", json_integer((json_int_t)id + 1));
@@ -1285,7 +1335,7 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 				replaced[n_replaced++] = bid;
 			continue;
 		}
-		if (load_breach_state(sdir, bid, &items, &n_items, &cap, err) != 0) {
+		if (load_breach_state(sdir, bid, g->key->pk_s, &items, &n_items, &cap, err) != 0) {
 			json_decref(kept);
 			goto out;
 		}
@@ -1304,6 +1354,7 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 	 * catalogue is committed between those and the swap (commit_state). */
 	sj.dir = sdir;
 	sj.id = id;
+	sj.pk = g->key->pk_s;
 	sj.items = items;
 	sj.n = g->ntok;
 	sj.cat = cat;

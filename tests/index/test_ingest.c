@@ -320,6 +320,84 @@ static void test_concurrent_dir(void **state)
 	assert_int_equal(bc_ingest_run(&o, &st, &err), 0);
 }
 
+static int ingest_with(const char *k, const char *dir, const char *file, const char *breach,
+		       struct bc_ingest_stats *st, struct bc_error *err)
+{
+	struct bc_ingest_options o;
+
+	memset(&o, 0, sizeof(o));
+	o.input = file;
+	o.index_dir = dir;
+	o.key_path = k;
+	o.breach = breach;
+	o.anonymity = 1;
+	o.quiet = 1;
+	return bc_ingest_run(&o, st, err);
+}
+
+static void copy_file(const char *from, const char *to)
+{
+	char buf[4096];
+	size_t n;
+	FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+
+	assert_non_null(a);
+	assert_non_null(b);
+	while ((n = fread(buf, 1, sizeof(buf), a)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, b), n);
+	fclose(a);
+	fclose(b);
+}
+
+/* A state file of another key, or of another breach id, is refused with a
+ * clear error (it used to be published silently: entries nobody matches);
+ * a lost state directory does not make ingest reuse a published id. */
+static void test_state_tampering(void **state)
+{
+	struct bc_ingest_stats st1, st2, st3;
+	struct bc_error err = BC_ERROR_INIT;
+	char k1[PATH_MAX], k2[PATH_MAX], d1[PATH_MAX], d2[PATH_MAX], from[PATH_MAX + 64],
+		to[PATH_MAX + 64], save[PATH_MAX + 128], cmd[PATH_MAX * 2];
+
+	(void)state;
+	snprintf(k1, sizeof(k1), "%s/t1.key", root);
+	snprintf(k2, sizeof(k2), "%s/t2.key", root);
+	snprintf(d1, sizeof(d1), "%s/t1-index", root);
+	snprintf(d2, sizeof(d2), "%s/t2-index", root);
+	assert_int_equal(bc_key_generate(k1, &err), 0);
+	assert_int_equal(bc_key_generate(k2, &err), 0);
+	assert_int_equal(ingest_with(k1, d1, leak_a, "a", &st1, &err), 0);
+	assert_int_equal(ingest_with(k1, d1, leak_b, "b", &st2, &err), 0);
+	assert_int_equal(ingest_with(k2, d2, leak_a, "a", &st3, &err), 0);
+	assert_int_equal(st3.breach_id, st1.breach_id);
+
+	/* Another key's file with the right name and id. */
+	snprintf(from, sizeof(from), "%s.state/breach-%u.bin", k2, st3.breach_id);
+	snprintf(to, sizeof(to), "%s.state/breach-%u.bin", k1, st1.breach_id);
+	snprintf(save, sizeof(save), "%s.save", to);
+	copy_file(to, save);
+	copy_file(from, to);
+	assert_int_equal(ingest_with(k1, d1, leak_b, "c", &st3, &err), -1);
+	assert_string_equal(err.code, "state");
+	assert_non_null(strstr(err.msg, "another key"));
+	/* This key's file of another breach, renamed. */
+	snprintf(from, sizeof(from), "%s.state/breach-%u.bin", k1, st2.breach_id);
+	copy_file(from, to);
+	assert_int_equal(ingest_with(k1, d1, leak_b, "c", &st3, &err), -1);
+	assert_string_equal(err.code, "state");
+	assert_non_null(strstr(err.msg, "holds breach"));
+	copy_file(save, to);
+	assert_int_equal(ingest_with(k1, d1, leak_b, "c", &st3, &err), 0);
+	assert_int_equal(st3.breaches, 3);
+
+	/* The state directory lost: the next id still passes the published ones. */
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s.state'", k1);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(ingest_with(k1, d1, leak_b, "d", &st1, &err), 0);
+	assert_true(st1.breach_id > st3.breach_id);
+	assert_int_equal(st1.breaches, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -327,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_sensitive_replace_and_second_breach),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_concurrent_dir),
+		cmocka_unit_test(test_state_tampering),
 	};
 
 	if (sodium_init() < 0)
