@@ -82,36 +82,76 @@ static int fail(const struct bc_error *err, int json)
 	return is_input_error(err) ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
 }
 
-/* --json anywhere on the command line (not as the value of another option):
- * usage errors found before it is parsed are JSON too. */
-static int wants_json(int argc, char **argv)
+/*
+ * --json and --lang anywhere on the command line (not as the value of another
+ * option), so that usage errors found before them are JSON and in the
+ * person's language too. getopt_long accepts unambiguous prefixes.
+ */
+static void prescan(int argc, char **argv, int *json, enum bc_report_lang *lang)
 {
 	const struct option *o;
+	const char *a, *eq;
 	size_t n;
 	int i;
 
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
-			return 0;
-		n = strlen(argv[i]);
-		if (n >= 3 && n <= 6 && !strncmp(argv[i], "--json", n))
-			return 1;
-		if (strncmp(argv[i], "--", 2) || strchr(argv[i], '='))
+		a = argv[i];
+		if (!strcmp(a, "--"))
+			return;
+		if (strncmp(a, "--", 2) || !a[2])
 			continue;
-		n = strlen(argv[i] + 2);
+		eq = strchr(a, '=');
+		n = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+		if (n >= 1 && n <= 4 && !strncmp("json", a + 2, n) && !eq) {
+			*json = 1;
+			continue;
+		}
 		for (o = options; o->name; o++) {
-			/* getopt_long accepts unambiguous prefixes */
-			if (o->has_arg == required_argument && n && !strncmp(o->name, argv[i] + 2, n)) {
+			if (o->has_arg != required_argument || strncmp(o->name, a + 2, n))
+				continue;
+			if (!strcmp(o->name, "lang") && n >= 2)
+				bc_report_lang_parse(eq ? eq + 1 : i + 1 < argc ? argv[i + 1] : "", lang);
+			if (!eq)
 				i++;
-				break;
-			}
+			break;
 		}
 	}
-	return 0;
 }
 
-static int usage_error(const char *msg, int json)
+enum usage_msg {
+	U_BUCKET_MODE, U_NIR_TWICE, U_LAST_NAMES, U_FIRST_TWICE, U_DOB_TWICE, U_EMAIL_TWICE,
+	U_PHONE_TWICE, U_LANG, U_NO_VALUE, U_UNKNOWN, U_STRAY, U_NO_MODE, U_KEY_REMOTE,
+};
+
+static const char *const usage_msgs[][2] = {
+	[U_BUCKET_MODE] = { "--bucket-mode must be file or fetch",
+			    "--bucket-mode vaut file ou fetch" },
+	[U_NIR_TWICE] = { "--nir given twice: check one NIR at a time",
+			  "--nir donné deux fois : vérifiez un NIR à la fois" },
+	[U_LAST_NAMES] = { "--last-name given more than twice (birth and usage name)",
+			   "--last-name donné plus de deux fois (nom de naissance et nom d'usage)" },
+	[U_FIRST_TWICE] = { "--first-name given twice: give the first given name once",
+			    "--first-name donné deux fois : donnez le premier prénom une fois" },
+	[U_DOB_TWICE] = { "--dob given twice: give one date of birth",
+			  "--dob donné deux fois : donnez une seule date de naissance" },
+	[U_EMAIL_TWICE] = { "--email given twice: check one address at a time",
+			    "--email donné deux fois : vérifiez une adresse à la fois" },
+	[U_PHONE_TWICE] = { "--phone given twice: check one number at a time",
+			    "--phone donné deux fois : vérifiez un numéro à la fois" },
+	[U_LANG] = { "--lang must be fr or en", "--lang vaut fr ou en" },
+	[U_NO_VALUE] = { "an option is missing its value", "il manque la valeur d'une option" },
+	[U_UNKNOWN] = { "unknown option", "option inconnue" },
+	[U_STRAY] = { "unexpected argument; identifiers go after --nir, --email, ...",
+		      "argument inattendu ; les identifiants suivent --nir, --email, ..." },
+	[U_NO_MODE] = { "give --server URL, or --index DIR with --key KEYFILE",
+			"donnez --server URL, ou --index DIR avec --key KEYFILE" },
+	[U_KEY_REMOTE] = { "--key is for local mode only: the server holds its key",
+			   "--key ne sert qu'en mode local : le serveur détient sa clé" },
+};
+
+static int usage_error(enum usage_msg m, int json, enum bc_report_lang lang)
 {
+	const char *msg = usage_msgs[m][lang == BC_LANG_FR];
 	json_t *j;
 
 	fprintf(stderr, "breachcheck check: %s\n%s", msg, json ? "" : usage);
@@ -146,12 +186,13 @@ int cmd_check(int argc, char **argv)
 	struct bc_report report = { 0 };
 	enum bc_report_lang lang = bc_report_lang_from_env();
 	const char *server = NULL, *index = NULL, *key = NULL;
-	int json = wants_json(argc, argv), c, status = BC_EXIT_FAILURE, have_report = 0;
+	int json = 0, c, status = BC_EXIT_FAILURE, have_report = 0;
 
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
 		return BC_EXIT_OK;
 	}
+	prescan(argc, argv, &json, &lang);
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -166,55 +207,49 @@ int cmd_check(int argc, char **argv)
 			else if (!strcmp(optarg, "fetch"))
 				ro.mode = BC_BUCKETS_FETCH;
 			else
-				return usage_error("--bucket-mode must be file or fetch", json);
+				return usage_error(U_BUCKET_MODE, json, lang);
 			break;
 		case OPT_NIR:
 			if (set_once(&q.nir, optarg))
-				return usage_error("--nir given twice: check one NIR at a time", json);
+				return usage_error(U_NIR_TWICE, json, lang);
 			break;
 		case OPT_LAST_NAME:
 			if (q.n_last_names == BC_QUERY_MAX_LAST_NAMES)
-				return usage_error("--last-name given more than twice (birth and usage name)",
-						   json);
+				return usage_error(U_LAST_NAMES, json, lang);
 			q.last_names[q.n_last_names++] = optarg;
 			break;
 		case OPT_FIRST_NAME:
 			if (set_once(&q.first_name, optarg))
-				return usage_error("--first-name given twice: give the first given "
-						   "name once", json);
+				return usage_error(U_FIRST_TWICE, json, lang);
 			break;
 		case OPT_DOB:
 			if (set_once(&q.dob, optarg))
-				return usage_error("--dob given twice: give one date of birth", json);
+				return usage_error(U_DOB_TWICE, json, lang);
 			break;
 		case OPT_EMAIL:
 			if (set_once(&q.email, optarg))
-				return usage_error("--email given twice: check one address at a time",
-						   json);
+				return usage_error(U_EMAIL_TWICE, json, lang);
 			break;
 		case OPT_PHONE:
 			if (set_once(&q.phone, optarg))
-				return usage_error("--phone given twice: check one number at a time",
-						   json);
+				return usage_error(U_PHONE_TWICE, json, lang);
 			break;
 		case OPT_JSON: json = 1; break;
 		case OPT_LANG:
 			if (bc_report_lang_parse(optarg, &lang))
-				return usage_error("--lang must be fr or en", json);
+				return usage_error(U_LANG, json, lang);
 			break;
 		default:
 			/* never echo the argument: it may be an identifier */
-			return usage_error(optopt ? "an option is missing its value"
-						  : "unknown option", json);
+			return usage_error(optopt ? U_NO_VALUE : U_UNKNOWN, json, lang);
 		}
 	}
 	if (optind < argc)
-		return usage_error("unexpected argument; identifiers go after --nir, --email, ...",
-				   json);
+		return usage_error(U_STRAY, json, lang);
 	if (!server && !(index && key))
-		return usage_error("give --server URL, or --index DIR with --key KEYFILE", json);
+		return usage_error(U_NO_MODE, json, lang);
 	if (server && key)
-		return usage_error("--key is for local mode only: the server holds its key", json);
+		return usage_error(U_KEY_REMOTE, json, lang);
 	if (bc_client_prepare(&q, NULL, lang == BC_LANG_FR ? "fr" : "en", &tokens, &err))
 		return fail(&err, json);
 	if (tokens.incomplete_namedob)

@@ -69,6 +69,13 @@ hasnt err "usage: breachcheck" "no usage text with --json"
 expect 2 "stray argument, json" -- $L --nir 2550814168025 2550814168025 --json
 has out '"error"' "json stray argument"
 hasnt out "2550814168025" "json error never quotes an identifier"
+# usage errors in the person's language, wherever --lang stands
+expect 2 "usage error in French" -- $L --frobnicate --lang fr --json
+has out '"message": "option inconnue"' "french usage error"
+LANGUAGE_FOR_TEST=fr_FR.UTF-8
+expect 2 "usage error in French from LANG" -- $L --email a@example.org --email b@example.org
+has err "donné deux fois" "french usage error from LANG"
+LANGUAGE_FOR_TEST=C.UTF-8
 # an identifier option given twice is refused, not silently the last one
 expect 2 "two emails" -- $L --email a@example.org --email famille.dupont@example.fr
 has err "--email given twice" "two emails message"
