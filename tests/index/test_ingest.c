@@ -398,6 +398,90 @@ static void test_state_tampering(void **state)
 	assert_int_equal(st1.breaches, 1);
 }
 
+/* Rows saturating at 65535, unknown months and no lab, homonyms (one name +
+ * date of birth, two NIRs), twins sharing an email, a row without NIR that
+ * belongs to the patient of its name + date of birth. */
+static void test_payload_edges(void **state)
+{
+	struct bc_ingest_stats st;
+	struct bc_error err = BC_ERROR_INIT;
+	char path[PATH_MAX], k[PATH_MAX], d[PATH_MAX];
+	struct hit h;
+	FILE *f;
+	int i;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/edges.csv", root);
+	snprintf(k, sizeof(k), "%s/edges.key", root);
+	snprintf(d, sizeof(d), "%s/edges-index", root);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("Nom,Prénom(s),Date de naissance,N° de sécurité sociale,Téléphone,Email,Laboratoire,"
+	      "Date de prélèvement,Observations\n", f);
+	for (i = 0; i < 70000; i++)
+		fputs("SATURE,Paul,01/01/1970,1700175123000,,paul.sature@example.fr,LAB-A,01/01/2015,\n", f);
+	fputs("SATURE,Paul,01/01/1970,,01 99 00 00 09,,LAB-C,01/02/2015,VIH positif\n", f);
+	fputs("HOMONYME,Jean,02/02/1960,1600275123000,,,,,\n", f);
+	fputs("HOMONYME,Jean,02/02/1960,1600275124000,,,,,\n", f);
+	fputs("JUMEAU,Luc,03/03/1990,1900375123000,,famille.jumeau@example.fr,LAB-B,01/06/2020,\n", f);
+	fputs("JUMEAU,Lea,03/03/1990,2900375123000,,famille.jumeau@example.fr,LAB-B,01/07/2020,\n", f);
+	fclose(f);
+	assert_int_equal(bc_key_generate(k, &err), 0);
+	assert_int_equal(ingest_with(k, d, path, "edges", &st, &err), 0);
+	assert_int_equal(st.rows, 70005);
+	assert_int_equal(st.patients, 5);
+	snprintf(key, sizeof(key), "%s", k); /* find() reads the globals */
+	snprintf(idx, sizeof(idx), "%s", d);
+
+	h = find(BC_TOKEN_NIR, "1700175123000", NULL, NULL, NULL);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.p.rows, 65535);
+	assert_int_equal(h.p.first_month, M(2015, 1));
+	h = find(BC_TOKEN_NAMEDOB, "SATURE", "PAUL", "1970-01-01", NULL);
+	assert_int_equal(h.p.rows, 65535);
+	assert_int_equal(h.p.flags & BC_BIT(BC_FLAG_SHARED), 0);
+	assert_int_equal(h.p.flags & BC_MEDICAL_MASK, 0);
+	assert_int_equal(h.p.last_month, M(2015, 2));
+	assert_int_equal(h.p.source_a, 0);
+	assert_int_equal(h.p.source_b, 2); /* LAB-C (sources sorted: A, B, C) */
+	/* The phone of the NIR-less row is Paul's, not shared. */
+	h = find(BC_TOKEN_PHONE, "+33199000009", NULL, NULL, NULL);
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.p.rows, 1);
+	assert_int_equal(h.p.flags & BC_BIT(BC_FLAG_SHARED), 0);
+	assert_int_equal(h.p.flags & BC_MEDICAL_MASK, 0);
+	assert_int_equal(h.p.source_a, 2);
+	assert_int_equal(h.p.source_b, BC_SOURCE_NONE);
+
+	/* Homonyms: the name + date of birth is shared, each NIR is not; no
+	 * sample date and no lab: months 0, sources none. */
+	h = find(BC_TOKEN_NAMEDOB, "HOMONYME", "JEAN", "1960-02-02", NULL);
+	assert_int_equal(h.p.flags, BC_BIT(BC_CLASS_NAME) | BC_BIT(BC_CLASS_DOB) | BC_BIT(BC_FLAG_SHARED));
+	assert_int_equal(h.p.rows, 0);
+	h = find(BC_TOKEN_NIR, "1600275124000", NULL, NULL, NULL);
+	assert_int_equal(h.p.rows, 1);
+	assert_int_equal(h.p.flags & BC_BIT(BC_FLAG_SHARED), 0);
+	assert_int_equal(h.p.first_month, 0);
+	assert_int_equal(h.p.last_month, 0);
+	assert_int_equal(h.p.source_a, BC_SOURCE_NONE);
+	assert_int_equal(h.p.source_b, BC_SOURCE_NONE);
+
+	/* Twins: the household email is shared; each name + dob, each verified is not. */
+	h = find(BC_TOKEN_EMAIL, "famille.jumeau@example.fr", NULL, NULL, NULL);
+	assert_int_equal(h.p.flags, BC_BIT(BC_CLASS_EMAIL) | BC_BIT(BC_FLAG_SHARED));
+	assert_int_equal(h.p.first_month, 0);
+	h = find(BC_TOKEN_NAMEDOB, "JUMEAU", "LEA", "1990-03-03", NULL);
+	assert_int_equal(h.p.rows, 1);
+	assert_int_equal(h.p.first_month, M(2020, 7));
+	h = find(BC_TOKEN_VERIFIED, "2900375123000", NULL, NULL, "famille.jumeau@example.fr");
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.p.rows, 1);
+	assert_int_equal(h.p.flags & BC_BIT(BC_FLAG_SHARED), 0);
+	assert_int_equal(h.p.first_month, M(2020, 7));
+	snprintf(key, sizeof(key), "%s/k.key", root);
+	snprintf(idx, sizeof(idx), "%s/index", root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_concurrent_dir),
 		cmocka_unit_test(test_state_tampering),
+		cmocka_unit_test(test_payload_edges),
 	};
 
 	if (sodium_init() < 0)
