@@ -1125,6 +1125,11 @@ static enum MHD_Result on_metrics(void *cls, struct MHD_Connection *c, const cha
 		r->headers_seen = 1; /* answer in the next call: keep-alive (see on_request) */
 		return MHD_YES;
 	}
+	if (*upload_data_size) {
+		/* no route here takes a body: read it, answer once it is all in */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
 	r->method = method_name(method);
 	r->route = BC_ROUTE_METRICS;
 	if (strcmp(url, "/metrics")) {

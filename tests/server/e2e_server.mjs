@@ -490,6 +490,10 @@ async function main() {
     assert.match(t, /breachcheck_http_request_duration_seconds_bucket\{route="\/v1\/evaluate",le="\+Inf"\} \d+/);
     assert.match(t, new RegExp(`breachcheck_index_info\\{index_id="${cfg.index_id}"\\} 1`));
     assert.ok(!/\/v1\/buckets\/[0-9a-f]{32}/.test(t), 'no raw paths in metrics');
+    // a request with a body gets its answer (405 JSON), not a closed connection
+    await expectError(await fetch(srv.metricsUrl, { method: 'POST', body: 'x=1' }), 405, 'method_not_allowed');
+    await expectError(await fetch(srv.metricsUrl.replace(/\/metrics$/, '/nope'), { method: 'PUT', body: 'x' }),
+      404, 'not_found');
   });
 
   await test('the page: static files, content types, strict CSP, buckets_url mirror in config and CSP', async () => {
