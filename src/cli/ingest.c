@@ -94,7 +94,8 @@ int cmd_ingest(int argc, char **argv)
 		} else if (!strcmp(a, "--anonymity") || !strcmp(a, "--threads")) {
 			if (i + 1 >= argc || parse_uint(argv[i + 1], a[2] == 'a' ? 1u << 24 : 256, &v) != 0 ||
 			    v == 0) {
-				fprintf(stderr, "breachcheck ingest: %s needs a positive integer\n", a);
+				fprintf(stderr, "breachcheck ingest: %s needs an integer from 1 to %lu\n", a,
+					a[2] == 'a' ? 1ul << 24 : 256ul);
 				return BC_EXIT_USAGE;
 			}
 			i++;

@@ -959,8 +959,10 @@ static int valid_name(const char *s)
 {
 	size_t n = strlen(s);
 
+	/* Starting with a letter or digit: "." and ".." are no names in a URL path. */
 	return n >= 1 && n <= 64 &&
-	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") >= 1;
 }
 
 static json_t *text_or_empty(const char *s)
@@ -1248,7 +1250,7 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 		goto out;
 	}
 	if (!valid_name(o->breach)) {
-		bc_error_set_field(err, "usage", "--breach", "--breach NAME: 1 to 64 characters among A-Z a-z 0-9 . _ -");
+		bc_error_set_field(err, "usage", "--breach", "--breach NAME: 1 to 64 characters among A-Z a-z 0-9 . _ -, the first a letter or digit");
 		goto out;
 	}
 	if (o->breach_date != NULL && !valid_date(o->breach_date)) {

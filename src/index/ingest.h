@@ -19,7 +19,7 @@ struct bc_ingest_options {
 	const char *input;          /* leak file ("-": stdin) */
 	const char *index_dir;      /* --index DIR (symlink managed by ingest) */
 	const char *key_path;       /* --key KEYFILE; state dir is KEYFILE.state/ */
-	const char *breach;         /* --breach NAME (1..64 bytes, no control chars) */
+	const char *breach;         /* --breach NAME: 1..64 of A-Z a-z 0-9 . _ -, first alphanumeric */
 	const char *title;          /* NULL: NAME */
 	const char *breach_date;    /* YYYY-MM-DD or NULL */
 	const char *description;

@@ -269,6 +269,15 @@ static void test_bad_options(void **state)
 	o.quiet = 1;
 	assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
 	assert_string_equal(err.code, "usage");
+	o.breach = ".";
+	assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
+	assert_string_equal(err.code, "usage");
+	o.breach = "..";
+	assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
+	assert_string_equal(err.code, "usage");
+	o.breach = "-x";
+	assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
+	assert_string_equal(err.code, "usage");
 	o.breach = "ok";
 	o.breach_date = "2020-02-30";
 	assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
