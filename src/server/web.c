@@ -90,7 +90,7 @@ struct MHD_Response *bc_web_response(int dirfd, const char *url, uint64_t *bytes
 
 	if (dirfd < 0 || safe_path(url, rel, sizeof(rel)) < 0)
 		goto out;
-	fd = openat(dirfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(dirfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
 		goto out;
 	resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);

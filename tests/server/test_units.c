@@ -270,6 +270,8 @@ static void test_web_paths(void **state)
 	put_file(dir, "blob.bin", "12");
 	snprintf(path, sizeof(path), "%s/link.js", dir);
 	assert_int_equal(symlink("/etc/passwd", path), 0);
+	snprintf(path, sizeof(path), "%s/fifo.js", dir);
+	assert_int_equal(mkfifo(path, 0644), 0);
 	fd = open(dir, O_RDONLY | O_DIRECTORY);
 	assert_true(fd >= 0);
 
@@ -291,6 +293,10 @@ static void test_web_paths(void **state)
 	assert_null(bc_web_response(fd, "/link.js", &(uint64_t){ 0 }));
 	assert_null(bc_web_response(fd, "/assets", &(uint64_t){ 0 }));
 	assert_null(bc_web_response(fd, "/nope.js", &(uint64_t){ 0 }));
+	/* a FIFO is refused at once, not waited on (the thread would hang) */
+	alarm(5);
+	assert_null(bc_web_response(fd, "/fifo.js", &(uint64_t){ 0 }));
+	alarm(0);
 	assert_null(bc_web_response(fd, "index.html", &(uint64_t){ 0 }));
 	assert_null(bc_web_response(-1, "/", &(uint64_t){ 0 }));
 	close(fd);
