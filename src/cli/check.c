@@ -1,5 +1,6 @@
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -24,6 +25,8 @@ static const char usage[] =
 	"                      and look up locally; fetch: read single buckets\n"
 	"  --cache-dir DIR     where the index is cached (default $XDG_CACHE_HOME/breachcheck\n"
 	"                      or ~/.cache/breachcheck)\n"
+	"  --timeout SECONDS   give up on a request after SECONDS (default 30); a whole-index\n"
+	"                      download is given up only when stalled that long\n"
 	"Identifiers (any of them):\n"
 	"  --nir N             social security number, 13 or 15 characters\n"
 	"  --last-name X       birth name; repeat for the usage name (at most twice)\n"
@@ -41,6 +44,7 @@ static const char usage[] =
 enum {
 	OPT_SERVER = 256, OPT_INDEX, OPT_KEY, OPT_BUCKET_MODE, OPT_CACHE_DIR, OPT_NIR,
 	OPT_LAST_NAME, OPT_FIRST_NAME, OPT_DOB, OPT_EMAIL, OPT_PHONE, OPT_JSON, OPT_LANG,
+	OPT_TIMEOUT,
 };
 
 static const struct option options[] = {
@@ -57,6 +61,7 @@ static const struct option options[] = {
 	{ "phone", required_argument, NULL, OPT_PHONE },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "lang", required_argument, NULL, OPT_LANG },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -120,7 +125,7 @@ static void prescan(int argc, char **argv, int *json, enum bc_report_lang *lang)
 
 enum usage_msg {
 	U_BUCKET_MODE, U_NIR_TWICE, U_LAST_NAMES, U_FIRST_TWICE, U_DOB_TWICE, U_EMAIL_TWICE,
-	U_PHONE_TWICE, U_LANG, U_NO_VALUE, U_UNKNOWN, U_STRAY, U_NO_MODE, U_KEY_REMOTE,
+	U_PHONE_TWICE, U_LANG, U_NO_VALUE, U_UNKNOWN, U_STRAY, U_NO_MODE, U_KEY_REMOTE, U_TIMEOUT,
 };
 
 static const char *const usage_msgs[][2] = {
@@ -147,6 +152,8 @@ static const char *const usage_msgs[][2] = {
 			"donnez --server URL, ou --index DIR avec --key KEYFILE" },
 	[U_KEY_REMOTE] = { "--key is for local mode only: the server holds its key",
 			   "--key ne sert qu'en mode local : le serveur détient sa clé" },
+	[U_TIMEOUT] = { "--timeout must be a number of seconds from 1 to 3600",
+			"--timeout est un nombre de secondes de 1 à 3600" },
 };
 
 static int usage_error(enum usage_msg m, int json, enum bc_report_lang lang)
@@ -201,6 +208,15 @@ int cmd_check(int argc, char **argv)
 		case OPT_INDEX: index = optarg; break;
 		case OPT_KEY: key = optarg; break;
 		case OPT_CACHE_DIR: ro.cache_dir = optarg; break;
+		case OPT_TIMEOUT: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end || v < 1 || v > 3600)
+				return usage_error(U_TIMEOUT, json, lang);
+			ro.timeout_s = v;
+			break;
+		}
 		case OPT_BUCKET_MODE:
 			if (!strcmp(optarg, "file"))
 				ro.mode = BC_BUCKETS_FILE;

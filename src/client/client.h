@@ -116,7 +116,8 @@ struct bc_remote_options {
 	const char *index_dir;     /* NULL, or a local copy of the index (mirror) */
 	enum bc_bucket_mode mode;  /* without index_dir */
 	const char *cache_dir;     /* NULL: $XDG_CACHE_HOME/breachcheck or ~/.cache/breachcheck */
-	long timeout_s;            /* per request, 0 = 30 s */
+	long timeout_s;            /* per request, 0 = 30 s; a whole-file download has no
+				    * total limit but fails when stalled (< 512 B/s) that long */
 };
 
 /*

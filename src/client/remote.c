@@ -154,8 +154,15 @@ static int http_do(struct remote *r, const char *url, const char *body, struct s
 	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, sink_write);
 	curl_easy_setopt(r->curl, CURLOPT_WRITEDATA, s);
 	curl_easy_setopt(r->curl, CURLOPT_ERRORBUFFER, cerr);
-	curl_easy_setopt(r->curl, CURLOPT_TIMEOUT, r->timeout_s);
-	curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	if (s->file) {
+		/* a whole-file download may take minutes on a slow link: no total
+		 * limit, but give up when fewer than 512 bytes/s arrive for timeout_s */
+		curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_LIMIT, 512L);
+		curl_easy_setopt(r->curl, CURLOPT_LOW_SPEED_TIME, r->timeout_s);
+	} else {
+		curl_easy_setopt(r->curl, CURLOPT_TIMEOUT, r->timeout_s);
+	}
+	curl_easy_setopt(r->curl, CURLOPT_CONNECTTIMEOUT, r->timeout_s < 10 ? r->timeout_s : 10L);
 	curl_easy_setopt(r->curl, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(r->curl, CURLOPT_MAXREDIRS, 3L);
 	curl_easy_setopt(r->curl, CURLOPT_PROTOCOLS_STR, "http,https");

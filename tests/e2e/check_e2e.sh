@@ -160,6 +160,12 @@ fake escape
 grep -q "HTTP 500" "$T/err" || fail "HTTP 500: message"
 if LC_ALL=C grep -q "$(printf '\033')" "$T/err" "$T/out"; then fail "a server's escape sequence reached the terminal"; fi
 grep -q '"code": "http"' "$T/out" || fail "HTTP 500: JSON code"
+fake slow
+expect 0 "" "a slow but steady whole-index download outlasts --timeout" -- --server "$FURL" --cache-dir "$T/fc10" --nir "$NIR" --timeout 2
+fake stall
+start=$(date +%s)
+expect 3 "timed out" "a server that does not answer" -- --server "$FURL" --cache-dir "$T/fc11" --nir "$NIR" --timeout 1
+[ $(($(date +%s) - start)) -le 4 ] || fail "--timeout 1 took more than 4 s"
 
 echo "== sensitive breach: public tier"
 "$BC" ingest "$T/leak.csv" --index "$T/sidx" --key "$T/key2" --breach labs --sensitive --anonymity 16 --quiet 2>/dev/null ||

@@ -16,6 +16,8 @@
  *   --mode html            answers /v1/evaluate with a proxy's HTML page (200)
  *   --mode escape          answers /v1/evaluate with a 500 whose JSON message
  *                          holds terminal escape sequences
+ *   --mode slow            serves buckets.bin slowly but steadily (about 3.5 s)
+ *   --mode stall           answers /v1/config only after 6 s
  *   --mode honest          nothing wrong (control)
  *
  *   e2e_fake --index DIR --key KEYFILE --mode MODE
@@ -66,6 +68,42 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const vo
 	if (status == 429)
 		MHD_add_response_header(r, "Retry-After", "7");
 	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+struct slow {
+	const uint8_t *data;
+	size_t len;
+};
+
+static ssize_t slow_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	const struct slow *sl = cls;
+	size_t n = sl->len / 24 + 1;
+
+	if (pos >= sl->len)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	if (n > max)
+		n = max;
+	if (n > sl->len - pos)
+		n = sl->len - (size_t)pos;
+	usleep(150000);
+	memcpy(buf, sl->data + pos, n);
+	return (ssize_t)n;
+}
+
+static enum MHD_Result reply_slowly(struct MHD_Connection *c, const uint8_t *data, size_t len)
+{
+	static struct slow sl;
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	sl.data = data;
+	sl.len = len;
+	r = MHD_create_response_from_callback(len, 64 * 1024, slow_read, &sl, NULL);
+	MHD_add_response_header(r, "Content-Type", "application/octet-stream");
+	ret = MHD_queue_response(c, 200, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -163,8 +201,11 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 			return error(c, 404, "not_found");
 		return evaluate(f, c, u);
 	}
-	if (!strcmp(url, "/v1/config"))
+	if (!strcmp(url, "/v1/config")) {
+		if (!strcmp(f->mode, "stall"))
+			sleep(6);
 		return reply(c, 200, f->config, strlen(f->config), "application/json");
+	}
 	if (!strcmp(f->mode, "stale") && (!strncmp(url, "/v1/index/", 10) ||
 					  !strncmp(url, "/v1/verified/", 13) ||
 					  !strncmp(url, "/v1/buckets/", 12)))
@@ -178,6 +219,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 		return reply(c, 200, p, len, "application/json");
 	}
 	snprintf(path, sizeof(path), "/v1/index/%s/buckets.bin", id);
+	if (!strcmp(url, path) && !strcmp(f->mode, "slow"))
+		return reply_slowly(c, f->buckets, f->buckets_len);
 	if (!strcmp(url, path))
 		return reply(c, 200, f->buckets, f->buckets_len, "application/octet-stream");
 	snprintf(path, sizeof(path), "/v1/verified/%s", id);
