@@ -72,7 +72,8 @@ int cmd_profile(int argc, char **argv)
 	}
 	if (leak_reader_init(&reader, path, &opt, &err) < 0) {
 		cli_print_error(&err);
-		rc = !strcmp(err.code, "out_of_memory") ? BC_EXIT_FAILURE : BC_EXIT_USAGE;
+		rc = !strcmp(err.code, "out_of_memory") || !strcmp(err.code, "read_failed") ? BC_EXIT_FAILURE
+											   : BC_EXIT_USAGE;
 		goto out;
 	}
 	have_reader = 1;

@@ -38,6 +38,45 @@ static size_t slot_of(const struct leak_patient_set *s, const unsigned char *key
 	return i;
 }
 
+/* Fields of which a record keeps one value (a second column of the same field is not read). */
+static int single_valued(enum leak_field f)
+{
+	switch (f) {
+	case LEAK_FIELD_LAST_NAME:
+	case LEAK_FIELD_BIRTH_NAME:
+	case LEAK_FIELD_USAGE_NAME:
+	case LEAK_FIELD_FIRST_NAME:
+	case LEAK_FIELD_DOB:
+	case LEAK_FIELD_NIR:
+	case LEAK_FIELD_LAB:
+	case LEAK_FIELD_SAMPLE_DATE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static unsigned first_column_of(const struct leak_columns *c, unsigned i)
+{
+	unsigned j;
+
+	for (j = 0; j < i; j++)
+		if (c->field[j] == c->field[i])
+			return j;
+	return i;
+}
+
+/* The next column after i with the same field, or c->n. */
+static unsigned next_column_of(const struct leak_columns *c, unsigned i)
+{
+	unsigned j;
+
+	for (j = i + 1; j < c->n; j++)
+		if (c->field[j] == c->field[i])
+			return j;
+	return c->n;
+}
+
 /* Wipe the used slots only: untouched calloc pages stay unmapped (a small file keeps a small RSS). */
 static void wipe_entries(struct entry *e, size_t cap)
 {
@@ -414,6 +453,15 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 		if (c->field[i] == LEAK_FIELD_NONE)
 			fprintf(out, "%s%u", j++ ? ", " : " (", i + 1);
 	fprintf(out, "%s\n", j ? ")" : "");
+	for (i = 0; i < c->n; i++) {
+		if (!single_valued(c->field[i]) || first_column_of(c, i) != i ||
+		    next_column_of(c, i) == c->n)
+			continue;
+		fprintf(out, "  %s in several columns (", leak_field_name(c->field[i]));
+		for (j = i; j < c->n; j = next_column_of(c, j))
+			fprintf(out, "%s%u", j != i ? ", " : "", j + 1);
+		fprintf(out, "): one value per row is kept, the first usable one\n");
+	}
 
 	fprintf(out, "\nBad rows by reason (first lines)\n");
 	for (i = 0; i < LEAK_REASON_COUNT; i++) {
@@ -538,6 +586,27 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 	for (i = 0; a && i < c->n; i++)
 		if (c->field[i] == LEAK_FIELD_NONE)
 			bad |= json_array_append_new(a, json_integer(i + 1));
+
+	a = json_array();
+	bad |= jset(o, "duplicate_fields", a);
+	for (i = 0; a && i < c->n; i++) {
+		json_t *cols;
+
+		if (!single_valued(c->field[i]) || first_column_of(c, i) != i ||
+		    next_column_of(c, i) == c->n)
+			continue;
+		x = json_object();
+		cols = json_array();
+		if (!x || json_array_append_new(a, x) < 0) {
+			json_decref(cols);
+			bad = 1;
+			break;
+		}
+		bad |= jset(x, "field", json_string(leak_field_name(c->field[i])));
+		bad |= jset(x, "columns", cols);
+		for (j = i; cols && j < c->n; j = next_column_of(c, j))
+			bad |= json_array_append_new(cols, json_integer(j + 1));
+	}
 
 	d = json_object();
 	bad |= jset(o, "bad_rows", d);

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "normalize/text.h"
 
@@ -1163,6 +1164,7 @@ int leak_reader_init(struct leak_reader *r, const char *path,
 		     const struct leak_options *opt, struct bc_error *err)
 {
 	FILE *f;
+	struct stat sb;
 	int rc = -1;
 
 	if (!strcmp(path, "-"))
@@ -1172,6 +1174,13 @@ int leak_reader_init(struct leak_reader *r, const char *path,
 		memset(r, 0, sizeof(*r));
 		err->file = path;
 		bc_error_set(err, "open_failed", "cannot open: %s", strerror(errno));
+		goto out;
+	}
+	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		fclose(f);
+		memset(r, 0, sizeof(*r));
+		err->file = path;
+		bc_error_set(err, "open_failed", "is a directory, not a leak file");
 		goto out;
 	}
 	rc = leak_reader_init_file(r, f, path, opt, err);

@@ -505,11 +505,15 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 			break;
 		case LEAK_FIELD_BIRTH_NAME:
 			flags |= BC_BIT(BC_CLASS_NAME);
+			if (birth_s)
+				break;
 			birth_s = s;
 			birth_n = n;
 			break;
 		case LEAK_FIELD_USAGE_NAME:
 			flags |= BC_BIT(BC_CLASS_NAME);
+			if (usage_s)
+				break;
 			usage_s = s;
 			usage_n = n;
 			break;
@@ -527,6 +531,8 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 			break;
 		case LEAK_FIELD_DOB:
 			flags |= BC_BIT(BC_CLASS_DOB);
+			if (dob_s)
+				break;
 			dob_s = s;
 			dob_n = n;
 			dob_col = i;

@@ -37,6 +37,13 @@ check() {
 			fail=1
 		fi
 	done <"$fx/identifiers.txt"
+	while IFS= read -r id; do
+		case $id in '#'*|'') continue ;; esac
+		if grep -qF -- "$id" "$tmp/$name.out"; then
+			echo "identifier leaked in the output of $name (line of breaker_identifiers.txt)"
+			fail=1
+		fi
+	done <"$fx/breaker_identifiers.txt"
 }
 
 check fr_comma_utf8 fr_comma_utf8.csv
@@ -59,4 +66,19 @@ check truncated truncated.csv
 check missing does-not-exist.csv
 check bad_mapping --mapping make_fixtures.py headerless.csv
 check usage
+# adversarial inputs (make_breaker_fixtures.py)
+check breaker_headers breaker_headers.csv
+check breaker_headers_json --json breaker_headers.csv
+check breaker_dup_columns breaker_dup_columns.csv
+check breaker_dup_columns_json --json breaker_dup_columns.csv
+check breaker_nul breaker_nul.csv
+check breaker_nul_strict --strict breaker_nul.csv
+check breaker_header_only breaker_header_only.csv
+check breaker_latin1_cr breaker_latin1_cr.csv
+check breaker_gzip breaker_gzip.csv.gz
+check breaker_values breaker_values.csv
+check breaker_values_json --json breaker_values.csv
+check breaker_values_strict --strict breaker_values.csv
+check breaker_directory .
+check breaker_mapping_directory --mapping . breaker_values.csv
 exit $fail
