@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -37,6 +38,16 @@ static char leak[PATH_MAX], truth[PATH_MAX], small[PATH_MAX];
 
 /* Run argv (NULL-terminated); stdout+stderr to out (or /dev/null). kill_at:
  * BC_TEST_KILL_AT value or NULL. fsize: RLIMIT_FSIZE or 0. Returns the wait status. */
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long kill_after_us; /* > 0: run() sends SIGKILL after this delay */
+
 static int run(char *const argv[], const char *out, const char *kill_at, rlim_t fsize)
 {
 	pid_t pid = fork();
@@ -61,6 +72,12 @@ static int run(char *const argv[], const char *out, const char *kill_at, rlim_t 
 		}
 		execv(argv[0], argv);
 		_exit(127);
+	}
+	if (kill_after_us > 0) {
+		struct timespec ts = { kill_after_us / 1000000, (kill_after_us % 1000000) * 1000 };
+
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	return status;
@@ -694,10 +711,13 @@ static void test_kill_at_every_stage(void **state)
 	char before[33], after[33];
 	size_t nb, na, i;
 	int st;
+	double t0, t_run;
 
 	(void)state;
 	keygen("k3.key");
+	t0 = now_s();
 	assert_int_equal(exit_code(ingest(small, "kill", "k3.key", "first", "--quiet", NULL, NULL, 0)), 0);
+	t_run = now_s() - t0;
 	for (i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
 		index_state("kill", before, &nb);
 		st = ingest(small, "kill", "k3.key", "second", "--quiet", NULL, stages[i], 0);
@@ -710,13 +730,28 @@ static void test_kill_at_every_stage(void **state)
 		else
 			assert_string_equal(before, after);
 	}
+	/* SIGKILL at random moments, not only at the instrumented stages: the
+	 * published index always opens and verifies, and is the previous one or
+	 * a complete new one. */
+	srand(12345);
+	for (i = 0; i < 8; i++) {
+		index_state("kill", before, &nb);
+		kill_after_us = 1 + (long)((double)rand() / RAND_MAX * t_run * 1.2e6);
+		st = ingest(small, "kill", "k3.key", i % 2 ? "second" : "third", "--quiet", NULL, NULL, 0);
+		kill_after_us = 0;
+		index_state("kill", after, &na);
+		if (WIFSIGNALED(st) && strcmp(before, after) != 0)
+			assert_true(na >= nb); /* killed after the swap: the new version */
+	}
+	/* "third" complete, whatever the kills left. */
+	assert_int_equal(exit_code(ingest(small, "kill", "k3.key", "third", "--quiet", NULL, NULL, 0)), 0);
 	/* A normal run afterwards: works, cleans the dead runs' temporaries. */
 	assert_int_equal(exit_code(ingest(small, "kill", "k3.key", "second", "--quiet", NULL, NULL, 0)), 0);
 	index_state("kill", after, &na);
-	assert_int_equal(na, 2);
+	assert_int_equal(na, 3);
 	assert_int_equal(count_prefix("kill.tmp-"), 0);
 	assert_int_equal(count_prefix("kill.lnk-"), 0);
-	assert_int_equal(count_prefix("kill."), 2); /* current + previous */
+	assert_int_equal(count_prefix("kill."), 3); /* current + previous + kill.lock */
 	{
 		char sd[PATH_MAX];
 		DIR *d;
@@ -732,7 +767,7 @@ static void test_kill_at_every_stage(void **state)
 		}
 		closedir(d);
 		assert_int_equal(stale, 0);
-		assert_int_equal(states, 2); /* first + the last second; killed runs' files gone */
+		assert_int_equal(states, 3); /* first, third, the last second; killed runs' files gone */
 	}
 }
 
