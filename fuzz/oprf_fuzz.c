@@ -28,6 +28,54 @@ static void setup(void)
 	ready = 1;
 }
 
+/*
+ * A valid batch built from the data, then one byte of it (blinded or
+ * evaluated element, proof, key or POPRF info) changed as the data says:
+ * the proof must no longer verify. Random bytes almost never reach these
+ * near-valid cases.
+ */
+static void tamper(enum oprf_mode mode, const uint8_t *data, size_t size)
+{
+	enum { N = 4 };
+	uint8_t blind[N][32], bl[N * 32], ev[N * 32], proof[64], key[32], info[8];
+	size_t n, i, info_len, where, region;
+	uint8_t x;
+
+	if (mode == OPRF_MODE_OPRF || size < 4)
+		return;
+	n = 1 + data[0] % N;
+	x = data[1] ? data[1] : 1;
+	where = (size_t)data[2] | (size_t)data[3] << 8;
+	data += 4;
+	size -= 4;
+	info_len = size < sizeof(info) ? size : sizeof(info);
+	memcpy(info, data, info_len);
+	for (i = 0; i < n; i++)
+		if (oprf_blind(mode, data, size > i ? size - i : 0, blind[i], bl + 32 * i) != 0)
+			abort();
+	if (oprf_blind_evaluate(mode, sk, pk, info, info_len, bl, n, ev, proof, NULL) != 0 ||
+	    oprf_verify_proof(mode, pk, info, info_len, bl, ev, n, proof) != 0)
+		abort();
+	memcpy(key, pk, 32);
+	region = where % 5;
+	where /= 5;
+	switch (region) {
+	case 0: bl[where % (32 * n)] ^= x; break;
+	case 1: ev[where % (32 * n)] ^= x; break;
+	case 2: proof[where % 64] ^= x; break;
+	case 3: key[where % 32] ^= x; break;
+	default:
+		if (mode != OPRF_MODE_POPRF)
+			return;
+		if (info_len == 0)
+			info_len = 1, info[0] = x;
+		else
+			info[where % info_len] ^= x;
+	}
+	if (oprf_verify_proof(mode, key, info, info_len, bl, ev, n, proof) == 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	enum oprf_mode mode;
@@ -63,6 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				      data + 64 * n) == 0)
 			abort();
 	}
+	tamper(mode, data, size);
 	if (size <= OPRF_MAX_INPUT_BYTES) {
 		if (oprf_blind(mode, data, size, blind, blinded) != 0 ||
 		    oprf_blind_evaluate(mode, sk, pk, data, size > 32 ? 32 : size, blinded, 1,
