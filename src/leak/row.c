@@ -149,6 +149,21 @@ static int parse_compact_date(const char *s, size_t n, int *y, int *m, int *d)
 	return 0;
 }
 
+/* Spreadsheet text markers: ="0639981101" (a formula keeping leading zeros) and a leading ' (text prefix). */
+static void unwrap_spreadsheet(const char **s, size_t *n)
+{
+	if (*n >= 3 && (*s)[0] == '=' && (*s)[1] == '"' && (*s)[*n - 1] == '"') {
+		*s += 2;
+		*n -= 3;
+		trim(s, n);
+	}
+	if (*n >= 2 && (*s)[0] == '\'') {
+		(*s)++;
+		(*n)--;
+		trim(s, n);
+	}
+}
+
 /* Drop a leading civility ("Mme", "M.", "Mlle", "Monsieur", ...) followed by more text. */
 static void strip_civility(const char **s, size_t *n)
 {
@@ -204,8 +219,9 @@ static size_t fold_word(const char *s, size_t n, size_t *i, char *out, size_t ou
 }
 
 /*
- * A date of birth written in words: "[née le] 3 juillet 1985", "1er janv. 1985",
- * "July 3, 1985" is not handled (day first only). Writes "DD/MM/YYYY" (or YY)
+ * A date of birth written in words or with spaces: "[née le] 3 juillet 1985",
+ * "1er janv. 1985", "12-mars-85", "12 03 1985", "[née en] mars 1985" (day 00:
+ * incomplete). Day first only ("July 3, 1985" is not understood). Writes "DD/MM/YYYY" (or YY)
  * into out (32 bytes); returns 0, or -1 if it is not such a date.
  */
 static int dob_in_words(const char *s, size_t n, char out[32])
@@ -236,6 +252,9 @@ static int dob_in_words(const char *s, size_t n, char out[32])
 				state = 1;
 				if (i + 1 < n && (s[i] | 0x20) == 'e' && (s[i + 1] | 0x20) == 'r')
 					i += 2;   /* 1er */
+			} else if (state == 1 && nd <= 2 && v >= 1 && v <= 12) {
+				month = v;  /* "12 03 1985" */
+				state = 2;
 			} else if (state == 2 && (nd == 4 || nd == 2)) {
 				year = v;
 				ydigits = (unsigned)nd;
@@ -247,16 +266,15 @@ static int dob_in_words(const char *s, size_t n, char out[32])
 			wn = fold_word(s, n, &i, w, sizeof(w));
 			if (!wn)
 				return -1;
-			if (state == 1) {
-				for (m = 0; m < 12 && !month; m++)
-					for (k = 0; k < 4; k++)
-						if (months[m][k][0] && !strcmp(w, months[m][k]))
-							month = m + 1;
-				if (!month)
-					return -1;
-				state = 2;
+			for (m = 0; m < 12 && (state == 0 || state == 1) && !month; m++)
+				for (k = 0; k < 4; k++)
+					if (months[m][k][0] && !strcmp(w, months[m][k]))
+						month = m + 1;
+			if (month && (state == 0 || state == 1)) {
+				state = 2;  /* "mars 1985": day 00, an incomplete date */
 			} else if (state != 0 || !(ieq(w, wn, "ne") || ieq(w, wn, "nee") ||
-						    ieq(w, wn, "le") || ieq(w, wn, "born") || ieq(w, wn, "on"))) {
+						    ieq(w, wn, "le") || ieq(w, wn, "en") ||
+						    ieq(w, wn, "born") || ieq(w, wn, "on"))) {
 				return -1;
 			}
 		} else if (c == ' ' || c == '.' || c == ',' || c == '(' || c == ')' || c == '-' ||
@@ -490,6 +508,7 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 		s = row->field[i];
 		n = row->len[i];
 		trim(&s, &n);
+		unwrap_spreadsheet(&s, &n);
 		if (!n || is_placeholder(s, n))
 			continue;
 		switch (f) {

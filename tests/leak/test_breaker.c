@@ -198,6 +198,49 @@ static void test_values(void **state)
 	free(rec);
 }
 
+/* Spreadsheet exports: ="..." and a leading apostrophe keep leading zeros; more date spellings; duplicated columns. */
+static void test_spreadsheet_values(void **state)
+{
+	char n1[16], text[2048];
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
+
+	(void)state;
+	nir15("1850375056000", n1);
+	snprintf(text, sizeof(text),
+		 "Nom,Prénom,DDN,NIR,Tel,Email,DDN\n"
+		 "Quillebeuf,Zephyrine,'12/03/1985,'%s,'0639981101,'q.z@example.fr,\n"
+		 "Quillebeuf,Zephyrine,\"=\"\"12/03/1985\"\"\",\"=\"\"%s\"\"\",\"=\"\"0639981101\"\"\",,\n"
+		 "Quillebeuf,Zephyrine,12 03 1985,,,,\n"
+		 "Quillebeuf,Zephyrine,12-mars-85,,,,\n"
+		 "Quillebeuf,Zephyrine,née en mars 1985,,,,\n"
+		 "Quillebeuf,Zephyrine,,,,,14/07/1963\n"
+		 "Quillebeuf,Zephyrine,12/03/1985,,,,14/07/1963\n",
+		 n1, n1);
+	assert_int_equal(read_mem(text, strlen(text), NULL, &r, rec, &err), 7);
+	assert_string_equal(rec[0].nir, "1850375056000");
+	assert_string_equal(rec[0].dob, "1985-03-12");
+	assert_string_equal(rec[0].emails[0], "q.z@example.fr");
+	assert_string_equal(rec[0].phones[0], "+262639981101");
+	assert_string_equal(rec[1].nir, "1850375056000");
+	assert_string_equal(rec[1].dob, "1985-03-12");
+	assert_string_equal(rec[1].phones[0], "+262639981101");
+	assert_string_equal(rec[2].dob, "1985-03-12");
+	assert_string_equal(rec[3].dob, "1985-03-12");
+	/* month and year only: an incomplete date, not an invalid one */
+	assert_string_equal(rec[4].dob, "");
+	assert_int_equal(rec[4].dob_status, BC_NORM_INCOMPLETE_DATE);
+	/* two date-of-birth columns: the first non-empty one */
+	assert_string_equal(rec[5].dob, "1963-07-14");
+	assert_string_equal(rec[6].dob, "1985-03-12");
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_DOB], 0);
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_NIR], 0);
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_EMAIL], 0);
+	leak_reader_release(&r);
+	free(rec);
+}
+
 /* Structure: header alone without newline; one NUL in an early row; a gzip file. */
 static void test_structure(void **state)
 {
@@ -407,6 +450,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_header_spellings),
 		cmocka_unit_test(test_data_row_not_header),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_spreadsheet_values),
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_mapping_files),
 		cmocka_unit_test(test_small_buffers),
