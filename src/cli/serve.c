@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -97,6 +98,30 @@ static void log_json_event(struct bc_server *srv, const char *event, const char 
 		bc_server_log_event(srv, event, "");
 	}
 	free(text);
+}
+
+/* Descriptors beyond the connections: listeners, epoll and signalling fds
+ * per thread, the log, the index files, the page files being sent. */
+#define FD_SPARE 256
+
+/*
+ * Raise the soft limit on open files towards what --max-connections needs
+ * (the hard limit permitting): with the usual soft limit of 1024, accept()
+ * would fail long before 4096 connections. Returns the limit now in force.
+ */
+static rlim_t raise_fd_limit(unsigned max_connections)
+{
+	rlim_t want = (rlim_t)max_connections + FD_SPARE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 0;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		rl.rlim_cur = (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want) ? want : rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur;
 }
 
 static int default_web_dir_exists(void)
@@ -219,6 +244,17 @@ int cmd_serve(int argc, char **argv)
 		}
 	}
 
+	{
+		unsigned conns = opt.max_connections ? opt.max_connections
+						     : BC_SERVER_DEFAULT_MAX_CONNECTIONS;
+		rlim_t fds = raise_fd_limit(conns);
+
+		if (fds != RLIM_INFINITY && fds < (rlim_t)conns + FD_SPARE)
+			fprintf(stderr,
+				"breachcheck serve: warning: only %llu open files allowed (hard limit): "
+				"fewer than the %u connections of --max-connections can be accepted\n",
+				(unsigned long long)fds, conns);
+	}
 	if (bc_key_load(key_path, &key, &err) < 0) {
 		cli_print_error(&err);
 		goto out;

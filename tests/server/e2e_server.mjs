@@ -651,6 +651,25 @@ async function main() {
     await checkOpenapi(base, cfg);
   });
 
+  await test('the soft open-files limit is raised for --max-connections (up to the hard limit)', async () => {
+    // (idx points at the index of key2 since the key-mismatch test)
+    const proc = spawn('sh', ['-c', 'ulimit -Sn 300 && exec "$@"', 'sh', BC, 'serve', '--index', idx,
+      '--key', key2, '--listen', '127.0.0.1:0', '--metrics-listen', 'none', '--web', 'none',
+      '--max-connections', '2000', '--log', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    proc.stderr.on('data', (d) => { err += d.toString(); });
+    const exit = new Promise((resolve) => proc.on('exit', resolve));
+    const t0 = Date.now();
+    while (!/listening on/.test(err) && Date.now() - t0 < 10000) await sleep(20);
+    assert.match(err, /listening on/, err);
+    const limits = fs.readFileSync(`/proc/${proc.pid}/limits`, 'utf8');
+    proc.kill('SIGTERM');
+    assert.equal(await exit, 0);
+    const m = /^Max open files\s+(\d+)\s+(\S+)/m.exec(limits);
+    const hard = m[2] === 'unlimited' ? Infinity : Number(m[2]);
+    assert.equal(Number(m[1]), Math.min(2000 + 256, hard), limits);
+  });
+
   await test('an access log file gets JSON lines', async () => {
     const s = await startServer(['--index', idx, '--key', key2, '--web', 'none', '--log', logFile]);
     await (await fetch(`${s.url}/v1/config`)).json();
