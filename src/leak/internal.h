@@ -10,7 +10,7 @@
 #define LEAK_BUF_BYTES LEAK_MAX_ROW_BYTES
 #define LEAK_SNIFF_BYTES (64u * 1024u)
 #define LEAK_RAW_BYTES (256u * 1024u)
-#define LEAK_HEADER_SEARCH_ROWS 5     /* the header may follow a few title lines */
+#define LEAK_HEADER_SEARCH_ROWS 10    /* the header may follow a few title lines */
 
 struct leak_reader_state {
 	const char *name;

@@ -453,6 +453,9 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 		if (c->field[i] == LEAK_FIELD_NONE)
 			fprintf(out, "%s%u", j++ ? ", " : " (", i + 1);
 	fprintf(out, "%s\n", j ? ")" : "");
+	if (c->n_fields > c->n)
+		fprintf(out, "  columns not read: %u (%u to %u, beyond %u)\n", c->n_fields - c->n, c->n + 1,
+			c->n_fields, LEAK_MAX_COLUMNS);
 	for (i = 0; i < c->n; i++) {
 		if (!single_valued(c->field[i]) || first_column_of(c, i) != i ||
 		    next_column_of(c, i) == c->n)
@@ -587,6 +590,7 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 		if (c->field[i] == LEAK_FIELD_NONE)
 			bad |= json_array_append_new(a, json_integer(i + 1));
 
+	bad |= jset(o, "columns_not_read", json_integer(c->n_fields > c->n ? c->n_fields - c->n : 0));
 	a = json_array();
 	bad |= jset(o, "duplicate_fields", a);
 	for (i = 0; a && i < c->n; i++) {

@@ -616,17 +616,19 @@ int leak_reader_next_row(struct leak_reader *r, struct leak_row *row, struct bc_
 		rc = next_split(r, row, err);
 		if (rc <= 0)
 			return rc;
-		if (row->n != r->columns.n) {
+		if (row->n != r->columns.n_fields) {
 			leak_stats_note(&r->stats, LEAK_REASON_FIELD_COUNT, row->line);
 			r->stats.rows_skipped++;
 			if (r->st->strict) {
-				snprintf(what, sizeof(what), "expected %u fields, found %u", r->columns.n, row->n);
+				snprintf(what, sizeof(what), "expected %u fields, found %u", r->columns.n_fields,
+					 row->n);
 				/* point at the first extra field, or at the last one present */
-				return strict_fail(r, row, row->n > r->columns.n ? r->columns.n : row->n - 1,
+				return strict_fail(r, row, row->n > r->columns.n_fields ? r->columns.n_fields : row->n - 1,
 						   LEAK_REASON_FIELD_COUNT, err, what);
 			}
 			continue;
 		}
+		row->n = r->columns.n;
 		if (r->dialect.header && is_header_again(r, row)) {
 			r->stats.repeated_headers++;
 			continue;
@@ -782,7 +784,10 @@ static char sniff_delimiter(const unsigned char *b, size_t n)
 			continue;
 		m = 0;
 		fm = 0;
+		/* one-field records (titles, blank lines) do not vote */
 		for (i = 0; i < nrec; i++) {
+			if (counts[i] < 2)
+				continue;
 			f = 0;
 			for (j = 0; j < nrec; j++)
 				f += counts[j] == counts[i];
@@ -927,13 +932,10 @@ static int setup_columns(struct leak_reader *r, struct bc_error *err)
 		if (k < hdr_at)
 			r->stats.preamble_rows++;
 	}
-	if (row->n > LEAK_MAX_COLUMNS) {
-		err->file = st->name;
-		err->line = row->line;
-		return bc_error_set(err, "no_columns", "more than %d columns: not a leak table", LEAK_MAX_COLUMNS);
-	}
-	r->columns.n = row->n;
-	for (i = 0; i < row->n; i++) {
+	/* a wide export (results in columns): the columns beyond LEAK_MAX_COLUMNS are not read */
+	r->columns.n_fields = row->n;
+	r->columns.n = row->n > LEAK_MAX_COLUMNS ? LEAK_MAX_COLUMNS : row->n;
+	for (i = 0; i < r->columns.n; i++) {
 		/* header cells of a file read in the wrong encoding: "PrÃ©nom" */
 		hlen = row->len[i] < sizeof(hbuf) - 1 ? row->len[i] : sizeof(hbuf) - 1;
 		if (bc_repair_mojibake(row->field[i], hlen, hbuf, sizeof(hbuf), &hlen) > 0 &&
@@ -950,7 +952,7 @@ static int setup_columns(struct leak_reader *r, struct bc_error *err)
 	}
 	r->dialect.header = hdr_at >= 0;
 	if (r->dialect.header) {
-		for (i = 0; i < row->n; i++) {
+		for (i = 0; i < r->columns.n; i++) {
 			size_t n = row->len[i] < LEAK_HEADER_NAME_MAX - 1 ? row->len[i] : LEAK_HEADER_NAME_MAX - 1;
 
 			while (n > 0 && ((unsigned char)row->field[i][n] & 0xC0) == 0x80 &&
@@ -964,7 +966,7 @@ static int setup_columns(struct leak_reader *r, struct bc_error *err)
 			}
 		}
 	} else {
-		for (i = 0; i < row->n; i++) {
+		for (i = 0; i < r->columns.n; i++) {
 			r->columns.field[i] = LEAK_FIELD_NONE;
 			r->columns.header[i][0] = '\0';
 		}

@@ -20,7 +20,7 @@
 #include "leak/record.h"
 #include "util/error.h"
 
-#define LEAK_MAX_COLUMNS 128       /* more columns: the row is a field_count error */
+#define LEAK_MAX_COLUMNS 128       /* columns beyond are not read (leak_columns.n_fields counts them) */
 #define LEAK_HEADER_NAME_MAX 64    /* header names are kept truncated to 63 bytes */
 #define LEAK_STATS_LINES 10        /* first line numbers kept per error reason */
 #define LEAK_MAX_ROW_BYTES (2u << 20) /* a longer row (decoded) is a fatal row_too_long */
@@ -130,6 +130,8 @@ struct leak_columns {
 	unsigned n;                        /* number of columns (header or first row) */
 	enum leak_field field[LEAK_MAX_COLUMNS];
 	char header[LEAK_MAX_COLUMNS][LEAK_HEADER_NAME_MAX]; /* "" when headerless */
+	unsigned n_fields;                 /* fields per row: n, or more when the columns beyond
+					      LEAK_MAX_COLUMNS are ignored (rows are handed out with n) */
 };
 
 /* One split row: fields are decoded UTF-8, not NUL-terminated, valid until the next call. */

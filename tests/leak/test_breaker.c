@@ -198,6 +198,53 @@ static void test_values(void **state)
 	free(rec);
 }
 
+/* Title lines before the header of a tiny file; a wide export (more than 128 columns). */
+static void test_titles_and_wide(void **state)
+{
+	char n1[16], *text, *p;
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
+	int k, row;
+
+	(void)state;
+	nir15("1850375056000", n1);
+	text = malloc(16384);
+	assert_non_null(text);
+	/* five title lines, a blank one, then the header and one row: semicolons still win */
+	p = text;
+	p += sprintf(p, "Export\nLabo X\nDate: 2020\n\n---\nExtraction\nNom;Prénom;NIR\nQuillebeuf;Zephyrine;%s\n", n1);
+	assert_int_equal(read_mem(text, (size_t)(p - text), NULL, &r, rec, &err), 1);
+	assert_int_equal(r.dialect.delimiter, ';');
+	assert_int_equal(r.dialect.header, 1);
+	assert_int_equal(r.stats.preamble_rows, 5);
+	assert_string_equal(rec[0].nir, "1850375056000");
+	leak_reader_release(&r);
+
+	/* 150 columns: the first 128 are read, rows of 150 fields are not field_count errors */
+	p = text;
+	p += sprintf(p, "Nom;Prénom;NIR");
+	for (k = 3; k < 150; k++)
+		p += sprintf(p, ";Analyse %d", k);
+	p += sprintf(p, "\n");
+	for (row = 0; row < 2; row++) {
+		p += sprintf(p, "Quillebeuf;Zephyrine;%s", n1);
+		for (k = 3; k < 150; k++)
+			p += sprintf(p, ";1,5");
+		p += sprintf(p, "\n");
+	}
+	p += sprintf(p, "Quillebeuf;Zephyrine;%s;1,5\n", n1);
+	assert_int_equal(read_mem(text, (size_t)(p - text), NULL, &r, rec, &err), 2);
+	assert_int_equal(r.columns.n, LEAK_MAX_COLUMNS);
+	assert_int_equal(r.columns.n_fields, 150);
+	assert_string_equal(rec[1].nir, "1850375056000");
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_FIELD_COUNT], 1);
+	assert_int_equal(r.stats.reason_lines[LEAK_REASON_FIELD_COUNT][0], 4);
+	leak_reader_release(&r);
+	free(text);
+	free(rec);
+}
+
 /* Spreadsheet exports: ="..." and a leading apostrophe keep leading zeros; more date spellings; duplicated columns. */
 static void test_spreadsheet_values(void **state)
 {
@@ -450,6 +497,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_header_spellings),
 		cmocka_unit_test(test_data_row_not_header),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_titles_and_wide),
 		cmocka_unit_test(test_spreadsheet_values),
 		cmocka_unit_test(test_structure),
 		cmocka_unit_test(test_mapping_files),
