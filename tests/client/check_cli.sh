@@ -69,6 +69,9 @@ hasnt err "usage: breachcheck" "no usage text with --json"
 expect 2 "stray argument, json" -- $L --nir 2550814168025 2550814168025 --json
 has out '"error"' "json stray argument"
 hasnt out "2550814168025" "json error never quotes an identifier"
+# a message quoting a path that is not UTF-8 still gives a JSON error
+expect 3 "index path not UTF-8, json" -- --index "$T/$(printf 'x\377')" --key "$T/key" --nir 2550814168025 --json
+has out '"code": "io"' "json error with a non-UTF-8 path"
 # usage errors in the person's language, wherever --lang stands
 expect 2 "usage error in French" -- $L --frobnicate --lang fr --json
 has out '"message": "option inconnue"' "french usage error"
