@@ -415,19 +415,26 @@ static int do_phone_piece(struct bc_record *rec, const char *s, size_t n)
 	trim(&s, &n);
 	if (!n || !count_digits(s, n))
 		return 0;
-	if (bc_norm_phone(s, n, canon, sizeof(canon)) == BC_NORM_OK) {
+	/* 18 digits or more are two numbers: the normaliser would keep the first one only */
+	if (count_digits(s, n) < 18) {
+		if (bc_norm_phone(s, n, canon, sizeof(canon)) != BC_NORM_OK)
+			return -1;
 		add_phone(rec, canon);
 		return 0;
 	}
-	if (count_digits(s, n) < 18)
-		return -1;
-	/* "06 39 98 00 01 06 39 98 00 02": group space-separated tokens into numbers */
+	/* "06 39 98 00 01 06 39 98 00 02", "0639980001-0639980002": group tokens into numbers */
 	i = 0;
 	while (i < n) {
-		while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '-'))
 			i++;
 		if (i >= n)
 			break;
+		if (!(s[i] >= '0' && s[i] <= '9') && s[i] != '+' && s[i] != '(') {
+			/* a word between the numbers ("(mère)", "port:") */
+			while (i < n && s[i] != ' ' && s[i] != '\t')
+				i++;
+			continue;
+		}
 		start = i;
 		want = s[i] == '+' || (s[i] == '0' && i + 1 < n && s[i + 1] == '0') ? 11 : 10;
 		d = 0;
@@ -436,7 +443,7 @@ static int do_phone_piece(struct bc_record *rec, const char *s, size_t n)
 			d += s[j] >= '0' && s[j] <= '9';
 			j++;
 		}
-		while (j < n && s[j] != ' ' && s[j] != '\t')
+		while (j < n && s[j] != ' ' && s[j] != '\t' && s[j] != '-')
 			j++;
 		if (bc_norm_phone(s + start, j - start, canon, sizeof(canon)) == BC_NORM_OK)
 			add_phone(rec, canon);
@@ -455,7 +462,7 @@ static int do_phones(struct leak_reader *r, const struct leak_row *row, unsigned
 
 	while (i < n) {
 		j = i;
-		while (j < n && s[j] != ',' && s[j] != ';' && s[j] != '/' &&
+		while (j < n && s[j] != ',' && s[j] != ';' && s[j] != '/' && s[j] != '\n' && s[j] != '\r' &&
 		       !(j + 4 <= n && s[j] == ' ' && (s[j + 1] == 'e' || s[j + 1] == 'o' || s[j + 1] == 'E' || s[j + 1] == 'O') &&
 			 (s[j + 2] == 't' || s[j + 2] == 'u' || s[j + 2] == 'T' || s[j + 2] == 'U') && s[j + 3] == ' '))
 			j++;

@@ -288,6 +288,37 @@ static void test_spreadsheet_values(void **state)
 	free(rec);
 }
 
+/* Phone fields holding two numbers however they are glued. */
+static void test_phone_pairs(void **state)
+{
+	static const char text[] =
+		"Nom,Tel\n"
+		"Quillebeuf,0639981101-0199001103\n"
+		"Quillebeuf,\"06 39 98 11 01\n01 99 00 11 03\"\n"
+		"Quillebeuf,06 39 98 11 01 (mère) 01 99 00 11 03\n"
+		"Quillebeuf,dom: 01 99 00 11 03 port: 06 39 98 11 01\n"
+		"Quillebeuf,06 39 98 11 01 - 01 99 00 11 03\n"
+		"Quillebeuf,01 99 00 11 03 poste 245\n";
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
+	int k;
+
+	(void)state;
+	assert_int_equal(read_mem(text, sizeof(text) - 1, NULL, &r, rec, &err), 6);
+	for (k = 0; k < 5; k++) {
+		if (rec[k].n_phones != 2)
+			fail_msg("line %lu: %d numbers, want 2", rec[k].line, rec[k].n_phones);
+		assert_true(!strcmp(rec[k].phones[0], "+33199001103") || !strcmp(rec[k].phones[1], "+33199001103"));
+		assert_true(!strcmp(rec[k].phones[0], "+262639981101") || !strcmp(rec[k].phones[1], "+262639981101"));
+	}
+	assert_int_equal(rec[5].n_phones, 1);
+	assert_string_equal(rec[5].phones[0], "+33199001103");
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_PHONE], 0);
+	leak_reader_release(&r);
+	free(rec);
+}
+
 /* Structure: header alone without newline; one NUL in an early row; a gzip file. */
 static void test_structure(void **state)
 {
@@ -497,6 +528,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_header_spellings),
 		cmocka_unit_test(test_data_row_not_header),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_phone_pairs),
 		cmocka_unit_test(test_titles_and_wide),
 		cmocka_unit_test(test_spreadsheet_values),
 		cmocka_unit_test(test_structure),
