@@ -350,7 +350,7 @@ static void add_last_name(struct bc_record *rec, int slot, const char *s, size_t
 
 static int is_sep(char c)
 {
-	return c == ',' || c == ';' || c == '/' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
+	return c == ',' || c == ';' || c == '/' || c == '|' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
 static int do_emails(struct leak_reader *r, const struct leak_row *row, unsigned col,

@@ -288,7 +288,7 @@ static void test_spreadsheet_values(void **state)
 	free(rec);
 }
 
-/* Phone fields holding two numbers however they are glued. */
+/* Phone and email fields holding two values however they are glued. */
 static void test_phone_pairs(void **state)
 {
 	static const char text[] =
@@ -299,6 +299,8 @@ static void test_phone_pairs(void **state)
 		"Quillebeuf,dom: 01 99 00 11 03 port: 06 39 98 11 01\n"
 		"Quillebeuf,06 39 98 11 01 - 01 99 00 11 03\n"
 		"Quillebeuf,01 99 00 11 03 poste 245\n";
+	static const char emails[] = "Nom,Email\nQuillebeuf,a@example.fr|b@example.com\n"
+				     "Quillebeuf,a@example.fr et b@example.com\n";
 	struct leak_reader r;
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
@@ -315,6 +317,15 @@ static void test_phone_pairs(void **state)
 	assert_int_equal(rec[5].n_phones, 1);
 	assert_string_equal(rec[5].phones[0], "+33199001103");
 	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_PHONE], 0);
+	leak_reader_release(&r);
+
+	/* emails glued by a pipe in a comma file, or by " et " */
+	assert_int_equal(read_mem(emails, sizeof(emails) - 1, NULL, &r, rec, &err), 2);
+	for (k = 0; k < 2; k++) {
+		assert_int_equal(rec[k].n_emails, 2);
+		assert_string_equal(rec[k].emails[1], "b@example.com");
+	}
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_EMAIL], 0);
 	leak_reader_release(&r);
 	free(rec);
 }
