@@ -29,6 +29,8 @@ struct remote {
 	size_t bucket_len;
 	char cached[PATH_MAX];    /* file mode: the cache directory of this index id */
 	json_t *breaches;         /* /v1/config's catalogue, the reference for index.json's */
+	json_int_t bucket_bits;   /* /v1/config's, or -1 when absent */
+	json_int_t bucket_entries;
 };
 
 struct sink {
@@ -451,7 +453,8 @@ static void remove_dir(const char *dir)
 }
 
 /* The sizes of buckets.bin and verified.bin that the index.json in dir states. */
-static int stated_sizes(const char *dir, size_t *buckets, size_t *verified, struct bc_error *err)
+static int stated_sizes(const struct remote *r, const char *dir, size_t *buckets,
+			size_t *verified, struct bc_error *err)
 {
 	char path[PATH_MAX + 16];
 	json_t *j;
@@ -467,6 +470,15 @@ static int stated_sizes(const char *dir, size_t *buckets, size_t *verified, stru
 	    entries > (1 << 24) || ventries < 0 || ventries > (1 << 26)) {
 		bc_error_set(err, "bad_response",
 			     "index.json: bad bucket_bits, bucket_entries or verified_entries");
+		goto out;
+	}
+	/* bucket_entries is not covered by index_id: take the evaluator's word
+	 * before downloading that many bytes */
+	if ((r->bucket_bits >= 0 && bits != r->bucket_bits) ||
+	    (r->bucket_entries >= 0 && entries != r->bucket_entries)) {
+		bc_error_set(err, "index_mismatch",
+			     "index.json's bucket geometry differs from the server's /v1/config: "
+			     "refusing an altered or foreign copy");
 		goto out;
 	}
 	*buckets = ((size_t)1 << bits) * (size_t)entries * BC_ENTRY_BYTES;
@@ -504,7 +516,7 @@ static int download_index(struct remote *r, const char *dir, int whole, struct b
 	snprintf(url, sizeof(url), "%s/v1/index/%s/index.json", r->buckets_url, r->index_id);
 	snprintf(bpath, sizeof(bpath), "%s/index.json", dir);
 	if (download_to(r, url, bpath, CONFIG_MAX, "index.json download", err) ||
-	    stated_sizes(dir, &bsize, &vsize, err))
+	    stated_sizes(r, dir, &bsize, &vsize, err))
 		return -1;
 	snprintf(bpath, sizeof(bpath), "%s/buckets.bin", dir);
 	snprintf(vpath, sizeof(vpath), "%s/verified.bin", dir);
@@ -530,6 +542,12 @@ static int same_as_server(const struct bc_index *idx, const struct remote *r,
 	if (sodium_memcmp(bc_index_public_key(idx), pk, 32))
 		return bc_error_set(err, "index_mismatch",
 				    "the index's public key differs from the server's: refusing it");
+	if ((r->bucket_bits >= 0 && (json_int_t)bc_index_bucket_bits(idx) != r->bucket_bits) ||
+	    (r->bucket_entries >= 0 &&
+	     (json_int_t)bc_index_bucket_entries(idx) != r->bucket_entries))
+		return bc_error_set(err, "index_mismatch",
+				    "the index's bucket geometry differs from the server's "
+				    "/v1/config: refusing an altered or foreign copy");
 	return same_catalogue(idx, r->breaches, err);
 }
 
@@ -727,6 +745,10 @@ int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_o
 	}
 	memcpy(r->index_id, json_string_value(v), BC_INDEX_ID_HEX + 1);
 	r->breaches = json_incref(json_object_get(cfg, "breaches"));
+	v = json_object_get(cfg, "bucket_bits");
+	r->bucket_bits = json_is_integer(v) ? json_integer_value(v) : -1;
+	v = json_object_get(cfg, "bucket_entries");
+	r->bucket_entries = json_is_integer(v) ? json_integer_value(v) : -1;
 	if (!json_is_array(r->breaches)) {
 		bc_error_set_field(err, "bad_response", "breaches",
 				   "config: no breaches catalogue");

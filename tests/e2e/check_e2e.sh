@@ -148,6 +148,9 @@ fake catalogue
 expect 3 "catalogue of breaches differs" "mirror with an altered catalogue" -- --server "$FURL" --cache-dir "$T/fc7" --nir "$NIR"
 expect 3 "catalogue of breaches differs" "altered catalogue, fetch mode" -- --server "$FURL" --cache-dir "$T/fc7" --nir "$NIR" --bucket-mode fetch
 grep -q "evil" "$T/out" && fail "the altered complaint URL was shown"
+fake geometry
+expect 3 "bucket geometry differs" "index.json inflating buckets.bin" -- --server "$FURL" --cache-dir "$T/fc12" --nir "$NIR"
+expect 3 "bucket geometry differs" "inflated geometry, fetch mode" -- --server "$FURL" --cache-dir "$T/fc12" --nir "$NIR" --bucket-mode fetch
 fake stale
 expect 3 "published a new index while checking: run the check again" "index replaced between config and download" -- --server "$FURL" --cache-dir "$T/fc8" --nir "$NIR" --json
 grep -q '"code": "stale_index"' "$T/out" || fail "stale index: JSON code"

@@ -16,6 +16,8 @@
  *   --mode html            answers /v1/evaluate with a proxy's HTML page (200)
  *   --mode escape          answers /v1/evaluate with a 500 whose JSON message
  *                          holds terminal escape sequences
+ *   --mode geometry        serves an index.json stating 1000 times more entries
+ *                          per bucket than /v1/config (a multi-GB buckets.bin)
  *   --mode slow            serves buckets.bin slowly but steadily (about 3.5 s)
  *   --mode stall           answers /v1/config only after 6 s
  *   --mode honest          nothing wrong (control)
@@ -311,6 +313,14 @@ int main(int argc, char **argv)
 
 		json_object_set_new(json_array_get(json_object_get(alt, "breaches"), 0),
 				    "complaint_url", json_string("https://evil.example.net/pay"));
+		f.index_text = json_dumps(alt, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+		json_decref(alt);
+	}
+	if (!strcmp(f.mode, "geometry")) {
+		json_t *alt = json_deep_copy(ij);
+
+		json_object_set_new(alt, "bucket_entries",
+				    json_integer(1000 * (json_int_t)bc_index_bucket_entries(f.idx)));
 		f.index_text = json_dumps(alt, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 		json_decref(alt);
 	}
