@@ -388,6 +388,112 @@ async function main() {
     }
   });
 
+  await test('hostile bytes: odd JSON, odd base64, pipelining, HTTP/1.0, odd paths; libmicrohttpd\'s own answers', async () => {
+    const s2 = await startServer(['--index', idx, '--key', key, '--web', 'none', '--rate-per-client', '0',
+      '--log', 'none']);
+    const u = new URL(s2.url);
+    const net = await import('node:net');
+    // send raw bytes, read until the server closes; the answers as [status, type, body]
+    const rawReq = (bytes) => new Promise((resolve) => {
+      const sock = net.connect(Number(u.port), u.hostname, () => sock.end(bytes));
+      const parts = [];
+      sock.on('data', (d) => parts.push(d));
+      sock.on('error', () => {});
+      sock.on('close', () => {
+        const text = Buffer.concat(parts).toString('latin1');
+        const out = [];
+        const re = /HTTP\/1\.1 (\d+)[^\r]*\r\n([^]*?)\r\n\r\n/g;
+        let m;
+        while ((m = re.exec(text))) {
+          const len = Number((/content-length: *(\d+)/i.exec(m[2]) || [0, 0])[1]);
+          const type = (/content-type: *([^\r]*)/i.exec(m[2]) || [0, ''])[1];
+          const body = text.slice(re.lastIndex, re.lastIndex + len);
+          re.lastIndex += len;
+          out.push([Number(m[1]), type, body]);
+        }
+        resolve(out);
+      });
+      setTimeout(() => sock.destroy(), 5000);
+    });
+    const postBytes = (body, extra = '') => Buffer.concat([
+      Buffer.from(`POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${extra}` +
+        `Content-Length: ${body.length}\r\n\r\n`), Buffer.from(body)]);
+    const el = blind('bc1|email|person2@example.org').blinded;
+    secrets.push(el);
+    const lastBits = el.slice(0, 42) + 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'[
+      ('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.indexOf(el[42]) ^ 1)];
+    const jsonCases = [
+      ['['.repeat(8000) + ']'.repeat(8000), 400, 'bad_json'],
+      ['{"blinded_elements":' + '['.repeat(5000) + ']'.repeat(5000) + '}', 400, 'bad_json'],
+      ['{"blinded_elements":1' + '0'.repeat(4000) + '}', 400, 'bad_json'],
+      ['{"blinded_elements":[1e999999]}', 400, 'bad_json'],
+      [Buffer.from('{"blinded_elements":["\xff\xfe"]}', 'latin1'), 400, 'bad_json'],
+      ['\ufeff{"blinded_elements":["' + el + '"]}', 400, 'bad_json'],
+      [Buffer.from('{"blinded_elements":["' + el + '"]}', 'utf16le'), 400, 'bad_json'],
+      [Buffer.from('{"blinded_elements":["' + el + '"]}\0', 'latin1'), 400, 'bad_json'],
+      ['{"blinded_elements":["\\u0000' + el.slice(1) + '"]}', 400, 'bad_json'],
+      ['{"blinded_elements":["' + el + '"]}{}', 400, 'bad_json'],
+      ['{"blinded_elements":{"0":"' + el + '"}}', 400, 'bad_field'],
+      ['{"blinded_elements":[null]}', 400, 'bad_field'],
+      ['{"blinded_elements":[["' + el + '"]]}', 400, 'bad_field'],
+      ['{"blinded_elements":["' + el.replace(/-/g, '+').replace(/_/g, '/') + '"]}', 400,
+        /[-_]/.test(el) ? 'invalid_element' : null],
+      ['{"blinded_elements":[" ' + el.slice(1) + '"]}', 400, 'invalid_element'],
+      ['{"blinded_elements":["' + el.slice(0, 20) + '\\n' + el.slice(21) + '"]}', 400, 'invalid_element'],
+      ['{"blinded_elements":["' + lastBits + '"]}', 400, 'invalid_element'],
+      ['{"blinded_elements":["' + el + '"],"blinded_elements":["' + el + '"]}', 400, 'bad_json'],
+      [' \n{"blinded_elements":["' + el + '"],"other":[1,{"x":null}]}\n', 200, null],
+    ];
+    for (const [body, status, code] of jsonCases) {
+      if (status === 400 && code === null) continue;
+      const [r] = await rawReq(postBytes(body));
+      assert.ok(r, `an answer to ${String(body).slice(0, 40)}`);
+      assert.equal(r[0], status, `${String(body).slice(0, 40)}: ${r[2]}`);
+      assert.match(r[1], /^application\/json/);
+      if (code) assert.equal(JSON.parse(r[2]).error.code, code, String(body).slice(0, 40));
+    }
+    // pipelined: three requests in one write, three answers in order
+    const okBody = `{"blinded_elements":["${el}"]}`;
+    const piped = await rawReq('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' +
+      `POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Length: ${okBody.length}\r\n\r\n${okBody}` +
+      'GET /v1/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    assert.deepEqual(piped.map((r) => r[0]), [200, 200, 404]);
+    assert.equal(JSON.parse(piped[1][2]).evaluated_elements.length, 1);
+    // HTTP/1.0
+    const [h10] = await rawReq('GET /v1/config HTTP/1.0\r\n\r\n');
+    assert.equal(h10[0], 200);
+    assert.equal(JSON.parse(h10[2]).index_id, cfg.index_id);
+    // paths: never a page, never a crash; the query string is ignored
+    const id = cfg.index_id;
+    for (const [p, status, code] of [
+      ['//v1//config', 404, 'not_found'], ['/v1/config/', 404, 'not_found'],
+      [`/v1/buckets/${id}/1e3`, 404, 'not_found'], [`/v1/buckets/${id}/4294967296`, 404, 'not_found'],
+      [`/v1/buckets/${id}/+1`, 404, 'not_found'], [`/v1/buckets/${id}/%2e%2e`, 404, 'not_found'],
+      [`/v1/buckets/%2e%2e/${id}/0`, 404, 'not_found'], ['/%2e%2e/%2e%2e/etc/passwd', 404, 'not_found'],
+      [`/v1/index/${id}/%2e%2e%2fbuckets.bin`, 404, 'not_found'], ['/v1/' + 'a'.repeat(20000), 404, 'not_found'],
+      ['/v1/breaches/' + 'x'.repeat(1000), 404, 'not_found'], ['/v1/config?x=1&y=%00', 200, null],
+      [`/v1/buckets/${id}/%31`, 200, null],
+    ]) {
+      const [r] = await rawReq(`GET ${p} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+      assert.equal(r[0], status, p.slice(0, 60));
+      if (code) assert.equal(JSON.parse(r[2]).error.code, code, p.slice(0, 60));
+    }
+    // the documented libmicrohttpd exceptions (docs/server.md): its own short HTML
+    for (const [req, status] of [
+      ['GET /' + 'a'.repeat(40000) + ' HTTP/1.1\r\nHost: x\r\n\r\n', 414],
+      ['GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ' + 'a'.repeat(40000) + '\r\n\r\n', 431],
+      ['POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n', 400],
+      ['POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n', 400],
+      ['GET /healthz HTTP/2.0\r\nHost: x\r\n\r\n', 505],
+    ]) {
+      const rs = await rawReq(req);
+      assert.ok(rs.length >= 1, req.slice(0, 30));
+      assert.equal(rs[rs.length - 1][0], status, req.slice(0, 30));
+    }
+    assert.equal((await fetch(`${s2.url}/healthz`)).status, 200, 'still serving');
+    await stopServer(s2);
+  });
+
   await test('slow clients are cut off by the connection timeout; connections per address are capped', async () => {
     const s2 = await startServer(['--index', idx, '--key', key, '--web', 'none', '--timeout', '1',
       '--log', 'none']);
