@@ -126,7 +126,7 @@ int cmd_ingest(int argc, char **argv)
 	if (!o.quiet) {
 		fprintf(stderr,
 			"breach %s: id %u, %lu rows (%lu skipped), %zu distinct tokens (%zu shared), "
-			"%llu patients\n"
+			"%llu patients, %zu lab name(s) withheld from the catalogue\n"
 			"index %s -> %s: %zu breach(es), bucket_bits %u, %u entries per bucket "
 			"(at least %u real), %zu verified entries, %.1f MB\n"
 			"time: read %.1fs, evaluate %.1fs (after reading), state %.1fs, publish %.1fs, "
@@ -134,7 +134,7 @@ int cmd_ingest(int argc, char **argv)
 			"check with: breachcheck check --index %s --key %s --nir ... (or --email, --phone, "
 			"--last-name --first-name --dob)\n",
 			o.breach, st.breach_id, st.rows, st.rows_skipped, st.tokens, st.shared_tokens,
-			(unsigned long long)st.patients, o.index_dir, st.index.path, st.breaches,
+			(unsigned long long)st.patients, st.sources_withheld, o.index_dir, st.index.path, st.breaches,
 			st.index.bucket_bits, st.index.bucket_entries, st.index.min_real_entries,
 			st.index.verified_entries, (double)st.index.bytes / 1e6, st.t_read, st.t_eval,
 			st.t_state, st.t_publish, st.t_total, o.index_dir, o.key_path);

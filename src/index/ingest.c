@@ -19,6 +19,7 @@
 #include "index/index_internal.h"
 #include "index/ingest.h"
 #include "leak/reader.h"
+#include "normalize/normalize.h"
 #include "oprf/keyfile.h"
 
 #define TOK_SHIFT 13
@@ -74,7 +75,10 @@ struct ingest {
 	size_t nocc, occ_cap;
 
 	char (*sources)[BC_SOURCE_MAX];
-	size_t nsources, sources_cap, last_source;
+	char (*src_canon)[BC_SOURCE_MAX]; /* canonical (bc_norm_last_name) form, or "" */
+	uint8_t *src_bad;     /* 1: looks like an identifier, never published */
+	uint32_t *src_slots;  /* hash table of sources: index + 1, 0 = empty */
+	size_t nsources, sources_cap, last_source, src_cap;
 
 	/* evaluation queue */
 	pthread_mutex_t mu;
@@ -250,34 +254,108 @@ static int add_occ(struct ingest *g, uint32_t tok, uint32_t row, const uint32_t 
 	return 1;
 }
 
+/* A lab column holding an email, a phone, a NIR or a date (misplaced
+ * column, free text) must not reach the published source list. */
+static int source_looks_like_identifier(const char *name)
+{
+	size_t digits = 0;
+	const char *p;
+
+	for (p = name; *p; p++)
+		digits += *p >= '0' && *p <= '9';
+	return strchr(name, '@') != NULL || digits >= 8;
+}
+
+static size_t source_hash(struct ingest *g, const char *name)
+{
+	uint64_t hv;
+
+	crypto_shorthash((uint8_t *)&hv, (const uint8_t *)name, strlen(name), g->hkey);
+	return (size_t)hv;
+}
+
+static int source_table_grow(struct ingest *g)
+{
+	size_t ncap = g->src_cap ? g->src_cap * 2 : 64, i;
+	uint32_t *ns = calloc(ncap, sizeof(*ns));
+
+	if (ns == NULL)
+		return -1;
+	for (i = 0; i < g->nsources; i++) {
+		size_t h = source_hash(g, g->sources[i]) & (ncap - 1);
+
+		while (ns[h] != 0)
+			h = (h + 1) & (ncap - 1);
+		ns[h] = (uint32_t)i + 1;
+	}
+	free(g->src_slots);
+	g->src_slots = ns;
+	g->src_cap = ncap;
+	return 0;
+}
+
+/* Index of a lab name (hash table: a file with a distinct value on every
+ * row must not cost a scan of all names per row); BC_SOURCE_NONE for an
+ * empty name, past 65535 names, or on allocation failure. */
 static uint16_t source_index(struct ingest *g, const char *name)
 {
-	size_t i;
+	size_t i, h;
 
 	if (name[0] == '\0')
 		return BC_SOURCE_NONE;
 	if (g->last_source < g->nsources && !strcmp(g->sources[g->last_source], name))
 		return (uint16_t)g->last_source;
-	for (i = 0; i < g->nsources; i++)
-		if (!strcmp(g->sources[i], name))
-			break;
-	if (i == g->nsources) {
-		if (g->nsources >= BC_SOURCE_NONE)
-			return BC_SOURCE_NONE;
-		if (g->nsources == g->sources_cap) {
-			size_t nc = g->sources_cap ? g->sources_cap * 2 : 32;
-			void *ns = realloc(g->sources, nc * sizeof(*g->sources));
-
-			if (ns == NULL)
-				return BC_SOURCE_NONE;
-			g->sources = ns;
-			g->sources_cap = nc;
+	if ((g->nsources + 1) * 2 > g->src_cap && source_table_grow(g) != 0)
+		return BC_SOURCE_NONE;
+	h = source_hash(g, name) & (g->src_cap - 1);
+	while (g->src_slots[h] != 0) {
+		i = g->src_slots[h] - 1;
+		if (!strcmp(g->sources[i], name)) {
+			g->last_source = i;
+			return (uint16_t)i;
 		}
-		snprintf(g->sources[i], BC_SOURCE_MAX, "%s", name);
-		g->nsources++;
+		h = (h + 1) & (g->src_cap - 1);
 	}
+	if (g->nsources >= BC_SOURCE_NONE)
+		return BC_SOURCE_NONE;
+	if (g->nsources == g->sources_cap) {
+		size_t nc = g->sources_cap ? g->sources_cap * 2 : 32;
+		void *ns = realloc(g->sources, nc * sizeof(*g->sources));
+		void *nk = ns ? realloc(g->src_canon, nc * sizeof(*g->src_canon)) : NULL;
+		void *nb = nk ? realloc(g->src_bad, nc) : NULL;
+
+		if (ns != NULL)
+			g->sources = ns;
+		if (nk != NULL)
+			g->src_canon = nk;
+		if (nb == NULL)
+			return BC_SOURCE_NONE;
+		g->src_bad = nb;
+		g->sources_cap = nc;
+	}
+	i = g->nsources++;
+	snprintf(g->sources[i], BC_SOURCE_MAX, "%s", name);
+	if (bc_norm_last_name(name, strlen(name), g->src_canon[i], BC_SOURCE_MAX) < 0)
+		g->src_canon[i][0] = '\0';
+	g->src_bad[i] = (uint8_t)source_looks_like_identifier(name);
+	g->src_slots[h] = (uint32_t)i + 1;
 	g->last_source = i;
 	return (uint16_t)i;
+}
+
+/* A lab name holding the row's own last or first name (3+ letters) is
+ * someone's name, not a lab's: never published. */
+static void source_check_names(struct ingest *g, uint16_t s, const struct bc_record *rec)
+{
+	int i;
+
+	if (s == BC_SOURCE_NONE || g->src_bad[s] || g->src_canon[s][0] == '\0')
+		return;
+	for (i = 0; i < rec->n_last_names && i < BC_RECORD_MAX_NAMES; i++)
+		if (strlen(rec->last_names[i]) >= 3 && strstr(g->src_canon[s], rec->last_names[i]) != NULL)
+			g->src_bad[s] = 1;
+	if (strlen(rec->first_name) >= 3 && strstr(g->src_canon[s], rec->first_name) != NULL)
+		g->src_bad[s] = 1;
 }
 
 static int add_record(struct ingest *g, const struct bc_record *rec, struct bc_error *err)
@@ -301,6 +379,7 @@ static int add_record(struct ingest *g, const struct bc_record *rec, struct bc_e
 	ri->flags = rec->flags;
 	ri->month = rec->sample_month;
 	ri->source = source_index(g, rec->source);
+	source_check_names(g, ri->source, rec);
 	ri->nir = NONE;
 	for (i = 0; i < BC_RECORD_MAX_NAMES; i++)
 		ri->nd[i] = NONE;
@@ -546,7 +625,7 @@ static void agg_range(void *arg, size_t begin, size_t end)
 			}
 			if (c->patient[c->by_tok[k]] != c->patient[c->by_tok[c->start[ti]]])
 				shared = 1;
-			if (ri->source == BC_SOURCE_NONE)
+			if (ri->source == BC_SOURCE_NONE || c->remap[ri->source] == BC_SOURCE_NONE)
 				continue;
 			for (s = 0; s < nsrc; s++)
 				if (src[s] == c->remap[ri->source])
@@ -1001,6 +1080,9 @@ static void ingest_release(struct ingest *g)
 	free(g->occ_tok);
 	free(g->occ_row);
 	free(g->sources);
+	free(g->src_canon);
+	free(g->src_bad);
+	free(g->src_slots);
 	pthread_mutex_destroy(&g->mu);
 	pthread_cond_destroy(&g->cv);
 }
@@ -1113,8 +1195,10 @@ static int aggregate(struct ingest *g, uint32_t id, struct bc_build_item *items,
 	uint64_t *patient = NULL;
 	struct src_ref *order = NULL;
 	uint16_t *remap = NULL;
+	uint64_t *src_first = NULL;
+	uint8_t *src_multi = NULL;
 	json_t *srcs;
-	size_t i;
+	size_t i, n_pub = 0;
 	int ret = -1;
 
 	start = calloc(g->ntok + 1, sizeof(*start));
@@ -1123,7 +1207,9 @@ static int aggregate(struct ingest *g, uint32_t id, struct bc_build_item *items,
 	patient = malloc((g->nrows ? g->nrows : 1) * sizeof(*patient));
 	order = malloc((g->nsources ? g->nsources : 1) * sizeof(*order));
 	remap = malloc((g->nsources ? g->nsources : 1) * sizeof(*remap));
-	if (!start || !by_tok || !link || !patient || !order || !remap) {
+	src_first = malloc((g->nsources ? g->nsources : 1) * sizeof(*src_first));
+	src_multi = calloc(g->nsources ? g->nsources : 1, 1);
+	if (!start || !by_tok || !link || !patient || !order || !remap || !src_first || !src_multi) {
 		bc_error_set(err, "oom", "out of memory aggregating");
 		goto out;
 	}
@@ -1137,12 +1223,30 @@ static int aggregate(struct ingest *g, uint32_t id, struct bc_build_item *items,
 		start[i] = start[i - 1];
 	start[0] = 0;
 	st->patients = resolve_patients(g, patient, link);
-	for (i = 0; i < g->nsources; i++) {
-		order[i].name = g->sources[i];
-		order[i].idx = (uint16_t)i;
-	}
-	qsort(order, g->nsources, sizeof(*order), cmp_src);
+	/* Published lab names: not identifier-like, and seen with at least two
+	 * patients (a free-text or misplaced column is unique to a person). */
 	for (i = 0; i < g->nsources; i++)
+		src_first[i] = UINT64_MAX;
+	for (i = 0; i < g->nrows; i++) {
+		uint16_t s = g->rows[i].source;
+
+		if (s == BC_SOURCE_NONE)
+			continue;
+		if (src_first[s] == UINT64_MAX)
+			src_first[s] = patient[i];
+		else if (src_first[s] != patient[i])
+			src_multi[s] = 1;
+	}
+	for (i = 0; i < g->nsources; i++) {
+		remap[i] = BC_SOURCE_NONE;
+		if (g->src_bad[i] || !src_multi[i])
+			continue;
+		order[n_pub].name = g->sources[i];
+		order[n_pub++].idx = (uint16_t)i;
+	}
+	st->sources_withheld = g->nsources - n_pub;
+	qsort(order, n_pub, sizeof(*order), cmp_src);
+	for (i = 0; i < n_pub; i++)
 		remap[order[i].idx] = (uint16_t)i;
 	c.g = g;
 	c.start = start;
@@ -1159,7 +1263,7 @@ static int aggregate(struct ingest *g, uint32_t id, struct bc_build_item *items,
 		flags |= g->rows[i].flags;
 	flags &= ~(BC_BIT(BC_FLAG_MORE_SOURCES) | BC_BIT(BC_FLAG_SHARED));
 	srcs = json_array();
-	for (i = 0; i < g->nsources; i++)
+	for (i = 0; i < n_pub; i++)
 		json_array_append_new(srcs, json_string(order[i].name));
 	json_object_set_new(entry, "pwn_count", json_integer((json_int_t)st->patients));
 	json_object_set_new(entry, "data_classes", class_names(flags));
@@ -1178,6 +1282,8 @@ out:
 	free(patient);
 	free(order);
 	free(remap);
+	free(src_first);
+	free(src_multi);
 	return ret;
 }
 

@@ -42,6 +42,7 @@ struct bc_ingest_stats {
 	size_t occurrences;         /* (row, token) pairs */
 	size_t shared_tokens;
 	uint64_t patients;          /* pwn_count */
+	size_t sources_withheld;    /* lab names not published (identifier-like, or one patient's) */
 	uint32_t breach_id;
 	size_t breaches;            /* breaches in the published index */
 	double t_read, t_eval, t_state, t_publish, t_total; /* seconds (t_eval: after reading ended) */

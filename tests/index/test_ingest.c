@@ -37,7 +37,11 @@ static const char csv_a[] =
 	"Durand,Alice,01/02/1980,2 80 02 75 123 000,,alice@example.fr,LAB-B,01/05/2019,VIH positif\n"
 	"DURAND,Alice,01/02/1980,2800275123000,,,LAB-C,01/01/2018,\n"
 	"DURAND,Alice,01/02/1980,2800275123000,,,LAB-A,01/02/2018,\n"
-	"MOREAU,Bruno,03/04/1975,1750475123000,06 39 98 00 01,bruno@example.fr,LAB-A,01/06/2018,\n";
+	"MOREAU,Bruno,03/04/1975,1750475123000,06 39 98 00 01,bruno@example.fr,LAB-A,01/06/2018,\n"
+	/* Bruno at LAB-B and LAB-C too: a lab name is published only when two
+	 * patients share it. */
+	"MOREAU,Bruno,03/04/1975,1750475123000,,,LAB-B,01/06/2018,\n"
+	"MOREAU,Bruno,03/04/1975,1750475123000,,,LAB-C,01/06/2018,\n";
 
 static const char csv_b[] =
 	"Nom,Prénom(s),Date de naissance,N° de sécurité sociale,Email,Laboratoire,Date de prélèvement\n"
@@ -147,8 +151,9 @@ static void test_payloads(void **state)
 
 	(void)state;
 	run_ingest(leak_a, "first", 0, &st);
-	assert_int_equal(st.rows, 5);
+	assert_int_equal(st.rows, 7);
 	assert_int_equal(st.patients, 2);
+	assert_int_equal(st.sources_withheld, 0);
 	/* nir x2, namedob x2, email x2, phone (one, shared), verified x2 */
 	assert_int_equal(st.tokens, 9);
 	assert_int_equal(st.shared_tokens, 1);
@@ -432,13 +437,14 @@ static void test_payload_edges(void **state)
 	fputs("SATURE,Paul,01/01/1970,,01 99 00 00 09,,LAB-C,01/02/2015,VIH positif\n", f);
 	fputs("HOMONYME,Jean,02/02/1960,1600275123000,,,,,\n", f);
 	fputs("HOMONYME,Jean,02/02/1960,1600275124000,,,,,\n", f);
-	fputs("JUMEAU,Luc,03/03/1990,1900375123000,,famille.jumeau@example.fr,LAB-B,01/06/2020,\n", f);
-	fputs("JUMEAU,Lea,03/03/1990,2900375123000,,famille.jumeau@example.fr,LAB-B,01/07/2020,\n", f);
+	fputs("JUMEAU,Luc,03/03/1990,1900375123000,,famille.jumeau@example.fr,LAB-A,01/06/2020,\n", f);
+	fputs("JUMEAU,Lea,03/03/1990,2900375123000,,famille.jumeau@example.fr,LAB-C,01/07/2020,\n", f);
 	fclose(f);
 	assert_int_equal(bc_key_generate(k, &err), 0);
 	assert_int_equal(ingest_with(k, d, path, "edges", &st, &err), 0);
 	assert_int_equal(st.rows, 70005);
 	assert_int_equal(st.patients, 5);
+	assert_int_equal(st.sources_withheld, 0);
 	snprintf(key, sizeof(key), "%s", k); /* find() reads the globals */
 	snprintf(idx, sizeof(idx), "%s", d);
 
@@ -452,14 +458,14 @@ static void test_payload_edges(void **state)
 	assert_int_equal(h.p.flags & BC_MEDICAL_MASK, 0);
 	assert_int_equal(h.p.last_month, M(2015, 2));
 	assert_int_equal(h.p.source_a, 0);
-	assert_int_equal(h.p.source_b, 2); /* LAB-C (sources sorted: A, B, C) */
+	assert_int_equal(h.p.source_b, 1); /* LAB-C (sources sorted: A, C) */
 	/* The phone of the NIR-less row is Paul's, not shared. */
 	h = find(BC_TOKEN_PHONE, "+33199000009", NULL, NULL, NULL);
 	assert_int_equal(h.n, 1);
 	assert_int_equal(h.p.rows, 1);
 	assert_int_equal(h.p.flags & BC_BIT(BC_FLAG_SHARED), 0);
 	assert_int_equal(h.p.flags & BC_MEDICAL_MASK, 0);
-	assert_int_equal(h.p.source_a, 2);
+	assert_int_equal(h.p.source_a, 1);
 	assert_int_equal(h.p.source_b, BC_SOURCE_NONE);
 
 	/* Homonyms: the name + date of birth is shared, each NIR is not; no
@@ -491,6 +497,62 @@ static void test_payload_edges(void **state)
 	snprintf(idx, sizeof(idx), "%s/index", root);
 }
 
+/* The lab column is the only text of the file that is published (the
+ * breach's `sources`): names that hold an email, a phone, a NIR, a date or
+ * the row's own name, or that only one patient has, are withheld. */
+static void test_source_names(void **state)
+{
+	static const char csv[] =
+		"Nom,Prénom(s),Date de naissance,N° de sécurité sociale,Email,Laboratoire,Date de prélèvement\n"
+		"DURAND,Alice,01/02/1980,2800275123000,alice@example.fr,alice.durand@example.fr,10/03/2018\n"
+		"DURAND,Alice,01/02/1980,2800275123000,alice@example.fr,LAB-OK,10/03/2018\n"
+		"MOREAU,Bruno,03/04/1975,1750475123000,bruno@example.fr,Bruno Moreau,01/06/2018\n"
+		"MOREAU,Bruno,03/04/1975,1750475123000,bruno@example.fr,LAB-OK,01/06/2018\n"
+		"PETIT,Claire,05/06/1990,2900675123000,claire@example.fr,06 39 98 12 34,01/06/2018\n"
+		"PETIT,Claire,05/06/1990,2900675123000,claire@example.fr,LAB-SOLO,01/06/2018\n"
+		"ROUX,Denis,07/08/1985,1850875123000,denis@example.fr,Dr Petit,01/06/2018\n"
+		"PETIT,Claire,05/06/1990,2900675123000,claire@example.fr,Dr Petit,01/06/2018\n"
+		"ROUX,Denis,07/08/1985,1850875123000,denis@example.fr,1850875123000,01/06/2018\n"
+		"PETIT,Claire,05/06/1990,2900675123000,claire@example.fr,1850875123000,01/06/2018\n"
+		"ROUX,Denis,07/08/1985,1850875123000,denis@example.fr,LAB-OK,01/06/2018\n";
+	struct bc_ingest_stats st;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_index *ix = NULL;
+	const struct bc_breach *b;
+	char path[PATH_MAX], k[PATH_MAX], d[PATH_MAX], save_key[PATH_MAX], save_idx[PATH_MAX];
+	struct hit h;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/sources.csv", root);
+	snprintf(k, sizeof(k), "%s/sources.key", root);
+	snprintf(d, sizeof(d), "%s/sources-index", root);
+	write_file(path, csv);
+	assert_int_equal(bc_key_generate(k, &err), 0);
+	assert_int_equal(ingest_with(k, d, path, "sources", &st, &err), 0);
+	/* email, own name, phone, one patient's LAB-SOLO, a NIR; "Dr Petit" is
+	 * Claire's own name on her row. */
+	assert_int_equal(st.sources_withheld, 6);
+	assert_int_equal(bc_index_open(d, &ix, &err), 0);
+	b = bc_index_breach_by_id(ix, st.breach_id);
+	assert_non_null(b);
+	assert_int_equal(b->n_sources, 1);
+	assert_string_equal(b->sources[0], "LAB-OK");
+	bc_index_free(ix);
+	snprintf(save_key, sizeof(save_key), "%s", key);
+	snprintf(save_idx, sizeof(save_idx), "%s", idx);
+	snprintf(key, sizeof(key), "%s", k);
+	snprintf(idx, sizeof(idx), "%s", d);
+	h = find(BC_TOKEN_NIR, "2900675123000", NULL, NULL, NULL);
+	assert_int_equal(h.p.rows, 4);
+	assert_int_equal(h.p.source_a, BC_SOURCE_NONE); /* all of Claire's labs withheld */
+	assert_int_equal(h.p.flags & BC_BIT(BC_FLAG_MORE_SOURCES), 0);
+	h = find(BC_TOKEN_NIR, "1850875123000", NULL, NULL, NULL);
+	assert_int_equal(h.p.source_a, 0);
+	assert_int_equal(h.p.source_b, BC_SOURCE_NONE);
+	snprintf(key, sizeof(key), "%s", save_key);
+	snprintf(idx, sizeof(idx), "%s", save_idx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -500,6 +562,7 @@ int main(void)
 		cmocka_unit_test(test_concurrent_dir),
 		cmocka_unit_test(test_state_tampering),
 		cmocka_unit_test(test_payload_edges),
+		cmocka_unit_test(test_source_names),
 	};
 
 	if (sodium_init() < 0)
