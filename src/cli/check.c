@@ -110,11 +110,63 @@ static void utf8_clean(char *dst, size_t size, const char *src)
 	dst[at] = 0;
 }
 
-static int fail(const struct bc_error *err, int json)
+/*
+ * The failures a person meets most, in French when the report is in French
+ * (the client's own messages are English, DESIGN.md's bc_error convention;
+ * input errors already come in the chosen language). Technical details
+ * (curl's, the server's) are kept in parentheses.
+ */
+static void to_french(struct bc_error *e)
 {
+	char en[sizeof(e->msg)];
+	long secs = 0;
+	const char *retry;
+
+	memcpy(en, e->msg, sizeof(en));
+	if (!strcmp(e->code, "unreachable")) {
+		snprintf(e->msg, sizeof(e->msg), "impossible de joindre le serveur (%.180s)", en);
+	} else if (!strcmp(e->code, "rate_limited")) {
+		retry = strstr(en, "retry in ");
+		if (retry && sscanf(retry, "retry in %ld", &secs) == 1 && secs > 0)
+			snprintf(e->msg, sizeof(e->msg),
+				 "le serveur limite les vérifications (HTTP 429) : réessayez dans %ld "
+				 "secondes", secs);
+		else
+			snprintf(e->msg, sizeof(e->msg),
+				 "le serveur limite les vérifications (HTTP 429) : réessayez plus tard");
+	} else if (!strcmp(e->code, "stale_index")) {
+		snprintf(e->msg, sizeof(e->msg), "le serveur a publié un nouvel index pendant la "
+						 "vérification : relancez-la");
+	} else if (!strcmp(e->code, "bad_proof")) {
+		snprintf(e->msg, sizeof(e->msg), "la preuve du serveur ne se vérifie pas avec sa clé "
+						 "publique : sa réponse n'est pas fiable");
+	} else if (!strcmp(e->code, "bad_hash")) {
+		snprintf(e->msg, sizeof(e->msg), "%s",
+			 strstr(en, "has been removed")
+				 ? "la copie de l'index en cache ne correspond pas à ses empreintes "
+				   "(abîmée sur le disque ?) : elle a été supprimée, relancez la "
+				   "vérification pour la télécharger à nouveau"
+				 : "l'index ne correspond pas à ses empreintes : il est corrompu ou a "
+				   "été modifié");
+	} else if (!strcmp(e->code, "index_mismatch")) {
+		snprintf(e->msg, sizeof(e->msg), "l'index diffère de celui du serveur (identifiant, "
+						 "clé publique, géométrie ou catalogue) : copie "
+						 "périmée ou modifiée refusée");
+	} else if (!strcmp(e->code, "key_mismatch")) {
+		snprintf(e->msg, sizeof(e->msg), "le fichier de clé n'appartient pas à cet index");
+	} else if (!strcmp(e->code, "http") || !strcmp(e->code, "bad_response")) {
+		snprintf(e->msg, sizeof(e->msg), "réponse inattendue du serveur (%.190s)", en);
+	}
+}
+
+static int fail(const struct bc_error *in, int json, enum bc_report_lang lang)
+{
+	struct bc_error e = *in, *err = &e;
 	char msg[sizeof(err->msg) + 8];
 	json_t *j;
 
+	if (lang == BC_LANG_FR)
+		to_french(err);
 	cli_print_error(err);
 	if (json) {
 		utf8_clean(msg, sizeof(msg), err->msg);
@@ -308,7 +360,7 @@ int cmd_check(int argc, char **argv)
 	if (server && key)
 		return usage_error(U_KEY_REMOTE, json, lang);
 	if (bc_client_prepare(&q, NULL, lang == BC_LANG_FR ? "fr" : "en", &tokens, &err))
-		return fail(&err, json);
+		return fail(&err, json, lang);
 	if (tokens.incomplete_namedob)
 		fprintf(stderr,
 			lang == BC_LANG_FR
@@ -333,7 +385,7 @@ int cmd_check(int argc, char **argv)
 	status = bc_report_found(&report) ? BC_EXIT_OK : BC_EXIT_NOT_FOUND;
 	goto out;
 fail:
-	status = fail(&err, json);
+	status = fail(&err, json, lang);
 out:
 	if (have_report)
 		bc_report_release(&report);

@@ -137,8 +137,11 @@ expect 3 "does not match its hash" "tampered buckets.bin" -- --server "$FURL" --
 expect 3 "does not match its hash" "tampered single bucket" -- --server "$FURL" --cache-dir "$T/fc2" --nir "$NIR" --bucket-mode fetch
 fake bad-proof
 expect 3 "proof does not verify" "wrong proof" -- --server "$FURL" --cache-dir "$T/fc3" --nir "$NIR"
+expect 3 "sa réponse n'est pas fiable" "wrong proof in French" -- --server "$FURL" --cache-dir "$T/fc3" --nir "$NIR" --lang fr
 fake rate-limit
 expect 3 "retry in 7 seconds" "429" -- --server "$FURL" --cache-dir "$T/fc4" --nir "$NIR"
+expect 3 "réessayez dans 7 secondes" "429 in French" -- --server "$FURL" --cache-dir "$T/fc4" --nir "$NIR" --lang fr --json
+grep -q '"code": "rate_limited"' "$T/out" || fail "429 in French: JSON code"
 fake foreign-key
 expect 3 "public key differs" "foreign public key" -- --server "$FURL" --cache-dir "$T/fc6" --nir "$NIR"
 fake foreign-index
