@@ -915,7 +915,8 @@ static int setup_columns(struct leak_reader *r, struct bc_error *err)
 	enum leak_field f;
 	char hbuf[4 * LEAK_HEADER_NAME_MAX];
 	size_t hlen;
-	int rc, hdr_at, k;
+	int rc, hdr_at, k, trusted;
+	unsigned known;
 
 	if (m && m->header >= 0)
 		hdr_at = m->header ? 0 : -1;
@@ -951,6 +952,13 @@ static int setup_columns(struct leak_reader *r, struct bc_error *err)
 		r->columns.field[i] = f;
 	}
 	r->dialect.header = hdr_at >= 0;
+	/*
+	 * A header forced by the mapping file with fewer known names than the
+	 * sniffer asks for may be a data row: its unknown cells are not kept.
+	 */
+	for (i = 0, known = 0; i < r->columns.n; i++)
+		known += r->columns.field[i] != LEAK_FIELD_NONE;
+	trusted = known >= 2 || (known == 1 && r->columns.n <= 2);
 	if (r->dialect.header) {
 		for (i = 0; i < r->columns.n; i++) {
 			size_t n = row->len[i] < LEAK_HEADER_NAME_MAX - 1 ? row->len[i] : LEAK_HEADER_NAME_MAX - 1;
@@ -958,7 +966,8 @@ static int setup_columns(struct leak_reader *r, struct bc_error *err)
 			while (n > 0 && ((unsigned char)row->field[i][n] & 0xC0) == 0x80 &&
 			       n < row->len[i])
 				n--;
-			if (looks_like_identifier(row->field[i], row->len[i]))
+			if (looks_like_identifier(row->field[i], row->len[i]) ||
+			    (!trusted && r->columns.field[i] == LEAK_FIELD_NONE))
 				snprintf(r->columns.header[i], LEAK_HEADER_NAME_MAX, "column %u", i + 1);
 			else {
 				memcpy(r->columns.header[i], row->field[i], n);

@@ -94,8 +94,10 @@ static void check_spectrum_case(const char *vectors, const char *base)
 	json_error_t jerr;
 	json_t *expect, *obj, *v;
 	size_t nrows = 0;
-	unsigned i;
+	unsigned i, ncols = 0;
 	int rc, broken = !strcmp(base, "location_coordinates");
+	/* the header row is read as data: forced header cells that are not column names are not kept */
+	static char hdr[LEAK_MAX_COLUMNS][LEAK_HEADER_NAME_MAX];
 
 	snprintf(csv, sizeof(csv), "%s/csv-spectrum/csvs/%s.csv", vectors, base);
 	snprintf(js, sizeof(js), "%s/csv-spectrum/json/%s.json", vectors, base);
@@ -109,22 +111,31 @@ static void check_spectrum_case(const char *vectors, const char *base)
 		expect = a;
 	}
 	leak_mapping_init(&m);
-	m.header = 1;
+	m.header = 0;
 	rc = leak_reader_init(&r, csv, &opt, &err);
 	if (rc < 0)
 		fail_msg("%s: %s", base, err.msg);
 	assert_int_equal(r.dialect.delimiter, ',');
 	while ((rc = leak_reader_next_row(&r, &row, &err)) > 0) {
+		if (!ncols) {
+			ncols = row.n;
+			for (i = 0; i < row.n; i++) {
+				assert_true(row.len[i] < LEAK_HEADER_NAME_MAX);
+				memcpy(hdr[i], row.field[i], row.len[i]);
+				hdr[i][row.len[i]] = '\0';
+			}
+			continue;
+		}
 		obj = json_array_get(expect, nrows);
 		assert_non_null(obj);
 		assert_int_equal(row.n, json_object_size(obj));
 		for (i = 0; i < row.n; i++) {
 			/* the vector's JSON has another phone number than its CSV (known broken case) */
-			if (broken && !strcmp(r.columns.header[i], "Contact Phone Number"))
+			if (broken && !strcmp(hdr[i], "Contact Phone Number"))
 				continue;
-			v = json_object_get(obj, r.columns.header[i]);
+			v = json_object_get(obj, hdr[i]);
 			if (!v)
-				fail_msg("%s: no column %s in the JSON", base, r.columns.header[i]);
+				fail_msg("%s: no column %s in the JSON", base, hdr[i]);
 			if (strlen(json_string_value(v)) != row.len[i] ||
 			    memcmp(json_string_value(v), row.field[i], row.len[i]))
 				fail_msg("%s: row %zu column %u differs", base, nrows + 1, i + 1);
