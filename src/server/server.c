@@ -675,6 +675,27 @@ static enum MHD_Result last_xff(void *cls, enum MHD_ValueKind kind, const char *
 	return MHD_YES;
 }
 
+/* 1 if the request's Content-Type is application/json (parameters allowed,
+ * case-insensitive): anything else from a browser on another origin would
+ * be a "simple" request, sent without a CORS preflight. */
+static int is_json_request(struct MHD_Connection *c)
+{
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_TYPE);
+	size_t n = strlen("application/json");
+
+	if (!ct)
+		return 0;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, "application/json", n))
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
+}
+
 static enum MHD_Result handle_evaluate(struct MHD_Connection *c, struct request *r)
 {
 	struct bc_server *srv = r->srv;
@@ -695,6 +716,11 @@ static enum MHD_Result handle_evaluate(struct MHD_Connection *c, struct request 
 	if (r->too_large) {
 		ret = error_reply(c, r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
 				  "the request body is larger than 16384 bytes", NULL, 0);
+		goto out;
+	}
+	if (!is_json_request(c)) {
+		ret = error_reply(c, r, MHD_HTTP_BAD_REQUEST, "bad_json",
+				  "the request must have Content-Type: application/json", NULL, 0);
 		goto out;
 	}
 	doc = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &jerr);

@@ -415,7 +415,7 @@ async function main() {
       });
       setTimeout(() => sock.destroy(), 5000);
     });
-    const postBytes = (body, extra = '') => Buffer.concat([
+    const postBytes = (body, extra = 'Content-Type: application/json\r\n') => Buffer.concat([
       Buffer.from(`POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${extra}` +
         `Content-Length: ${body.length}\r\n\r\n`), Buffer.from(body)]);
     const el = blind('bc1|email|person2@example.org').blinded;
@@ -452,10 +452,21 @@ async function main() {
       assert.match(r[1], /^application\/json/);
       if (code) assert.equal(JSON.parse(r[2]).error.code, code, String(body).slice(0, 40));
     }
+    // only application/json: a cross-site page cannot post without a CORS
+    // preflight (which gets 405), so it cannot spend its visitors' quotas
+    for (const [ct, status] of [['', 400], ['Content-Type: text/plain\r\n', 400],
+      ['Content-Type: application/x-www-form-urlencoded\r\n', 400], ['Content-Type: multipart/form-data\r\n', 400],
+      ['Content-Type: application/jsonx\r\n', 400],
+      ['Content-Type: application/json; charset=utf-8\r\n', 200], ['Content-Type: Application/JSON\r\n', 200]]) {
+      const [r] = await rawReq(postBytes(`{"blinded_elements":["${el}"]}`, ct));
+      assert.equal(r[0], status, ct);
+      if (status === 400) assert.equal(JSON.parse(r[2]).error.code, 'bad_json', ct);
+    }
     // pipelined: three requests in one write, three answers in order
     const okBody = `{"blinded_elements":["${el}"]}`;
     const piped = await rawReq('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' +
-      `POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Length: ${okBody.length}\r\n\r\n${okBody}` +
+      'POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n' +
+      `Content-Length: ${okBody.length}\r\n\r\n${okBody}` +
       'GET /v1/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
     assert.deepEqual(piped.map((r) => r[0]), [200, 200, 404]);
     assert.equal(JSON.parse(piped[1][2]).evaluated_elements.length, 1);
@@ -902,8 +913,10 @@ async function checkOpenapi(base, cfg) {
       assert.ok(how !== undefined, `no way to provoke ${status} for ${op.path}`);
       if (how === null) continue;
       const h = how(op.path);
+      // request bodies are application/json (the requestBody of every POST)
       const res = await fetch(`${base}${h.url}`, {
-        method: op.method, headers: h.headers,
+        method: op.method,
+        headers: op.method === 'POST' ? { 'content-type': 'application/json', ...h.headers } : h.headers,
         body: op.method === 'POST' ? (typeof h.body === 'string' ? h.body : JSON.stringify(h.body)) : undefined,
       });
       assert.equal(res.status, Number(status), `${op.method} ${op.path} -> ${res.status}, documented ${status}`);
