@@ -6,6 +6,8 @@
 
 #include <sodium.h>
 
+#include "normalize/normalize.h"
+
 #define KEY_BYTES crypto_shorthash_siphashx24_BYTES /* 16 */
 #define KIND_NIR 1
 #define KIND_NAMEDOB 2
@@ -36,6 +38,30 @@ static size_t slot_of(const struct leak_patient_set *s, const unsigned char *key
 	while (s->e[i].kind && memcmp(s->e[i].key, key, KEY_BYTES))
 		i = (i + 1) & (s->cap - 1);
 	return i;
+}
+
+/*
+ * The name of source i as printed, or "source N (hidden)" when it may be a
+ * person's data: a value that reads as an email, NIR, phone or date, or any
+ * value of a "lab" column with too many distinct values to be a list of labs
+ * (a mis-mapped column of names).
+ */
+static const char *source_label(const struct leak_profile *p, unsigned i, char *buf, size_t size)
+{
+	const char *v = p->source_name[i];
+	size_t n = strlen(v);
+	char tmp[BC_EMAIL_MAX];
+	int hide;
+
+	hide = p->source_other > 0 || (p->n_sources > 32 && 2 * (unsigned long)p->n_sources > p->rows) ||
+	       strchr(v, '@') != NULL ||
+	       bc_norm_nir(v, n, tmp, sizeof(tmp), NULL) == BC_NORM_OK ||
+	       bc_norm_phone(v, n, tmp, sizeof(tmp)) == BC_NORM_OK ||
+	       bc_norm_dob(v, n, NULL, tmp, sizeof(tmp)) == BC_NORM_OK;
+	if (!hide)
+		return v;
+	snprintf(buf, size, "source %u (hidden)", i + 1);
+	return buf;
 }
 
 /* Fields of which a record keeps one value (a second column of the same field is not read). */
@@ -422,6 +448,7 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 	const struct leak_columns *c = &r->columns;
 	unsigned order[LEAK_PROFILE_MAX_SOURCES], i, j, unmapped = 0;
 	char hdr[LEAK_HEADER_NAME_MAX + 40];
+	char label[48];
 	int y;
 
 	fprintf(out, "breachcheck profile of %s\n\n", name);
@@ -503,7 +530,7 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 	fprintf(out, "\nSources (labs)                    rows            patients\n");
 	sorted_sources(p, order);
 	for (i = 0; i < p->n_sources; i++) {
-		printable(p->source_name[order[i]], hdr, sizeof(hdr), 28);
+		printable(source_label(p, order[i], label, sizeof(label)), hdr, sizeof(hdr), 28);
 		fprintf(out, "  %s %9lu %5.1f %%", hdr, p->source_rows[order[i]],
 			pct(p->source_rows[order[i]], p->rows));
 		if (order[i] < 32)
@@ -549,6 +576,7 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 	char q[2] = { r->dialect.quote, 0 };
 	char ybuf[8];
 	int y, bad = 0;
+	char label[48];
 
 	if (!o)
 		return NULL;
@@ -666,7 +694,7 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 			bad = 1;
 			break;
 		}
-		bad |= jset(x, "name", json_string(p->source_name[order[i]]));
+		bad |= jset(x, "name", json_string(source_label(p, order[i], label, sizeof(label))));
 		bad |= jset(x, "rows", json_integer((json_int_t)p->source_rows[order[i]]));
 		bad |= jset(x, "patients", order[i] < 32 ? json_integer((json_int_t)p->source_patients[order[i]])
 							 : json_null());

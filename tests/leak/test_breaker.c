@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <jansson.h>
 #include <unistd.h>
 
 #include "leak/internal.h"
@@ -480,6 +481,70 @@ static void test_small_buffers(void **state)
 	free(text);
 }
 
+/* Profile a text; returns its JSON (caller frees). */
+static json_t *profile_json(const char *text)
+{
+	struct leak_profile p;
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record rec;
+	json_t *j;
+	int rc;
+
+	assert_int_equal(leak_profile_init(&p, &err), 0);
+	assert_int_equal(leak_reader_init_buffer(&r, text, strlen(text), "mem.csv", NULL, &err), 0);
+	while ((rc = leak_reader_next(&r, &rec, &err)) > 0)
+		assert_int_equal(leak_profile_add(&p, &rec, &err), 0);
+	assert_int_equal(rc, 0);
+	leak_profile_finish(&p);
+	j = leak_profile_to_json(&p, &r, "mem.csv");
+	assert_non_null(j);
+	leak_profile_release(&p);
+	leak_reader_release(&r);
+	return j;
+}
+
+/* A "lab" column holding people's data: its values are not printed. */
+static void test_source_names_hidden(void **state)
+{
+	char n1[16], *text, *p, *dump;
+	json_t *j;
+	int k;
+
+	(void)state;
+	nir15("1850375056000", n1);
+	text = malloc(8192);
+	assert_non_null(text);
+	p = text;
+	p += sprintf(p, "Nom;Labo\nOudinot;q.z@example.fr\nOudinot;%s\nOudinot;06 39 98 11 01\nOudinot;12/03/1985\n"
+		     "Oudinot;LBM75-01\n", n1);
+	j = profile_json(text);
+	dump = json_dumps(j, 0);
+	assert_non_null(dump);
+	assert_null(strstr(dump, "example.fr"));
+	assert_null(strstr(dump, n1));
+	assert_null(strstr(dump, "06 39 98"));
+	assert_null(strstr(dump, "12/03/1985"));
+	assert_non_null(strstr(dump, "LBM75-01"));
+	free(dump);
+	json_decref(j);
+
+	/* 40 distinct values in 41 rows: not a list of labs */
+	p = text;
+	p += sprintf(p, "Nom;Labo\n");
+	for (k = 0; k < 40; k++)
+		p += sprintf(p, "Oudinot;Quillebeuf%c%c\n", 'a' + k % 26, 'a' + k / 26);
+	p += sprintf(p, "Oudinot;Quillebeufaa\n");
+	j = profile_json(text);
+	dump = json_dumps(j, 0);
+	assert_non_null(dump);
+	assert_null(strstr(dump, "Quillebeuf"));
+	assert_non_null(strstr(dump, "(hidden)"));
+	free(dump);
+	json_decref(j);
+	free(text);
+}
+
 /* Peak resident set of this process image (VmHWM of /proc/self/status) in KiB, or -1. */
 static long peak_rss_kib(void)
 {
@@ -546,6 +611,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_mapping_files),
 		cmocka_unit_test(test_small_buffers),
 		cmocka_unit_test(test_small_profile_memory),
+		cmocka_unit_test(test_source_names_hidden),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
