@@ -55,9 +55,11 @@ struct bc_client_tokens {
 
 /*
  * Normalise a query and build its token inputs (DESIGN.md §4, query-time
- * rules: two-digit years relative to `today`, NULL = today UTC). One namedob
- * token per distinct last name, when last name, first name and dob are all
- * given; with only some of them, tokens->incomplete_namedob is set (an
+ * rules: two-digit years relative to `today`, NULL = today UTC). A last name
+ * holding two names ("DUPONT épouse MARTIN") is split as ingest splits the
+ * field; dates also as three words ("03 07 1985", "3 juillet 1985"); a phone
+ * value holding two numbers is refused. One namedob token per distinct last
+ * name (at most two), when last name, first name and dob are all given; with only some of them, tokens->incomplete_namedob is set (an
  * error, code "incomplete_namedob", if nothing else was given).
  * lang: "fr" or "en", the language of the messages.
  * Returns 0, or -1 with err filled: code "bad_input" and field the option
@@ -150,8 +152,10 @@ void bc_client_backend_release(struct bc_client_backend *be);
 int bc_client_check(struct bc_client_backend *be, const struct bc_client_tokens *tokens,
 		    struct bc_report *report, struct bc_error *err);
 
-/* Default cache directory into buf (bufsize bytes). Returns 0, or -1 if
- * neither XDG_CACHE_HOME nor HOME is set or it does not fit. */
+/* Default cache directory into buf (bufsize bytes): $XDG_CACHE_HOME/breachcheck
+ * when absolute, else $HOME/.cache/breachcheck, else the password database's
+ * home (XDG Base Directory). Returns 0, or -1 if there is no home or it does
+ * not fit. */
 int bc_client_default_cache_dir(char *buf, size_t bufsize);
 
 #endif
