@@ -838,6 +838,22 @@ static int looks_like_identifier(const char *s, size_t n)
 	return digits >= 5;
 }
 
+static int has_line_break(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] == '\n' || s[i] == '\r')
+			return 1;
+		if ((unsigned char)s[i] == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] == 0x85)
+			return 1;
+		if ((unsigned char)s[i] == 0xE2 && i + 2 < n && (unsigned char)s[i + 1] == 0x80 &&
+		    ((unsigned char)s[i + 2] == 0xA8 || (unsigned char)s[i + 2] == 0xA9))
+			return 1;
+	}
+	return 0;
+}
+
 static enum leak_field mapped_by_name(const struct leak_mapping *m, const char *s, size_t n)
 {
 	char key[LEAK_HEADER_NAME_MAX * 2], k2[LEAK_HEADER_NAME_MAX * 2];
@@ -959,6 +975,9 @@ static int setup_columns(struct leak_reader *r, struct bc_error *err)
 	for (i = 0, known = 0; i < r->columns.n; i++)
 		known += r->columns.field[i] != LEAK_FIELD_NONE;
 	trusted = known >= 2 || (known == 1 && r->columns.n <= 2);
+	/* a header cell spanning lines (or U+2028/U+2029/NEL, which do not end rows here) may hold data rows */
+	for (i = 0; i < r->columns.n && trusted; i++)
+		trusted = !has_line_break(row->field[i], row->len[i]);
 	if (r->dialect.header) {
 		for (i = 0; i < r->columns.n; i++) {
 			size_t n = row->len[i] < LEAK_HEADER_NAME_MAX - 1 ? row->len[i] : LEAK_HEADER_NAME_MAX - 1;
