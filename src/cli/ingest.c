@@ -123,6 +123,10 @@ int cmd_ingest(int argc, char **argv)
 		cli_print_error(&err);
 		return !strcmp(err.code, "usage") ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
 	}
+	if (st.index.unsynced)
+		fprintf(stderr, "breachcheck: warning: %s is published but its directory could not be synced; "
+			"after a crash the previous version may be back (the next ingest publishes this one again)\n",
+			o.index_dir);
 	if (!o.quiet) {
 		fprintf(stderr,
 			"breach %s: id %u, %lu rows (%lu skipped), %zu distinct tokens (%zu shared), "

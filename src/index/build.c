@@ -18,6 +18,17 @@
 #include "index/build.h"
 #include "index/index_internal.h"
 
+int bc_test_fail_point(const char *stage)
+{
+	const char *at = getenv("BC_TEST_FAIL_AT");
+
+	if (at != NULL && !strcmp(at, stage)) {
+		errno = EIO;
+		return 1;
+	}
+	return 0;
+}
+
 void bc_test_kill_point(const char *stage)
 {
 	const char *at = getenv("BC_TEST_KILL_AT");
@@ -602,6 +613,8 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 		goto toolong;
 	if (too_long(snprintf(final, sizeof(final), "%s/%s", parent, target), sizeof(final)))
 		goto toolong;
+	if (too_long(snprintf(res->path, sizeof(res->path), "%s", final), sizeof(res->path)))
+		goto toolong;
 	if (rename(tmp, final) != 0) {
 		bc_error_set(err, "io", "cannot rename to %s: %s", final, strerror(errno));
 		goto out;
@@ -631,13 +644,12 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 		goto out;
 	}
 	have_lnk = 0;
-	if (bc_fsync_dir(parent) != 0) {
-		bc_error_set(err, "io", "cannot sync %s: %s", parent, strerror(errno));
-		goto out;
-	}
+	/* The new version is visible: from here on the publication has
+	 * happened, and the caller must not undo its side (the state). A failed
+	 * sync only means a crash could bring the previous version back. */
+	if (bc_fsync_dir(parent) != 0 || bc_test_fail_point("swap-sync"))
+		res->unsynced = 1;
 	bc_test_kill_point("swapped");
-	if (too_long(snprintf(res->path, sizeof(res->path), "%s", final), sizeof(res->path)))
-		goto toolong;
 	cleanup_versions(parent, base, target, prev);
 	ret = 0;
 	goto out;

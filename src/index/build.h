@@ -48,6 +48,7 @@ struct bc_build_result {
 	size_t verified_entries;    /* real ones */
 	uint64_t bytes;             /* buckets.bin + verified.bin + index.json */
 	char path[4096];            /* DIR.<index_id> */
+	int unsynced;               /* published, but the parent could not be fsync'd after the swap */
 };
 
 /*
@@ -101,6 +102,13 @@ int bc_index_lock(const char *dir, int *fd, struct bc_error *err);
  * raise SIGKILL (crash tests of the publication; see docs/ingest.md).
  */
 void bc_test_kill_point(const char *stage);
+
+/*
+ * Test hook: 1 (errno = EIO) if the environment variable BC_TEST_FAIL_AT
+ * equals stage, else 0. Stage "swap-sync": the fsync of the parent after
+ * the symlink swap fails.
+ */
+int bc_test_fail_point(const char *stage);
 
 /* Number of online CPUs (>= 1). */
 int bc_ncpu(void);

@@ -553,6 +553,37 @@ static void test_source_names(void **state)
 	snprintf(idx, sizeof(idx), "%s", save_idx);
 }
 
+/* The parent's fsync fails after the swap: the index is published, so the
+ * run succeeds (flagged unsynced) and the state keeps the breach; it used
+ * to report a failure and roll the state back under a published index. */
+static void test_sync_after_swap_fails(void **state)
+{
+	struct bc_ingest_stats st, st2;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_index *ix = NULL;
+	char k[PATH_MAX], d[PATH_MAX];
+	int r;
+
+	(void)state;
+	snprintf(k, sizeof(k), "%s/sync.key", root);
+	snprintf(d, sizeof(d), "%s/sync-index", root);
+	assert_int_equal(bc_key_generate(k, &err), 0);
+	assert_int_equal(ingest_with(k, d, leak_a, "one", &st, &err), 0);
+	assert_int_equal(st.index.unsynced, 0);
+	setenv("BC_TEST_FAIL_AT", "swap-sync", 1);
+	r = ingest_with(k, d, leak_b, "two", &st, &err);
+	unsetenv("BC_TEST_FAIL_AT");
+	if (r != 0)
+		fail_msg("ingest: %s: %s", err.code, err.msg);
+	assert_int_equal(st.index.unsynced, 1);
+	assert_int_equal(bc_index_open(d, &ix, &err), 0);
+	assert_non_null(bc_index_breach_by_id(ix, st.breach_id));
+	bc_index_free(ix);
+	/* The next run keeps "two": the state was not rolled back. */
+	assert_int_equal(ingest_with(k, d, leak_b, "three", &st2, &err), 0);
+	assert_int_equal(st2.breaches, 3);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -563,6 +594,7 @@ int main(void)
 		cmocka_unit_test(test_state_tampering),
 		cmocka_unit_test(test_payload_edges),
 		cmocka_unit_test(test_source_names),
+		cmocka_unit_test(test_sync_after_swap_fails),
 	};
 
 	if (sodium_init() < 0)
