@@ -3,6 +3,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -603,21 +604,39 @@ bad:
 			    "/v1/config: refusing an altered or foreign copy");
 }
 
-/* Remove the cached copies of other index ids (older versions of the index). */
+/* A cache entry name: an index id, or a download in progress ".<index id>.<pid>". */
+static int is_index_id(const char *s)
+{
+	return strspn(s, "0123456789abcdef") == BC_INDEX_ID_HEX;
+}
+
+/*
+ * Remove the cached copies of other index ids (older versions of the index),
+ * and downloads left behind by a check that was killed (their process is
+ * gone): each may be as large as the index.
+ */
 static void prune_cache(const char *cache, const char *keep)
 {
 	char path[PATH_MAX];
 	struct dirent *e;
 	DIR *d = opendir(cache);
+	const char *n;
+	char *end;
+	long pid;
 
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		if (strlen(e->d_name) != BC_INDEX_ID_HEX ||
-		    strspn(e->d_name, "0123456789abcdef") != BC_INDEX_ID_HEX ||
-		    !strcmp(e->d_name, keep))
+		n = e->d_name;
+		if (n[0] == '.' && is_index_id(n + 1) && n[1 + BC_INDEX_ID_HEX] == '.') {
+			pid = strtol(n + 2 + BC_INDEX_ID_HEX, &end, 10);
+			if (*end || pid <= 0 || pid == (long)getpid() ||
+			    !(kill((pid_t)pid, 0) && errno == ESRCH))
+				continue;
+		} else if (strlen(n) != BC_INDEX_ID_HEX || !is_index_id(n) || !strcmp(n, keep)) {
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", cache, e->d_name) < (int)sizeof(path))
+		}
+		if (snprintf(path, sizeof(path), "%s/%s", cache, n) < (int)sizeof(path))
 			remove_dir(path);
 	}
 	closedir(d);
@@ -641,6 +660,7 @@ static int open_cached(struct bc_client_backend *be, struct remote *r, const cha
 	if (!be->idx) {
 		if (mkdir_p(cache, err))
 			return -1;
+		prune_cache(cache, r->index_id);
 		remove_dir(tmp);
 		if (mkdir(tmp, 0700))
 			return bc_error_set(err, "io", "cannot create %s: %s", tmp, strerror(errno));
@@ -665,8 +685,6 @@ static int open_cached(struct bc_client_backend *be, struct remote *r, const cha
 				return bc_error_set(err, "io",
 						    "cannot store the index in the cache %s: %s",
 						    cache, strerror(e));
-		} else {
-			prune_cache(cache, r->index_id);
 		}
 	}
 	memcpy(r->cached, dir, sizeof(r->cached));

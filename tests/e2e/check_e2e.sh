@@ -93,8 +93,9 @@ expect 3 "has been removed, run the check again" "damaged cache" -- --server "$U
 expect 0 '"found": true' "remote check after a damaged cache" -- --server "$URL" --cache-dir "$T/cache" --nir "$NIR" --json
 # checks run at the same time into a cold cache all succeed (each keeps the
 # copy it verified), and a newer download prunes another index id's copy
-mkdir -p "$T/par/0123456789abcdef0123456789abcdef"
+mkdir -p "$T/par/0123456789abcdef0123456789abcdef" "$T/par/.0123456789abcdef0123456789abcdef.999999999"
 : >"$T/par/0123456789abcdef0123456789abcdef/index.json"
+: >"$T/par/.0123456789abcdef0123456789abcdef.999999999/buckets.bin"   # a killed download
 ppids=""
 for i in 1 2 3 4 5 6; do
 	"$BC" check --server "$URL" --cache-dir "$T/par" --nir "$NIR" >"$T/par.$i" 2>&1 &
@@ -102,7 +103,7 @@ for i in 1 2 3 4 5 6; do
 done
 for p in $ppids; do wait "$p" || { fail "concurrent checks into one cache: exit $?"; cat "$T"/par.*; }; done
 [ "$(ls -A "$T/par" | wc -l)" = 1 ] || { fail "cache not pruned to one index id"; ls -A "$T/par"; }
-ls "$T/par" | grep -q 0123456789abcdef0123456789abcdef && fail "another index id's copy kept"
+ls -A "$T/par" | grep -q 0123456789abcdef0123456789abcdef && fail "another index id's copy or a killed download kept"
 # no HOME, no XDG_CACHE_HOME: a mirror copy and fetch mode need no cache, file mode uses the passwd home
 env -u HOME -u XDG_CACHE_HOME "$BC" check --server "$URL" --index "$T/idx" --nir "$NIR" >"$T/out" 2>&1 ||
 	{ fail "mirror copy without HOME"; cat "$T/out"; }
