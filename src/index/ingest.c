@@ -1363,6 +1363,12 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 		bc_error_set_field(err, "usage", "--date", "--date: use YYYY-MM-DD");
 		goto out;
 	}
+	gmtime_r(&tnow, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	if (o->breach_date != NULL && strcmp(o->breach_date, today) > 0) {
+		bc_error_set_field(err, "usage", "--date", "--date: the breach date is in the future");
+		goto out;
+	}
 	if (sodium_init() < 0) {
 		bc_error_set(err, "internal", "libsodium failed to initialise");
 		goto out;
@@ -1422,8 +1428,6 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 		goto out;
 	}
 	n_items = cap = g->ntok;
-	gmtime_r(&tnow, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
 	entry = json_object();
 	json_object_set_new(entry, "id", json_integer(id));
 	json_object_set_new(entry, "name", json_string(o->breach));

@@ -287,6 +287,10 @@ static void test_bad_options(void **state)
 	o.breach_date = "2020-02-30";
 	assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
 	assert_string_equal(err.code, "usage");
+	o.breach_date = "2999-01-01";
+	assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
+	assert_string_equal(err.code, "usage");
+	assert_non_null(strstr(err.msg, "future"));
 	o.breach_date = NULL;
 	o.input = "/nonexistent/leak.csv";
 	assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
