@@ -38,9 +38,13 @@ static int given(const char *s)
 	return s && *s;
 }
 
+/* French for "fr", "FR", "fr-FR", "fr_FR" (as bc_norm_message), else English. */
 static const char *tr(const char *lang, const char *en, const char *fr)
 {
-	return lang && !strcmp(lang, "fr") ? fr : en;
+	int is_fr = lang && (lang[0] == 'f' || lang[0] == 'F') && (lang[1] == 'r' || lang[1] == 'R') &&
+		    (lang[2] == '\0' || lang[2] == '-' || lang[2] == '_');
+
+	return is_fr ? fr : en;
 }
 
 static size_t count_digits(const char *s)

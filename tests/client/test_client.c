@@ -268,6 +268,11 @@ static void test_prepare_french(void **state)
 	(void)state;
 	assert_int_equal(bc_client_prepare(&q, NULL, "fr", &t, &err), -1);
 	assert_non_null(strstr(err.msg, "au moins un identifiant"));
+	/* the same language names as bc_norm_message */
+	assert_int_equal(bc_client_prepare(&q, NULL, "fr_FR", &t, &err), -1);
+	assert_non_null(strstr(err.msg, "au moins un identifiant"));
+	assert_int_equal(bc_client_prepare(&q, NULL, NULL, &t, &err), -1);
+	assert_non_null(strstr(err.msg, "at least one identifier"));
 	q.last_names[0] = "Dupont";
 	q.n_last_names = 1;
 	assert_int_equal(bc_client_prepare(&q, NULL, "fr", &t, &err), -1);
