@@ -103,10 +103,10 @@ for (const name of ['VOPRF', 'POPRF']) {
     const proof = hex(v.Proof);
     const ok = (c, d, p, k = pk) => verifyProof(k, c, d, p, mode);
     assert.equal(ok(C, D, proof), true);
-    // every single-bit flip of the proof
-    for (let bit = 0; bit < 512; bit++) {
-      const p = proof.slice(); p[bit >> 3] ^= 1 << (bit & 7);
-      assert.equal(ok(C, D, p), false, `bit ${bit}`);
+    // a single-bit flip in every byte of the proof (a different bit each time)
+    for (let byte = 0; byte < 64; byte++) {
+      const p = proof.slice(); p[byte] ^= 1 << (byte & 7);
+      assert.equal(ok(C, D, p), false, `byte ${byte}`);
     }
     // c + L and s + L: same value mod L, non-canonical
     assert.equal(ok(C, D, concat(plusL(proof.slice(0, 32)), proof.slice(32))), false);
