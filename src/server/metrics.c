@@ -129,7 +129,7 @@ char *bc_metrics_render(struct bc_metrics *m, const char *index_id, size_t *len)
 			put(&o, "breachcheck_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
 			    templates[r], code, (unsigned long long)v);
 		}
-	put(&o, "# HELP breachcheck_http_request_duration_seconds Time from request line to response queued.\n"
+	put(&o, "# HELP breachcheck_http_request_duration_seconds Time from the request line to the end of the response.\n"
 		"# TYPE breachcheck_http_request_duration_seconds histogram\n");
 	for (r = 0; r < BC_ROUTE_COUNT; r++) {
 		uint64_t cum = 0;

@@ -221,6 +221,9 @@ static void test_metrics(void **state)
 	assert_non_null(strstr(text, "breachcheck_evaluated_elements_total 7\n"));
 	assert_non_null(strstr(text, "breachcheck_index_info{index_id=\"00112233445566778899aabbccddeeff\"} 1\n"));
 	assert_null(strstr(text, "/v1/config\""));
+	/* the duration runs to the end of the response (on_completed), as the log's */
+	assert_non_null(strstr(text, "# HELP breachcheck_http_request_duration_seconds Time from the request line to the end of the response.\n"));
+	assert_non_null(strstr(text, "breachcheck_request_deadline_closed_total 0\n"));
 	free(text);
 	free(m);
 }
