@@ -264,6 +264,34 @@ static void test_xmd_multiblock(void **state)
 	}
 }
 
+/*
+ * The streamed 64-byte expander behind HashToGroup/HashToScalar agrees with
+ * the general one for every input length 0..300 (SHA-512 block boundaries
+ * at 0, 128 - 0 and beyond); the round trips cannot see a bug shared by the
+ * client and the server paths. (The breaker also checked Evaluate against
+ * the independent JavaScript implementation for these lengths.)
+ */
+static void test_streamed_lengths(void **state)
+{
+	static const uint8_t gdst[] = "HashToGroup-OPRFV1-\x02-ristretto255-SHA512";
+	static const uint8_t sdst[] = "HashToScalar-OPRFV1-\x02-ristretto255-SHA512";
+	uint8_t msg[300], u[64], e1[32], e2[32];
+	size_t len;
+
+	(void)state;
+	randombytes_buf(msg, sizeof(msg));
+	for (len = 0; len <= sizeof(msg); len++) {
+		assert_int_equal(oprf_expand_message_xmd(u, 64, msg, len, gdst, sizeof(gdst) - 1), 0);
+		assert_int_equal(crypto_core_ristretto255_from_hash(e1, u), 0);
+		assert_int_equal(oprf_hash_to_group(OPRF_MODE_POPRF, msg, len, e2), 0);
+		assert_memory_equal(e1, e2, 32);
+		assert_int_equal(oprf_expand_message_xmd(u, 64, msg, len, sdst, sizeof(sdst) - 1), 0);
+		crypto_core_ristretto255_scalar_reduce(e1, u);
+		assert_int_equal(oprf_hash_to_scalar(OPRF_MODE_POPRF, msg, len, e2), 0);
+		assert_memory_equal(e1, e2, 32);
+	}
+}
+
 static const uint8_t L_LE[32] = {
 	0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58, 0xd6, 0x9c, 0xf7, 0xa2,
 	0xde, 0xf9, 0xde, 0x14, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
@@ -826,6 +854,7 @@ int main(void)
 		cmocka_unit_test(test_xmd_lengths),
 		cmocka_unit_test(test_xmd_multiblock),
 		cmocka_unit_test(test_xmd_matches_hash_to_group),
+		cmocka_unit_test(test_streamed_lengths),
 		cmocka_unit_test(test_reject_voprf),
 		cmocka_unit_test(test_reject_poprf),
 		cmocka_unit_test(test_noncanonical_everywhere),
