@@ -266,9 +266,9 @@ static void test_xmd_multiblock(void **state)
 
 /*
  * The streamed 64-byte expander behind HashToGroup/HashToScalar agrees with
- * the general one for every input length 0..300 (SHA-512 block boundaries
- * at 0, 128 - 0 and beyond); the round trips cannot see a bug shared by the
- * client and the server paths. (The breaker also checked Evaluate against
+ * the general one for every input length 0..300 (the 128-byte Z_pad puts
+ * SHA-512 block boundaries at inputs of 0, 128 and 256 bytes); the round
+ * trips cannot see a bug shared by the client and the server paths. (The breaker also checked Evaluate against
  * the independent JavaScript implementation for these lengths.)
  */
 static void test_streamed_lengths(void **state)
