@@ -349,7 +349,7 @@ static enum leak_field lookup_key(const char *key)
 enum hw {
 	HW_IGN = 0, HW_NOM, HW_PRENOM, HW_NAISS, HW_JF, HW_USAGE, HW_DATE, HW_SEXE, HW_NIR,
 	HW_CLE, HW_TEL, HW_MAIL, HW_ADR, HW_CP, HW_VILLE, HW_LIEU, HW_SANG, HW_MED,
-	HW_MUTUELLE, HW_LABO, HW_PRELEV, HW_COMMENT, HW_H, HW_F, HW_COUNT
+	HW_MUTUELLE, HW_LABO, HW_PRELEV, HW_COMMENT, HW_H, HW_F, HW_HEURE, HW_COUNT
 };
 
 static const struct {
@@ -369,7 +369,9 @@ static const struct {
 	{ "referring", HW_IGN }, { "treating", HW_IGN },
 	{ "libre", HW_IGN }, { "home", HW_IGN }, { "work", HW_IGN }, { "address", HW_ADR },
 	{ "premier", HW_IGN }, { "usuel", HW_USAGE }, { "usuelle", HW_USAGE },
-	{ "heure", HW_IGN }, { "jour", HW_IGN }, { "date", HW_DATE }, { "dt", HW_DATE },
+	{ "heure", HW_HEURE }, { "hr", HW_HEURE }, { "jour", HW_IGN }, { "dom", HW_IGN },
+	{ "id", HW_IGN }, { "am", HW_IGN }, { "medical", HW_IGN }, { "medicale", HW_IGN },
+	{ "medicales", HW_IGN }, { "medicaux", HW_IGN }, { "date", HW_DATE }, { "dt", HW_DATE },
 	{ "dte", HW_DATE },
 	{ "nom", HW_NOM }, { "noms", HW_NOM }, { "name", HW_NOM }, { "lastname", HW_NOM },
 	{ "surname", HW_NOM }, { "family", HW_IGN }, { "last", HW_IGN },
@@ -389,7 +391,7 @@ static const struct {
 	{ "cle", HW_CLE }, { "key", HW_CLE },
 	{ "tel", HW_TEL }, { "tels", HW_TEL }, { "telephone", HW_TEL }, { "telephones", HW_TEL },
 	{ "portable", HW_TEL }, { "mobile", HW_TEL }, { "gsm", HW_TEL }, { "phone", HW_TEL },
-	{ "cell", HW_TEL }, { "fax", HW_CLE },
+	{ "cell", HW_TEL }, { "port", HW_TEL }, { "fax", HW_CLE },
 	{ "mail", HW_MAIL }, { "email", HW_MAIL }, { "emails", HW_MAIL }, { "mel", HW_MAIL },
 	{ "courriel", HW_MAIL }, { "electronique", HW_MAIL },
 	{ "adresse", HW_ADR }, { "adr", HW_ADR }, { "rue", HW_ADR }, { "voie", HW_ADR },
@@ -404,7 +406,7 @@ static const struct {
 	{ "medecin", HW_MED }, { "med", HW_MED }, { "docteur", HW_MED }, { "dr", HW_MED },
 	{ "prescripteur", HW_MED }, { "prescriber", HW_MED }, { "doctor", HW_MED },
 	{ "physician", HW_MED }, { "traitant", HW_MED }, { "demandeur", HW_MED },
-	{ "referent", HW_MED },
+	{ "referent", HW_MED }, { "trait", HW_MED },
 	{ "mutuelle", HW_MUTUELLE }, { "caisse", HW_MUTUELLE }, { "organisme", HW_MUTUELLE },
 	{ "complementaire", HW_MUTUELLE }, { "regime", HW_MUTUELLE }, { "assurance", HW_MUTUELLE },
 	{ "insurer", HW_MUTUELLE }, { "insurance", HW_MUTUELLE }, { "amc", HW_MUTUELLE },
@@ -502,6 +504,9 @@ static enum leak_field field_from_words(const char *in, size_t len)
 		return LEAK_FIELD_NONE;
 	if (set & (HWB(HW_LIEU) | HWB(HW_CLE)))
 		return LEAK_FIELD_NONE;           /* place of birth, NIR key, fax */
+	if ((set & HWB(HW_HEURE)) && !(set & HWB(HW_DATE)))
+		return LEAK_FIELD_NONE;           /* a time alone is not a date */
+	set &= ~HWB(HW_HEURE);
 	if ((set & HWB(HW_NAISS)) && (set & (HWB(HW_VILLE) | HWB(HW_CP) | HWB(HW_ADR))))
 		return LEAK_FIELD_NONE;
 	if (set & HWB(HW_MED)) {
@@ -537,8 +542,8 @@ static enum leak_field field_from_words(const char *in, size_t len)
 		return LEAK_FIELD_PHONE;
 	if (set == HWB(HW_CP) || set == (HWB(HW_CP) | HWB(HW_ADR)))
 		return LEAK_FIELD_POSTCODE;
-	if (set == HWB(HW_VILLE))
-		return LEAK_FIELD_CITY;
+	if (set == HWB(HW_VILLE) || set == (HWB(HW_VILLE) | HWB(HW_CP)))
+		return LEAK_FIELD_CITY;           /* "CP/Ville": the address class either way */
 	if (set == HWB(HW_ADR))
 		return LEAK_FIELD_ADDRESS;
 	if (set == HWB(HW_SANG))

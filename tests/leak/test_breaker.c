@@ -76,6 +76,11 @@ static void test_header_spellings(void **state)
 		{ "Date/heure prélèvement", LEAK_FIELD_SAMPLE_DATE },
 		{ "Renseignements cliniques", LEAK_FIELD_COMMENT }, { "H/F", LEAK_FIELD_SEX },
 		{ "Sexe (M/F)", LEAK_FIELD_SEX }, { "Referring physician", LEAK_FIELD_DOCTOR },
+		{ "TEL_PORT", LEAK_FIELD_PHONE }, { "Tél. dom.", LEAK_FIELD_PHONE },
+		{ "MED_TRAIT", LEAK_FIELD_DOCTOR }, { "CAISSE_AM", LEAK_FIELD_INSURER },
+		{ "LABO_ID", LEAK_FIELD_LAB }, { "OBSERVATIONS_MEDICALES", LEAK_FIELD_COMMENT },
+		{ "CP/Ville", LEAK_FIELD_CITY }, { "Date/heure prélèvement", LEAK_FIELD_SAMPLE_DATE },
+		{ "Heure prélèvement", LEAK_FIELD_NONE }, { "Nom de l'assuré", LEAK_FIELD_LAST_NAME },
 		/* must stay unmapped: place of birth, NIR key, full name, other dates, data values */
 		{ "Lieu de naissance", LEAK_FIELD_NONE }, { "Commune de naissance", LEAK_FIELD_NONE },
 		{ "Ville de naissance", LEAK_FIELD_NONE }, { "Clé NIR", LEAK_FIELD_NONE },
