@@ -158,7 +158,7 @@ static const char *method_name(const char *m)
 }
 
 static void log_request(struct bc_server *srv, const struct request *r, const char *method,
-			double seconds)
+			double seconds, int aborted)
 {
 	char line[512], ts[40];
 	int n;
@@ -168,8 +168,9 @@ static void log_request(struct bc_server *srv, const struct request *r, const ch
 	iso_time(ts, sizeof(ts));
 	n = snprintf(line, sizeof(line),
 		     "{\"time\":\"%s\",\"route\":\"%s\",\"method\":\"%s\",\"status\":%u,"
-		     "\"duration_ms\":%.3f,\"bytes\":%" PRIu64 "}\n",
-		     ts, bc_route_template(r->route), method, r->status, seconds * 1e3, r->bytes);
+		     "\"duration_ms\":%.3f,\"bytes\":%" PRIu64 "%s}\n",
+		     ts, bc_route_template(r->route), method, r->status, seconds * 1e3, r->bytes,
+		     aborted ? ",\"aborted\":true" : "");
 	if (n > 0 && (size_t)n < sizeof(line))
 		log_line(srv, line, (size_t)n);
 }
@@ -987,7 +988,6 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	struct request *r = *con_cls;
 	double dt;
 
-	(void)toe;
 	(void)c;
 	if (!r)
 		return;
@@ -996,7 +996,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (!r->answered)
 		r->status = 0;
 	bc_metrics_request(&srv->metrics, r->route, r->status, dt, r->bytes);
-	log_request(srv, r, r->method, dt);
+	/* answered, but the connection ended before the response was sent */
+	log_request(srv, r, r->method, dt,
+		    r->answered && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	if (r->conn) {
 		atomic_store(&r->conn->since, bc_ratelimit_now());
 		atomic_store(&r->conn->responding, 0);

@@ -798,6 +798,36 @@ async function main() {
       && typeof x.duration_ms === 'number' && x.bytes > 0));
   });
 
+  await test('a response cut off by the client is logged as aborted, a full one is not', async () => {
+    const web = path.join(tmp, 'web-big');
+    fs.mkdirSync(web, { recursive: true });
+    fs.writeFileSync(path.join(web, 'big.bin'), Buffer.alloc(32 << 20, 7)); // above any socket buffers
+    fs.writeFileSync(path.join(web, 'small.txt'), 'x');
+    const s = await startServer(['--index', idx, '--key', key2, '--web', web]);
+    const net = await import('node:net');
+    const u = new URL(s.url);
+    const sock = net.connect(Number(u.port), u.hostname);
+    sock.on('error', () => {});
+    await new Promise((r) => sock.on('connect', r));
+    sock.write('GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((r) => sock.once('data', r));
+    sock.pause();
+    await sleep(300);
+    sock.destroy();
+    assert.equal((await fetch(`${s.url}/small.txt`)).status, 200);
+    let big;
+    for (let i = 0; i < 100 && !big; i++) {
+      big = s.lines.map(tryJson).find((o) => o && o.route === '/{page}' && o.bytes === 32 << 20);
+      if (!big) await sleep(50);
+    }
+    const small = s.lines.map(tryJson).find((o) => o && o.route === '/{page}' && o.bytes === 1);
+    await stopServer(s);
+    assert.ok(big, 'the cut download is logged');
+    assert.equal(big.status, 200);
+    assert.equal(big.aborted, true);
+    assert.ok(small && !('aborted' in small), 'a full response has no aborted field');
+  });
+
   await test('SIGTERM: no new connections, the request in flight is answered, exit 0', async () => {
     const s = await startServer(['--index', idx, '--key', key2, '--web', 'none', '--log', 'none']);
     const net = await import('node:net');
@@ -830,7 +860,7 @@ async function main() {
       '/v1/breaches', '/v1/breaches/{name}', '/v1/verify/start', '/v1/verify/evaluate', '/healthz',
       '/metrics', '/{page}', 'unknown']);
     const allowedKeys = new Set(['time', 'route', 'method', 'status', 'duration_ms', 'bytes', 'event',
-      'url', 'metrics_url', 'index_id', 'signal', 'code', 'message']);
+      'url', 'metrics_url', 'index_id', 'signal', 'code', 'message', 'aborted']);
     let requests = 0;
     for (const l of allLogs) {
       if (/^breachcheck( serve)?: /.test(l) && !l.includes('listening')) continue; // startup refusals (tested above)
@@ -841,7 +871,9 @@ async function main() {
       if (o.route !== undefined) {
         requests++;
         assert.ok(templates.has(o.route), `route ${o.route} is a template`);
-        assert.deepEqual(Object.keys(o).sort(), ['bytes', 'duration_ms', 'method', 'route', 'status', 'time']);
+        assert.deepEqual(Object.keys(o).filter((k) => k !== 'aborted').sort(),
+          ['bytes', 'duration_ms', 'method', 'route', 'status', 'time']);
+        if ('aborted' in o) assert.equal(o.aborted, true);
       }
       if (o.event !== 'listening') assert.ok(!l.includes('127.0.0.1'), `address in ${l}`);
       for (const s of secrets) assert.ok(!l.includes(s), 'secret in the log');
