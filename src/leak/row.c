@@ -485,7 +485,7 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 	unsigned i, dob_col = 0;
 	struct bc_span sb, su;
 	struct tm ref;
-	int y, m, d, st, have_ref = 0, k;
+	int y, m, d, st, have_ref = 0, k, lab_seen = 0;
 	uint32_t flags = BC_BIT(BC_CLASS_LAB_VISIT);
 	char canon[BC_NAME_MAX], words[32];
 
@@ -611,6 +611,8 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 			flags |= BC_BIT(BC_CLASS_INSURER);
 			break;
 		case LEAK_FIELD_LAB:
+			if (lab_seen++)
+				break;
 			k = (int)(n < BC_SOURCE_MAX - 1 ? n : BC_SOURCE_MAX - 1);
 			while (k > 0 && k < (int)n && ((unsigned char)s[k] & 0xC0) == 0x80)
 				k--;
@@ -619,6 +621,8 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 			break;
 		case LEAK_FIELD_SAMPLE_DATE:
 			flags |= BC_BIT(BC_CLASS_SAMPLE_DATE);
+			if (have_ref)
+				break;
 			if (parse_sample_date(s, n, &y, &m, &d) == 0 ||
 			    parse_compact_date(s, n, &y, &m, &d) == 0) {
 				rec->sample_year = y;

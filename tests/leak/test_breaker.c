@@ -272,6 +272,7 @@ static void test_spreadsheet_values(void **state)
 		 "Quillebeuf,Zephyrine,12/03/1985,,,,14/07/1963\n",
 		 n1, n1);
 	assert_int_equal(read_mem(text, strlen(text), NULL, &r, rec, &err), 7);
+	assert_int_equal(r.columns.field[6], LEAK_FIELD_DOB);
 	assert_string_equal(rec[0].nir, "1850375056000");
 	assert_string_equal(rec[0].dob, "1985-03-12");
 	assert_string_equal(rec[0].emails[0], "q.z@example.fr");
@@ -332,6 +333,26 @@ static void test_phone_pairs(void **state)
 		assert_string_equal(rec[k].emails[1], "b@example.com");
 	}
 	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_EMAIL], 0);
+	leak_reader_release(&r);
+	free(rec);
+}
+
+/* Two lab and sample-date columns: the first usable value, as for the other single-valued fields. */
+static void test_duplicate_lab_and_date(void **state)
+{
+	static const char text[] = "Nom,Labo,Date prélèvement,Site,Date de prélèvement\n"
+				   "Oudinot,LAB01,03/04/2018,LAB02,05/06/2019\n"
+				   "Oudinot,,,LAB02,05/06/2019\n";
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
+
+	(void)state;
+	assert_int_equal(read_mem(text, sizeof(text) - 1, NULL, &r, rec, &err), 2);
+	assert_string_equal(rec[0].source, "LAB01");
+	assert_int_equal(rec[0].sample_year, 2018);
+	assert_string_equal(rec[1].source, "LAB02");
+	assert_int_equal(rec[1].sample_year, 2019);
 	leak_reader_release(&r);
 	free(rec);
 }
@@ -609,6 +630,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_header_spellings),
 		cmocka_unit_test(test_data_row_not_header),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_duplicate_lab_and_date),
 		cmocka_unit_test(test_phone_pairs),
 		cmocka_unit_test(test_titles_and_wide),
 		cmocka_unit_test(test_spreadsheet_values),
