@@ -489,6 +489,31 @@ async function main() {
       assert.equal(r[0], status, p.slice(0, 60));
       if (code) assert.equal(JSON.parse(r[2]).error.code, code, p.slice(0, 60));
     }
+    // every method on every route: GET/HEAD routes, POST routes, and unknown ones
+    const getRoutes = ['/v1/config', `/v1/buckets/${id}/0`, `/v1/verified/${id}`, `/v1/index/${id}/buckets.bin`,
+      `/v1/index/${id}/index.json`, '/v1/breaches', `/v1/breaches/${cfg.breaches[0].name}`, '/healthz'];
+    const postRoutes = ['/v1/evaluate', '/v1/verify/start', '/v1/verify/evaluate'];
+    for (const method of ['HEAD', 'OPTIONS', 'PUT', 'DELETE', 'PATCH', 'TRACE', 'FOO']) {
+      const body = ['PUT', 'PATCH', 'DELETE'].includes(method) ? '{}' : '';
+      const send = (p) => rawReq(`${method} ${p} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n` +
+        `Content-Length: ${body.length}\r\n\r\n${body}`);
+      for (const p of getRoutes) {
+        const [r] = await send(p);
+        if (method === 'HEAD') {
+          assert.equal(r[0], 200, `HEAD ${p}`);
+        } else {
+          assert.equal(r[0], 405, `${method} ${p}`);
+          assert.equal(JSON.parse(r[2]).error.code, 'method_not_allowed');
+        }
+      }
+      for (const p of postRoutes) {
+        const [r] = await send(p);
+        assert.equal(r[0], 405, `${method} ${p}`);
+        if (method !== 'HEAD') assert.equal(JSON.parse(r[2]).error.code, 'method_not_allowed');
+      }
+      const [r] = await send('/v1/nope');
+      assert.equal(r[0], 404, `${method} /v1/nope`);
+    }
     // the documented libmicrohttpd exceptions (docs/server.md): its own short HTML
     for (const [req, status] of [
       ['GET /' + 'a'.repeat(40000) + ' HTTP/1.1\r\nHost: x\r\n\r\n', 414],
