@@ -721,6 +721,25 @@ async function main() {
     await expectError(r, 429, 'rate_limited');
     assert.equal(r.headers.get('retry-after'), '1');
     await stopServer(s3);
+
+    // trusted proxy: per-client buckets of 8 elements (2 requests of 4)
+    const s4 = await startServer(['--index', idx, '--key', key, '--web', 'none', '--rate-per-client', '8',
+      '--rate-global', '0', '--max-batch', '4', '--trusted-proxy', '127.0.0.1/32', '--log', 'none']);
+    const st = async (xff) => (await post(s4.url, body, xff === null ? {} : { 'x-forwarded-for': xff })).status;
+    const burst = async (xff) => [await st(xff), await st(xff), await st(xff)];
+    // the rightmost untrusted entry is the client, whatever the client wrote to its left
+    assert.deepEqual(await burst('garbage, 203.0.113.1'), [200, 200, 429]);
+    assert.equal(await st('203.0.113.99, 203.0.113.1'), 429, 'a spoofed entry to the left changes nothing');
+    assert.equal(await st('  203.0.113.1  '), 429, 'spaces around an entry');
+    assert.equal(await st('::ffff:203.0.113.1'), 429, 'the IPv4-mapped form is the same client');
+    // IPv6: one /64 is one client, the next /64 another
+    assert.deepEqual([await st('2001:db8:0:1::1'), await st('2001:db8:0:1:ffff::2'),
+      await st('2001:db8:0:1:1234:5678:9abc:def0')], [200, 200, 429]);
+    assert.equal(await st('2001:db8:0:2::1'), 200);
+    // unparsable entries (a port, an empty list, junk) fall back to the proxy itself
+    assert.deepEqual([await st('203.0.113.7:4444'), await st(''), await st('x, y, z')], [200, 200, 429]);
+    assert.equal(await st(null), 429, 'no header: the proxy itself');
+    await stopServer(s4);
   });
 
   await test('SIGHUP reloads the new index; in-flight downloads finish on the old one; stale ids get stale_index', async () => {
