@@ -423,7 +423,7 @@ static void local_release(struct bc_client_backend *be)
 }
 
 static const struct bc_client_ops local_ops = {
-	local_evaluate, bc_client_index_bucket, local_release,
+	local_evaluate, bc_client_index_bucket, local_release, 0,
 };
 
 int bc_client_open_local(struct bc_client_backend *be, const char *index_dir,
@@ -456,11 +456,12 @@ fail:
 	return -1;
 }
 
+/* Look the tags of one OPRF output up in its bucket (already read), per breach. */
 static int lookup_token(struct bc_client_backend *be, const uint8_t y[OPRF_OUTPUT_BYTES],
-			struct bc_report *report, struct bc_error *err)
+			const uint8_t *bucket, struct bc_report *report, struct bc_error *err)
 {
 	const uint8_t *salt = bc_index_salt(be->idx);
-	const uint8_t *bucket, *entry;
+	const uint8_t *entry;
 	uint32_t entries = bc_index_bucket_entries(be->idx);
 	uint8_t tag[BC_TAG_BYTES], k[BC_ENTRY_KEY_BYTES], raw[BC_PAYLOAD_BYTES];
 	struct bc_payload p;
@@ -468,9 +469,6 @@ static int lookup_token(struct bc_client_backend *be, const uint8_t y[OPRF_OUTPU
 	size_t i;
 	int ret = -1;
 
-	if (be->ops->bucket(be, bc_index_bucket(y, salt, bc_index_bucket_bits(be->idx)), &bucket,
-			    err))
-		goto out;
 	for (i = 0; i < be->n_breaches; i++) {
 		bc_index_tag(y, salt, be->breaches[i].id, tag);
 		entry = bc_index_lookup(bucket, entries, tag);
@@ -504,8 +502,9 @@ int bc_client_check(struct bc_client_backend *be, const struct bc_client_tokens 
 	uint8_t evaluated[BC_CLIENT_MAX_TOKENS * OPRF_ELEMENT_BYTES];
 	uint8_t proof[OPRF_PROOF_BYTES];
 	uint8_t y[BC_CLIENT_MAX_TOKENS][OPRF_OUTPUT_BYTES];
-	size_t order[BC_CLIENT_MAX_TOKENS];
-	size_t i, at, n, batch = be->max_batch ? be->max_batch : 1;
+	uint32_t bkt[BC_CLIENT_MAX_TOKENS], reads[BC_CLIENT_MAX_READS], r, n_buckets;
+	const uint8_t *bucket;
+	size_t i, at, n, n_reads = 0, want, batch = be->max_batch ? be->max_batch : 1;
 	int ret = -1;
 
 	bc_report_init(report, be->breaches, be->n_breaches, t->checked);
@@ -542,18 +541,43 @@ int bc_client_check(struct bc_client_backend *be, const struct bc_client_tokens 
 			goto out;
 		}
 	}
-	/* buckets in random order, as the page does (DESIGN.md §2 point 3) */
-	for (i = 0; i < t->n; i++)
-		order[i] = i;
-	for (i = t->n; i > 1; i--) {
-		at = randombytes_uniform((uint32_t)i);
-		n = order[i - 1];
-		order[i - 1] = order[at];
-		order[at] = n;
+	/*
+	 * Bucket reads (DESIGN.md §2 point 3): each distinct bucket once, padded
+	 * with distinct random buckets to ops->pad_reads when the backend asks for
+	 * it (fetch mode: what the bucket host sees is as the page's), all in
+	 * random order.
+	 */
+	n_buckets = bc_index_n_buckets(be->idx);
+	for (i = 0; i < t->n; i++) {
+		bkt[i] = bc_index_bucket(y[i], bc_index_salt(be->idx), bc_index_bucket_bits(be->idx));
+		for (at = 0; at < n_reads && reads[at] != bkt[i]; at++)
+			;
+		if (at == n_reads)
+			reads[n_reads++] = bkt[i];
 	}
-	for (i = 0; i < t->n; i++)
-		if (lookup_token(be, y[order[i]], report, err))
+	want = be->ops->pad_reads < BC_CLIENT_MAX_READS ? be->ops->pad_reads : BC_CLIENT_MAX_READS;
+	if (want > n_buckets)
+		want = n_buckets;
+	while (n_reads < want) {
+		r = randombytes_uniform(n_buckets);
+		for (at = 0; at < n_reads && reads[at] != r; at++)
+			;
+		if (at == n_reads)
+			reads[n_reads++] = r;
+	}
+	for (i = n_reads; i > 1; i--) {
+		at = randombytes_uniform((uint32_t)i);
+		r = reads[i - 1];
+		reads[i - 1] = reads[at];
+		reads[at] = r;
+	}
+	for (at = 0; at < n_reads; at++) {
+		if (be->ops->bucket(be, reads[at], &bucket, err))
 			goto out;
+		for (i = 0; i < t->n; i++)
+			if (bkt[i] == reads[at] && lookup_token(be, y[i], bucket, report, err))
+				goto out;
+	}
 	ret = 0;
 out:
 	if (ret)

@@ -26,6 +26,9 @@
 #define BC_QUERY_MAX_LAST_NAMES 2
 #define BC_CLIENT_MAX_TOKENS 5       /* nir, namedob x 2, email, phone */
 #define BC_CLIENT_INPUT_MAX 640      /* longest OPRF input built (namedob) + NUL */
+#define BC_CLIENT_MAX_READS 8        /* bucket reads per check, padding included */
+#define BC_CLIENT_PAD_READS 5        /* fetch mode: distinct buckets read per check, as the
+				      * page's BUCKET_READS (docs/page.md) */
 
 /* What the person typed, as given (UTF-8, NUL-terminated, NULL = absent). */
 struct bc_query {
@@ -85,6 +88,9 @@ struct bc_client_ops {
 	int (*bucket)(struct bc_client_backend *be, uint32_t i, const uint8_t **data,
 		      struct bc_error *err);
 	void (*release)(struct bc_client_backend *be);
+	/* Buckets read per check: the distinct real ones, padded with distinct
+	 * random ones up to this many (0: no padding; at most BC_CLIENT_MAX_READS). */
+	size_t pad_reads;
 };
 
 /*
@@ -144,7 +150,8 @@ void bc_client_backend_release(struct bc_client_backend *be);
 /*
  * Run the check: blind every token, one evaluate call per max_batch tokens,
  * verify the proof against be->pk_s ("bad_proof" on failure), finalize,
- * derive bucket, tag and key per breach (DESIGN.md §5), look up, decrypt and
+ * derive bucket, tag and key per breach (DESIGN.md §5), read each distinct
+ * bucket once (padded to ops->pad_reads, random order), look up, decrypt and
  * merge into report (initialised here over be->breaches; release it with
  * bc_report_release). Returns 0 (found or not: bc_report_found says), or -1
  * with err filled ("bad_entry" for a matching entry that does not decrypt).

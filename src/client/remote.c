@@ -355,10 +355,12 @@ static int cached_bucket(struct bc_client_backend *be, uint32_t i, const uint8_t
 	return -1;
 }
 
-static const struct bc_client_ops file_ops = { remote_evaluate, cached_bucket, remote_release };
+static const struct bc_client_ops file_ops = { remote_evaluate, cached_bucket, remote_release,
+					       0 };
 static const struct bc_client_ops mirror_ops = { remote_evaluate, bc_client_index_bucket,
-						 remote_release };
-static const struct bc_client_ops fetch_ops = { remote_evaluate, fetch_bucket, remote_release };
+						 remote_release, 0 };
+static const struct bc_client_ops fetch_ops = { remote_evaluate, fetch_bucket, remote_release,
+						BC_CLIENT_PAD_READS };
 
 int bc_client_check_index_id(const struct bc_index *idx, struct bc_error *err)
 {

@@ -440,6 +440,83 @@ static void test_tampered_bucket(void **state)
 	bc_client_backend_release(&be);
 }
 
+static uint32_t reads_seen[64];
+static size_t n_reads_seen;
+static const struct bc_client_ops *real_ops;
+
+static int counting_bucket(struct bc_client_backend *be, uint32_t i, const uint8_t **data,
+			   struct bc_error *err)
+{
+	if (n_reads_seen < 64)
+		reads_seen[n_reads_seen++] = i;
+	return real_ops->bucket(be, i, data, err);
+}
+
+static size_t distinct_reads(void)
+{
+	size_t i, j, d = 0;
+
+	for (i = 0; i < n_reads_seen; i++) {
+		for (j = 0; j < i && reads_seen[j] != reads_seen[i]; j++)
+			;
+		d += j == i;
+	}
+	return d;
+}
+
+/*
+ * Bucket reads: each distinct bucket once; with pad_reads (fetch mode) exactly
+ * min(pad_reads, buckets) distinct buckets, whatever the number of
+ * identifiers, and the same answer.
+ */
+static void test_bucket_reads(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_client_backend be;
+	struct bc_client_ops ops;
+	struct bc_report r;
+	struct bc_query one = { .phone = "+262639981234" };
+	struct bc_query all = { .nir = "2550814168025", .email = "famille.dupont@example.fr",
+				.last_names = { "Dupont", "Martin-Dupont" }, .n_last_names = 2,
+				.first_name = "Helene", .dob = "03/07/1985", .phone = "0639981234" };
+	size_t nb, want;
+
+	(void)state;
+	assert_int_equal(bc_client_open_local(&be, idxdir, keypath, &err), 0);
+	nb = bc_index_n_buckets(be.idx);
+	real_ops = be.ops;
+	ops = *be.ops;
+	ops.bucket = counting_bucket;
+	be.ops = &ops;
+
+	/* no padding: five tokens, each distinct bucket read once */
+	n_reads_seen = 0;
+	assert_int_equal(run(&be, &all, &r, &err), 0);
+	assert_int_equal(bc_report_found(&r), 2);
+	bc_report_release(&r);
+	assert_true(n_reads_seen >= 1 && n_reads_seen <= 5);
+	assert_int_equal(distinct_reads(), n_reads_seen);
+
+	/* padded: one identifier or five, the same number of distinct reads */
+	ops.pad_reads = BC_CLIENT_PAD_READS;
+	want = nb < BC_CLIENT_PAD_READS ? nb : BC_CLIENT_PAD_READS;
+	n_reads_seen = 0;
+	assert_int_equal(run(&be, &one, &r, &err), 0);
+	assert_int_equal(bc_report_found(&r), 1);
+	assert_int_equal(r.hits[0].rows, 4);
+	bc_report_release(&r);
+	assert_int_equal(n_reads_seen, want);
+	assert_int_equal(distinct_reads(), want);
+	n_reads_seen = 0;
+	assert_int_equal(run(&be, &all, &r, &err), 0);
+	assert_int_equal(bc_report_found(&r), 2);
+	bc_report_release(&r);
+	assert_int_equal(n_reads_seen, want);
+	assert_int_equal(distinct_reads(), want);
+	be.ops = real_ops;
+	bc_client_backend_release(&be);
+}
+
 /* test_client --build DIR: write DIR/index and DIR/key (for the CLI test). */
 int main(int argc, char **argv)
 {
@@ -451,6 +528,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_prepare_french),
 		cmocka_unit_test(test_default_cache_dir),
 		cmocka_unit_test(test_local_found),
+		cmocka_unit_test(test_bucket_reads),
 		cmocka_unit_test(test_key_mismatch),
 		cmocka_unit_test(test_bad_proof),
 		cmocka_unit_test(test_tampered_bucket), /* last: it damages the index */
