@@ -792,6 +792,76 @@ async function main() {
     assert.notEqual(badId, newId);
   });
 
+  await test('SIGHUP storm under load: every download whole and from one version, or stale_index', async () => {
+    const a = path.join(tmp, 'storm-a');
+    const b = path.join(tmp, 'storm-b');
+    const ids = [mkindex(a, key), mkindex(b, key)];
+    const real = [fs.realpathSync(a), fs.realpathSync(b)];
+    const hash = Object.fromEntries(real.map((d, i) => [ids[i],
+      crypto.createHash('sha256').update(fs.readFileSync(path.join(d, 'buckets.bin'))).digest('hex')]));
+    const link = path.join(tmp, 'storm');
+    fs.symlinkSync(real[0], link);
+    const s2 = await startServer(['--index', link, '--key', key, '--web', 'none', '--log', 'none']);
+    let stop = false;
+    const seen = { ok: 0, stale: 0 };
+    const loader = async () => {
+      while (!stop) {
+        const h = await (await fetch(`${s2.url}/healthz`)).json();
+        const r = await fetch(`${s2.url}/v1/index/${h.index_id}/buckets.bin`);
+        const buf = Buffer.from(await r.arrayBuffer());
+        if (r.status === 200) {
+          assert.equal(crypto.createHash('sha256').update(buf).digest('hex'), hash[h.index_id]);
+          seen.ok++;
+        } else {
+          assert.equal(r.status, 404);
+          assert.equal(JSON.parse(buf).error.code, 'stale_index');
+          seen.stale++;
+        }
+      }
+    };
+    // requests whose request line arrives before the storm and whose headers
+    // end after it: answered from the version current at their request line
+    const net = await import('node:net');
+    const u = new URL(s2.url);
+    const early = [];
+    for (let i = 0; i < 4; i++) {
+      const sock = net.connect(Number(u.port), u.hostname);
+      await new Promise((r) => sock.on('connect', r));
+      const chunks = [];
+      sock.on('data', (d) => chunks.push(d));
+      const ended = new Promise((r) => sock.on('close', r));
+      sock.write(`GET /v1/index/${ids[0]}/buckets.bin HTTP/1.1\r\nHost: x\r\n`);
+      early.push({ sock, chunks, ended });
+    }
+    await sleep(100);
+    const loaders = [loader(), loader(), loader(), loader()];
+    for (let i = 0; i < 60; i++) {
+      const tmpLink = `${link}.tmp`;
+      fs.symlinkSync(real[(i + 1) % 2], tmpLink);
+      fs.renameSync(tmpLink, link);
+      s2.proc.kill('SIGHUP');
+      await sleep(i % 3 === 0 ? 0 : 25);
+    }
+    await sleep(200);
+    stop = true;
+    await Promise.all(loaders);
+    for (const e of early) {
+      e.sock.write('Connection: close\r\n\r\n');
+      await e.ended;
+      const raw = Buffer.concat(e.chunks);
+      const sep = raw.indexOf('\r\n\r\n');
+      assert.match(raw.subarray(0, sep).toString(), /^HTTP\/1\.1 200/);
+      assert.equal(crypto.createHash('sha256').update(raw.subarray(sep + 4)).digest('hex'), hash[ids[0]],
+        'answered whole from the version of its request line, after 60 reloads');
+    }
+    const m = await (await fetch(s2.metricsUrl)).text();
+    const reloads = Number(/^breachcheck_index_reloads_total (\d+)$/m.exec(m)[1]);
+    assert.ok(reloads >= 5, `${reloads} reloads`);
+    assert.match(m, /^breachcheck_index_reload_failures_total 0$/m);
+    assert.ok(seen.ok > 20, JSON.stringify(seen));
+    await stopServer(s2);
+  });
+
   await test('serve refuses an index built with another key, and an insecure key file', async () => {
     // idx now points at the index of key2
     const s = await startServer(['--index', idx, '--key', key], { expectFail: true });
