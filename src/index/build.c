@@ -588,6 +588,13 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 		prev[l > 0 ? l : 0] = '\0';
 		if (strrchr(prev, '/') != NULL) /* an absolute or relative path: keep its last part */
 			memmove(prev, strrchr(prev, '/') + 1, strlen(strrchr(prev, '/') + 1) + 1);
+		if (!is_version_name(prev, base)) {
+			/* Someone else's symlink (or a dangling one to anything else):
+			 * never silently repointed. */
+			bc_error_set(err, "exists", "%s is a symlink that ingest did not make (it does not point "
+				     "to %s.<index id>); remove it or choose another --index", lnk, base);
+			goto out;
+		}
 	} else if (errno != ENOENT) {
 		bc_error_set(err, "io", "cannot use %s: %s", lnk, strerror(errno));
 		goto out;

@@ -377,6 +377,25 @@ static void test_publish(void **state)
 		close(lfd);
 	}
 
+	/* A symlink ingest did not make (dangling or to another directory) is
+	 * refused and left alone; a dangling one to a version name is replaced. */
+	snprintf(dir, sizeof(dir), "%s/foreign", tmproot);
+	assert_int_equal(symlink("/nonexistent/zzz", dir), 0);
+	assert_int_equal(bc_index_publish(dir, items, N, &bp, &r1, &err), -1);
+	assert_string_equal(err.code, "exists");
+	l = readlink(dir, link, sizeof(link) - 1);
+	assert_true(l > 0);
+	link[l] = '\0';
+	assert_string_equal(link, "/nonexistent/zzz");
+	assert_int_equal(unlink(dir), 0);
+	assert_int_equal(symlink(tmproot, dir), 0);
+	assert_int_equal(bc_index_publish(dir, items, N, &bp, &r1, &err), -1);
+	assert_string_equal(err.code, "exists");
+	snprintf(dir, sizeof(dir), "%s/mine", tmproot);
+	assert_int_equal(symlink("mine.0123456789abcdef0123456789abcdef", dir), 0);
+	assert_int_equal(bc_index_publish(dir, items, N, &bp, &r1, &err), 0);
+	assert_int_equal(count_versions(tmproot, "mine"), 1);
+
 	/* A real directory at DIR is refused; nothing is created beside it. */
 	snprintf(dir, sizeof(dir), "%s/real", tmproot);
 	assert_int_equal(mkdir(dir, 0755), 0);
