@@ -128,6 +128,10 @@ static int http_error(struct remote *r, long status, const struct sink *s, const
 		ret = bc_error_set(err, "stale_index",
 				   "the server published a new index while checking: run the "
 				   "check again");
+	} else if (status == 404 && !strcmp(what, "config")) {
+		ret = bc_error_set(err, "http",
+				   "config: the server answered HTTP 404 to /v1/config: is --server "
+				   "the base URL of a breachcheck server?");
 	} else {
 		printable(pcode, sizeof(pcode), code);
 		printable(pmsg, sizeof(pmsg), msg);
