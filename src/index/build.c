@@ -521,6 +521,51 @@ static int too_long(int r, size_t size)
 	return r < 0 || (size_t)r >= size;
 }
 
+/* DIR (no trailing slash) must be absent or a symlink to "<base>.<32 hex>"
+ * (dangling or not); prev: that target's last component, or "". */
+static int check_target(const char *path, const char *base, char prev[NAME_MAX + 1],
+			struct bc_error *err)
+{
+	struct stat st;
+	ssize_t l;
+
+	prev[0] = '\0';
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		return bc_error_set(err, "io", "cannot use %s: %s", path, strerror(errno));
+	}
+	if (!S_ISLNK(st.st_mode))
+		return bc_error_set(err, "exists", "%s exists and is not an index symlink made by ingest; "
+				    "move it away or choose another --index", path);
+	l = readlink(path, prev, NAME_MAX);
+	prev[l > 0 ? l : 0] = '\0';
+	if (strrchr(prev, '/') != NULL) /* an absolute or relative path: keep its last part */
+		memmove(prev, strrchr(prev, '/') + 1, strlen(strrchr(prev, '/') + 1) + 1);
+	if (!is_version_name(prev, base)) /* someone else's symlink: never silently repointed */
+		return bc_error_set(err, "exists", "%s is a symlink that ingest did not make (it does not "
+				    "point to %s.<index id>); remove it or choose another --index", path, base);
+	return 0;
+}
+
+int bc_index_check_dir(const char *dir, struct bc_error *err)
+{
+	char path[PATH_MAX], base[NAME_MAX + 1], prev[NAME_MAX + 1];
+	const char *slash;
+	size_t dl = strlen(dir);
+
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
+	if (dl == 0 || too_long(snprintf(path, sizeof(path), "%.*s", (int)dl, dir), sizeof(path)))
+		return bc_error_set(err, "usage", "index directory path is empty or too long");
+	slash = strrchr(path, '/');
+	if (too_long(snprintf(base, sizeof(base), "%s", slash ? slash + 1 : path), sizeof(base)))
+		return bc_error_set(err, "usage", "index directory path is too long");
+	if (base[0] == '\0' || !strcmp(base, ".") || !strcmp(base, ".."))
+		return bc_error_set(err, "usage", "--index must name a directory to create, not %s", base);
+	return check_target(path, base, prev, err);
+}
+
 int bc_index_lock(const char *dir, int *fd, struct bc_error *err)
 {
 	char path[PATH_MAX];
@@ -554,9 +599,7 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 	char parent[PATH_MAX], base[NAME_MAX + 1], prev[NAME_MAX + 1] = "";
 	char tmp[PATH_MAX + 64], final[PATH_MAX + 64], lnk[PATH_MAX + 64], target[NAME_MAX + 1];
 	const char *slash;
-	struct stat st;
 	int ret = -1, have_tmp = 0, have_lnk = 0, lock_fd = -1;
-	ssize_t l;
 	size_t dl = strlen(dir);
 
 	while (dl > 1 && dir[dl - 1] == '/')
@@ -577,28 +620,8 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 		bc_error_set(err, "usage", "--index must name a directory to create, not %s", base);
 		goto out;
 	}
-	snprintf(lnk, sizeof(lnk), "%s", final); /* lnk holds DIR for now */
-	if (lstat(lnk, &st) == 0) {
-		if (!S_ISLNK(st.st_mode)) {
-			bc_error_set(err, "exists", "%s exists and is not an index symlink made by ingest; "
-				     "move it away or choose another --index", lnk);
-			goto out;
-		}
-		l = readlink(lnk, prev, sizeof(prev) - 1);
-		prev[l > 0 ? l : 0] = '\0';
-		if (strrchr(prev, '/') != NULL) /* an absolute or relative path: keep its last part */
-			memmove(prev, strrchr(prev, '/') + 1, strlen(strrchr(prev, '/') + 1) + 1);
-		if (!is_version_name(prev, base)) {
-			/* Someone else's symlink (or a dangling one to anything else):
-			 * never silently repointed. */
-			bc_error_set(err, "exists", "%s is a symlink that ingest did not make (it does not point "
-				     "to %s.<index id>); remove it or choose another --index", lnk, base);
-			goto out;
-		}
-	} else if (errno != ENOENT) {
-		bc_error_set(err, "io", "cannot use %s: %s", lnk, strerror(errno));
+	if (check_target(final, base, prev, err) != 0)
 		goto out;
-	}
 	if (too_long(snprintf(tmp, sizeof(tmp), "%s/%s.tmp-%ld-XXXXXX", parent, base, (long)getpid()), sizeof(tmp)))
 		goto toolong;
 	if (mkdtemp(tmp) == NULL) {

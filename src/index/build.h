@@ -98,6 +98,15 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 int bc_index_lock(const char *dir, int *fd, struct bc_error *err);
 
 /*
+ * The checks bc_index_publish makes on dir before writing anything: dir is
+ * absent, or a symlink whose target's last component is "<dir's name>.<32
+ * hex>". Ingest calls it first, so that a wrong --index fails in a second,
+ * not after the whole evaluation. Returns 0, or -1 with err filled
+ * ("exists", "usage", "io").
+ */
+int bc_index_check_dir(const char *dir, struct bc_error *err);
+
+/*
  * Test hook: if the environment variable BC_TEST_KILL_AT equals stage,
  * raise SIGKILL (crash tests of the publication; see docs/ingest.md).
  */

@@ -1397,7 +1397,7 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 	}
 	if (open_state(sdir, &lock_fd, err) != 0)
 		goto out;
-	if (bc_index_lock(o->index_dir, &dir_lock_fd, err) != 0)
+	if (bc_index_lock(o->index_dir, &dir_lock_fd, err) != 0 || bc_index_check_dir(o->index_dir, err) != 0)
 		goto out;
 	cat = load_catalogue(sdir, g->key->pk_s, err);
 	if (cat == NULL)

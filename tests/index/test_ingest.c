@@ -292,7 +292,18 @@ static void test_bad_options(void **state)
 	assert_string_equal(err.code, "usage");
 	assert_non_null(strstr(err.msg, "future"));
 	o.breach_date = NULL;
+	/* A wrong --index fails before the file is read (here: a missing file). */
 	o.input = "/nonexistent/leak.csv";
+	{
+		char real[PATH_MAX + 16];
+
+		snprintf(real, sizeof(real), "%s/realdir", root);
+		assert_int_equal(mkdir(real, 0755), 0);
+		o.index_dir = real;
+		assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
+		assert_string_equal(err.code, "exists");
+		o.index_dir = idx;
+	}
 	assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
 	{
 		char buf[512];
