@@ -173,6 +173,8 @@ static void strip_civility(const char **s, size_t *n)
 	};
 	size_t i = 0, w, k;
 
+	if (!*n || !(*s)[0] || !strchr("mMdD", (*s)[0]))
+		return;
 	while (i < *n && i < 13 && (*s)[i] != ' ' && (*s)[i] != '.')
 		i++;
 	if (i == 0 || i >= *n)
