@@ -88,8 +88,8 @@ static int date_part(const char *w, size_t n, int want_month)
 		n--;                     /* "janv." */
 	if (n == 0 || n >= sizeof(low))
 		return -1;
-	if (!want_month && n == 3 && !strncmp(w, "1er", 3))
-		return 1;
+	if (!want_month && n == 3 && w[0] == '1' && (w[1] | 0x20) == 'e' && (w[2] | 0x20) == 'r')
+		return 1;           /* "1er", "1ER" */
 	for (i = 0; i < n && w[i] >= '0' && w[i] <= '9'; i++)
 		v = v * 10 + (w[i] - '0');
 	if (i == n)

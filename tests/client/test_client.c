@@ -214,6 +214,7 @@ static void test_prepare_typed_forms(void **state)
 	expect_dob("3 juil. 1985", "1985-07-03");
 	expect_dob("3 July 1985", "1985-07-03");
 	expect_dob("1er juillet 1985", "1985-07-01");
+	expect_dob("1ER JUILLET 1985", "1985-07-01");
 	expect_dob("15 août 1985", "1985-08-15");
 	expect_dob("15 AOÛT 1985", "1985-08-15");
 	expect_dob("2 février 1985", "1985-02-02");
