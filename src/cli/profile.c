@@ -31,7 +31,7 @@ int cmd_profile(int argc, char **argv)
 	struct leak_profile prof;
 	struct bc_record rec;
 	const char *path = NULL, *mapping_path = NULL;
-	int json = 0, i, rc = BC_EXIT_USAGE, have_reader = 0, have_prof = 0, n;
+	int json = 0, i, rc = BC_EXIT_USAGE, have_reader = 0, have_prof = 0, n, end_of_options = 0;
 	json_t *j = NULL;
 
 	if (cli_wants_help(argc, argv)) {
@@ -39,7 +39,15 @@ int cmd_profile(int argc, char **argv)
 		return BC_EXIT_OK;
 	}
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json")) {
+		if (!strcmp(argv[i], "--") && !end_of_options) {
+			end_of_options = 1;
+		} else if (end_of_options) {
+			if (path) {
+				fprintf(stderr, "breachcheck profile: only one FILE\n%s", usage);
+				goto out;
+			}
+			path = argv[i];
+		} else if (!strcmp(argv[i], "--json")) {
 			json = 1;
 		} else if (!strcmp(argv[i], "--strict")) {
 			opt.strict = 1;

@@ -82,6 +82,7 @@ check breaker_values_strict --strict breaker_values.csv
 check breaker_directory .
 check breaker_mapping_directory --mapping . breaker_values.csv
 check breaker_line_separator breaker_line_separator.csv
+check breaker_dash_dash -- breaker_header_only.csv
 check breaker_forced_header --mapping breaker_header_yes.map breaker_headerless.csv
 check breaker_forced_header_strict --strict --mapping breaker_header_yes.map breaker_headerless.csv
 exit $fail
