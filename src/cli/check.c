@@ -218,7 +218,8 @@ static void prescan(int argc, char **argv, int *json, enum bc_report_lang *lang)
 
 enum usage_msg {
 	U_BUCKET_MODE, U_NIR_TWICE, U_LAST_NAMES, U_FIRST_TWICE, U_DOB_TWICE, U_EMAIL_TWICE,
-	U_PHONE_TWICE, U_LANG, U_NO_VALUE, U_UNKNOWN, U_STRAY, U_NO_MODE, U_KEY_REMOTE, U_TIMEOUT,
+	U_PHONE_TWICE, U_LANG, U_NO_VALUE, U_UNKNOWN, U_NO_ARG, U_STRAY, U_NO_MODE, U_KEY_REMOTE,
+	U_TIMEOUT,
 };
 
 static const char *const usage_msgs[][2] = {
@@ -238,7 +239,8 @@ static const char *const usage_msgs[][2] = {
 			    "--phone donné deux fois : vérifiez un numéro à la fois" },
 	[U_LANG] = { "--lang must be fr or en", "--lang vaut fr ou en" },
 	[U_NO_VALUE] = { "an option is missing its value", "il manque la valeur d'une option" },
-	[U_UNKNOWN] = { "unknown option", "option inconnue" },
+	[U_UNKNOWN] = { "unknown or ambiguous option", "option inconnue ou ambiguë" },
+	[U_NO_ARG] = { "--json takes no value", "--json ne prend pas de valeur" },
 	[U_STRAY] = { "unexpected argument; identifiers go after --nir, --email, ...",
 		      "argument inattendu ; les identifiants suivent --nir, --email, ..." },
 	[U_NO_MODE] = { "give --server URL, or --index DIR with --key KEYFILE",
@@ -350,7 +352,8 @@ int cmd_check(int argc, char **argv)
 			break;
 		default:
 			/* never echo the argument: it may be an identifier */
-			return usage_error(optopt ? U_NO_VALUE : U_UNKNOWN, json, lang);
+			return usage_error(optopt == OPT_JSON ? U_NO_ARG
+					   : optopt ? U_NO_VALUE : U_UNKNOWN, json, lang);
 		}
 	}
 	if (optind < argc)

@@ -74,7 +74,9 @@ expect 3 "index path not UTF-8, json" -- --index "$T/$(printf 'x\377')" --key "$
 has out '"code": "io"' "json error with a non-UTF-8 path"
 # usage errors in the person's language, wherever --lang stands
 expect 2 "usage error in French" -- $L --frobnicate --lang fr --json
-has out '"message": "option inconnue"' "french usage error"
+has out '"message": "option inconnue ou ambiguë"' "french usage error"
+expect 2 "--json=yes" -- $L --nir 2550814168025 --json=yes --lang en
+has err "--json takes no value" "json with a value"
 LANGUAGE_FOR_TEST=fr_FR.UTF-8
 expect 2 "usage error in French from LANG" -- $L --email a@example.org --email b@example.org
 has err "donné deux fois" "french usage error from LANG"
