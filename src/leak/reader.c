@@ -974,7 +974,9 @@ static int setup_columns(struct leak_reader *r, struct bc_error *err)
 	 */
 	for (i = 0, known = 0; i < r->columns.n; i++)
 		known += r->columns.field[i] != LEAK_FIELD_NONE;
-	trusted = known >= 2 || (known == 1 && r->columns.n <= 2);
+	/* and unknown cells are shown only beside a majority of known names (a data row
+	   with "Portable" and "Mail" in it can pass for a header) */
+	trusted = (known >= 2 || (known == 1 && r->columns.n <= 2)) && 2 * known >= r->columns.n;
 	/* a header cell spanning lines (or U+2028/U+2029/NEL, which do not end rows here) may hold data rows */
 	for (i = 0; i < r->columns.n && trusted; i++)
 		trusted = !has_line_break(row->field[i], row->len[i]);

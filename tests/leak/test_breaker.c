@@ -107,6 +107,8 @@ static void test_header_spellings(void **state)
 static void test_data_row_not_header(void **state)
 {
 	const char *text = "Dr Rieux,3 rue des Lilas,Paris,F\nDr Knock,5 rue Haute,Lyon,M\n";
+	const char *typed = "Quillebeuf;Zephyrine;Portable;06 39 98 11 01;Mail\n"
+			    "Oudinot;Eulalie;Domicile;01 99 00 11 03;Courrier\n";
 	struct leak_reader r;
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
@@ -114,6 +116,14 @@ static void test_data_row_not_header(void **state)
 	(void)state;
 	assert_int_equal(read_mem(text, strlen(text), NULL, &r, rec, &err), 2);
 	assert_int_equal(r.dialect.header, 0);
+	leak_reader_release(&r);
+
+	/* a data row with two cells that are column names passes for a header: its other cells are not kept */
+	assert_int_equal(read_mem(typed, strlen(typed), NULL, &r, rec, &err), 1);
+	assert_int_equal(r.dialect.header, 1);
+	assert_string_equal(r.columns.header[0], "column 1");
+	assert_string_equal(r.columns.header[1], "column 2");
+	assert_string_equal(r.columns.header[2], "Portable");
 	leak_reader_release(&r);
 	free(rec);
 }
