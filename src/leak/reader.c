@@ -898,6 +898,7 @@ static int find_header(struct leak_reader *r, struct bc_error *err)
 	struct leak_row *row = &st->row;
 	size_t pos = st->pos;
 	unsigned long line = st->line, blank = r->stats.blank_lines, known;
+	unsigned i, ids;
 	int k, rc, found = -1;
 
 	st->peek = 1;
@@ -911,6 +912,11 @@ static int find_header(struct leak_reader *r, struct bc_error *err)
 			break;
 		known = known_names(st->mapping, row);
 		if (known >= 2 || (k == 0 && known == 1 && row->n <= 2)) {
+			/* a cell holding an email or a number is data, unless names are the majority */
+			for (i = 0, ids = 0; i < row->n && i < LEAK_MAX_COLUMNS; i++)
+				ids += looks_like_identifier(row->field[i], row->len[i]);
+			if (ids && 2 * known < row->n)
+				continue;
 			found = k;
 			break;
 		}

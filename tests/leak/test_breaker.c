@@ -109,6 +109,8 @@ static void test_data_row_not_header(void **state)
 	const char *text = "Dr Rieux,3 rue des Lilas,Paris,F\nDr Knock,5 rue Haute,Lyon,M\n";
 	const char *typed = "Quillebeuf;Zephyrine;Portable;06 39 98 11 01;Mail\n"
 			    "Oudinot;Eulalie;Domicile;01 99 00 11 03;Courrier\n";
+	const char *typed2 = "Quillebeuf;Zephyrine;Portable;Pas de dossier;Mail\n"
+			     "Oudinot;Eulalie;Domicile;Pas de dossier;Courrier\n";
 	struct leak_reader r;
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
@@ -118,8 +120,12 @@ static void test_data_row_not_header(void **state)
 	assert_int_equal(r.dialect.header, 0);
 	leak_reader_release(&r);
 
-	/* a data row with two cells that are column names passes for a header: its other cells are not kept */
-	assert_int_equal(read_mem(typed, strlen(typed), NULL, &r, rec, &err), 1);
+	/* a data row with two cells that are column names, and a phone number: data */
+	assert_int_equal(read_mem(typed, strlen(typed), NULL, &r, rec, &err), 2);
+	assert_int_equal(r.dialect.header, 0);
+	leak_reader_release(&r);
+	/* without the number it passes for a header, but its other cells are not kept */
+	assert_int_equal(read_mem(typed2, strlen(typed2), NULL, &r, rec, &err), 1);
 	assert_int_equal(r.dialect.header, 1);
 	assert_string_equal(r.columns.header[0], "column 1");
 	assert_string_equal(r.columns.header[1], "column 2");
