@@ -1448,6 +1448,12 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 			continue;
 		}
 		if (load_breach_state(sdir, bid, g->key->pk_s, &items, &n_items, &cap, err) != 0) {
+			char why[sizeof(err->msg)];
+
+			snprintf(why, sizeof(why), "%s", err->msg);
+			bc_error_set(err, "state", "breach %s (id %u) cannot be republished: restore the state "
+				     "directory from its backup, or ingest --breach %s again to replace it; %s",
+				     name != NULL ? name : "?", bid, name != NULL ? name : "?", why);
 			json_decref(kept);
 			goto out;
 		}

@@ -415,7 +415,14 @@ static void test_state_tampering(void **state)
 	assert_int_equal(ingest_with(k1, d1, leak_b, "c", &st3, &err), -1);
 	assert_string_equal(err.code, "state");
 	assert_non_null(strstr(err.msg, "holds breach"));
-	copy_file(save, to);
+	/* A lost breach file: the error says how to go on, and re-ingesting
+	 * that breach (which replaces it) works. */
+	assert_int_equal(unlink(to), 0);
+	assert_int_equal(ingest_with(k1, d1, leak_b, "c", &st3, &err), -1);
+	assert_string_equal(err.code, "state");
+	assert_non_null(strstr(err.msg, "ingest --breach a again"));
+	assert_int_equal(ingest_with(k1, d1, leak_a, "a", &st3, &err), 0);
+	assert_int_equal(st3.breaches, 2);
 	assert_int_equal(ingest_with(k1, d1, leak_b, "c", &st3, &err), 0);
 	assert_int_equal(st3.breaches, 3);
 
