@@ -676,6 +676,14 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 	rec->n_last_names = !!rec->last_names[0][0] + !!rec->last_names[1][0];
 	if (dob_s) {
 		st = bc_norm_dob(dob_s, dob_n, have_ref ? &ref : NULL, rec->dob, sizeof(rec->dob));
+		if (st == BC_NORM_INVALID_DATE && dob_n < 64 &&
+		    dob_n > 4 && count_digits(dob_s, 4) == 4 && (dob_s[4] == '/' || dob_s[4] == '.') &&
+		    parse_sample_date(dob_s, dob_n, &y, &m, &d) == 0) {
+			/* "1985/03/12", "1985.03.12": year first with another separator than '-' */
+			snprintf(words, sizeof(words), "%04d-%02d-%02d", y, m, d);
+			st = bc_norm_dob(words, strlen(words), have_ref ? &ref : NULL, rec->dob,
+					 sizeof(rec->dob));
+		}
 		if (st == BC_NORM_INVALID_DATE && dob_n < 64 && dob_in_words(dob_s, dob_n, words) == 0)
 			st = bc_norm_dob(words, strlen(words), have_ref ? &ref : NULL, rec->dob,
 					 sizeof(rec->dob));

@@ -285,9 +285,16 @@ static void test_spreadsheet_values(void **state)
 		 "Quillebeuf,Zephyrine,12-mars-85,,,,\n"
 		 "Quillebeuf,Zephyrine,née en mars 1985,,,,\n"
 		 "Quillebeuf,Zephyrine,,,,,14/07/1963\n"
-		 "Quillebeuf,Zephyrine,12/03/1985,,,,14/07/1963\n",
+		 "Quillebeuf,Zephyrine,12/03/1985,,,,14/07/1963\n"
+		 "Quillebeuf,Zephyrine,1985/03/12,,,,\n"
+		 "Quillebeuf,Zephyrine,31/04/1985,,,,\n",
 		 n1, n1);
-	assert_int_equal(read_mem(text, strlen(text), NULL, &r, rec, &err), 7);
+	assert_int_equal(read_mem(text, strlen(text), NULL, &r, rec, &err), 9);
+	assert_string_equal(rec[7].dob, "1985-03-12");
+	/* an impossible date stays invalid whatever the fallbacks */
+	assert_string_equal(rec[8].dob, "");
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_DOB], 1);
+	assert_int_equal(r.stats.reason_lines[LEAK_REASON_INVALID_DOB][0], 10);
 	assert_int_equal(r.columns.field[6], LEAK_FIELD_DOB);
 	assert_string_equal(rec[0].nir, "1850375056000");
 	assert_string_equal(rec[0].dob, "1985-03-12");
@@ -304,7 +311,6 @@ static void test_spreadsheet_values(void **state)
 	/* two date-of-birth columns: the first non-empty one */
 	assert_string_equal(rec[5].dob, "1963-07-14");
 	assert_string_equal(rec[6].dob, "1985-03-12");
-	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_DOB], 0);
 	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_NIR], 0);
 	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_EMAIL], 0);
 	leak_reader_release(&r);
