@@ -913,6 +913,42 @@ static enum MHD_Result dispatch(struct MHD_Connection *c, struct request *r, con
 	}
 }
 
+struct length_scan {
+	int seen;
+	unsigned long long first;
+	int conflict;
+};
+
+static enum MHD_Result scan_length(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	struct length_scan *ls = cls;
+	unsigned long long v;
+
+	(void)kind;
+	if (!key || !value || strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+		return MHD_YES;
+	v = strtoull(value, NULL, 10);
+	if (ls->seen && v != ls->first)
+		ls->conflict = 1;
+	ls->seen = 1;
+	ls->first = v;
+	return MHD_YES;
+}
+
+/* 1 if the request has Content-Length headers with different values, which
+ * libmicrohttpd does not refuse (it uses the first): a proxy in front that
+ * used another one would frame the stream differently (RFC 9110 §8.6). */
+static int conflicting_lengths(struct MHD_Connection *c)
+{
+	struct length_scan ls = { 0, 0, 0 };
+
+	if (!MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH))
+		return 0;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, scan_length, &ls);
+	return ls.conflict;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_data_size, void **con_cls)
@@ -931,6 +967,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!r->headers_seen) {
 		r->headers_seen = 1;
 		r->method = method_name(method);
+		if (conflicting_lengths(c)) {
+			/* answered at once: the connection is closed after it */
+			r->route = route_of(url, &p);
+			return error_reply(c, r, MHD_HTTP_BAD_REQUEST, "bad_request",
+					   "the request has Content-Length headers with different values",
+					   NULL, 0);
+		}
 		if (!strcmp(method, "POST") && route_of(url, &p) == BC_ROUTE_EVALUATE) {
 			const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 								     MHD_HTTP_HEADER_CONTENT_LENGTH);

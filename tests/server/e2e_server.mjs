@@ -462,6 +462,23 @@ async function main() {
       assert.equal(r[0], status, ct);
       if (status === 400) assert.equal(JSON.parse(r[2]).error.code, 'bad_json', ct);
     }
+    // conflicting Content-Length headers: refused (RFC 9110 section 8.6), the
+    // connection closed; the same value twice is fine
+    {
+      const b = `{"blinded_elements":["${el}"]}`;
+      for (const [cls, status] of [[[b.length, b.length + 100], 400], [[b.length + 100, b.length], 400],
+        [[b.length, b.length], 200]]) {
+        const rs = await rawReq(`POST /v1/evaluate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n` +
+          cls.map((n) => `Content-Length: ${n}\r\n`).join('') + `\r\n${b}`);
+        assert.equal(rs[0][0], status, cls.join(','));
+        if (status === 400) {
+          assert.equal(JSON.parse(rs[0][2]).error.code, 'bad_request');
+          assert.equal(rs.length, 1, 'nothing read as a next request');
+        }
+      }
+      const [g] = await rawReq('GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 5\r\n\r\nGET /');
+      assert.equal(g[0], 400);
+    }
     // pipelined: three requests in one write, three answers in order
     const okBody = `{"blinded_elements":["${el}"]}`;
     const piped = await rawReq('GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n' +
