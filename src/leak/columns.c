@@ -26,6 +26,7 @@ static const char *const field_names[LEAK_FIELD_COUNT] = {
 	[LEAK_FIELD_LAB] = "lab",
 	[LEAK_FIELD_SAMPLE_DATE] = "sample_date",
 	[LEAK_FIELD_COMMENT] = "comment",
+	[LEAK_FIELD_FULL_NAME] = "full_name",
 	[LEAK_FIELD_IGNORE] = "ignore",
 };
 
@@ -240,6 +241,14 @@ static const struct {
 	{ "remark", LEAK_FIELD_COMMENT },
 	{ "remarks", LEAK_FIELD_COMMENT },
 	{ "infos", LEAK_FIELD_COMMENT },
+	{ "nomprenom", LEAK_FIELD_FULL_NAME },
+	{ "nometprenom", LEAK_FIELD_FULL_NAME },
+	{ "nomprenoms", LEAK_FIELD_FULL_NAME },
+	{ "prenomnom", LEAK_FIELD_FULL_NAME },
+	{ "nomcomplet", LEAK_FIELD_FULL_NAME },
+	{ "identite", LEAK_FIELD_FULL_NAME },
+	{ "identitepatient", LEAK_FIELD_FULL_NAME },
+	{ "fullname", LEAK_FIELD_FULL_NAME },
 };
 
 const char *leak_field_name(enum leak_field f)
@@ -520,7 +529,7 @@ static enum leak_field field_from_words(const char *in, size_t len)
 	}
 	if (set & HWB(HW_NOM)) {
 		if (set & HWB(HW_PRENOM))
-			return LEAK_FIELD_NONE;   /* full name in one column */
+			return set & ~(HWB(HW_NOM) | HWB(HW_PRENOM)) ? LEAK_FIELD_NONE : LEAK_FIELD_FULL_NAME;
 		if (set & (HWB(HW_JF) | HWB(HW_NAISS)))
 			return set & HWB(HW_USAGE) ? LEAK_FIELD_NONE : LEAK_FIELD_BIRTH_NAME;
 		if (set & HWB(HW_USAGE))

@@ -65,6 +65,7 @@ enum leak_field {
 	LEAK_FIELD_LAB,
 	LEAK_FIELD_SAMPLE_DATE,
 	LEAK_FIELD_COMMENT,
+	LEAK_FIELD_FULL_NAME,      /* "QUILLEBEUF Zéphyrine", "Quillebeuf, Zéphyrine": split by case or comma */
 	LEAK_FIELD_IGNORE,         /* known, deliberately unused (mapping file "ignore") */
 	LEAK_FIELD_COUNT
 };

@@ -339,6 +339,107 @@ static void split_names(const char *buf, size_t n, struct bc_span *sb, struct bc
 	}
 }
 
+/* Case of a word: 'U' (letters, none lowercase), 'M' (a lowercase letter), 'O' (no letter, or a marker). */
+static char word_case(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i;
+	int letter = 0, lower = 0;
+	char w[8];
+
+	if (n <= 6) {
+		for (i = 0; i < n; i++)
+			w[i] = (char)(p[i] | 0x20);
+		w[n] = '\0';
+		/* the markers of bc_split_name_field, any case, belong to either side */
+		if (!strcmp(w, "ep") || !strcmp(w, "ep.") || !strcmp(w, "epse") || !strcmp(w, "nee") ||
+		    !strcmp(w, "vve") || !strcmp(w, "veuve") || !strcmp(w, "\xe3\xa9p.") ||
+		    !strcmp(w, "n\xe3\xa9" "e") || !strcmp(w, "\xe3\xa9p"))
+			return 'O';
+	}
+	if (n == 7 || n == 6) {
+		/* "épouse" / "Épouse" / "epouse" */
+		if ((n == 6 && ieq(s, n, "epouse")) ||
+		    (n == 7 && (p[0] == 0xC3 && (p[1] == 0xA9 || p[1] == 0x89)) && ieq(s + 2, 5, "pouse")))
+			return 'O';
+	}
+	for (i = 0; i < n; i++) {
+		if (p[i] >= 'a' && p[i] <= 'z') {
+			letter = lower = 1;
+		} else if (p[i] >= 'A' && p[i] <= 'Z') {
+			letter = 1;
+		} else if (p[i] == 0xC3 && i + 1 < n) {
+			letter = 1;
+			lower |= p[i + 1] >= 0x9F && p[i + 1] != 0xB7;
+			i++;
+		} else if (p[i] == 0xC5 && i + 1 < n && (p[i + 1] == 0x92 || p[i + 1] == 0x93)) {
+			letter = 1;
+			lower |= p[i + 1] == 0x93;
+			i++;
+		}
+	}
+	return !letter ? 'O' : lower ? 'M' : 'U';
+}
+
+/*
+ * A full name in one field: "QUILLEBEUF Zéphyrine" or "Zéphyrine QUILLEBEUF"
+ * (the upper-case words are the last name), or "Quillebeuf, Zéphyrine".
+ * Returns 0 with both spans set, or -1 when it cannot be told apart.
+ */
+static int split_full_name(const char *s, size_t n, struct bc_span *last, struct bc_span *first)
+{
+	const char *comma = memchr(s, ',', n);
+	size_t i = 0, j, seg_end = 0, seg2 = 0;
+	char c, side = 0, first_side = 0;
+	int changes = 0;
+
+	if (comma) {
+		last->off = 0;
+		last->len = (size_t)(comma - s);
+		first->off = last->len + 1;
+		first->len = n - first->off;
+		return last->len && first->len && !memchr(comma + 1, ',', n - first->off) ? 0 : -1;
+	}
+	while (i < n) {
+		while (i < n && s[i] == ' ')
+			i++;
+		j = i;
+		while (j < n && s[j] != ' ')
+			j++;
+		if (j == i)
+			break;
+		c = word_case(s + i, j - i);
+		if (c != 'O') {
+			if (!side) {
+				first_side = c;
+			} else if (c != side) {
+				if (++changes > 1)
+					return -1;
+				seg2 = i;
+			}
+			side = c;
+		}
+		if (!changes)
+			seg_end = j;
+		i = j;
+	}
+	if (changes != 1)
+		return -1;
+	/* [0, seg_end) is first_side's, [seg2, n) the other's */
+	if (first_side == 'U') {
+		last->off = 0;
+		last->len = seg_end;
+		first->off = seg2;
+		first->len = n - seg2;
+	} else {
+		first->off = 0;
+		first->len = seg_end;
+		last->off = seg2;
+		last->len = n - seg2;
+	}
+	return 0;
+}
+
 static void add_last_name(struct bc_record *rec, int slot, const char *s, size_t n)
 {
 	char canon[BC_NAME_MAX];
@@ -482,8 +583,8 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 {
 	const struct leak_columns *cols = &r->columns;
 	char buf[COMMENT_IN_MAX + 1];
-	const char *s, *birth_s = NULL, *usage_s = NULL, *dob_s = NULL;
-	size_t n, birth_n = 0, usage_n = 0, dob_n = 0, rn;
+	const char *s, *birth_s = NULL, *usage_s = NULL, *dob_s = NULL, *full_s = NULL;
+	size_t n, birth_n = 0, usage_n = 0, dob_n = 0, rn, full_n = 0;
 	unsigned i, dob_col = 0;
 	struct bc_span sb, su;
 	struct tm ref;
@@ -544,6 +645,13 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 				break;
 			usage_s = s;
 			usage_n = n;
+			break;
+		case LEAK_FIELD_FULL_NAME:
+			flags |= BC_BIT(BC_CLASS_NAME);
+			if (full_s)
+				break;
+			full_s = s;
+			full_n = n;
 			break;
 		case LEAK_FIELD_FIRST_NAME:
 			/* a first name alone does not make the name class (as bc-genleak's truth) */
@@ -644,6 +752,22 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 			break;
 		default:
 			break;
+		}
+	}
+	if (full_s && !rec->last_names[0][0] && !birth_s && !usage_s) {
+		struct bc_span fl, ff;
+
+		strip_civility(&full_s, &full_n);
+		rn = repaired(full_s, full_n < NAME_IN_MAX ? full_n : NAME_IN_MAX, buf, NAME_IN_MAX + 1);
+		if (split_full_name(buf, rn, &fl, &ff) == 0) {
+			if (!rec->first_name[0] &&
+			    bc_norm_first_name(buf + ff.off, ff.len, canon, sizeof(canon)) == BC_NORM_OK)
+				memcpy(rec->first_name, canon, strlen(canon) + 1);
+			split_names(buf + fl.off, fl.len, &sb, &su);
+			if (sb.len)
+				add_last_name(rec, 0, buf + fl.off + sb.off, sb.len);
+			if (su.len)
+				add_last_name(rec, 1, buf + fl.off + su.off, su.len);
 		}
 	}
 	if (birth_s) {

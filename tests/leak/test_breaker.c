@@ -84,7 +84,10 @@ static void test_header_spellings(void **state)
 		/* must stay unmapped: place of birth, NIR key, full name, other dates, data values */
 		{ "Lieu de naissance", LEAK_FIELD_NONE }, { "Commune de naissance", LEAK_FIELD_NONE },
 		{ "Ville de naissance", LEAK_FIELD_NONE }, { "Clé NIR", LEAK_FIELD_NONE },
-		{ "NOM ET PRENOM", LEAK_FIELD_NONE }, { "Nom complet", LEAK_FIELD_NONE },
+		{ "NOM ET PRENOM", LEAK_FIELD_FULL_NAME }, { "Nom complet", LEAK_FIELD_FULL_NAME },
+		{ "Nom/Prénom", LEAK_FIELD_FULL_NAME }, { "NOM_PRENOM", LEAK_FIELD_FULL_NAME },
+		{ "Identité", LEAK_FIELD_FULL_NAME }, { "Prénom Nom", LEAK_FIELD_FULL_NAME },
+		{ "Nom prénom du médecin", LEAK_FIELD_DOCTOR },
 		{ "Date dossier", LEAK_FIELD_NONE }, { "Date d'examen", LEAK_FIELD_NONE },
 		{ "Dr Rieux", LEAK_FIELD_NONE }, { "12 rue de la République", LEAK_FIELD_NONE },
 		{ "Paris", LEAK_FIELD_NONE }, { "M", LEAK_FIELD_NONE }, { "F", LEAK_FIELD_NONE },
@@ -379,6 +382,46 @@ static void test_duplicate_lab_and_date(void **state)
 	free(rec);
 }
 
+/* A full name in one column: split by case or comma; ambiguous ones give no name. */
+static void test_full_name(void **state)
+{
+	static const char text[] = "Nom Prénom;DDN\n"
+				   "QUILLEBEUF Zéphyrine;12/03/1985\n"
+				   "Zéphyrine QUILLEBEUF;12/03/1985\n"
+				   "LE GOFF Yann;12/03/1985\n"
+				   "Quillebeuf, Zéphyrine;12/03/1985\n"
+				   "QUILLEBEUF épouse VAUQUELIN Zéphyrine;12/03/1985\n"
+				   "Mme QUILLEBEUF Zéphyrine;12/03/1985\n"
+				   "QUILLEBEUF ZEPHYRINE;12/03/1985\n"
+				   "de LA FONTAINE Jean;12/03/1985\n";
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
+	int k;
+
+	(void)state;
+	assert_int_equal(read_mem(text, sizeof(text) - 1, NULL, &r, rec, &err), 8);
+	assert_int_equal(r.columns.field[0], LEAK_FIELD_FULL_NAME);
+	for (k = 0; k < 6; k++) {
+		if (k == 2)
+			continue;
+		assert_string_equal(rec[k].last_names[0], "QUILLEBEUF");
+		assert_string_equal(rec[k].first_name, "ZEPHYRINE");
+	}
+	assert_string_equal(rec[2].last_names[0], "LEGOFF");
+	assert_string_equal(rec[2].first_name, "YANN");
+	assert_int_equal(rec[4].n_last_names, 2);
+	assert_string_equal(rec[4].last_names[1], "VAUQUELIN");
+	/* all upper case, or two case changes: which word is the first name is not known */
+	for (k = 6; k < 8; k++) {
+		assert_int_equal(rec[k].n_last_names, 0);
+		assert_string_equal(rec[k].first_name, "");
+		assert_true(rec[k].flags & BC_BIT(BC_CLASS_NAME));
+	}
+	leak_reader_release(&r);
+	free(rec);
+}
+
 /* Structure: header alone without newline; one NUL in an early row; a gzip file. */
 static void test_structure(void **state)
 {
@@ -652,6 +695,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_header_spellings),
 		cmocka_unit_test(test_data_row_not_header),
 		cmocka_unit_test(test_values),
+		cmocka_unit_test(test_full_name),
 		cmocka_unit_test(test_duplicate_lab_and_date),
 		cmocka_unit_test(test_phone_pairs),
 		cmocka_unit_test(test_titles_and_wide),
