@@ -37,8 +37,10 @@ demo:
 bench: all
 	scripts/bench.sh $(BUILD)
 
+# PREFIX is applied even when build/ was set up earlier with another prefix.
 install: all
+	meson configure $(BUILD) -Dprefix=$(PREFIX) >/dev/null
 	meson install -C $(BUILD) --destdir "$(DESTDIR)"
 
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

@@ -1,14 +1,17 @@
 #!/bin/sh
 # The main job on the built-in synthetic leak: generate it, profile it, create
 # a server key, ingest the leak into a publishable index, then serve the index
-# and the check page, printing the URL. Re-running reuses the leak and the key.
+# and the check page, printing the URL. Re-running reuses the leak, the key and
+# the index (BC_DEMO_REINGEST=1 ingests again).
 # Environment: BC_DEMO_DIR (default demo/), BC_DEMO_ROWS (default 491839),
-# BC_DEMO_LISTEN (default 127.0.0.1:8080), BC_DEMO_NO_SERVE=1 to stop after ingest.
+# BC_DEMO_LISTEN (default 127.0.0.1:8080), BC_DEMO_METRICS (default
+# 127.0.0.1:9090), BC_DEMO_NO_SERVE=1 to stop after ingest.
 set -eu
 build=${1:-build}
 work=${BC_DEMO_DIR:-demo}
 rows=${BC_DEMO_ROWS:-491839}
 listen=${BC_DEMO_LISTEN:-127.0.0.1:8080}
+metrics=${BC_DEMO_METRICS:-127.0.0.1:9090}
 bc="$build/breachcheck"
 mkdir -p "$work"
 
@@ -24,25 +27,37 @@ if [ ! -e "$work/server.key" ]; then
 	"$bc" keygen "$work/server.key"
 fi
 
-echo "demo: ingesting into the index $work/index (the state directory beside the key is secret)"
-"$bc" ingest "$work/leak.csv" --index "$work/index" --key "$work/server.key" \
-	--breach labo-2021 --title "Fuite de données de laboratoires d'analyses (synthétique)" \
-	--date 2021-02-23 --sensitive \
-	--description "Fichier synthétique de démonstration : 27 laboratoires, prélèvements 2015-2020." \
-	--controller "Laboratoires de démonstration (fictifs)" \
-	--dpo-contact "dpo@example.fr" \
-	--complaint-url "https://www.cnil.fr/fr/plaintes"
+if [ -e "$work/index" ] && [ "$work/index" -nt "$work/leak.csv" ] && [ "${BC_DEMO_REINGEST:-0}" != 1 ]; then
+	echo "demo: reusing the index $work/index (BC_DEMO_REINGEST=1 to ingest again)"
+else
+	echo "demo: ingesting into the index $work/index (the state directory beside the key is secret)"
+	"$bc" ingest "$work/leak.csv" --index "$work/index" --key "$work/server.key" \
+		--breach labo-2021 --title "Fuite de données de laboratoires d'analyses (synthétique)" \
+		--date 2021-02-23 --sensitive \
+		--description "Fichier synthétique de démonstration : 27 laboratoires, prélèvements 2015-2020." \
+		--controller "Laboratoires de démonstration (fictifs)" \
+		--dpo-contact "dpo@example.fr" \
+		--complaint-url "https://www.cnil.fr/fr/plaintes"
+fi
 
+# One synthetic patient of the ground truth with an email, to try.
+line=$(grep -m1 '"emails":\["' "$work/truth.jsonl" || true)
+email=$(printf '%s' "$line" | sed -n 's/.*"emails":\["\([^"]*\)".*/\1/p')
+nir=$(printf '%s' "$line" | sed -n 's/.*"nir13":"\([^"]*\)".*/\1/p')
 cat <<MSG
 
 demo: the index is ready in $work/index (safe to publish).
-Check a synthetic patient from $work/truth.jsonl on the command line, e.g.:
-  $bc check --index $work/index --key $work/server.key --email ADDRESS
-  $bc check --server http://$listen --nir NIR
+Try a synthetic patient of $work/truth.jsonl on the command line (local mode):
+  $bc check --index $work/index --key $work/server.key --email ${email:-ADDRESS}
 MSG
-
 if [ "${BC_DEMO_NO_SERVE:-0}" = 1 ]; then
 	exit 0
 fi
+cat <<MSG
+or, once the server below is up, from another terminal (the first remote check
+downloads the whole bucket file once into ~/.cache/breachcheck):
+  $bc check --server http://$listen --nir ${nir:-NIR}
+MSG
+
 echo "demo: serving the check page at http://$listen/  (Ctrl-C to stop)"
-exec "$bc" serve --index "$work/index" --key "$work/server.key" --listen "$listen"
+exec "$bc" serve --index "$work/index" --key "$work/server.key" --listen "$listen" --metrics-listen "$metrics"

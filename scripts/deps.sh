@@ -32,6 +32,15 @@ if [ -n "$missing" ]; then
 		exit 1
 	fi
 fi
+# Debian 12's own Node.js is 18: the page builds and its unit tests run
+# (with --experimental-global-webcrypto), but playwright-core needs 20, so the
+# browser test is then skipped. Say so rather than fail.
+if command -v node >/dev/null 2>&1; then
+	major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+	if [ "$major" -lt 20 ]; then
+		echo "deps: Node.js $(node --version) found; the browser test needs Node.js 20 or later and will be skipped" >&2
+	fi
+fi
 # The page's npm dependencies (pinned by web/package-lock.json).
 top=$(cd "$(dirname "$0")/.." && pwd)
 if [ -f "$top/web/package-lock.json" ] && [ ! -d "$top/web/node_modules" ]; then

@@ -32,8 +32,8 @@ static const char usage[] =
 	"  --metrics-listen ADDR:PORT\n"
 	"                          Prometheus /metrics address (default " BC_SERVER_DEFAULT_METRICS_LISTEN ";\n"
 	"                          'none' to disable)\n"
-	"  --web DIR               the page's built files (default the build's web/ when it\n"
-	"                          exists; 'none' to serve no page)\n"
+	"  --web DIR               the page's built files (default: the build's web/,\n"
+	"                          else the installed one; 'none' to serve no page)\n"
 	"  --buckets-url URL       base URL of a bucket mirror announced in /v1/config\n"
 	"                          (default: none, clients read buckets from this server)\n"
 	"  --trusted-proxy CIDR    believe X-Forwarded-For from this network (repeatable)\n"
@@ -124,13 +124,20 @@ static rlim_t raise_fd_limit(unsigned max_connections)
 	return rl.rlim_cur;
 }
 
-static int default_web_dir_exists(void)
+/* The page of this build tree, else the installed one, else NULL. */
+static const char *default_web_dir(void)
 {
+	static const char *const dirs[] = { BC_WEB_DIR, BC_WEB_INSTALL_DIR };
 	struct stat st;
 	char path[4096];
+	size_t i;
 
-	snprintf(path, sizeof(path), "%s/index.html", BC_WEB_DIR);
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/index.html", dirs[i]);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			return dirs[i];
+	}
+	return NULL;
 }
 
 int cmd_serve(int argc, char **argv)
@@ -231,8 +238,8 @@ int cmd_serve(int argc, char **argv)
 		opt.timeout = BC_SERVER_DEFAULT_TIMEOUT;
 	if (web)
 		opt.web_dir = strcmp(web, "none") ? web : NULL;
-	else if (default_web_dir_exists())
-		opt.web_dir = BC_WEB_DIR;
+	else
+		opt.web_dir = default_web_dir();
 	if (log_path && !strcmp(log_path, "none")) {
 		opt.log_fd = -1;
 	} else if (log_path && strcmp(log_path, "-")) {

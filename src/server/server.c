@@ -1342,7 +1342,6 @@ static struct MHD_Daemon *start_daemon(struct bc_server *srv, const char *listen
 			     MHD_OPTION_CONNECTION_LIMIT, srv->opt.max_connections,
 			     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)per_ip,
 			     MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
-			     MHD_OPTION_LISTENING_ADDRESS_REUSE, 1,
 			     MHD_OPTION_URI_LOG_CALLBACK, on_uri, srv,
 			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, srv,
 			     /* the request deadline is for the API listener only */

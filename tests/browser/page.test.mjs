@@ -29,6 +29,8 @@ function skip(why) {
   console.log(`SKIP: ${why}`);
   process.exit(77);
 }
+if (Number(process.versions.node.split('.')[0]) < 20)
+  skip(`playwright-core needs Node.js 20 or later (this is ${process.versions.node})`);
 if (!existsSync(CHROMIUM)) skip(`${CHROMIUM} not installed (scripts/deps.sh test)`);
 const webRequire = createRequire(join(SOURCE, 'web', 'package.json'));
 let pwPath;
