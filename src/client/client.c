@@ -519,9 +519,15 @@ int bc_client_check(struct bc_client_backend *be, const struct bc_client_tokens 
 			goto out;
 		}
 	}
+	/*
+	 * Pad the batch with random elements to BC_CLIENT_MAX_TOKENS, as the page
+	 * does, so the evaluator does not learn how many identifiers were given.
+	 */
+	for (; i < BC_CLIENT_MAX_TOKENS; i++)
+		crypto_core_ristretto255_random(blinded + i * OPRF_ELEMENT_BYTES);
 	/* One evaluate call for the whole query unless the evaluator's batch is smaller. */
-	for (at = 0; at < t->n; at += n) {
-		n = t->n - at < batch ? t->n - at : batch;
+	for (at = 0; at < BC_CLIENT_MAX_TOKENS; at += n) {
+		n = BC_CLIENT_MAX_TOKENS - at < batch ? BC_CLIENT_MAX_TOKENS - at : batch;
 		if (be->ops->evaluate(be, blinded + at * OPRF_ELEMENT_BYTES, n,
 				      evaluated + at * OPRF_ELEMENT_BYTES, proof, err))
 			goto out;

@@ -518,6 +518,51 @@ static void test_bucket_reads(void **state)
 	bc_client_backend_release(&be);
 }
 
+static size_t evaluated_seen;
+
+static int counting_evaluate(struct bc_client_backend *be, const uint8_t *blinded, size_t n,
+			     uint8_t *evaluated, uint8_t proof[OPRF_PROOF_BYTES],
+			     struct bc_error *err)
+{
+	evaluated_seen += n;
+	return real_ops->evaluate(be, blinded, n, evaluated, proof, err);
+}
+
+/*
+ * The evaluator sees BC_CLIENT_MAX_TOKENS blinded elements per check, however
+ * many identifiers were typed, and the answer is the same.
+ */
+static void test_padded_batch(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_client_backend be;
+	struct bc_client_ops ops;
+	struct bc_report r;
+	struct bc_query one = { .phone = "+262639981234" };
+	struct bc_query all = { .nir = "2550814168025", .email = "famille.dupont@example.fr",
+				.last_names = { "Dupont", "Martin-Dupont" }, .n_last_names = 2,
+				.first_name = "Helene", .dob = "03/07/1985", .phone = "0639981234" };
+
+	(void)state;
+	assert_int_equal(bc_client_open_local(&be, idxdir, keypath, &err), 0);
+	real_ops = be.ops;
+	ops = *be.ops;
+	ops.evaluate = counting_evaluate;
+	be.ops = &ops;
+	evaluated_seen = 0;
+	assert_int_equal(run(&be, &one, &r, &err), 0);
+	assert_int_equal(bc_report_found(&r), 1);
+	bc_report_release(&r);
+	assert_int_equal(evaluated_seen, BC_CLIENT_MAX_TOKENS);
+	evaluated_seen = 0;
+	assert_int_equal(run(&be, &all, &r, &err), 0);
+	assert_int_equal(bc_report_found(&r), 2);
+	bc_report_release(&r);
+	assert_int_equal(evaluated_seen, BC_CLIENT_MAX_TOKENS);
+	be.ops = real_ops;
+	bc_client_backend_release(&be);
+}
+
 /* test_client --build DIR: write DIR/index and DIR/key (for the CLI test). */
 int main(int argc, char **argv)
 {
@@ -530,6 +575,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_default_cache_dir),
 		cmocka_unit_test(test_local_found),
 		cmocka_unit_test(test_bucket_reads),
+		cmocka_unit_test(test_padded_batch),
 		cmocka_unit_test(test_key_mismatch),
 		cmocka_unit_test(test_bad_proof),
 		cmocka_unit_test(test_tampered_bucket), /* last: it damages the index */
