@@ -59,7 +59,7 @@ const char *bc_norm_message(int status, const char *lang)
 		return fr ? "date de naissance incomplète (jour ou mois 00) : indiquez la date complète JJ/MM/AAAA"
 			  : "date of birth incomplete (day or month 00): give the full date DD/MM/YYYY";
 	case BC_NORM_INVALID_EMAIL:
-		return fr ? "adresse électronique non valide : une seule @ et un domaine avec un point, par exemple nom@exemple.fr"
+		return fr ? "adresse électronique non valide : une seule @ et un domaine avec un point, par exemple nom@example.fr"
 			  : "email address not valid: one @ and a domain with a dot, e.g. name@example.org";
 	case BC_NORM_INVALID_PHONE:
 		return fr ? "numéro de téléphone non compris : 10 chiffres commençant par 0, ou format international +33…"
