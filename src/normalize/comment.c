@@ -292,7 +292,11 @@ static size_t fold_cp(int32_t cp, char *dst)
 	return n;
 }
 
-/* Folds the comment into f (lower case ASCII letters and digits, '+', '-', '|' for clause breaks, ' '). */
+/*
+ * Folds the comment into f (lower case ASCII letters and digits, '+', '-', '|'
+ * for clause breaks, ' '). A '?' is not a break: in "grossesse ? non" the
+ * answer belongs to the question.
+ */
 static size_t fold(const char *in, size_t len, char *f, size_t fsize)
 {
 	size_t i = 0, n = 0;
@@ -306,7 +310,7 @@ static size_t fold(const char *in, size_t len, char *f, size_t fsize)
 			else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
 				 c == '/')
 				o = (char)c;
-			else if (c == ',' || c == ';' || c == '!' || c == '?' || c == '(' ||
+			else if (c == ',' || c == ';' || c == '!' || c == '(' ||
 				 c == ')' || c == '[' || c == ']' || c == '\n' || c == '\r')
 				o = '|';
 			else if (c == '.')
@@ -661,6 +665,8 @@ static void negate(const char *f, struct tok *t, size_t nt)
 			negate_forward(t, nt, i);
 		} else if (c == C_NEGMENT) {
 			t[i].neg = 1;
+		} else if (clause_end && i > 0 && tok_is(f, &t[i], "n")) {
+			negate_backward(f, t, i); /* a form's answer: "grossesse : N" */
 		}
 	}
 }
