@@ -23,7 +23,8 @@ test:
 # Unit tests under AddressSanitizer and UBSan (CI runs this too).
 test-asan:
 	scripts/deps.sh test
-	meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug >/dev/null
+	[ -f build-asan/build.ninja ] || meson setup build-asan -Db_sanitize=address,undefined \
+	  -Db_lundef=false --buildtype=debug >/dev/null
 	ninja -C build-asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  meson test -C build-asan --suite unit --print-errorlogs
