@@ -35,7 +35,9 @@ demo:
 	$(MAKE) all
 	scripts/demo.sh $(BUILD)
 
-bench: all
+bench:
+	scripts/deps.sh bench
+	$(MAKE) all
 	scripts/bench.sh $(BUILD)
 
 # PREFIX is applied even when build/ was set up earlier with another prefix.

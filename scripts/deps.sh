@@ -2,13 +2,16 @@
 # Install what breachcheck needs on Debian 12: build tools and libraries from
 # Debian's archive (apt-get, when root), npm packages for the page (npm ci).
 # Not root and something missing: print the exact apt-get line and stop.
-# usage: scripts/deps.sh [build|test|demo]   (test adds chromium, nginx, wrk, clang runtime)
+# usage: scripts/deps.sh [build|test|demo|bench]
+#   test adds chromium (browser test) and clang with its runtime (fuzzing);
+#   bench adds wrk and nginx (the server benchmark's load and reference).
 set -eu
 what=${1:-build}
 pkgs="meson ninja-build pkg-config gcc make libsodium-dev libmicrohttpd-dev libjansson-dev
 libutf8proc-dev libcmocka-dev libcurl4-openssl-dev nodejs npm ca-certificates"
 case "$what" in
-test) pkgs="$pkgs clang libclang-rt-14-dev chromium wrk nginx-light valgrind" ;;
+test) pkgs="$pkgs clang libclang-rt-14-dev chromium" ;;
+bench) pkgs="$pkgs wrk nginx-light" ;;
 demo) pkgs="$pkgs" ;;
 esac
 missing=""
