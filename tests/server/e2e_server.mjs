@@ -55,7 +55,9 @@ async function startServer(args, { expectFail = false } = {}) {
       allLogs.push(line);
     }
   });
-  s.exit = new Promise((resolve) => proc.on('exit', (code) => { s.exited = code; resolve(code); }));
+  // 'close', not 'exit': the last log lines (e.g. "stopping") may still be
+  // in the pipe when 'exit' fires
+  s.exit = new Promise((resolve) => proc.on('close', (code) => { s.exited = code; resolve(code); }));
   if (expectFail) {
     const timer = setTimeout(() => proc.kill('SIGKILL'), 10000);
     await s.exit;
@@ -91,6 +93,44 @@ function tryJson(l) {
 
 function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+// Wait (up to ms) until cond() holds; returns its last value.
+async function waitUntil(cond, ms = 20000, step = 20) {
+  const t0 = Date.now();
+  let v = await cond();
+  while (!v && Date.now() - t0 < ms) {
+    await sleep(step);
+    v = await cond();
+  }
+  return v;
+}
+
+// Loopback TCP sockets from /proc/net/tcp: { local, remote, state, rxQueue }
+// with ports as numbers (IPv4 only, as the servers here listen on 127.0.0.1).
+function tcpSockets() {
+  return fs.readFileSync('/proc/net/tcp', 'utf8').trim().split('\n').slice(1).map((l) => {
+    const f = l.trim().split(/\s+/);
+    return { local: parseInt(f[1].split(':')[1], 16), remote: parseInt(f[2].split(':')[1], 16),
+      state: f[3], rxQueue: parseInt(f[4].split(':')[1], 16) };
+  });
+}
+
+// Wait until the server listening on serverPort has read everything the
+// client socket sent (its receive queue is empty), so that a request line
+// written just before has reached the server, not only the kernel.
+async function waitServerRead(serverPort, sock) {
+  const cport = sock.localPort;
+  const ok = await waitUntil(() => tcpSockets().some((t) => t.local === serverPort && t.remote === cport
+    && t.rxQueue === 0), 20000);
+  assert.ok(ok, 'the server read the request line');
+  await sleep(50);
+}
+
+// Wait until nothing listens on port any more (the server closed its socket).
+async function waitNotListening(port) {
+  const ok = await waitUntil(() => !tcpSockets().some((t) => t.local === port && t.state === '0A'), 20000);
+  assert.ok(ok, 'the listening socket was closed');
 }
 
 async function test(name, fn) {
@@ -578,7 +618,15 @@ async function main() {
       'a third connection from the same address is refused');
     for (const sock of idle) sock.destroy();
     await sleep(200);
-    assert.equal((await fetch(`${s3.url}/healthz`, { headers: { connection: 'close' } })).status, 200);
+    // the server may notice the two closes late on a loaded machine
+    let st = 0;
+    await waitUntil(async () => {
+      try {
+        st = (await fetch(`${s3.url}/healthz`, { headers: { connection: 'close' } })).status;
+      } catch { st = 0; }
+      return st === 200;
+    }, 20000, 100);
+    assert.equal(st, 200);
     await stopServer(s3);
   });
 
@@ -697,12 +745,15 @@ async function main() {
     const body = { blinded_elements: [el, el, el, el] };
     let ok = 0;
     let limited = null;
+    const tBurst = Date.now();
     for (let i = 0; i < 40 && !limited; i++) {
       const res = await post(s2.url, body);
       if (res.status === 200) { ok++; await res.arrayBuffer(); } else limited = res;
     }
     assert.ok(limited, 'got a 429');
-    assert.ok(ok >= 30 && ok <= 31, `${ok} batches of 4 allowed for a 120-element burst`);
+    // 120 elements, plus what refilled (2 per second) while a slow machine sent the burst
+    const refill = Math.floor(((Date.now() - tBurst) / 1000) * 2 / 4);
+    assert.ok(ok >= 30 && ok <= 31 + refill, `${ok} batches of 4 allowed for a 120-element burst`);
     const retry = Number(limited.headers.get('retry-after'));
     assert.ok(Number.isInteger(retry) && retry >= 1 && retry <= 3, `Retry-After ${retry}`);
     await expectError(limited, 429, 'rate_limited');
@@ -772,11 +823,13 @@ async function main() {
     const ended = new Promise((r) => sock.on('close', r));
     sock.write(`GET /v1/buckets/${firstId}/0 HTTP/1.1\r\nHost: x\r\n`);
     await sleep(200);
+    await waitServerRead(Number(u.port), sock);
     const newId = mkindex(idx, key);
     assert.notEqual(newId, firstId);
     srv.proc.kill('SIGHUP');
     let c2;
-    for (let i = 0; i < 100; i++) {
+    const tReload = Date.now();
+    while (Date.now() - tReload < 20000) {
       c2 = await (await fetch(`${base}/v1/config`)).json();
       if (c2.index_id === newId) break;
       await sleep(50);
@@ -800,7 +853,7 @@ async function main() {
     // an index from another key is refused at reload; the old one stays
     const badId = mkindex(idx, key2);
     srv.proc.kill('SIGHUP');
-    for (let i = 0; i < 100 && !srv.lines.some((l) => tryJson(l)?.event === 'reload_failed'); i++) await sleep(50);
+    await waitUntil(() => srv.lines.some((l) => tryJson(l)?.event === 'reload_failed'), 20000, 50);
     const failed = srv.lines.map(tryJson).find((o) => o?.event === 'reload_failed');
     assert.ok(failed, 'reload_failed logged');
     assert.equal(failed.code, 'key_mismatch');
@@ -851,8 +904,12 @@ async function main() {
       early.push({ sock, chunks, ended });
     }
     await sleep(100);
+    for (const e of early) await waitServerRead(Number(u.port), e.sock);
     const loaders = [loader(), loader(), loader(), loader()];
-    for (let i = 0; i < 60; i++) {
+    // at least 60 reloads, and on until the loaders saw enough whole downloads
+    // during the storm (bounded: a slow machine gets fewer per reload)
+    const tStorm = Date.now();
+    for (let i = 0; i < 60 || (seen.ok <= 20 && Date.now() - tStorm < 60000); i++) {
       const tmpLink = `${link}.tmp`;
       fs.symlinkSync(real[(i + 1) % 2], tmpLink);
       fs.renameSync(tmpLink, link);
@@ -975,8 +1032,10 @@ async function main() {
     const ended = new Promise((r) => sock.on('close', r));
     sock.write('GET /healthz HTTP/1.1\r\nHost: x\r\n');
     await sleep(200);
+    await waitServerRead(Number(u.port), sock);
     s.proc.kill('SIGTERM');
     await sleep(300);
+    await waitNotListening(Number(u.port));
     assert.equal(s.exited, null, 'still draining');
     await assert.rejects(fetch(`${s.url}/healthz`), 'new connections are refused');
     sock.write('Connection: close\r\n\r\n');
