@@ -23,6 +23,19 @@ wait_line() {
 	return 1
 }
 
+# wait_count FILE PATTERN N: up to 10 s for at least N lines matching PATTERN
+# (the server writes an access log line in its completion callback, which can
+# run after the client already has the whole response); prints the count
+wait_count() {
+	i=0
+	while [ $i -lt 100 ]; do
+		c=$(grep -c "$2" "$1" 2>/dev/null)
+		[ "${c:-0}" -ge "$3" ] && break
+		sleep 0.1; i=$((i + 1))
+	done
+	grep -c "$2" "$1" 2>/dev/null
+}
+
 # expect STATUS TEXT DESCRIPTION -- check ARGS: exit status and a text in stdout+stderr
 expect() {
 	want=$1; text=$2; what=$3; shift 4
@@ -68,14 +81,14 @@ grep -o '"emails":\["[^"]*"' "$T/truth.jsonl" | sed 's/.*\["//; s/"$//' >"$T/ema
 if grep -qF -f "$T/nirs" "$T/serve.log" || grep -qF -f "$T/emails" "$T/serve.log"; then
 	fail "an identifier is in the server log"
 fi
-grep -q '"route"' "$T/serve.log" || fail "the server log is empty"
+wait_line "$T/serve.log" '"route"' || fail "the server log is empty"
 # file mode downloads buckets.bin once per index id and cache (two caches here)
-n=$(grep -c '"route":"/v1/index/{index_id}/buckets.bin"' "$T/serve.log")
+n=$(wait_count "$T/serve.log" '"route":"/v1/index/{index_id}/buckets.bin"' 1)
 [ "$n" = 1 ] || fail "buckets.bin downloaded $n times into one cache, expected once"
 # a damaged cached copy is replaced by a fresh download
 for f in "$T"/cache/*/buckets.bin; do : >"$f"; done
 expect 0 '"found": true' "remote check, damaged cache" -- --server "$URL" --cache-dir "$T/cache" --nir "$NIR" --json
-n=$(grep -c '"route":"/v1/index/{index_id}/buckets.bin"' "$T/serve.log")
+n=$(wait_count "$T/serve.log" '"route":"/v1/index/{index_id}/buckets.bin"' 2)
 [ "$n" = 2 ] || fail "a damaged cache was not downloaded again ($n downloads)"
 
 # a cached copy damaged in place (index.json intact: every bucket changed) is
