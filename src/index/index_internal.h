@@ -40,19 +40,4 @@ int bc_remove_tree(const char *path);
 int bc_write_file_atomic(const char *path, const void *data, size_t len, int mode,
 			 struct bc_error *err);
 
-#define BC_POPRF_BATCH 64
-
-/*
- * RFC 9497 §3.3.3 POPRF Evaluate (ristretto255-SHA512) of n <= 64 inputs
- * under sk (32 bytes) with one scalar inversion for the batch (Montgomery's
- * trick); the same outputs as oprf_evaluate(OPRF_MODE_POPRF, ...).
- * input[i]/input_len[i], info[i]/info_len[i] (info_len <= 4090).
- * out: n x 64 bytes. Returns 0, or -1 if any input fails (an input hashing
- * to the identity, t = 0, a bad length): the caller then evaluates one by
- * one to find it.
- */
-int bc_poprf_evaluate_batch(const uint8_t sk[32], size_t n, const uint8_t *const *input,
-			    const size_t *input_len, const uint8_t *const *info,
-			    const size_t *info_len, uint8_t *out);
-
 #endif

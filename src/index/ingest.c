@@ -439,12 +439,12 @@ oom:
 static void eval_verified(struct ingest *g, size_t nv, const uint8_t **in, const size_t *in_len,
 			  const uint8_t **info, const size_t *info_len, const size_t *which)
 {
-	uint8_t out[BC_POPRF_BATCH][OPRF_OUTPUT_BYTES];
+	uint8_t out[OPRF_MAX_BATCH][OPRF_OUTPUT_BYTES];
 	size_t i;
 
 	if (nv == 0)
 		return;
-	if (bc_poprf_evaluate_batch(g->key->sk_v, nv, in, in_len, info, info_len, out[0]) == 0) {
+	if (oprf_evaluate_poprf_batch(g->key->sk_v, nv, in, in_len, info, info_len, out[0]) == 0) {
 		for (i = 0; i < nv; i++)
 			memcpy(tok_at(g, which[i])->y, out[i], OPRF_OUTPUT_BYTES);
 	} else {
@@ -458,8 +458,8 @@ static void eval_verified(struct ingest *g, size_t nv, const uint8_t **in, const
 
 static void eval_chunk(struct ingest *g, size_t b, size_t e)
 {
-	const uint8_t *in[BC_POPRF_BATCH], *info[BC_POPRF_BATCH];
-	size_t in_len[BC_POPRF_BATCH], info_len[BC_POPRF_BATCH], which[BC_POPRF_BATCH];
+	const uint8_t *in[OPRF_MAX_BATCH], *info[OPRF_MAX_BATCH];
+	size_t in_len[OPRF_MAX_BATCH], info_len[OPRF_MAX_BATCH], which[OPRF_MAX_BATCH];
 	size_t i, nv = 0;
 
 	for (i = b; i < e; i++) {
@@ -471,7 +471,7 @@ static void eval_chunk(struct ingest *g, size_t b, size_t e)
 			info[nv] = (const uint8_t *)t->s + t->len;
 			info_len[nv] = t->info_len;
 			which[nv++] = i;
-			if (nv == BC_POPRF_BATCH) {
+			if (nv == OPRF_MAX_BATCH) {
 				eval_verified(g, nv, in, in_len, info, info_len, which);
 				nv = 0;
 			}

@@ -116,6 +116,21 @@ int oprf_evaluate(enum oprf_mode mode, const uint8_t sk[32],
 		  const uint8_t *input, size_t len,
 		  const uint8_t *info, size_t info_len, uint8_t output[64]);
 
+/*
+ * POPRF direct evaluation of a batch (RFC 9497 §3.3.3 Evaluate) with one
+ * scalar inversion for the whole batch: the same outputs as n calls of
+ * oprf_evaluate(OPRF_MODE_POPRF, ...). n in 0..OPRF_MAX_BATCH; input[i] of
+ * input_len[i] bytes, info[i] of info_len[i] bytes (each <= OPRF_MAX_INPUT_BYTES).
+ * output: caller's buffer of n x 64 bytes. Thread-safe, no allocation.
+ * Returns 0, or -1 if any input fails (sk invalid, an input hashing to the
+ * identity, a tweaked key of zero, a bad length): the caller then evaluates
+ * one by one to find it.
+ */
+int oprf_evaluate_poprf_batch(const uint8_t sk[32], size_t n,
+			      const uint8_t *const *input, const size_t *input_len,
+			      const uint8_t *const *info, const size_t *info_len,
+			      uint8_t *output);
+
 /* 1 if element is the canonical encoding of a non-identity ristretto255
  * point (RFC 9497 §4.1 DeserializeElement), else 0. */
 int oprf_element_is_valid(const uint8_t element[32]);

@@ -114,7 +114,7 @@ static void run_vectors(struct counts *c)
 				const uint8_t *pi = (const uint8_t *)input, *pf = (const uint8_t *)info;
 				size_t li = strlen(input), lf = strlen(info);
 
-				assert_int_equal(bc_poprf_evaluate_batch(sk_v, 1, &pi, &li, &pf, &lf, buf), 0);
+				assert_int_equal(oprf_evaluate_poprf_batch(sk_v, 1, &pi, &li, &pf, &lf, buf), 0);
 				assert_memory_equal(buf, y, 64);
 				assert_int_equal(oprf_evaluate(OPRF_MODE_POPRF, sk_v, (const uint8_t *)input,
 							       strlen(input), (const uint8_t *)info,
@@ -180,7 +180,7 @@ static void test_vectors(void **state)
 /* The batched POPRF gives oprf_evaluate's outputs, whatever the batch size. */
 static void test_poprf_batch(void **state)
 {
-	enum { N = BC_POPRF_BATCH };
+	enum { N = OPRF_MAX_BATCH };
 	char inputs[N][40], infos[N][40];
 	const uint8_t *in[N], *info[N];
 	size_t in_len[N], info_len[N], n, i;
@@ -196,15 +196,15 @@ static void test_poprf_batch(void **state)
 	}
 	info_len[3] = 0; /* empty info is allowed */
 	for (n = 1; n <= N; n += 21) {
-		assert_int_equal(bc_poprf_evaluate_batch(sk, n, in, in_len, info, info_len, out), 0);
+		assert_int_equal(oprf_evaluate_poprf_batch(sk, n, in, in_len, info, info_len, out), 0);
 		for (i = 0; i < n; i++) {
 			assert_int_equal(oprf_evaluate(OPRF_MODE_POPRF, sk, in[i], in_len[i], info[i],
 						       info_len[i], want), 0);
 			assert_memory_equal(out + i * 64, want, 64);
 		}
 	}
-	assert_int_equal(bc_poprf_evaluate_batch(sk, N + 1, in, in_len, info, info_len, out), -1);
-	assert_int_equal(bc_poprf_evaluate_batch(sk, 0, in, in_len, info, info_len, out), 0);
+	assert_int_equal(oprf_evaluate_poprf_batch(sk, N + 1, in, in_len, info, info_len, out), -1);
+	assert_int_equal(oprf_evaluate_poprf_batch(sk, 0, in, in_len, info, info_len, out), 0);
 }
 
 static void test_token_input_errors(void **state)
