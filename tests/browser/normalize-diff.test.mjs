@@ -14,7 +14,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const SOURCE = process.env.BC_SOURCE || resolve(here, '..', '..');
 const BUILD = process.env.BC_BUILD || join(SOURCE, 'build');
-const VECTORS = process.env.BC_VECTORS || resolve(SOURCE, '..', 'shared', 'vectors');
+const VECTORS = process.env.BC_VECTORS || resolve(SOURCE, 'tests', 'vectors');
 const DUMP = join(BUILD, 'tests', 'browser', 'bc-norm-dump');
 const GENLEAK = join(BUILD, 'bc-genleak');
 if (!existsSync(DUMP) || !existsSync(GENLEAK)) {

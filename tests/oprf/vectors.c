@@ -10,7 +10,7 @@ const char *vec_path(const char *name)
 	const char *dir = getenv("BC_VECTORS");
 
 	if (!dir)
-		dir = "../shared/vectors";
+		dir = "tests/vectors";
 	snprintf(buf, sizeof(buf), "%s/%s", dir, name);
 	return buf;
 }

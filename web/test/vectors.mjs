@@ -1,11 +1,11 @@
-// Locating and reading shared/vectors files (env BC_VECTORS, else ../shared/vectors
-// beside the repository).
+// Locating and reading the test vectors (env BC_VECTORS, else tests/vectors of
+// this repository; their sources are in tests/vectors/SOURCES.md).
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const vectorsDir = process.env.BC_VECTORS || resolve(here, '..', '..', '..', 'shared', 'vectors');
+export const vectorsDir = process.env.BC_VECTORS || resolve(here, '..', '..', 'tests', 'vectors');
 
 export function readVector(name) {
   return readFileSync(join(vectorsDir, name), 'utf8');
