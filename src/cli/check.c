@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <sodium.h>
@@ -27,6 +28,8 @@ static const char usage[] =
 	"                      or ~/.cache/breachcheck)\n"
 	"  --timeout SECONDS   give up on a request after SECONDS (default 30); a whole-index\n"
 	"                      download is given up only when stalled that long\n"
+	"  --max-wait SECONDS  when the server asks to wait (too many checks in a minute),\n"
+	"                      wait up to SECONDS, then try once more (default 60; 0: never)\n"
 	"Identifiers (any of them):\n"
 	"  --nir N             social security number, 13 or 15 characters\n"
 	"  --last-name X       birth name; repeat for the usage name (at most twice)\n"
@@ -44,7 +47,7 @@ static const char usage[] =
 enum {
 	OPT_SERVER = 256, OPT_INDEX, OPT_KEY, OPT_BUCKET_MODE, OPT_CACHE_DIR, OPT_NIR,
 	OPT_LAST_NAME, OPT_FIRST_NAME, OPT_DOB, OPT_EMAIL, OPT_PHONE, OPT_JSON, OPT_LANG,
-	OPT_TIMEOUT,
+	OPT_TIMEOUT, OPT_MAX_WAIT,
 };
 
 static const struct option options[] = {
@@ -62,6 +65,7 @@ static const struct option options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "lang", required_argument, NULL, OPT_LANG },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "max-wait", required_argument, NULL, OPT_MAX_WAIT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -129,11 +133,11 @@ static void to_french(struct bc_error *e)
 		retry = strstr(en, "retry in ");
 		if (retry && sscanf(retry, "retry in %ld", &secs) == 1 && secs > 0)
 			snprintf(e->msg, sizeof(e->msg),
-				 "le serveur limite les vérifications (HTTP 429) : réessayez dans %ld "
-				 "secondes", secs);
+				 "le serveur limite les recherches (HTTP 429) : réessayez dans %ld "
+				 "seconde%s", secs, secs > 1 ? "s" : "");
 		else
 			snprintf(e->msg, sizeof(e->msg),
-				 "le serveur limite les vérifications (HTTP 429) : réessayez plus tard");
+				 "le serveur limite les recherches (HTTP 429) : réessayez plus tard");
 	} else if (!strcmp(e->code, "stale_index")) {
 		snprintf(e->msg, sizeof(e->msg), "le serveur a publié un nouvel index pendant la "
 						 "vérification : relancez-la");
@@ -219,7 +223,7 @@ static void prescan(int argc, char **argv, int *json, enum bc_report_lang *lang)
 enum usage_msg {
 	U_BUCKET_MODE, U_NIR_TWICE, U_LAST_NAMES, U_FIRST_TWICE, U_DOB_TWICE, U_EMAIL_TWICE,
 	U_PHONE_TWICE, U_LANG, U_NO_VALUE, U_UNKNOWN, U_NO_ARG, U_STRAY, U_NO_MODE, U_KEY_REMOTE,
-	U_TIMEOUT,
+	U_TIMEOUT, U_MAX_WAIT,
 };
 
 static const char *const usage_msgs[][2] = {
@@ -249,6 +253,8 @@ static const char *const usage_msgs[][2] = {
 			   "--key ne sert qu'en mode local : le serveur détient sa clé" },
 	[U_TIMEOUT] = { "--timeout must be a number of seconds from 1 to 3600",
 			"--timeout est un nombre de secondes de 1 à 3600" },
+	[U_MAX_WAIT] = { "--max-wait must be a number of seconds from 0 to 3600",
+			 "--max-wait est un nombre de secondes de 0 à 3600" },
 };
 
 static int usage_error(enum usage_msg m, int json, enum bc_report_lang lang)
@@ -266,6 +272,47 @@ static int usage_error(enum usage_msg m, int json, enum bc_report_lang lang)
 		}
 	}
 	return BC_EXIT_USAGE;
+}
+
+/* On a terminal only: the countdown of a server's Retry-After, and the first
+ * download of the index (tens of MB), on one line of stderr rewritten. */
+static void on_wait(void *arg, long left)
+{
+	const enum bc_report_lang *lang = arg;
+
+	if (left > 0)
+		fprintf(stderr, *lang == BC_LANG_FR
+				? "\rTrop de recherches en une minute : nouvel essai dans %ld s  "
+				: "\rToo many checks in a minute: trying again in %ld s  ", left);
+	else
+		fputs("\r\033[K", stderr);
+	fflush(stderr);
+}
+
+static void on_progress(void *arg, const char *what, uint64_t done, uint64_t total)
+{
+	const enum bc_report_lang *lang = arg;
+	static uint64_t shown = UINT64_MAX;
+	uint64_t mb = done >> 20;
+
+	if (strcmp(what, "buckets.bin"))
+		return;          /* verified.bin is small next to it */
+	if (mb == shown && done != total)
+		return;
+	shown = mb;
+	if (total)
+		fprintf(stderr, *lang == BC_LANG_FR
+				? "\rPremier téléchargement de l'index (une seule fois) : %llu / %llu Mo"
+				: "\rFirst download of the index (only once): %llu / %llu MB",
+			(unsigned long long)mb, (unsigned long long)(total >> 20));
+	else
+		fprintf(stderr, *lang == BC_LANG_FR
+				? "\rPremier téléchargement de l'index (une seule fois) : %llu Mo"
+				: "\rFirst download of the index (only once): %llu MB",
+			(unsigned long long)mb);
+	if (total && done >= total)
+		fputs("\n", stderr);
+	fflush(stderr);
 }
 
 /* An identifier option given twice with different values: refuse rather than
@@ -290,6 +337,8 @@ int cmd_check(int argc, char **argv)
 	const char *server = NULL, *index = NULL, *key = NULL;
 	int json = 0, c, status = BC_EXIT_FAILURE, have_report = 0;
 
+	ro.max_wait_s = 60;
+
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
 		return BC_EXIT_OK;
@@ -310,6 +359,15 @@ int cmd_check(int argc, char **argv)
 			if (end == optarg || *end || v < 1 || v > 3600)
 				return usage_error(U_TIMEOUT, json, lang);
 			ro.timeout_s = v;
+			break;
+		}
+		case OPT_MAX_WAIT: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end || v < 0 || v > 3600)
+				return usage_error(U_MAX_WAIT, json, lang);
+			ro.max_wait_s = v;
 			break;
 		}
 		case OPT_BUCKET_MODE:
@@ -374,6 +432,11 @@ int cmd_check(int argc, char **argv)
 	if (server) {
 		ro.server = server;
 		ro.index_dir = index;
+		if (isatty(STDERR_FILENO)) {
+			ro.on_wait = on_wait;
+			ro.on_progress = on_progress;
+			ro.cb_arg = &lang;
+		}
 		if (bc_client_open_remote(&be, &ro, &err))
 			goto fail;
 	} else if (bc_client_open_local(&be, index, key, &err)) {

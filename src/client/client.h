@@ -126,6 +126,15 @@ struct bc_remote_options {
 	const char *cache_dir;     /* NULL: $XDG_CACHE_HOME/breachcheck or ~/.cache/breachcheck */
 	long timeout_s;            /* per request, 0 = 30 s; a whole-file download has no
 				    * total limit but fails when stalled (< 512 B/s) that long */
+	long max_wait_s;           /* a 429 whose Retry-After is 1..max_wait_s seconds is
+				    * waited out and the request sent once more; 0 = never */
+	/* Optional (NULL = silent), for a terminal: on_wait is called once a second
+	 * while a Retry-After is waited out, with the seconds left (0 last);
+	 * on_progress during a whole-file download (what: "buckets.bin" or
+	 * "verified.bin"; done and total in bytes, total 0 when unknown). */
+	void (*on_wait)(void *arg, long seconds_left);
+	void (*on_progress)(void *arg, const char *what, uint64_t done, uint64_t total);
+	void *cb_arg;
 };
 
 /*
@@ -135,7 +144,8 @@ struct bc_remote_options {
  * index.json and single buckets from buckets_url. Refuses an index whose
  * index_id or public key differs from the server's ("index_mismatch").
  * Errors (all -1 with err filled, never an identifier): "unreachable",
- * "rate_limited" (message says when to retry), "http" (status and the
+ * "rate_limited" (after at most one wait of o->max_wait_s;
+ * the message says when to retry), "http" (status and the
  * server's error code), "bad_response", "bad_hash", "io".
  */
 int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_options *o,

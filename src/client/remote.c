@@ -31,6 +31,11 @@ struct remote {
 	json_t *breaches;         /* /v1/config's catalogue, the reference for index.json's */
 	json_int_t bucket_bits;   /* /v1/config's, or -1 when absent */
 	json_int_t bucket_entries;
+	long max_wait_s;          /* Retry-After honoured up to this, 0 = never */
+	void (*on_wait)(void *arg, long seconds_left);
+	void (*on_progress)(void *arg, const char *what, uint64_t done, uint64_t total);
+	void *cb_arg;
+	const char *progress_what; /* the download on_progress reports, or NULL */
 };
 
 struct sink {
@@ -119,8 +124,8 @@ static int http_error(struct remote *r, long status, const struct sink *s, const
 		if (retry > 0)
 			ret = bc_error_set(err, "rate_limited",
 					   "the server is rate limiting checks (HTTP 429): retry in "
-					   "%ld seconds",
-					   (long)retry);
+					   "%ld second%s",
+					   (long)retry, retry > 1 ? "s" : "");
 		else
 			ret = bc_error_set(err, "rate_limited",
 					   "the server is rate limiting checks (HTTP 429): retry later");
@@ -142,19 +147,61 @@ static int http_error(struct remote *r, long status, const struct sink *s, const
 	return ret;
 }
 
+static int xfer_progress(void *arg, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			 curl_off_t ulnow)
+{
+	struct remote *r = arg;
+
+	(void)ultotal;
+	(void)ulnow;
+	if (r->on_progress && r->progress_what && dlnow > 0)
+		r->on_progress(r->cb_arg, r->progress_what, (uint64_t)dlnow,
+			       dltotal > 0 ? (uint64_t)dltotal : 0);
+	return 0;
+}
+
+/* The Retry-After of a 429 that we may wait out (1..max_wait_s), else 0. */
+static long wait_for(struct remote *r, long status)
+{
+	curl_off_t retry = -1;
+
+	if (status != 429 || r->max_wait_s <= 0)
+		return 0;
+	curl_easy_getinfo(r->curl, CURLINFO_RETRY_AFTER, &retry);
+	return retry > 0 && retry <= r->max_wait_s ? (long)retry : 0;
+}
+
+static void wait_out(struct remote *r, long secs)
+{
+	for (; secs > 0; secs--) {
+		if (r->on_wait)
+			r->on_wait(r->cb_arg, secs);
+		sleep(1);
+	}
+	if (r->on_wait)
+		r->on_wait(r->cb_arg, 0);
+}
+
 /*
- * GET (body NULL) or POST a JSON body to url; the answer goes to s. Returns
- * 0 on HTTP 200, -1 with err filled otherwise.
+ * GET (body NULL) or POST a JSON body to url; the answer goes to s. A 429
+ * whose Retry-After is at most r->max_wait_s is waited out and the request
+ * sent once more (issue 16: a person checking several identifiers in a row).
+ * Returns 0 on HTTP 200, -1 with err filled otherwise.
  */
 static int http_do(struct remote *r, const char *url, const char *body, struct sink *s,
 		   const char *what, struct bc_error *err)
 {
 	struct curl_slist *hdrs = NULL;
 	char cerr[CURL_ERROR_SIZE] = "";
-	long status = 0;
+	long status = 0, secs;
+	int tries = 0;
 	CURLcode rc;
 	int ret = -1;
 
+again:
+	curl_slist_free_all(hdrs);
+	hdrs = NULL;
+	cerr[0] = 0;
 	curl_easy_reset(r->curl);
 	curl_easy_setopt(r->curl, CURLOPT_URL, url);
 	curl_easy_setopt(r->curl, CURLOPT_WRITEFUNCTION, sink_write);
@@ -175,6 +222,11 @@ static int http_do(struct remote *r, const char *url, const char *body, struct s
 	curl_easy_setopt(r->curl, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(r->curl, CURLOPT_USERAGENT, "breachcheck-check/1");
 	curl_easy_setopt(r->curl, CURLOPT_NOSIGNAL, 1L);
+	if (s->file && r->on_progress) {
+		curl_easy_setopt(r->curl, CURLOPT_XFERINFOFUNCTION, xfer_progress);
+		curl_easy_setopt(r->curl, CURLOPT_XFERINFODATA, r);
+		curl_easy_setopt(r->curl, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (body) {
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 		curl_easy_setopt(r->curl, CURLOPT_HTTPHEADER, hdrs);
@@ -201,6 +253,15 @@ static int http_do(struct remote *r, const char *url, const char *body, struct s
 		goto out;
 	}
 	if (status != 200) {
+		secs = tries ? 0 : wait_for(r, status);
+		if (secs) {
+			/* nothing of the 429 reached s->file (only a 200 does) */
+			tries++;
+			s->len = 0;
+			s->overflow = 0;
+			wait_out(r, secs);
+			goto again;
+		}
 		http_error(r, status, s, what, err);
 		goto out;
 	}
@@ -518,6 +579,7 @@ static int download_index(struct remote *r, const char *dir, int whole, struct b
 {
 	char url[URL_MAX + 128], bpath[PATH_MAX + 16], vpath[PATH_MAX + 16];
 	size_t bsize, vsize;
+	int ret;
 
 	snprintf(url, sizeof(url), "%s/v1/index/%s/index.json", r->buckets_url, r->index_id);
 	snprintf(bpath, sizeof(bpath), "%s/index.json", dir);
@@ -529,10 +591,16 @@ static int download_index(struct remote *r, const char *dir, int whole, struct b
 	if (!whole)
 		return sparse_file(bpath, bsize, err) || sparse_file(vpath, vsize, err) ? -1 : 0;
 	snprintf(url, sizeof(url), "%s/v1/verified/%s", r->buckets_url, r->index_id);
-	if (download_to(r, url, vpath, vsize, "verified.bin download", err))
+	r->progress_what = "verified.bin";
+	if (download_to(r, url, vpath, vsize, "verified.bin download", err)) {
+		r->progress_what = NULL;
 		return -1;
+	}
 	snprintf(url, sizeof(url), "%s/v1/index/%s/buckets.bin", r->buckets_url, r->index_id);
-	return download_to(r, url, bpath, bsize, "buckets.bin download", err);
+	r->progress_what = "buckets.bin";
+	ret = download_to(r, url, bpath, bsize, "buckets.bin download", err);
+	r->progress_what = NULL;
+	return ret;
 }
 
 static int same_catalogue(const struct bc_index *idx, json_t *cfg_breaches,
@@ -742,6 +810,10 @@ int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_o
 	be->ctx = r;
 	be->ops = o->index_dir ? &mirror_ops : o->mode == BC_BUCKETS_FETCH ? &fetch_ops : &file_ops;
 	r->timeout_s = o->timeout_s > 0 ? o->timeout_s : 30;
+	r->max_wait_s = o->max_wait_s > 0 ? o->max_wait_s : 0;
+	r->on_wait = o->on_wait;
+	r->on_progress = o->on_progress;
+	r->cb_arg = o->cb_arg;
 	r->curl = curl_easy_init();
 	if (!r->curl) {
 		bc_error_set(err, "internal", "cannot initialise libcurl");

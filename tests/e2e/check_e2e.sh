@@ -135,7 +135,7 @@ PIDS="$PIDS $!"
 wait_line "$T/serve2.err" "listening on" || { cat "$T/serve2.err"; exit 1; }
 URL2=$(sed -n 's/.*listening on \(http:[^ ]*\).*/\1/p' "$T/serve2.err" | head -1)
 expect 3 "rate limiting checks (HTTP 429): retry in" "429 from serve" -- --server "${URL2%/}" \
-	--cache-dir "$T/cache" --nir "$NIR" --email a@example.org --phone 0639981234
+	--max-wait 0 --cache-dir "$T/cache" --nir "$NIR" --email a@example.org --phone 0639981234
 
 echo "== a misbehaving server"
 fake() { # fake MODE: start e2e_fake, set FURL
@@ -154,9 +154,14 @@ fake bad-proof
 expect 3 "proof does not verify" "wrong proof" -- --server "$FURL" --cache-dir "$T/fc3" --nir "$NIR"
 expect 3 "sa réponse n'est pas fiable" "wrong proof in French" -- --server "$FURL" --cache-dir "$T/fc3" --nir "$NIR" --lang fr
 fake rate-limit
-expect 3 "retry in 7 seconds" "429" -- --server "$FURL" --cache-dir "$T/fc4" --nir "$NIR"
-expect 3 "réessayez dans 7 secondes" "429 in French" -- --server "$FURL" --cache-dir "$T/fc4" --nir "$NIR" --lang fr --json
+expect 3 "retry in 7 seconds" "429 past --max-wait" -- --server "$FURL" --cache-dir "$T/fc4" --nir "$NIR" --max-wait 6
+expect 3 "réessayez dans 7 secondes" "429 in French" -- --server "$FURL" --cache-dir "$T/fc4" --nir "$NIR" --lang fr --json --max-wait 0
 grep -q '"code": "rate_limited"' "$T/out" || fail "429 in French: JSON code"
+# issue 16: a Retry-After under --max-wait (default 60 s) is waited out and the check sent again
+fake rate-limit-once
+t0=$(date +%s)
+expect 0 "" "429 with Retry-After: 2, then found" -- --server "$FURL" --cache-dir "$T/fc4" --nir "$NIR"
+[ $(( $(date +%s) - t0 )) -ge 2 ] || fail "429 with Retry-After: 2: answered before the wait"
 fake foreign-key
 expect 3 "public key differs" "foreign public key" -- --server "$FURL" --cache-dir "$T/fc6" --nir "$NIR"
 fake foreign-index

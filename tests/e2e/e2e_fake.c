@@ -6,6 +6,9 @@
  *                          buckets and buckets.bin)
  *   --mode bad-proof       returns the right evaluations with a wrong proof
  *   --mode rate-limit      answers /v1/evaluate with 429 and Retry-After: 7
+ *   --mode rate-limit-once answers the first /v1/evaluate with 429 and
+ *                          Retry-After: 2, and the next ones honestly only
+ *                          when at least 2 s have passed (else 429 again)
  *   --mode foreign-index   announces an index_id other than its index's
  *   --mode foreign-key     announces a public key other than its index's
  *   --mode catalogue       serves an index.json whose catalogue differs from
@@ -33,6 +36,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -59,6 +63,8 @@ struct upload {
 	size_t len;
 };
 
+static const char *retry_after = "7";
+
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const void *body,
 			     size_t len, const char *type)
 {
@@ -68,7 +74,7 @@ static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const vo
 
 	MHD_add_response_header(r, "Content-Type", type);
 	if (status == 429)
-		MHD_add_response_header(r, "Retry-After", "7");
+		MHD_add_response_header(r, "Retry-After", retry_after);
 	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -130,6 +136,20 @@ static enum MHD_Result evaluate(struct fake *f, struct MHD_Connection *c, const 
 	if (!strcmp(f->mode, "rate-limit")) {
 		json_decref(req);
 		return error(c, 429, "rate_limited");
+	}
+	if (!strcmp(f->mode, "rate-limit-once")) {
+		static struct timespec first;
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (!first.tv_sec || now.tv_sec - first.tv_sec < 2 ||
+		    (now.tv_sec - first.tv_sec == 2 && now.tv_nsec < first.tv_nsec)) {
+			if (!first.tv_sec)
+				first = now;
+			retry_after = "2";
+			json_decref(req);
+			return error(c, 429, "rate_limited");
+		}
 	}
 	if (!strcmp(f->mode, "html")) {
 		json_decref(req);
