@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "leak/reader.h"
+#include "leak/row.h"
 
 #define LEAK_BUF_BYTES LEAK_MAX_ROW_BYTES
 #define LEAK_SNIFF_BYTES (64u * 1024u)
@@ -45,6 +46,7 @@ struct leak_reader_state {
 	int strict;
 	const struct leak_mapping *mapping;
 	struct leak_row row;
+	struct leak_row_ctx row_ctx;  /* what row.c sees of the reader */
 	int pending_row;              /* row holds the first row of a headerless file */
 	int peek;                     /* looking for the header: no refill, no change to buf */
 };
@@ -59,12 +61,16 @@ int leak_reader_init_buffer_cap(struct leak_reader *r, const void *data, size_t 
 				const char *name, const struct leak_options *opt, size_t cap,
 				struct bc_error *err);
 
-/* Record a bad row for reason at line (counts, first lines). */
-void leak_stats_note(struct leak_stats *s, enum leak_reason reason, unsigned long line);
+/*
+ * Repair a split row whose field count differs from the header's, or that
+ * holds control bytes (repair.c): row->n becomes the number of columns.
+ * Returns 1 to keep the row (counted as repaired if it was), 0 when it is
+ * dropped (counted by reason).
+ */
+int leak_repair_row(struct leak_reader *r, struct leak_row *row);
 
-/* Fill rec from a split row (row.c). Returns 0, or -1 in strict mode with err set. */
-int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
-		       struct bc_record *rec, struct bc_error *err);
+/* 1 if a cell looks like an identifier: an '@', or five digits or more (repair.c). */
+int leak_looks_like_identifier(const char *s, size_t n);
 
 /* Canonical header key: lowercase ASCII, accents folded, only a-z0-9 kept. Returns length. */
 size_t leak_header_key(const char *in, size_t len, char *out, size_t outsize);

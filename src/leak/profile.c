@@ -502,6 +502,7 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 			fprintf(out, ", ...");
 		fprintf(out, "\n");
 	}
+	leak_profile_write_rows(r, out);
 
 	fprintf(out, "\nCoverage per data class           rows            patients\n");
 	for (i = 0; i < 12; i++)
@@ -653,6 +654,8 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 		for (j = 0; lines && j < LEAK_STATS_LINES && st->reason_lines[i][j]; j++)
 			bad |= json_array_append_new(lines, json_integer((json_int_t)st->reason_lines[i][j]));
 	}
+
+	bad |= jset(o, "rows_kept", leak_profile_rows_json(r));
 
 	d = json_object();
 	bad |= jset(o, "coverage", d);

@@ -82,4 +82,13 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_reader *r,
 			     const char *name);
 
+/*
+ * The rows section (profile_rows.c): kept as read, repaired by how, dropped
+ * by why, first line numbers, likely cause (docs/leak-files.md "Keep every
+ * row"). Text: returns 0 or -1 on a write error. JSON: a new object (caller
+ * owns the reference) or NULL on allocation failure.
+ */
+int leak_profile_write_rows(const struct leak_reader *r, FILE *out);
+json_t *leak_profile_rows_json(const struct leak_reader *r);
+
 #endif

@@ -19,14 +19,6 @@ static const uint16_t cp1252_high[32] = {
 	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
 };
 
-void leak_stats_note(struct leak_stats *s, enum leak_reason reason, unsigned long line)
-{
-	unsigned long n = s->reason_rows[reason]++;
-
-	if (n < LEAK_STATS_LINES)
-		s->reason_lines[reason][n] = line;
-}
-
 static size_t put_utf8(unsigned char *o, uint32_t cp)
 {
 	if (cp < 0x80) {
@@ -533,6 +525,7 @@ static int next_split(struct leak_reader *r, struct leak_row *row, struct bc_err
 		return 1;
 	}
 	for (;;) {
+		st->scratch_used = 0;
 		if (st->pos >= st->len) {
 			if (st->eof || st->peek)
 				return 0;
@@ -598,7 +591,7 @@ static int is_header_again(const struct leak_reader *r, const struct leak_row *r
 	unsigned i;
 	size_t n;
 
-	for (i = 0; i < row->n; i++) {
+	for (i = 0; i < row->n && i < c->n; i++) {
 		n = strlen(c->header[i]);
 		if (!n || row->len[i] < n || memcmp(row->field[i], c->header[i], n) ||
 		    (row->len[i] > n && n < LEAK_HEADER_NAME_MAX - 4))
@@ -618,7 +611,6 @@ int leak_reader_next_row(struct leak_reader *r, struct leak_row *row, struct bc_
 			return rc;
 		if (row->n != r->columns.n_fields) {
 			leak_stats_note(&r->stats, LEAK_REASON_FIELD_COUNT, row->line);
-			r->stats.rows_skipped++;
 			if (r->st->strict) {
 				snprintf(what, sizeof(what), "expected %u fields, found %u", r->columns.n_fields,
 					 row->n);
@@ -626,21 +618,18 @@ int leak_reader_next_row(struct leak_reader *r, struct leak_row *row, struct bc_
 				return strict_fail(r, row, row->n > r->columns.n_fields ? r->columns.n_fields : row->n - 1,
 						   LEAK_REASON_FIELD_COUNT, err, what);
 			}
-			continue;
-		}
-		row->n = r->columns.n;
-		if (r->dialect.header && is_header_again(r, row)) {
+		} else if (r->dialect.header && is_header_again(r, row)) {
 			r->stats.repeated_headers++;
 			continue;
 		}
 		if (row->flags & LEAK_ROW_CONTROL) {
 			leak_stats_note(&r->stats, LEAK_REASON_CONTROL_BYTES, row->line);
-			r->stats.rows_skipped++;
 			if (r->st->strict)
 				return strict_fail(r, row, row->odd_field, LEAK_REASON_CONTROL_BYTES, err,
 						   "NUL or control byte in the row");
-			continue;
 		}
+		if (!leak_repair_row(r, row))
+			continue;
 		if (row->flags & LEAK_ROW_INVALID_UTF8) {
 			leak_stats_note(&r->stats, LEAK_REASON_INVALID_UTF8, row->line);
 			if (r->st->strict)
@@ -664,7 +653,7 @@ int leak_reader_next(struct leak_reader *r, struct bc_record *rec, struct bc_err
 
 	if (rc <= 0)
 		return rc;
-	if (leak_row_to_record(r, &r->st->row, rec, err) < 0)
+	if (leak_row_to_record(&r->st->row_ctx, &r->st->row, rec, err) < 0)
 		return -1;
 	return 1;
 }
@@ -826,18 +815,6 @@ static enum leak_newline sniff_newline(const unsigned char *b, size_t n)
 	return LEAK_NL_NONE;
 }
 
-static int looks_like_identifier(const char *s, size_t n)
-{
-	size_t i, digits = 0;
-
-	for (i = 0; i < n; i++) {
-		if (s[i] == '@')
-			return 1;
-		digits += s[i] >= '0' && s[i] <= '9';
-	}
-	return digits >= 5;
-}
-
 static int has_line_break(const char *s, size_t n)
 {
 	size_t i;
@@ -914,7 +891,7 @@ static int find_header(struct leak_reader *r, struct bc_error *err)
 		if (known >= 2 || (k == 0 && known == 1 && row->n <= 2)) {
 			/* a cell holding an email or a number is data, unless names are the majority */
 			for (i = 0, ids = 0; i < row->n && i < LEAK_MAX_COLUMNS; i++)
-				ids += looks_like_identifier(row->field[i], row->len[i]);
+				ids += leak_looks_like_identifier(row->field[i], row->len[i]);
 			if (ids && 2 * known < row->n)
 				continue;
 			found = k;
@@ -993,7 +970,7 @@ static int setup_columns(struct leak_reader *r, struct bc_error *err)
 			while (n > 0 && ((unsigned char)row->field[i][n] & 0xC0) == 0x80 &&
 			       n < row->len[i])
 				n--;
-			if (looks_like_identifier(row->field[i], row->len[i]) ||
+			if (leak_looks_like_identifier(row->field[i], row->len[i]) ||
 			    (!trusted && r->columns.field[i] == LEAK_FIELD_NONE))
 				snprintf(r->columns.header[i], LEAK_HEADER_NAME_MAX, "column %u", i + 1);
 			else {
@@ -1013,6 +990,11 @@ static int setup_columns(struct leak_reader *r, struct bc_error *err)
 		for (i = 0; i < r->columns.n; i++)
 			if (m->by_index[i] != LEAK_FIELD_NONE)
 				r->columns.field[i] = m->by_index[i];
+	st->row_ctx.columns = &r->columns;
+	st->row_ctx.name = st->name;
+	st->row_ctx.source = m && m->source[0] ? m->source : NULL;
+	st->row_ctx.strict = st->strict;
+	st->row_ctx.stats = &r->stats;
 	return 0;
 }
 

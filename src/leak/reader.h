@@ -84,6 +84,26 @@ enum leak_reason {
 	LEAK_REASON_COUNT
 };
 
+/*
+ * How a row whose field count differs from the header's (or that holds
+ * control bytes) was kept (docs/leak-files.md "Keep every row").
+ */
+enum leak_repair {
+	LEAK_REPAIR_SHORT_ROW = 0,      /* fewer fields: kept by position, the missing trailing fields empty */
+	LEAK_REPAIR_SURPLUS_EMPTY,      /* more fields, the surplus ones empty: dropped */
+	LEAK_REPAIR_COMMENT_REJOINED,   /* more fields: the surplus joined back into the last column
+					   (free text), the delimiter restored */
+	LEAK_REPAIR_SURPLUS_ASIDE,      /* more fields, not into free text: kept aside (counted), row kept */
+	LEAK_REPAIR_CONTROL_BYTES,      /* NUL or control bytes: read as spaces */
+	LEAK_REPAIR_COUNT
+};
+
+/* Why a row was dropped: only when nothing usable can be read from it. */
+enum leak_drop {
+	LEAK_DROP_NOTHING_USABLE = 0,   /* after repair, every mapped field is empty */
+	LEAK_DROP_COUNT
+};
+
 /* The dialect, as sniffed or forced by the mapping file. */
 struct leak_dialect {
 	enum leak_encoding encoding;
@@ -124,6 +144,16 @@ struct leak_stats {
 	unsigned long replaced;            /* undecodable code units replaced by U+FFFD (UTF-16, CP1252 holes) */
 	unsigned long reason_rows[LEAK_REASON_COUNT];
 	unsigned long reason_lines[LEAK_REASON_COUNT][LEAK_STATS_LINES]; /* first lines, 0 = unused */
+	/* Keep every row: rows = rows_as_read + rows_repaired; rows_skipped = rows dropped. */
+	unsigned long rows_repaired;       /* rows kept after one repair or more */
+	unsigned long repair_rows[LEAK_REPAIR_COUNT];
+	unsigned long repair_lines[LEAK_REPAIR_COUNT][LEAK_STATS_LINES];
+	unsigned long drop_rows[LEAK_DROP_COUNT];
+	unsigned long drop_lines[LEAK_DROP_COUNT][LEAK_STATS_LINES];
+	unsigned long dropped_with_identifier; /* dropped rows with a cell holding an '@' or 5 digits */
+	unsigned long fields_aside;        /* surplus non-empty fields kept aside (not mapped) */
+	unsigned short_min, short_max;     /* fields missing from short rows (0 when none) */
+	unsigned surplus_min, surplus_max; /* surplus fields of long rows, before repair */
 };
 
 /* The column layout of the file. */
@@ -207,6 +237,18 @@ const char *leak_newline_name(enum leak_newline nl);    /* "lf", "crlf", "cr", "
 const char *leak_delimiter_name(char delimiter);        /* "comma", "semicolon", "tab", "pipe", "other" */
 const char *leak_field_name(enum leak_field f);         /* "last_name", ...; "unmapped" for NONE */
 const char *leak_reason_name(enum leak_reason reason);  /* "field_count", ... */
+const char *leak_repair_name(enum leak_repair repair);  /* "short_row", "surplus_empty", "comment_rejoined",
+							   "surplus_aside", "control_bytes" */
+const char *leak_repair_text(enum leak_repair repair);  /* what was done, in English, for reports */
+const char *leak_drop_name(enum leak_drop drop);        /* "nothing_usable" */
+
+/*
+ * The likely cause of the repairs and drops in s, in one English sentence
+ * (for instance "every row has 1 field fewer than the header: the trailing
+ * empty column was removed (as `sed 's/,$//'` does)"), or NULL when no row
+ * was repaired or dropped. Written to buf (size bytes); never quotes a value.
+ */
+const char *leak_stats_cause(const struct leak_stats *s, char *buf, size_t size);
 
 /* Field from a mapping-file name ("nir", "last_name", ...), or -1. */
 int leak_field_from_name(const char *name, size_t len);

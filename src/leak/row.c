@@ -1,4 +1,6 @@
-#include "leak/internal.h"
+#include "leak/row.h"
+
+#include <stdio.h>
 
 #include <string.h>
 
@@ -295,20 +297,29 @@ static int dob_in_words(const char *s, size_t n, char out[32])
 	return 0;
 }
 
-static int note_bad(struct leak_reader *r, const struct leak_row *row, unsigned col,
+void leak_stats_note(struct leak_stats *s, enum leak_reason reason, unsigned long line)
+{
+	unsigned long n = s->reason_rows[reason]++;
+
+	if (n < LEAK_STATS_LINES)
+		s->reason_lines[reason][n] = line;
+}
+
+static int note_bad(const struct leak_row_ctx *ctx, const struct leak_row *row, unsigned col,
 		    enum leak_reason reason, const char *what, struct bc_error *err)
 {
-	leak_stats_note(&r->stats, reason, row->line);
-	if (!r->st->strict)
+	const struct leak_columns *cols = ctx->columns;
+
+	leak_stats_note(ctx->stats, reason, row->line);
+	if (!ctx->strict)
 		return 0;
-	err->file = r->st->name;
+	err->file = ctx->name;
 	err->line = row->field_line[col];
 	err->column = row->field_col[col];
 	return bc_error_set_field(err, leak_reason_name(reason),
-				  r->columns.header[col][0] ? r->columns.header[col]
-							    : leak_field_name(r->columns.field[col]),
+				  cols->header[col][0] ? cols->header[col] : leak_field_name(cols->field[col]),
 				  "%s in column %u (%s) (strict mode)", what, col + 1,
-				  leak_field_name(r->columns.field[col]));
+				  leak_field_name(cols->field[col]));
 }
 
 /* Repair mojibake of a short text into buf (bufsize >= NAME_IN_MAX + 1); returns its length. */
@@ -456,7 +467,7 @@ static int is_sep(char c)
 	return c == ',' || c == ';' || c == '/' || c == '|' || c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static int do_emails(struct leak_reader *r, const struct leak_row *row, unsigned col,
+static int do_emails(const struct leak_row_ctx *r, const struct leak_row *row, unsigned col,
 		     struct bc_record *rec, const char *s, size_t n, struct bc_error *err)
 {
 	size_t i = 0, j, k;
@@ -557,7 +568,7 @@ static int do_phone_piece(struct bc_record *rec, const char *s, size_t n)
 	return bad ? -1 : 0;
 }
 
-static int do_phones(struct leak_reader *r, const struct leak_row *row, unsigned col,
+static int do_phones(const struct leak_row_ctx *r, const struct leak_row *row, unsigned col,
 		     struct bc_record *rec, const char *s, size_t n, struct bc_error *err)
 {
 	size_t i = 0, j;
@@ -578,21 +589,276 @@ static int do_phones(struct leak_reader *r, const struct leak_row *row, unsigned
 	return 0;
 }
 
-int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
-		       struct bc_record *rec, struct bc_error *err)
+int leak_value_is_empty(const char *s, size_t n)
 {
-	const struct leak_columns *cols = &r->columns;
-	char buf[COMMENT_IN_MAX + 1];
-	const char *s, *birth_s = NULL, *usage_s = NULL, *dob_s = NULL, *full_s = NULL;
-	size_t n, birth_n = 0, usage_n = 0, dob_n = 0, rn, full_n = 0;
-	unsigned i, dob_col = 0;
-	struct bc_span sb, su;
-	struct tm ref;
-	int y, m, d, st, have_ref = 0, k, lab_seen = 0;
-	uint32_t flags = BC_BIT(BC_CLASS_LAB_VISIT);
-	char canon[BC_NAME_MAX], words[32];
+	trim(&s, &n);
+	unwrap_spreadsheet(&s, &n);
+	return !n || is_placeholder(s, n);
+}
 
-	rec->line = row->line;
+/* What the steps of one row share: the values kept for after the loop, the sample date. */
+struct row_acc {
+	const struct leak_row_ctx *ctx;
+	const struct leak_row *row;
+	struct bc_record *rec;
+	char buf[COMMENT_IN_MAX + 1];     /* repaired text of the current step */
+	const char *birth_s, *usage_s, *dob_s, *full_s;
+	size_t birth_n, usage_n, dob_n, full_n;
+	unsigned dob_col;
+	struct tm ref;                     /* the sample date, to place two-digit years of birth */
+	int have_ref, lab_seen;
+	uint32_t flags;
+};
+
+/* Last names of a field (birth and usage, "X épouse Y"); civility dropped, mojibake repaired. */
+static void take_last_name(struct row_acc *a, const char *s, size_t n, int usage_only, int keep_usage)
+{
+	struct bc_span sb, su;
+	size_t rn;
+
+	strip_civility(&s, &n);
+	rn = repaired(s, n < NAME_IN_MAX ? n : NAME_IN_MAX, a->buf, NAME_IN_MAX + 1);
+	split_names(a->buf, rn, &sb, &su);
+	if (usage_only) {
+		/* a usage column holding "Vve X" or "épouse X" */
+		if (su.len)
+			add_last_name(a->rec, 1, a->buf + su.off, su.len);
+		else if (sb.len)
+			add_last_name(a->rec, 1, a->buf + sb.off, sb.len);
+		return;
+	}
+	if (sb.len)
+		add_last_name(a->rec, 0, a->buf + sb.off, sb.len);
+	if (su.len && keep_usage)
+		add_last_name(a->rec, 1, a->buf + su.off, su.len);
+}
+
+static void take_first_name(struct row_acc *a, const char *s, size_t n)
+{
+	char canon[BC_NAME_MAX];
+	size_t rn;
+
+	/* a first name alone does not make the name class (as bc-genleak's truth) */
+	if (a->rec->first_name[0])
+		return;
+	strip_civility(&s, &n);
+	rn = repaired(s, n < NAME_IN_MAX ? n : NAME_IN_MAX, a->buf, NAME_IN_MAX + 1);
+	if (bc_norm_first_name(a->buf, rn, canon, sizeof(canon)) == BC_NORM_OK)
+		memcpy(a->rec->first_name, canon, strlen(canon) + 1);
+}
+
+static int take_nir(struct row_acc *a, unsigned col, const char *s, size_t n, struct bc_error *err)
+{
+	struct bc_record *rec = a->rec;
+	size_t k;
+
+	a->flags |= BC_BIT(BC_CLASS_NIR);
+	if (rec->nir[0])
+		return 0;
+	if (n < 64 && memchr(s, '/', n)) {
+		/* "1 85 03 75 056 000 / 82": the key after a slash */
+		memcpy(a->buf, s, n);
+		for (k = 0; k < n; k++)
+			if (a->buf[k] == '/')
+				a->buf[k] = ' ';
+		s = a->buf;
+	}
+	rec->nir_status = bc_norm_nir(s, n, rec->nir, sizeof(rec->nir), &rec->nir_had_key);
+	if (rec->nir_status != BC_NORM_OK)
+		return note_bad(a->ctx, a->row, col, LEAK_REASON_INVALID_NIR,
+				rec->nir_status == BC_NORM_INVALID_KEY ? "NIR key does not match" : "NIR malformed",
+				err);
+	return 0;
+}
+
+static void take_lab(struct row_acc *a, const char *s, size_t n)
+{
+	int k;
+
+	if (a->lab_seen++)
+		return;
+	k = (int)(n < BC_SOURCE_MAX - 1 ? n : BC_SOURCE_MAX - 1);
+	while (k > 0 && k < (int)n && ((unsigned char)s[k] & 0xC0) == 0x80)
+		k--;
+	memcpy(a->rec->source, s, (size_t)k);
+	a->rec->source[k] = '\0';
+}
+
+static int take_sample_date(struct row_acc *a, unsigned col, const char *s, size_t n, struct bc_error *err)
+{
+	int y, m, d;
+
+	a->flags |= BC_BIT(BC_CLASS_SAMPLE_DATE);
+	if (a->have_ref)
+		return 0;
+	if (parse_sample_date(s, n, &y, &m, &d) < 0 && parse_compact_date(s, n, &y, &m, &d) < 0)
+		return note_bad(a->ctx, a->row, col, LEAK_REASON_INVALID_SAMPLE_DATE, "sample date not understood",
+				err);
+	a->rec->sample_year = y;
+	a->rec->sample_month = y >= 2000 && y < 2000 + 5000 ? (uint16_t)((y - 2000) * 12 + m) : 0;
+	a->ref.tm_year = y - 1900;
+	a->ref.tm_mon = m - 1;
+	a->ref.tm_mday = d;
+	a->have_ref = 1;
+	return 0;
+}
+
+/* Keep a value for after the loop (single-valued fields read once the sample date is known). */
+static void keep(const char **ks, size_t *kn, const char *s, size_t n)
+{
+	if (*ks)
+		return;
+	*ks = s;
+	*kn = n;
+}
+
+/* One step per field: the class bits it shows and the identifiers it gives. */
+static int take_field(struct row_acc *a, unsigned col, enum leak_field f, const char *s, size_t n,
+		      struct bc_error *err)
+{
+	switch (f) {
+	case LEAK_FIELD_LAST_NAME:
+		a->flags |= BC_BIT(BC_CLASS_NAME);
+		take_last_name(a, s, n, 0, 1);
+		return 0;
+	case LEAK_FIELD_BIRTH_NAME:
+		a->flags |= BC_BIT(BC_CLASS_NAME);
+		keep(&a->birth_s, &a->birth_n, s, n);
+		return 0;
+	case LEAK_FIELD_USAGE_NAME:
+		a->flags |= BC_BIT(BC_CLASS_NAME);
+		keep(&a->usage_s, &a->usage_n, s, n);
+		return 0;
+	case LEAK_FIELD_FULL_NAME:
+		a->flags |= BC_BIT(BC_CLASS_NAME);
+		keep(&a->full_s, &a->full_n, s, n);
+		return 0;
+	case LEAK_FIELD_FIRST_NAME:
+		take_first_name(a, s, n);
+		return 0;
+	case LEAK_FIELD_SEX:
+		a->flags |= BC_BIT(BC_CLASS_SEX);
+		return 0;
+	case LEAK_FIELD_DOB:
+		a->flags |= BC_BIT(BC_CLASS_DOB);
+		if (!a->dob_s)
+			a->dob_col = col;
+		keep(&a->dob_s, &a->dob_n, s, n);
+		return 0;
+	case LEAK_FIELD_NIR:
+		return take_nir(a, col, s, n, err);
+	case LEAK_FIELD_ADDRESS:
+	case LEAK_FIELD_POSTCODE:
+	case LEAK_FIELD_CITY:
+		a->flags |= BC_BIT(BC_CLASS_ADDRESS);
+		return 0;
+	case LEAK_FIELD_PHONE:
+		if (count_digits(s, n))
+			a->flags |= BC_BIT(BC_CLASS_PHONE);
+		return do_phones(a->ctx, a->row, col, a->rec, s, n, err);
+	case LEAK_FIELD_EMAIL:
+		if (memchr(s, '@', n))
+			a->flags |= BC_BIT(BC_CLASS_EMAIL);
+		return do_emails(a->ctx, a->row, col, a->rec, s, n, err);
+	case LEAK_FIELD_BLOOD_GROUP:
+		a->flags |= BC_BIT(BC_CLASS_BLOOD_GROUP);
+		return 0;
+	case LEAK_FIELD_DOCTOR:
+	case LEAK_FIELD_DOCTOR_ADDRESS:
+	case LEAK_FIELD_DOCTOR_PHONE:
+		a->flags |= BC_BIT(BC_CLASS_DOCTOR);
+		return 0;
+	case LEAK_FIELD_INSURER:
+		a->flags |= BC_BIT(BC_CLASS_INSURER);
+		return 0;
+	case LEAK_FIELD_LAB:
+		take_lab(a, s, n);
+		return 0;
+	case LEAK_FIELD_SAMPLE_DATE:
+		return take_sample_date(a, col, s, n, err);
+	case LEAK_FIELD_COMMENT:
+		a->flags |= bc_classify_comment(a->buf, repaired(s, n < COMMENT_IN_MAX ? n : COMMENT_IN_MAX,
+								 a->buf, sizeof(a->buf)));
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+/* A full-name field, read only when no last-name column gave a name. */
+static void finish_full_name(struct row_acc *a)
+{
+	struct bc_record *rec = a->rec;
+	struct bc_span fl, ff, sb, su;
+	char canon[BC_NAME_MAX];
+	const char *s = a->full_s;
+	size_t n = a->full_n, rn;
+
+	if (!s || rec->last_names[0][0] || a->birth_s || a->usage_s)
+		return;
+	strip_civility(&s, &n);
+	rn = repaired(s, n < NAME_IN_MAX ? n : NAME_IN_MAX, a->buf, NAME_IN_MAX + 1);
+	if (split_full_name(a->buf, rn, &fl, &ff) < 0)
+		return;
+	if (!rec->first_name[0] && bc_norm_first_name(a->buf + ff.off, ff.len, canon, sizeof(canon)) == BC_NORM_OK)
+		memcpy(rec->first_name, canon, strlen(canon) + 1);
+	split_names(a->buf + fl.off, fl.len, &sb, &su);
+	if (sb.len)
+		add_last_name(rec, 0, a->buf + fl.off + sb.off, sb.len);
+	if (su.len)
+		add_last_name(rec, 1, a->buf + fl.off + su.off, su.len);
+}
+
+/* Birth then usage name columns; birth name first, then a different usage name. */
+static void finish_last_names(struct row_acc *a)
+{
+	struct bc_record *rec = a->rec;
+
+	/* a birth-name column may hold "X épouse Y" too */
+	if (a->birth_s)
+		take_last_name(a, a->birth_s, a->birth_n, 0, !a->usage_s);
+	if (a->usage_s)
+		take_last_name(a, a->usage_s, a->usage_n, 1, 0);
+	if (!rec->last_names[0][0] && rec->last_names[1][0]) {
+		memcpy(rec->last_names[0], rec->last_names[1], strlen(rec->last_names[1]) + 1);
+		rec->last_names[1][0] = '\0';
+	}
+	if (rec->last_names[1][0] && !strcmp(rec->last_names[0], rec->last_names[1]))
+		rec->last_names[1][0] = '\0';
+	rec->n_last_names = !!rec->last_names[0][0] + !!rec->last_names[1][0];
+}
+
+/* The date of birth, once the sample date is known (two-digit years go in its past). */
+static int finish_dob(struct row_acc *a, struct bc_error *err)
+{
+	struct bc_record *rec = a->rec;
+	const struct tm *ref = a->have_ref ? &a->ref : NULL;
+	const char *s = a->dob_s;
+	size_t n = a->dob_n;
+	char words[32];
+	int y, m, d, st;
+
+	if (!s)
+		return 0;
+	st = bc_norm_dob(s, n, ref, rec->dob, sizeof(rec->dob));
+	if (st == BC_NORM_INVALID_DATE && n < 64 && n > 4 && count_digits(s, 4) == 4 &&
+	    (s[4] == '/' || s[4] == '.') && parse_sample_date(s, n, &y, &m, &d) == 0) {
+		/* "1985/03/12", "1985.03.12": year first with another separator than '-' */
+		snprintf(words, sizeof(words), "%04d-%02d-%02d", y, m, d);
+		st = bc_norm_dob(words, strlen(words), ref, rec->dob, sizeof(rec->dob));
+	}
+	if (st == BC_NORM_INVALID_DATE && n < 64 && dob_in_words(s, n, words) == 0)
+		st = bc_norm_dob(words, strlen(words), ref, rec->dob, sizeof(rec->dob));
+	rec->dob_status = st;
+	if (st != BC_NORM_OK && st != BC_NORM_INCOMPLETE_DATE)
+		return note_bad(a->ctx, a->row, a->dob_col, LEAK_REASON_INVALID_DOB, "date of birth not understood",
+				err);
+	return 0;
+}
+
+static void record_clear(struct bc_record *rec, unsigned long line, const char *source)
+{
+	rec->line = line;
 	rec->nir[0] = '\0';
 	rec->nir_status = BC_NORM_EMPTY;
 	rec->nir_had_key = 0;
@@ -606,14 +872,27 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 	rec->sample_month = 0;
 	rec->sample_year = 0;
 	rec->source[0] = '\0';
-	if (r->st->mapping && r->st->mapping->source[0])
-		memcpy(rec->source, r->st->mapping->source, strlen(r->st->mapping->source) + 1);
-	memset(&ref, 0, sizeof(ref));
+	if (source && source[0])
+		snprintf(rec->source, sizeof(rec->source), "%s", source);
+}
 
+int leak_row_to_record(const struct leak_row_ctx *ctx, const struct leak_row *row,
+		       struct bc_record *rec, struct bc_error *err)
+{
+	const struct leak_columns *cols = ctx->columns;
+	struct row_acc a;
+	const char *s;
+	size_t n;
+	unsigned i;
+
+	memset(&a, 0, sizeof(a));
+	a.ctx = ctx;
+	a.row = row;
+	a.rec = rec;
+	a.flags = BC_BIT(BC_CLASS_LAB_VISIT);
+	record_clear(rec, row->line, ctx->source);
 	for (i = 0; i < cols->n; i++) {
-		enum leak_field f = cols->field[i];
-
-		if (f == LEAK_FIELD_NONE || f == LEAK_FIELD_IGNORE)
+		if (cols->field[i] == LEAK_FIELD_NONE || cols->field[i] == LEAK_FIELD_IGNORE)
 			continue;
 		s = row->field[i];
 		n = row->len[i];
@@ -621,201 +900,13 @@ int leak_row_to_record(struct leak_reader *r, const struct leak_row *row,
 		unwrap_spreadsheet(&s, &n);
 		if (!n || is_placeholder(s, n))
 			continue;
-		switch (f) {
-		case LEAK_FIELD_LAST_NAME:
-			flags |= BC_BIT(BC_CLASS_NAME);
-			strip_civility(&s, &n);
-			rn = repaired(s, n < NAME_IN_MAX ? n : NAME_IN_MAX, buf, NAME_IN_MAX + 1);
-			split_names(buf, rn, &sb, &su);
-			if (sb.len)
-				add_last_name(rec, 0, buf + sb.off, sb.len);
-			if (su.len)
-				add_last_name(rec, 1, buf + su.off, su.len);
-			break;
-		case LEAK_FIELD_BIRTH_NAME:
-			flags |= BC_BIT(BC_CLASS_NAME);
-			if (birth_s)
-				break;
-			birth_s = s;
-			birth_n = n;
-			break;
-		case LEAK_FIELD_USAGE_NAME:
-			flags |= BC_BIT(BC_CLASS_NAME);
-			if (usage_s)
-				break;
-			usage_s = s;
-			usage_n = n;
-			break;
-		case LEAK_FIELD_FULL_NAME:
-			flags |= BC_BIT(BC_CLASS_NAME);
-			if (full_s)
-				break;
-			full_s = s;
-			full_n = n;
-			break;
-		case LEAK_FIELD_FIRST_NAME:
-			/* a first name alone does not make the name class (as bc-genleak's truth) */
-			if (rec->first_name[0])
-				break;
-			strip_civility(&s, &n);
-			rn = repaired(s, n < NAME_IN_MAX ? n : NAME_IN_MAX, buf, NAME_IN_MAX + 1);
-			if (bc_norm_first_name(buf, rn, canon, sizeof(canon)) == BC_NORM_OK)
-				memcpy(rec->first_name, canon, strlen(canon) + 1);
-			break;
-		case LEAK_FIELD_SEX:
-			flags |= BC_BIT(BC_CLASS_SEX);
-			break;
-		case LEAK_FIELD_DOB:
-			flags |= BC_BIT(BC_CLASS_DOB);
-			if (dob_s)
-				break;
-			dob_s = s;
-			dob_n = n;
-			dob_col = i;
-			break;
-		case LEAK_FIELD_NIR:
-			flags |= BC_BIT(BC_CLASS_NIR);
-			if (rec->nir[0])
-				break;
-			if (n < 64 && memchr(s, '/', n)) {
-				/* "1 85 03 75 056 000 / 82": the key after a slash */
-				memcpy(buf, s, n);
-				for (k = 0; k < (int)n; k++)
-					if (buf[k] == '/')
-						buf[k] = ' ';
-				s = buf;
-			}
-			rec->nir_status = bc_norm_nir(s, n, rec->nir, sizeof(rec->nir), &rec->nir_had_key);
-			if (rec->nir_status != BC_NORM_OK &&
-			    note_bad(r, row, i, LEAK_REASON_INVALID_NIR,
-				     rec->nir_status == BC_NORM_INVALID_KEY ? "NIR key does not match"
-									    : "NIR malformed", err) < 0)
-				return -1;
-			break;
-		case LEAK_FIELD_ADDRESS:
-		case LEAK_FIELD_POSTCODE:
-		case LEAK_FIELD_CITY:
-			flags |= BC_BIT(BC_CLASS_ADDRESS);
-			break;
-		case LEAK_FIELD_PHONE:
-			if (count_digits(s, n))
-				flags |= BC_BIT(BC_CLASS_PHONE);
-			if (do_phones(r, row, i, rec, s, n, err) < 0)
-				return -1;
-			break;
-		case LEAK_FIELD_EMAIL:
-			if (memchr(s, '@', n))
-				flags |= BC_BIT(BC_CLASS_EMAIL);
-			if (do_emails(r, row, i, rec, s, n, err) < 0)
-				return -1;
-			break;
-		case LEAK_FIELD_BLOOD_GROUP:
-			flags |= BC_BIT(BC_CLASS_BLOOD_GROUP);
-			break;
-		case LEAK_FIELD_DOCTOR:
-		case LEAK_FIELD_DOCTOR_ADDRESS:
-		case LEAK_FIELD_DOCTOR_PHONE:
-			flags |= BC_BIT(BC_CLASS_DOCTOR);
-			break;
-		case LEAK_FIELD_INSURER:
-			flags |= BC_BIT(BC_CLASS_INSURER);
-			break;
-		case LEAK_FIELD_LAB:
-			if (lab_seen++)
-				break;
-			k = (int)(n < BC_SOURCE_MAX - 1 ? n : BC_SOURCE_MAX - 1);
-			while (k > 0 && k < (int)n && ((unsigned char)s[k] & 0xC0) == 0x80)
-				k--;
-			memcpy(rec->source, s, (size_t)k);
-			rec->source[k] = '\0';
-			break;
-		case LEAK_FIELD_SAMPLE_DATE:
-			flags |= BC_BIT(BC_CLASS_SAMPLE_DATE);
-			if (have_ref)
-				break;
-			if (parse_sample_date(s, n, &y, &m, &d) == 0 ||
-			    parse_compact_date(s, n, &y, &m, &d) == 0) {
-				rec->sample_year = y;
-				rec->sample_month = y >= 2000 && y < 2000 + 5000 ? (uint16_t)((y - 2000) * 12 + m) : 0;
-				ref.tm_year = y - 1900;
-				ref.tm_mon = m - 1;
-				ref.tm_mday = d;
-				have_ref = 1;
-			} else if (note_bad(r, row, i, LEAK_REASON_INVALID_SAMPLE_DATE,
-					    "sample date not understood", err) < 0) {
-				return -1;
-			}
-			break;
-		case LEAK_FIELD_COMMENT:
-			rn = repaired(s, n < COMMENT_IN_MAX ? n : COMMENT_IN_MAX, buf, sizeof(buf));
-			flags |= bc_classify_comment(buf, rn);
-			break;
-		default:
-			break;
-		}
-	}
-	if (full_s && !rec->last_names[0][0] && !birth_s && !usage_s) {
-		struct bc_span fl, ff;
-
-		strip_civility(&full_s, &full_n);
-		rn = repaired(full_s, full_n < NAME_IN_MAX ? full_n : NAME_IN_MAX, buf, NAME_IN_MAX + 1);
-		if (split_full_name(buf, rn, &fl, &ff) == 0) {
-			if (!rec->first_name[0] &&
-			    bc_norm_first_name(buf + ff.off, ff.len, canon, sizeof(canon)) == BC_NORM_OK)
-				memcpy(rec->first_name, canon, strlen(canon) + 1);
-			split_names(buf + fl.off, fl.len, &sb, &su);
-			if (sb.len)
-				add_last_name(rec, 0, buf + fl.off + sb.off, sb.len);
-			if (su.len)
-				add_last_name(rec, 1, buf + fl.off + su.off, su.len);
-		}
-	}
-	if (birth_s) {
-		/* a birth-name column may hold "X épouse Y" too */
-		strip_civility(&birth_s, &birth_n);
-		rn = repaired(birth_s, birth_n < NAME_IN_MAX ? birth_n : NAME_IN_MAX, buf, NAME_IN_MAX + 1);
-		split_names(buf, rn, &sb, &su);
-		if (sb.len)
-			add_last_name(rec, 0, buf + sb.off, sb.len);
-		if (su.len && !usage_s)
-			add_last_name(rec, 1, buf + su.off, su.len);
-	}
-	if (usage_s) {
-		strip_civility(&usage_s, &usage_n);
-		rn = repaired(usage_s, usage_n < NAME_IN_MAX ? usage_n : NAME_IN_MAX, buf, NAME_IN_MAX + 1);
-		split_names(buf, rn, &sb, &su);
-		/* a usage column holding "Vve X" or "épouse X" */
-		if (su.len)
-			add_last_name(rec, 1, buf + su.off, su.len);
-		else if (sb.len)
-			add_last_name(rec, 1, buf + sb.off, sb.len);
-	}
-	/* birth name first, then a different usage name */
-	if (!rec->last_names[0][0] && rec->last_names[1][0]) {
-		memcpy(rec->last_names[0], rec->last_names[1], strlen(rec->last_names[1]) + 1);
-		rec->last_names[1][0] = '\0';
-	}
-	if (rec->last_names[1][0] && !strcmp(rec->last_names[0], rec->last_names[1]))
-		rec->last_names[1][0] = '\0';
-	rec->n_last_names = !!rec->last_names[0][0] + !!rec->last_names[1][0];
-	if (dob_s) {
-		st = bc_norm_dob(dob_s, dob_n, have_ref ? &ref : NULL, rec->dob, sizeof(rec->dob));
-		if (st == BC_NORM_INVALID_DATE && dob_n < 64 &&
-		    dob_n > 4 && count_digits(dob_s, 4) == 4 && (dob_s[4] == '/' || dob_s[4] == '.') &&
-		    parse_sample_date(dob_s, dob_n, &y, &m, &d) == 0) {
-			/* "1985/03/12", "1985.03.12": year first with another separator than '-' */
-			snprintf(words, sizeof(words), "%04d-%02d-%02d", y, m, d);
-			st = bc_norm_dob(words, strlen(words), have_ref ? &ref : NULL, rec->dob,
-					 sizeof(rec->dob));
-		}
-		if (st == BC_NORM_INVALID_DATE && dob_n < 64 && dob_in_words(dob_s, dob_n, words) == 0)
-			st = bc_norm_dob(words, strlen(words), have_ref ? &ref : NULL, rec->dob,
-					 sizeof(rec->dob));
-		rec->dob_status = st;
-		if (st != BC_NORM_OK && st != BC_NORM_INCOMPLETE_DATE &&
-		    note_bad(r, row, dob_col, LEAK_REASON_INVALID_DOB, "date of birth not understood", err) < 0)
+		if (take_field(&a, i, cols->field[i], s, n, err) < 0)
 			return -1;
 	}
-	rec->flags = flags;
+	finish_full_name(&a);
+	finish_last_names(&a);
+	if (finish_dob(&a, err) < 0)
+		return -1;
+	rec->flags = a.flags;
 	return 0;
 }

@@ -260,12 +260,18 @@ static void test_titles_and_wide(void **state)
 		p += sprintf(p, "\n");
 	}
 	p += sprintf(p, "Quillebeuf;Zephyrine;%s;1,5\n", n1);
-	assert_int_equal(read_mem(text, (size_t)(p - text), NULL, &r, rec, &err), 2);
+	/* the last row, cut after 4 fields, is kept by position (issue 11) */
+	assert_int_equal(read_mem(text, (size_t)(p - text), NULL, &r, rec, &err), 3);
 	assert_int_equal(r.columns.n, LEAK_MAX_COLUMNS);
 	assert_int_equal(r.columns.n_fields, 150);
 	assert_string_equal(rec[1].nir, "1850375056000");
+	assert_string_equal(rec[2].nir, "1850375056000");
 	assert_int_equal(r.stats.reason_rows[LEAK_REASON_FIELD_COUNT], 1);
 	assert_int_equal(r.stats.reason_lines[LEAK_REASON_FIELD_COUNT][0], 4);
+	assert_int_equal(r.stats.repair_rows[LEAK_REPAIR_SHORT_ROW], 1);
+	assert_int_equal(r.stats.repair_lines[LEAK_REPAIR_SHORT_ROW][0], 4);
+	assert_int_equal(r.stats.short_min, 146);
+	assert_int_equal(r.stats.rows_skipped, 0);
 	leak_reader_release(&r);
 	free(text);
 	free(rec);
@@ -442,11 +448,15 @@ static void test_structure(void **state)
 	assert_int_equal(r.columns.field[3], LEAK_FIELD_NIR);
 	leak_reader_release(&r);
 
-	/* a stray NUL within the sniffed sample: that row is skipped, not the file */
-	assert_int_equal(read_mem(nul, sizeof(nul) - 1, NULL, &r, rec, &err), 2);
+	/* a stray NUL within the sniffed sample: that row is kept, the NUL read as a space (issue 11) */
+	assert_int_equal(read_mem(nul, sizeof(nul) - 1, NULL, &r, rec, &err), 3);
 	assert_int_equal(r.stats.reason_rows[LEAK_REASON_CONTROL_BYTES], 1);
 	assert_int_equal(r.stats.reason_lines[LEAK_REASON_CONTROL_BYTES][0], 3);
-	assert_string_equal(rec[1].last_names[0], "TROUVERE");
+	assert_int_equal(r.stats.repair_rows[LEAK_REPAIR_CONTROL_BYTES], 1);
+	assert_int_equal(r.stats.repair_lines[LEAK_REPAIR_CONTROL_BYTES][0], 3);
+	assert_string_equal(rec[1].last_names[0], "OUDINOT");
+	assert_string_equal(rec[1].dob, "1992-01-01");
+	assert_string_equal(rec[2].last_names[0], "TROUVERE");
 	leak_reader_release(&r);
 	assert_int_equal(read_mem(nul, sizeof(nul) - 1, &strict, &r, rec, &err), -1);
 	assert_string_equal(err.code, "control_bytes");

@@ -498,8 +498,9 @@ static void test_bad_rows(void **state)
 	const struct leak_stats *s = &r.stats;
 
 	(void)state;
-	/* 2 good rows, then: 5 fields; a Latin-1 byte; a control byte; a stray quote; bad key + email */
-	assert_int_equal(read_all("bad_rows.csv", NULL, &r, rec, MAX_RECS, &err), 5);
+	/* 2 good rows, then: 5 fields (kept by position); a Latin-1 byte; a control byte (kept, read
+	   as a space); a stray quote; bad key + email */
+	assert_int_equal(read_all("bad_rows.csv", NULL, &r, rec, MAX_RECS, &err), 7);
 	assert_int_equal(s->reason_rows[LEAK_REASON_FIELD_COUNT], 1);
 	assert_int_equal(s->reason_lines[LEAK_REASON_FIELD_COUNT][0], 4);
 	assert_int_equal(s->reason_rows[LEAK_REASON_INVALID_UTF8], 1);
@@ -511,10 +512,18 @@ static void test_bad_rows(void **state)
 	assert_int_equal(s->reason_rows[LEAK_REASON_INVALID_NIR], 1);
 	assert_int_equal(s->reason_lines[LEAK_REASON_INVALID_NIR][0], 9);
 	assert_int_equal(s->reason_rows[LEAK_REASON_INVALID_EMAIL], 1);
-	assert_int_equal(s->rows, 5);
-	assert_int_equal(s->rows_skipped, 2);
+	assert_int_equal(s->rows, 7);
+	assert_int_equal(s->rows_skipped, 0);
+	assert_int_equal(s->rows_repaired, 2);
+	assert_int_equal(s->repair_rows[LEAK_REPAIR_SHORT_ROW], 1);
+	assert_int_equal(s->repair_lines[LEAK_REPAIR_SHORT_ROW][0], 4);
+	assert_int_equal(s->repair_rows[LEAK_REPAIR_CONTROL_BYTES], 1);
+	assert_int_equal(s->repair_lines[LEAK_REPAIR_CONTROL_BYTES][0], 6);
+	/* the short row keeps its five fields by position: a NIR without key */
+	assert_string_equal(rec[2].nir, "2920169123000");
+	assert_string_equal(rec[2].dob, "1992-01-01");
 	/* the Latin-1 row still went through, decoded per field */
-	assert_string_equal(rec[2].nir, "255042A005000");
+	assert_string_equal(rec[3].nir, "255042A005000");
 	leak_reader_release(&r);
 	free(rec);
 }
@@ -704,6 +713,66 @@ static void test_names(void **state)
 	assert_int_equal(leak_field_from_name("unmapped", 8), -1);
 }
 
+/* Keep every row (issue 11): each repaired-row case, read field by field. */
+static void test_repaired_rows(void **state)
+{
+	struct leak_reader r;
+	struct leak_row row;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record rec;
+	static const char *const comments[] = {
+		"RAS", "", "", "diabète type 2, sous metformine, à jeun", "VIH positif, suivi",
+	};
+	char got[128];
+	int k = 0;
+
+	(void)state;
+	assert_int_equal(leak_reader_init(&r, fixture("repair_rows.csv"), NULL, &err), 0);
+	while (leak_reader_next_row(&r, &row, &err) == 1) {
+		assert_true(k < 5);
+		assert_int_equal(row.n, 8);
+		snprintf(got, sizeof(got), "%.*s", (int)row.len[7], row.field[7]);
+		assert_string_equal(got, comments[k]);
+		k++;
+	}
+	assert_int_equal(k, 5);
+	assert_int_equal(r.stats.rows, 5);
+	assert_int_equal(r.stats.rows_repaired, 4);
+	assert_int_equal(r.stats.rows_skipped, 1);
+	assert_int_equal(r.stats.drop_lines[LEAK_DROP_NOTHING_USABLE][0], 7);
+	assert_int_equal(r.stats.dropped_with_identifier, 0);
+	leak_reader_release(&r);
+
+	/* the last column is not free text: the surplus is kept aside, the row kept */
+	assert_int_equal(leak_reader_init(&r, fixture("repair_aside.csv"), NULL, &err), 0);
+	assert_int_equal(leak_reader_next(&r, &rec, &err), 1);
+	assert_int_equal(leak_reader_next(&r, &rec, &err), 1);
+	assert_string_equal(rec.last_names[0], "MARTIN");
+	assert_string_equal(rec.nir, "1850375056000");
+	assert_int_equal(leak_reader_next(&r, &rec, &err), 0);
+	assert_int_equal(r.stats.repair_rows[LEAK_REPAIR_SURPLUS_ASIDE], 1);
+	assert_int_equal(r.stats.fields_aside, 2);
+	assert_int_equal(r.stats.rows_skipped, 1);
+	assert_int_equal(r.stats.dropped_with_identifier, 1);
+	leak_reader_release(&r);
+
+	/* issue 14 item 10: `sed 's/,$//'` and one extra trailing delimiter keep every row and its identifiers */
+	assert_int_equal(leak_reader_init(&r, fixture("repair_sed_trailing.csv"), NULL, &err), 0);
+	for (k = 0; leak_reader_next(&r, &rec, &err) == 1; k++)
+		assert_true(rec.nir_status != BC_NORM_EMPTY && rec.last_names[0][0]);
+	assert_int_equal(k, 3);
+	assert_int_equal(r.stats.repair_rows[LEAK_REPAIR_SHORT_ROW], 3);
+	assert_non_null(strstr(leak_stats_cause(&r.stats, got, sizeof(got)), "fewer than the header"));
+	leak_reader_release(&r);
+	assert_int_equal(leak_reader_init(&r, fixture("repair_extra_delim.csv"), NULL, &err), 0);
+	for (k = 0; leak_reader_next(&r, &rec, &err) == 1; k++)
+		assert_true(rec.nir_status != BC_NORM_EMPTY && rec.last_names[0][0]);
+	assert_int_equal(k, 3);
+	assert_int_equal(r.stats.repair_rows[LEAK_REPAIR_SURPLUS_EMPTY], 3);
+	assert_non_null(strstr(leak_stats_cause(&r.stats, got, sizeof(got)), "trailing delimiter"));
+	leak_reader_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -717,6 +786,7 @@ int main(void)
 		cmocka_unit_test(test_mapping_parse),
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_bad_rows),
+		cmocka_unit_test(test_repaired_rows),
 		cmocka_unit_test(test_strict),
 		cmocka_unit_test(test_big_stream),
 		cmocka_unit_test(test_row_too_long),
