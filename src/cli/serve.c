@@ -10,8 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "bc_config.h"
 #include "cli/cli.h"
 #include "oprf/keyfile.h"
@@ -69,35 +67,6 @@ static int parse_uint(const char *s, const char *suffix, unsigned max, unsigned 
 		return -1;
 	*out = (unsigned)v;
 	return 0;
-}
-
-static void log_json_event(struct bc_server *srv, const char *event, const char *k1,
-			   const char *v1, const char *k2, const char *v2)
-{
-	json_t *o = json_object();
-	char *text;
-	size_t len;
-
-	if (!o)
-		return;
-	if (k1)
-		json_object_set_new(o, k1, json_string(v1));
-	if (k2)
-		json_object_set_new(o, k2, json_string(v2));
-	text = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (!text)
-		return;
-	len = strlen(text);
-	/* "{...}" -> ",..." so it can follow "event" */
-	if (len > 2) {
-		text[0] = ',';
-		text[len - 1] = '\0';
-		bc_server_log_event(srv, event, text);
-	} else {
-		bc_server_log_event(srv, event, "");
-	}
-	free(text);
 }
 
 /* Descriptors beyond the connections: listeners, epoll and signalling fds
@@ -161,7 +130,7 @@ int cmd_serve(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct bc_cidr trusted[BC_MAX_TRUSTED_PROXIES];
+	struct bc_server_cidr trusted[BC_SERVER_MAX_TRUSTED_PROXIES];
 	struct bc_server_options opt;
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_server *srv = NULL;
@@ -192,12 +161,12 @@ int cmd_serve(int argc, char **argv)
 		case 'w': web = optarg; break;
 		case 'b': opt.buckets_url = optarg; break;
 		case 'p':
-			if (opt.n_trusted_proxies >= BC_MAX_TRUSTED_PROXIES) {
+			if (opt.n_trusted_proxies >= BC_SERVER_MAX_TRUSTED_PROXIES) {
 				fprintf(stderr, "breachcheck serve: at most %d --trusted-proxy\n",
-					BC_MAX_TRUSTED_PROXIES);
+					BC_SERVER_MAX_TRUSTED_PROXIES);
 				return BC_EXIT_USAGE;
 			}
-			if (bc_cidr_parse(optarg, &trusted[opt.n_trusted_proxies], "--trusted-proxy",
+			if (bc_server_cidr_parse(optarg, &trusted[opt.n_trusted_proxies], "--trusted-proxy",
 					  &err) < 0) {
 				cli_print_error(&err);
 				return BC_EXIT_USAGE;
@@ -295,8 +264,8 @@ int cmd_serve(int argc, char **argv)
 			murl[0] = '\0';
 		}
 	}
-	log_json_event(srv, "listening", "url", url, "metrics_url", murl);
-	log_json_event(srv, "index", "index_id", id, NULL, NULL);
+	bc_server_log(srv, "listening", "url", url, "metrics_url", murl, NULL);
+	bc_server_log(srv, "index", "index_id", id, NULL);
 	if (opt.log_fd != 2)
 		fprintf(stderr, "breachcheck serve: listening on %s (metrics %s, index %s)\n", url,
 			murl[0] ? murl : "none", id);
@@ -309,16 +278,15 @@ int cmd_serve(int argc, char **argv)
 			if (bc_server_reload(srv, &err) < 0) {
 				char buf[512];
 
-				log_json_event(srv, "reload_failed", "code", err.code, "message",
-					       bc_error_format(&err, buf, sizeof(buf)));
+				bc_server_log(srv, "reload_failed", "code", err.code, "message",
+					      bc_error_format(&err, buf, sizeof(buf)), NULL);
 			} else {
 				bc_server_index_id(srv, id);
-				log_json_event(srv, "reload", "index_id", id, NULL, NULL);
+				bc_server_log(srv, "reload", "index_id", id, NULL);
 			}
 			continue;
 		}
-		log_json_event(srv, "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-			       NULL, NULL);
+		bc_server_log(srv, "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
 		break;
 	}
 	bc_server_stop(srv, DRAIN_SECONDS);

@@ -12,7 +12,7 @@ static int is_v4(const uint8_t addr[16])
 	return !memcmp(addr, v4_prefix, sizeof(v4_prefix));
 }
 
-int bc_addr_parse(const char *s, size_t len, uint8_t addr[16])
+int bc_server_addr_parse(const char *s, size_t len, uint8_t addr[16])
 {
 	char buf[INET6_ADDRSTRLEN + 1];
 	struct in_addr a4;
@@ -37,7 +37,7 @@ int bc_addr_parse(const char *s, size_t len, uint8_t addr[16])
 	return -1;
 }
 
-int bc_cidr_parse(const char *s, struct bc_cidr *out, const char *field, struct bc_error *err)
+int bc_server_cidr_parse(const char *s, struct bc_server_cidr *out, const char *field, struct bc_error *err)
 {
 	const char *slash = strchr(s, '/');
 	size_t len = slash ? (size_t)(slash - s) : strlen(s);
@@ -45,7 +45,7 @@ int bc_cidr_parse(const char *s, struct bc_cidr *out, const char *field, struct 
 	unsigned max;
 	char *end;
 
-	if (bc_addr_parse(s, len, out->addr) < 0)
+	if (bc_server_addr_parse(s, len, out->addr) < 0)
 		return bc_error_set_field(err, "bad_field", field,
 					  "%s: expected an IPv4 or IPv6 network such as 10.0.0.0/8 or fd00::/8",
 					  field);
@@ -61,7 +61,7 @@ int bc_cidr_parse(const char *s, struct bc_cidr *out, const char *field, struct 
 	return 0;
 }
 
-int bc_cidr_contains(const struct bc_cidr *net, const uint8_t addr[16])
+int bc_server_cidr_contains(const struct bc_server_cidr *net, const uint8_t addr[16])
 {
 	unsigned full = net->bits / 8, rest = net->bits % 8;
 
@@ -76,7 +76,7 @@ int bc_cidr_contains(const struct bc_cidr *net, const uint8_t addr[16])
 	return 1;
 }
 
-int bc_addr_from_sockaddr(const struct sockaddr *sa, uint8_t addr[16])
+int bc_server_addr_from_sockaddr(const struct sockaddr *sa, uint8_t addr[16])
 {
 	if (!sa)
 		return -1;
@@ -96,29 +96,29 @@ int bc_addr_from_sockaddr(const struct sockaddr *sa, uint8_t addr[16])
 	return -1;
 }
 
-void bc_client_key(const uint8_t addr[16], uint8_t key[BC_CLIENT_KEY_BYTES])
+void bc_server_client_key(const uint8_t addr[16], uint8_t key[BC_SERVER_CLIENT_KEY_BYTES])
 {
 	memcpy(key, addr, 16);
 	if (!is_v4(addr))
 		memset(key + 8, 0, 8);
 }
 
-static int trusted_addr(const uint8_t addr[16], const struct bc_cidr *trusted, size_t n)
+static int trusted_addr(const uint8_t addr[16], const struct bc_server_cidr *trusted, size_t n)
 {
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		if (bc_cidr_contains(&trusted[i], addr))
+		if (bc_server_cidr_contains(&trusted[i], addr))
 			return 1;
 	return 0;
 }
 
-int bc_client_addr(const struct sockaddr *peer, const char *xff,
-		   const struct bc_cidr *trusted, size_t n, uint8_t addr[16])
+int bc_server_client_addr(const struct sockaddr *peer, const char *xff,
+			  const struct bc_server_cidr *trusted, size_t n, uint8_t addr[16])
 {
 	const char *end;
 
-	if (bc_addr_from_sockaddr(peer, addr) < 0)
+	if (bc_server_addr_from_sockaddr(peer, addr) < 0)
 		return -1;
 	if (!xff || !n || !trusted_addr(addr, trusted, n))
 		return 0;
@@ -129,7 +129,7 @@ int bc_client_addr(const struct sockaddr *peer, const char *xff,
 
 		while (start > xff && start[-1] != ',')
 			start--;
-		if (bc_addr_parse(start, (size_t)(end - start), hop) < 0)
+		if (bc_server_addr_parse(start, (size_t)(end - start), hop) < 0)
 			break;
 		memcpy(addr, hop, 16);
 		if (!trusted_addr(hop, trusted, n))

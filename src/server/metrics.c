@@ -5,52 +5,30 @@
 
 #include "server/metrics.h"
 
-static const char *const templates[BC_ROUTE_COUNT] = {
-	[BC_ROUTE_CONFIG] = "/v1/config",
-	[BC_ROUTE_EVALUATE] = "/v1/evaluate",
-	[BC_ROUTE_BUCKET] = "/v1/buckets/{index_id}/{bucket}",
-	[BC_ROUTE_VERIFIED] = "/v1/verified/{index_id}",
-	[BC_ROUTE_BUCKETS_BIN] = "/v1/index/{index_id}/buckets.bin",
-	[BC_ROUTE_INDEX_JSON] = "/v1/index/{index_id}/index.json",
-	[BC_ROUTE_BREACHES] = "/v1/breaches",
-	[BC_ROUTE_BREACH] = "/v1/breaches/{name}",
-	[BC_ROUTE_VERIFY_START] = "/v1/verify/start",
-	[BC_ROUTE_VERIFY_EVALUATE] = "/v1/verify/evaluate",
-	[BC_ROUTE_HEALTHZ] = "/healthz",
-	[BC_ROUTE_METRICS] = "/metrics",
-	[BC_ROUTE_PAGE] = "/{page}",
-	[BC_ROUTE_UNKNOWN] = "unknown",
-};
-
-static const unsigned statuses[BC_METRICS_N_STATUS - 1] = {
+static const unsigned statuses[BC_SERVER_METRICS_N_STATUS - 1] = {
 	200, 204, 304, 400, 404, 405, 413, 429, 500, 501, 503
 };
 
-static const double bounds[BC_METRICS_N_LATENCY - 1] = {
+static const double bounds[BC_SERVER_METRICS_N_LATENCY - 1] = {
 	0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 1.0
 };
 
-const char *bc_route_template(enum bc_route route)
-{
-	return route < BC_ROUTE_COUNT ? templates[route] : templates[BC_ROUTE_UNKNOWN];
-}
-
-void bc_metrics_init(struct bc_metrics *m)
+void bc_server_metrics_init(struct bc_server_metrics *m)
 {
 	memset(m, 0, sizeof(*m));
 }
 
-void bc_metrics_request(struct bc_metrics *m, enum bc_route route, unsigned status,
+void bc_server_metrics_request(struct bc_server_metrics *m, unsigned route, unsigned status,
 			double seconds, uint64_t bytes)
 {
 	size_t s, b;
 
-	if (route >= BC_ROUTE_COUNT)
-		route = BC_ROUTE_UNKNOWN;
-	for (s = 0; s < BC_METRICS_N_STATUS - 1; s++)
+	if (route >= BC_SERVER_ROUTES_MAX)
+		route = BC_SERVER_ROUTE_UNKNOWN;
+	for (s = 0; s < BC_SERVER_METRICS_N_STATUS - 1; s++)
 		if (statuses[s] == status)
 			break;
-	for (b = 0; b < BC_METRICS_N_LATENCY - 1; b++)
+	for (b = 0; b < BC_SERVER_METRICS_N_LATENCY - 1; b++)
 		if (seconds <= bounds[b])
 			break;
 	atomic_fetch_add_explicit(&m->requests[route][s], 1, memory_order_relaxed);
@@ -101,64 +79,91 @@ static void put(struct out *o, const char *fmt, ...)
 	}
 }
 
+/* The k-th route id in output order: the routing table's, then the three
+ * fixed ones; k < bc_server_route_count() + 3. */
+static unsigned route_at(size_t k)
+{
+	size_t n = bc_server_route_count();
+
+	return k < n ? (unsigned)k : (unsigned)(BC_SERVER_ROUTE_METRICS + (k - n));
+}
+
 static uint64_t get(atomic_uint_fast64_t *a)
 {
 	return atomic_load_explicit(a, memory_order_relaxed);
 }
 
-char *bc_metrics_render(struct bc_metrics *m, const char *index_id, size_t *len)
+/* The request counters of route r by status. */
+static void put_requests(struct out *o, struct bc_server_metrics *m, unsigned r)
+{
+	const char *t = bc_server_route_template(r);
+	size_t s;
+
+	for (s = 0; s < BC_SERVER_METRICS_N_STATUS; s++) {
+		uint64_t v = get(&m->requests[r][s]);
+		char code[8];
+
+		if (!v)
+			continue;
+		if (s < BC_SERVER_METRICS_N_STATUS - 1)
+			snprintf(code, sizeof(code), "%u", statuses[s]);
+		else
+			snprintf(code, sizeof(code), "other");
+		put(o, "breachcheck_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n", t, code,
+		    (unsigned long long)v);
+	}
+}
+
+/* The latency histogram of route r, if it had a request. */
+static void put_latency(struct out *o, struct bc_server_metrics *m, unsigned r)
+{
+	const char *t = bc_server_route_template(r);
+	uint64_t cum = 0;
+	size_t b;
+
+	for (b = 0; b < BC_SERVER_METRICS_N_LATENCY; b++)
+		cum += get(&m->latency[r][b]);
+	if (!cum)
+		return;
+	cum = 0;
+	for (b = 0; b < BC_SERVER_METRICS_N_LATENCY; b++) {
+		cum += get(&m->latency[r][b]);
+		if (b < BC_SERVER_METRICS_N_LATENCY - 1)
+			put(o, "breachcheck_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+			    t, bounds[b], (unsigned long long)cum);
+		else
+			put(o, "breachcheck_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+			    t, (unsigned long long)cum);
+	}
+	put(o, "breachcheck_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
+	       "breachcheck_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
+	    t, get(&m->latency_sum_us[r]) / 1e6, t, (unsigned long long)cum);
+}
+
+char *bc_server_metrics_render(struct bc_server_metrics *m, const char *index_id, size_t *len)
 {
 	struct out o = { malloc(8192), 0, 8192, 0 };
-	size_t r, s, b;
+	size_t k, n_routes = bc_server_route_count() + 3;
 
 	if (!o.buf)
 		return NULL;
 	put(&o, "# HELP breachcheck_http_requests_total HTTP requests by route template and status.\n"
 		"# TYPE breachcheck_http_requests_total counter\n");
-	for (r = 0; r < BC_ROUTE_COUNT; r++)
-		for (s = 0; s < BC_METRICS_N_STATUS; s++) {
-			uint64_t v = get(&m->requests[r][s]);
-			char code[8];
-
-			if (!v)
-				continue;
-			if (s < BC_METRICS_N_STATUS - 1)
-				snprintf(code, sizeof(code), "%u", statuses[s]);
-			else
-				snprintf(code, sizeof(code), "other");
-			put(&o, "breachcheck_http_requests_total{route=\"%s\",status=\"%s\"} %llu\n",
-			    templates[r], code, (unsigned long long)v);
-		}
+	for (k = 0; k < n_routes; k++)
+		put_requests(&o, m, route_at(k));
 	put(&o, "# HELP breachcheck_http_request_duration_seconds Time from the request line to the end of the response.\n"
 		"# TYPE breachcheck_http_request_duration_seconds histogram\n");
-	for (r = 0; r < BC_ROUTE_COUNT; r++) {
-		uint64_t cum = 0;
-
-		for (b = 0; b < BC_METRICS_N_LATENCY; b++)
-			cum += get(&m->latency[r][b]);
-		if (!cum)
-			continue;
-		cum = 0;
-		for (b = 0; b < BC_METRICS_N_LATENCY; b++) {
-			cum += get(&m->latency[r][b]);
-			if (b < BC_METRICS_N_LATENCY - 1)
-				put(&o, "breachcheck_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
-				    templates[r], bounds[b], (unsigned long long)cum);
-			else
-				put(&o, "breachcheck_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
-				    templates[r], (unsigned long long)cum);
-		}
-		put(&o, "breachcheck_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n"
-			"breachcheck_http_request_duration_seconds_count{route=\"%s\"} %llu\n",
-		    templates[r], get(&m->latency_sum_us[r]) / 1e6, templates[r],
-		    (unsigned long long)cum);
-	}
+	for (k = 0; k < n_routes; k++)
+		put_latency(&o, m, route_at(k));
 	put(&o, "# HELP breachcheck_http_response_bytes_total Response body bytes by route template.\n"
 		"# TYPE breachcheck_http_response_bytes_total counter\n");
-	for (r = 0; r < BC_ROUTE_COUNT; r++)
+	for (k = 0; k < n_routes; k++) {
+		unsigned r = route_at(k);
+
 		if (get(&m->bytes[r]))
-			put(&o, "breachcheck_http_response_bytes_total{route=\"%s\"} %llu\n", templates[r],
-			    (unsigned long long)get(&m->bytes[r]));
+			put(&o, "breachcheck_http_response_bytes_total{route=\"%s\"} %llu\n",
+			    bc_server_route_template(r), (unsigned long long)get(&m->bytes[r]));
+	}
 	put(&o, "# HELP breachcheck_evaluated_elements_total Blinded elements evaluated (VOPRF).\n"
 		"# TYPE breachcheck_evaluated_elements_total counter\n"
 		"breachcheck_evaluated_elements_total %llu\n"

@@ -12,32 +12,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum bc_route {
-	BC_ROUTE_CONFIG,
-	BC_ROUTE_EVALUATE,
-	BC_ROUTE_BUCKET,
-	BC_ROUTE_VERIFIED,
-	BC_ROUTE_BUCKETS_BIN,
-	BC_ROUTE_INDEX_JSON,
-	BC_ROUTE_BREACHES,
-	BC_ROUTE_BREACH,
-	BC_ROUTE_VERIFY_START,
-	BC_ROUTE_VERIFY_EVALUATE,
-	BC_ROUTE_HEALTHZ,
-	BC_ROUTE_METRICS,
-	BC_ROUTE_PAGE,    /* / and the page's static files */
-	BC_ROUTE_UNKNOWN, /* anything else (404) */
-	BC_ROUTE_COUNT
-};
+#include "server/routes.h"
 
-#define BC_METRICS_N_STATUS 12 /* 200 204 304 400 404 405 413 429 500 501 503 other */
-#define BC_METRICS_N_LATENCY 12 /* histogram upper bounds, the last is +Inf */
+#define BC_SERVER_METRICS_N_STATUS 12 /* 200 204 304 400 404 405 413 429 500 501 503 other */
+#define BC_SERVER_METRICS_N_LATENCY 12 /* histogram upper bounds, the last is +Inf */
 
-struct bc_metrics {
-	atomic_uint_fast64_t requests[BC_ROUTE_COUNT][BC_METRICS_N_STATUS];
-	atomic_uint_fast64_t latency[BC_ROUTE_COUNT][BC_METRICS_N_LATENCY];
-	atomic_uint_fast64_t latency_sum_us[BC_ROUTE_COUNT];
-	atomic_uint_fast64_t bytes[BC_ROUTE_COUNT];
+struct bc_server_metrics {
+	atomic_uint_fast64_t requests[BC_SERVER_ROUTES_MAX][BC_SERVER_METRICS_N_STATUS];
+	atomic_uint_fast64_t latency[BC_SERVER_ROUTES_MAX][BC_SERVER_METRICS_N_LATENCY];
+	atomic_uint_fast64_t latency_sum_us[BC_SERVER_ROUTES_MAX];
+	atomic_uint_fast64_t bytes[BC_SERVER_ROUTES_MAX];
 	atomic_uint_fast64_t evaluated_elements;
 	atomic_uint_fast64_t rate_limited_requests;
 	atomic_uint_fast64_t rate_limited_elements;
@@ -46,21 +30,18 @@ struct bc_metrics {
 	atomic_uint_fast64_t deadline_closed; /* connections cut by the request deadline */
 };
 
-/* The route template, e.g. "/v1/buckets/{index_id}/{bucket}". */
-const char *bc_route_template(enum bc_route route);
-
 /* Zero every counter. */
-void bc_metrics_init(struct bc_metrics *m);
+void bc_server_metrics_init(struct bc_server_metrics *m);
 
 /* Count one finished request: status code, duration in seconds, body bytes. */
-void bc_metrics_request(struct bc_metrics *m, enum bc_route route, unsigned status,
-			double seconds, uint64_t bytes);
+void bc_server_metrics_request(struct bc_server_metrics *m, unsigned route, unsigned status,
+			       double seconds, uint64_t bytes);
 
 /*
  * Render the Prometheus text exposition (format 0.0.4) into a malloc'd,
  * NUL-terminated string (caller frees); index_id (32 hex, may be NULL) is
  * exported as an info gauge. Returns NULL if memory runs out.
  */
-char *bc_metrics_render(struct bc_metrics *m, const char *index_id, size_t *len);
+char *bc_server_metrics_render(struct bc_server_metrics *m, const char *index_id, size_t *len);
 
 #endif

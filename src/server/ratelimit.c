@@ -7,8 +7,8 @@
 
 #include "server/ratelimit.h"
 
-int bc_ratelimit_init(struct bc_ratelimit *rl, unsigned per_client_per_min,
-		      unsigned global_per_sec, size_t slots)
+int bc_server_ratelimit_init(struct bc_server_ratelimit *rl, unsigned per_client_per_min,
+			     unsigned global_per_sec, size_t slots)
 {
 	size_t i;
 
@@ -20,34 +20,34 @@ int bc_ratelimit_init(struct bc_ratelimit *rl, unsigned per_client_per_min,
 	rl->global_rate = global_per_sec;
 	rl->global_burst = global_per_sec;
 	rl->global_tokens = rl->global_burst;
-	rl->global_last = bc_ratelimit_now();
-	rl->n_sets = (slots + BC_RL_WAYS - 1) / BC_RL_WAYS;
+	rl->global_last = bc_server_ratelimit_now();
+	rl->n_sets = (slots + BC_SERVER_RL_WAYS - 1) / BC_SERVER_RL_WAYS;
 	if (rl->n_sets == 0)
 		rl->n_sets = 1;
-	rl->slots = calloc(rl->n_sets * BC_RL_WAYS, sizeof(*rl->slots));
+	rl->slots = calloc(rl->n_sets * BC_SERVER_RL_WAYS, sizeof(*rl->slots));
 	if (!rl->slots)
 		return -1;
 	randombytes_buf(rl->hash_key, sizeof(rl->hash_key));
-	for (i = 0; i < BC_RL_LOCKS; i++)
+	for (i = 0; i < BC_SERVER_RL_LOCKS; i++)
 		pthread_mutex_init(&rl->locks[i], NULL);
 	pthread_mutex_init(&rl->global_lock, NULL);
 	return 0;
 }
 
-void bc_ratelimit_release(struct bc_ratelimit *rl)
+void bc_server_ratelimit_release(struct bc_server_ratelimit *rl)
 {
 	size_t i;
 
 	if (!rl->slots)
 		return;
-	for (i = 0; i < BC_RL_LOCKS; i++)
+	for (i = 0; i < BC_SERVER_RL_LOCKS; i++)
 		pthread_mutex_destroy(&rl->locks[i]);
 	pthread_mutex_destroy(&rl->global_lock);
 	free(rl->slots);
 	rl->slots = NULL;
 }
 
-double bc_ratelimit_now(void)
+double bc_server_ratelimit_now(void)
 {
 	struct timespec ts;
 
@@ -76,17 +76,18 @@ static unsigned wait_for(double tokens, double cost, double rate, double burst)
 
 /* The slot for client in its set (locked by the caller), creating it, or
  * evicting the entry with most tokens after refill when the set is full. */
-static struct bc_rl_slot *find_slot(struct bc_ratelimit *rl, struct bc_rl_slot *set,
-				    const uint8_t client[BC_RL_CLIENT_BYTES], double now)
+static struct bc_server_rl_slot *find_slot(struct bc_server_ratelimit *rl,
+					   struct bc_server_rl_slot *set,
+					   const uint8_t client[BC_SERVER_RL_CLIENT_BYTES], double now)
 {
-	struct bc_rl_slot *victim = NULL;
+	struct bc_server_rl_slot *victim = NULL;
 	double best = -1;
 	size_t i;
 
-	for (i = 0; i < BC_RL_WAYS; i++)
-		if (set[i].used && !memcmp(set[i].client, client, BC_RL_CLIENT_BYTES))
+	for (i = 0; i < BC_SERVER_RL_WAYS; i++)
+		if (set[i].used && !memcmp(set[i].client, client, BC_SERVER_RL_CLIENT_BYTES))
 			return &set[i];
-	for (i = 0; i < BC_RL_WAYS; i++) {
+	for (i = 0; i < BC_SERVER_RL_WAYS; i++) {
 		double t;
 
 		if (!set[i].used) {
@@ -99,17 +100,17 @@ static struct bc_rl_slot *find_slot(struct bc_ratelimit *rl, struct bc_rl_slot *
 			victim = &set[i];
 		}
 	}
-	memcpy(victim->client, client, BC_RL_CLIENT_BYTES);
+	memcpy(victim->client, client, BC_SERVER_RL_CLIENT_BYTES);
 	victim->tokens = rl->client_burst;
 	victim->last = now;
 	victim->used = 1;
 	return victim;
 }
 
-unsigned bc_ratelimit_take(struct bc_ratelimit *rl, const uint8_t client[BC_RL_CLIENT_BYTES],
-			   unsigned cost, double now)
+unsigned bc_server_ratelimit_take(struct bc_server_ratelimit *rl,
+				  const uint8_t client[BC_SERVER_RL_CLIENT_BYTES], unsigned cost, double now)
 {
-	struct bc_rl_slot *slot = NULL;
+	struct bc_server_rl_slot *slot = NULL;
 	pthread_mutex_t *lock = NULL;
 	unsigned wait = 0;
 
@@ -118,12 +119,12 @@ unsigned bc_ratelimit_take(struct bc_ratelimit *rl, const uint8_t client[BC_RL_C
 		uint64_t v;
 		size_t set;
 
-		crypto_shorthash(h, client, BC_RL_CLIENT_BYTES, rl->hash_key);
+		crypto_shorthash(h, client, BC_SERVER_RL_CLIENT_BYTES, rl->hash_key);
 		memcpy(&v, h, sizeof(v));
 		set = (size_t)(v % rl->n_sets);
-		lock = &rl->locks[set % BC_RL_LOCKS];
+		lock = &rl->locks[set % BC_SERVER_RL_LOCKS];
 		pthread_mutex_lock(lock);
-		slot = find_slot(rl, &rl->slots[set * BC_RL_WAYS], client, now);
+		slot = find_slot(rl, &rl->slots[set * BC_SERVER_RL_WAYS], client, now);
 		slot->tokens = refill(slot->tokens, slot->last, now, rl->client_rate, rl->client_burst);
 		if (now > slot->last)
 			slot->last = now;

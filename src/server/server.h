@@ -34,7 +34,7 @@ struct bc_server_options {
 	const char *metrics_listen;   /* same syntax; NULL or "" = no metrics listener */
 	const char *web_dir;          /* the page's files; NULL = no page */
 	const char *buckets_url;      /* base URL of a bucket mirror; NULL or "" = this server */
-	const struct bc_cidr *trusted_proxies; /* networks whose X-Forwarded-For is believed */
+	const struct bc_server_cidr *trusted_proxies; /* networks whose X-Forwarded-For is believed */
 	size_t n_trusted_proxies;
 	unsigned rate_per_client;     /* blinded elements per minute per client, 0 = unlimited */
 	unsigned rate_global;         /* blinded elements per second in total, 0 = unlimited */
@@ -78,9 +78,14 @@ unsigned bc_server_metrics_port(const struct bc_server *srv);
 /* The index_id being served (32 hex + NUL) into out. */
 void bc_server_index_id(struct bc_server *srv, char out[33]);
 
-/* Write one JSON-lines event {"time","event",...extra} to the log.
- * extra: "" or a JSON fragment starting with ',' (never an identifier). */
-void bc_server_log_event(struct bc_server *srv, const char *event, const char *extra);
+/*
+ * Write one JSON-lines event {"time","event",key:value...} to the log, in
+ * one write. The arguments after event are pairs of NUL-terminated strings,
+ * a key and its value (NULL is written as ""), ended by a NULL key; values
+ * are JSON-escaped. Never pass an identifier, a request body, a bucket
+ * number or a client address.
+ */
+void bc_server_log(struct bc_server *srv, const char *event, ...) __attribute__((sentinel));
 
 /*
  * Stop accepting connections, let requests in flight finish (at most

@@ -81,7 +81,7 @@ static int safe_path(const char *url, char *rel, size_t relsize)
 	return 0;
 }
 
-struct MHD_Response *bc_web_response(int dirfd, const char *url, uint64_t *bytes)
+struct MHD_Response *bc_server_web_response(int dirfd, const char *url, uint64_t *bytes)
 {
 	struct MHD_Response *resp = NULL;
 	char rel[WEB_MAX_PATH];
@@ -104,4 +104,25 @@ out:
 	if (fd >= 0)
 		close(fd);
 	return resp;
+}
+
+enum MHD_Result bc_server_handle_page(struct MHD_Connection *c, struct bc_server_request *r,
+				      const char *url, const char *method)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	uint64_t bytes = 0;
+
+	resp = bc_server_web_response(r->srv->web_fd, url, &bytes);
+	if (!resp)
+		return bc_server_not_found(c, r);
+	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {
+		MHD_destroy_response(resp);
+		return bc_server_error(c, r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
+				       "this resource allows GET and HEAD only", "GET, HEAD", 0);
+	}
+	bc_server_common_headers(r->srv, resp);
+	ret = bc_server_queue(c, r, MHD_HTTP_OK, resp, bytes);
+	MHD_destroy_response(resp);
+	return ret;
 }

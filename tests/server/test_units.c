@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "server/clientaddr.h"
+#include "server/evaluate.h"
 #include "server/internal.h"
 #include "server/metrics.h"
 #include "server/ratelimit.h"
@@ -24,52 +25,52 @@ static void key_of(const char *text, uint8_t key[16])
 {
 	uint8_t addr[16];
 
-	assert_int_equal(bc_addr_parse(text, strlen(text), addr), 0);
-	bc_client_key(addr, key);
+	assert_int_equal(bc_server_addr_parse(text, strlen(text), addr), 0);
+	bc_server_client_key(addr, key);
 }
 
 static void test_ratelimit_client(void **state)
 {
-	struct bc_ratelimit rl;
+	struct bc_server_ratelimit rl;
 	uint8_t a[16], b[16];
 	double t = 1000.0;
 
 	(void)state;
-	assert_int_equal(bc_ratelimit_init(&rl, 60, 0, 64), 0);
+	assert_int_equal(bc_server_ratelimit_init(&rl, 60, 0, 64), 0);
 	key_of("192.0.2.1", a);
 	key_of("192.0.2.2", b);
 	/* a burst of 60 elements, then refusal with the time to refill 4 */
-	assert_int_equal(bc_ratelimit_take(&rl, a, 16, t), 0);
-	assert_int_equal(bc_ratelimit_take(&rl, a, 16, t), 0);
-	assert_int_equal(bc_ratelimit_take(&rl, a, 16, t), 0);
-	assert_int_equal(bc_ratelimit_take(&rl, a, 12, t), 0);
-	assert_int_equal(bc_ratelimit_take(&rl, a, 4, t), 4);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 16, t), 0);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 16, t), 0);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 16, t), 0);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 12, t), 0);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 4, t), 4);
 	/* another client is not affected */
-	assert_int_equal(bc_ratelimit_take(&rl, b, 16, t), 0);
+	assert_int_equal(bc_server_ratelimit_take(&rl, b, 16, t), 0);
 	/* 1 token per second */
-	assert_int_equal(bc_ratelimit_take(&rl, a, 4, t + 2), 2);
-	assert_int_equal(bc_ratelimit_take(&rl, a, 4, t + 4.01), 0);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 4, t + 2), 2);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 4, t + 4.01), 0);
 	/* a refused request charges nothing */
-	assert_int_equal(bc_ratelimit_take(&rl, a, 1, t + 4.02), 1);
-	assert_int_equal(bc_ratelimit_take(&rl, a, 1, t + 5.1), 0);
-	bc_ratelimit_release(&rl);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 1, t + 4.02), 1);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 1, t + 5.1), 0);
+	bc_server_ratelimit_release(&rl);
 }
 
 static void test_ratelimit_global(void **state)
 {
-	struct bc_ratelimit rl;
+	struct bc_server_ratelimit rl;
 	uint8_t a[16], b[16];
-	double t = bc_ratelimit_now();
+	double t = bc_server_ratelimit_now();
 
 	(void)state;
-	assert_int_equal(bc_ratelimit_init(&rl, 0, 10, 64), 0);
+	assert_int_equal(bc_server_ratelimit_init(&rl, 0, 10, 64), 0);
 	key_of("192.0.2.1", a);
 	key_of("2001:db8::1", b);
-	assert_int_equal(bc_ratelimit_take(&rl, a, 6, t), 0);
-	assert_int_equal(bc_ratelimit_take(&rl, b, 6, t), 1);
-	assert_int_equal(bc_ratelimit_take(&rl, b, 4, t), 0);
-	assert_int_equal(bc_ratelimit_take(&rl, b, 4, t + 0.5), 0);
-	bc_ratelimit_release(&rl);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 6, t), 0);
+	assert_int_equal(bc_server_ratelimit_take(&rl, b, 6, t), 1);
+	assert_int_equal(bc_server_ratelimit_take(&rl, b, 4, t), 0);
+	assert_int_equal(bc_server_ratelimit_take(&rl, b, 4, t + 0.5), 0);
+	bc_server_ratelimit_release(&rl);
 }
 
 /* Threads read the clock before taking the lock: a late caller with an
@@ -77,30 +78,30 @@ static void test_ratelimit_global(void **state)
  * the same interval twice). */
 static void test_ratelimit_clock_never_goes_back(void **state)
 {
-	struct bc_ratelimit rl;
+	struct bc_server_ratelimit rl;
 	uint8_t a[16];
 	double t = 500.0;
 
 	(void)state;
-	assert_int_equal(bc_ratelimit_init(&rl, 60, 0, 64), 0);
+	assert_int_equal(bc_server_ratelimit_init(&rl, 60, 0, 64), 0);
 	key_of("192.0.2.9", a);
-	assert_int_equal(bc_ratelimit_take(&rl, a, 60, t), 0);
-	assert_int_equal(bc_ratelimit_take(&rl, a, 1, t - 3), 1);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 60, t), 0);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 1, t - 3), 1);
 	/* 1 s after the drain: one token, not four */
-	assert_int_equal(bc_ratelimit_take(&rl, a, 2, t + 1), 1);
-	bc_ratelimit_release(&rl);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 2, t + 1), 1);
+	bc_server_ratelimit_release(&rl);
 
-	assert_int_equal(bc_ratelimit_init(&rl, 0, 10, 64), 0);
-	assert_int_equal(bc_ratelimit_take(&rl, a, 10, t), 0);
-	assert_int_equal(bc_ratelimit_take(&rl, a, 1, t - 0.5), 1);
+	assert_int_equal(bc_server_ratelimit_init(&rl, 0, 10, 64), 0);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 10, t), 0);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 1, t - 0.5), 1);
 	/* 0.1 s after the drain: one token (10/s), not six */
-	assert_int_equal(bc_ratelimit_take(&rl, a, 2, t + 0.1), 1);
-	bc_ratelimit_release(&rl);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 2, t + 0.1), 1);
+	bc_server_ratelimit_release(&rl);
 }
 
 static void test_ratelimit_bounded(void **state)
 {
-	struct bc_ratelimit rl;
+	struct bc_server_ratelimit rl;
 	uint8_t key[16], first[16];
 	unsigned i;
 	double t = 50.0;
@@ -108,19 +109,19 @@ static void test_ratelimit_bounded(void **state)
 	(void)state;
 	/* 16 slots, 10000 clients: memory stays 16 slots, and an evicted
 	 * client is forgiven, never blocked by someone else's tokens */
-	assert_int_equal(bc_ratelimit_init(&rl, 10, 0, 16), 0);
+	assert_int_equal(bc_server_ratelimit_init(&rl, 10, 0, 16), 0);
 	key_of("198.51.100.1", first);
-	assert_int_equal(bc_ratelimit_take(&rl, first, 10, t), 0);
-	assert_int_not_equal(bc_ratelimit_take(&rl, first, 1, t), 0);
+	assert_int_equal(bc_server_ratelimit_take(&rl, first, 10, t), 0);
+	assert_int_not_equal(bc_server_ratelimit_take(&rl, first, 1, t), 0);
 	for (i = 0; i < 10000; i++) {
 		memset(key, 0, sizeof(key));
 		key[0] = 0x20;
 		key[1] = 0x01;
 		memcpy(key + 4, &i, sizeof(i));
-		assert_int_equal(bc_ratelimit_take(&rl, key, 1, t), 0);
+		assert_int_equal(bc_server_ratelimit_take(&rl, key, 1, t), 0);
 	}
-	assert_int_equal(rl.n_sets * BC_RL_WAYS, 16);
-	bc_ratelimit_release(&rl);
+	assert_int_equal(rl.n_sets * BC_SERVER_RL_WAYS, 16);
+	bc_server_ratelimit_release(&rl);
 }
 
 static void test_client_key(void **state)
@@ -144,31 +145,31 @@ static void test_client_key(void **state)
 static void test_cidr(void **state)
 {
 	struct bc_error err = BC_ERROR_INIT;
-	struct bc_cidr net;
+	struct bc_server_cidr net;
 	uint8_t addr[16];
 
 	(void)state;
-	assert_int_equal(bc_cidr_parse("10.0.0.0/8", &net, "--trusted-proxy", &err), 0);
-	assert_int_equal(bc_addr_parse("10.200.1.1", 10, addr), 0);
-	assert_int_equal(bc_cidr_contains(&net, addr), 1);
-	assert_int_equal(bc_addr_parse("11.0.0.1", 8, addr), 0);
-	assert_int_equal(bc_cidr_contains(&net, addr), 0);
-	assert_int_equal(bc_cidr_parse("fd00::/8", &net, "--trusted-proxy", &err), 0);
-	assert_int_equal(bc_addr_parse("fd12::1", 7, addr), 0);
-	assert_int_equal(bc_cidr_contains(&net, addr), 1);
-	assert_int_equal(bc_cidr_parse("127.0.0.1", &net, "--trusted-proxy", &err), 0);
+	assert_int_equal(bc_server_cidr_parse("10.0.0.0/8", &net, "--trusted-proxy", &err), 0);
+	assert_int_equal(bc_server_addr_parse("10.200.1.1", 10, addr), 0);
+	assert_int_equal(bc_server_cidr_contains(&net, addr), 1);
+	assert_int_equal(bc_server_addr_parse("11.0.0.1", 8, addr), 0);
+	assert_int_equal(bc_server_cidr_contains(&net, addr), 0);
+	assert_int_equal(bc_server_cidr_parse("fd00::/8", &net, "--trusted-proxy", &err), 0);
+	assert_int_equal(bc_server_addr_parse("fd12::1", 7, addr), 0);
+	assert_int_equal(bc_server_cidr_contains(&net, addr), 1);
+	assert_int_equal(bc_server_cidr_parse("127.0.0.1", &net, "--trusted-proxy", &err), 0);
 	assert_int_equal(net.bits, 128);
-	assert_int_equal(bc_cidr_parse("10.0.0.0/33", &net, "--trusted-proxy", &err), -1);
+	assert_int_equal(bc_server_cidr_parse("10.0.0.0/33", &net, "--trusted-proxy", &err), -1);
 	assert_string_equal(err.code, "bad_field");
 	assert_string_equal(err.field, "--trusted-proxy");
-	assert_int_equal(bc_cidr_parse("nonsense/8", &net, "--trusted-proxy", &err), -1);
-	assert_int_equal(bc_cidr_parse("10.0.0.0/", &net, "--trusted-proxy", &err), -1);
+	assert_int_equal(bc_server_cidr_parse("nonsense/8", &net, "--trusted-proxy", &err), -1);
+	assert_int_equal(bc_server_cidr_parse("10.0.0.0/", &net, "--trusted-proxy", &err), -1);
 }
 
 static void test_client_addr(void **state)
 {
 	struct bc_error err = BC_ERROR_INIT;
-	struct bc_cidr trusted[1];
+	struct bc_server_cidr trusted[1];
 	struct sockaddr_in peer;
 	uint8_t addr[16], want[16];
 
@@ -176,41 +177,47 @@ static void test_client_addr(void **state)
 	memset(&peer, 0, sizeof(peer));
 	peer.sin_family = AF_INET;
 	inet_pton(AF_INET, "127.0.0.1", &peer.sin_addr);
-	assert_int_equal(bc_cidr_parse("127.0.0.0/8", trusted, "--trusted-proxy", &err), 0);
+	assert_int_equal(bc_server_cidr_parse("127.0.0.0/8", trusted, "--trusted-proxy", &err), 0);
 
 	/* untrusted peer: X-Forwarded-For ignored */
-	assert_int_equal(bc_client_addr((struct sockaddr *)&peer, "192.0.2.9", NULL, 0, addr), 0);
-	bc_addr_parse("127.0.0.1", 9, want);
+	assert_int_equal(bc_server_client_addr((struct sockaddr *)&peer, "192.0.2.9", NULL, 0, addr), 0);
+	bc_server_addr_parse("127.0.0.1", 9, want);
 	assert_memory_equal(addr, want, 16);
 	/* trusted: rightmost untrusted hop */
-	assert_int_equal(bc_client_addr((struct sockaddr *)&peer, "203.0.113.5, 192.0.2.9, 127.0.0.2",
+	assert_int_equal(bc_server_client_addr((struct sockaddr *)&peer, "203.0.113.5, 192.0.2.9, 127.0.0.2",
 					trusted, 1, addr), 0);
-	bc_addr_parse("192.0.2.9", 9, want);
+	bc_server_addr_parse("192.0.2.9", 9, want);
 	assert_memory_equal(addr, want, 16);
 	/* garbage stops the walk at the last trusted hop */
-	assert_int_equal(bc_client_addr((struct sockaddr *)&peer, "junk", trusted, 1, addr), 0);
-	bc_addr_parse("127.0.0.1", 9, want);
+	assert_int_equal(bc_server_client_addr((struct sockaddr *)&peer, "junk", trusted, 1, addr), 0);
+	bc_server_addr_parse("127.0.0.1", 9, want);
 	assert_memory_equal(addr, want, 16);
 	/* IPv6 client through the proxy */
-	assert_int_equal(bc_client_addr((struct sockaddr *)&peer, "2001:db8::7", trusted, 1, addr), 0);
-	bc_addr_parse("2001:db8::7", 11, want);
+	assert_int_equal(bc_server_client_addr((struct sockaddr *)&peer, "2001:db8::7", trusted, 1, addr), 0);
+	bc_server_addr_parse("2001:db8::7", 11, want);
 	assert_memory_equal(addr, want, 16);
 }
 
 static void test_metrics(void **state)
 {
-	struct bc_metrics *m = malloc(sizeof(*m));
+	struct bc_server_metrics *m = malloc(sizeof(*m));
+	unsigned bucket, evaluate;
 	char *text;
 	size_t len;
 
 	(void)state;
 	assert_non_null(m);
-	bc_metrics_init(m);
-	bc_metrics_request(m, BC_ROUTE_BUCKET, 200, 0.0003, 1000);
-	bc_metrics_request(m, BC_ROUTE_BUCKET, 304, 0.02, 0);
-	bc_metrics_request(m, BC_ROUTE_EVALUATE, 429, 0.001, 50);
+	bc_server_metrics_init(m);
+	bucket = bc_server_route_find("/v1/buckets/{index_id}/{bucket}");
+	evaluate = bc_server_route_find("/v1/evaluate");
+	assert_true(bucket < bc_server_route_count());
+	assert_true(evaluate < bc_server_route_count());
+	bc_server_metrics_request(m, bucket, 200, 0.0003, 1000);
+	bc_server_metrics_request(m, bucket, 304, 0.02, 0);
+	bc_server_metrics_request(m, evaluate, 429, 0.001, 50);
+	bc_server_metrics_request(m, BC_SERVER_ROUTE_PAGE, 404, 0.001, 10);
 	m->evaluated_elements = 7;
-	text = bc_metrics_render(m, "00112233445566778899aabbccddeeff", &len);
+	text = bc_server_metrics_render(m, "00112233445566778899aabbccddeeff", &len);
 	assert_non_null(text);
 	assert_int_equal(strlen(text), len);
 	assert_non_null(strstr(text, "breachcheck_http_requests_total{route=\"/v1/buckets/{index_id}/{bucket}\",status=\"200\"} 1\n"));
@@ -220,12 +227,90 @@ static void test_metrics(void **state)
 	assert_non_null(strstr(text, "breachcheck_http_request_duration_seconds_bucket{route=\"/v1/buckets/{index_id}/{bucket}\",le=\"+Inf\"} 2\n"));
 	assert_non_null(strstr(text, "breachcheck_evaluated_elements_total 7\n"));
 	assert_non_null(strstr(text, "breachcheck_index_info{index_id=\"00112233445566778899aabbccddeeff\"} 1\n"));
+	assert_non_null(strstr(text, "breachcheck_http_requests_total{route=\"/{page}\",status=\"404\"} 1\n"));
 	assert_null(strstr(text, "/v1/config\""));
 	/* the duration runs to the end of the response (on_completed), as the log's */
 	assert_non_null(strstr(text, "# HELP breachcheck_http_request_duration_seconds Time from the request line to the end of the response.\n"));
 	assert_non_null(strstr(text, "breachcheck_request_deadline_closed_total 0\n"));
 	free(text);
 	free(m);
+}
+
+/* The routing table: templates, parameters, and what falls to the page. */
+static void test_routes(void **state)
+{
+	struct bc_server_params p;
+	static const char id[] = "00112233445566778899aabbccddeeff";
+	char url[128];
+	unsigned r;
+
+	(void)state;
+	r = bc_server_route_of("/v1/config", &p);
+	assert_string_equal(bc_server_route_template(r), "/v1/config");
+	assert_null(p.index_id);
+	snprintf(url, sizeof(url), "/v1/buckets/%s/17", id);
+	r = bc_server_route_of(url, &p);
+	assert_string_equal(bc_server_route_template(r), "/v1/buckets/{index_id}/{bucket}");
+	assert_int_equal(p.index_id_len, 32);
+	assert_memory_equal(p.index_id, id, 32);
+	assert_string_equal(p.rest, "17");
+	snprintf(url, sizeof(url), "/v1/index/%s/index.json", id);
+	assert_string_equal(bc_server_route_template(bc_server_route_of(url, &p)),
+			    "/v1/index/{index_id}/index.json");
+	snprintf(url, sizeof(url), "/v1/index/%s/other.bin", id);
+	assert_int_equal(bc_server_route_of(url, &p), BC_SERVER_ROUTE_UNKNOWN);
+	r = bc_server_route_of("/v1/breaches/acme-2024", &p);
+	assert_string_equal(bc_server_route_template(r), "/v1/breaches/{name}");
+	assert_string_equal(p.rest, "acme-2024");
+	assert_int_equal(bc_server_route_of("/v1/breaches/a/b", &p), BC_SERVER_ROUTE_UNKNOWN);
+	assert_int_equal(bc_server_route_of("/v1/breaches/", &p), BC_SERVER_ROUTE_UNKNOWN);
+	assert_int_equal(bc_server_route_of("/v1/buckets//3", &p), BC_SERVER_ROUTE_UNKNOWN);
+	assert_int_equal(bc_server_route_of("/v1/config/", &p), BC_SERVER_ROUTE_UNKNOWN);
+	assert_int_equal(bc_server_route_of("/v1", &p), BC_SERVER_ROUTE_UNKNOWN);
+	assert_int_equal(bc_server_route_of("/", &p), BC_SERVER_ROUTE_PAGE);
+	assert_int_equal(bc_server_route_of("/app.js", &p), BC_SERVER_ROUTE_PAGE);
+	assert_int_equal(bc_server_route_of("/v1x", &p), BC_SERVER_ROUTE_PAGE);
+	assert_true(bc_server_route_has_body(bc_server_route_of("/v1/evaluate", &p)));
+	assert_false(bc_server_route_has_body(bc_server_route_of("/healthz", &p)));
+	assert_string_equal(bc_server_route_template(BC_SERVER_ROUTE_METRICS), "/metrics");
+	assert_int_equal(bc_server_route_find("/{page}"), BC_SERVER_ROUTE_PAGE);
+	assert_int_equal(bc_server_route_find("/nope"), BC_SERVER_ROUTE_UNKNOWN);
+}
+
+/* The /v1/evaluate body: what is refused, with which code and field. */
+static void test_evaluate_body(void **state)
+{
+	uint8_t blinded[OPRF_MAX_BATCH * OPRF_ELEMENT_BYTES];
+	struct bc_server_body_error e;
+	static const char ok[] = "{\"blinded_elements\":[\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\"]}";
+	char big[4096];
+	size_t n = 0, i, len;
+
+	(void)state;
+	assert_int_equal(bc_server_evaluate_parse(ok, strlen(ok), 16, blinded, &n, &e), 0);
+	assert_int_equal(n, 1);
+	for (i = 0; i < 32; i++)
+		assert_int_equal(blinded[i], i);
+	assert_int_equal(bc_server_evaluate_parse("{", 1, 16, blinded, &n, &e), -1);
+	assert_string_equal(e.code, "bad_json");
+	assert_int_equal(e.status, 400);
+	assert_int_equal(bc_server_evaluate_parse("[]", 2, 16, blinded, &n, &e), -1);
+	assert_string_equal(e.message, "the request body must be a JSON object");
+	assert_int_equal(bc_server_evaluate_parse("{\"blinded_elements\":[]}", 23, 16, blinded, &n, &e), -1);
+	assert_string_equal(e.code, "bad_field");
+	assert_int_equal(bc_server_evaluate_parse("{\"blinded_elements\":[1]}", 24, 16, blinded, &n, &e), -1);
+	assert_string_equal(e.message, "blinded_elements[0] must be a string");
+	assert_int_equal(bc_server_evaluate_parse("{\"blinded_elements\":[\"AAEC\"]}", 29, 16, blinded, &n, &e), -1);
+	assert_string_equal(e.code, "invalid_element");
+	len = (size_t)snprintf(big, sizeof(big), "{\"blinded_elements\":[");
+	for (i = 0; i < 3; i++)
+		len += (size_t)snprintf(big + len, sizeof(big) - len, "%s\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\"",
+					i ? "," : "");
+	len += (size_t)snprintf(big + len, sizeof(big) - len, "]}");
+	assert_int_equal(bc_server_evaluate_parse(big, len, 2, blinded, &n, &e), -1);
+	assert_string_equal(e.code, "batch_too_large");
+	assert_int_equal(bc_server_evaluate_parse(big, len, 3, blinded, &n, &e), 0);
+	assert_int_equal(n, 3);
 }
 
 static void put_file(const char *dir, const char *name, const char *text)
@@ -247,7 +332,7 @@ static int web_ok(int dirfd, const char *url, const char *want_type, uint64_t wa
 	const char *type;
 	int ok;
 
-	resp = bc_web_response(dirfd, url, &bytes);
+	resp = bc_server_web_response(dirfd, url, &bytes);
 	if (!resp)
 		return 0;
 	type = MHD_get_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -286,22 +371,22 @@ static void test_web_paths(void **state)
 	assert_true(web_ok(fd, "/blob.bin", "application/octet-stream", 2));
 	/* refused: traversal, hidden files, empty components, odd bytes,
 	 * symlinks as the last component, directories, missing files */
-	assert_null(bc_web_response(fd, "/../etc/passwd", &(uint64_t){ 0 }));
-	assert_null(bc_web_response(fd, "/assets/../index.html", &(uint64_t){ 0 }));
-	assert_null(bc_web_response(fd, "/.env", &(uint64_t){ 0 }));
-	assert_null(bc_web_response(fd, "//index.html", &(uint64_t){ 0 }));
-	assert_null(bc_web_response(fd, "/assets//app.js", &(uint64_t){ 0 }));
-	assert_null(bc_web_response(fd, "/index.html%00", &(uint64_t){ 0 }));
-	assert_null(bc_web_response(fd, "/a b.js", &(uint64_t){ 0 }));
-	assert_null(bc_web_response(fd, "/link.js", &(uint64_t){ 0 }));
-	assert_null(bc_web_response(fd, "/assets", &(uint64_t){ 0 }));
-	assert_null(bc_web_response(fd, "/nope.js", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(fd, "/../etc/passwd", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(fd, "/assets/../index.html", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(fd, "/.env", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(fd, "//index.html", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(fd, "/assets//app.js", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(fd, "/index.html%00", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(fd, "/a b.js", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(fd, "/link.js", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(fd, "/assets", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(fd, "/nope.js", &(uint64_t){ 0 }));
 	/* a FIFO is refused at once, not waited on (the thread would hang) */
 	alarm(5);
-	assert_null(bc_web_response(fd, "/fifo.js", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(fd, "/fifo.js", &(uint64_t){ 0 }));
 	alarm(0);
-	assert_null(bc_web_response(fd, "index.html", &(uint64_t){ 0 }));
-	assert_null(bc_web_response(-1, "/", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(fd, "index.html", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(-1, "/", &(uint64_t){ 0 }));
 	close(fd);
 
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
@@ -319,6 +404,8 @@ int main(void)
 		cmocka_unit_test(test_cidr),
 		cmocka_unit_test(test_client_addr),
 		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_routes),
+		cmocka_unit_test(test_evaluate_body),
 		cmocka_unit_test(test_web_paths),
 	};
 
