@@ -18,6 +18,8 @@ deps:
 test:
 	scripts/deps.sh test
 	$(MAKE) all
+	meson configure $(BUILD) -Dtest_hooks=auto >/dev/null
+	ninja -C $(BUILD)
 	scripts/run-tests.sh $(BUILD)
 
 # Unit tests under AddressSanitizer and UBSan (CI runs this too).
@@ -40,9 +42,10 @@ bench:
 	$(MAKE) all
 	scripts/bench.sh $(BUILD)
 
-# PREFIX is applied even when build/ was set up earlier with another prefix.
+# PREFIX is applied even when build/ was set up earlier with another prefix;
+# the installed binary never has the crash-test hooks (meson_options.txt).
 install: all
-	meson configure $(BUILD) -Dprefix=$(PREFIX) >/dev/null
+	meson configure $(BUILD) -Dprefix=$(PREFIX) -Dtest_hooks=disabled >/dev/null
 	meson install -C $(BUILD) --destdir "$(DESTDIR)"
 
 clean:

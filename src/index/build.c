@@ -15,9 +15,13 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "bc_config.h"
 #include "index/build.h"
 #include "index/index_internal.h"
 
+/* The hooks read the environment only in a build for the tests
+ * (-Dtest_hooks, meson_options.txt); elsewhere they do nothing. */
+#if BC_TEST_HOOKS
 int bc_test_fail_point(const char *stage)
 {
 	const char *at = getenv("BC_TEST_FAIL_AT");
@@ -36,6 +40,18 @@ void bc_test_kill_point(const char *stage)
 	if (at != NULL && !strcmp(at, stage))
 		raise(SIGKILL);
 }
+#else
+int bc_test_fail_point(const char *stage)
+{
+	(void)stage;
+	return 0;
+}
+
+void bc_test_kill_point(const char *stage)
+{
+	(void)stage;
+}
+#endif
 
 int bc_ncpu(void)
 {

@@ -109,13 +109,14 @@ int bc_index_check_dir(const char *dir, struct bc_error *err);
 /*
  * Test hook: if the environment variable BC_TEST_KILL_AT equals stage,
  * raise SIGKILL (crash tests of the publication; see docs/ingest.md).
+ * Only in a build with -Dtest_hooks (on with the tests); else does nothing.
  */
 void bc_test_kill_point(const char *stage);
 
 /*
  * Test hook: 1 (errno = EIO) if the environment variable BC_TEST_FAIL_AT
  * equals stage, else 0. Stage "swap-sync": the fsync of the parent after
- * the symlink swap fails.
+ * the symlink swap fails. Only in a build with -Dtest_hooks; else 0.
  */
 int bc_test_fail_point(const char *stage);
 
