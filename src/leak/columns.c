@@ -269,6 +269,7 @@ const char *leak_encoding_name(enum leak_encoding e)
 	case LEAK_ENC_CP1252: return "cp1252";
 	case LEAK_ENC_UTF16LE: return "utf-16le";
 	case LEAK_ENC_UTF16BE: return "utf-16be";
+	case LEAK_ENC_ISO8859_15: return "iso-8859-15";
 	default: return "auto";
 	}
 }
@@ -694,14 +695,16 @@ static int parse_line(struct leak_mapping *m, const char *s, const char *e, cons
 			m->encoding = LEAK_ENC_UTF8_BOM;
 		else if (eq_word(vs, ve, "cp1252") || eq_word(vs, ve, "windows-1252") ||
 			 eq_word(vs, ve, "latin-1") || eq_word(vs, ve, "latin1") ||
-			 eq_word(vs, ve, "iso-8859-1") || eq_word(vs, ve, "iso-8859-15"))
+			 eq_word(vs, ve, "iso-8859-1"))
 			m->encoding = LEAK_ENC_CP1252;
+		else if (eq_word(vs, ve, "iso-8859-15") || eq_word(vs, ve, "latin-9") || eq_word(vs, ve, "latin9"))
+			m->encoding = LEAK_ENC_ISO8859_15;
 		else if (eq_word(vs, ve, "utf-16le") || eq_word(vs, ve, "utf-16"))
 			m->encoding = LEAK_ENC_UTF16LE;
 		else if (eq_word(vs, ve, "utf-16be"))
 			m->encoding = LEAK_ENC_UTF16BE;
 		else
-			return bad(err, name, line, "encoding: use utf-8, utf-8-bom, cp1252, latin-1, utf-16le or utf-16be");
+			return bad(err, name, line, "encoding: use utf-8, utf-8-bom, cp1252, latin-1, iso-8859-15, utf-16le or utf-16be");
 		return 0;
 	}
 	if (eq_word(ks, ke, "header")) {

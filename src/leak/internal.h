@@ -3,6 +3,7 @@
 
 /* Private to src/leak: the reader's state, shared by reader.c and row.c. */
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "leak/reader.h"
@@ -71,6 +72,16 @@ int leak_repair_row(struct leak_reader *r, struct leak_row *row);
 
 /* 1 if a cell looks like an identifier: an '@', or five digits or more (repair.c). */
 int leak_looks_like_identifier(const char *s, size_t n);
+
+/*
+ * ISO-8859-15 or CP1252 for n bytes that are not UTF-8 (latin9.c), by the
+ * bytes that stand between two letters; why: the evidence in one English
+ * sentence (whysize bytes). Returns LEAK_ENC_ISO8859_15 or LEAK_ENC_CP1252.
+ */
+enum leak_encoding leak_sniff_latin9(const unsigned char *p, size_t n, char *why, size_t whysize);
+
+/* The code point of an ISO-8859-15 byte (latin9.c). */
+uint32_t leak_latin9_cp(unsigned char c);
 
 /* Canonical header key: lowercase ASCII, accents folded, only a-z0-9 kept. Returns length. */
 size_t leak_header_key(const char *in, size_t len, char *out, size_t outsize);

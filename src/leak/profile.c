@@ -454,6 +454,8 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 	fprintf(out, "breachcheck profile of %s\n\n", name);
 	fprintf(out, "File\n");
 	fprintf(out, "  %-28s %s\n", "encoding", leak_encoding_name(r->dialect.encoding));
+	if (r->dialect.encoding_why[0])
+		fprintf(out, "  %-28s %s\n", "encoding evidence", r->dialect.encoding_why);
 	fprintf(out, "  %-28s %s\n", "delimiter", leak_delimiter_name(r->dialect.delimiter));
 	fprintf(out, "  %-28s %s\n", "quote", r->dialect.quote == '"' ? "double" :
 					       r->dialect.quote == '\'' ? "single" : "none");
@@ -587,6 +589,8 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 	bad |= jset(o, "dialect", d);
 	if (d) {
 		bad |= jset(d, "encoding", json_string(leak_encoding_name(r->dialect.encoding)));
+		if (r->dialect.encoding_why[0])
+			bad |= jset(d, "encoding_evidence", json_string(r->dialect.encoding_why));
 		bad |= jset(d, "delimiter", json_string(leak_delimiter_name(r->dialect.delimiter)));
 		bad |= jset(d, "quote", r->dialect.quote ? json_string(q) : json_null());
 		bad |= jset(d, "header", json_boolean(r->dialect.header));

@@ -149,8 +149,9 @@ static size_t src_read(struct leak_reader_state *st, unsigned char *dst, size_t 
 	return got;
 }
 
-static size_t decode_cp1252(const unsigned char *in, size_t n, unsigned char *out,
-			    unsigned long *replaced)
+/* CP1252 or ISO-8859-15 (latin9) to UTF-8. */
+static size_t decode_8bit(const unsigned char *in, size_t n, unsigned char *out, int latin9,
+			  unsigned long *replaced)
 {
 	size_t i, o = 0;
 	uint32_t cp;
@@ -160,7 +161,7 @@ static size_t decode_cp1252(const unsigned char *in, size_t n, unsigned char *ou
 			out[o++] = in[i];
 			continue;
 		}
-		cp = cp1252_cp(in[i]);
+		cp = latin9 ? leak_latin9_cp(in[i]) : cp1252_cp(in[i]);
 		if (cp == 0xFFFD)
 			(*replaced)++;
 		o += put_utf8(out + o, cp);
@@ -239,12 +240,14 @@ static size_t fill(struct leak_reader *r)
 		space = st->cap - st->len;
 		switch (r->dialect.encoding) {
 		case LEAK_ENC_CP1252:
+		case LEAK_ENC_ISO8859_15:
 			/* each byte becomes at most 3 */
 			want = space / 3 < LEAK_RAW_BYTES ? space / 3 : LEAK_RAW_BYTES;
 			if (!want)
 				goto out;
 			n = src_read(st, st->raw, want, &r->stats);
-			add = decode_cp1252(st->raw, n, st->buf + st->len, &r->stats.replaced);
+			add = decode_8bit(st->raw, n, st->buf + st->len,
+					  r->dialect.encoding == LEAK_ENC_ISO8859_15, &r->stats.replaced);
 			break;
 		case LEAK_ENC_UTF16LE:
 		case LEAK_ENC_UTF16BE:
@@ -508,8 +511,35 @@ static int switch_to_cp1252(struct leak_reader *r)
 	st->eof = 0;
 	st->need_utf8_check = 0;
 	st->ascii_so_far = 0;
-	r->dialect.encoding = LEAK_ENC_CP1252;
+	r->dialect.encoding = leak_sniff_latin9(h, st->head_len, r->dialect.encoding_why,
+						sizeof(r->dialect.encoding_why));
 	return 0;
+}
+
+/*
+ * The row that revealed an 8-bit file was re-decoded as CP1252; in an
+ * ISO-8859-15 file its letters ¦ ¨ ´ ¸ ¼ ½ ¾ (U+00A6...) are Š š Ž ž Œ œ Ÿ:
+ * rewritten in place (two bytes each in UTF-8 either way).
+ */
+static void latin9_scratch(struct leak_reader_state *st)
+{
+	static const unsigned char from[7] = { 0xA6, 0xA8, 0xB4, 0xB8, 0xBC, 0xBD, 0xBE };
+	static const unsigned char to[7][2] = { { 0xC5, 0xA0 }, { 0xC5, 0xA1 }, { 0xC5, 0xBD }, { 0xC5, 0xBE },
+						{ 0xC5, 0x92 }, { 0xC5, 0x93 }, { 0xC5, 0xB8 } };
+	unsigned char *p = (unsigned char *)st->scratch;
+	size_t i;
+	int k;
+
+	for (i = 0; i + 1 < st->scratch_used; i++) {
+		if (p[i] != 0xC2)
+			continue;
+		for (k = 0; k < 7; k++)
+			if (p[i + 1] == from[k]) {
+				p[i] = to[k][0];
+				p[i + 1] = to[k][1];
+				break;
+			}
+	}
 }
 
 /* Next split row, refilling as needed; blank lines skipped. 1, 0 (EOF), -1. */
@@ -566,8 +596,11 @@ static int next_split(struct leak_reader *r, struct leak_row *row, struct bc_err
 		}
 		if (row->flags & LEAK_ROW_INVALID_UTF8) {
 			repair_row_utf8(r, row);
-			if (st->ascii_so_far && !st->peek && switch_to_cp1252(r) == 0)
+			if (st->ascii_so_far && !st->peek && switch_to_cp1252(r) == 0) {
 				row->flags &= ~LEAK_ROW_INVALID_UTF8;
+				if (r->dialect.encoding == LEAK_ENC_ISO8859_15)
+					latin9_scratch(st);
+			}
 		}
 		return 1;
 	}
@@ -1060,6 +1093,8 @@ static int sniff(struct leak_reader *r, struct bc_error *err)
 		err->file = st->name;
 		return bc_error_set(err, "binary_file", "%s", binary_kind(st->head, n));
 	}
+	if (enc == LEAK_ENC_CP1252 && !(m && m->encoding != LEAK_ENC_AUTO))
+		enc = leak_sniff_latin9(st->head, n, r->dialect.encoding_why, sizeof(r->dialect.encoding_why));
 	r->dialect.encoding = enc;
 	st->head_pos = bom;
 	st->need_utf8_check = enc == LEAK_ENC_UTF8 || enc == LEAK_ENC_UTF8_BOM;

@@ -33,6 +33,7 @@ enum leak_encoding {
 	LEAK_ENC_CP1252,           /* Windows-1252, a superset of Latin-1 for text */
 	LEAK_ENC_UTF16LE,
 	LEAK_ENC_UTF16BE,
+	LEAK_ENC_ISO8859_15,       /* Latin-9: Œ œ Š š Ž ž Ÿ € where CP1252 has ¼ ½ ¦ ¨ ´ ¸ ¾ ¤ */
 };
 
 enum leak_newline {
@@ -111,6 +112,7 @@ struct leak_dialect {
 	char quote;                /* '"', or 0 for no quoting */
 	int header;                /* 1 if the first row is a header */
 	enum leak_newline newline; /* first line ending seen */
+	char encoding_why[240];    /* why an 8-bit encoding was chosen ("" for BOM, UTF-8 and UTF-16) */
 };
 
 /* Parsed --mapping file (format in docs/leak-files.md). */
@@ -232,7 +234,8 @@ void leak_reader_release(struct leak_reader *r);
 void leak_reader_free(struct leak_reader *r);
 
 /* Names for reports and JSON. */
-const char *leak_encoding_name(enum leak_encoding e);   /* "utf-8", "utf-8-bom", "cp1252", "utf-16le", "utf-16be" */
+const char *leak_encoding_name(enum leak_encoding e);   /* "utf-8", "utf-8-bom", "cp1252", "utf-16le", "utf-16be",
+							   "iso-8859-15" */
 const char *leak_newline_name(enum leak_newline nl);    /* "lf", "crlf", "cr", "none" */
 const char *leak_delimiter_name(char delimiter);        /* "comma", "semicolon", "tab", "pipe", "other" */
 const char *leak_field_name(enum leak_field f);         /* "last_name", ...; "unmapped" for NONE */

@@ -77,6 +77,7 @@ check breaker_dash_dash -- breaker_header_only.csv
 check breaker_forced_header --mapping breaker_header_yes.map breaker_headerless.csv
 check breaker_forced_header_strict --strict --mapping breaker_header_yes.map breaker_headerless.csv
 # keep every row (issue 11): each repaired-row case, and the two files of issue 14 item 10
+check latin9 latin9.csv
 check repair_rows repair_rows.csv
 check repair_rows_json --json repair_rows.csv
 check repair_aside repair_aside.csv

@@ -709,6 +709,61 @@ static void test_small_profile_memory(void **state)
 		fail_msg("a 2-row profile grew the resident set by %ld KiB (limit 8192)", hwm - before);
 }
 
+/*
+ * Issue 14 item 14: an ISO-8859-15 leak was read as CP1252 ("Œ" became "¼").
+ * The bytes between letters tell them apart, in the sniffed sample and when
+ * an all-ASCII start turns out to be 8-bit further down.
+ */
+static void test_latin9(void **state)
+{
+	/* CŒUR, Bérénice; Lœvenbruck: Latin-9 bytes BC and BD between letters */
+	static const char l9[] = "Nom;Prénom;NIR\nC\xBCUR;B\xE9r\xE9nice;185037505600082\n"
+				 "L\xBDvenbruck;Zo\xE9;292016912300040\n";
+	/* the same names in CP1252: 8C and 9C */
+	static const char w[] = "Nom;Prénom;NIR\nC\x8CUR;B\xE9r\xE9nice;185037505600082\n"
+				"L\x9Cvenbruck;Zo\xE9;292016912300040\n";
+	/* a Latin-1 "1/2" that is not between letters stays CP1252 */
+	static const char half[] = "Nom;Prénom;Commentaire\nDurand;Zo\xE9;dose \xBD comprim\xE9\n";
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
+	char *big, *p;
+	size_t k;
+
+	(void)state;
+	assert_int_equal(read_mem(l9, sizeof(l9) - 1, NULL, &r, rec, &err), 2);
+	assert_int_equal(r.dialect.encoding, LEAK_ENC_ISO8859_15);
+	assert_string_equal(leak_encoding_name(r.dialect.encoding), "iso-8859-15");
+	assert_non_null(strstr(r.dialect.encoding_why, "2 bytes of A4 A6 A8 B4 B8 BC BD BE between letters"));
+	assert_string_equal(rec[0].last_names[0], "COEUR");
+	assert_string_equal(rec[1].last_names[0], "LOEVENBRUCK");
+	leak_reader_release(&r);
+
+	assert_int_equal(read_mem(w, sizeof(w) - 1, NULL, &r, rec, &err), 2);
+	assert_int_equal(r.dialect.encoding, LEAK_ENC_CP1252);
+	assert_non_null(strstr(r.dialect.encoding_why, "2 CP1252 letters of 80-9F"));
+	assert_string_equal(rec[0].last_names[0], "COEUR");
+	leak_reader_release(&r);
+
+	assert_int_equal(read_mem(half, sizeof(half) - 1, NULL, &r, rec, &err), 1);
+	assert_int_equal(r.dialect.encoding, LEAK_ENC_CP1252);
+	leak_reader_release(&r);
+
+	/* 64 KiB of ASCII rows, then the Latin-9 rows: the switch picks ISO-8859-15 too */
+	big = malloc(200000);
+	assert_non_null(big);
+	p = big;
+	p += sprintf(p, "Nom;Prenom;NIR\n");
+	for (k = 0; (size_t)(p - big) < 70000; k++)
+		p += sprintf(p, "Durand;Zoe;%s\n", "292016912300040");
+	p += sprintf(p, "C\xBCUR;B\xE9r\xE9nice;185037505600082\nL\xBDvenbruck;Zo\xE9;292016912300040\n");
+	assert_int_equal(read_mem(big, (size_t)(p - big), NULL, &r, rec, &err), (int)k + 2);
+	assert_int_equal(r.dialect.encoding, LEAK_ENC_ISO8859_15);
+	leak_reader_release(&r);
+	free(big);
+	free(rec);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -733,6 +788,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_small_buffers),
 		cmocka_unit_test(test_small_profile_memory),
 		cmocka_unit_test(test_source_names_hidden),
+		cmocka_unit_test(test_latin9),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
