@@ -24,7 +24,7 @@
 
 #include "index/index.h"
 #include "index/index_internal.h"
-#include "index/ingest.h"
+#include "ingest/ingest.h"
 #include "oprf/keyfile.h"
 #include "oprf/oprf.h"
 

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "index/ingest.h"
+#include "ingest/ingest.h"
 
 static const char usage[] =
 	"usage: breachcheck ingest FILE --index DIR --key KEYFILE --breach NAME [options]\n"

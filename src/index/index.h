@@ -4,8 +4,8 @@
 /*
  * Index format v1 (DESIGN.md §4, §5, §7, §8; docs/index-format.md): token
  * inputs, the keyed BLAKE2b derivations, entry sealing, payloads, and the
- * read-only index reader used by `check` and `serve`. The builder (ingest)
- * is in index/ingest.h.
+ * read-only index reader used by `check` and `serve`. Building and
+ * publishing are in index/build.h; ingest (src/ingest/) uses them.
  *
  * Conventions: caller-owned buffers, 0 / -1 returns, errors in struct
  * bc_error (never an identifier in a message). Every function calls
@@ -107,6 +107,9 @@ struct bc_payload {
 	uint16_t source_a;    /* index into the breach's sources, BC_SOURCE_NONE = none */
 	uint16_t source_b;
 };
+
+/* JSON name of flag bit (DESIGN.md §7), or NULL when unused. */
+const char *bc_index_class_name(unsigned bit);
 
 /* Little-endian encoding to 16 bytes. */
 void bc_payload_pack(const struct bc_payload *p, uint8_t out[16]);

@@ -15,17 +15,6 @@
 void bc_index_compute_id(const uint8_t *bucket_hashes, uint32_t n_buckets,
 			 const uint8_t verified_hash[32], const uint8_t salt[32], char out[33]);
 
-/* JSON name of flag bit (DESIGN.md §7), or NULL when unused. */
-const char *bc_index_class_name(unsigned bit);
-
-/*
- * Run fn(arg, begin, end) over [0, n) in chunks of `chunk` items on
- * `threads` threads (0: all cores; the caller's thread takes part).
- * Returns 0, or -1 if a thread could not be started (then all ran inline).
- */
-int bc_parallel_for(size_t n, size_t chunk, int threads,
-		    void (*fn)(void *arg, size_t begin, size_t end), void *arg);
-
 /* write(2) all of buf to fd, retrying on EINTR. Returns 0 or -1 (errno set). */
 int bc_write_all(int fd, const void *buf, size_t len);
 
@@ -34,10 +23,5 @@ int bc_fsync_dir(const char *path);
 
 /* Remove a directory and the regular files in it (one level). Returns 0 or -1. */
 int bc_remove_tree(const char *path);
-
-/* Write len bytes to path atomically: path.tmp-<pid>, fsync, rename, fsync
- * of the parent. mode: for the new file. Returns 0, or -1 with err filled. */
-int bc_write_file_atomic(const char *path, const void *data, size_t len, int mode,
-			 struct bc_error *err);
 
 #endif

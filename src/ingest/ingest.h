@@ -1,5 +1,5 @@
-#ifndef BC_INDEX_INGEST_H
-#define BC_INDEX_INGEST_H
+#ifndef BC_INGEST_INGEST_H
+#define BC_INGEST_INGEST_H
 
 /*
  * breachcheck ingest (DESIGN.md §4, §5, §7; docs/ingest.md): read a leak

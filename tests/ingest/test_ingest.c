@@ -23,7 +23,7 @@
 
 #include "index/index.h"
 #include "testutil.h"
-#include "index/ingest.h"
+#include "ingest/ingest.h"
 #include "leak/record.h"
 #include "oprf/keyfile.h"
 #include "oprf/oprf.h"

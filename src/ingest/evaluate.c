@@ -1,0 +1,141 @@
+/*
+ * Ingest, evaluate phase (RFC 9497 §3.3.2 Evaluate, §3.3.3 for POPRF;
+ * DESIGN.md §4): a pool of workers takes chunks of EVAL_CHUNK tokens from
+ * [next, ready) while the reader interns more; VOPRF under skS for kinds
+ * 1-4, batched POPRF under skV (info = the email) for kind 5.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "ingest/internal.h"
+#include "oprf/oprf.h"
+
+void bc_ingest_eval_ready(struct ingest *g)
+{
+	pthread_mutex_lock(&g->mu);
+	g->ready = g->ntok;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
+static void eval_verified(struct ingest *g, size_t nv, const uint8_t **in, const size_t *in_len,
+			  const uint8_t **info, const size_t *info_len, const size_t *which)
+{
+	uint8_t out[OPRF_MAX_BATCH][OPRF_OUTPUT_BYTES];
+	size_t i;
+
+	if (nv == 0)
+		return;
+	if (oprf_evaluate_poprf_batch(g->key->sk_v, nv, in, in_len, info, info_len, out[0]) == 0) {
+		for (i = 0; i < nv; i++)
+			memcpy(tok_at(g, which[i])->y, out[i], OPRF_OUTPUT_BYTES);
+	} else {
+		for (i = 0; i < nv; i++)
+			if (oprf_evaluate(OPRF_MODE_POPRF, g->key->sk_v, in[i], in_len[i], info[i],
+					  info_len[i], tok_at(g, which[i])->y) != 0)
+				atomic_store(&g->failed, 1);
+	}
+	sodium_memzero(out, sizeof(out));
+}
+
+static void eval_chunk(struct ingest *g, size_t b, size_t e)
+{
+	const uint8_t *in[OPRF_MAX_BATCH], *info[OPRF_MAX_BATCH];
+	size_t in_len[OPRF_MAX_BATCH], info_len[OPRF_MAX_BATCH], which[OPRF_MAX_BATCH];
+	size_t i, nv = 0;
+
+	for (i = b; i < e; i++) {
+		struct tok *t = tok_at(g, i);
+
+		if (t->kind == BC_TOKEN_VERIFIED) {
+			in[nv] = (const uint8_t *)t->s;
+			in_len[nv] = t->len;
+			info[nv] = (const uint8_t *)t->s + t->len;
+			info_len[nv] = t->info_len;
+			which[nv++] = i;
+			if (nv == OPRF_MAX_BATCH) {
+				eval_verified(g, nv, in, in_len, info, info_len, which);
+				nv = 0;
+			}
+		} else if (oprf_evaluate(OPRF_MODE_VOPRF, g->key->sk_s, (const uint8_t *)t->s, t->len,
+					 NULL, 0, t->y) != 0) {
+			atomic_store(&g->failed, 1);
+		}
+	}
+	eval_verified(g, nv, in, in_len, info, info_len, which);
+}
+
+static void *eval_worker(void *arg)
+{
+	struct ingest *g = arg;
+	size_t b, e;
+
+	pthread_mutex_lock(&g->mu);
+	for (;;) {
+		if (g->next < g->ready) {
+			b = g->next;
+			e = b + EVAL_CHUNK < g->ready ? b + EVAL_CHUNK : g->ready;
+			g->next = e;
+			pthread_mutex_unlock(&g->mu);
+			eval_chunk(g, b, e);
+			atomic_fetch_add(&g->evaluated, e - b);
+			pthread_mutex_lock(&g->mu);
+		} else if (g->reading_done) {
+			break;
+		} else {
+			pthread_cond_wait(&g->cv, &g->mu);
+		}
+	}
+	pthread_mutex_unlock(&g->mu);
+	return NULL;
+}
+
+int bc_ingest_eval_start(struct ingest *g, int nthreads, pthread_t *tid)
+{
+	int i, started = 0;
+
+	for (i = 0; i < nthreads; i++) {
+		if (pthread_create(&tid[started], NULL, eval_worker, g) != 0)
+			break;
+		started++;
+	}
+	return started;
+}
+
+void bc_ingest_eval_reading_done(struct ingest *g)
+{
+	pthread_mutex_lock(&g->mu);
+	g->ready = g->ntok;
+	g->reading_done = 1;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
+void bc_ingest_eval_wait(struct ingest *g, pthread_t *tid, int started)
+{
+	int i;
+
+	while (atomic_load(&g->evaluated) < g->ntok) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		bc_ingest_progress(g, 0);
+		if (atomic_load(&g->evaluated) * 2 >= g->ntok)
+			bc_test_kill_point("eval");
+	}
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+}
+
+void bc_ingest_eval_abort(struct ingest *g, pthread_t *tid, int started)
+{
+	int i;
+
+	pthread_mutex_lock(&g->mu);
+	g->reading_done = 1;
+	g->ready = g->next; /* stop handing out work */
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+	for (i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+}

@@ -1,0 +1,189 @@
+/*
+ * bc_ingest_run (ingest.h): the phases of an ingest, in order. Each phase
+ * is in its own file (internal.h lists them); this file checks the options
+ * and holds the run together.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ingest/internal.h"
+
+static int valid_date(const char *s)
+{
+	int y, m, d;
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (strlen(s) != 10 || strspn(s, "0123456789-") != 10 || s[4] != '-' || s[7] != '-')
+		return 0;
+	y = atoi(s);
+	m = atoi(s + 5);
+	d = atoi(s + 8);
+	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
+		return 0;
+	return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+}
+
+static int valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	/* Starting with a letter or digit: "." and ".." are no names in a URL path. */
+	return n >= 1 && n <= 64 &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") == n &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") >= 1;
+}
+
+/* Usage checks, before anything is opened. today: "YYYY-MM-DD" (UTC). */
+static int check_options(const struct bc_ingest_options *o, char today[16], struct bc_error *err)
+{
+	time_t tnow = time(NULL);
+	struct tm tm;
+
+	if (o->input == NULL || o->index_dir == NULL || o->key_path == NULL || o->breach == NULL)
+		return bc_error_set(err, "usage", "ingest needs FILE, --index DIR, --key KEYFILE and --breach NAME");
+	if (!valid_name(o->breach))
+		return bc_error_set_field(err, "usage", "--breach", "--breach NAME: 1 to 64 characters among A-Z a-z 0-9 . _ -, the first a letter or digit");
+	if (o->breach_date != NULL && !valid_date(o->breach_date))
+		return bc_error_set_field(err, "usage", "--date", "--date: use YYYY-MM-DD");
+	gmtime_r(&tnow, &tm);
+	strftime(today, 16, "%Y-%m-%d", &tm);
+	if (o->breach_date != NULL && strcmp(o->breach_date, today) > 0)
+		return bc_error_set_field(err, "usage", "--date", "--date: the breach date is in the future");
+	if (sodium_init() < 0)
+		return bc_error_set(err, "internal", "libsodium failed to initialise");
+	return 0;
+}
+
+static struct ingest *ingest_new(const struct bc_ingest_options *o, double t0, struct bc_error *err)
+{
+	struct ingest *g = calloc(1, sizeof(*g));
+
+	if (g == NULL) {
+		bc_error_set(err, "oom", "out of memory");
+		return NULL;
+	}
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->cv, NULL);
+	atomic_init(&g->evaluated, 0);
+	atomic_init(&g->failed, 0);
+	g->o = o;
+	g->pf = o->progress ? o->progress : stderr;
+	g->tty = isatty(fileno(g->pf));
+	g->t0 = t0;
+	g->last_print = t0;
+	g->last_source = SIZE_MAX;
+	randombytes_buf(g->hkey, sizeof(g->hkey));
+	return g;
+}
+
+static void ingest_free(struct ingest *g)
+{
+	if (g == NULL)
+		return;
+	bc_key_free(g->key);
+	bc_ingest_tokens_release(g);
+	pthread_mutex_destroy(&g->mu);
+	pthread_cond_destroy(&g->cv);
+	free(g);
+}
+
+/* Key, state directory (locked), publication lock, catalogue; then the
+ * breach id is reserved: ids are never reused, even after a crash. */
+static int open_run(struct ingest_run *r, struct bc_error *err)
+{
+	const struct bc_ingest_options *o = r->o;
+
+	if (bc_key_load(o->key_path, &r->g->key, err) != 0)
+		return -1;
+	if (bc_state_dir(o->key_path, r->sdir, sizeof(r->sdir)) != 0)
+		return bc_error_set(err, "usage", "key path too long");
+	if (bc_ingest_open_state(r->sdir, &r->lock_fd, err) != 0)
+		return -1;
+	if (bc_index_lock(o->index_dir, &r->dir_lock_fd, err) != 0 ||
+	    bc_index_check_dir(o->index_dir, err) != 0)
+		return -1;
+	r->cat = bc_ingest_load_catalogue(r->sdir, r->g->key->pk_s, err);
+	if (r->cat == NULL)
+		return -1;
+	bc_ingest_remove_orphan_states(r->sdir, r->cat);
+	bc_ingest_next_id_past_published(r->cat, o->index_dir);
+	r->id = (uint32_t)json_integer_value(json_object_get(r->cat, "next_id"));
+	json_object_set_new(r->cat, "next_id", json_integer((json_int_t)r->id + 1));
+	if (bc_ingest_save_catalogue(r->sdir, r->cat, err) != 0)
+		return -1;
+	r->old_cat = json_deep_copy(r->cat);
+	bc_test_kill_point("reserved");
+	r->st->breach_id = r->id;
+	return 0;
+}
+
+/* This breach's items (one per distinct token) and catalogue entry. */
+static int aggregate_breach(struct ingest_run *r, struct bc_error *err)
+{
+	struct ingest *g = r->g;
+
+	r->st->tokens = g->ntok;
+	r->st->occurrences = g->nocc;
+	if (g->ntok == 0)
+		return bc_error_set(err, "empty", "%s yielded no identifier to index (check the column mapping)",
+				    r->o->input);
+	r->items = malloc(g->ntok * sizeof(*r->items));
+	if (r->items == NULL)
+		return bc_error_set(err, "oom", "out of memory");
+	r->n_items = r->cap = g->ntok;
+	r->entry = bc_ingest_breach_entry(r->o, r->id, r->today);
+	return bc_ingest_aggregate(g, r->id, r->items, r->entry, r->st, err);
+}
+
+static void finish_run(struct ingest_run *r, int failed)
+{
+	size_t i;
+
+	if (!failed)
+		for (i = 0; i < r->n_replaced; i++)
+			bc_ingest_remove_breach_state(r->sdir, r->replaced[i]);
+	bc_ingest_publish_cleanup(r, failed);
+	r->st->t_total = bc_ingest_now() - r->t0;
+	free(r->breaches_text);
+	if (r->items != NULL) {
+		sodium_memzero(r->items, r->cap * sizeof(*r->items));
+		free(r->items);
+	}
+	json_decref(r->entry);
+	json_decref(r->cat);
+	json_decref(r->old_cat);
+	if (r->dir_lock_fd >= 0)
+		close(r->dir_lock_fd);
+	if (r->lock_fd >= 0)
+		close(r->lock_fd);
+	ingest_free(r->g);
+}
+
+int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
+		  struct bc_error *err)
+{
+	struct ingest_run *r;
+	int ret = -1;
+
+	memset(st, 0, sizeof(*st));
+	r = calloc(1, sizeof(*r));
+	if (r == NULL)
+		return bc_error_set(err, "oom", "out of memory");
+	r->o = o;
+	r->st = st;
+	r->t0 = bc_ingest_now();
+	r->lock_fd = r->dir_lock_fd = -1;
+	if (check_options(o, r->today, err) == 0 &&
+	    (r->g = ingest_new(o, r->t0, err)) != NULL &&
+	    open_run(r, err) == 0 &&
+	    bc_ingest_read_and_evaluate(r->g, st, err) == 0 &&
+	    aggregate_breach(r, err) == 0 &&
+	    bc_ingest_collect_breaches(r, err) == 0 &&
+	    bc_ingest_publish_all(r, err) == 0)
+		ret = 0;
+	finish_run(r, ret != 0);
+	free(r);
+	return ret;
+}

@@ -1,0 +1,243 @@
+#ifndef BC_INGEST_INTERNAL_H
+#define BC_INGEST_INTERNAL_H
+
+/*
+ * Shared between the phases of ingest (the .c files of src/ingest/); not part of the
+ * public API (ingest.h). One struct ingest per run holds the tokens, the
+ * rows and the evaluation queue; one struct ingest_run holds the state
+ * directory, the catalogue and the items to publish. Phases, in order
+ * (docs/ingest.md, "The module"):
+ *
+ *   state.c      open the state dir (lock), catalogue, reserve a breach id
+ *   read.c       leak reader -> records; progress line
+ *   tokens.c     record -> tokens interned (dedup) + (token, row) pairs
+ *   evaluate.c   worker pool: OPRF Evaluate of each distinct token
+ *   aggregate.c  patients, payload per token, catalogue entry
+ *   publish.c    other breaches from the state, state file + index files
+ *   ingest.c     bc_ingest_run: the list of the phases above
+ */
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "index/build.h"
+#include "index/index.h"
+#include "ingest/ingest.h"
+#include "leak/reader.h"
+#include "leak/record.h"
+#include "oprf/keyfile.h"
+
+#define TOK_SHIFT 13
+#define TOK_BLOCK ((size_t)1 << TOK_SHIFT)
+#define TOK_MAX_BLOCKS ((size_t)1 << 16)
+#define ARENA_BLOCK ((size_t)1 << 20)
+#define NONE UINT32_MAX
+#define MULTI (UINT32_MAX - 1)
+#define MAX_TOKEN_BYTES 1024
+#define EVAL_CHUNK 256
+
+/* One distinct token: its OPRF input (then the POPRF info for kind 5) in
+ * the arena, its SipHash, and its OPRF output once evaluated. */
+struct tok {
+	const char *s;        /* input bytes, then info bytes */
+	uint64_t hash;
+	uint16_t len, info_len;
+	uint8_t kind;
+	uint8_t y[BC_Y_BYTES];
+};
+
+struct slot {
+	uint32_t id;
+	uint32_t check;       /* high half of the hash: most mismatches never touch the token */
+};
+
+/* What aggregation needs of a row (no identifier: token ids only). */
+struct row_info {
+	uint32_t flags;
+	uint16_t month;
+	uint16_t source;
+	uint32_t nir;         /* token id or NONE */
+	uint32_t nd[BC_RECORD_MAX_NAMES];
+};
+
+struct ingest {
+	const struct bc_ingest_options *o;
+	struct bc_key *key;
+
+	struct tok *blocks[TOK_MAX_BLOCKS];
+	size_t ntok;
+	char *arena;
+	size_t arena_used;
+	char **arenas;
+	size_t n_arenas;
+	struct slot *slots;   /* open addressing; id 0 = empty, else token id + 1 */
+	size_t cap;
+	uint8_t hkey[crypto_shorthash_KEYBYTES];
+
+	struct row_info *rows;
+	size_t nrows, rows_cap;
+	uint32_t *occ_tok, *occ_row;
+	size_t nocc, occ_cap;
+
+	char (*sources)[BC_SOURCE_MAX];
+	char (*src_canon)[BC_SOURCE_MAX]; /* canonical (bc_norm_last_name) form, or "" */
+	uint8_t *src_bad;     /* 1: looks like an identifier, never published */
+	uint32_t *src_slots;  /* hash table of sources: index + 1, 0 = empty */
+	size_t nsources, sources_cap, last_source, src_cap;
+
+	/* evaluation queue */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	size_t ready, next;
+	int reading_done;
+	atomic_size_t evaluated;
+	atomic_int failed;
+
+	/* progress */
+	int tty;
+	FILE *pf;
+	double t0, last_print;
+	off_t file_size;
+	const struct leak_reader *reader;
+};
+
+/* The state file of this breach is written by a thread while the index
+ * files are; the catalogue is committed just before the swap. */
+struct state_job {
+	const char *dir;
+	uint32_t id;
+	const uint8_t *pk;
+	const struct bc_build_item *items;
+	size_t n;
+	json_t *cat;
+	double *t_state;
+	pthread_t tid;
+	int started, joined, written, committed, failed;
+	struct bc_error err;
+};
+
+/* One bc_ingest_run. */
+struct ingest_run {
+	const struct bc_ingest_options *o;
+	struct bc_ingest_stats *st;
+	struct ingest *g;
+	char sdir[PATH_MAX], today[16];
+	json_t *cat, *old_cat, *entry;
+	struct bc_build_item *items;   /* this breach's ntok items, then the kept breaches' */
+	size_t n_items, cap;
+	uint32_t id, replaced[64];
+	size_t n_replaced;
+	int lock_fd, dir_lock_fd;
+	char *breaches_text;
+	struct state_job sj;
+	double t0;
+};
+
+static inline struct tok *tok_at(struct ingest *g, size_t i)
+{
+	return &g->blocks[i >> TOK_SHIFT][i & (TOK_BLOCK - 1)];
+}
+
+/* Monotonic clock in seconds. */
+double bc_ingest_now(void);
+
+/* ---- read.c ---- */
+
+/* Progress line on g->pf (counts only, never an identifier); final: last one. */
+void bc_ingest_progress(struct ingest *g, int final);
+
+/* Read the leak, intern its tokens and evaluate them on worker threads
+ * while reading goes on. Fills st->rows, rows_skipped, t_read, t_eval.
+ * Returns 0, or -1 with err filled. */
+int bc_ingest_read_and_evaluate(struct ingest *g, struct bc_ingest_stats *st,
+				struct bc_error *err);
+
+/* ---- tokens.c ---- */
+
+/* Tokens and (token, row) pairs of one record, and its row_info.
+ * Returns 0, or -1 ("oom") with err filled. */
+int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct bc_error *err);
+
+/* Free the tokens (wiped), rows, pairs and lab names of g. */
+void bc_ingest_tokens_release(struct ingest *g);
+
+/* ---- evaluate.c ---- */
+
+/* Tokens [0, g->ntok) may be evaluated (wakes the workers). */
+void bc_ingest_eval_ready(struct ingest *g);
+
+/* Start up to nthreads workers (tid: room for nthreads). Returns how many
+ * started. */
+int bc_ingest_eval_start(struct ingest *g, int nthreads, pthread_t *tid);
+
+/* Reading ended: hand out the last tokens. */
+void bc_ingest_eval_reading_done(struct ingest *g);
+
+/* Wait (with progress) until every token is evaluated, join the workers. */
+void bc_ingest_eval_wait(struct ingest *g, pthread_t *tid, int started);
+
+/* Stop handing out work and join the workers (on failure). */
+void bc_ingest_eval_abort(struct ingest *g, pthread_t *tid, int started);
+
+/* ---- aggregate.c ---- */
+
+/* The catalogue entry of this breach (id, names, dates), before aggregation. */
+json_t *bc_ingest_breach_entry(const struct bc_ingest_options *o, uint32_t id, const char *today);
+
+/* Payloads of this breach, one item per distinct token (items: g->ntok);
+ * fills the rest of the catalogue entry and st->patients, shared_tokens,
+ * sources_withheld. Returns 0, or -1 ("oom") with err filled. */
+int bc_ingest_aggregate(struct ingest *g, uint32_t id, struct bc_build_item *items, json_t *entry,
+			struct bc_ingest_stats *st, struct bc_error *err);
+
+/* ---- state.c ---- */
+
+/* Create (0700) or check, and lock, the state directory; remove stale
+ * temporaries. *lock_fd: the lock. Returns 0, or -1 ("state", "busy"). */
+int bc_ingest_open_state(const char *dir, int *lock_fd, struct bc_error *err);
+
+/* The state catalogue of key pk (a fresh one when absent). NULL on error. */
+json_t *bc_ingest_load_catalogue(const char *dir, const uint8_t pk[32], struct bc_error *err);
+
+/* next_id also passes every id published at index_dir. */
+void bc_ingest_next_id_past_published(json_t *cat, const char *index_dir);
+
+/* Remove breach-<id>.bin files the catalogue does not list. */
+void bc_ingest_remove_orphan_states(const char *dir, json_t *cat);
+
+/* catalogue.json, atomically. Returns 0, or -1 with err filled. */
+int bc_ingest_save_catalogue(const char *dir, json_t *c, struct bc_error *err);
+
+/* breach-<id>.bin: n (payload, y) records, checksum keyed with pk. */
+int bc_ingest_save_breach_state(const char *dir, uint32_t id, const uint8_t pk[32],
+				const struct bc_build_item *items, size_t n, struct bc_error *err);
+
+/* Append the entries of breach id from the state to *items (*n, *cap). */
+int bc_ingest_load_breach_state(const char *dir, uint32_t id, const uint8_t pk[32],
+				struct bc_build_item **items, size_t *n, size_t *cap,
+				struct bc_error *err);
+
+void bc_ingest_remove_breach_state(const char *dir, uint32_t id);
+
+/* ---- publish.c ---- */
+
+/* Add the other breaches of the state to r->items (one of the same name is
+ * replaced: its id goes to r->replaced) and this one's entry to the
+ * catalogue; r->breaches_text: the public catalogue. Returns 0 or -1. */
+int bc_ingest_collect_breaches(struct ingest_run *r, struct bc_error *err);
+
+/* Write this breach's state file while publishing the index of every
+ * breach; commit the catalogue just before the swap. Returns 0 or -1. */
+int bc_ingest_publish_all(struct ingest_run *r, struct bc_error *err);
+
+/* After the run: join the state thread; on failure, put the state back. */
+void bc_ingest_publish_cleanup(struct ingest_run *r, int failed);
+
+#endif

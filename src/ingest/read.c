@@ -1,0 +1,136 @@
+/*
+ * Ingest, read phase (docs/ingest.md): the leak reader (src/leak: dialect,
+ * mapping, normalisation, data classes) yields records; each goes to the
+ * tokens phase while the evaluation workers run. Also the progress line.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "ingest/internal.h"
+
+double bc_ingest_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- progress (counts only, never an identifier) ---- */
+
+static void fmt_eta(double s, char *buf, size_t n)
+{
+	long t = s > 0 && s < 1e7 ? (long)(s + 0.5) : 0;
+
+	snprintf(buf, n, "%ld:%02ld:%02ld", t / 3600, (t / 60) % 60, t % 60);
+}
+
+void bc_ingest_progress(struct ingest *g, int final)
+{
+	double t = bc_ingest_now(), el = t - g->t0, frac, rate, est_total;
+	size_t ev = atomic_load(&g->evaluated);
+	unsigned long rows = (unsigned long)g->nrows;
+	char eta[32], bar[41];
+	int i, n;
+
+	if (g->o->quiet || (!final && t - g->last_print < (g->tty ? 0.2 : 5.0)))
+		return;
+	g->last_print = t;
+	est_total = (double)g->ntok;
+	if (!g->reading_done && g->reader != NULL && g->file_size > 0 && g->reader->stats.bytes > 0)
+		est_total = (double)g->ntok * (double)g->file_size / (double)g->reader->stats.bytes;
+	frac = est_total > 0 ? (double)ev / est_total : 0;
+	if (frac > 1)
+		frac = 1;
+	rate = el > 0 ? (double)ev / el : 0;
+	fmt_eta(rate > 0 ? (est_total - (double)ev) / rate : 0, eta, sizeof(eta));
+	if (g->tty) {
+		n = (int)(frac * 40);
+		for (i = 0; i < 40; i++)
+			bar[i] = i < n ? '#' : '-';
+		bar[40] = '\0';
+		fprintf(g->pf, "\r\033[K[%s] %3d%% rows %lu  tokens %zu/%zu  %.0f tok/s  ETA %s%s", bar,
+			(int)(frac * 100), rows, ev, g->ntok, rate, eta, final ? "\n" : "");
+	} else {
+		fprintf(g->pf, "ingest: rows %lu, tokens %zu/%zu evaluated, %.0f tokens/s, ETA %s\n",
+			rows, ev, g->ntok, rate, eta);
+	}
+	fflush(g->pf);
+}
+
+int bc_ingest_read_and_evaluate(struct ingest *g, struct bc_ingest_stats *st,
+				struct bc_error *err)
+{
+	struct leak_reader r;
+	struct leak_mapping map;
+	struct leak_options lo = { NULL, 0 };
+	struct bc_record *rec = NULL;
+	pthread_t tid[256];
+	int nthreads = g->o->threads > 0 ? g->o->threads : bc_ncpu(), started = 0, rc, ret = -1;
+	int reader_open = 0;
+	struct stat sst;
+	double t_read_end;
+
+	if (nthreads > 256)
+		nthreads = 256;
+	if (g->o->mapping != NULL) {
+		leak_mapping_init(&map);
+		if (leak_mapping_load(&map, g->o->mapping, err) != 0)
+			goto out;
+		lo.mapping = &map;
+	}
+	rec = malloc(sizeof(*rec));
+	if (rec == NULL) {
+		bc_error_set(err, "oom", "out of memory");
+		goto out;
+	}
+	if (leak_reader_init(&r, g->o->input, &lo, err) != 0)
+		goto out;
+	reader_open = 1;
+	g->reader = &r;
+	if (strcmp(g->o->input, "-") != 0 && stat(g->o->input, &sst) == 0)
+		g->file_size = sst.st_size;
+	started = bc_ingest_eval_start(g, nthreads, tid);
+	if (started == 0) {
+		bc_error_set(err, "internal", "cannot start worker threads");
+		goto out;
+	}
+	while ((rc = leak_reader_next(&r, rec, err)) == 1) {
+		if (bc_ingest_add_record(g, rec, err) != 0) {
+			rc = -1;
+			break;
+		}
+		if ((g->nrows & 4095) == 0)
+			bc_ingest_progress(g, 0);
+		if (g->nrows == 100)
+			bc_test_kill_point("reading");
+	}
+	sodium_memzero(rec, sizeof(*rec));
+	t_read_end = bc_ingest_now();
+	st->t_read = t_read_end - g->t0;
+	st->rows = r.stats.rows;
+	st->rows_skipped = r.stats.rows_skipped;
+	bc_ingest_eval_reading_done(g);
+	if (rc != 0) {
+		bc_ingest_eval_abort(g, tid, started);
+		st->t_eval = bc_ingest_now() - t_read_end;
+		goto out;
+	}
+	bc_test_kill_point("read");
+	bc_ingest_eval_wait(g, tid, started);
+	st->t_eval = bc_ingest_now() - t_read_end;
+	bc_ingest_progress(g, 1);
+	if (atomic_load(&g->failed)) {
+		bc_error_set(err, "internal", "an OPRF evaluation failed");
+		goto out;
+	}
+	ret = 0;
+out:
+	g->reader = NULL;
+	if (reader_open)
+		leak_reader_release(&r);
+	free(rec);
+	return ret;
+}

@@ -1,0 +1,342 @@
+/*
+ * Ingest, tokens phase (DESIGN.md §4; docs/ingest.md): each record's tokens
+ * are interned (one entry per distinct (kind, input, info), SipHash table
+ * with a per-run key), its (token, row) pairs recorded, and its lab name
+ * indexed. Reader thread only.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ingest/internal.h"
+#include "normalize/normalize.h"
+
+static char *arena_alloc(struct ingest *g, size_t n)
+{
+	char *p;
+
+	if (g->arena == NULL || g->arena_used + n > ARENA_BLOCK) {
+		char **na = realloc(g->arenas, (g->n_arenas + 1) * sizeof(*na));
+
+		if (na == NULL)
+			return NULL;
+		g->arenas = na;
+		g->arena = malloc(ARENA_BLOCK);
+		if (g->arena == NULL)
+			return NULL;
+		g->arenas[g->n_arenas++] = g->arena;
+		g->arena_used = 0;
+	}
+	p = g->arena + g->arena_used;
+	g->arena_used += n;
+	return p;
+}
+
+static int table_grow(struct ingest *g)
+{
+	size_t ncap = g->cap ? g->cap * 2 : ((size_t)1 << 16), i;
+	struct slot *ns = calloc(ncap, sizeof(*ns));
+
+	if (ns == NULL)
+		return -1;
+	for (i = 0; i < g->ntok; i++) {
+		uint64_t hv = tok_at(g, i)->hash;
+		size_t h = (size_t)hv & (ncap - 1);
+
+		while (ns[h].id != 0)
+			h = (h + 1) & (ncap - 1);
+		ns[h].id = (uint32_t)i + 1;
+		ns[h].check = (uint32_t)(hv >> 32);
+	}
+	free(g->slots);
+	g->slots = ns;
+	g->cap = ncap;
+	return 0;
+}
+
+/* Token id of (kind, input, info), created if new; NONE on allocation failure. */
+static uint32_t intern(struct ingest *g, int kind, const char *in, size_t len,
+		       const char *info, size_t info_len)
+{
+	uint8_t buf[MAX_TOKEN_BYTES + BC_EMAIL_MAX + 1];
+	uint64_t hv;
+	size_t h, blen = len + info_len + (info_len ? 1 : 0);
+	struct tok *t;
+	char *s;
+
+	if (blen > sizeof(buf) || len > UINT16_MAX || info_len > UINT16_MAX)
+		return NONE;
+	memcpy(buf, in, len);
+	if (info_len) {
+		buf[len] = 0;
+		memcpy(buf + len + 1, info, info_len);
+	}
+	crypto_shorthash((uint8_t *)&hv, buf, blen, g->hkey);
+	if ((g->ntok + 1) * 2 > g->cap && table_grow(g) != 0)
+		return NONE;
+	h = (size_t)hv & (g->cap - 1);
+	while (g->slots[h].id != 0) {
+		if (g->slots[h].check != (uint32_t)(hv >> 32)) {
+			h = (h + 1) & (g->cap - 1);
+			continue;
+		}
+		t = tok_at(g, g->slots[h].id - 1);
+		if (t->hash == hv && t->kind == kind && t->len == len && t->info_len == info_len &&
+		    !memcmp(t->s, in, len) && (info_len == 0 || !memcmp(t->s + len, info, info_len)))
+			return g->slots[h].id - 1;
+		h = (h + 1) & (g->cap - 1);
+	}
+	if ((g->ntok >> TOK_SHIFT) >= TOK_MAX_BLOCKS || g->ntok >= MULTI - 1)
+		return NONE;
+	if ((g->ntok & (TOK_BLOCK - 1)) == 0) {
+		g->blocks[g->ntok >> TOK_SHIFT] = malloc(TOK_BLOCK * sizeof(struct tok));
+		if (g->blocks[g->ntok >> TOK_SHIFT] == NULL)
+			return NONE;
+	}
+	s = arena_alloc(g, len + info_len);
+	if (s == NULL)
+		return NONE;
+	memcpy(s, in, len);
+	if (info_len)
+		memcpy(s + len, info, info_len);
+	t = tok_at(g, g->ntok);
+	t->s = s;
+	t->hash = hv;
+	t->len = (uint16_t)len;
+	t->info_len = (uint16_t)info_len;
+	t->kind = (uint8_t)kind;
+	g->slots[h].id = (uint32_t)g->ntok + 1;
+	g->slots[h].check = (uint32_t)(hv >> 32);
+	g->ntok++;
+	if ((g->ntok & 255) == 0)
+		bc_ingest_eval_ready(g);
+	return (uint32_t)g->ntok - 1;
+}
+
+static int add_occ(struct ingest *g, uint32_t tok, uint32_t row, const uint32_t *seen, int nseen)
+{
+	int i;
+
+	for (i = 0; i < nseen; i++)
+		if (seen[i] == tok)
+			return 0;
+	if (g->nocc == g->occ_cap) {
+		size_t nc = g->occ_cap ? g->occ_cap * 2 : ((size_t)1 << 20);
+		uint32_t *a = realloc(g->occ_tok, nc * sizeof(*a));
+
+		if (a == NULL)
+			return -1;
+		g->occ_tok = a;
+		a = realloc(g->occ_row, nc * sizeof(*a));
+		if (a == NULL)
+			return -1;
+		g->occ_row = a;
+		g->occ_cap = nc;
+	}
+	g->occ_tok[g->nocc] = tok;
+	g->occ_row[g->nocc] = row;
+	g->nocc++;
+	return 1;
+}
+
+/* A lab column holding an email, a phone, a NIR or a date (misplaced
+ * column, free text) must not reach the published source list. */
+static int source_looks_like_identifier(const char *name)
+{
+	size_t digits = 0;
+	const char *p;
+
+	for (p = name; *p; p++)
+		digits += *p >= '0' && *p <= '9';
+	return strchr(name, '@') != NULL || digits >= 8;
+}
+
+static size_t source_hash(struct ingest *g, const char *name)
+{
+	uint64_t hv;
+
+	crypto_shorthash((uint8_t *)&hv, (const uint8_t *)name, strlen(name), g->hkey);
+	return (size_t)hv;
+}
+
+static int source_table_grow(struct ingest *g)
+{
+	size_t ncap = g->src_cap ? g->src_cap * 2 : 64, i;
+	uint32_t *ns = calloc(ncap, sizeof(*ns));
+
+	if (ns == NULL)
+		return -1;
+	for (i = 0; i < g->nsources; i++) {
+		size_t h = source_hash(g, g->sources[i]) & (ncap - 1);
+
+		while (ns[h] != 0)
+			h = (h + 1) & (ncap - 1);
+		ns[h] = (uint32_t)i + 1;
+	}
+	free(g->src_slots);
+	g->src_slots = ns;
+	g->src_cap = ncap;
+	return 0;
+}
+
+/* Index of a lab name (hash table: a file with a distinct value on every
+ * row must not cost a scan of all names per row); BC_SOURCE_NONE for an
+ * empty name, past 65535 names, or on allocation failure. */
+static uint16_t source_index(struct ingest *g, const char *name)
+{
+	size_t i, h;
+
+	if (name[0] == '\0')
+		return BC_SOURCE_NONE;
+	if (g->last_source < g->nsources && !strcmp(g->sources[g->last_source], name))
+		return (uint16_t)g->last_source;
+	if ((g->nsources + 1) * 2 > g->src_cap && source_table_grow(g) != 0)
+		return BC_SOURCE_NONE;
+	h = source_hash(g, name) & (g->src_cap - 1);
+	while (g->src_slots[h] != 0) {
+		i = g->src_slots[h] - 1;
+		if (!strcmp(g->sources[i], name)) {
+			g->last_source = i;
+			return (uint16_t)i;
+		}
+		h = (h + 1) & (g->src_cap - 1);
+	}
+	if (g->nsources >= BC_SOURCE_NONE)
+		return BC_SOURCE_NONE;
+	if (g->nsources == g->sources_cap) {
+		size_t nc = g->sources_cap ? g->sources_cap * 2 : 32;
+		void *ns = realloc(g->sources, nc * sizeof(*g->sources));
+		void *nk = ns ? realloc(g->src_canon, nc * sizeof(*g->src_canon)) : NULL;
+		void *nb = nk ? realloc(g->src_bad, nc) : NULL;
+
+		if (ns != NULL)
+			g->sources = ns;
+		if (nk != NULL)
+			g->src_canon = nk;
+		if (nb == NULL)
+			return BC_SOURCE_NONE;
+		g->src_bad = nb;
+		g->sources_cap = nc;
+	}
+	i = g->nsources++;
+	snprintf(g->sources[i], BC_SOURCE_MAX, "%s", name);
+	if (bc_norm_last_name(name, strlen(name), g->src_canon[i], BC_SOURCE_MAX) < 0)
+		g->src_canon[i][0] = '\0';
+	g->src_bad[i] = (uint8_t)source_looks_like_identifier(name);
+	g->src_slots[h] = (uint32_t)i + 1;
+	g->last_source = i;
+	return (uint16_t)i;
+}
+
+/* A lab name holding the row's own last or first name (3+ letters) is
+ * someone's name, not a lab's: never published. */
+static void source_check_names(struct ingest *g, uint16_t s, const struct bc_record *rec)
+{
+	int i;
+
+	if (s == BC_SOURCE_NONE || g->src_bad[s] || g->src_canon[s][0] == '\0')
+		return;
+	for (i = 0; i < rec->n_last_names && i < BC_RECORD_MAX_NAMES; i++)
+		if (strlen(rec->last_names[i]) >= 3 && strstr(g->src_canon[s], rec->last_names[i]) != NULL)
+			g->src_bad[s] = 1;
+	if (strlen(rec->first_name) >= 3 && strstr(g->src_canon[s], rec->first_name) != NULL)
+		g->src_bad[s] = 1;
+}
+
+int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct bc_error *err)
+{
+	char in[MAX_TOKEN_BYTES];
+	uint32_t seen[1 + BC_RECORD_MAX_NAMES + BC_RECORD_MAX_EMAILS * 2 + BC_RECORD_MAX_PHONES] = { 0 };
+	int nseen = 0, i, len, r;
+	uint32_t row = (uint32_t)g->nrows, t;
+	struct row_info *ri;
+
+	if (g->nrows == g->rows_cap) {
+		size_t nc = g->rows_cap ? g->rows_cap * 2 : ((size_t)1 << 16);
+		void *nr = realloc(g->rows, nc * sizeof(*g->rows));
+
+		if (nr == NULL)
+			goto oom;
+		g->rows = nr;
+		g->rows_cap = nc;
+	}
+	ri = &g->rows[g->nrows++];
+	ri->flags = rec->flags;
+	ri->month = rec->sample_month;
+	ri->source = source_index(g, rec->source);
+	source_check_names(g, ri->source, rec);
+	ri->nir = NONE;
+	for (i = 0; i < BC_RECORD_MAX_NAMES; i++)
+		ri->nd[i] = NONE;
+
+#define ADD(kind, info, info_len, store)                                              \
+	do {                                                                          \
+		if (len > 0) {                                                        \
+			t = intern(g, kind, in, (size_t)len, info, info_len);         \
+			if (t == NONE)                                                \
+				goto oom;                                             \
+			r = add_occ(g, t, row, seen, nseen);                          \
+			if (r < 0)                                                    \
+				goto oom;                                             \
+			if (r > 0)                                                    \
+				seen[nseen++] = t;                                    \
+			store;                                                        \
+		}                                                                     \
+	} while (0)
+
+	if (rec->nir[0] != '\0') {
+		len = bc_token_input(BC_TOKEN_NIR, rec->nir, NULL, NULL, in, sizeof(in));
+		ADD(BC_TOKEN_NIR, NULL, 0, ri->nir = t);
+	}
+	for (i = 0; i < rec->n_last_names && i < BC_RECORD_MAX_NAMES; i++) {
+		if (rec->first_name[0] == '\0' || rec->dob[0] == '\0' || rec->last_names[i][0] == '\0')
+			break;
+		len = bc_token_input(BC_TOKEN_NAMEDOB, rec->last_names[i], rec->first_name, rec->dob,
+				     in, sizeof(in));
+		ADD(BC_TOKEN_NAMEDOB, NULL, 0, ri->nd[i] = t);
+	}
+	for (i = 0; i < rec->n_emails && i < BC_RECORD_MAX_EMAILS; i++) {
+		if (rec->emails[i][0] == '\0')
+			continue;
+		len = bc_token_input(BC_TOKEN_EMAIL, rec->emails[i], NULL, NULL, in, sizeof(in));
+		ADD(BC_TOKEN_EMAIL, NULL, 0, (void)0);
+	}
+	for (i = 0; i < rec->n_phones && i < BC_RECORD_MAX_PHONES; i++) {
+		if (rec->phones[i][0] == '\0')
+			continue;
+		len = bc_token_input(BC_TOKEN_PHONE, rec->phones[i], NULL, NULL, in, sizeof(in));
+		ADD(BC_TOKEN_PHONE, NULL, 0, (void)0);
+	}
+	for (i = 0; rec->nir[0] != '\0' && i < rec->n_emails && i < BC_RECORD_MAX_EMAILS; i++) {
+		if (rec->emails[i][0] == '\0')
+			continue;
+		len = bc_token_input(BC_TOKEN_VERIFIED, rec->nir, NULL, NULL, in, sizeof(in));
+		ADD(BC_TOKEN_VERIFIED, rec->emails[i], strlen(rec->emails[i]), (void)0);
+	}
+#undef ADD
+	return 0;
+oom:
+	return bc_error_set(err, "oom", "out of memory at row %zu", g->nrows);
+}
+
+void bc_ingest_tokens_release(struct ingest *g)
+{
+	size_t i;
+
+	for (i = 0; i < TOK_MAX_BLOCKS && g->blocks[i] != NULL; i++) {
+		sodium_memzero(g->blocks[i], TOK_BLOCK * sizeof(struct tok));
+		free(g->blocks[i]);
+	}
+	for (i = 0; i < g->n_arenas; i++) {
+		sodium_memzero(g->arenas[i], ARENA_BLOCK);
+		free(g->arenas[i]);
+	}
+	free(g->arenas);
+	free(g->slots);
+	free(g->rows);
+	free(g->occ_tok);
+	free(g->occ_row);
+	free(g->sources);
+	free(g->src_canon);
+	free(g->src_bad);
+	free(g->src_slots);
+}
