@@ -456,42 +456,24 @@ fail:
 	return -1;
 }
 
+/* A match of bc_index_find_in: into the report, as breach i of be->breaches
+ * (the index's catalogue order). */
+static int add_match(size_t i, const struct bc_breach *breach, const struct bc_payload *p,
+		     void *arg, struct bc_error *err)
+{
+	struct bc_report_payload rp = { p->kind, p->rows, p->flags, p->first_month,
+					p->last_month, p->source_a, p->source_b };
+
+	(void)breach;
+	return bc_report_add(arg, i, &rp, err);
+}
+
 /* Look the tags of one OPRF output up in its bucket (already read), per breach. */
 static int lookup_token(struct bc_client_backend *be, const uint8_t y[OPRF_OUTPUT_BYTES],
 			const uint8_t *bucket, struct bc_report *report, struct bc_error *err)
 {
-	const uint8_t *salt = bc_index_salt(be->idx);
-	const uint8_t *entry;
-	uint32_t entries = bc_index_bucket_entries(be->idx);
-	uint8_t tag[BC_TAG_BYTES], k[BC_ENTRY_KEY_BYTES], raw[BC_PAYLOAD_BYTES];
-	struct bc_payload p;
-	struct bc_report_payload rp;
-	size_t i;
-	int ret = -1;
-
-	for (i = 0; i < be->n_breaches; i++) {
-		bc_index_tag(y, salt, be->breaches[i].id, tag);
-		entry = bc_index_lookup(bucket, entries, tag);
-		if (!entry)
-			continue;
-		bc_index_key(y, salt, be->breaches[i].id, k);
-		if (bc_entry_open(k, entry, raw) || bc_payload_unpack(raw, &p)) {
-			bc_error_set(err, "bad_entry",
-				     "an entry of breach %u does not decrypt: the index is corrupt",
-				     (unsigned)be->breaches[i].id);
-			goto out;
-		}
-		rp = (struct bc_report_payload){ p.kind, p.rows, p.flags, p.first_month,
-						  p.last_month, p.source_a, p.source_b };
-		if (bc_report_add(report, i, &rp, err))
-			goto out;
-	}
-	ret = 0;
-out:
-	sodium_memzero(k, sizeof(k));
-	sodium_memzero(raw, sizeof(raw));
-	sodium_memzero(&p, sizeof(p));
-	return ret;
+	return bc_index_find_in(be->idx, bucket, bc_index_bucket_entries(be->idx), y, add_match,
+				report, err) < 0 ? -1 : 0;
 }
 
 int bc_client_check(struct bc_client_backend *be, const struct bc_client_tokens *t,

@@ -10,8 +10,4 @@
 int bc_client_index_bucket(struct bc_client_backend *be, uint32_t i, const uint8_t **data,
 			   struct bc_error *err);
 
-/* Recompute index_id from the hashes index.json lists and compare it with its
- * index_id field (DESIGN.md §5). Returns 0, or -1 ("bad_hash"). */
-int bc_client_check_index_id(const struct bc_index *idx, struct bc_error *err);
-
 #endif

@@ -427,26 +427,6 @@ static const struct bc_client_ops mirror_ops = { remote_evaluate, bc_client_inde
 static const struct bc_client_ops fetch_ops = { remote_evaluate, fetch_bucket, remote_release,
 						BC_CLIENT_PAD_READS };
 
-int bc_client_check_index_id(const struct bc_index *idx, struct bc_error *err)
-{
-	crypto_generichash_state st;
-	uint8_t id[16];
-	char hex[BC_INDEX_ID_HEX + 1];
-	uint32_t i, n = bc_index_n_buckets(idx);
-
-	crypto_generichash_init(&st, NULL, 0, sizeof(id));
-	for (i = 0; i < n; i++)
-		crypto_generichash_update(&st, bc_index_bucket_hash(idx, i), BC_HASH_BYTES);
-	crypto_generichash_update(&st, bc_index_verified_hash(idx), BC_HASH_BYTES);
-	crypto_generichash_update(&st, bc_index_salt(idx), BC_SALT_BYTES);
-	crypto_generichash_final(&st, id, sizeof(id));
-	sodium_bin2hex(hex, sizeof(hex), id, sizeof(id));
-	if (strcmp(hex, bc_index_id(idx)))
-		return bc_error_set(err, "bad_hash",
-				    "index.json's index_id does not match the hashes it lists");
-	return 0;
-}
-
 /* Copy a URL without its trailing slashes. */
 static int set_base(char *dst, size_t size, const char *url, struct bc_error *err)
 {
@@ -727,7 +707,7 @@ static int open_cached(struct bc_client_backend *be, struct remote *r, const cha
 		return bc_error_set(err, "io", "cache directory path too long");
 	/* a cached copy that does not check out is replaced by a fresh download */
 	if (bc_index_open(dir, &be->idx, err) == 0 &&
-	    (same_as_server(be->idx, r, pk, err) || bc_client_check_index_id(be->idx, err))) {
+	    (same_as_server(be->idx, r, pk, err) || bc_index_check_id(be->idx, err))) {
 		bc_index_free(be->idx);
 		be->idx = NULL;
 	}
@@ -782,7 +762,7 @@ static int open_fetch(struct bc_client_backend *be, struct remote *r, const uint
 				    t && *t == '/' ? t : "/tmp", strerror(errno));
 	if (download_index(r, tmp, 0, err) ||
 	    bc_index_open(tmp, &be->idx, err) || same_as_server(be->idx, r, pk, err) ||
-	    bc_client_check_index_id(be->idx, err))
+	    bc_index_check_id(be->idx, err))
 		goto out;
 	ret = 0;
 out:
@@ -865,7 +845,7 @@ int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_o
 	memcpy(be->pk_s, pk, 32);
 	if (o->index_dir) {
 		if (bc_index_open(o->index_dir, &be->idx, err) ||
-		    same_as_server(be->idx, r, pk, err) || bc_client_check_index_id(be->idx, err))
+		    same_as_server(be->idx, r, pk, err) || bc_index_check_id(be->idx, err))
 			goto out;
 	} else if (o->mode == BC_BUCKETS_FETCH) {
 		if (open_fetch(be, r, pk, err))

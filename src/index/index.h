@@ -171,6 +171,15 @@ int bc_index_verify(const struct bc_index *idx, struct bc_error *err);
 /* Hash of bucket i against index.json: 0 if it matches, -1 otherwise. */
 int bc_index_verify_bucket(const struct bc_index *idx, uint32_t i);
 
+/*
+ * Recompute index_id from the bucket hashes, verified_hash and salt that
+ * index.json lists (DESIGN.md §5), without reading any bucket: what a
+ * client checks on a downloaded index.json before trusting its hashes
+ * (each bucket is then checked against its hash as it arrives).
+ * Returns 0, or -1 with err "bad_hash".
+ */
+int bc_index_check_id(const struct bc_index *idx, struct bc_error *err);
+
 /* Check bytes (e.g. a downloaded bucket) against expected hash (32 bytes).
  * Returns 0 if BLAKE2b-256(data) == expected, else -1. */
 int bc_hash_check(const uint8_t *data, size_t len, const uint8_t expected[32]);
@@ -225,6 +234,22 @@ int bc_index_find(const struct bc_index *idx, const uint8_t y[64], int verified,
 		  void (*cb)(const struct bc_breach *breach, const struct bc_payload *p,
 			     void *arg),
 		  void *arg, struct bc_error *err);
+
+/*
+ * The lookup under bc_index_find, over entries the caller holds: area is
+ * n_entries entries of 48 bytes sorted by tag (a bucket of idx, downloaded
+ * or mapped, or verified.bin). For each breach of idx, in catalogue order
+ * (i = 0 .. n_breaches - 1), whose tag for y is in area and whose entry
+ * decrypts: cb(i, breach, payload, arg, err); a non-zero return from cb
+ * stops the search (cb fills err). y: 64 bytes (secret; the derived keys
+ * are wiped). Returns the number of matches, or -1 with err filled
+ * ("bad_entry" when an entry does not decrypt: corrupt index; or cb's).
+ */
+int bc_index_find_in(const struct bc_index *idx, const uint8_t *area, size_t n_entries,
+		     const uint8_t y[64],
+		     int (*cb)(size_t i, const struct bc_breach *breach, const struct bc_payload *p,
+			       void *arg, struct bc_error *err),
+		     void *arg, struct bc_error *err);
 
 /* base64url without padding (DESIGN.md §8). Encode: out needs
  * bc_b64url_len(n) + 1 bytes (NUL-terminated). Decode: returns the decoded

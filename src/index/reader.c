@@ -370,6 +370,17 @@ int bc_index_verify(const struct bc_index *idx, struct bc_error *err)
 	return 0;
 }
 
+int bc_index_check_id(const struct bc_index *idx, struct bc_error *err)
+{
+	char id[BC_INDEX_ID_HEX + 1];
+
+	bc_index_compute_id(idx->bucket_hashes, idx->n_buckets, idx->verified_hash, idx->salt, id);
+	if (strcmp(id, idx->index_id) != 0)
+		return bc_error_set(err, "bad_hash",
+				    "index.json's index_id does not match the hashes it lists");
+	return 0;
+}
+
 const uint8_t *bc_index_salt(const struct bc_index *idx) { return idx->salt; }
 unsigned bc_index_bucket_bits(const struct bc_index *idx) { return idx->bucket_bits; }
 uint32_t bc_index_n_buckets(const struct bc_index *idx) { return idx->n_buckets; }
@@ -447,24 +458,17 @@ const struct bc_breach *bc_index_breach_by_name(const struct bc_index *idx, cons
 	return NULL;
 }
 
-int bc_index_find(const struct bc_index *idx, const uint8_t y[64], int verified,
-		  void (*cb)(const struct bc_breach *breach, const struct bc_payload *p,
-			     void *arg),
-		  void *arg, struct bc_error *err)
+int bc_index_find_in(const struct bc_index *idx, const uint8_t *area, size_t n_entries,
+		     const uint8_t y[64],
+		     int (*cb)(size_t i, const struct bc_breach *breach, const struct bc_payload *p,
+			       void *arg, struct bc_error *err),
+		     void *arg, struct bc_error *err)
 {
-	const uint8_t *area;
-	size_t n_entries, i;
 	uint8_t tag[BC_TAG_BYTES], k[BC_ENTRY_KEY_BYTES], raw[BC_PAYLOAD_BYTES];
 	struct bc_payload p;
+	size_t i;
 	int found = 0;
 
-	if (verified) {
-		area = idx->verified;
-		n_entries = idx->verified_len / BC_ENTRY_BYTES;
-	} else {
-		area = bc_index_bucket_ptr(idx, bc_index_bucket(y, idx->salt, idx->bucket_bits), NULL);
-		n_entries = idx->bucket_entries;
-	}
 	for (i = 0; i < idx->n_breaches; i++) {
 		const uint8_t *e;
 
@@ -474,14 +478,51 @@ int bc_index_find(const struct bc_index *idx, const uint8_t y[64], int verified,
 			continue;
 		bc_index_key(y, idx->salt, idx->breaches[i].id, k);
 		if (bc_entry_open(k, e, raw) != 0 || bc_payload_unpack(raw, &p) != 0) {
-			sodium_memzero(k, sizeof(k));
-			return bc_error_set(err, "bad_entry", "%s: an entry of breach %u does not decrypt",
-					    idx->path, idx->breaches[i].id);
+			found = bc_error_set(err, "bad_entry",
+					     "an entry of breach %u does not decrypt: the index is corrupt",
+					     (unsigned)idx->breaches[i].id);
+			break;
 		}
 		found++;
-		if (cb != NULL)
-			cb(&idx->breaches[i], &p, arg);
+		if (cb != NULL && cb(i, &idx->breaches[i], &p, arg, err) != 0) {
+			found = -1;
+			break;
+		}
 	}
 	sodium_memzero(k, sizeof(k));
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(&p, sizeof(p));
 	return found;
+}
+
+struct find_cb {
+	void (*cb)(const struct bc_breach *breach, const struct bc_payload *p, void *arg);
+	void *arg;
+};
+
+static int find_each(size_t i, const struct bc_breach *breach, const struct bc_payload *p,
+		     void *arg, struct bc_error *err)
+{
+	const struct find_cb *f = arg;
+
+	(void)i;
+	(void)err;
+	if (f->cb != NULL)
+		f->cb(breach, p, f->arg);
+	return 0;
+}
+
+int bc_index_find(const struct bc_index *idx, const uint8_t y[64], int verified,
+		  void (*cb)(const struct bc_breach *breach, const struct bc_payload *p,
+			     void *arg),
+		  void *arg, struct bc_error *err)
+{
+	struct find_cb f = { cb, arg };
+
+	if (verified)
+		return bc_index_find_in(idx, idx->verified, idx->verified_len / BC_ENTRY_BYTES, y,
+					find_each, &f, err);
+	return bc_index_find_in(idx,
+				bc_index_bucket_ptr(idx, bc_index_bucket(y, idx->salt, idx->bucket_bits), NULL),
+				idx->bucket_entries, y, find_each, &f, err);
 }

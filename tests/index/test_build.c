@@ -125,6 +125,53 @@ static void on_found(const struct bc_breach *b, const struct bc_payload *p, void
 	f->p = *p;
 }
 
+/* bc_index_find_in callback: counts calls; *arg < 0 asks it to fail. */
+static int count_or_fail(size_t i, const struct bc_breach *breach, const struct bc_payload *p,
+			 void *arg, struct bc_error *err)
+{
+	int *calls = arg;
+
+	(void)i;
+	(void)breach;
+	(void)p;
+	if (*calls < 0)
+		return bc_error_set(err, "stop", "stopped by the callback");
+	(*calls)++;
+	return 0;
+}
+
+/* bc_index_find_in over a caller's copy of the bucket of a public item: one
+ * match; a callback's error stops the search; a corrupt ciphertext is
+ * "bad_entry". */
+static void check_find_in(const struct bc_index *idx, const struct bc_build_item *it)
+{
+	const uint8_t *salt = bc_index_salt(idx);
+	uint32_t bk = bc_index_bucket(it->y, salt, bc_index_bucket_bits(idx));
+	size_t len;
+	const uint8_t *src = bc_index_bucket_ptr(idx, bk, &len);
+	uint8_t *copy = malloc(len), tag[16], *e;
+	struct bc_error err = BC_ERROR_INIT;
+	int calls = 0;
+
+	assert_non_null(src);
+	assert_non_null(copy);
+	memcpy(copy, src, len);
+	assert_int_equal(bc_index_find_in(idx, copy, len / 48, it->y, count_or_fail, &calls, &err), 1);
+	assert_int_equal(calls, 1);
+	calls = -1;
+	assert_int_equal(bc_index_find_in(idx, copy, len / 48, it->y, count_or_fail, &calls, &err), -1);
+	assert_string_equal(err.code, "stop");
+	bc_index_tag(it->y, salt, it->breach_id, tag);
+	e = (uint8_t *)bc_index_lookup(copy, len / 48, tag);
+	assert_non_null(e);
+	e[20] ^= 1;
+	calls = 0;
+	assert_int_equal(bc_index_find_in(idx, copy, len / 48, it->y, count_or_fail, &calls, &err), -1);
+	assert_string_equal(err.code, "bad_entry");
+	assert_int_equal(calls, 0);
+	free(copy);
+}
+
 static void test_write_read_roundtrip(void **state)
 {
 	enum { N = 3000, NV = 100 };
@@ -183,6 +230,8 @@ static void test_write_read_roundtrip(void **state)
 		assert_int_equal(bc_index_find(idx, items[i].y, i >= NV, NULL, NULL, &err), 0);
 		real++;
 	}
+	check_find_in(idx, &items[NV]);
+	assert_int_equal(bc_index_check_id(idx, &err), 0);
 	padding = (size_t)bc_index_n_buckets(idx) * bc_index_bucket_entries(idx) - (N - NV);
 	assert_int_equal(real, N);
 	assert_true(padding > 0);
@@ -230,6 +279,36 @@ static void test_write_read_roundtrip(void **state)
 	assert_int_equal(bc_index_verify(idx, &err), -1);
 	assert_string_equal(err.code, "bad_hash");
 	assert_int_equal(bc_index_verify_bucket(idx, 0), -1);
+	/* index_id still matches the hashes index.json lists (the bucket is
+	 * checked when read)... */
+	assert_int_equal(bc_index_check_id(idx, &err), 0);
+	bc_index_free(idx);
+	/* ...but not once index.json names another index_id. */
+	{
+		char jpath[PATH_MAX + 32], *text, *at;
+		FILE *f;
+		long n;
+
+		snprintf(jpath, sizeof(jpath), "%s/index.json", dir);
+		f = fopen(jpath, "r+b");
+		assert_non_null(f);
+		fseek(f, 0, SEEK_END);
+		n = ftell(f);
+		text = calloc(1, (size_t)n + 1);
+		assert_non_null(text);
+		fseek(f, 0, SEEK_SET);
+		assert_int_equal(fread(text, 1, (size_t)n, f), (size_t)n);
+		at = strstr(text, res.index_id);
+		assert_non_null(at);
+		at[0] = at[0] == '0' ? '1' : '0';
+		fseek(f, 0, SEEK_SET);
+		assert_int_equal(fwrite(text, 1, (size_t)n, f), (size_t)n);
+		fclose(f);
+		free(text);
+	}
+	assert_int_equal(bc_index_open(dir, &idx, &err), 0);
+	assert_int_equal(bc_index_check_id(idx, &err), -1);
+	assert_string_equal(err.code, "bad_hash");
 	bc_index_free(idx);
 	/* A truncated file is refused at open. */
 	assert_int_equal(truncate(path, 48), 0);
