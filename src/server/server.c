@@ -38,40 +38,54 @@ void bc_server_options_init(struct bc_server_options *opt)
 	opt->log_fd = 2;
 }
 
-struct length_scan {
-	int seen;
-	unsigned long long first;
-	int conflict;
+/* What the header scan found: Content-Length values, Host lines. */
+struct header_scan {
+	int lengths;
+	unsigned long long first_length;
+	int length_conflict;
+	int hosts;
 };
 
-static enum MHD_Result scan_length(void *cls, enum MHD_ValueKind kind, const char *key,
+static enum MHD_Result scan_header(void *cls, enum MHD_ValueKind kind, const char *key,
 				   const char *value)
 {
-	struct length_scan *ls = cls;
+	struct header_scan *hs = cls;
 	unsigned long long v;
 
 	(void)kind;
-	if (!key || !value || strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH))
+	if (!key || !value)
 		return MHD_YES;
-	v = strtoull(value, NULL, 10);
-	if (ls->seen && v != ls->first)
-		ls->conflict = 1;
-	ls->seen = 1;
-	ls->first = v;
+	if (!strcasecmp(key, MHD_HTTP_HEADER_HOST)) {
+		hs->hosts++;
+	} else if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+		v = strtoull(value, NULL, 10);
+		if (hs->lengths && v != hs->first_length)
+			hs->length_conflict = 1;
+		hs->lengths++;
+		hs->first_length = v;
+	}
 	return MHD_YES;
 }
 
-/* 1 if the request has Content-Length headers with different values, which
- * libmicrohttpd does not refuse (it uses the first): a proxy in front that
- * used another one would frame the stream differently (RFC 9110 §8.6). */
-static int conflicting_lengths(struct MHD_Connection *c)
+/*
+ * Why the request's framing headers are refused with 400, or NULL:
+ * Content-Length headers with different values, which libmicrohttpd does
+ * not refuse (it uses the first), so a proxy in front that used another one
+ * would frame the stream differently (RFC 9110 §8.6); an HTTP/1.1 request
+ * without a Host header or with several (RFC 9112 §3.2).
+ */
+static const char *bad_framing(struct MHD_Connection *c, const char *version)
 {
-	struct length_scan ls = { 0, 0, 0 };
+	struct header_scan hs = { 0, 0, 0, 0 };
 
-	if (!MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH))
-		return 0;
-	MHD_get_connection_values(c, MHD_HEADER_KIND, scan_length, &ls);
-	return ls.conflict;
+	MHD_get_connection_values(c, MHD_HEADER_KIND, scan_header, &hs);
+	if (hs.length_conflict)
+		return "the request has Content-Length headers with different values";
+	if (hs.hosts > 1)
+		return "the request has more than one Host header (RFC 9112 section 3.2)";
+	if (hs.hosts == 0 && version && !strcmp(version, MHD_HTTP_VERSION_1_1))
+		return "an HTTP/1.1 request must have a Host header (RFC 9112 section 3.2)";
+	return NULL;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -81,8 +95,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	struct bc_server_request *r = *con_cls;
 	struct bc_server_params p;
 
+	const char *bad;
+
 	(void)cls;
-	(void)version;
 	if (!r)
 		return MHD_NO;
 	if (r->answered) {
@@ -92,12 +107,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (!r->headers_seen) {
 		r->headers_seen = 1;
 		r->method = bc_server_method_name(method);
-		if (conflicting_lengths(c)) {
+		if ((bad = bad_framing(c, version))) {
 			/* answered at once: the connection is closed after it */
 			r->route = bc_server_route_of(url, &p);
-			return bc_server_error(c, r, MHD_HTTP_BAD_REQUEST, "bad_request",
-					   "the request has Content-Length headers with different values",
-					   NULL, 0);
+			return bc_server_error(c, r, MHD_HTTP_BAD_REQUEST, "bad_request", bad, NULL, 0);
 		}
 		if (!strcmp(method, "POST") && bc_server_route_has_body(bc_server_route_of(url, &p))) {
 			const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -165,8 +178,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		r->status = 0;
 	bc_server_metrics_request(&srv->metrics, r->route, r->status, dt, r->bytes);
 	/* answered, but the connection ended before the response was sent */
-	bc_server_log_request(srv, r, dt,
-		    r->answered && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
+	bc_server_log_request(srv, r, dt, r->answered && toe != MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	if (r->conn) {
 		atomic_store(&r->conn->since, bc_server_ratelimit_now());
 		atomic_store(&r->conn->responding, 0);
@@ -188,10 +200,10 @@ static enum MHD_Result on_metrics(void *cls, struct MHD_Connection *c, const cha
 	struct MHD_Response *resp;
 	struct bc_server_snapshot *s;
 	enum MHD_Result ret;
+	const char *bad;
 	char *text;
 	size_t len = 0;
 
-	(void)version;
 	(void)upload_data;
 	if (!r)
 		return MHD_NO;
@@ -201,6 +213,10 @@ static enum MHD_Result on_metrics(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (!r->headers_seen) {
 		r->headers_seen = 1; /* answer in the next call: keep-alive (see on_request) */
+		r->method = bc_server_method_name(method);
+		r->route = BC_SERVER_ROUTE_METRICS;
+		if ((bad = bad_framing(c, version)))
+			return bc_server_error(c, r, MHD_HTTP_BAD_REQUEST, "bad_request", bad, NULL, 0);
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -216,13 +232,13 @@ static enum MHD_Result on_metrics(void *cls, struct MHD_Connection *c, const cha
 	}
 	if (strcmp(method, "GET") && strcmp(method, "HEAD"))
 		return bc_server_error(c, r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed",
-				   "this resource allows GET and HEAD only", "GET, HEAD", 0);
+				       "this resource allows GET and HEAD only", "GET, HEAD", 0);
 	s = bc_server_snapshot_get(srv);
 	text = bc_server_metrics_render(&srv->metrics, s ? s->id : NULL, &len);
 	bc_server_snapshot_put(s);
 	if (!text)
-		return bc_server_error(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "out of memory",
-				   NULL, 0);
+		return bc_server_error(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+				       "out of memory", NULL, 0);
 	resp = MHD_create_response_from_buffer(len, text, MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		free(text);

@@ -434,15 +434,16 @@ async function main() {
     const u = new URL(s2.url);
     const net = await import('node:net');
     // send raw bytes, read until the server closes; the answers as [status, type, body]
-    const rawReq = (bytes) => new Promise((resolve) => {
-      const sock = net.connect(Number(u.port), u.hostname, () => sock.end(bytes));
+    const rawReq = (bytes, base = s2.url) => new Promise((resolve) => {
+      const v = new URL(base);
+      const sock = net.connect(Number(v.port), v.hostname, () => sock.end(bytes));
       const parts = [];
       sock.on('data', (d) => parts.push(d));
       sock.on('error', () => {});
       sock.on('close', () => {
         const text = Buffer.concat(parts).toString('latin1');
         const out = [];
-        const re = /HTTP\/1\.1 (\d+)[^\r]*\r\n([^]*?)\r\n\r\n/g;
+        const re = /HTTP\/1\.[01] (\d+)[^\r]*\r\n([^]*?)\r\n\r\n/g;
         let m;
         while ((m = re.exec(text))) {
           const len = Number((/content-length: *(\d+)/i.exec(m[2]) || [0, 0])[1]);
@@ -518,6 +519,20 @@ async function main() {
       }
       const [g] = await rawReq('GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 5\r\n\r\nGET /');
       assert.equal(g[0], 400);
+    }
+    // Host (RFC 9112 section 3.2): an HTTP/1.1 request without one, or with
+    // two, is 400 on both listeners; HTTP/1.0 needs none
+    for (const [req, status] of [
+      ['GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n', 400],
+      ['GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n', 400],
+      ['GET /healthz HTTP/1.0\r\n\r\n', 200],
+      ['GET /healthz HTTP/1.1\r\nhost: a\r\nConnection: close\r\n\r\n', 200],
+    ]) {
+      for (const base of [s2.url, s2.metricsUrl]) {
+        const [r] = await rawReq(req.replace('/healthz', base === s2.url ? '/healthz' : '/metrics'), base);
+        assert.equal(r[0], status, `${base}: ${req.slice(0, 40)}`);
+        if (status === 400) assert.equal(JSON.parse(r[2]).error.code, 'bad_request');
+      }
     }
     // pipelined: three requests in one write, three answers in order
     const okBody = `{"blinded_elements":["${el}"]}`;
