@@ -8,7 +8,7 @@
 set -eu
 what=${1:-build}
 pkgs="meson ninja-build pkg-config gcc make libsodium-dev libmicrohttpd-dev libjansson-dev
-libutf8proc-dev libcmocka-dev libcurl4-openssl-dev nodejs npm ca-certificates"
+libutf8proc-dev libidn2-dev libcmocka-dev libcurl4-openssl-dev nodejs npm ca-certificates"
 case "$what" in
 test) pkgs="$pkgs clang libclang-rt-14-dev chromium" ;;
 bench) pkgs="$pkgs wrk nginx-light" ;;

@@ -103,13 +103,18 @@ int bc_norm_first_name(const char *in, size_t len, char *out, size_t outsize);
 int bc_norm_dob(const char *in, size_t len, const struct tm *ref, char *out, size_t outsize);
 
 /*
- * Email (DESIGN.md §4): trim Unicode white space, peel mailto: and <>, drop
- * one trailing dot, NFC (only when a character >= U+0300 is present), ASCII
- * letters lowercased; one '@', non-empty local part, a domain with a dot and
- * no empty label; no white space, control, < > , ; inside (checked again
- * after NFC). Errors: EMPTY, INVALID_EMAIL, INVALID_UTF8, TOO_LONG (input
- * over 1024 bytes after trimming, output of BC_EMAIL_MAX bytes or more, or
- * larger than outsize - 1).
+ * Email (DESIGN.md §4, turn 2; rules in docs/normalization.md): trim Unicode
+ * white space, peel mailto: and <>, drop one trailing dot; one '@',
+ * non-empty local part, a domain with a dot and no empty label; no white
+ * space, control, < > , ; inside (checked again after NFC and at the end).
+ * All-ASCII input: letters lowercased. Otherwise NFC; the local part gets
+ * the simple lowercase mapping of every letter, then NFC; a non-ASCII domain
+ * becomes its IDNA A-label form (libidn2, UTS #46 nontransitional) under the
+ * rules the page shares (LDH characters, code points of idna_table.h, label
+ * shapes). in: len bytes of UTF-8, not NUL-terminated. out: outsize bytes,
+ * NUL-terminated; cleared on error. Errors: EMPTY, INVALID_EMAIL (also a
+ * domain IDNA refuses), INVALID_UTF8, TOO_LONG (input over 1024 bytes after
+ * trimming, output of BC_EMAIL_MAX bytes or more, or larger than outsize - 1).
  */
 int bc_norm_email(const char *in, size_t len, char *out, size_t outsize);
 

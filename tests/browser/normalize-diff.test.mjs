@@ -61,7 +61,9 @@ const PALETTE = [' ', '\u00a0', '\u202f', '\u2009', '\u2010', '\u2013', '\u2212'
   'i\u0307', 'I\u0307', 'a\u0308\u0304', '\u0301', 'c\u0327', '\u2007', '\u2060', '\u200c', '\u200d', '０', '９', '＋', '＠',
   '٣', '۶', '𝟎', '①', 'İ', 'ǅ', 'ﬂ', 'ﬃ', 'ẞ', 'ŉ', 'ΐ', 'ς', '\u0345', '\u200e', '\u200f', '\u202a', '\u202e', '\u2066', '\u061c',
   '😀', '👨\u200d👩\u200d👧', '🇫🇷', '\ufe0f', '\ud800', '\udc00', '\ufffd', '\u037e', '\u212a', '\u2126', '\ufe63', '\uff0e', '\u3002',
-  '\u{1ccd6}', '\ua7f1', '\u3164'];
+  '\u{1ccd6}', '\ua7f1', '\u3164',
+  // IDNA (email turn 2): label separators, symbols IDNA2008 refuses, joiners, bidi, A-labels
+  '\uff61', '\u2615', '\u00b7', 'xn--', 'xn--and-6ma2c', '.', '-', '..', 'ñ', 'Ñ', 'ü', 'א', 'ا', '\u0661', '\u06f1', '\u3002'];
 
 function mutate(s) {
   const cps = [...s];
@@ -77,7 +79,7 @@ function mutate(s) {
 test('normalize.js and src/normalize agree byte for byte', () => {
   const cases = [];
   const add = (kind, input) => { if (!/[\n\u0000]/.test(input) && input.length < 2000) cases.push([kind, input]); };
-  const vecInputs = readFileSync(join(VECTORS, 'normalize.tsv'), 'utf8').split('\n')
+  const vecInputs = ['normalize.tsv', 'email-v2.tsv'].flatMap((f) => readFileSync(join(VECTORS, f), 'utf8').split('\n'))
     .filter((l) => l && !l.startsWith('#')).map((l) => unescape(l.split('\t')[1] ?? ''));
   for (const v of vecInputs) for (const k of KINDS) add(k, v);
 
@@ -120,6 +122,9 @@ test('normalize.js and src/normalize agree on every code point', () => {
     const ch = String.fromCodePoint(cp);
     cases.push(['last_name', `A${ch}B`]);
     if (cp < 0x30000) cases.push(['email', `a${ch}b@example.fr`]);
+    // in the domain (IDNA, DESIGN §4 turn 2), alone and beside a Latin letter
+    if (cp < 0x30000) cases.push(['email', `ab@a${ch}b.example.fr`]);
+    if (cp < 0x30000 && cp % 7 === 0) cases.push(['email', `ab@\u00e9${ch}.example.fr`]);
   }
   const out = execFileSync(DUMP, { input: cases.map(([k, s]) => `${k}\t${s}\n`).join(''), maxBuffer: 256 << 20 })
     .toString().split('\n');

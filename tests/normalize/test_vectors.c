@@ -1,5 +1,6 @@
 /*
- * Normalisation against the shared vectors: normalize.tsv (every row), nir.txt
+ * Normalisation against the shared vectors: normalize.tsv and email-v2.tsv
+ * (every row), nir.txt
  * (every case, class mapping in docs/normalization.md) and the libphonenumber
  * comparison file (phone-libphonenumber.txt).
  */
@@ -69,12 +70,12 @@ static int run_kind(const char *kind, const char *in, size_t len, char *out, siz
 	return 99;
 }
 
-static void test_normalize_tsv(void **state)
+/* Runs every row of a vectors file (kind, input, expected); returns the number of rows. */
+static int run_vector_file(const char *file, int *failures_out)
 {
-	char *buf = tfile_read("BC_VECTORS", "normalize.tsv"), *cur = buf, *line;
+	char *buf = tfile_read("BC_VECTORS", file), *cur = buf, *line;
 	int lineno = 0, rows = 0, failures = 0;
 
-	(void)state;
 	assert_non_null(buf);
 	while ((line = tfile_line(&cur)) != NULL) {
 		char *kind, *input, *expected, in[1024], out[1024], again[1024];
@@ -96,17 +97,17 @@ static void test_normalize_tsv(void **state)
 		rows++;
 		if (!strncmp(expected, "ERROR:", 6)) {
 			if (st == BC_NORM_OK || strcmp(bc_norm_reason(st), expected + 6) != 0) {
-				fprintf(stderr, "normalize.tsv:%d: %s: got %s (%s), want %s\n", lineno, kind,
+				fprintf(stderr, "%s:%d: %s: got %s (%s), want %s\n", file, lineno, kind,
 					bc_norm_reason(st), out, expected);
 				failures++;
 			} else if (out[0] != '\0') {
-				fprintf(stderr, "normalize.tsv:%d: output not cleared on error\n", lineno);
+				fprintf(stderr, "%s:%d: output not cleared on error\n", file, lineno);
 				failures++;
 			}
 			continue;
 		}
 		if (st != BC_NORM_OK || strcmp(out, expected) != 0) {
-			fprintf(stderr, "normalize.tsv:%d: %s: got %s '%s', want '%s'\n", lineno, kind,
+			fprintf(stderr, "%s:%d: %s: got %s '%s', want '%s'\n", file, lineno, kind,
 				bc_norm_reason(st), out, expected);
 			failures++;
 			continue;
@@ -114,12 +115,31 @@ static void test_normalize_tsv(void **state)
 		/* canonical outputs are fixed points */
 		st = run_kind(kind, out, strlen(out), again, sizeof again);
 		if (st != BC_NORM_OK || strcmp(again, out) != 0) {
-			fprintf(stderr, "normalize.tsv:%d: %s not idempotent\n", lineno, kind);
+			fprintf(stderr, "%s:%d: %s not idempotent\n", file, lineno, kind);
 			failures++;
 		}
 	}
 	free(buf);
-	assert_true(rows >= 100);
+	*failures_out = failures;
+	return rows;
+}
+
+static void test_normalize_tsv(void **state)
+{
+	int failures = 0;
+
+	(void)state;
+	assert_true(run_vector_file("normalize.tsv", &failures) >= 100);
+	assert_int_equal(failures, 0);
+}
+
+/* The email canonical form of turn 2 (DESIGN §4): every letter of the local part lowercased, IDNA domain. */
+static void test_email_v2_tsv(void **state)
+{
+	int failures = 0;
+
+	(void)state;
+	assert_true(run_vector_file("email-v2.tsv", &failures) >= 12);
 	assert_int_equal(failures, 0);
 }
 
@@ -469,11 +489,21 @@ static void test_edge_cases(void **state)
 	assert_int_equal(bc_norm_email("jean@.example.fr", 16, out, sizeof out), BC_NORM_INVALID_EMAIL);
 	assert_int_equal(bc_norm_email("jean@example.fr..", 17, out, sizeof out), BC_NORM_INVALID_EMAIL);
 	assert_int_equal(bc_norm_email("  ", 2, out, sizeof out), BC_NORM_EMPTY);
-	/* NFD input comes out NFC, and non-ASCII letters keep their case */
+	/* NFD input comes out NFC, and every letter is lowercased (turn 2: Élodie found élodie) */
 	assert_int_equal(bc_norm_email("E\xcc\x81lodie@example.fr", 19, out, sizeof out), 0);
-	assert_string_equal(out, "\xc3\x89lodie@example.fr");
+	assert_string_equal(out, "\xc3\xa9lodie@example.fr");
 	assert_int_equal(bc_norm_email("\xc3\x89LODIE@EXAMPLE.FR", strlen("\xc3\x89LODIE@EXAMPLE.FR"), out, sizeof out), 0);
-	assert_string_equal(out, "\xc3\x89lodie@example.fr");
+	assert_string_equal(out, "\xc3\xa9lodie@example.fr");
+	/* simple lowercase mapping, no context: U+0130 is 'i', a final capital sigma is sigma */
+	assert_int_equal(bc_norm_email("\xc4\xb0\xce\xa3@example.fr", strlen("\xc4\xb0\xce\xa3@example.fr"), out, sizeof out), 0);
+	assert_string_equal(out, "i\xcf\x83@example.fr");
+	/* IDNA: a domain the URL parser would read as an address, or one with a symbol IDNA2008 refuses */
+	assert_int_equal(bc_norm_email("a@caf\xc3\xa9.123", strlen("a@caf\xc3\xa9.123"), out, sizeof out), BC_NORM_INVALID_EMAIL);
+	assert_int_equal(bc_norm_email("a@caf\xc3\xa9\xe2\x98\x95.fr", strlen("a@caf\xc3\xa9\xe2\x98\x95.fr"), out, sizeof out), BC_NORM_INVALID_EMAIL);
+	assert_int_equal(bc_norm_email("a@caf\xc3\xa9_x.fr", strlen("a@caf\xc3\xa9_x.fr"), out, sizeof out), BC_NORM_INVALID_EMAIL);
+	/* an ASCII domain is only lowercased, whatever its labels */
+	assert_int_equal(bc_norm_email("a@XN--AND-6MA2C.example.com", 27, out, sizeof out), 0);
+	assert_string_equal(out, "a@xn--and-6ma2c.example.com");
 	/* a combining mark goes through NFC */
 	assert_int_equal(bc_norm_email("\xc3\xa8\xcc\x81@example.fr", strlen("\xc3\xa8\xcc\x81@example.fr"), out, sizeof out), 0);
 	assert_string_equal(out, "\xc3\xa8\xcc\x81@example.fr"); /* è + acute has no precomposed form */
@@ -498,6 +528,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_normalize_tsv),
+		cmocka_unit_test(test_email_v2_tsv),
 		cmocka_unit_test(test_nir_txt),
 		cmocka_unit_test(test_phone_libphonenumber),
 		cmocka_unit_test(test_messages),

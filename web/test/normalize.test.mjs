@@ -17,18 +17,27 @@ const FN = {
   phone: normalizePhone,
 };
 
-const rows = readVector('normalize.tsv').split('\n')
+const readRows = (file) => readVector(file).split('\n')
   .filter((l) => l.length > 0 && !l.startsWith('#'))
   .map((l) => l.split('\t'));
+const rows = readRows('normalize.tsv');
+// The email canonical form of turn 2 (DESIGN §4): replaces normalize.tsv's
+// email lines that kept non-ASCII capitals.
+const emailV2 = readRows('email-v2.tsv');
 
 test('normalize.tsv has rows of every kind', () => {
   assert.ok(rows.length >= 100, `only ${rows.length} rows`);
   for (const k of Object.keys(FN)) assert.ok(rows.some((r) => r[0] === k), k);
 });
 
-for (const [i, row] of rows.entries()) {
+test('email-v2.tsv has email rows', () => {
+  assert.ok(emailV2.length >= 12, `only ${emailV2.length} rows`);
+  assert.ok(emailV2.every((r) => r[0] === 'email'));
+});
+
+for (const [file, list] of [['normalize.tsv', rows], ['email-v2.tsv', emailV2]]) for (const [i, row] of list.entries()) {
   const [kind, rawIn, expected] = row;
-  test(`normalize.tsv row ${i + 1}: ${kind} ${JSON.stringify(rawIn)}`, () => {
+  test(`${file} row ${i + 1}: ${kind} ${JSON.stringify(rawIn)}`, () => {
     assert.equal(row.length, 3, 'three columns');
     const fn = FN[kind];
     assert.ok(fn, `unknown kind ${kind}`);
@@ -72,6 +81,17 @@ test('email: a character that NFC turns into a refused one is refused', () => {
   assert.deepEqual(normalizeEmail('ab@example\u037e.fr'), { ok: false, reason: 'invalid_email' });
   // Kelvin sign is canonically K: accepted, then lower-cased as the C does
   assert.deepEqual(normalizeEmail('a\u212ab@example.fr'), { ok: true, value: 'akb@example.fr' });
+});
+
+// Turn 2: simple lowercase, one code point at a time; IDNA domains under the
+// rules both sides share.
+test('email: simple lowercase mapping, IDNA domain rules', () => {
+  assert.deepEqual(normalizeEmail('\u0130\u03a3@example.fr'), { ok: true, value: 'i\u03c3@example.fr' });
+  assert.deepEqual(normalizeEmail('a@caf\u00e9.123'), { ok: false, reason: 'invalid_email' });
+  assert.deepEqual(normalizeEmail('a@caf\u00e9\u2615.fr'), { ok: false, reason: 'invalid_email' });
+  assert.deepEqual(normalizeEmail('a@caf\u00e9_x.fr'), { ok: false, reason: 'invalid_email' });
+  assert.deepEqual(normalizeEmail('a@caf\u00e9/x.fr'), { ok: false, reason: 'invalid_email' });
+  assert.deepEqual(normalizeEmail('a@XN--AND-6MA2C.example.com'), { ok: true, value: 'a@xn--and-6ma2c.example.com' });
 });
 
 // A lone surrogate (a DOMString may hold one) is what TextEncoder and the C
