@@ -476,17 +476,79 @@ static int lookup_token(struct bc_client_backend *be, const uint8_t y[OPRF_OUTPU
 				report, err) < 0 ? -1 : 0;
 }
 
+/*
+ * The token slot of token i (bc_client_prepare's order: nir, namedob...,
+ * email, phone): nir 0, namedob 1 and 2, email 3, phone 4; slot 5 is spare
+ * (a sixth token kind). One slot per token, so each slot reads either its
+ * token's bucket or the session's padding bucket of that slot.
+ */
+static size_t token_slot(const struct bc_client_tokens *t, size_t i)
+{
+	size_t j, nth = 0;
+
+	switch (t->t[i].kind) {
+	case BC_TOKEN_NIR:
+		return 0;
+	case BC_TOKEN_NAMEDOB:
+		for (j = 0; j < i; j++)
+			nth += t->t[j].kind == BC_TOKEN_NAMEDOB;
+		return nth ? 2 : 1;
+	case BC_TOKEN_EMAIL:
+		return 3;
+	case BC_TOKEN_PHONE:
+		return 4;
+	default:
+		return 5;
+	}
+}
+
+/*
+ * The session's padding bucket of slot s: uniform in [0, n_buckets) by
+ * rejection from keyed BLAKE2b-64(pad_key, "bc pad" || index_id || s || ctr).
+ * Depends on the key, the index and the slot only, never on a real bucket.
+ */
+static uint32_t pad_bucket(const uint8_t key[BC_CLIENT_PAD_KEY_BYTES], const char *index_id,
+			   uint32_t s, uint32_t n_buckets)
+{
+	crypto_generichash_state st;
+	uint8_t h[8], ctr4[4];
+	uint32_t ctr, v, lim;
+
+	if (n_buckets <= 1)
+		return 0;
+	lim = (uint32_t)((0x100000000ull / n_buckets) * n_buckets - 1);
+	for (ctr = 0;; ctr++) {
+		uint8_t s4[4] = { (uint8_t)s, (uint8_t)(s >> 8), (uint8_t)(s >> 16),
+				  (uint8_t)(s >> 24) };
+
+		ctr4[0] = (uint8_t)ctr;
+		ctr4[1] = (uint8_t)(ctr >> 8);
+		ctr4[2] = (uint8_t)(ctr >> 16);
+		ctr4[3] = (uint8_t)(ctr >> 24);
+		crypto_generichash_init(&st, key, BC_CLIENT_PAD_KEY_BYTES, sizeof(h));
+		crypto_generichash_update(&st, (const uint8_t *)"bc pad", 6);
+		crypto_generichash_update(&st, (const uint8_t *)index_id, strlen(index_id));
+		crypto_generichash_update(&st, s4, 4);
+		crypto_generichash_update(&st, ctr4, 4);
+		crypto_generichash_final(&st, h, sizeof(h));
+		v = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+		if (v <= lim)
+			return v % n_buckets;
+	}
+}
+
 int bc_client_check(struct bc_client_backend *be, const struct bc_client_tokens *t,
 		    struct bc_report *report, struct bc_error *err)
 {
 	uint8_t blind[BC_CLIENT_MAX_TOKENS][OPRF_SCALAR_BYTES];
-	uint8_t blinded[BC_CLIENT_MAX_TOKENS * OPRF_ELEMENT_BYTES];
-	uint8_t evaluated[BC_CLIENT_MAX_TOKENS * OPRF_ELEMENT_BYTES];
+	uint8_t blinded[BC_CLIENT_BATCH * OPRF_ELEMENT_BYTES];
+	uint8_t evaluated[BC_CLIENT_BATCH * OPRF_ELEMENT_BYTES];
 	uint8_t proof[OPRF_PROOF_BYTES];
 	uint8_t y[BC_CLIENT_MAX_TOKENS][OPRF_OUTPUT_BYTES];
 	uint32_t bkt[BC_CLIENT_MAX_TOKENS], reads[BC_CLIENT_MAX_READS], r, n_buckets;
+	int done[BC_CLIENT_MAX_TOKENS] = { 0 };
 	const uint8_t *bucket;
-	size_t i, at, n, n_reads = 0, want, batch = be->max_batch ? be->max_batch : 1;
+	size_t i, at, n, n_reads = 0, batch = be->max_batch ? be->max_batch : 1;
 	int ret = -1;
 
 	bc_report_init(report, be->breaches, be->n_breaches, t->checked);
@@ -502,14 +564,14 @@ int bc_client_check(struct bc_client_backend *be, const struct bc_client_tokens 
 		}
 	}
 	/*
-	 * Pad the batch with random elements to BC_CLIENT_MAX_TOKENS, as the page
+	 * Pad the batch with random elements to BC_CLIENT_BATCH, as the page
 	 * does, so the evaluator does not learn how many identifiers were given.
 	 */
-	for (; i < BC_CLIENT_MAX_TOKENS; i++)
+	for (; i < BC_CLIENT_BATCH; i++)
 		crypto_core_ristretto255_random(blinded + i * OPRF_ELEMENT_BYTES);
 	/* One evaluate call for the whole query unless the evaluator's batch is smaller. */
-	for (at = 0; at < BC_CLIENT_MAX_TOKENS; at += n) {
-		n = BC_CLIENT_MAX_TOKENS - at < batch ? BC_CLIENT_MAX_TOKENS - at : batch;
+	for (at = 0; at < BC_CLIENT_BATCH; at += n) {
+		n = BC_CLIENT_BATCH - at < batch ? BC_CLIENT_BATCH - at : batch;
 		if (be->ops->evaluate(be, blinded + at * OPRF_ELEMENT_BYTES, n,
 				      evaluated + at * OPRF_ELEMENT_BYTES, proof, err))
 			goto out;
@@ -530,28 +592,41 @@ int bc_client_check(struct bc_client_backend *be, const struct bc_client_tokens 
 		}
 	}
 	/*
-	 * Bucket reads (DESIGN.md §2 point 3): each distinct bucket once, padded
-	 * with distinct random buckets to ops->pad_reads when the backend asks for
-	 * it (fetch mode: what the bucket host sees is as the page's), all in
-	 * random order.
+	 * Bucket reads (DESIGN.md §2.3). Unpadded backends (the whole index is
+	 * here): each distinct bucket once. Padded (fetch mode, what the bucket
+	 * host sees is as the page's): one read per token slot, the slot's real
+	 * bucket or the session's padding bucket of that slot, repeats kept,
+	 * in random order. The padding never depends on the real buckets, and a
+	 * later check of the same session reads the same padding in the slots it
+	 * leaves empty (docs/page.md "Padding").
 	 */
 	n_buckets = bc_index_n_buckets(be->idx);
-	for (i = 0; i < t->n; i++) {
+	for (i = 0; i < t->n; i++)
 		bkt[i] = bc_index_bucket(y[i], bc_index_salt(be->idx), bc_index_bucket_bits(be->idx));
-		for (at = 0; at < n_reads && reads[at] != bkt[i]; at++)
-			;
-		if (at == n_reads)
-			reads[n_reads++] = bkt[i];
-	}
-	want = be->ops->pad_reads < BC_CLIENT_MAX_READS ? be->ops->pad_reads : BC_CLIENT_MAX_READS;
-	if (want > n_buckets)
-		want = n_buckets;
-	while (n_reads < want) {
-		r = randombytes_uniform(n_buckets);
-		for (at = 0; at < n_reads && reads[at] != r; at++)
-			;
-		if (at == n_reads)
-			reads[n_reads++] = r;
+	if (be->ops->pad_reads) {
+		uint32_t slot_bucket[BC_CLIENT_PAD_READS];
+		int filled[BC_CLIENT_PAD_READS] = { 0 };
+
+		if (!be->pad_key_set) {
+			randombytes_buf(be->pad_key, sizeof(be->pad_key));
+			be->pad_key_set = 1;
+		}
+		for (i = 0; i < t->n; i++) {
+			at = token_slot(t, i);
+			slot_bucket[at] = bkt[i];
+			filled[at] = 1;
+		}
+		for (at = 0; at < BC_CLIENT_PAD_READS; at++)
+			reads[n_reads++] = filled[at] ? slot_bucket[at]
+						      : pad_bucket(be->pad_key, bc_index_id(be->idx),
+								   (uint32_t)at, n_buckets);
+	} else {
+		for (i = 0; i < t->n; i++) {
+			for (at = 0; at < n_reads && reads[at] != bkt[i]; at++)
+				;
+			if (at == n_reads)
+				reads[n_reads++] = bkt[i];
+		}
 	}
 	for (i = n_reads; i > 1; i--) {
 		at = randombytes_uniform((uint32_t)i);
@@ -562,9 +637,13 @@ int bc_client_check(struct bc_client_backend *be, const struct bc_client_tokens 
 	for (at = 0; at < n_reads; at++) {
 		if (be->ops->bucket(be, reads[at], &bucket, err))
 			goto out;
-		for (i = 0; i < t->n; i++)
-			if (bkt[i] == reads[at] && lookup_token(be, y[i], bucket, report, err))
+		for (i = 0; i < t->n; i++) {
+			if (done[i] || bkt[i] != reads[at])
+				continue;
+			done[i] = 1;
+			if (lookup_token(be, y[i], bucket, report, err))
 				goto out;
+		}
 	}
 	ret = 0;
 out:

@@ -26,9 +26,12 @@
 #define BC_QUERY_MAX_LAST_NAMES 2
 #define BC_CLIENT_MAX_TOKENS 5       /* nir, namedob x 2, email, phone */
 #define BC_CLIENT_INPUT_MAX 640      /* longest OPRF input built (namedob) + NUL */
+#define BC_CLIENT_BATCH 6            /* blinded elements evaluated per check (DESIGN.md §2.3):
+				      * the tokens, padded with random elements */
 #define BC_CLIENT_MAX_READS 8        /* bucket reads per check, padding included */
-#define BC_CLIENT_PAD_READS 5        /* fetch mode: distinct buckets read per check, as the
-				      * page's BUCKET_READS (docs/page.md) */
+#define BC_CLIENT_PAD_READS 6        /* fetch mode: buckets read per check, one per token
+				      * slot, as the page's BUCKET_READS (docs/page.md) */
+#define BC_CLIENT_PAD_KEY_BYTES 32
 
 /* What the person typed, as given (UTF-8, NUL-terminated, NULL = absent). */
 struct bc_query {
@@ -88,8 +91,11 @@ struct bc_client_ops {
 	int (*bucket)(struct bc_client_backend *be, uint32_t i, const uint8_t **data,
 		      struct bc_error *err);
 	void (*release)(struct bc_client_backend *be);
-	/* Buckets read per check: the distinct real ones, padded with distinct
-	 * random ones up to this many (0: no padding; at most BC_CLIENT_MAX_READS). */
+	/* 0: read each distinct real bucket once. BC_CLIENT_PAD_READS: read
+	 * exactly that many buckets per check, one per token slot (nir,
+	 * namedob x 2, email, phone, spare): the slot's real bucket when the
+	 * slot holds a token, else the session's padding bucket for that slot
+	 * (see pad_key), in random order, repeats included. */
 	size_t pad_reads;
 };
 
@@ -107,6 +113,13 @@ struct bc_client_backend {
 	size_t max_batch;
 	struct bc_report_breach *breaches;    /* catalogue for the report, from idx (owned array) */
 	size_t n_breaches;
+	/* The session's padding key (docs/page.md "Padding"): padding bucket of
+	 * slot s = uniform in [0, buckets) from keyed BLAKE2b(pad_key, index_id,
+	 * s), independent of the real buckets, the same for every check of the
+	 * session. Drawn at random on the first padded check unless set (fetch
+	 * mode: kept in the cache directory, file pad.key). */
+	uint8_t pad_key[BC_CLIENT_PAD_KEY_BYTES];
+	int pad_key_set;
 };
 
 /*
@@ -161,7 +174,9 @@ void bc_client_backend_release(struct bc_client_backend *be);
  * Run the check: blind every token, one evaluate call per max_batch tokens,
  * verify the proof against be->pk_s ("bad_proof" on failure), finalize,
  * derive bucket, tag and key per breach (DESIGN.md §5), read each distinct
- * bucket once (padded to ops->pad_reads, random order), look up, decrypt and
+ * bucket once (or, with ops->pad_reads, one bucket per token slot with the
+ * session's padding buckets in the empty slots, random order), look up,
+ * decrypt and
  * merge into report (initialised here over be->breaches; release it with
  * bc_report_release). Returns 0 (found or not: bc_report_found says), or -1
  * with err filled ("bad_entry" for a matching entry that does not decrypt).

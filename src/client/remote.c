@@ -1,5 +1,6 @@
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -746,6 +747,52 @@ static int open_cached(struct bc_client_backend *be, struct remote *r, const cha
 	return 0;
 }
 
+/*
+ * Fetch mode: the session's padding key (docs/page.md "Padding") is kept in
+ * the cache directory (pad.key, 32 random bytes, 0600) so that the checks
+ * of one person over several runs read the same padding buckets; a key of
+ * its own per run would let the bucket host intersect two runs that share
+ * an identifier. The key says nothing about any identifier. When the cache
+ * directory cannot be used, a key for this run only (be->pad_key_set stays 0).
+ */
+static void load_pad_key(struct bc_client_backend *be, const char *cache)
+{
+	char path[PATH_MAX];
+	struct bc_error ignored = BC_ERROR_INIT;
+	uint8_t k[BC_CLIENT_PAD_KEY_BYTES];
+	FILE *f;
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/pad.key", cache) >= (int)sizeof(path) ||
+	    mkdir_p(cache, &ignored))
+		return;
+	f = fopen(path, "rb");
+	if (f) {
+		if (fread(k, 1, sizeof(k), f) == sizeof(k) && fgetc(f) == EOF) {
+			memcpy(be->pad_key, k, sizeof(k));
+			be->pad_key_set = 1;
+		}
+		fclose(f);
+		sodium_memzero(k, sizeof(k));
+		return;
+	}
+	randombytes_buf(k, sizeof(k));
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	if (fd >= 0) {
+		if (write(fd, k, sizeof(k)) == (ssize_t)sizeof(k) && fsync(fd) == 0) {
+			memcpy(be->pad_key, k, sizeof(k));
+			be->pad_key_set = 1;
+		}
+		close(fd);
+		if (!be->pad_key_set)
+			unlink(path);
+	} else if (errno == EEXIST) {
+		/* another check created it meanwhile: use theirs */
+		load_pad_key(be, cache);
+	}
+	sodium_memzero(k, sizeof(k));
+}
+
 static int open_fetch(struct bc_client_backend *be, struct remote *r, const uint8_t pk[32],
 		      struct bc_error *err)
 {
@@ -847,22 +894,31 @@ int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_o
 		if (bc_index_open(o->index_dir, &be->idx, err) ||
 		    same_as_server(be->idx, r, pk, err) || bc_index_check_id(be->idx, err))
 			goto out;
-	} else if (o->mode == BC_BUCKETS_FETCH) {
-		if (open_fetch(be, r, pk, err))
-			goto out;
 	} else {
+		int have_cache = 1;
+
 		if (o->cache_dir && *o->cache_dir) {
 			if (snprintf(cache, sizeof(cache), "%s", o->cache_dir) >= (int)sizeof(cache)) {
 				bc_error_set(err, "io", "cache directory path too long");
 				goto out;
 			}
 		} else if (bc_client_default_cache_dir(cache, sizeof(cache))) {
-			bc_error_set(err, "io", "no cache directory: set XDG_CACHE_HOME or HOME, "
-						"or give --cache-dir");
-			goto out;
+			have_cache = 0;
 		}
-		if (open_cached(be, r, cache, pk, err))
-			goto out;
+		if (o->mode == BC_BUCKETS_FETCH) {
+			if (have_cache)
+				load_pad_key(be, cache);
+			if (open_fetch(be, r, pk, err))
+				goto out;
+		} else {
+			if (!have_cache) {
+				bc_error_set(err, "io", "no cache directory: set XDG_CACHE_HOME or "
+							"HOME, or give --cache-dir");
+				goto out;
+			}
+			if (open_cached(be, r, cache, pk, err))
+				goto out;
+		}
 	}
 	if (bc_client_backend_catalogue(be, err))
 		goto out;

@@ -224,6 +224,50 @@ describe('check page', () => {
     if (!process.env.BC_KEEP) rmSync(work, { recursive: true, force: true });
   });
 
+  // #14 item 4: with JavaScript off, or before app.js has run (blocked,
+  // slow), Enter in a field or a click on the button must not submit the
+  // form natively (GET /?nir=... would put the identifiers in URLs, proxy
+  // logs and the history). Inputs carry no name; the button is disabled
+  // until the script is ready.
+  test('without JavaScript, or before it runs, no request carries a field', async () => {
+    const p = pickPatient(truthA);
+    const t = typed(p);
+    const noJs = await chromium.launchPersistentContext(join(work, 'profile-nojs'), {
+      executablePath: CHROMIUM,
+      headless: true,
+      javaScriptEnabled: false,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const pages = [];
+    try {
+      pages.push(await noJs.newPage());
+      const blocked = await newPage();
+      await blocked.route('**/app.js', (route) => route.abort());
+      pages.push(blocked);
+      for (const page of pages) {
+        const seen = [];
+        page.on('request', (r) => seen.push({ method: r.method(), url: r.url(), headers: {}, body: r.postData() ?? '' }));
+        await page.goto(`${A.url}/`);
+        assert.equal(await page.locator('input[name]').count(), 0, 'no input has a name');
+        assert.equal(await page.isDisabled('#submit'), true, 'the button waits for the script');
+        await fill(page, { nir: t.nir, email: t.email, phone: t.phone });
+        await page.press('#f-nir', 'Enter');
+        await page.press('#f-email', 'Enter');
+        await page.click('#submit', { force: true });
+        await new Promise((r) => setTimeout(r, 500));
+        assert.equal(new URL(page.url()).search, '', 'the page did not navigate to a query');
+        assert.equal(new URL(page.url()).pathname, '/');
+        assertNoSecrets(seen, secrets(p, t));
+        assert.ok(seen.every((r) => r.method === 'GET' && !new URL(r.url).search), 'no query string, no POST');
+        assert.deepEqual(seen.map((r) => new URL(r.url).pathname).filter((x) => x === '/'), ['/'], 'the page was loaded once');
+      }
+    } finally {
+      for (const page of pages) await page.close().catch(() => {});
+      await noJs.close();
+    }
+  });
+
   test('page: CSP, French by default, labels on every field, no cookies', async () => {
     const page = await newPage();
     const res = await page.goto(`${A.url}/`);
@@ -272,10 +316,10 @@ describe('check page', () => {
     assert.match(text, /signalée comme sensible/, 'sensitive breach: period and labs withheld');
     assert.doesNotMatch(text, /LBM\d/, 'no lab names in the public tier of a sensitive breach');
 
-    assert.equal(reqs.length, 8, 'config, evaluate, index.json, 5 buckets');
+    assert.equal(reqs.length, 9, 'config, evaluate, index.json, 6 buckets');
     assertNoSecrets(reqs, secrets(p, t));
     const body = JSON.parse(reqs.find((r) => r.method === 'POST').body);
-    assert.equal(body.blinded_elements.length, 5);
+    assert.equal(body.blinded_elements.length, 6);
     writeFileSync(join(ARTIFACTS, 'requests-found.json'), JSON.stringify(reqs, null, 1));
     await page.screenshot({ path: join(ARTIFACTS, 'found-desktop.png'), fullPage: true });
     await page.setViewportSize({ width: 360, height: 740 });
@@ -396,19 +440,19 @@ describe('check page', () => {
       const toEval = reqs.filter((r) => r.url.startsWith(B.url)).map((r) => new URL(r.url).pathname);
       const toMirror = reqs.filter((r) => r.url.startsWith(m.url)).map((r) => new URL(r.url).pathname);
       assert.deepEqual(toEval, ['/v1/config', '/v1/evaluate']);
-      assert.equal(toMirror.length, 6);
-      assert.equal(m.seen.filter((u) => u.startsWith('/v1/buckets/')).length, 5);
-      assert.equal(reqs.length, 8);
+      assert.equal(toMirror.length, 7);
+      assert.equal(m.seen.filter((u) => u.startsWith('/v1/buckets/')).length, 6);
+      assert.equal(reqs.length, 9);
       const log = readFileSync(B.log, 'utf8');
       assert.doesNotMatch(log, /\/v1\/buckets|\/v1\/index/, 'the evaluator served no bucket and no index.json');
       assert.match(await page.locator('#result').innerText(), new RegExp(new URL(m.url).host.replace(/\./g, '\\.')));
-      // The same check again: the bucket host sees 5 bucket reads again (none
+      // The same check again: the bucket host sees 6 bucket reads again (none
       // served from the browser cache, which would single out the real ones).
       m.seen.length = 0;
       const again = await check(page);
-      assert.equal(again.length, 8);
-      assert.equal(m.seen.filter((u) => u.startsWith('/v1/buckets/')).length, 5);
-      assert.equal(m.seen.length, 6);
+      assert.equal(again.length, 9);
+      assert.equal(m.seen.filter((u) => u.startsWith('/v1/buckets/')).length, 6);
+      assert.equal(m.seen.length, 7);
       const bucketSet = (rs) => rs.map((r) => r.url).filter((u) => u.includes('/v1/buckets/')).sort();
       assert.deepEqual(bucketSet(again), bucketSet(reqs), 'a repeated check reads the same buckets');
       assert.deepEqual(page.errors, []);
@@ -447,7 +491,7 @@ describe('check page', () => {
   });
 
   test('429 shows when to retry; a server that is down is said plainly', async () => {
-    const C = await serve('c', ['--rate-per-client', '5', '--max-batch', '5']);
+    const C = await serve('c', ['--rate-per-client', '6', '--max-batch', '6']);
     const p = pickPatient(truthA);
     const page = await newPage();
     await page.goto(`${C.url}/`);

@@ -465,9 +465,25 @@ static size_t distinct_reads(void)
 	return d;
 }
 
+/* Multiset intersection size of two read logs. */
+static size_t common_reads(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+	int used[64] = { 0 };
+	size_t i, j, c = 0;
+
+	for (i = 0; i < na; i++)
+		for (j = 0; j < nb; j++)
+			if (!used[j] && b[j] == a[i]) {
+				used[j] = 1;
+				c++;
+				break;
+			}
+	return c;
+}
+
 /*
- * Bucket reads: each distinct bucket once; with pad_reads (fetch mode) exactly
- * min(pad_reads, buckets) distinct buckets, whatever the number of
+ * Bucket reads: unpadded, each distinct bucket once; with pad_reads (fetch
+ * mode) exactly BC_CLIENT_PAD_READS reads whatever the number of
  * identifiers, and the same answer.
  */
 static void test_bucket_reads(void **state)
@@ -480,11 +496,9 @@ static void test_bucket_reads(void **state)
 	struct bc_query all = { .nir = "2550814168025", .email = "famille.dupont@example.fr",
 				.last_names = { "Dupont", "Martin-Dupont" }, .n_last_names = 2,
 				.first_name = "Helene", .dob = "03/07/1985", .phone = "0639981234" };
-	size_t nb, want;
 
 	(void)state;
 	assert_int_equal(bc_client_open_local(&be, idxdir, keypath, &err), 0);
-	nb = bc_index_n_buckets(be.idx);
 	real_ops = be.ops;
 	ops = *be.ops;
 	ops.bucket = counting_bucket;
@@ -498,24 +512,83 @@ static void test_bucket_reads(void **state)
 	assert_true(n_reads_seen >= 1 && n_reads_seen <= 5);
 	assert_int_equal(distinct_reads(), n_reads_seen);
 
-	/* padded: one identifier or five, the same number of distinct reads */
+	/* padded: one identifier or five, the same number of reads */
 	ops.pad_reads = BC_CLIENT_PAD_READS;
-	want = nb < BC_CLIENT_PAD_READS ? nb : BC_CLIENT_PAD_READS;
 	n_reads_seen = 0;
 	assert_int_equal(run(&be, &one, &r, &err), 0);
 	assert_int_equal(bc_report_found(&r), 1);
 	assert_int_equal(r.hits[0].rows, 4);
 	bc_report_release(&r);
-	assert_int_equal(n_reads_seen, want);
-	assert_int_equal(distinct_reads(), want);
+	assert_int_equal(n_reads_seen, BC_CLIENT_PAD_READS);
 	n_reads_seen = 0;
 	assert_int_equal(run(&be, &all, &r, &err), 0);
 	assert_int_equal(bc_report_found(&r), 2);
 	bc_report_release(&r);
-	assert_int_equal(n_reads_seen, want);
-	assert_int_equal(distinct_reads(), want);
+	assert_int_equal(n_reads_seen, BC_CLIENT_PAD_READS);
 	be.ops = real_ops;
 	bc_client_backend_release(&be);
+}
+
+/*
+ * #14 item 5: the padding does not depend on the real buckets, and two
+ * checks of one session that share an identifier (NIR, then NIR + email)
+ * have at least 5 of their 6 reads in common: the shared real bucket is one
+ * of those 5, not the only common read (with padding drawn per check, or
+ * seeded by the real buckets, it was). Another person in the same session
+ * changes only the reads of the slots they fill. A new session (a new
+ * backend, a new page) draws new padding.
+ */
+static void test_padding_session(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_client_backend be;
+	struct bc_client_ops ops;
+	struct bc_report r;
+	struct bc_query nir = { .nir = "2550814168025" };
+	struct bc_query nir_email = { .nir = "2550814168025", .email = "famille.dupont@example.fr" };
+	struct bc_query other = { .phone = "0199001234" };
+	uint32_t a[BC_CLIENT_PAD_READS], b[BC_CLIENT_PAD_READS], c[BC_CLIENT_PAD_READS];
+	uint32_t first[BC_CLIENT_PAD_READS];
+	int session, changed = 0;
+	uint32_t nb = 0;
+
+	(void)state;
+	for (session = 0; session < 4; session++) {
+		assert_int_equal(bc_client_open_local(&be, idxdir, keypath, &err), 0);
+		nb = bc_index_n_buckets(be.idx);
+		real_ops = be.ops;
+		ops = *be.ops;
+		ops.bucket = counting_bucket;
+		ops.pad_reads = BC_CLIENT_PAD_READS;
+		be.ops = &ops;
+		n_reads_seen = 0;
+		assert_int_equal(run(&be, &nir, &r, &err), 0);
+		bc_report_release(&r);
+		memcpy(a, reads_seen, sizeof(a));
+		n_reads_seen = 0;
+		assert_int_equal(run(&be, &nir_email, &r, &err), 0);
+		assert_int_equal(bc_report_found(&r), 2);
+		bc_report_release(&r);
+		memcpy(b, reads_seen, sizeof(b));
+		n_reads_seen = 0;
+		assert_int_equal(run(&be, &other, &r, &err), 0);
+		bc_report_release(&r);
+		memcpy(c, reads_seen, sizeof(c));
+		assert_true(common_reads(a, BC_CLIENT_PAD_READS, b, BC_CLIENT_PAD_READS) >= 5);
+		/* NIR alone vs phone alone: only their two slots differ */
+		assert_true(common_reads(a, BC_CLIENT_PAD_READS, c, BC_CLIENT_PAD_READS) >= 4);
+		if (session == 0)
+			memcpy(first, a, sizeof(a));
+		else if (common_reads(first, BC_CLIENT_PAD_READS, a, BC_CLIENT_PAD_READS) <
+			 BC_CLIENT_PAD_READS)
+			changed = 1;
+		be.ops = real_ops;
+		bc_client_backend_release(&be);
+	}
+	/* 4 sessions, 6 slots: the same padding each time has probability
+	 * nb^-15 (at most 2^-15 with 2 buckets) */
+	if (nb > 1)
+		assert_true(changed);
 }
 
 static size_t evaluated_seen;
@@ -529,7 +602,7 @@ static int counting_evaluate(struct bc_client_backend *be, const uint8_t *blinde
 }
 
 /*
- * The evaluator sees BC_CLIENT_MAX_TOKENS blinded elements per check, however
+ * The evaluator sees BC_CLIENT_BATCH blinded elements per check, however
  * many identifiers were typed, and the answer is the same.
  */
 static void test_padded_batch(void **state)
@@ -553,12 +626,12 @@ static void test_padded_batch(void **state)
 	assert_int_equal(run(&be, &one, &r, &err), 0);
 	assert_int_equal(bc_report_found(&r), 1);
 	bc_report_release(&r);
-	assert_int_equal(evaluated_seen, BC_CLIENT_MAX_TOKENS);
+	assert_int_equal(evaluated_seen, BC_CLIENT_BATCH);
 	evaluated_seen = 0;
 	assert_int_equal(run(&be, &all, &r, &err), 0);
 	assert_int_equal(bc_report_found(&r), 2);
 	bc_report_release(&r);
-	assert_int_equal(evaluated_seen, BC_CLIENT_MAX_TOKENS);
+	assert_int_equal(evaluated_seen, BC_CLIENT_BATCH);
 	be.ops = real_ops;
 	bc_client_backend_release(&be);
 }
@@ -576,6 +649,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_local_found),
 		cmocka_unit_test(test_bucket_reads),
 		cmocka_unit_test(test_padded_batch),
+		cmocka_unit_test(test_padding_session),
 		cmocka_unit_test(test_key_mismatch),
 		cmocka_unit_test(test_bad_proof),
 		cmocka_unit_test(test_tampered_bucket), /* last: it damages the index */

@@ -274,6 +274,10 @@ function init() {
   applyLang();
   $('lang-switch').addEventListener('click', switchLang);
   $('check-form').addEventListener('submit', onSubmit);
+  // The button is disabled in the HTML and the inputs carry no name: before
+  // this point (script loading, blocked or off) Enter or a click cannot send
+  // the fields anywhere (#14 item 4). Ready now.
+  $('submit').disabled = false;
   $('check-form').addEventListener('reset', onReset);
   for (const f of FIELDS) {
     const input = $(`f-${f}`);

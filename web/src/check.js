@@ -1,8 +1,8 @@
 // The private check protocol of the page (DESIGN.md §2, §5, §8): normalised
 // identifiers -> token inputs -> one /v1/evaluate for a fixed-size batch
 // (padded with random elements) -> proof verified -> Finalize -> a fixed
-// number of bucket reads from buckets_url in random order (padded with
-// random buckets), each checked against index.json -> entries decrypted.
+// number of bucket reads from buckets_url in random order (one per token
+// slot, the empty slots reading the session's padding buckets), each checked against index.json -> entries decrypted.
 // The requests made (count, sizes, order) do not depend on what was typed
 // or found: config, evaluate, index.json, then BUCKET_READS buckets.
 import {
@@ -17,9 +17,12 @@ import {
 } from './index.js';
 import { addPayload } from './report.js';
 
-// At most 5 tokens: nir, namedob x 2 (birth and usage name), email, phone.
-export const BATCH = 5;
-export const BUCKET_READS = 5;
+// At most 5 tokens (nir, namedob x 2 for the birth and usage name, email,
+// phone) and a spare slot: every check evaluates 6 elements and reads 6
+// buckets, one per token slot (DESIGN.md §2.3).
+export const BATCH = 6;
+export const BUCKET_READS = 6;
+const SLOT = { nir: 0, namedob: 1, email: 3, phone: 4 };
 
 const enc = new TextEncoder();
 
@@ -88,24 +91,49 @@ export function shuffle(a) {
   return a;
 }
 
-// Padding buckets are random, but the same for the same real buckets during
-// the life of the page (a key drawn at load, never stored): a repeated check
-// reads the same five buckets, so comparing two checks does not single out
-// the real ones. A new page load draws a new key.
-const padKey = crypto.getRandomValues(new Uint8Array(32));
+// Padding (docs/page.md "Padding"). A session is one page load: a key drawn
+// at load, in memory only. Slot s (nir, namedob, namedob, email, phone,
+// spare) of a check reads its token's bucket when the person filled it, else
+// the session's padding bucket of slot s, a function of the key, the index id
+// and s only, never of a real bucket. Two checks of one session differ only
+// in the slots one of them filled: the identifiers they share are hidden
+// among the same padding, not singled out by intersecting the two reads.
+export function newSession() {
+  return { padKey: crypto.getRandomValues(new Uint8Array(32)) };
+}
 
-export function padBuckets(real, nBuckets, indexId) {
-  const wanted = [...real];
-  const seed = enc.encode(`${indexId}|${[...real].sort((a, b) => a - b).join(',')}`);
-  for (let ctr = 0; wanted.length < BUCKET_READS; ctr++) {
-    const h = blake2b(concat(seed, Uint8Array.of(ctr & 0xff, (ctr >>> 8) & 0xff)), { key: padKey, dkLen: 8 });
+const pageSession = newSession();
+
+// Padding bucket of slot s in [0, nBuckets): keyed BLAKE2b-64 of
+// "bc pad" || index_id || u32le(s) || u32le(ctr), by rejection.
+export function padBucket(session, indexId, slot, nBuckets) {
+  if (nBuckets <= 1) return 0;
+  const lim = Math.floor(0x100000000 / nBuckets) * nBuckets;
+  const u32 = (v) => Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
+  for (let ctr = 0; ; ctr++) {
+    const h = blake2b(concat(enc.encode('bc pad'), enc.encode(indexId), u32(slot), u32(ctr)), { key: session.padKey, dkLen: 8 });
     const v = ((h[0] << 24) | (h[1] << 16) | (h[2] << 8) | h[3]) >>> 0;
-    const lim = Math.floor(0x100000000 / nBuckets) * nBuckets;
-    if (v >= lim) continue;
-    const r = v % nBuckets;
-    if (!wanted.includes(r) || nBuckets < BUCKET_READS) wanted.push(r);
+    if (v < lim) return v % nBuckets;
   }
-  return wanted;
+}
+
+// The 6 bucket reads of a check: slotted = [{ slot, bucket }] of the tokens;
+// every other slot reads its padding bucket. Repeats are kept (two slots in
+// one bucket read it twice), so the reads are BUCKET_READS uniform draws to
+// whoever sees them. Not shuffled here.
+export function slotReads(slotted, session, indexId, nBuckets) {
+  const reads = [];
+  for (let s = 0; s < BUCKET_READS; s++) {
+    const t = slotted.find((x) => x.slot === s);
+    reads.push(t ? t.bucket : padBucket(session, indexId, s, nBuckets));
+  }
+  return reads;
+}
+
+// Slot of each token (buildTokens order: nir, namedob..., email, phone).
+export function tokenSlots(tokens) {
+  let namedob = 0;
+  return tokens.map((t) => (t.kind === 'namedob' ? SLOT.namedob + namedob++ : SLOT[t.kind] ?? 5));
 }
 
 function joinUrl(base, path) {
@@ -164,7 +192,8 @@ export function bucketsBase(config, base) {
 
 /*
  * Run one check. fields: form values. opts: { fetch, base (evaluator URL
- * prefix, "" = this origin), today }. Returns { config, used, hits: [...] }
+ * prefix, "" = this origin), today, session (newSession(); default: the
+ * page load's) }. Returns { config, used, hits: [...] }
  * (hits as report.js addPayload builds them), or throws CheckError.
  */
 export async function runCheck(fields, opts = {}) {
@@ -178,13 +207,13 @@ export async function runCheck(fields, opts = {}) {
   const { pk, salt } = checkConfig(config);
 
   // 2. one evaluation request, fixed batch size, real elements at random places
-  const slots = shuffle([...Array(BATCH).keys()]);
+  const places = shuffle([...Array(BATCH).keys()]);
   const blinded = Array.from({ length: BATCH }, () => dummyElement());
   const blinds = tokens.map((t, i) => {
     const input = enc.encode(t.input);
     const b = blind(input, MODE_VOPRF);
-    blinded[slots[i]] = b.blindedElement;
-    return { input, blind: b.blind, slot: slots[i] };
+    blinded[places[i]] = b.blindedElement;
+    return { input, blind: b.blind, slot: places[i] };
   });
   const evalRes = await json(await request(fetchFn, joinUrl(base, '/v1/evaluate'), {
     method: 'POST',
@@ -206,11 +235,12 @@ export async function runCheck(fields, opts = {}) {
     y: finalize(blinds[i].input, blinds[i].blind, evaluated[blinds[i].slot]),
   }));
 
-  // 3. which buckets: the real ones plus random others, BUCKET_READS in all
+  // 3. which buckets: one per slot, the token's or the session's padding
   const nBuckets = 2 ** config.bucket_bits;
+  const slots = tokenSlots(tokens);
   for (const t of ys) t.bucket = bucketOf(bucket32(t.y, salt), config.bucket_bits);
-  const wanted = padBuckets([...new Set(ys.map((t) => t.bucket))], nBuckets, config.index_id);
-  shuffle(wanted);
+  const wanted = shuffle(slotReads(ys.map((t, i) => ({ slot: slots[i], bucket: t.bucket })),
+    opts.session ?? pageSession, config.index_id, nBuckets));
 
   // 4. bucket hashes (index.json from the bucket host), then the buckets
   const bbase = bucketsBase(config, base);
@@ -232,6 +262,7 @@ export async function runCheck(fields, opts = {}) {
   }
   const size = config.bucket_entries * ENTRY_BYTES;
   const buckets = new Map();
+  // every read is made, repeats included (the bucket host must see 6)
   await Promise.all(wanted.map(async (b) => {
     const res = await request(fetchFn, joinUrl(bbase, `/v1/buckets/${id}/${b}`), {});
     const data = new Uint8Array(await res.arrayBuffer());

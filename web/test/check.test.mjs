@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { runCheck, buildTokens, CheckError, BATCH, BUCKET_READS, padBuckets } from '../src/check.js';
+import {
+  runCheck, buildTokens, CheckError, BATCH, BUCKET_READS, newSession, padBucket, slotReads, tokenSlots,
+} from '../src/check.js';
 import { makeServer } from './fake-server.mjs';
 
 const TODAY = { y: 2026, m: 11, d: 29 };
@@ -77,7 +79,7 @@ test('requests are the same in number, order of kinds and size whatever is typed
     const evalBody = JSON.parse(s.log.find((x) => x.method === 'POST').body);
     assert.equal(evalBody.blinded_elements.length, BATCH);
     const bucketNums = s.log.filter((x) => /\/v1\/buckets\//.test(x.url)).map((x) => +x.url.split('/').pop());
-    assert.equal(new Set(bucketNums).size, BUCKET_READS, 'distinct buckets');
+    assert.equal(bucketNums.length, BUCKET_READS, 'one read per slot, repeats included');
     shapes.push({ kinds, evalLen: s.log.find((x) => x.method === 'POST').body.length });
     for (const x of s.log) {
       assert.equal(x.cache, 'no-store', 'never from the HTTP cache: a cached bucket would mark the real ones');
@@ -124,20 +126,62 @@ test('input errors stop before any request', async () => {
   assert.equal(s.log.length, 0);
 });
 
-test('padding buckets: distinct, uniform range, the same for the same real buckets', () => {
-  const a = padBuckets([7, 100], 1024, 'x');
-  assert.equal(a.length, BUCKET_READS);
-  assert.equal(new Set(a).size, BUCKET_READS);
-  assert.deepEqual(a.slice(0, 2), [7, 100]);
-  assert.ok(a.every((b) => Number.isInteger(b) && b >= 0 && b < 1024));
-  assert.deepEqual(padBuckets([100, 7], 1024, 'x').slice(2).sort(), a.slice(2).sort(), 'order of real buckets irrelevant');
-  assert.notDeepEqual(padBuckets([7, 101], 1024, 'x').slice(2), a.slice(2));
-  assert.notDeepEqual(padBuckets([7, 100], 1024, 'y').slice(2), a.slice(2));
-  assert.deepEqual(padBuckets([0], 1, 'x'), [0, 0, 0, 0, 0], 'a one-bucket index reads it five times');
-  // Spread: over many real sets, padding hits every part of the range.
+test('padding buckets: per slot, uniform range, independent of the real buckets', () => {
+  const ses = newSession();
+  assert.equal(BATCH, 6);
+  assert.equal(BUCKET_READS, 6);
+  const pads = [0, 1, 2, 3, 4, 5].map((sl) => padBucket(ses, 'x', sl, 1024));
+  assert.ok(pads.every((b) => Number.isInteger(b) && b >= 0 && b < 1024));
+  assert.deepEqual(slotReads([], ses, 'x', 1024), pads);
+  // whatever the real buckets are, the empty slots read the same padding
+  for (const real of [[7], [100], [1023], [0]]) {
+    const r = slotReads([{ slot: 0, bucket: real[0] }, { slot: 3, bucket: 5 }], ses, 'x', 1024);
+    assert.deepEqual(r, [real[0], pads[1], pads[2], 5, pads[4], pads[5]]);
+  }
+  assert.notDeepEqual([0, 1, 2, 3, 4, 5].map((sl) => padBucket(ses, 'y', sl, 1024)), pads, 'another index, other padding');
+  assert.notDeepEqual([0, 1, 2, 3, 4, 5].map((sl) => padBucket(newSession(), 'x', sl, 1024)), pads, 'another page load, other padding');
+  assert.deepEqual(slotReads([{ slot: 0, bucket: 0 }], ses, 'x', 1), [0, 0, 0, 0, 0, 0], 'a one-bucket index reads it six times');
+  assert.deepEqual(tokenSlots(buildTokens({ ...PATIENT, usageName: 'Durand' }, TODAY).tokens), [0, 1, 2, 3, 4]);
+  assert.deepEqual(tokenSlots(buildTokens({ email: PATIENT.email }, TODAY).tokens), [3]);
+  // spread: over many sessions, padding hits every part of the range
   const seen = new Set();
-  for (let i = 0; i < 400; i++) for (const b of padBuckets([i], 64, 'z').slice(1)) seen.add(b);
+  for (let i = 0; i < 2000; i++) seen.add(padBucket(newSession(), 'z', i % 6, 64));
   assert.equal(seen.size, 64);
+});
+
+// #14 item 5: checking NIR, then NIR + email, in one page session. The bucket
+// host intersects the two sets of reads. With padding drawn per check (or
+// seeded by the real buckets, as before) the NIR's bucket was the only read
+// in common; now the 4 slots neither check filled read the same padding, so
+// the intersection has 5 buckets and the NIR's is one of them, by chance.
+test('two checks sharing an identifier: the intersection does not single out the real bucket', async () => {
+  const s = makeServer({ records: RECORDS, breaches: BREACHES, bucketBits: 10 });
+  const reads = async (fields, session) => {
+    s.log.length = 0;
+    await runCheck(fields, { fetch: s.fetch, base: 'http://e.test', today: TODAY, session });
+    return s.log.filter((x) => x.url.includes('/v1/buckets/')).map((x) => +x.url.split('/').pop());
+  };
+  const nirOnly = { nir: PATIENT.nir };
+  let singled = 0;
+  let realInCommon = 0;
+  const sessions = 12;
+  const nirBucket = (await reads(nirOnly, { padKey: new Uint8Array(32) })).length; // warm-up
+  assert.equal(nirBucket, BUCKET_READS);
+  for (let i = 0; i < sessions; i++) {
+    const session = newSession();
+    const a = await reads(nirOnly, session);
+    const b = await reads({ nir: PATIENT.nir, email: PATIENT.email }, session);
+    const common = [...new Set(a)].filter((x) => b.includes(x));
+    // multiset: at least 5 of the 6 reads are the same
+    const left = [...b];
+    let same = 0;
+    for (const x of a) { const j = left.indexOf(x); if (j >= 0) { left.splice(j, 1); same++; } }
+    assert.ok(same >= 5, `only ${same} reads in common`);
+    if (common.length === 1) singled++;
+    realInCommon += common.length;
+  }
+  assert.equal(singled, 0, 'the intersection singled out one bucket');
+  assert.ok(realInCommon >= sessions * 4, 'the real bucket hides among the common reads');
 });
 
 test('a repeated check reads the same buckets; another person, other ones', async () => {
