@@ -567,7 +567,7 @@ static void test_padding_session(void **state)
 		memcpy(a, reads_seen, sizeof(a));
 		n_reads_seen = 0;
 		assert_int_equal(run(&be, &nir_email, &r, &err), 0);
-		assert_int_equal(bc_report_found(&r), 2);
+		assert_int_equal(bc_report_found(&r), 1);   /* both in breach 3 */
 		bc_report_release(&r);
 		memcpy(b, reads_seen, sizeof(b));
 		n_reads_seen = 0;

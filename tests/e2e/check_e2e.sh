@@ -71,6 +71,7 @@ ls "$T/cache" | grep -qE '^[0-9a-f]{32}$' || fail "no index cached under its ind
 NIR=$(grep -m1 '"valid":[1-9]' "$T/truth.jsonl" | sed 's/.*"nir13":"\([0-9AB]*\)".*/\1/')
 expect 0 '"found": true' "remote check, file mode" -- --server "$URL" --cache-dir "$T/cache" --nir "$NIR" --json
 expect 0 '"found": true' "remote check, fetch mode" -- --server "$URL" --cache-dir "$T/cache" --nir "$NIR" --bucket-mode fetch --json
+[ "$(stat -c %a:%s "$T/cache/pad.key" 2>/dev/null)" = 600:32 ] || fail "fetch mode: no session padding key (pad.key, 0600, 32 bytes) in the cache"
 expect 0 'Trouvé dans 1 fuite' "remote check, mirror copy" -- --server "$URL" --index "$T/idx" --nir "$NIR" --lang fr
 expect 3 "is --server the base URL of a breachcheck server" "a URL that is not the server's base" -- --server "$URL/v1" --cache-dir "$T/cache" --nir "$NIR"
 expect 1 'Not found.' "remote check, not found" -- --server "$URL" --cache-dir "$T/cache" --email nobody@example.org --lang en
@@ -103,7 +104,7 @@ for d in "$T"/cache/*/; do
 	done
 done
 expect 3 "has been removed, run the check again" "damaged cache" -- --server "$URL" --cache-dir "$T/cache" --nir "$NIR"
-[ -z "$(ls "$T/cache")" ] || fail "damaged cache: not removed"
+[ -z "$(ls "$T/cache" | grep -vx pad.key)" ] || fail "damaged cache: not removed"   # pad.key: the fetch mode's session key
 expect 0 '"found": true' "remote check after a damaged cache" -- --server "$URL" --cache-dir "$T/cache" --nir "$NIR" --json
 # checks run at the same time into a cold cache all succeed (each keeps the
 # copy it verified), and a newer download prunes another index id's copy
