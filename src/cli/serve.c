@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -34,7 +35,10 @@ static const char usage[] =
 	"                          else the installed one; 'none' to serve no page)\n"
 	"  --buckets-url URL       base URL of a bucket mirror announced in /v1/config\n"
 	"                          (default: none, clients read buckets from this server)\n"
-	"  --trusted-proxy CIDR    believe X-Forwarded-For from this network (repeatable)\n"
+	"  --trusted-proxy CIDR    believe the proxy header from this network (repeatable)\n"
+	"  --proxy-header NAME     the header trusted proxies write the client into:\n"
+	"                          x-forwarded-for (default) or forwarded (RFC 7239);\n"
+	"                          the other one is ignored\n"
 	"  --rate-per-client N     blinded elements per minute per client (IPv4 address,\n"
 	"                          IPv6 /64; default 60; 0 = unlimited)\n"
 	"  --rate-global N         blinded elements per second in total (default 1000;\n"
@@ -119,6 +123,7 @@ int cmd_serve(int argc, char **argv)
 		{ "web", required_argument, NULL, 'w' },
 		{ "buckets-url", required_argument, NULL, 'b' },
 		{ "trusted-proxy", required_argument, NULL, 'p' },
+		{ "proxy-header", required_argument, NULL, 'H' },
 		{ "rate-per-client", required_argument, NULL, 'c' },
 		{ "rate-global", required_argument, NULL, 'g' },
 		{ "max-batch", required_argument, NULL, 'n' },
@@ -172,6 +177,17 @@ int cmd_serve(int argc, char **argv)
 				return BC_EXIT_USAGE;
 			}
 			opt.n_trusted_proxies++;
+			break;
+		case 'H':
+			if (!strcasecmp(optarg, "x-forwarded-for")) {
+				opt.proxy_forwarded = 0;
+			} else if (!strcasecmp(optarg, "forwarded")) {
+				opt.proxy_forwarded = 1;
+			} else {
+				fprintf(stderr, "breachcheck serve: --proxy-header: expected "
+					"x-forwarded-for or forwarded\n");
+				return BC_EXIT_USAGE;
+			}
 			break;
 		case 'c': bad = parse_uint(optarg, "/min", 100000000, &opt.rate_per_client); break;
 		case 'g': bad = parse_uint(optarg, "/s", 100000000, &opt.rate_global); break;

@@ -2,6 +2,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "server/clientaddr.h"
 
@@ -113,28 +114,178 @@ static int trusted_addr(const uint8_t addr[16], const struct bc_server_cidr *tru
 	return 0;
 }
 
-int bc_server_client_addr(const struct sockaddr *peer, const char *xff,
-			  const struct bc_server_cidr *trusted, size_t n, uint8_t addr[16])
+/* A decimal port 0..65535 of exactly len (1..5) digits. */
+static int is_port(const char *s, size_t len)
 {
-	const char *end;
+	unsigned long v = 0;
+	size_t i;
+
+	if (len == 0 || len > 5)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned long)(s[i] - '0');
+	}
+	return v <= 65535;
+}
+
+int bc_server_node_parse(const char *s, size_t len, uint8_t addr[16])
+{
+	const char *colon;
+	size_t i, colons = 0;
+
+	while (len && (*s == ' ' || *s == '\t')) {
+		s++;
+		len--;
+	}
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t'))
+		len--;
+	if (len >= 2 && s[0] == '"' && s[len - 1] == '"') {
+		s++;
+		len -= 2;
+	}
+	if (len && s[0] == '[') {
+		const char *close = memchr(s, ']', len);
+		size_t after;
+
+		if (!close)
+			return -1;
+		after = len - (size_t)(close + 1 - s);
+		if (after && (close[1] != ':' || !is_port(close + 2, after - 1)))
+			return -1;
+		if (memchr(s + 1, ':', (size_t)(close - s - 1)) == NULL)
+			return -1; /* brackets hold an IPv6 address only */
+		return bc_server_addr_parse(s + 1, (size_t)(close - s - 1), addr);
+	}
+	for (i = 0; i < len; i++)
+		colons += s[i] == ':';
+	if (colons == 1) {
+		colon = memchr(s, ':', len);
+		if (!is_port(colon + 1, len - (size_t)(colon + 1 - s)))
+			return -1;
+		len = (size_t)(colon - s);
+		if (memchr(s, '.', len) == NULL)
+			return -1; /* "a.b.c.d:port" only */
+	}
+	return bc_server_addr_parse(s, len, addr);
+}
+
+/* The value of the for= parameter of one Forwarded element (RFC 7239 §4:
+ * pairs separated by ';', a token or a quoted-string) into node as its
+ * plain text. Returns its length, or -1 if there is none or it is too long. */
+static long forwarded_for(const char *s, size_t len, char *node, size_t size)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		size_t name, nlen;
+
+		while (i < len && (s[i] == ' ' || s[i] == '\t' || s[i] == ';'))
+			i++;
+		name = i;
+		while (i < len && s[i] != '=' && s[i] != ';')
+			i++;
+		nlen = i - name;
+		while (nlen && (s[name + nlen - 1] == ' ' || s[name + nlen - 1] == '\t'))
+			nlen--;
+		if (i >= len || s[i] != '=')
+			continue;
+		i++;
+		if (i < len && s[i] == '"') {
+			size_t n = 0;
+
+			for (i++; i < len && s[i] != '"'; i++) {
+				if (s[i] == '\\' && i + 1 < len)
+					i++;
+				if (n + 1 >= size)
+					return -1;
+				node[n++] = s[i];
+			}
+			if (i >= len)
+				return -1; /* unterminated */
+			i++;
+			if (nlen == 3 && !strncasecmp(s + name, "for", 3))
+				return (long)n;
+		} else {
+			size_t v = i;
+
+			while (i < len && s[i] != ';')
+				i++;
+			if (nlen == 3 && !strncasecmp(s + name, "for", 3)) {
+				if (i - v >= size)
+					return -1;
+				memcpy(node, s + v, i - v);
+				return (long)(i - v);
+			}
+		}
+	}
+	return -1;
+}
+
+#define MAX_ENTRIES 64 /* per header line; the leftmost beyond are not walked */
+
+/* The entries of one header line, split at commas outside quoted strings:
+ * start offsets and lengths of the last MAX_ENTRIES. Returns their count. */
+static size_t split_entries(const char *line, size_t start[MAX_ENTRIES], size_t elen[MAX_ENTRIES])
+{
+	size_t i, begin = 0, count = 0;
+	int quoted = 0;
+
+	for (i = 0;; i++) {
+		char ch = line[i];
+
+		if (ch == '"')
+			quoted = !quoted;
+		else if (ch == '\\' && quoted && line[i + 1])
+			i++;
+		else if ((ch == ',' && !quoted) || ch == '\0') {
+			size_t k = count % MAX_ENTRIES;
+
+			start[k] = begin;
+			elen[k] = i - begin;
+			count++;
+			begin = i + 1;
+			if (ch == '\0')
+				break;
+		}
+	}
+	return count;
+}
+
+int bc_server_client_addr(const struct sockaddr *peer, const char *const *lines, size_t n_lines,
+			  int forwarded, const struct bc_server_cidr *trusted, size_t n,
+			  uint8_t addr[16], unsigned *unparsable)
+{
+	size_t start[MAX_ENTRIES], elen[MAX_ENTRIES];
+	size_t l;
 
 	if (bc_server_addr_from_sockaddr(peer, addr) < 0)
 		return -1;
-	if (!xff || !n || !trusted_addr(addr, trusted, n))
+	if (!n_lines || !n || !trusted_addr(addr, trusted, n))
 		return 0;
-	end = xff + strlen(xff);
-	while (end > xff) {
-		const char *start = end;
-		uint8_t hop[16];
+	for (l = n_lines; l-- > 0;) {
+		size_t count = split_entries(lines[l], start, elen);
+		size_t kept = count < MAX_ENTRIES ? count : MAX_ENTRIES, j;
 
-		while (start > xff && start[-1] != ',')
-			start--;
-		if (bc_server_addr_parse(start, (size_t)(end - start), hop) < 0)
-			break;
-		memcpy(addr, hop, 16);
-		if (!trusted_addr(hop, trusted, n))
-			break;
-		end = start > xff ? start - 1 : start;
+		for (j = 0; j < kept; j++) {
+			size_t k = (count - 1 - j) % MAX_ENTRIES;
+			const char *e = lines[l] + start[k];
+			char node[128];
+			uint8_t hop[16];
+			long len = (long)elen[k];
+
+			if (forwarded && (len = forwarded_for(e, elen[k], node, sizeof(node))) >= 0)
+				e = node;
+			if (len < 0 || bc_server_node_parse(e, (size_t)len, hop) < 0) {
+				if (unparsable)
+					(*unparsable)++;
+				return 0;
+			}
+			memcpy(addr, hop, 16);
+			if (!trusted_addr(hop, trusted, n))
+				return 0;
+		}
 	}
 	return 0;
 }

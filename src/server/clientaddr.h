@@ -46,14 +46,28 @@ int bc_server_addr_parse(const char *s, size_t len, uint8_t addr[16]);
 void bc_server_client_key(const uint8_t addr[16], uint8_t key[BC_SERVER_CLIENT_KEY_BYTES]);
 
 /*
+ * Parse one node of X-Forwarded-For or of Forwarded's for= (RFC 7239 §6):
+ * "192.0.2.1", "192.0.2.1:4711", "2001:db8::1", "[2001:db8::1]",
+ * "[2001:db8::1]:4711", with surrounding spaces or double quotes (len bytes,
+ * not NUL-terminated). A port is dropped. Returns 0 with addr set, or -1
+ * ("unknown", an obfuscated "_name", anything else).
+ */
+int bc_server_node_parse(const char *s, size_t len, uint8_t addr[16]);
+
+/*
  * The client's address: the peer, unless the peer is in one of the n
- * trusted networks and xff (an X-Forwarded-For value, NULL if absent) is
- * given; then the rightmost entry of xff that is not itself trusted (or the
- * leftmost if all are). An unparsable entry stops the walk, keeping the
- * last trusted hop reached.
+ * trusted networks and the proxy header is given as n_lines NUL-terminated
+ * lines in the order received (X-Forwarded-For when forwarded is 0, else
+ * Forwarded of RFC 7239, whose elements' for= are read). Then the entries
+ * are walked from the last line's rightmost leftwards, and the client is
+ * the first entry that is not itself trusted (or the leftmost if all are).
+ * An unparsable entry stops the walk, keeping the last trusted hop reached,
+ * and adds 1 to *unparsable (if not NULL). At most 64 entries per line
+ * are walked (the rightmost ones).
  * Returns 0 with addr set, or -1 if peer is not IPv4/IPv6.
  */
-int bc_server_client_addr(const struct sockaddr *peer, const char *xff,
-			  const struct bc_server_cidr *trusted, size_t n, uint8_t addr[16]);
+int bc_server_client_addr(const struct sockaddr *peer, const char *const *lines, size_t n_lines,
+			  int forwarded, const struct bc_server_cidr *trusted, size_t n,
+			  uint8_t addr[16], unsigned *unparsable);
 
 #endif

@@ -105,14 +105,28 @@ static int is_json_request(struct MHD_Connection *c)
 	return *ct == '\0' || *ct == ';';
 }
 
-/* The last X-Forwarded-For header line: the one the nearest proxy wrote
- * when a request carries several. */
-static enum MHD_Result last_xff(void *cls, enum MHD_ValueKind kind, const char *key,
-				const char *value)
+#define MAX_PROXY_LINES 16
+
+/* The lines of the proxy header, in order (the last MAX_PROXY_LINES). */
+struct proxy_lines {
+	const char *name;
+	const char *line[MAX_PROXY_LINES];
+	size_t count;
+};
+
+static enum MHD_Result collect_line(void *cls, enum MHD_ValueKind kind, const char *key,
+				    const char *value)
 {
+	struct proxy_lines *pl = cls;
+
 	(void)kind;
-	if (key && value && !strcasecmp(key, "X-Forwarded-For"))
-		*(const char **)cls = value;
+	if (!key || !value || strcasecmp(key, pl->name))
+		return MHD_YES;
+	if (pl->count == MAX_PROXY_LINES) {
+		memmove(pl->line, pl->line + 1, (MAX_PROXY_LINES - 1) * sizeof(pl->line[0]));
+		pl->count--;
+	}
+	pl->line[pl->count++] = value;
 	return MHD_YES;
 }
 
@@ -120,14 +134,20 @@ static enum MHD_Result last_xff(void *cls, enum MHD_ValueKind kind, const char *
 static void client_address(struct MHD_Connection *c, struct bc_server *srv, uint8_t addr[16])
 {
 	const union MHD_ConnectionInfo *ci;
-	const char *xff = NULL;
+	struct proxy_lines pl = { srv->opt.proxy_forwarded ? "Forwarded" : "X-Forwarded-For",
+				  { NULL }, 0 };
+	unsigned unparsable = 0;
 
 	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	if (srv->opt.n_trusted_proxies)
-		MHD_get_connection_values(c, MHD_HEADER_KIND, last_xff, &xff);
-	if (!ci || bc_server_client_addr(ci->client_addr, xff, srv->trusted,
-					 srv->opt.n_trusted_proxies, addr) < 0)
+		MHD_get_connection_values(c, MHD_HEADER_KIND, collect_line, &pl);
+	if (!ci || bc_server_client_addr(ci->client_addr, pl.line, pl.count, srv->opt.proxy_forwarded,
+					 srv->trusted, srv->opt.n_trusted_proxies, addr,
+					 &unparsable) < 0)
 		memset(addr, 0, 16);
+	if (unparsable)
+		atomic_fetch_add_explicit(&srv->metrics.forwarded_unparsable, unparsable,
+					  memory_order_relaxed);
 }
 
 /* {"evaluated_elements":[...],"proof":"..."} into out (room for n). */

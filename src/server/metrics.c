@@ -181,13 +181,17 @@ char *bc_server_metrics_render(struct bc_server_metrics *m, const char *index_id
 		"breachcheck_index_reload_failures_total %llu\n"
 		"# HELP breachcheck_request_deadline_closed_total Connections closed because a request was not received in full within --timeout.\n"
 		"# TYPE breachcheck_request_deadline_closed_total counter\n"
-		"breachcheck_request_deadline_closed_total %llu\n",
+		"breachcheck_request_deadline_closed_total %llu\n"
+		"# HELP breachcheck_forwarded_unparsable_total Entries of X-Forwarded-For or Forwarded from a trusted proxy that are not an address (the walk stopped there).\n"
+		"# TYPE breachcheck_forwarded_unparsable_total counter\n"
+		"breachcheck_forwarded_unparsable_total %llu\n",
 	    (unsigned long long)get(&m->evaluated_elements),
 	    (unsigned long long)get(&m->rate_limited_requests),
 	    (unsigned long long)get(&m->rate_limited_elements),
 	    (unsigned long long)get(&m->reloads),
 	    (unsigned long long)get(&m->reload_failures),
-	    (unsigned long long)get(&m->deadline_closed));
+	    (unsigned long long)get(&m->deadline_closed),
+	    (unsigned long long)get(&m->forwarded_unparsable));
 	if (index_id)
 		put(&o, "# HELP breachcheck_index_info The index being served.\n"
 			"# TYPE breachcheck_index_info gauge\n"

@@ -36,6 +36,8 @@ struct bc_server_options {
 	const char *buckets_url;      /* base URL of a bucket mirror; NULL or "" = this server */
 	const struct bc_server_cidr *trusted_proxies; /* networks whose X-Forwarded-For is believed */
 	size_t n_trusted_proxies;
+	int proxy_forwarded;          /* 0: trusted proxies write X-Forwarded-For; 1: Forwarded
+				       * (RFC 7239); the other header is ignored */
 	unsigned rate_per_client;     /* blinded elements per minute per client, 0 = unlimited */
 	unsigned rate_global;         /* blinded elements per second in total, 0 = unlimited */
 	unsigned max_batch;           /* 1..OPRF_MAX_BATCH */

@@ -835,10 +835,30 @@ async function main() {
     assert.deepEqual([await st('2001:db8:0:1::1'), await st('2001:db8:0:1:ffff::2'),
       await st('2001:db8:0:1:1234:5678:9abc:def0')], [200, 200, 429]);
     assert.equal(await st('2001:db8:0:2::1'), 200);
-    // unparsable entries (a port, an empty list, junk) fall back to the proxy itself
-    assert.deepEqual([await st('203.0.113.7:4444'), await st(''), await st('x, y, z')], [200, 200, 429]);
+    // a port or brackets are dropped: the same client (they used to fall back to the proxy)
+    assert.deepEqual([await st('203.0.113.7:4444'), await st('203.0.113.7:5555'), await st('203.0.113.7')],
+      [200, 200, 429]);
+    assert.deepEqual([await st('[2001:db8:7::1]'), await st('[2001:db8:7::2]:443'), await st('2001:db8:7::3')],
+      [200, 200, 429]);
+    // unparsable entries (an empty list, junk) fall back to the proxy itself, and are counted
+    assert.deepEqual([await st(''), await st('x, y, z'), await st('203.0.113.7:99999')], [200, 200, 429]);
     assert.equal(await st(null), 429, 'no header: the proxy itself');
     await stopServer(s4);
+    secrets.push('192.0.2.60', '2001:db8:cafe::17');
+
+    // Forwarded (RFC 7239) when the proxy writes that one; X-Forwarded-For is then ignored
+    const s5 = await startServer(['--index', idx, '--key', key, '--web', 'none', '--rate-per-client', '8',
+      '--rate-global', '0', '--max-batch', '4', '--trusted-proxy', '127.0.0.1/32', '--proxy-header', 'forwarded']);
+    const st5 = async (h) => (await post(s5.url, body, h)).status;
+    assert.deepEqual([await st5({ forwarded: 'for=192.0.2.60;proto=https' }),
+      await st5({ forwarded: 'for="192.0.2.60:4711"' }), await st5({ forwarded: 'for=192.0.2.60' })], [200, 200, 429]);
+    assert.equal(await st5({ forwarded: 'for="[2001:db8:cafe::17]:4711", for=127.0.0.1' }), 200);
+    assert.deepEqual([await st5({ 'x-forwarded-for': '192.0.2.61' }), await st5({ 'x-forwarded-for': '192.0.2.62' }),
+      await st5({ 'x-forwarded-for': '192.0.2.63' })], [200, 200, 429], 'X-Forwarded-For ignored: all the proxy');
+    assert.equal(await st5({ forwarded: 'for=unknown' }), 429, 'for=unknown: the proxy itself');
+    const m5 = await (await fetch(s5.metricsUrl)).text();
+    assert.match(m5, /breachcheck_forwarded_unparsable_total 1\n/);
+    await stopServer(s5);
   });
 
   await test('SIGHUP reloads the new index; in-flight downloads finish on the old one; stale ids get stale_index', async () => {

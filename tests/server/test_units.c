@@ -166,36 +166,107 @@ static void test_cidr(void **state)
 	assert_int_equal(bc_server_cidr_parse("10.0.0.0/", &net, "--trusted-proxy", &err), -1);
 }
 
+/* The client address through trusted proxies: X-Forwarded-For lines or
+ * Forwarded elements; ports and brackets dropped; unparsable entries counted. */
+static int through(const struct sockaddr *peer, const char *line, int forwarded,
+		   const struct bc_server_cidr *trusted, size_t n, uint8_t addr[16], unsigned *bad)
+{
+	const char *lines[1] = { line };
+
+	return bc_server_client_addr(peer, lines, line ? 1 : 0, forwarded, trusted, n, addr, bad);
+}
+
+static void expect_addr(const uint8_t addr[16], const char *text)
+{
+	uint8_t want[16];
+
+	assert_int_equal(bc_server_addr_parse(text, strlen(text), want), 0);
+	assert_memory_equal(addr, want, 16);
+}
+
 static void test_client_addr(void **state)
 {
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_server_cidr trusted[1];
+	const struct sockaddr *sa;
 	struct sockaddr_in peer;
-	uint8_t addr[16], want[16];
+	uint8_t addr[16];
+	unsigned bad = 0;
 
 	(void)state;
 	memset(&peer, 0, sizeof(peer));
 	peer.sin_family = AF_INET;
 	inet_pton(AF_INET, "127.0.0.1", &peer.sin_addr);
+	sa = (const struct sockaddr *)&peer;
 	assert_int_equal(bc_server_cidr_parse("127.0.0.0/8", trusted, "--trusted-proxy", &err), 0);
 
-	/* untrusted peer: X-Forwarded-For ignored */
-	assert_int_equal(bc_server_client_addr((struct sockaddr *)&peer, "192.0.2.9", NULL, 0, addr), 0);
-	bc_server_addr_parse("127.0.0.1", 9, want);
-	assert_memory_equal(addr, want, 16);
+	/* untrusted peer: the header is ignored */
+	assert_int_equal(through(sa, "192.0.2.9", 0, NULL, 0, addr, &bad), 0);
+	expect_addr(addr, "127.0.0.1");
 	/* trusted: rightmost untrusted hop */
-	assert_int_equal(bc_server_client_addr((struct sockaddr *)&peer, "203.0.113.5, 192.0.2.9, 127.0.0.2",
-					trusted, 1, addr), 0);
-	bc_server_addr_parse("192.0.2.9", 9, want);
-	assert_memory_equal(addr, want, 16);
-	/* garbage stops the walk at the last trusted hop */
-	assert_int_equal(bc_server_client_addr((struct sockaddr *)&peer, "junk", trusted, 1, addr), 0);
-	bc_server_addr_parse("127.0.0.1", 9, want);
-	assert_memory_equal(addr, want, 16);
+	assert_int_equal(through(sa, "203.0.113.5, 192.0.2.9, 127.0.0.2", 0, trusted, 1, addr, &bad), 0);
+	expect_addr(addr, "192.0.2.9");
+	assert_int_equal(bad, 0);
+	/* garbage stops the walk at the last trusted hop, and is counted */
+	assert_int_equal(through(sa, "junk", 0, trusted, 1, addr, &bad), 0);
+	expect_addr(addr, "127.0.0.1");
+	assert_int_equal(bad, 1);
+	assert_int_equal(through(sa, "", 0, trusted, 1, addr, &bad), 0);
+	expect_addr(addr, "127.0.0.1");
+	assert_int_equal(bad, 2);
 	/* IPv6 client through the proxy */
-	assert_int_equal(bc_server_client_addr((struct sockaddr *)&peer, "2001:db8::7", trusted, 1, addr), 0);
-	bc_server_addr_parse("2001:db8::7", 11, want);
-	assert_memory_equal(addr, want, 16);
+	assert_int_equal(through(sa, "2001:db8::7", 0, trusted, 1, addr, &bad), 0);
+	expect_addr(addr, "2001:db8::7");
+	/* ports and brackets (issue #14 item 2: these fell back to the proxy) */
+	assert_int_equal(through(sa, "4.4.4.4:5555", 0, trusted, 1, addr, &bad), 0);
+	expect_addr(addr, "4.4.4.4");
+	assert_int_equal(through(sa, "[2001:db8::1]", 0, trusted, 1, addr, &bad), 0);
+	expect_addr(addr, "2001:db8::1");
+	assert_int_equal(through(sa, "[2001:db8::1]:443, 127.0.0.3:80", 0, trusted, 1, addr, &bad), 0);
+	expect_addr(addr, "2001:db8::1");
+	assert_int_equal(bad, 2);
+	/* what is not a node */
+	assert_int_equal(through(sa, "4.4.4.4:99999", 0, trusted, 1, addr, &bad), 0);
+	expect_addr(addr, "127.0.0.1");
+	assert_int_equal(through(sa, "[4.4.4.4]", 0, trusted, 1, addr, &bad), 0);
+	expect_addr(addr, "127.0.0.1");
+	assert_int_equal(through(sa, "[2001:db8::1", 0, trusted, 1, addr, &bad), 0);
+	expect_addr(addr, "127.0.0.1");
+	assert_int_equal(bad, 5);
+
+	/* Forwarded (RFC 7239 §4 and §7.4 examples) */
+	assert_int_equal(through(sa, "for=192.0.2.60;proto=http;by=203.0.113.43", 1, trusted, 1, addr, &bad), 0);
+	expect_addr(addr, "192.0.2.60");
+	assert_int_equal(through(sa, "for=192.0.2.43, for=\"[2001:db8:cafe::17]:4711\"", 1, trusted, 1, addr,
+				 &bad), 0);
+	expect_addr(addr, "2001:db8:cafe::17");
+	assert_int_equal(through(sa, "For=\"198.51.100.17:8080\" ; proto=https, for=127.0.0.5", 1, trusted, 1,
+				 addr, &bad), 0);
+	expect_addr(addr, "198.51.100.17");
+	assert_int_equal(bad, 5);
+	assert_int_equal(through(sa, "for=unknown", 1, trusted, 1, addr, &bad), 0);
+	expect_addr(addr, "127.0.0.1");
+	assert_int_equal(through(sa, "for=_hidden, for=127.0.0.9", 1, trusted, 1, addr, &bad), 0);
+	expect_addr(addr, "127.0.0.9");
+	assert_int_equal(through(sa, "proto=http", 1, trusted, 1, addr, &bad), 0);
+	assert_int_equal(through(sa, "for=\"192.0.2.1", 1, trusted, 1, addr, &bad), 0);
+	expect_addr(addr, "127.0.0.1");
+	assert_int_equal(bad, 9);
+	/* a comma inside a quoted string does not split the element */
+	assert_int_equal(through(sa, "for=\"192.0.2.7\";x=\"a,b\"", 1, trusted, 1, addr, &bad), 0);
+	expect_addr(addr, "192.0.2.7");
+	/* an X-Forwarded-For value read as Forwarded is no for= */
+	assert_int_equal(through(sa, "192.0.2.7", 1, trusted, 1, addr, &bad), 0);
+	expect_addr(addr, "127.0.0.1");
+	assert_int_equal(bad, 10);
+
+	/* several lines: walked from the last one's right end */
+	{
+		const char *lines[2] = { "198.51.100.1", "127.0.0.7" };
+
+		assert_int_equal(bc_server_client_addr(sa, lines, 2, 0, trusted, 1, addr, &bad), 0);
+		expect_addr(addr, "198.51.100.1");
+	}
 }
 
 static void test_metrics(void **state)
