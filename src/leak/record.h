@@ -17,6 +17,7 @@
 #define BC_RECORD_MAX_EMAILS 4
 #define BC_RECORD_MAX_PHONES 4
 #define BC_SOURCE_MAX 64
+#define BC_CONTACT_MAX 128       /* a display name or address part, UTF-8, truncated at a character */
 
 /* Data-class and flag bits of the payload (DESIGN.md §7). */
 enum bc_class_bit {
@@ -70,6 +71,23 @@ struct bc_record {
 	uint16_t sample_month;         /* (year - 2000) * 12 + month, 0 = unknown */
 	int sample_year;               /* 0 = unknown */
 	char source[BC_SOURCE_MAX];    /* lab identifier as written (not an identifier of a person) */
+
+	int sex;                       /* BC_SEX_UNKNOWN, BC_SEX_MALE or BC_SEX_FEMALE (sex or civility column) */
+
+	/*
+	 * Contact, as written (mojibake repaired, trimmed, UTF-8, "" if absent),
+	 * for the notices of the notification campaign (DESIGN.md §10) only:
+	 * nothing indexed or published reads them.
+	 */
+	char display_last[BC_CONTACT_MAX];   /* usage name if any, else birth name */
+	char display_first[BC_CONTACT_MAX];  /* given names */
+	char street[BC_CONTACT_MAX];         /* street line(s) */
+	char postcode[16];
+	char city[BC_CONTACT_MAX];
 };
+
+#define BC_SEX_UNKNOWN 0
+#define BC_SEX_MALE 1
+#define BC_SEX_FEMALE 2
 
 #endif

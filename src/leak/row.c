@@ -610,6 +610,63 @@ struct row_acc {
 	uint32_t flags;
 };
 
+/* Copy text already repaired into dst (dstsize bytes), cut at a UTF-8 character boundary. */
+static void copy_contact(char *dst, size_t dstsize, const char *s, size_t n)
+{
+	if (n >= dstsize) {
+		n = dstsize - 1;
+		while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+			n--;
+	}
+	memcpy(dst, s, n);
+	dst[n] = '\0';
+}
+
+/* An address part as written, for the notices: mojibake repaired, the first one kept. */
+static void take_contact(struct row_acc *a, char *dst, size_t dstsize, const char *s, size_t n)
+{
+	size_t rn;
+
+	if (dst[0])
+		return;
+	rn = repaired(s, n < NAME_IN_MAX ? n : NAME_IN_MAX, a->buf, NAME_IN_MAX + 1);
+	copy_contact(dst, dstsize, a->buf, rn);
+}
+
+/* The name to write on a letter: the usage name if any, else the birth name (repaired text in buf). */
+static void display_last(struct bc_record *rec, const char *buf, const struct bc_span *sb,
+			  const struct bc_span *su, int usage_wins)
+{
+	const struct bc_span *w = su->len ? su : sb;
+
+	if (!w->len || (rec->display_last[0] && !usage_wins))
+		return;
+	copy_contact(rec->display_last, sizeof(rec->display_last), buf + w->off, w->len);
+}
+
+/*
+ * Sex from a sex or civility cell: M, H, 1, Homme, Masculin, M., Mr,
+ * Monsieur -> male; F, 2, Femme, Féminin, Mme, Mlle, Madame, Mademoiselle
+ * -> female; anything else unknown.
+ */
+static int parse_sex(const char *s, size_t n)
+{
+	static const char *const male[] = { "m", "h", "1", "homme", "masculin", "masc", "male", "man",
+					    "mr", "monsieur", "m.", "mr." };
+	static const char *const female[] = { "f", "2", "femme", "feminin", "f\xc3\xa9minin", "fem", "female",
+					      "woman", "mme", "mlle", "melle", "madame", "mademoiselle",
+					      "mrs", "ms", "miss", "mme.", "mlle." };
+	size_t k;
+
+	for (k = 0; k < sizeof(male) / sizeof(male[0]); k++)
+		if (ieq(s, n, male[k]))
+			return BC_SEX_MALE;
+	for (k = 0; k < sizeof(female) / sizeof(female[0]); k++)
+		if (ieq(s, n, female[k]))
+			return BC_SEX_FEMALE;
+	return BC_SEX_UNKNOWN;
+}
+
 /* Last names of a field (birth and usage, "X épouse Y"); civility dropped, mojibake repaired. */
 static void take_last_name(struct row_acc *a, const char *s, size_t n, int usage_only, int keep_usage)
 {
@@ -625,12 +682,14 @@ static void take_last_name(struct row_acc *a, const char *s, size_t n, int usage
 			add_last_name(a->rec, 1, a->buf + su.off, su.len);
 		else if (sb.len)
 			add_last_name(a->rec, 1, a->buf + sb.off, sb.len);
+		display_last(a->rec, a->buf, &sb, &su, 1);
 		return;
 	}
 	if (sb.len)
 		add_last_name(a->rec, 0, a->buf + sb.off, sb.len);
 	if (su.len && keep_usage)
 		add_last_name(a->rec, 1, a->buf + su.off, su.len);
+	display_last(a->rec, a->buf, &sb, &su, 0);
 }
 
 static void take_first_name(struct row_acc *a, const char *s, size_t n)
@@ -643,8 +702,10 @@ static void take_first_name(struct row_acc *a, const char *s, size_t n)
 		return;
 	strip_civility(&s, &n);
 	rn = repaired(s, n < NAME_IN_MAX ? n : NAME_IN_MAX, a->buf, NAME_IN_MAX + 1);
-	if (bc_norm_first_name(a->buf, rn, canon, sizeof(canon)) == BC_NORM_OK)
+	if (bc_norm_first_name(a->buf, rn, canon, sizeof(canon)) == BC_NORM_OK) {
 		memcpy(a->rec->first_name, canon, strlen(canon) + 1);
+		copy_contact(a->rec->display_first, sizeof(a->rec->display_first), a->buf, rn);
+	}
 }
 
 static int take_nir(struct row_acc *a, unsigned col, const char *s, size_t n, struct bc_error *err)
@@ -738,6 +799,8 @@ static int take_field(struct row_acc *a, unsigned col, enum leak_field f, const 
 		return 0;
 	case LEAK_FIELD_SEX:
 		a->flags |= BC_BIT(BC_CLASS_SEX);
+		if (!a->rec->sex)
+			a->rec->sex = parse_sex(s, n);
 		return 0;
 	case LEAK_FIELD_DOB:
 		a->flags |= BC_BIT(BC_CLASS_DOB);
@@ -748,9 +811,16 @@ static int take_field(struct row_acc *a, unsigned col, enum leak_field f, const 
 	case LEAK_FIELD_NIR:
 		return take_nir(a, col, s, n, err);
 	case LEAK_FIELD_ADDRESS:
+		a->flags |= BC_BIT(BC_CLASS_ADDRESS);
+		take_contact(a, a->rec->street, sizeof(a->rec->street), s, n);
+		return 0;
 	case LEAK_FIELD_POSTCODE:
+		a->flags |= BC_BIT(BC_CLASS_ADDRESS);
+		take_contact(a, a->rec->postcode, sizeof(a->rec->postcode), s, n);
+		return 0;
 	case LEAK_FIELD_CITY:
 		a->flags |= BC_BIT(BC_CLASS_ADDRESS);
+		take_contact(a, a->rec->city, sizeof(a->rec->city), s, n);
 		return 0;
 	case LEAK_FIELD_PHONE:
 		if (count_digits(s, n))
@@ -800,13 +870,16 @@ static void finish_full_name(struct row_acc *a)
 	rn = repaired(s, n < NAME_IN_MAX ? n : NAME_IN_MAX, a->buf, NAME_IN_MAX + 1);
 	if (split_full_name(a->buf, rn, &fl, &ff) < 0)
 		return;
-	if (!rec->first_name[0] && bc_norm_first_name(a->buf + ff.off, ff.len, canon, sizeof(canon)) == BC_NORM_OK)
+	if (!rec->first_name[0] && bc_norm_first_name(a->buf + ff.off, ff.len, canon, sizeof(canon)) == BC_NORM_OK) {
 		memcpy(rec->first_name, canon, strlen(canon) + 1);
+		copy_contact(rec->display_first, sizeof(rec->display_first), a->buf + ff.off, ff.len);
+	}
 	split_names(a->buf + fl.off, fl.len, &sb, &su);
 	if (sb.len)
 		add_last_name(rec, 0, a->buf + fl.off + sb.off, sb.len);
 	if (su.len)
 		add_last_name(rec, 1, a->buf + fl.off + su.off, su.len);
+	display_last(rec, a->buf + fl.off, &sb, &su, 0);
 }
 
 /* Birth then usage name columns; birth name first, then a different usage name. */
@@ -872,6 +945,9 @@ static void record_clear(struct bc_record *rec, unsigned long line, const char *
 	rec->sample_month = 0;
 	rec->sample_year = 0;
 	rec->source[0] = '\0';
+	rec->sex = BC_SEX_UNKNOWN;
+	rec->display_last[0] = rec->display_first[0] = '\0';
+	rec->street[0] = rec->postcode[0] = rec->city[0] = '\0';
 	if (source && source[0])
 		snprintf(rec->source, sizeof(rec->source), "%s", source);
 }

@@ -111,6 +111,8 @@ struct person {
 	uint16_t nrows;
 	uint16_t hard;              /* HARD_* bits */
 	int32_t twin_of, homonym_of;
+	uint32_t insured_by;        /* dependant: id of the parent whose NIR most of its rows carry, 0 = none */
+	uint32_t parent_nir_rows;   /* rows that carried that parent's NIR */
 	char typo[40];              /* a misspelt birth name, emitted at most as this variant */
 	/* What the rows carried (ground truth). */
 	uint32_t classes;
@@ -130,10 +132,12 @@ enum {
 	HARD_MULTI_VALUE = 1 << 6,
 	HARD_MINOR = 1 << 7,
 	HARD_USAGE = 1 << 8,
+	HARD_DEPENDANT = 1 << 9,
 };
-static const char *const hard_names[9] = {
+#define N_HARD 10
+static const char *const hard_names[N_HARD] = {
 	"twin", "homonym", "name_in_field", "multi_lab", "household_email", "household_phone",
-	"multi_value", "minor", "usage_name",
+	"multi_value", "minor", "usage_name", "dependant",
 };
 
 struct visit {
@@ -152,6 +156,7 @@ struct set64 {
 struct gen {
 	struct gl_data d;
 	struct gl_rng rng;
+	double dependant_rate;      /* --dependants: probability that a minor is a parent's dependant */
 	enum dialect dialect;
 	struct lab labs[N_LABS];
 	struct gl_sampler lab_sampler;
@@ -712,6 +717,36 @@ static void add_landline(struct person *p, const struct household *h)
 	p->n_phone++;
 }
 
+/*
+ * Dependants (--dependants P): a minor is, with probability P, insured as
+ * its parent's dependant, and 85 % of its rows then carry that parent's NIR
+ * (the "ayant droit" of French health insurance), the rest its own NIR when
+ * it has one. Ground truth: "insured_by" and "parent_nir_rows". No draw is
+ * made when P is 0, so the file is byte for byte the one without the option.
+ */
+static void choose_dependants(struct gen *g, struct person **m, int nm, int n_adults)
+{
+	if (g->dependant_rate <= 0 || n_adults < 1)
+		return;
+	for (int i = n_adults; i < nm; i++) {
+		struct person *c = m[i];
+		struct person *par = m[n_adults > 1 && gl_rng_chance(&g->rng, 0.3) ? 1 : 0];
+
+		if (!(c->hard & HARD_MINOR) || !par->nir[0] || !gl_rng_chance(&g->rng, g->dependant_rate))
+			continue;
+		c->insured_by = par->id;
+		c->hard |= HARD_DEPENDANT;
+	}
+}
+
+/* The NIR a row of p carries: its own, or its insured parent's. */
+static const char *row_nir(struct gen *g, const struct person *p)
+{
+	if (p->insured_by && (!p->nir[0] || gl_rng_chance(&g->rng, 0.85)))
+		return g->p[p->insured_by - 1].nir;
+	return p->nir;
+}
+
 static int gen_household(struct gen *g, unsigned long *rows_left)
 {
 	struct household h;
@@ -900,6 +935,7 @@ static int gen_household(struct gen *g, unsigned long *rows_left)
 		p->shows_email = p->n_email && gl_rng_chance(&g->rng, 0.94);
 		p->shows_phone = p->n_phone && gl_rng_chance(&g->rng, 0.86);
 	}
+	choose_dependants(g, m, nm, type == 0 || type == 3 ? 1 : 2);
 	for (int i = 0; i < nm && *rows_left; i++)
 		add_visits(g, m[i], rows_left);
 	/* Members left without a visit (the file ends) are dropped. */
@@ -1136,8 +1172,11 @@ static void build_row(struct gen *g, const struct visit *v, struct row *r, uint3
 	}
 
 	/* NIR. */
-	if (p->nir[0] && !gl_rng_chance(rng, 0.004)) {
-		int key = nir_key13(p->nir);
+	const char *nir13 = row_nir(g, p);
+	uint32_t kv = p->key_valid, km = p->key_missing, kw = p->key_wrong;
+
+	if (nir13[0] && !gl_rng_chance(rng, 0.004)) {
+		int key = nir_key13(nir13);
 		int spaced = lb->nir_spaced;
 		double x = gl_rng_unit(rng);
 		char k2[3];
@@ -1159,13 +1198,21 @@ static void build_row(struct gen *g, const struct visit *v, struct row *r, uint3
 			gl_fmt(k2, sizeof(k2), "%02d", key);
 			p->key_valid++;
 		}
-		const char *n = p->nir;
+		const char *n = nir13;
 
 		if (spaced)
 			gl_fmt(r->f[F_NIR], FIELD_MAX, "%.1s %.2s %.2s %.2s %.3s %.3s%s%s", n, n + 1, n + 3, n + 5,
 				 n + 7, n + 10, k2[0] ? " " : "", k2);
 		else
 			gl_fmt(r->f[F_NIR], FIELD_MAX, "%s%s", n, k2);
+	}
+
+	if (nir13 != p->nir) {
+		/* the parent's NIR: its key states are not the child's */
+		p->key_valid = kv;
+		p->key_missing = km;
+		p->key_wrong = kw;
+		p->parent_nir_rows++;
 	}
 
 	/* Address. */
@@ -1666,6 +1713,35 @@ static void day_str(int32_t day, char out[11])
 	gl_fmt(out, 11, "%04d-%02d-%02d", y, m, d);
 }
 
+/*
+ * --row-owners: "LINE ID" per data row, in file order: the physical line
+ * where the row starts (1-based, the header is line 1) and the truth id of
+ * its person. *line advances past the row's embedded newlines.
+ */
+static int write_row_owner(FILE *f, unsigned long *line, const char *const *fields, const struct person *p)
+{
+	int r = fprintf(f, "%lu %" PRIu32 "\n", *line, p->id) < 0 ? -1 : 0;
+
+	*line += 1;
+	for (int k = 0; k < N_FIELDS; k++)
+		for (const char *c = fields[k]; *c; c++)
+			*line += *c == '\n';
+	return r;
+}
+
+/* ,"insured_by":ID|null,"parent_nir_rows":N} and the newline: who a dependant's rows name. */
+static void write_truth_dependant(struct out *o, const struct person *p)
+{
+	char buf[96];
+
+	if (p->insured_by)
+		gl_fmt(buf, sizeof(buf), ",\"insured_by\":%" PRIu32 ",\"parent_nir_rows\":%" PRIu32 "}\n",
+		       p->insured_by, p->parent_nir_rows);
+	else
+		gl_fmt(buf, sizeof(buf), ",\"insured_by\":null,\"parent_nir_rows\":0}\n");
+	out_str(o, buf);
+}
+
 static void write_truth_person(struct gen *g, struct out *o, const struct person *p,
 			       const struct share *s, size_t ns)
 {
@@ -1775,7 +1851,7 @@ static void write_truth_person(struct gen *g, struct out *o, const struct person
 		out_str(o, buf);
 	}
 	first = 1;
-	for (int b = 0; b < 9; b++) {
+	for (int b = 0; b < N_HARD; b++) {
 		if (!(p->hard & (1u << b)))
 			continue;
 		if (!first)
@@ -1806,11 +1882,12 @@ static void write_truth_person(struct gen *g, struct out *o, const struct person
 		out_str(o, "},\"twin_of\":null");
 	}
 	if (p->homonym_of) {
-		gl_fmt(buf, sizeof(buf), ",\"homonym_of\":%" PRId32 "}\n", p->homonym_of);
+		gl_fmt(buf, sizeof(buf), ",\"homonym_of\":%" PRId32, p->homonym_of);
 		out_str(o, buf);
 	} else {
-		out_str(o, ",\"homonym_of\":null}\n");
+		out_str(o, ",\"homonym_of\":null");
 	}
+	write_truth_dependant(o, p);
 }
 
 /* ---- Setup. ---- */
@@ -1886,7 +1963,7 @@ static void usage_text(FILE *f)
 {
 	fputs("usage: bc-genleak [--seed N] [--rows N] [--out FILE] [--truth FILE]\n"
 	      "                  [--dialect fr-comma-utf8|fr-semicolon-cp1252] [--data DIR]\n"
-	      "                  [--bom] [--stats] [--quiet]\n"
+	      "                  [--dependants P] [--row-owners FILE] [--bom] [--stats] [--quiet]\n"
 	      "Writes a synthetic French medical-lab leak (CSV) and its ground truth (JSON lines).\n"
 	      "  --seed N      PRNG seed (default 1); same seed, same bytes\n"
 	      "  --rows N      data rows (default 491839)\n"
@@ -1894,6 +1971,8 @@ static void usage_text(FILE *f)
 	      "  --truth FILE  ground truth, one synthetic patient per line\n"
 	      "  --dialect D   fr-comma-utf8 (default) or fr-semicolon-cp1252\n"
 	      "  --data DIR    reference data directory (default: the source tree's data/)\n"
+	      "  --dependants P  a minor's rows carry a parent's NIR with probability P (default 0)\n"
+	      "  --row-owners FILE  the truth id of each data row's person, one per line\n"
 	      "  --bom         start a UTF-8 file with a byte-order mark\n"
 	      "  --stats       print dirt counters to standard error\n"
 	      "  --quiet       no summary on standard error\n"
@@ -1924,7 +2003,9 @@ int main(int argc, char **argv)
 {
 	struct gen *g = NULL;
 	unsigned long seed = 1, rows = DEFAULT_ROWS, rows_left;
-	const char *out_path = NULL, *truth_path = NULL, *data_dir = NULL;
+	const char *out_path = NULL, *truth_path = NULL, *data_dir = NULL, *owners_path = NULL;
+	FILE *owners = NULL;
+	unsigned long owner_line = 2;
 	int quiet = 0, bom = 0, stats = 0, ret = 2, data_loaded = 0;
 	struct out o = { 0 }, t = { 0 };
 	struct share *shares = NULL;
@@ -1975,6 +2056,18 @@ int main(int argc, char **argv)
 			i++;
 		} else if (strcmp(a, "--truth") == 0) {
 			truth_path = val;
+			i++;
+		} else if (strcmp(a, "--row-owners") == 0) {
+			owners_path = val;
+			i++;
+		} else if (strcmp(a, "--dependants") == 0) {
+			char *end;
+
+			g->dependant_rate = strtod(val, &end);
+			if (*end || end == val || !(g->dependant_rate >= 0 && g->dependant_rate <= 1)) {
+				fputs("bc-genleak: --dependants wants a probability in 0..1\n", stderr);
+				goto out;
+			}
 			i++;
 		} else if (strcmp(a, "--data") == 0) {
 			data_dir = val;
@@ -2036,6 +2129,10 @@ int main(int argc, char **argv)
 	if (bom && g->dialect == D_COMMA_UTF8)
 		out_str(&o, "\xEF\xBB\xBF");
 	out_record(g, &o, g->dialect == D_COMMA_UTF8 ? header_fr : header_abbr);
+	if (owners_path && !(owners = fopen(owners_path, "wb"))) {
+		fprintf(stderr, "bc-genleak: %s: %s\n", owners_path, strerror(errno));
+		goto out;
+	}
 	for (size_t i = 0; i < g->n_v; i++) {
 		const struct visit *v = &g->v[i];
 		struct person *p = &g->p[v->person];
@@ -2052,6 +2149,10 @@ int main(int argc, char **argv)
 				g->dirt[DIRT_EMPTY]++;
 		}
 		out_record(g, &o, fields);
+		if (owners && write_row_owner(owners, &owner_line, fields, p) < 0) {
+			fprintf(stderr, "bc-genleak: %s: write error\n", owners_path);
+			goto out;
+		}
 		p->classes |= cls;
 		if (cat >= 0 && cat <= GL_CAT_OTHER)
 			p->cats |= (uint8_t)(1u << cat);
@@ -2062,6 +2163,15 @@ int main(int argc, char **argv)
 			p->first_day = v->day;
 		if (v->day > p->last_day)
 			p->last_day = v->day;
+	}
+	if (owners) {
+		int bad = fclose(owners) != 0;
+
+		owners = NULL;
+		if (bad) {
+			fprintf(stderr, "bc-genleak: %s: write error\n", owners_path);
+			goto out;
+		}
 	}
 	out_flush(&o);
 	if (o.err || (out_path && fclose(o.f) != 0)) {
@@ -2135,6 +2245,8 @@ oom:
 out:
 	if (o.f && o.f != stdout)
 		fclose(o.f);
+	if (owners)
+		fclose(owners);
 	if (t.f)
 		fclose(t.f);
 	free(o.buf);

@@ -1,0 +1,672 @@
+#include "group/group.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "normalize/normalize.h"
+
+/*
+ * Nodes are the distinct keys a row can carry: a NIR, a namedob (birth name,
+ * first name, DOB) and a NIR + name (birth name, first name). Each is
+ * interned once (SipHash-128 under a subkey, open addressing); rows keep
+ * node numbers only. Patients are formed at finish by the rules of group.h.
+ */
+
+#define NONE UINT32_MAX
+#define MULTI (UINT32_MAX - 1)
+#define HBYTES crypto_shorthash_siphashx24_BYTES /* 16 */
+
+enum node_kind { NODE_NIR = 1, NODE_ND = 2, NODE_NF = 3, NODE_EV = 4, NODE_GIVEN = 5 };
+enum row_state { ROW_NO_NIR = 0, ROW_AGREE = 1, ROW_DISAGREE = 2, ROW_UNVERIFIED = 3 };
+
+struct node {
+	unsigned char h[HBYTES];
+	uint32_t agree;    /* ND, EV: NIR node of agreeing rows (NONE, MULTI); NF: its NIR node */
+	uint32_t carry;    /* ND: NIR node carried by disagreeing rows (NONE, MULTI) */
+	uint32_t patient;  /* NIR, ND, NF: the patient formed by this node alone, NONE until used */
+	uint32_t given;    /* ND: GIVEN node of the further given names seen (NONE, MULTI) */
+	uint8_t kind;
+	uint8_t sexes;     /* ND: bit 1 male, bit 2 female, seen on its rows */
+	uint8_t nf_agree;  /* NF: seen on a row that agrees with its NIR */
+};
+
+struct row {
+	uint32_t nir, nd, nf; /* nodes, NONE if absent; after finish nf holds the patient */
+	uint32_t ev[2];       /* evidence nodes: namedob + postcode, namedob + first email */
+	uint32_t given;       /* GIVEN node: the given names after the first, NONE if none */
+	uint8_t sex, state, reason, pad;
+};
+
+struct patient {
+	uint32_t a;       /* node: NIR, NF or ND */
+	uint32_t b;       /* BY_NAMEDOB_NIR: NIR node; BY_NAMEDOB_SEX: sex */
+	uint8_t kind;
+};
+
+/* u64 -> u32 map for the split patients (namedob + sex, namedob + NIR). */
+struct pairmap {
+	uint64_t *k;
+	uint32_t *v;
+	size_t cap, used;
+};
+
+struct bc_group {
+	uint8_t gkey[BC_GROUP_KEY_BYTES];
+	unsigned char skey[crypto_shorthash_siphashx24_KEYBYTES];
+	unsigned flags;
+	int finished;
+
+	struct node *nodes;
+	size_t n_nodes, cap_nodes;
+	uint32_t *table;  /* node numbers, NONE = empty */
+	size_t cap_table;
+	char (*ids)[BC_NIR_BYTES]; /* KEEP_IDS: per node, NIR (NIR node) or DOB (ND node) */
+
+	struct row *rows;
+	size_t n_rows, cap_rows;
+
+	struct patient *patients;
+	size_t n_patients, cap_patients;
+	struct pairmap pairs;
+
+	struct bc_group_stats st;
+};
+
+/* The first 5 digits of a postcode cell, or "" (nothing to compare). */
+static void postcode_digits(const char *s, char out[6])
+{
+	size_t n = 0;
+
+	for (; *s && n < 5; s++)
+		if (*s >= '0' && *s <= '9')
+			out[n++] = *s;
+	out[n == 5 ? 5 : 0] = '\0';
+}
+
+static int oom(struct bc_error *err)
+{
+	return bc_error_set(err, "out_of_memory", "cannot grow the patient grouping");
+}
+
+int bc_group_nir_agrees(const char *nir, const char *dob, int sex)
+{
+	int nsex, nmonth;
+
+	if (strlen(nir) != 13)
+		return 0;
+	nsex = (nir[0] - '0') % 2 ? BC_SEX_MALE : BC_SEX_FEMALE;
+	if (sex != BC_SEX_UNKNOWN && sex != nsex)
+		return 0;
+	if (strlen(dob) != 10)
+		return -1;
+	if (dob[2] != nir[1] || dob[3] != nir[2])
+		return 0;
+	nmonth = (nir[3] - '0') * 10 + (nir[4] - '0');
+	if (nmonth >= 1 && nmonth <= 12 && (dob[5] != nir[3] || dob[6] != nir[4]))
+		return 0;
+	return 1;
+}
+
+/* SipHash-128 of tag and the NUL-separated parts. */
+static void node_hash(const struct bc_group *g, unsigned char out[HBYTES], int tag, const char *a,
+		      const char *b, const char *c)
+{
+	unsigned char buf[3 * BC_NAME_MAX + 8];
+	const char *parts[3] = { a, b, c };
+	size_t n = 0, k;
+	int i;
+
+	buf[n++] = (unsigned char)tag;
+	for (i = 0; i < 3; i++) {
+		if (!parts[i])
+			continue;
+		k = strnlen(parts[i], BC_NAME_MAX - 1);
+		memcpy(buf + n, parts[i], k);
+		n += k;
+		buf[n++] = 0;
+	}
+	crypto_shorthash_siphashx24(out, buf, n, g->skey);
+	sodium_memzero(buf, n);
+}
+
+/*
+ * Hash of the given names after the first ("Jean-Pierre" -> "PIERRE"), so
+ * that twins named Jean-Pierre and Jean-Gabriel (first given name JEAN,
+ * DESIGN.md §4) are told apart. Returns 0 when the row lists one given name.
+ */
+static int further_given(const struct bc_group *g, const struct bc_record *rec, unsigned char h[HBYTES])
+{
+	char all[BC_NAME_MAX];
+	size_t k = strlen(rec->first_name);
+	int r = 0;
+
+	if (rec->display_first[0] &&
+	    bc_norm_last_name(rec->display_first, strlen(rec->display_first), all, sizeof(all)) == BC_NORM_OK &&
+	    strlen(all) > k && !strncmp(all, rec->first_name, k)) {
+		node_hash(g, h, 'G', all + k, NULL, NULL);
+		r = 1;
+	}
+	sodium_memzero(all, sizeof(all));
+	return r;
+}
+
+static size_t slot_of(const struct bc_group *g, const unsigned char *h)
+{
+	uint64_t x;
+	size_t i;
+
+	memcpy(&x, h, sizeof(x));
+	i = (size_t)x & (g->cap_table - 1);
+	while (g->table[i] != NONE && memcmp(g->nodes[g->table[i]].h, h, HBYTES))
+		i = (i + 1) & (g->cap_table - 1);
+	return i;
+}
+
+static int grow_table(struct bc_group *g)
+{
+	uint32_t *old = g->table;
+	size_t oldcap = g->cap_table, i;
+
+	g->cap_table = oldcap ? oldcap * 2 : 1u << 16;
+	g->table = malloc(g->cap_table * sizeof(*g->table));
+	if (!g->table) {
+		g->table = old;
+		g->cap_table = oldcap;
+		return -1;
+	}
+	memset(g->table, 0xff, g->cap_table * sizeof(*g->table));
+	for (i = 0; i < oldcap; i++)
+		if (old[i] != NONE)
+			g->table[slot_of(g, g->nodes[old[i]].h)] = old[i];
+	free(old);
+	return 0;
+}
+
+/* Node number of h, interned as kind; NONE on allocation failure. */
+static uint32_t intern(struct bc_group *g, const unsigned char h[HBYTES], int kind, const char *id)
+{
+	struct node *nd;
+	size_t i;
+
+	if ((g->n_nodes + 1) * 2 > g->cap_table && grow_table(g) < 0)
+		return NONE;
+	i = slot_of(g, h);
+	if (g->table[i] != NONE)
+		return g->table[i];
+	if (g->n_nodes == g->cap_nodes) {
+		size_t nc = g->cap_nodes ? g->cap_nodes * 2 : 1u << 15;
+		struct node *nn;
+
+		if (nc >= MULTI)
+			return NONE;
+		nn = realloc(g->nodes, nc * sizeof(*nn));
+		if (!nn)
+			return NONE;
+		g->nodes = nn;
+		if (g->flags & BC_GROUP_KEEP_IDS) {
+			char(*ni)[BC_NIR_BYTES] = sodium_allocarray(nc, BC_NIR_BYTES);
+
+			if (!ni)
+				return NONE;
+			if (g->ids) {
+				memcpy(ni, g->ids, g->cap_nodes * BC_NIR_BYTES);
+				sodium_free(g->ids);
+			}
+			g->ids = ni;
+		}
+		g->cap_nodes = nc;
+	}
+	nd = &g->nodes[g->n_nodes];
+	memset(nd, 0, sizeof(*nd));
+	memcpy(nd->h, h, HBYTES);
+	nd->kind = (uint8_t)kind;
+	nd->agree = nd->carry = nd->patient = nd->given = NONE;
+	if (g->ids) {
+		memset(g->ids[g->n_nodes], 0, BC_NIR_BYTES);
+		if (id)
+			memcpy(g->ids[g->n_nodes], id, strnlen(id, BC_NIR_BYTES - 1));
+	}
+	g->table[i] = (uint32_t)g->n_nodes;
+	return (uint32_t)g->n_nodes++;
+}
+
+static void merge_ref(uint32_t *slot, uint32_t v)
+{
+	if (*slot == NONE)
+		*slot = v;
+	else if (*slot != v)
+		*slot = MULTI;
+}
+
+int bc_group_new(struct bc_group **out, const uint8_t *key, unsigned flags, struct bc_error *err)
+{
+	struct bc_group *g;
+	static const unsigned char ctx[] = "breachcheck group siphash";
+
+	*out = NULL;
+	if (sodium_init() < 0)
+		return bc_error_set(err, "crypto_failed", "libsodium could not be initialised");
+	g = sodium_malloc(sizeof(*g));
+	if (!g)
+		return oom(err);
+	memset(g, 0, sizeof(*g));
+	g->flags = flags;
+	if (key)
+		memcpy(g->gkey, key, BC_GROUP_KEY_BYTES);
+	else
+		randombytes_buf(g->gkey, BC_GROUP_KEY_BYTES);
+	crypto_generichash(g->skey, sizeof(g->skey), ctx, sizeof(ctx) - 1, g->gkey, BC_GROUP_KEY_BYTES);
+	if (grow_table(g) < 0) {
+		bc_group_free(g);
+		return oom(err);
+	}
+	*out = g;
+	return 0;
+}
+
+int bc_group_add(struct bc_group *g, const struct bc_record *rec, struct bc_error *err)
+{
+	unsigned char h[HBYTES];
+	struct row *r;
+	int agree = 0, sex_eff, b, has_name;
+	uint32_t nd;
+
+	if (g->finished)
+		return bc_error_set(err, "finished", "rows added to a grouping already finished");
+	if (g->n_rows == g->cap_rows) {
+		size_t nc = g->cap_rows ? g->cap_rows * 2 : 1u << 16;
+		struct row *nr;
+
+		if (nc > (size_t)UINT32_MAX - 1)
+			return bc_error_set(err, "too_many_rows", "more than 4,294,967,294 rows to group");
+		nr = realloc(g->rows, nc * sizeof(*nr));
+		if (!nr)
+			return oom(err);
+		g->rows = nr;
+		g->cap_rows = nc;
+	}
+	r = &g->rows[g->n_rows];
+	r->nir = r->nd = r->nf = r->ev[0] = r->ev[1] = r->given = NONE;
+	r->sex = (uint8_t)(rec->sex == BC_SEX_MALE || rec->sex == BC_SEX_FEMALE ? rec->sex : 0);
+	r->state = ROW_NO_NIR;
+	r->reason = BC_GROUP_LINKED;
+	r->pad = 0;
+	has_name = rec->n_last_names > 0 && rec->last_names[0][0] && rec->first_name[0];
+	sex_eff = r->sex;
+	if (rec->nir[0] && strlen(rec->nir) == 13) {
+		node_hash(g, h, 'N', rec->nir, NULL, NULL);
+		if ((r->nir = intern(g, h, NODE_NIR, rec->nir)) == NONE)
+			return oom(err);
+		agree = bc_group_nir_agrees(rec->nir, rec->dob, r->sex);
+		r->state = agree == 1 ? ROW_AGREE : agree == 0 ? ROW_DISAGREE : ROW_UNVERIFIED;
+		if (agree == 1) {
+			g->st.rows_nir_agree++;
+			sex_eff = (rec->nir[0] - '0') % 2 ? BC_SEX_MALE : BC_SEX_FEMALE;
+		} else if (agree == 0) {
+			g->st.rows_nir_disagree++;
+		} else {
+			g->st.rows_nir_unverified++;
+		}
+	}
+	/* NIR + name: anchors for the rows of that NIR without a full DOB */
+	if (has_name && (r->state == ROW_AGREE || r->state == ROW_UNVERIFIED ||
+			 (r->state == ROW_DISAGREE && !rec->dob[0]))) {
+		for (b = 0; b < (r->state == ROW_AGREE ? rec->n_last_names : 1) && b < BC_RECORD_MAX_NAMES; b++) {
+			uint32_t nf;
+
+			if (!rec->last_names[b][0])
+				continue;
+			node_hash(g, h, 'F', rec->nir, rec->last_names[b], rec->first_name);
+			if ((nf = intern(g, h, NODE_NF, NULL)) == NONE)
+				return oom(err);
+			g->nodes[nf].agree = r->nir;
+			if (r->state == ROW_AGREE)
+				g->nodes[nf].nf_agree = 1;
+			else
+				r->nf = nf;
+		}
+	}
+	if (has_name && rec->dob[0]) {
+		/* the birth name groups; an agreeing row also links its usage name */
+		for (b = 0; b < (r->state == ROW_AGREE ? rec->n_last_names : 1) && b < BC_RECORD_MAX_NAMES; b++) {
+			if (!rec->last_names[b][0])
+				continue;
+			node_hash(g, h, 'D', rec->last_names[b], rec->first_name, rec->dob);
+			if ((nd = intern(g, h, NODE_ND, rec->dob)) == NONE)
+				return oom(err);
+			if (b == 0) {
+				r->nd = nd;
+				if (further_given(g, rec, h)) {
+					if ((r->given = intern(g, h, NODE_GIVEN, NULL)) == NONE)
+						return oom(err);
+					merge_ref(&g->nodes[nd].given, r->given);
+				}
+			}
+			if (sex_eff)
+				g->nodes[nd].sexes |= (uint8_t)(1u << sex_eff);
+			if (r->state == ROW_AGREE)
+				merge_ref(&g->nodes[nd].agree, r->nir);
+			else if (r->state == ROW_DISAGREE)
+				merge_ref(&g->nodes[nd].carry, r->nir);
+			if (b == 0 || r->state == ROW_AGREE) {
+				/* evidence that a row without its NIR is the NIR's person: postcode, email */
+				char pc[6], key[BC_DOB_BYTES + BC_EMAIL_MAX + 2];
+				const char *ev[2];
+				int e;
+
+				postcode_digits(rec->postcode, pc);
+				ev[0] = pc[0] ? pc : NULL;
+				ev[1] = rec->n_emails > 0 && rec->emails[0][0] ? rec->emails[0] : NULL;
+				for (e = 0; e < 2; e++) {
+					uint32_t v;
+
+					if (!ev[e])
+						continue;
+					snprintf(key, sizeof(key), "%s|%c%s", rec->dob, e ? 'e' : 'p', ev[e]);
+					node_hash(g, h, 'V', rec->last_names[b], rec->first_name, key);
+					sodium_memzero(key, sizeof(key));
+					if ((v = intern(g, h, NODE_EV, NULL)) == NONE)
+						return oom(err);
+					if (r->state == ROW_AGREE)
+						merge_ref(&g->nodes[v].agree, r->nir);
+					if (b == 0)
+						r->ev[e] = v;
+				}
+			}
+		}
+	}
+	sodium_memzero(h, sizeof(h));
+	g->n_rows++;
+	g->st.rows = g->n_rows;
+	return 0;
+}
+
+static uint32_t new_patient(struct bc_group *g, int kind, uint32_t a, uint32_t b)
+{
+	struct patient *p;
+
+	if (g->n_patients == g->cap_patients) {
+		size_t nc = g->cap_patients ? g->cap_patients * 2 : 1u << 15;
+		struct patient *np = realloc(g->patients, nc * sizeof(*np));
+
+		if (!np)
+			return NONE;
+		g->patients = np;
+		g->cap_patients = nc;
+	}
+	p = &g->patients[g->n_patients];
+	p->a = a;
+	p->b = b;
+	p->kind = (uint8_t)kind;
+	g->st.patients_by_kind[kind]++;
+	return (uint32_t)g->n_patients++;
+}
+
+/* The patient of a node alone. */
+static uint32_t node_patient(struct bc_group *g, uint32_t node, int kind)
+{
+	struct node *n = &g->nodes[node];
+
+	if (n->patient == NONE)
+		n->patient = new_patient(g, kind, node, NONE);
+	return n->patient;
+}
+
+static int pair_grow(struct pairmap *m)
+{
+	size_t oldcap = m->cap, i, j, nc = oldcap ? oldcap * 2 : 1024;
+	uint64_t *ok = m->k, *nk = malloc(nc * sizeof(*nk));
+	uint32_t *ov = m->v, *nv = malloc(nc * sizeof(*nv));
+
+	if (!nk || !nv) {
+		free(nk);
+		free(nv);
+		return -1;
+	}
+	memset(nk, 0xff, nc * sizeof(*nk));
+	for (i = 0; i < oldcap; i++) {
+		if (ok[i] == UINT64_MAX)
+			continue;
+		j = (size_t)((ok[i] * 0x9E3779B97F4A7C15ULL) >> 20) & (nc - 1);
+		while (nk[j] != UINT64_MAX)
+			j = (j + 1) & (nc - 1);
+		nk[j] = ok[i];
+		nv[j] = ov[i];
+	}
+	free(ok);
+	free(ov);
+	m->k = nk;
+	m->v = nv;
+	m->cap = nc;
+	return 0;
+}
+
+/* The patient of a namedob split by sex (b = 1, 2) or by carried NIR (b = NIR node). */
+static uint32_t pair_patient(struct bc_group *g, int kind, uint32_t nd, uint32_t b)
+{
+	struct pairmap *m = &g->pairs;
+	uint64_t key = ((uint64_t)nd << 32) | (kind == BC_GROUP_BY_NAMEDOB_SEX ? (MULTI - 1 - b) : b);
+	size_t j;
+
+	if ((m->used + 1) * 2 > m->cap && pair_grow(m) < 0)
+		return NONE;
+	j = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 20) & (m->cap - 1);
+	while (m->k[j] != UINT64_MAX && m->k[j] != key)
+		j = (j + 1) & (m->cap - 1);
+	if (m->k[j] == key)
+		return m->v[j];
+	m->k[j] = key;
+	m->v[j] = new_patient(g, kind, nd, b);
+	m->used++;
+	return m->v[j];
+}
+
+static uint32_t resolve(struct bc_group *g, struct row *r)
+{
+	struct node *nd;
+
+	switch (r->state) {
+	case ROW_AGREE:
+		return node_patient(g, r->nir, BC_GROUP_BY_NIR);
+	case ROW_UNVERIFIED:
+		if (r->nf == NONE) {
+			r->reason = BC_GROUP_NIR_ONLY;
+			return BC_GROUP_UNLINKED;
+		}
+		if (g->nodes[r->nf].nf_agree)
+			return node_patient(g, r->nir, BC_GROUP_BY_NIR);
+		return node_patient(g, r->nf, BC_GROUP_BY_NIR_NAME);
+	default:
+		break;
+	}
+	if (r->nd == NONE) {
+		/* a NIR that is not the row's (by sex), no DOB: its name tells who, unless the owner has it */
+		if (r->nf != NONE && !g->nodes[r->nf].nf_agree)
+			return node_patient(g, r->nf, BC_GROUP_BY_NIR_NAME);
+		r->reason = r->nir != NONE ? BC_GROUP_NIR_ONLY : BC_GROUP_NO_IDENTITY;
+		return BC_GROUP_UNLINKED;
+	}
+	nd = &g->nodes[r->nd];
+	/* two NIRs first: a split by sex could still hold two homonyms of one sex */
+	if (nd->agree == MULTI || nd->carry == MULTI) {
+		if (r->nir == NONE) {
+			r->reason = BC_GROUP_TWO_NIRS;
+			return BC_GROUP_UNLINKED;
+		}
+		return pair_patient(g, BC_GROUP_BY_NAMEDOB_NIR, r->nd, r->nir);
+	}
+	if (nd->given == MULTI) {
+		/* twins with compound names: apart by their further given names */
+		if (r->given == NONE) {
+			r->reason = BC_GROUP_TWO_GIVEN;
+			return BC_GROUP_UNLINKED;
+		}
+		return pair_patient(g, BC_GROUP_BY_NAMEDOB_GIVEN, r->nd, r->given);
+	}
+	if (nd->sexes == 6) {
+		if (!r->sex) {
+			r->reason = BC_GROUP_TWO_SEXES;
+			return BC_GROUP_UNLINKED;
+		}
+		return pair_patient(g, BC_GROUP_BY_NAMEDOB_SEX, r->nd, r->sex);
+	}
+	/* one NIR: the same person only with evidence (a homonym without NIR lives elsewhere) */
+	if (nd->agree != NONE && r->state != ROW_AGREE &&
+	    ((r->ev[0] != NONE && g->nodes[r->ev[0]].agree == nd->agree) ||
+	     (r->ev[1] != NONE && g->nodes[r->ev[1]].agree == nd->agree)))
+		return node_patient(g, nd->agree, BC_GROUP_BY_NIR);
+	return node_patient(g, r->nd, BC_GROUP_BY_NAMEDOB);
+}
+
+int bc_group_finish(struct bc_group *g, struct bc_error *err)
+{
+	size_t i;
+	uint32_t p;
+
+	if (g->finished)
+		return 0;
+	for (i = 0; i < g->n_nodes; i++) {
+		const struct node *n = &g->nodes[i];
+
+		if (n->kind != NODE_ND)
+			continue;
+		if (n->agree == MULTI || n->carry == MULTI)
+			g->st.namedob_two_nirs++;
+		else if (n->given == MULTI)
+			g->st.namedob_two_given++;
+		else if (n->sexes == 6)
+			g->st.namedob_two_sexes++;
+	}
+	for (i = 0; i < g->n_rows; i++) {
+		struct row *r = &g->rows[i];
+
+		p = resolve(g, r);
+		if (p == NONE && r->reason == BC_GROUP_LINKED)
+			return oom(err);
+		r->nf = p;
+		if (p == BC_GROUP_UNLINKED) {
+			g->st.rows_unlinked++;
+			g->st.unlinked[r->reason]++;
+		}
+	}
+	g->st.patients = g->n_patients;
+	g->finished = 1;
+	return 0;
+}
+
+const struct bc_group_stats *bc_group_stats(const struct bc_group *g)
+{
+	return &g->st;
+}
+
+size_t bc_group_rows(const struct bc_group *g)
+{
+	return g->n_rows;
+}
+
+uint32_t bc_group_patients(const struct bc_group *g)
+{
+	return (uint32_t)g->n_patients;
+}
+
+uint32_t bc_group_row_patient(const struct bc_group *g, size_t row)
+{
+	if (!g->finished || row >= g->n_rows)
+		return BC_GROUP_UNLINKED;
+	return g->rows[row].nf;
+}
+
+enum bc_group_reason bc_group_row_reason(const struct bc_group *g, size_t row)
+{
+	if (!g->finished || row >= g->n_rows)
+		return BC_GROUP_LINKED;
+	return (enum bc_group_reason)g->rows[row].reason;
+}
+
+enum bc_group_kind bc_group_patient_kind(const struct bc_group *g, uint32_t p)
+{
+	return (enum bc_group_kind)g->patients[p].kind;
+}
+
+void bc_group_patient_key(const struct bc_group *g, uint32_t p, uint8_t out[BC_GROUP_KEY_BYTES])
+{
+	const struct patient *pt = &g->patients[p];
+	crypto_generichash_state st;
+	unsigned char kind = pt->kind, sex;
+
+	crypto_generichash_init(&st, g->gkey, BC_GROUP_KEY_BYTES, BC_GROUP_KEY_BYTES);
+	crypto_generichash_update(&st, (const unsigned char *)"breachcheck patient", 19);
+	crypto_generichash_update(&st, &kind, 1);
+	crypto_generichash_update(&st, g->nodes[pt->a].h, HBYTES);
+	if (pt->kind == BC_GROUP_BY_NAMEDOB_NIR || pt->kind == BC_GROUP_BY_NAMEDOB_GIVEN) {
+		crypto_generichash_update(&st, g->nodes[pt->b].h, HBYTES);
+	} else if (pt->kind == BC_GROUP_BY_NAMEDOB_SEX) {
+		sex = (unsigned char)pt->b;
+		crypto_generichash_update(&st, &sex, 1);
+	}
+	crypto_generichash_final(&st, out, BC_GROUP_KEY_BYTES);
+}
+
+int bc_group_patient_ids(const struct bc_group *g, uint32_t p, char nir[BC_NIR_BYTES], char dob[BC_DOB_BYTES])
+{
+	const struct patient *pt = &g->patients[p];
+
+	nir[0] = dob[0] = '\0';
+	if (!g->ids)
+		return -1;
+	switch (pt->kind) {
+	case BC_GROUP_BY_NIR:
+		memcpy(nir, g->ids[pt->a], BC_NIR_BYTES);
+		break;
+	case BC_GROUP_BY_NIR_NAME:
+		memcpy(nir, g->ids[g->nodes[pt->a].agree], BC_NIR_BYTES);
+		break;
+	default:
+		memcpy(dob, g->ids[pt->a], BC_DOB_BYTES);
+		dob[BC_DOB_BYTES - 1] = '\0';
+		break;
+	}
+	return 0;
+}
+
+const char *bc_group_reason_name(enum bc_group_reason r)
+{
+	static const char *const names[BC_GROUP_REASONS] = {
+		"linked", "no_identity", "nir_only", "namedob_two_sexes", "namedob_two_nirs", "namedob_two_given",
+	};
+
+	return (unsigned)r < BC_GROUP_REASONS ? names[r] : "unknown";
+}
+
+const char *bc_group_reason_text(enum bc_group_reason r)
+{
+	static const char *const texts[BC_GROUP_REASONS] = {
+		"linked to a patient",
+		"neither a valid NIR nor a full name and date of birth",
+		"a NIR the row cannot be tied to (another birth date or none) and no name to tell who",
+		"name and date of birth shared by people of both sexes, and no sex on the row",
+		"name and date of birth seen with two NIRs, and no NIR on the row",
+		"name and date of birth of twins told apart by their second given name, which the row lacks",
+	};
+
+	return (unsigned)r < BC_GROUP_REASONS ? texts[r] : "unknown";
+}
+
+void bc_group_free(struct bc_group *g)
+{
+	if (!g)
+		return;
+	if (g->nodes)
+		sodium_memzero(g->nodes, g->n_nodes * sizeof(*g->nodes));
+	free(g->nodes);
+	free(g->table);
+	if (g->ids)
+		sodium_free(g->ids);
+	free(g->rows);
+	free(g->patients);
+	free(g->pairs.k);
+	free(g->pairs.v);
+	sodium_free(g);
+}
