@@ -260,6 +260,7 @@ int cmd_serve(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	opt.key = key;
+	opt.key_path = key_path;
 	if (bc_server_start(&opt, &srv, &err) < 0) {
 		cli_print_error(&err);
 		ret = !strcmp(err.code, "bad_field") ? BC_EXIT_USAGE : BC_EXIT_FAILURE;

@@ -201,11 +201,24 @@ bc_server_handler bc_server_handle_verify_unimplemented;           /* routes.c *
 /*
  * The page's static files under the directory dirfd: url is the request path
  * ("/" -> index.html, "/a/" -> a/index.html). Only names made of
- * [A-Za-z0-9._-] not starting with '.' are served. Returns a response
+ * [A-Za-z0-9._-] not starting with '.' are served, with an extension of the
+ * page (.html .js .css .svg .png .ico .woff2), regular and world-readable
+ * (S_IROTH), with no symlink at any level under dirfd. Returns a response
  * (caller destroys) with Content-Type and Cache-Control set and *bytes the
  * body size, or NULL if there is no such file (or on a refused path).
  */
 struct MHD_Response *bc_server_web_response(int dirfd, const char *url, uint64_t *bytes);
+
+/*
+ * Refuse a page directory (web_dir) that is, contains, or is inside the
+ * directory of the key file key_path, its state KEYFILE.state, or the index
+ * index_dir (its target), or that contains the directory holding the index
+ * symlink and its versions (issue #14 item 1). Paths are compared after
+ * realpath. key_path and index_dir may be NULL. Returns 0, or -1 with err
+ * ("bad_field" on --web, or "io" if web_dir cannot be resolved).
+ */
+int bc_server_web_check(const char *web_dir, const char *key_path, const char *index_dir,
+			struct bc_error *err);
 
 /* The PAGE route: a file of --web (GET, HEAD), else 404. */
 enum MHD_Result bc_server_handle_page(struct MHD_Connection *c, struct bc_server_request *r,

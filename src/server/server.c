@@ -459,6 +459,8 @@ int bc_server_start(const struct bc_server_options *opt, struct bc_server **out,
 		goto out;
 	}
 	if (opt->web_dir && *opt->web_dir) {
+		if (bc_server_web_check(opt->web_dir, opt->key_path, opt->index_dir, err) < 0)
+			goto out;
 		srv->web_fd = open(opt->web_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (srv->web_fd < 0) {
 			bc_error_set_field(err, "io", "--web", "--web: cannot open the page directory: %s",

@@ -30,6 +30,8 @@
 struct bc_server_options {
 	const char *index_dir;        /* the index symlink DIR (re-resolved at reload) */
 	const struct bc_key *key;     /* borrowed; must outlive the server */
+	const char *key_path;         /* the key file's path, NULL if unknown: the page
+				       * directory must keep apart from it and its state */
 	const char *listen;           /* "ADDR:PORT" or "[V6ADDR]:PORT"; port 0 = any free port */
 	const char *metrics_listen;   /* same syntax; NULL or "" = no metrics listener */
 	const char *web_dir;          /* the page's files; NULL = no page */

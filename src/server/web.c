@@ -1,4 +1,8 @@
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -7,27 +11,23 @@
 
 #define WEB_MAX_PATH 512
 
+/* The extensions the page uses (web/build.mjs: index.html, app.js,
+ * style.css) and the images and fonts a page may add; nothing else is
+ * served, whatever lies in the directory (docs/server.md). */
 static const struct {
 	const char *ext;
 	const char *type;
 } types[] = {
 	{ ".html", "text/html; charset=utf-8" },
 	{ ".js", "text/javascript; charset=utf-8" },
-	{ ".mjs", "text/javascript; charset=utf-8" },
 	{ ".css", "text/css; charset=utf-8" },
-	{ ".json", "application/json" },
-	{ ".map", "application/json" },
 	{ ".svg", "image/svg+xml" },
 	{ ".png", "image/png" },
 	{ ".ico", "image/x-icon" },
-	{ ".webp", "image/webp" },
 	{ ".woff2", "font/woff2" },
-	{ ".woff", "font/woff" },
-	{ ".txt", "text/plain; charset=utf-8" },
-	{ ".wasm", "application/wasm" },
-	{ ".webmanifest", "application/manifest+json" },
 };
 
+/* The Content-Type of path by its extension, or NULL if it is not served. */
 static const char *content_type(const char *path)
 {
 	const char *dot = strrchr(path, '.');
@@ -37,7 +37,7 @@ static const char *content_type(const char *path)
 		for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 			if (!strcmp(dot, types[i].ext))
 				return types[i].type;
-	return "application/octet-stream";
+	return NULL;
 }
 
 /* Copy url (without its leading '/') to rel, refusing anything but plain
@@ -81,29 +81,167 @@ static int safe_path(const char *url, char *rel, size_t relsize)
 	return 0;
 }
 
+/*
+ * Open rel (a relative path checked by safe_path) under dirfd following no
+ * symlink at any level: every directory is opened with O_NOFOLLOW, then the
+ * file. Returns the descriptor, or -1.
+ */
+static int open_nofollow(int dirfd, char *rel)
+{
+	char *p = rel, *slash;
+	int fd = dirfd, next;
+
+	while ((slash = strchr(p, '/'))) {
+		*slash = '\0';
+		next = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		*slash = '/';
+		if (fd != dirfd)
+			close(fd);
+		if (next < 0)
+			return -1;
+		fd = next;
+		p = slash + 1;
+	}
+	next = openat(fd, p, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd != dirfd)
+		close(fd);
+	return next;
+}
+
 struct MHD_Response *bc_server_web_response(int dirfd, const char *url, uint64_t *bytes)
 {
 	struct MHD_Response *resp = NULL;
 	char rel[WEB_MAX_PATH];
+	const char *type;
 	struct stat st;
 	int fd = -1;
 
-	if (dirfd < 0 || safe_path(url, rel, sizeof(rel)) < 0)
+	if (dirfd < 0 || safe_path(url, rel, sizeof(rel)) < 0 || !(type = content_type(rel)))
 		goto out;
-	fd = openat(dirfd, rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+	fd = open_nofollow(dirfd, rel);
+	/* a regular file that anyone on the machine may read: the page is
+	 * public, so a file kept from others is not part of it */
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & S_IROTH))
 		goto out;
 	resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd);
 	if (!resp)
 		goto out;
 	fd = -1; /* owned by the response now */
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type(rel));
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
 	*bytes = (uint64_t)st.st_size;
 out:
 	if (fd >= 0)
 		close(fd);
 	return resp;
+}
+
+/* The canonical absolute path of path into out (PATH_MAX), resolving the
+ * parent only when path itself does not exist (yet): a state directory
+ * that ingest will create is checked where it will be. Returns 0 or -1. */
+static int canonical(const char *path, char *out)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	const char *parent = ".", *base = tmp;
+	char *slash;
+	size_t len;
+
+	if (realpath(path, out))
+		return 0;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s", path) >= sizeof(tmp))
+		return -1;
+	len = strlen(tmp);
+	while (len > 1 && tmp[len - 1] == '/')
+		tmp[--len] = '\0';
+	slash = strrchr(tmp, '/');
+	if (slash == tmp) {
+		parent = "/";
+		base = tmp + 1;
+	} else if (slash) {
+		*slash = '\0';
+		parent = tmp;
+		base = slash + 1;
+	}
+	if (!realpath(parent, dir))
+		return -1;
+	if ((size_t)snprintf(out, PATH_MAX, "%s/%s", strcmp(dir, "/") ? dir : "", base) >= PATH_MAX)
+		return -1;
+	return 0;
+}
+
+/* 1 if the canonical path a is b or holds it. */
+static int holds(const char *a, const char *b)
+{
+	size_t la = strlen(a);
+
+	if (!strcmp(a, "/"))
+		return 1;
+	return !strncmp(a, b, la) && (b[la] == '\0' || b[la] == '/');
+}
+
+int bc_server_web_check(const char *web_dir, const char *key_path, const char *index_dir,
+			struct bc_error *err)
+{
+	struct {
+		const char *what;
+		int inside_too; /* also refused when the page is inside it */
+		char path[PATH_MAX];
+	} s[4];
+	char web[PATH_MAX], path[PATH_MAX], state[PATH_MAX + 8];
+	size_t i, n = 0;
+
+	if (!realpath(web_dir, web))
+		return bc_error_set_field(err, "io", "--web", "--web: cannot open the page directory: %s",
+					  strerror(errno));
+	if (key_path && canonical(key_path, path) == 0) {
+		char *slash = strrchr(path, '/');
+
+		snprintf(state, sizeof(state), "%s.state", path);
+		*slash = '\0';
+		snprintf(s[n].path, PATH_MAX, "%s", path[0] ? path : "/");
+		s[n].what = "the key's directory";
+		s[n++].inside_too = 1;
+		/* beside the key, unless KEYFILE.state is a symlink elsewhere */
+		if (canonical(state, s[n].path) == 0) {
+			s[n].what = "the state directory (KEYFILE.state)";
+			s[n++].inside_too = 1;
+		}
+	}
+	if (index_dir && canonical(index_dir, s[n].path) == 0) {
+		s[n].what = "the index";
+		s[n++].inside_too = 1;
+	}
+	/* where the index symlink and its versions (DIR.<index_id>) lie */
+	if (index_dir && canonical(index_dir, path) == 0 && strlen(index_dir) < PATH_MAX) {
+		char *slash;
+
+		snprintf(path, sizeof(path), "%s", index_dir);
+		while (strlen(path) > 1 && path[strlen(path) - 1] == '/')
+			path[strlen(path) - 1] = '\0';
+		slash = strrchr(path, '/');
+		if (slash)
+			*slash = '\0';
+		if (realpath(slash ? (path[0] ? path : "/") : ".", s[n].path)) {
+			s[n].what = "the directory holding the index and its versions";
+			s[n++].inside_too = 0;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		const char *how = NULL;
+
+		if (!strcmp(web, s[i].path))
+			how = "is";
+		else if (holds(web, s[i].path))
+			how = "contains";
+		else if (s[i].inside_too && holds(s[i].path, web))
+			how = "is inside";
+		if (how)
+			return bc_error_set_field(err, "bad_field", "--web",
+						  "--web: the page directory %s %s %s (%s): serve the page "
+						  "from a directory of its own, apart from the key, its state "
+						  "and the index", web, how, s[i].what, s[i].path);
+	}
+	return 0;
 }
 
 enum MHD_Result bc_server_handle_page(struct MHD_Connection *c, struct bc_server_request *r,

@@ -18,6 +18,8 @@ assert.ok(BUILD && SOURCE, 'BC_BUILD and BC_SOURCE must be set (meson test does)
 const BC = path.join(BUILD, 'breachcheck');
 const TOOL = path.join(BUILD, 'tests', 'server', 'bc-server-testtool');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-server-e2e-'));
+// page directories live apart from the keys, their state and the index (serve refuses otherwise)
+const webTmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bc-server-e2e-web-'));
 const N_ENTRIES = 300;
 const K = 16;
 
@@ -719,7 +721,7 @@ async function main() {
   });
 
   await test('the page: static files, content types, strict CSP, buckets_url mirror in config and CSP', async () => {
-    const web = path.join(tmp, 'web');
+    const web = path.join(webTmp, 'web');
     fs.mkdirSync(path.join(web, 'assets'), { recursive: true });
     fs.writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>t</title>');
     fs.writeFileSync(path.join(web, 'assets', 'app.js'), 'console.log(1)');
@@ -749,6 +751,42 @@ async function main() {
     }
     const c = await (await fetch(`${s2.url}/v1/config`)).json();
     assert.equal(c.buckets_url, 'https://cdn.example.org/bc');
+    await stopServer(s2);
+  });
+
+  await test('--web: refused beside the key, its state or the index; no symlink, no foreign file served', async () => {
+    // issue #14 item 1: with the key in the page directory, GET /key answered the seed
+    const exposed = path.join(webTmp, 'exposed');
+    fs.mkdirSync(exposed);
+    fs.writeFileSync(path.join(exposed, 'index.html'), '<!doctype html><title>t</title>');
+    fs.copyFileSync(key, path.join(exposed, 'k.key'));
+    fs.chmodSync(path.join(exposed, 'k.key'), 0o600);
+    for (const [web, what] of [[exposed, "is the key's directory"], [tmp, "is the key's directory"],
+      [path.dirname(tmp), 'contains'], [idx, "is inside the key's directory"]]) {
+      const bad = await startServer(['--index', idx, '--key', web === exposed ? path.join(exposed, 'k.key') : key,
+        '--web', web], { expectFail: true });
+      assert.equal(bad.exited, 2, `--web ${web}`);
+      assert.match(bad.stderr, /--web: the page directory/);
+      assert.ok(bad.stderr.includes(what), `${web}: ${bad.stderr}`);
+    }
+    // issue #14 item 11: a symlinked directory inside the page led to the key
+    const web = path.join(webTmp, 'linked');
+    fs.mkdirSync(web);
+    fs.writeFileSync(path.join(web, 'index.html'), '<!doctype html><title>t</title>');
+    fs.symlinkSync(tmp, path.join(web, 'sdir'));
+    fs.symlinkSync(key, path.join(web, 'k.js'));
+    fs.writeFileSync(path.join(web, 'leak.csv'), 'nir;email\n');
+    fs.writeFileSync(path.join(web, 'catalogue.json'), '{}');
+    fs.writeFileSync(path.join(web, 'private.js'), 'x');
+    fs.chmodSync(path.join(web, 'private.js'), 0o640);
+    const s2 = await startServer(['--index', idx, '--key', key, '--web', web, '--metrics-listen', 'none']);
+    assert.equal((await fetch(`${s2.url}/`)).status, 200);
+    for (const p of ['/sdir/server.key', '/sdir/server.key.state/catalogue.json', '/sdir/index/index.json',
+      '/k.js', '/leak.csv', '/catalogue.json', '/private.js']) {
+      const x = await rawGet(s2.url, p);
+      assert.equal(x.status, 404, p);
+      assert.equal(JSON.parse(x.body).error.code, 'not_found', p);
+    }
     await stopServer(s2);
   });
 
@@ -1038,22 +1076,22 @@ async function main() {
   });
 
   await test('a response cut off by the client is logged as aborted, a full one is not', async () => {
-    const web = path.join(tmp, 'web-big');
+    const web = path.join(webTmp, 'web-big');
     fs.mkdirSync(web, { recursive: true });
-    fs.writeFileSync(path.join(web, 'big.bin'), Buffer.alloc(32 << 20, 7)); // above any socket buffers
-    fs.writeFileSync(path.join(web, 'small.txt'), 'x');
+    fs.writeFileSync(path.join(web, 'big.png'), Buffer.alloc(32 << 20, 7)); // above any socket buffers
+    fs.writeFileSync(path.join(web, 'small.css'), 'x');
     const s = await startServer(['--index', idx, '--key', key2, '--web', web]);
     const net = await import('node:net');
     const u = new URL(s.url);
     const sock = net.connect(Number(u.port), u.hostname);
     sock.on('error', () => {});
     await new Promise((r) => sock.on('connect', r));
-    sock.write('GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n');
+    sock.write('GET /big.png HTTP/1.1\r\nHost: x\r\n\r\n');
     await new Promise((r) => sock.once('data', r));
     sock.pause();
     await sleep(300);
     sock.destroy();
-    const res = await fetch(`${s.url}/small.txt`);
+    const res = await fetch(`${s.url}/small.css`);
     assert.equal(res.status, 200);
     assert.equal(await res.text(), 'x');
     // The access log line is written when the server's completion callback
@@ -1219,6 +1257,7 @@ try {
 } finally {
   for (const s of servers) if (s.exited === null) s.proc.kill('SIGKILL');
   fs.rmSync(tmp, { recursive: true, force: true });
+  fs.rmSync(webTmp, { recursive: true, force: true });
 }
 console.log(failures ? `${failures} test(s) failed` : 'all server e2e tests passed');
 process.exit(failures ? 1 : 0);

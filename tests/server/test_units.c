@@ -427,6 +427,17 @@ static void test_web_paths(void **state)
 	put_file(dir, ".env", "secret");
 	put_file(dir, "style.css", "b{}");
 	put_file(dir, "blob.bin", "12");
+	put_file(dir, "catalogue.json", "{}");
+	put_file(dir, "k.key", "seed");
+	put_file(dir, "mine.js", "private()");
+	snprintf(path, sizeof(path), "%s/mine.js", dir);
+	assert_int_equal(chmod(path, 0640), 0);
+	snprintf(path, sizeof(path), "%s/real", dir);
+	assert_int_equal(mkdir(path, 0755), 0);
+	put_file(dir, "real/app.js", "y()");
+	/* a symlinked directory inside the page (issue #14 item 11) */
+	snprintf(path, sizeof(path), "%s/sdir", dir);
+	assert_int_equal(symlink("real", path), 0);
 	snprintf(path, sizeof(path), "%s/link.js", dir);
 	assert_int_equal(symlink("/etc/passwd", path), 0);
 	snprintf(path, sizeof(path), "%s/fifo.js", dir);
@@ -439,7 +450,15 @@ static void test_web_paths(void **state)
 	assert_true(web_ok(fd, "/assets/", "text/html; charset=utf-8", 1));
 	assert_true(web_ok(fd, "/assets/app.js", "text/javascript; charset=utf-8", 3));
 	assert_true(web_ok(fd, "/style.css", "text/css; charset=utf-8", 3));
-	assert_true(web_ok(fd, "/blob.bin", "application/octet-stream", 2));
+	assert_true(web_ok(fd, "/real/app.js", "text/javascript; charset=utf-8", 3));
+	/* refused: extensions the page does not use, files others cannot read,
+	 * anything under a symlinked directory */
+	assert_null(bc_server_web_response(fd, "/blob.bin", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(fd, "/catalogue.json", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(fd, "/k.key", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(fd, "/mine.js", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(fd, "/sdir/app.js", &(uint64_t){ 0 }));
+	assert_null(bc_server_web_response(fd, "/sdir/", &(uint64_t){ 0 }));
 	/* refused: traversal, hidden files, empty components, odd bytes,
 	 * symlinks as the last component, directories, missing files */
 	assert_null(bc_server_web_response(fd, "/../etc/passwd", &(uint64_t){ 0 }));
@@ -464,6 +483,86 @@ static void test_web_paths(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+static void mkdirs(const char *root, const char *rel)
+{
+	char path[600];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	assert_int_equal(mkdir(path, 0700), 0);
+}
+
+/* web_check(root/web_rel, root/keys/k.key, root/idx): 0, or the -1 code. */
+static int check_web(const char *root, const char *web_rel, struct bc_error *err)
+{
+	char web[600], key[600], idx[600];
+
+	snprintf(web, sizeof(web), "%s/%s", root, web_rel);
+	snprintf(key, sizeof(key), "%s/keys/k.key", root);
+	snprintf(idx, sizeof(idx), "%s/idx", root);
+	bc_error_clear(err);
+	return bc_server_web_check(web, key, idx, err);
+}
+
+/* The page directory apart from the key, its state and the index (issue #14 item 1). */
+static void test_web_check(void **state)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	char root[] = "/tmp/bc-webcheck-XXXXXX", path[2200];
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	mkdirs(root, "keys");
+	put_file(root, "keys/k.key", "seed");
+	mkdirs(root, "keys/k.key.state");
+	mkdirs(root, "keys/k.key.state/deep");
+	mkdirs(root, "idx.00112233445566778899aabbccddeeff");
+	mkdirs(root, "idx.00112233445566778899aabbccddeeff/sub");
+	snprintf(path, sizeof(path), "%s/idx", root);
+	assert_int_equal(symlink("idx.00112233445566778899aabbccddeeff", path), 0);
+	mkdirs(root, "web");
+	mkdirs(root, "keys/web");
+	mkdirs(root, "site");
+	snprintf(path, sizeof(path), "%s/site/link", root);
+	assert_int_equal(symlink("../keys", path), 0);
+
+	assert_int_equal(check_web(root, "web", &err), 0);
+	/* the key's directory: the same, inside, or holding it */
+	assert_int_equal(check_web(root, "keys", &err), -1);
+	assert_string_equal(err.code, "bad_field");
+	assert_string_equal(err.field, "--web");
+	assert_non_null(strstr(err.msg, "is the key's directory"));
+	assert_int_equal(check_web(root, "keys/web", &err), -1);
+	assert_non_null(strstr(err.msg, "is inside the key's directory"));
+	assert_int_equal(check_web(root, "", &err), -1);
+	assert_non_null(strstr(err.msg, "contains"));
+	assert_int_equal(check_web(root, "site/link", &err), -1); /* resolved first */
+	/* the state, even where a symlink puts it */
+	assert_int_equal(check_web(root, "keys/k.key.state/deep", &err), -1);
+	assert_non_null(strstr(err.msg, "is inside the key's directory"));
+	mkdirs(root, "elsewhere");
+	mkdirs(root, "elsewhere/state");
+	snprintf(path, sizeof(path), "mv '%s/keys/k.key.state' '%s/keys/old.state' && "
+		 "ln -s ../elsewhere/state '%s/keys/k.key.state'", root, root, root);
+	assert_int_equal(system(path), 0);
+	assert_int_equal(check_web(root, "elsewhere", &err), -1);
+	assert_non_null(strstr(err.msg, "contains the state directory"));
+	/* the index: its target through the symlink, and inside it */
+	assert_int_equal(check_web(root, "idx", &err), -1);
+	assert_non_null(strstr(err.msg, "is the index"));
+	assert_int_equal(check_web(root, "idx.00112233445566778899aabbccddeeff/sub", &err), -1);
+	assert_non_null(strstr(err.msg, "is inside the index"));
+	/* no key path: the index still counts; a missing web dir is an io error */
+	snprintf(path, sizeof(path), "%s/web", root);
+	assert_int_equal(bc_server_web_check(path, NULL, NULL, &err), 0);
+	snprintf(path, sizeof(path), "%s/nope", root);
+	bc_error_clear(&err);
+	assert_int_equal(bc_server_web_check(path, NULL, NULL, &err), -1);
+	assert_string_equal(err.code, "io");
+
+	snprintf(path, sizeof(path), "rm -rf '%s'", root);
+	assert_int_equal(system(path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -478,6 +577,7 @@ int main(void)
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_evaluate_body),
 		cmocka_unit_test(test_web_paths),
+		cmocka_unit_test(test_web_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
