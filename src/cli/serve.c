@@ -41,6 +41,10 @@ static const char usage[] =
 	"                          the other one is ignored\n"
 	"  --rate-per-client N     blinded elements per minute per client (IPv4 address,\n"
 	"                          IPv6 /64; default 60; 0 = unlimited)\n"
+	"  --rate-per-56 N         blinded elements per minute per IPv6 /56 (default\n"
+	"                          4 x --rate-per-client; 0 = unlimited)\n"
+	"  --rate-per-48 N         the same per IPv6 /48 (default 16 x --rate-per-client)\n"
+	"  --rate-per-24 N         the same per IPv4 /24 (default 16 x --rate-per-client)\n"
 	"  --rate-global N         blinded elements per second in total (default 1000;\n"
 	"                          0 = unlimited)\n"
 	"  --max-batch N           blinded elements per request, 1..64 (default 16)\n"
@@ -126,6 +130,9 @@ int cmd_serve(int argc, char **argv)
 		{ "proxy-header", required_argument, NULL, 'H' },
 		{ "rate-per-client", required_argument, NULL, 'c' },
 		{ "rate-global", required_argument, NULL, 'g' },
+		{ "rate-per-56", required_argument, NULL, '5' },
+		{ "rate-per-48", required_argument, NULL, '4' },
+		{ "rate-per-24", required_argument, NULL, '2' },
 		{ "max-batch", required_argument, NULL, 'n' },
 		{ "threads", required_argument, NULL, 't' },
 		{ "timeout", required_argument, NULL, 'T' },
@@ -143,7 +150,7 @@ int cmd_serve(int argc, char **argv)
 	const char *key_path = NULL, *log_path = NULL, *web = NULL;
 	char id[33], url[128], murl[128];
 	sigset_t set;
-	unsigned per_ip = 0;
+	unsigned per_ip = 0, agg = 0;
 	int c, sig, longindex = 0, ret = BC_EXIT_FAILURE;
 
 	if (cli_wants_help(argc, argv)) {
@@ -191,6 +198,12 @@ int cmd_serve(int argc, char **argv)
 			break;
 		case 'c': bad = parse_uint(optarg, "/min", 100000000, &opt.rate_per_client); break;
 		case 'g': bad = parse_uint(optarg, "/s", 100000000, &opt.rate_global); break;
+		case '5':
+		case '4':
+		case '2':
+			bad = parse_uint(optarg, "/min", 100000000, &agg);
+			*(c == '5' ? &opt.rate_per_56 : c == '4' ? &opt.rate_per_48 : &opt.rate_per_24) = agg;
+			break;
 		case 'n': bad = parse_uint(optarg, NULL, 64, &opt.max_batch); break;
 		case 't': bad = parse_uint(optarg, NULL, 1024, &opt.threads); break;
 		case 'T': bad = parse_uint(optarg, "s", 3600, &opt.timeout); break;

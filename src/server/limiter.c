@@ -1,6 +1,5 @@
 #include <stdlib.h>
 
-#include "server/clientaddr.h"
 #include "server/limiter.h"
 #include "server/ratelimit.h"
 
@@ -12,10 +11,8 @@ struct memory_limiter {
 static unsigned memory_take(struct bc_server_limiter *l, const uint8_t addr[16], unsigned cost)
 {
 	struct memory_limiter *m = (struct memory_limiter *)l;
-	uint8_t client[BC_SERVER_CLIENT_KEY_BYTES];
 
-	bc_server_client_key(addr, client);
-	return bc_server_ratelimit_take(&m->rl, client, cost, bc_server_ratelimit_now());
+	return bc_server_ratelimit_take(&m->rl, addr, cost, bc_server_ratelimit_now());
 }
 
 static void memory_free(struct bc_server_limiter *l)
@@ -28,8 +25,8 @@ static void memory_free(struct bc_server_limiter *l)
 	free(m);
 }
 
-struct bc_server_limiter *bc_server_limiter_memory(unsigned per_client_per_min,
-						   unsigned global_per_sec, size_t slots)
+struct bc_server_limiter *bc_server_limiter_memory(const struct bc_server_rl_limits *lim,
+						   size_t slots)
 {
 	struct memory_limiter *m = calloc(1, sizeof(*m));
 
@@ -37,7 +34,7 @@ struct bc_server_limiter *bc_server_limiter_memory(unsigned per_client_per_min,
 		return NULL;
 	m->base.take = memory_take;
 	m->base.free = memory_free;
-	if (bc_server_ratelimit_init(&m->rl, per_client_per_min, global_per_sec, slots) < 0) {
+	if (bc_server_ratelimit_init(&m->rl, lim, slots) < 0) {
 		free(m);
 		return NULL;
 	}

@@ -9,6 +9,7 @@
  * functions: the server never looks inside.
  */
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct bc_server_limiter {
@@ -25,13 +26,14 @@ struct bc_server_limiter {
 	void (*free)(struct bc_server_limiter *l);
 };
 
+struct bc_server_rl_limits;
+
 /*
- * The in-memory backend: per_client_per_min elements per minute per client
- * (IPv4 address, IPv6 /64; 0 = unlimited) and global_per_sec elements per
- * second in total (0 = unlimited), over a table of slots entries.
+ * The in-memory backend (ratelimit.h): the limits per client, per network
+ * and in total, over tables of slots entries each.
  * Returns the limiter (free with l->free), or NULL if memory runs out.
  */
-struct bc_server_limiter *bc_server_limiter_memory(unsigned per_client_per_min,
-						   unsigned global_per_sec, size_t slots);
+struct bc_server_limiter *bc_server_limiter_memory(const struct bc_server_rl_limits *lim,
+						   size_t slots);
 
 #endif

@@ -35,6 +35,9 @@ void bc_server_options_init(struct bc_server_options *opt)
 	opt->timeout = BC_SERVER_DEFAULT_TIMEOUT;
 	opt->max_connections = BC_SERVER_DEFAULT_MAX_CONNECTIONS;
 	opt->max_connections_per_ip = -1;
+	opt->rate_per_56 = -1;
+	opt->rate_per_48 = -1;
+	opt->rate_per_24 = -1;
 	opt->log_fd = 2;
 }
 
@@ -380,39 +383,67 @@ static struct MHD_Daemon *start_daemon(struct bc_server *srv, const char *listen
 	return d;
 }
 
+/* A rate of flag (elements per minute, or per second for the global one)
+ * is 0 (no limit) or at least max_batch, so that one request can pass. */
+static int check_rate(unsigned long rate, unsigned max_batch, const char *flag,
+		      struct bc_error *err)
+{
+	if (rate && rate < max_batch)
+		return bc_error_set_field(err, "bad_field", flag,
+					  "%s must be at least --max-batch (or 0 for no limit)", flag);
+	return 0;
+}
+
+/* An aggregate limit: its value, or factor x the per-client one (-1). */
+static unsigned aggregate(long value, unsigned factor, unsigned per_client)
+{
+	unsigned long v = value >= 0 ? (unsigned long)value : (unsigned long)factor * per_client;
+
+	return v > 100000000UL ? 100000000U : (unsigned)v;
+}
+
+/* Check the options and derive the rate limits into *lim. */
+static int check_options(const struct bc_server_options *opt, struct bc_server_rl_limits *lim,
+			 struct bc_error *err)
+{
+	memset(lim, 0, sizeof(*lim));
+	if (!opt->index_dir || !opt->key)
+		return bc_error_set_field(err, "bad_field", "--index", "--index and --key are required");
+	if (opt->max_batch < 1 || opt->max_batch > OPRF_MAX_BATCH)
+		return bc_error_set_field(err, "bad_field", "--max-batch", "--max-batch must be 1..%d",
+					  OPRF_MAX_BATCH);
+	lim->per_min[BC_SERVER_RL_CLIENT] = opt->rate_per_client;
+	lim->per_min[BC_SERVER_RL_NET56] = aggregate(opt->rate_per_56, BC_SERVER_DEFAULT_NET56_FACTOR,
+						     opt->rate_per_client);
+	lim->per_min[BC_SERVER_RL_NET48] = aggregate(opt->rate_per_48, BC_SERVER_DEFAULT_NET48_FACTOR,
+						     opt->rate_per_client);
+	lim->per_min[BC_SERVER_RL_NET24] = aggregate(opt->rate_per_24, BC_SERVER_DEFAULT_NET24_FACTOR,
+						     opt->rate_per_client);
+	lim->global_per_sec = opt->rate_global;
+	if (check_rate(opt->rate_per_client, opt->max_batch, "--rate-per-client", err) < 0 ||
+	    check_rate(opt->rate_global, opt->max_batch, "--rate-global", err) < 0 ||
+	    check_rate(lim->per_min[BC_SERVER_RL_NET56], opt->max_batch, "--rate-per-56", err) < 0 ||
+	    check_rate(lim->per_min[BC_SERVER_RL_NET48], opt->max_batch, "--rate-per-48", err) < 0 ||
+	    check_rate(lim->per_min[BC_SERVER_RL_NET24], opt->max_batch, "--rate-per-24", err) < 0)
+		return -1;
+	if (opt->n_trusted_proxies > BC_SERVER_MAX_TRUSTED_PROXIES)
+		return bc_error_set_field(err, "bad_field", "--trusted-proxy",
+					  "at most %d --trusted-proxy", BC_SERVER_MAX_TRUSTED_PROXIES);
+	return 0;
+}
+
 int bc_server_start(const struct bc_server_options *opt, struct bc_server **out,
 		    struct bc_error *err)
 {
+	struct bc_server_rl_limits limits;
 	struct bc_server *srv = NULL;
 	char *origin = NULL;
 	size_t csp_len;
 	int ret = -1;
 
 	*out = NULL;
-	if (!opt->index_dir || !opt->key) {
-		bc_error_set_field(err, "bad_field", "--index", "--index and --key are required");
+	if (check_options(opt, &limits, err) < 0)
 		goto out;
-	}
-	if (opt->max_batch < 1 || opt->max_batch > OPRF_MAX_BATCH) {
-		bc_error_set_field(err, "bad_field", "--max-batch", "--max-batch must be 1..%d",
-				   OPRF_MAX_BATCH);
-		goto out;
-	}
-	if (opt->rate_per_client && opt->rate_per_client < opt->max_batch) {
-		bc_error_set_field(err, "bad_field", "--rate-per-client",
-				   "--rate-per-client must be at least --max-batch (or 0 for no limit)");
-		goto out;
-	}
-	if (opt->rate_global && opt->rate_global < opt->max_batch) {
-		bc_error_set_field(err, "bad_field", "--rate-global",
-				   "--rate-global must be at least --max-batch (or 0 for no limit)");
-		goto out;
-	}
-	if (opt->n_trusted_proxies > BC_SERVER_MAX_TRUSTED_PROXIES) {
-		bc_error_set_field(err, "bad_field", "--trusted-proxy", "at most %d --trusted-proxy",
-				   BC_SERVER_MAX_TRUSTED_PROXIES);
-		goto out;
-	}
 	if (opt->buckets_url && *opt->buckets_url && !(origin = url_origin(opt->buckets_url))) {
 		bc_error_set_field(err, "bad_field", "--buckets-url",
 				   "--buckets-url must be an absolute http:// or https:// URL");
@@ -452,8 +483,7 @@ int bc_server_start(const struct bc_server_options *opt, struct bc_server **out,
 		 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
 		 "connect-src 'self'%s%s; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
 		 origin ? " " : "", origin ? origin : "");
-	srv->limiter = bc_server_limiter_memory(opt->rate_per_client, opt->rate_global,
-						 BC_SERVER_RL_SLOTS);
+	srv->limiter = bc_server_limiter_memory(&limits, BC_SERVER_RL_SLOTS);
 	if (!srv->limiter) {
 		bc_error_set(err, "internal", "out of memory");
 		goto out;

@@ -20,6 +20,9 @@
 #define BC_SERVER_DEFAULT_METRICS_LISTEN "127.0.0.1:9090"
 #define BC_SERVER_DEFAULT_RATE_PER_CLIENT 60  /* elements per minute per client */
 #define BC_SERVER_DEFAULT_RATE_GLOBAL 1000    /* elements per second, all clients */
+#define BC_SERVER_DEFAULT_NET56_FACTOR 4      /* an IPv6 /56: 4 clients' limit */
+#define BC_SERVER_DEFAULT_NET48_FACTOR 16     /* an IPv6 /48: 16 clients' limit */
+#define BC_SERVER_DEFAULT_NET24_FACTOR 16     /* an IPv4 /24: 16 clients' limit */
 #define BC_SERVER_DEFAULT_MAX_BATCH 16
 #define BC_SERVER_DEFAULT_TIMEOUT 15          /* seconds a connection may idle */
 #define BC_SERVER_DEFAULT_MAX_CONNECTIONS 4096
@@ -42,6 +45,10 @@ struct bc_server_options {
 				       * (RFC 7239); the other header is ignored */
 	unsigned rate_per_client;     /* blinded elements per minute per client, 0 = unlimited */
 	unsigned rate_global;         /* blinded elements per second in total, 0 = unlimited */
+	long rate_per_56;             /* elements per minute per IPv6 /56, 0 = unlimited,
+				       * -1 = BC_SERVER_DEFAULT_NET56_FACTOR x rate_per_client */
+	long rate_per_48;             /* the same per IPv6 /48 (default 16 x) */
+	long rate_per_24;             /* the same per IPv4 /24 (default 16 x) */
 	unsigned max_batch;           /* 1..OPRF_MAX_BATCH */
 	unsigned threads;             /* 0 = one per online CPU */
 	unsigned timeout;             /* idle connection timeout in seconds, and the request

@@ -897,6 +897,22 @@ async function main() {
     const m5 = await (await fetch(s5.metricsUrl)).text();
     assert.match(m5, /breachcheck_forwarded_unparsable_total 1\n/);
     await stopServer(s5);
+
+    // aggregate limits (issue #14 item 3): a /24 or a /48 is not 256 or 65,536 clients
+    const s6 = await startServer(['--index', idx, '--key', key, '--web', 'none', '--rate-per-client', '8',
+      '--rate-per-24', '16/min', '--rate-per-48', '12', '--rate-global', '0', '--max-batch', '4',
+      '--trusted-proxy', '127.0.0.1/32', '--log', 'none']);
+    const st6 = async (xff) => (await post(s6.url, body, { 'x-forwarded-for': xff })).status;
+    assert.deepEqual([await st6('192.0.2.1'), await st6('192.0.2.2'), await st6('192.0.2.3'),
+      await st6('192.0.2.4'), await st6('192.0.2.5')], [200, 200, 200, 200, 429]);
+    assert.equal(await st6('192.0.3.1'), 200, 'the next /24');
+    assert.deepEqual([await st6('2001:db8:5:1::1'), await st6('2001:db8:5:2::1'), await st6('2001:db8:5:3::1'),
+      await st6('2001:db8:5:4::1')], [200, 200, 200, 429]);
+    await stopServer(s6);
+    const bad = await startServer(['--index', idx, '--key', key, '--web', 'none', '--rate-per-48', '2'],
+      { expectFail: true });
+    assert.equal(bad.exited, 2);
+    assert.match(bad.stderr, /--rate-per-48 must be at least --max-batch/);
   });
 
   await test('SIGHUP reloads the new index; in-flight downloads finish on the old one; stale ids get stale_index', async () => {

@@ -29,6 +29,16 @@ static void key_of(const char *text, uint8_t key[16])
 	bc_server_client_key(addr, key);
 }
 
+/* A limiter with per_min per client and global per second only. */
+static int rl_init(struct bc_server_ratelimit *rl, unsigned per_min, unsigned global, size_t slots)
+{
+	struct bc_server_rl_limits lim = { { 0 }, 0 };
+
+	lim.per_min[BC_SERVER_RL_CLIENT] = per_min;
+	lim.global_per_sec = global;
+	return bc_server_ratelimit_init(rl, &lim, slots);
+}
+
 static void test_ratelimit_client(void **state)
 {
 	struct bc_server_ratelimit rl;
@@ -36,7 +46,7 @@ static void test_ratelimit_client(void **state)
 	double t = 1000.0;
 
 	(void)state;
-	assert_int_equal(bc_server_ratelimit_init(&rl, 60, 0, 64), 0);
+	assert_int_equal(rl_init(&rl, 60, 0, 64), 0);
 	key_of("192.0.2.1", a);
 	key_of("192.0.2.2", b);
 	/* a burst of 60 elements, then refusal with the time to refill 4 */
@@ -63,7 +73,7 @@ static void test_ratelimit_global(void **state)
 	double t = bc_server_ratelimit_now();
 
 	(void)state;
-	assert_int_equal(bc_server_ratelimit_init(&rl, 0, 10, 64), 0);
+	assert_int_equal(rl_init(&rl, 0, 10, 64), 0);
 	key_of("192.0.2.1", a);
 	key_of("2001:db8::1", b);
 	assert_int_equal(bc_server_ratelimit_take(&rl, a, 6, t), 0);
@@ -83,7 +93,7 @@ static void test_ratelimit_clock_never_goes_back(void **state)
 	double t = 500.0;
 
 	(void)state;
-	assert_int_equal(bc_server_ratelimit_init(&rl, 60, 0, 64), 0);
+	assert_int_equal(rl_init(&rl, 60, 0, 64), 0);
 	key_of("192.0.2.9", a);
 	assert_int_equal(bc_server_ratelimit_take(&rl, a, 60, t), 0);
 	assert_int_equal(bc_server_ratelimit_take(&rl, a, 1, t - 3), 1);
@@ -91,7 +101,7 @@ static void test_ratelimit_clock_never_goes_back(void **state)
 	assert_int_equal(bc_server_ratelimit_take(&rl, a, 2, t + 1), 1);
 	bc_server_ratelimit_release(&rl);
 
-	assert_int_equal(bc_server_ratelimit_init(&rl, 0, 10, 64), 0);
+	assert_int_equal(rl_init(&rl, 0, 10, 64), 0);
 	assert_int_equal(bc_server_ratelimit_take(&rl, a, 10, t), 0);
 	assert_int_equal(bc_server_ratelimit_take(&rl, a, 1, t - 0.5), 1);
 	/* 0.1 s after the drain: one token (10/s), not six */
@@ -109,7 +119,7 @@ static void test_ratelimit_bounded(void **state)
 	(void)state;
 	/* 16 slots, 10000 clients: memory stays 16 slots, and an evicted
 	 * client is forgiven, never blocked by someone else's tokens */
-	assert_int_equal(bc_server_ratelimit_init(&rl, 10, 0, 16), 0);
+	assert_int_equal(rl_init(&rl, 10, 0, 16), 0);
 	key_of("198.51.100.1", first);
 	assert_int_equal(bc_server_ratelimit_take(&rl, first, 10, t), 0);
 	assert_int_not_equal(bc_server_ratelimit_take(&rl, first, 1, t), 0);
@@ -120,7 +130,65 @@ static void test_ratelimit_bounded(void **state)
 		memcpy(key + 4, &i, sizeof(i));
 		assert_int_equal(bc_server_ratelimit_take(&rl, key, 1, t), 0);
 	}
-	assert_int_equal(rl.n_sets * BC_SERVER_RL_WAYS, 16);
+	assert_int_equal(rl.level[BC_SERVER_RL_CLIENT].n_sets * BC_SERVER_RL_WAYS, 16);
+	assert_null(rl.level[BC_SERVER_RL_NET48].slots);
+	bc_server_ratelimit_release(&rl);
+}
+
+static void addr_of(const char *text, uint8_t addr[16])
+{
+	assert_int_equal(bc_server_addr_parse(text, strlen(text), addr), 0);
+}
+
+/* Aggregate limits (issue #14 item 3): a /48 holds 65,536 /64s, each a
+ * client; by default the /48 and an IPv4 /24 get 16 clients' worth. */
+static void test_ratelimit_networks(void **state)
+{
+	struct bc_server_rl_limits lim = { { 10, 40, 160, 160 }, 0 };
+	struct bc_server_ratelimit rl;
+	uint8_t a[16];
+	char text[64];
+	unsigned i, allowed = 0;
+	double t = 100.0;
+
+	(void)state;
+	assert_int_equal(bc_server_ratelimit_init(&rl, &lim, 4096), 0);
+	/* 100 /64s of one /48, each in its own /56: 160 elements in all, not 1,000 */
+	for (i = 0; i < 100; i++) {
+		snprintf(text, sizeof(text), "2001:db8:1:%x::1", i << 8);
+		addr_of(text, a);
+		if (bc_server_ratelimit_take(&rl, a, 10, t) == 0)
+			allowed++;
+	}
+	assert_int_equal(allowed, 16);
+	/* another /48 is not affected */
+	addr_of("2001:db8:2::1", a);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 10, t), 0);
+	/* a /56 (its 256 /64s): 40 elements, whichever of its /64s asks */
+	allowed = 0;
+	for (i = 0; i < 10; i++) {
+		snprintf(text, sizeof(text), "2001:db8:3:%x::1", i);
+		addr_of(text, a);
+		if (bc_server_ratelimit_take(&rl, a, 10, t) == 0)
+			allowed++;
+	}
+	assert_int_equal(allowed, 4);
+	/* the refusal charges nothing: the /48's refill time, not more */
+	addr_of("2001:db8:1:ff00::1", a);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 10, t), 4); /* 10 at 160/min */
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 10, t + 3.7), 1);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 10, t + 3.8), 0);
+	/* IPv4: 100 addresses of one /24 share 160 */
+	allowed = 0;
+	for (i = 0; i < 100; i++) {
+		snprintf(text, sizeof(text), "198.51.100.%u", i);
+		addr_of(text, a);
+		if (bc_server_ratelimit_take(&rl, a, 10, t) == 0)
+			allowed++;
+	}
+	assert_int_equal(allowed, 16);
+	addr_of("198.51.101.1", a);
+	assert_int_equal(bc_server_ratelimit_take(&rl, a, 10, t), 0);
 	bc_server_ratelimit_release(&rl);
 }
 
@@ -570,6 +638,7 @@ int main(void)
 		cmocka_unit_test(test_ratelimit_global),
 		cmocka_unit_test(test_ratelimit_clock_never_goes_back),
 		cmocka_unit_test(test_ratelimit_bounded),
+		cmocka_unit_test(test_ratelimit_networks),
 		cmocka_unit_test(test_client_key),
 		cmocka_unit_test(test_cidr),
 		cmocka_unit_test(test_client_addr),
