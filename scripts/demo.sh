@@ -21,7 +21,7 @@ if [ ! -s "$work/leak.csv" ] || [ ! -s "$work/truth.jsonl" ]; then
 fi
 
 echo "demo: profile of the leak (no identifier is printed)"
-"$bc" profile "$work/leak.csv"
+"$bc" profile "$work/leak.csv" --html "$work/report.html"
 
 if [ ! -e "$work/server.key" ]; then
 	"$bc" keygen "$work/server.key"
@@ -46,11 +46,17 @@ email=$(printf '%s' "$line" | sed -n 's/.*"emails":\["\([^"]*\)".*/\1/p')
 nir=$(printf '%s' "$line" | sed -n 's/.*"nir13":"\([^"]*\)".*/\1/p')
 cat <<MSG
 
+demo: the report on the leak, to open in a browser (no identifier in it):
+  $work/report.html
 demo: the index is ready in $work/index (safe to publish).
 Try a synthetic patient of $work/truth.jsonl on the command line (local mode):
   $bc check --index $work/index --key $work/server.key --email ${email:-ADDRESS}
 MSG
 if [ "${BC_DEMO_NO_SERVE:-0}" = 1 ]; then
+	cat <<MSG
+Next, to serve the check page at http://$listen/ (Ctrl-C stops it):
+  $bc serve --index $work/index --key $work/server.key --listen $listen --metrics-listen $metrics
+MSG
 	exit 0
 fi
 cat <<MSG

@@ -6,9 +6,12 @@
 #include "cli/cli.h"
 #include "leak/profile.h"
 #include "leak/reader.h"
+#include "opreport/opreport.h"
+#include "report/report.h"
 
 static const char usage[] =
-	"usage: breachcheck profile FILE [--json] [--mapping FILE] [--strict]\n"
+	"usage: breachcheck profile FILE [--json] [--html REPORT.html [--lang fr|en]]\n"
+	"                           [--mapping FILE] [--strict]\n"
 	"\n"
 	"Describe what a leak file holds, without printing any identifier: dialect\n"
 	"and encoding, column mapping, bad rows per reason (with line numbers),\n"
@@ -16,6 +19,9 @@ static const char usage[] =
 	"and per sample year, sensitive categories.\n"
 	"\n"
 	"  --json          machine-readable output\n"
+	"  --html FILE     also write a report to look at: one HTML file with charts,\n"
+	"                  no identifier, no script, opens offline (same figures as --json)\n"
+	"  --lang fr|en    language of the HTML report (default from LANG)\n"
 	"  --mapping FILE  force dialect and columns (format: docs/leak-files.md)\n"
 	"  --strict        stop at the first bad row, with FILE:LINE:COL\n"
 	"\n"
@@ -30,7 +36,8 @@ int cmd_profile(int argc, char **argv)
 	struct leak_reader reader;
 	struct leak_profile prof;
 	struct bc_record rec;
-	const char *path = NULL, *mapping_path = NULL;
+	const char *path = NULL, *mapping_path = NULL, *html = NULL;
+	enum bc_report_lang lang = bc_report_lang_from_env();
 	int json = 0, i, rc = BC_EXIT_USAGE, have_reader = 0, have_prof = 0, n, end_of_options = 0;
 	json_t *j = NULL;
 
@@ -51,6 +58,17 @@ int cmd_profile(int argc, char **argv)
 			json = 1;
 		} else if (!strcmp(argv[i], "--strict")) {
 			opt.strict = 1;
+		} else if (!strcmp(argv[i], "--html")) {
+			if (++i >= argc) {
+				fputs("breachcheck profile: --html needs a file name\n", stderr);
+				goto out;
+			}
+			html = argv[i];
+		} else if (!strcmp(argv[i], "--lang")) {
+			if (++i >= argc || bc_report_lang_parse(argv[i], &lang)) {
+				fputs("breachcheck profile: --lang must be fr or en\n", stderr);
+				goto out;
+			}
 		} else if (!strcmp(argv[i], "--mapping")) {
 			if (++i >= argc) {
 				fputs("breachcheck profile: --mapping needs a file\n", stderr);
@@ -104,9 +122,25 @@ int cmd_profile(int argc, char **argv)
 		goto out;
 	}
 	leak_profile_finish(&prof);
-	if (json) {
+	if (json || html) {
+		/* one object for both renderings: the report's figures are --json's */
 		j = leak_profile_to_json(&prof, &reader, path);
-		if (!j || json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
+		if (!j) {
+			fputs("breachcheck profile: out of memory\n", stderr);
+			rc = BC_EXIT_FAILURE;
+			goto out;
+		}
+	}
+	if (html) {
+		if (bc_opreport_write_html_file(html, j, lang, &err)) {
+			cli_print_error(&err);
+			rc = BC_EXIT_FAILURE;
+			goto out;
+		}
+		fprintf(stderr, "breachcheck profile: report written to %s\n", html);
+	}
+	if (json) {
+		if (json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER) < 0) {
 			fputs("breachcheck profile: cannot write the JSON report\n", stderr);
 			rc = BC_EXIT_FAILURE;
 			goto out;

@@ -310,7 +310,9 @@ int leak_profile_add(struct leak_profile *p, const struct bc_record *rec, struct
 		p->dob_invalid++;
 	if (rec->sample_year >= LEAK_PROFILE_YEAR_MIN && rec->sample_year <= LEAK_PROFILE_YEAR_MAX)
 		p->year_rows[rec->sample_year - LEAK_PROFILE_YEAR_MIN]++;
-	else
+	if (rec->sample_month >= 1 && rec->sample_month <= 100 * 12)
+		p->month_rows[rec->sample_month - 1]++;
+	if (!(rec->sample_year >= LEAK_PROFILE_YEAR_MIN && rec->sample_year <= LEAK_PROFILE_YEAR_MAX))
 		p->year_unknown++;
 	labs = count_source(p, rec->source);
 
@@ -722,6 +724,17 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 			continue;
 		bad |= jset(x, "rows", json_integer((json_int_t)p->year_rows[i]));
 		bad |= jset(x, "first_sample_patients", json_integer((json_int_t)p->first_year_patients[i]));
+		if (y >= 2000 && y < 2100) {
+			/* rows per sample month, January first (the HTML report charts
+			 * the busiest years month by month) */
+			json_t *m = json_array();
+			unsigned k;
+
+			bad |= jset(x, "months", m);
+			for (k = 0; m && k < 12; k++)
+				bad |= json_array_append_new(m, json_integer((json_int_t)
+						p->month_rows[(unsigned)(y - 2000) * 12 + k]));
+		}
 	}
 	bad |= jset(o, "sample_year_unknown_rows", json_integer((json_int_t)p->year_unknown));
 

@@ -36,6 +36,7 @@ struct leak_profile {
 	unsigned long dob_valid, dob_incomplete, dob_invalid, dob_absent;
 	unsigned long year_rows[LEAK_PROFILE_YEAR_MAX - LEAK_PROFILE_YEAR_MIN + 1];
 	unsigned long year_unknown;
+	unsigned long month_rows[100 * 12]; /* rows per sample month 2000-01..2099-12 (record's sample_month - 1) */
 	unsigned n_sources;
 	char source_name[LEAK_PROFILE_MAX_SOURCES][BC_SOURCE_MAX];
 	unsigned long source_rows[LEAK_PROFILE_MAX_SOURCES];

@@ -83,4 +83,23 @@ check repair_rows_json --json repair_rows.csv
 check repair_aside repair_aside.csv
 check repair_sed_trailing repair_sed_trailing.csv
 check repair_extra_delim repair_extra_delim.csv
+# the HTML report (profile --html): no identifier either, in either language
+for f in fr_comma_utf8.csv breaker_values.csv breaker_headers.csv bad_rows.csv repair_rows.csv; do
+	for lang in fr en; do
+		(cd "$fx" && "$bc" profile "$f" --html "$tmp/report.html" --lang $lang >/dev/null 2>&1) ||
+			{ echo "profile --html failed on $f"; fail=1; continue; }
+		grep -q '<svg' "$tmp/report.html" || { echo "no chart in the report of $f"; fail=1; }
+		! grep -qi '<script\|src=\|href=' "$tmp/report.html" ||
+			{ echo "script or external resource in the report of $f"; fail=1; }
+		for ids in identifiers.txt breaker_identifiers.txt; do
+			while IFS= read -r id; do
+				case $id in '#'*|'') continue ;; esac
+				if grep -qF -- "$id" "$tmp/report.html"; then
+					echo "identifier leaked in the HTML report of $f ($lang, line of $ids)"
+					fail=1
+				fi
+			done <"$fx/$ids"
+		done
+	done
+done
 exit $fail

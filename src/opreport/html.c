@@ -1,0 +1,886 @@
+/*
+ * The operator's report as one HTML file (issue 16). Every figure comes from
+ * the JSON object given (the one `profile --json` prints); the charts are
+ * horizontal bars drawn with inline SVG inside tables, so each bar sits next
+ * to its number, screen readers read the table, and a 360 px screen wraps
+ * the labels instead of shrinking the text.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "opreport/opreport.h"
+
+enum text {
+	T_TITLE, T_TITLE_INGEST, T_INTRO, T_SUMMARY, T_FILE, T_SIZE, T_LINES, T_ROWS,
+	T_ROWS_COL, T_PATIENTS, T_UNLINKED, T_UNLINKED_WHY, T_FORMAT, T_HEADER_YES, T_HEADER_NO,
+	T_SOURCES, T_SOURCES_NOTE, T_LAB, T_SHARE, T_PATIENTS_COL, T_OTHER_SOURCE, T_NO_SOURCE,
+	T_YEARS, T_YEAR, T_FIRST_SAMPLE, T_UNKNOWN, T_MONTHS, T_MONTH,
+	T_COVERAGE, T_COVERAGE_NOTE, T_CLASS,
+	T_BAD, T_BAD_NOTE, T_REASON, T_FIRST_LINES, T_NO_BAD, T_REPAIRED, T_NO_REPAIRED,
+	T_KEPT, T_DROPPED, T_NO_DROPPED, T_DROPPED_ID, T_ASIDE,
+	T_SKIPPED, T_BLANK, T_BEFORE_HEADER, T_REPEATED_HEADERS, T_REPLACED,
+	T_QUALITY, T_NIR, T_DOB, T_STATUS,
+	T_SENSITIVE, T_SENSITIVE_NOTE, T_CATEGORY,
+	T_MAPPING, T_COLUMN, T_HEADER, T_ROLE, T_EVIDENCE, T_NOT_READ, T_WITHHELD, T_NO_HEADER,
+	T_INGEST, T_TOKENS, T_KIND, T_DISTINCT, T_SHARED, T_BUCKETS, T_TIMINGS, T_STEP,
+	T_SECONDS, T_JSON, T_JSON_NOTE, T_FOOTER, T_BAR,
+	T_COUNT
+};
+
+static const char *const texts[T_COUNT][2] = {
+	[T_TITLE] = { "Leak profile", "Profil de la fuite" },
+	[T_TITLE_INGEST] = { "Ingest report", "Rapport d'ingestion" },
+	[T_INTRO] = { "What the leaked file holds, in figures. This report shows no identifier: "
+		      "no name, NIR, date of birth, address, email or phone. Lab names and "
+		      "column headers that look like an identifier are withheld.",
+		      "Ce que contient le fichier de la fuite, en chiffres. Ce rapport ne montre "
+		      "aucun identifiant : ni nom, ni NIR, ni date de naissance, ni adresse, ni "
+		      "e-mail, ni téléphone. Les noms de laboratoire et les en-têtes de colonne "
+		      "qui ressemblent à un identifiant sont masqués." },
+	[T_SUMMARY] = { "In short", "En bref" },
+	[T_FILE] = { "File", "Fichier" },
+	[T_SIZE] = { "Size", "Taille" },
+	[T_LINES] = { "Lines in the file", "Lignes du fichier" },
+	[T_ROWS] = { "Rows", "Lignes de données" },
+	[T_ROWS_COL] = { "Rows", "Lignes" },
+	[T_PATIENTS] = { "People (distinct patients)", "Personnes (patients distincts)" },
+	[T_UNLINKED] = { "Rows that cannot be linked to a person",
+			 "Lignes impossibles à rattacher à une personne" },
+	[T_UNLINKED_WHY] = { "no valid NIR, and no name with a full date of birth",
+			     "ni NIR valide, ni nom avec une date de naissance complète" },
+	[T_FORMAT] = { "Format", "Format" },
+	[T_HEADER_YES] = { "with a header line", "avec une ligne d'en-tête" },
+	[T_HEADER_NO] = { "no header line", "sans ligne d'en-tête" },
+	[T_SOURCES] = { "Rows and people per lab", "Lignes et personnes par laboratoire" },
+	[T_SOURCES_NOTE] = { "A person seen in two labs counts in both.",
+			     "Une personne vue dans deux laboratoires compte dans les deux." },
+	[T_LAB] = { "Lab", "Laboratoire" },
+	[T_SHARE] = { "Share of rows", "Part des lignes" },
+	[T_PATIENTS_COL] = { "People", "Personnes" },
+	[T_OTHER_SOURCE] = { "(other labs)", "(autres laboratoires)" },
+	[T_NO_SOURCE] = { "(no lab)", "(sans laboratoire)" },
+	[T_YEARS] = { "Rows per sample year", "Lignes par année de prélèvement" },
+	[T_YEAR] = { "Year", "Année" },
+	[T_FIRST_SAMPLE] = { "People (first sample)", "Personnes (1er prélèvement)" },
+	[T_UNKNOWN] = { "unknown", "inconnue" },
+	[T_MONTHS] = { "Rows per month in ", "Lignes par mois en " },
+	[T_MONTH] = { "Month", "Mois" },
+	[T_COVERAGE] = { "Which data the file holds", "Quelles données le fichier contient" },
+	[T_COVERAGE_NOTE] = { "For each kind of data: the rows that hold it, and the people who "
+			      "have it on at least one row.",
+			      "Pour chaque type de donnée : les lignes qui la contiennent, et les "
+			      "personnes qui l'ont sur au moins une ligne." },
+	[T_CLASS] = { "Data", "Donnée" },
+	[T_BAD] = { "Bad and repaired rows", "Lignes fautives et réparées" },
+	[T_BAD_NOTE] = { "A bad row is still counted: a value that cannot be read is left out of "
+			 "the index, and the person may then be told \"not found\". Line numbers "
+			 "are those of the file.",
+			 "Une ligne fautive reste comptée : une valeur illisible n'entre pas dans "
+			 "l'index, et la personne peut alors lire « non trouvé ». Les numéros sont "
+			 "ceux des lignes du fichier." },
+	[T_REASON] = { "Reason", "Raison" },
+	[T_FIRST_LINES] = { "First lines", "Premières lignes" },
+	[T_NO_BAD] = { "No bad row.", "Aucune ligne fautive." },
+	[T_REPAIRED] = { "Repaired rows", "Lignes réparées" },
+	[T_NO_REPAIRED] = { "No row needed repair.", "Aucune ligne n'a dû être réparée." },
+	[T_KEPT] = { "Rows kept as read", "Lignes gardées telles quelles" },
+	[T_DROPPED] = { "Rows dropped", "Lignes écartées" },
+	[T_NO_DROPPED] = { "No row dropped.", "Aucune ligne écartée." },
+	[T_DROPPED_ID] = { "Dropped rows that held an identifier",
+			   "Lignes écartées qui portaient un identifiant" },
+	[T_ASIDE] = { "Extra fields set aside", "Champs en trop mis de côté" },
+	[T_SKIPPED] = { "Rows skipped", "Lignes ignorées" },
+	[T_BLANK] = { "Blank lines", "Lignes vides" },
+	[T_BEFORE_HEADER] = { "Lines before the header", "Lignes avant l'en-tête" },
+	[T_REPEATED_HEADERS] = { "Repeated header lines", "En-têtes répétés" },
+	[T_REPLACED] = { "Characters replaced (not valid in the encoding)",
+			 "Caractères remplacés (invalides dans l'encodage)" },
+	[T_QUALITY] = { "Quality of the NIR and of the date of birth",
+			"Qualité du NIR et de la date de naissance" },
+	[T_NIR] = { "NIR (social security number)", "NIR (numéro de sécurité sociale)" },
+	[T_DOB] = { "Date of birth", "Date de naissance" },
+	[T_STATUS] = { "State", "État" },
+	[T_SENSITIVE] = { "Sensitive categories", "Catégories sensibles" },
+	[T_SENSITIVE_NOTE] = { "Found in the free-text comments (keywords, negations left out). "
+			       "Health data: the breach is sensitive (--sensitive).",
+			       "Trouvées dans les commentaires libres (mots-clés, négations "
+			       "écartées). Données de santé : la fuite est sensible (--sensitive)." },
+	[T_CATEGORY] = { "Category", "Catégorie" },
+	[T_MAPPING] = { "How the columns were read", "Comment les colonnes ont été lues" },
+	[T_COLUMN] = { "Column", "Colonne" },
+	[T_HEADER] = { "Header", "En-tête" },
+	[T_ROLE] = { "Read as", "Lue comme" },
+	[T_EVIDENCE] = { "Why", "Pourquoi" },
+	[T_NOT_READ] = { "not read", "non lue" },
+	[T_WITHHELD] = { "(withheld: looks like an identifier)",
+			 "(masqué : ressemble à un identifiant)" },
+	[T_NO_HEADER] = { "(no header)", "(pas d'en-tête)" },
+	[T_INGEST] = { "What ingest published", "Ce que l'ingestion a publié" },
+	[T_TOKENS] = { "Distinct tokens per kind", "Jetons distincts par type" },
+	[T_KIND] = { "Kind", "Type" },
+	[T_DISTINCT] = { "Distinct", "Distincts" },
+	[T_SHARED] = { "Shared by several people", "Partagés par plusieurs personnes" },
+	[T_BUCKETS] = { "Buckets and anonymity set", "Paquets et ensemble d'anonymat" },
+	[T_TIMINGS] = { "Timings and rates", "Durées et débits" },
+	[T_STEP] = { "Step", "Étape" },
+	[T_SECONDS] = { "Seconds", "Secondes" },
+	[T_JSON] = { "The figures of this report (JSON)", "Les chiffres de ce rapport (JSON)" },
+	[T_JSON_NOTE] = { "The same object as breachcheck profile --json.",
+			  "Le même objet que breachcheck profile --json." },
+	[T_FOOTER] = { "Written by breachcheck. Open offline; attach it as it is.",
+		       "Écrit par breachcheck. S'ouvre hors ligne ; joignez-le tel quel." },
+	[T_BAR] = { "Bar", "Barre" },
+};
+
+#define TX(t) texts[t][lang == BC_LANG_FR]
+
+static const char *const months[12][2] = {
+	{ "January", "janvier" }, { "February", "février" }, { "March", "mars" },
+	{ "April", "avril" }, { "May", "mai" }, { "June", "juin" }, { "July", "juillet" },
+	{ "August", "août" }, { "September", "septembre" }, { "October", "octobre" },
+	{ "November", "novembre" }, { "December", "décembre" },
+};
+
+/* Reasons of bad and repaired rows (the reader's names); others print as is. */
+static const char *const reasons[][3] = {
+	{ "field_count", "wrong number of fields", "nombre de champs inattendu" },
+	{ "control_bytes", "control bytes", "octets de contrôle" },
+	{ "invalid_utf8", "invalid UTF-8", "UTF-8 invalide" },
+	{ "stray_quote", "stray quote", "guillemet isolé" },
+	{ "invalid_nir", "NIR that cannot be read", "NIR illisible" },
+	{ "invalid_dob", "date of birth that cannot be read", "date de naissance illisible" },
+	{ "invalid_email", "email that cannot be read", "e-mail illisible" },
+	{ "invalid_phone", "phone number that cannot be read", "téléphone illisible" },
+	{ "invalid_sample_date", "sample date that cannot be read",
+	  "date de prélèvement illisible" },
+	{ "short_row", "row too short (fields missing)", "ligne trop courte (champs manquants)" },
+	{ "surplus_empty", "empty extra fields removed", "champs vides en trop retirés" },
+	{ "comment_rejoined", "comment cut over several lines, joined again",
+	  "commentaire coupé sur plusieurs lignes, recollé" },
+	{ "surplus_aside", "extra fields set aside", "champs en trop mis de côté" },
+	{ "nothing_usable", "nothing usable left", "plus rien d'utilisable" },
+};
+
+static const char *const nir_states[][3] = {
+	{ "valid", "valid (right key)", "valide (clé juste)" },
+	{ "no_key", "no key (13 characters)", "sans clé (13 caractères)" },
+	{ "wrong_key", "wrong key", "clé fausse" },
+	{ "malformed", "incomplete or malformed", "incomplet ou mal formé" },
+	{ "absent", "absent", "absent" },
+};
+
+static const char *const dob_states[][3] = {
+	{ "valid", "full and valid", "complète et valide" },
+	{ "incomplete", "incomplete (day or month unknown)", "incomplète (jour ou mois inconnu)" },
+	{ "invalid", "cannot be read", "illisible" },
+	{ "absent", "absent", "absente" },
+};
+
+/* Ingest figures (docs/report.md) */
+static const char *const kinds[][3] = {
+	{ "nir", "NIR", "NIR" },
+	{ "namedob", "name + date of birth", "nom + date de naissance" },
+	{ "email", "email", "e-mail" },
+	{ "phone", "phone", "téléphone" },
+	{ "verified", "verified email (proof)", "e-mail vérifié (preuve)" },
+	{ "claim", "claim code", "code de réclamation" },
+};
+
+static const char *const steps[][3] = {
+	{ "read", "reading the file", "lecture du fichier" },
+	{ "evaluation", "OPRF evaluation", "évaluation OPRF" },
+	{ "state", "state", "état" },
+	{ "publish", "publishing the index", "publication de l'index" },
+	{ "total", "total", "total" },
+};
+
+static const char *lookup(const char *const (*tab)[3], size_t n, const char *key,
+			  enum bc_report_lang lang)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(tab[i][0], key))
+			return tab[i][1 + (lang == BC_LANG_FR)];
+	return key;
+}
+
+#define LOOKUP(tab, key) lookup(tab, sizeof(tab) / sizeof(tab[0]), key, lang)
+
+struct w {
+	FILE *out;
+	enum bc_report_lang lang;
+};
+
+static void esc(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': fputs("&amp;", out); break;
+		case '<': fputs("&lt;", out); break;
+		case '>': fputs("&gt;", out); break;
+		case '"': fputs("&quot;", out); break;
+		case '\'': fputs("&#39;", out); break;
+		default: fputc(*s, out);
+		}
+	}
+}
+
+/* A lab name or a header that could be a person's: an '@', or 8 digits or
+ * more (a NIR, a phone, a date written in full). */
+static int looks_like_identifier(const char *s)
+{
+	size_t digits = 0;
+
+	for (; *s; s++) {
+		if (*s == '@')
+			return 1;
+		digits += *s >= '0' && *s <= '9';
+	}
+	return digits >= 8;
+}
+
+/* Integer with the language's thousands separator (narrow no-break space in
+ * French, comma in English). */
+static void num(FILE *out, json_int_t v, enum bc_report_lang lang)
+{
+	char buf[32];
+	int n, i;
+
+	if (v < 0) {
+		fputc('-', out);
+		v = -v;
+	}
+	n = snprintf(buf, sizeof(buf), "%lld", (long long)v);
+	for (i = 0; i < n; i++) {
+		if (i && (n - i) % 3 == 0)
+			fputs(lang == BC_LANG_FR ? "\u202f" : ",", out);
+		fputc(buf[i], out);
+	}
+}
+
+static void pct(FILE *out, json_int_t part, json_int_t whole, enum bc_report_lang lang)
+{
+	char buf[32], *dot;
+
+	snprintf(buf, sizeof(buf), "%.1f", whole > 0 ? 100.0 * (double)part / (double)whole : 0.0);
+	if (lang == BC_LANG_FR && (dot = strchr(buf, '.')))
+		*dot = ',';
+	fprintf(out, lang == BC_LANG_FR ? "%s\u202f%%" : "%s%%", buf);
+}
+
+static json_int_t geti(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+
+	return json_is_integer(v) ? json_integer_value(v) : 0;
+}
+
+static const char *gets_(const json_t *o, const char *k)
+{
+	const json_t *v = json_object_get(o, k);
+
+	return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+/* A bar of part/whole, drawn over a light track of the full width. */
+static void bar(FILE *out, json_int_t part, json_int_t whole)
+{
+	double w = whole > 0 ? 100.0 * (double)part / (double)whole : 0.0;
+
+	if (w > 100)
+		w = 100;
+	fprintf(out,
+		"<td class=\"b\"><svg viewBox=\"0 0 100 10\" preserveAspectRatio=\"none\" "
+		"aria-hidden=\"true\" focusable=\"false\"><rect class=\"t\" width=\"100\" "
+		"height=\"10\"/><rect width=\"%.2f\" height=\"10\"/></svg></td>",
+		w);
+}
+
+/* Column headers; an empty one is the bar column (named for screen readers). */
+static void th_row(FILE *out, const char *const *cols, size_t n, enum bc_report_lang lang)
+{
+	size_t i;
+
+	fputs("<thead><tr>", out);
+	for (i = 0; i < n; i++) {
+		if (!cols[i][0]) {
+			fprintf(out, "<th scope=\"col\" class=\"b\"><span class=\"sr\">%s</span></th>",
+				TX(T_BAR));
+			continue;
+		}
+		fputs("<th scope=\"col\">", out);
+		esc(out, cols[i]);
+		fputs("</th>", out);
+	}
+	fputs("</tr></thead><tbody>\n", out);
+}
+
+static void td_num(FILE *out, json_int_t v, enum bc_report_lang lang)
+{
+	fputs("<td class=\"n\">", out);
+	num(out, v, lang);
+	fputs("</td>", out);
+}
+
+/* A count with its share under it (one column each: narrow screens). */
+static void td_np(FILE *out, json_int_t part, json_int_t whole, enum bc_report_lang lang)
+{
+	fputs("<td class=\"n\">", out);
+	num(out, part, lang);
+	fputs("<br><span class=\"p\">", out);
+	pct(out, part, whole, lang);
+	fputs("</span></td>", out);
+}
+
+static void section(FILE *out, const char *id, const char *title)
+{
+	fprintf(out, "<section id=\"%s\" aria-labelledby=\"h-%s\"><h2 id=\"h-%s\">", id, id, id);
+	esc(out, title);
+	fputs("</h2>\n", out);
+}
+
+static void summary(const struct w *w, const json_t *doc, int ingest)
+{
+	FILE *out = w->out;
+	enum bc_report_lang lang = w->lang;
+	const json_t *d = json_object_get(doc, "dialect");
+	const char *file = gets_(doc, "file"), *base, *s;
+
+	fputs("<dl class=\"sum\">", out);
+	if (file) {
+		base = strrchr(file, '/');
+		fprintf(out, "<dt>%s</dt><dd>", TX(T_FILE));
+		esc(out, base ? base + 1 : file);
+		fputs("</dd>", out);
+	}
+	fprintf(out, "<dt>%s</dt><dd>", TX(T_SIZE));
+	num(out, (geti(doc, "bytes") + 512 * 1024) >> 20, lang);
+	fputs(lang == BC_LANG_FR ? "\u202fMo (" : " MB (", out);
+	num(out, geti(doc, "bytes"), lang);
+	fputs(lang == BC_LANG_FR ? " octets)</dd>" : " bytes)</dd>", out);
+	fprintf(out, "<dt>%s</dt><dd>", TX(T_LINES));
+	num(out, geti(doc, "lines"), lang);
+	fprintf(out, "</dd><dt>%s</dt><dd>", TX(T_ROWS));
+	num(out, geti(doc, "rows"), lang);
+	fprintf(out, "</dd><dt>%s</dt><dd><strong>", TX(T_PATIENTS));
+	num(out, geti(doc, "patients"), lang);
+	fprintf(out, "</strong></dd><dt>%s</dt><dd>", TX(T_UNLINKED));
+	num(out, geti(doc, "rows_unlinked"), lang);
+	fprintf(out, " (%s)</dd>", TX(T_UNLINKED_WHY));
+	if (json_is_object(d)) {
+		fprintf(out, "<dt>%s</dt><dd>", TX(T_FORMAT));
+		if ((s = gets_(d, "encoding")))
+			esc(out, s);
+		if ((s = gets_(d, "delimiter"))) {
+			fputs(", ", out);
+			esc(out, s);
+		}
+		fprintf(out, ", %s</dd>",
+			json_is_true(json_object_get(d, "header")) ? TX(T_HEADER_YES) : TX(T_HEADER_NO));
+	}
+	(void)ingest;
+	fputs("</dl>\n", out);
+}
+
+static void sources(const struct w *w, const json_t *doc)
+{
+	FILE *out = w->out;
+	enum bc_report_lang lang = w->lang;
+	const json_t *a = json_object_get(doc, "sources"), *x;
+	const char *cols[] = { TX(T_LAB), "", TX(T_ROWS_COL), TX(T_PATIENTS_COL) };
+	json_int_t rows = geti(doc, "rows"), max = 0;
+	const char *name;
+	size_t i;
+
+	section(out, "sources", TX(T_SOURCES));
+	fprintf(out, "<p>%s</p>\n<table><caption class=\"sr\">%s</caption>", TX(T_SOURCES_NOTE),
+		TX(T_SOURCES));
+	th_row(out, cols, 4, lang);
+	json_array_foreach(a, i, x)
+		if (geti(x, "rows") > max)
+			max = geti(x, "rows");
+	json_array_foreach(a, i, x) {
+		name = gets_(x, "name");
+		fputs("<tr><th scope=\"row\">", out);
+		if (!name || looks_like_identifier(name))
+			fputs(TX(T_WITHHELD), out);
+		else
+			esc(out, name);
+		fputs("</th>", out);
+		bar(out, geti(x, "rows"), max);
+		td_np(out, geti(x, "rows"), rows, lang);
+		if (json_is_integer(json_object_get(x, "patients")))
+			td_num(out, geti(x, "patients"), lang);
+		else
+			fputs("<td class=\"n\">–</td>", out);
+		fputs("</tr>\n", out);
+	}
+	if (geti(doc, "rows_other_source")) {
+		fprintf(out, "<tr><th scope=\"row\">%s</th>", TX(T_OTHER_SOURCE));
+		bar(out, geti(doc, "rows_other_source"), max);
+		td_np(out, geti(doc, "rows_other_source"), rows, lang);
+		fputs("<td class=\"n\">–</td></tr>\n", out);
+	}
+	if (geti(doc, "rows_no_source")) {
+		fprintf(out, "<tr><th scope=\"row\">%s</th>", TX(T_NO_SOURCE));
+		bar(out, geti(doc, "rows_no_source"), max);
+		td_np(out, geti(doc, "rows_no_source"), rows, lang);
+		fputs("<td class=\"n\">–</td></tr>\n", out);
+	}
+	fputs("</tbody></table></section>\n", out);
+}
+
+static void years(const struct w *w, const json_t *doc)
+{
+	FILE *out = w->out;
+	enum bc_report_lang lang = w->lang;
+	const json_t *o = json_object_get(doc, "sample_years"), *x, *m;
+	const char *cols[] = { TX(T_YEAR), "", TX(T_ROWS_COL), TX(T_FIRST_SAMPLE) };
+	const char *mcols[] = { TX(T_MONTH), "", TX(T_ROWS_COL) };
+	json_int_t rows = geti(doc, "rows"), max = 0, mmax, top[2] = { -1, -1 };
+	const char *key, *busiest[2] = { NULL, NULL };
+	char title[96];
+	size_t k, b;
+
+	section(out, "years", TX(T_YEARS));
+	fprintf(out, "<table><caption class=\"sr\">%s</caption>", TX(T_YEARS));
+	th_row(out, cols, 4, lang);
+	json_object_foreach((json_t *)o, key, x)
+		if (geti(x, "rows") > max)
+			max = geti(x, "rows");
+	if (geti(doc, "sample_year_unknown_rows") > max)
+		max = geti(doc, "sample_year_unknown_rows");
+	json_object_foreach((json_t *)o, key, x) {
+		fputs("<tr><th scope=\"row\">", out);
+		esc(out, key);
+		fputs("</th>", out);
+		bar(out, geti(x, "rows"), max);
+		td_np(out, geti(x, "rows"), rows, lang);
+		td_num(out, geti(x, "first_sample_patients"), lang);
+		fputs("</tr>\n", out);
+		if (!json_is_array(json_object_get(x, "months")))
+			continue;
+		if (geti(x, "rows") > top[0]) {
+			top[1] = top[0];
+			busiest[1] = busiest[0];
+			top[0] = geti(x, "rows");
+			busiest[0] = key;
+		} else if (geti(x, "rows") > top[1]) {
+			top[1] = geti(x, "rows");
+			busiest[1] = key;
+		}
+	}
+	if (geti(doc, "sample_year_unknown_rows")) {
+		fprintf(out, "<tr><th scope=\"row\">%s</th>", TX(T_UNKNOWN));
+		bar(out, geti(doc, "sample_year_unknown_rows"), max);
+		td_np(out, geti(doc, "sample_year_unknown_rows"), rows, lang);
+		fputs("<td class=\"n\">–</td></tr>\n", out);
+	}
+	fputs("</tbody></table>\n", out);
+	/* the busiest years, month by month, in calendar order */
+	if (busiest[0] && busiest[1] && strcmp(busiest[0], busiest[1]) > 0) {
+		key = busiest[0];
+		busiest[0] = busiest[1];
+		busiest[1] = key;
+	}
+	for (b = 0; b < 2; b++) {
+		if (!busiest[b] || (b == 1 && top[1] <= 0))
+			continue;
+		m = json_object_get(json_object_get(o, busiest[b]), "months");
+		mmax = 0;
+		for (k = 0; k < 12; k++)
+			if (json_integer_value(json_array_get(m, k)) > mmax)
+				mmax = json_integer_value(json_array_get(m, k));
+		snprintf(title, sizeof(title), "%s%s", TX(T_MONTHS), busiest[b]);
+		fputs("<h3>", out);
+		esc(out, title);
+		fputs("</h3><table class=\"months\"><caption class=\"sr\">", out);
+		esc(out, title);
+		fputs("</caption>", out);
+		th_row(out, mcols, 3, lang);
+		for (k = 0; k < 12; k++) {
+			fprintf(out, "<tr><th scope=\"row\">%s</th>", months[k][lang == BC_LANG_FR]);
+			bar(out, json_integer_value(json_array_get(m, k)), mmax);
+			td_num(out, json_integer_value(json_array_get(m, k)), lang);
+			fputs("</tr>\n", out);
+		}
+		fputs("</tbody></table>\n", out);
+	}
+	fputs("</section>\n", out);
+}
+
+static const char *class_label(const char *json_name, enum bc_report_lang lang)
+{
+	unsigned bit;
+
+	for (bit = 0; bit < 32; bit++)
+		if (bc_report_class_name(bit) && !strcmp(bc_report_class_name(bit), json_name))
+			return bc_report_class_label(bit, lang);
+	return json_name;
+}
+
+/* rows and patients per class; sensitive: sorted as given, bars of patients */
+static void classes(const struct w *w, const json_t *doc, const char *member, const char *id,
+		    enum text title, enum text note, int sensitive)
+{
+	FILE *out = w->out;
+	enum bc_report_lang lang = w->lang;
+	const json_t *o = json_object_get(doc, member), *x;
+	const char *cols[] = { sensitive ? TX(T_CATEGORY) : TX(T_CLASS), "",
+			       sensitive ? TX(T_PATIENTS_COL) : TX(T_ROWS_COL),
+			       sensitive ? TX(T_ROWS_COL) : TX(T_PATIENTS_COL) };
+	json_int_t rows = geti(doc, "rows"), patients = geti(doc, "patients"), a, b;
+	const char *key;
+
+	section(out, id, TX(title));
+	fprintf(out, "<p>%s</p>\n<table><caption class=\"sr\">", TX(note));
+	esc(out, TX(title));
+	fputs("</caption>", out);
+	th_row(out, cols, 4, lang);
+	json_object_foreach((json_t *)o, key, x) {
+		a = sensitive ? geti(x, "patients") : geti(x, "rows");
+		b = sensitive ? geti(x, "rows") : geti(x, "patients");
+		fputs("<tr><th scope=\"row\">", out);
+		esc(out, class_label(key, lang));
+		fputs("</th>", out);
+		bar(out, a, sensitive ? patients : rows);
+		td_np(out, a, sensitive ? patients : rows, lang);
+		td_np(out, b, sensitive ? rows : patients, lang);
+		fputs("</tr>\n", out);
+	}
+	fputs("</tbody></table></section>\n", out);
+}
+
+static void reason_table(const struct w *w, const json_t *o, json_int_t rows, enum text none)
+{
+	FILE *out = w->out;
+	enum bc_report_lang lang = w->lang;
+	const char *cols[] = { TX(T_REASON), "", TX(T_ROWS_COL), TX(T_FIRST_LINES) };
+	const json_t *x, *l;
+	const char *key;
+	json_int_t max = 0;
+	size_t i;
+	int any = 0;
+
+	json_object_foreach((json_t *)o, key, x) {
+		if (geti(x, "rows") > max)
+			max = geti(x, "rows");
+		any |= geti(x, "rows") > 0;
+	}
+	if (!any) {
+		fprintf(out, "<p>%s</p>\n", TX(none));
+		return;
+	}
+	(void)rows;
+	fputs("<table>", out);
+	th_row(out, cols, 4, lang);
+	json_object_foreach((json_t *)o, key, x) {
+		if (!geti(x, "rows"))
+			continue;
+		fputs("<tr><th scope=\"row\">", out);
+		esc(out, LOOKUP(reasons, key));
+		fputs("</th>", out);
+		bar(out, geti(x, "rows"), max);
+		td_num(out, geti(x, "rows"), lang);
+		fputs("<td>", out);
+		json_array_foreach(json_object_get(x, "first_lines"), i, l) {
+			if (i)
+				fputs(", ", out);
+			num(out, json_integer_value(l), lang);
+		}
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</tbody></table>\n", out);
+}
+
+static void bad_rows(const struct w *w, const json_t *doc)
+{
+	FILE *out = w->out;
+	enum bc_report_lang lang = w->lang;
+	static const struct { const char *key; enum text t; } counters[] = {
+		{ "rows_skipped", T_SKIPPED }, { "blank_lines", T_BLANK },
+		{ "rows_before_header", T_BEFORE_HEADER }, { "repeated_headers", T_REPEATED_HEADERS },
+		{ "replaced_characters", T_REPLACED },
+	};
+	static const struct { const char *key; enum text t; } kept_counters[] = {
+		{ "kept_as_read", T_KEPT }, { "repaired", T_REPAIRED },
+		{ "dropped", T_DROPPED }, { "dropped_with_identifier", T_DROPPED_ID },
+		{ "surplus_fields_aside", T_ASIDE },
+	};
+	const json_t *kept = json_object_get(doc, "rows_kept");
+	size_t i;
+
+	section(out, "bad", TX(T_BAD));
+	fprintf(out, "<p>%s</p>\n", TX(T_BAD_NOTE));
+	reason_table(w, json_object_get(doc, "bad_rows"), geti(doc, "rows"), T_NO_BAD);
+	if (json_is_object(kept)) {
+		fputs("<dl class=\"sum\">", out);
+		for (i = 0; i < sizeof(kept_counters) / sizeof(kept_counters[0]); i++) {
+			fprintf(out, "<dt>%s</dt><dd>", TX(kept_counters[i].t));
+			num(out, geti(kept, kept_counters[i].key), lang);
+			fputs("</dd>", out);
+		}
+		fputs("</dl>\n", out);
+		fprintf(out, "<h3>%s</h3>\n", TX(T_REPAIRED));
+		reason_table(w, json_object_get(kept, "repairs"), geti(doc, "rows"), T_NO_REPAIRED);
+		fprintf(out, "<h3>%s</h3>\n", TX(T_DROPPED));
+		reason_table(w, json_object_get(kept, "drops"), geti(doc, "rows"), T_NO_DROPPED);
+	}
+	fputs("<dl class=\"sum\">", out);
+	for (i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
+		fprintf(out, "<dt>%s</dt><dd>", TX(counters[i].t));
+		num(out, geti(doc, counters[i].key), lang);
+		fputs("</dd>", out);
+	}
+	fputs("</dl></section>\n", out);
+}
+
+static void split(const struct w *w, const json_t *o, const char *const (*states)[3], size_t n,
+		  enum text title)
+{
+	FILE *out = w->out;
+	enum bc_report_lang lang = w->lang;
+	const char *cols[] = { TX(T_STATUS), "", TX(T_ROWS_COL) };
+	json_int_t total = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		total += geti(o, states[i][0]);
+	fprintf(out, "<h3>%s</h3><table><caption class=\"sr\">%s</caption>", TX(title), TX(title));
+	th_row(out, cols, 3, lang);
+	for (i = 0; i < n; i++) {
+		fprintf(out, "<tr><th scope=\"row\">%s</th>", states[i][1 + (lang == BC_LANG_FR)]);
+		bar(out, geti(o, states[i][0]), total);
+		td_np(out, geti(o, states[i][0]), total, lang);
+		fputs("</tr>\n", out);
+	}
+	fputs("</tbody></table>\n", out);
+}
+
+static void mapping(const struct w *w, const json_t *doc)
+{
+	FILE *out = w->out;
+	enum bc_report_lang lang = w->lang;
+	const char *cols[] = { TX(T_COLUMN), TX(T_HEADER), TX(T_ROLE), TX(T_EVIDENCE) };
+	const json_t *a = json_object_get(doc, "columns"), *x, *ev, *e;
+	const char *h, *f;
+	size_t i, k;
+	int evidence = 0;
+
+	json_array_foreach(a, i, x)
+		evidence |= json_object_get(x, "evidence") != NULL;
+	section(out, "mapping", TX(T_MAPPING));
+	fputs("<table class=\"map\">", out);
+	th_row(out, cols, evidence ? 4 : 3, lang);
+	json_array_foreach(a, i, x) {
+		h = gets_(x, "header");
+		f = gets_(x, "field");
+		fputs("<tr><td class=\"n\">", out);
+		num(out, geti(x, "index"), lang);
+		fputs("</td><td>", out);
+		if (!h)
+			fputs(TX(T_NO_HEADER), out);
+		else if (looks_like_identifier(h))
+			fputs(TX(T_WITHHELD), out);
+		else
+			esc(out, h);
+		fputs("</td><td>", out);
+		if (!f || !strcmp(f, "none"))
+			fputs(TX(T_NOT_READ), out);
+		else {
+			fputs("<code>", out);
+			esc(out, f);
+			fputs("</code>", out);
+		}
+		fputs("</td>", out);
+		if (!evidence) {
+			fputs("</tr>\n", out);
+			continue;
+		}
+		fputs("<td>", out);
+		/* evidence for an inferred role: a string or an array of strings */
+		ev = json_object_get(x, "evidence");
+		if (json_is_string(ev) && !looks_like_identifier(json_string_value(ev)))
+			esc(out, json_string_value(ev));
+		json_array_foreach(ev, k, e) {
+			if (!json_is_string(e) || looks_like_identifier(json_string_value(e)))
+				continue;
+			if (k)
+				fputs("; ", out);
+			esc(out, json_string_value(e));
+		}
+		fputs("</td></tr>\n", out);
+	}
+	fputs("</tbody></table></section>\n", out);
+}
+
+/* What ingest adds ("ingest" member, docs/report.md). */
+static void ingest(const struct w *w, const json_t *g)
+{
+	FILE *out = w->out;
+	enum bc_report_lang lang = w->lang;
+	const char *kcols[] = { TX(T_KIND), "", TX(T_DISTINCT), TX(T_SHARED) };
+	const char *tcols[] = { TX(T_STEP), TX(T_SECONDS) };
+	const json_t *tok = json_object_get(g, "tokens"), *sh = json_object_get(g, "shared_tokens");
+	const json_t *bk = json_object_get(g, "buckets"), *tm = json_object_get(g, "timings_s");
+	const json_t *rt = json_object_get(g, "rates"), *x;
+	json_int_t max = 0;
+	const char *key;
+	char buf[32], *dot;
+
+	section(out, "ingest", TX(T_INGEST));
+	fprintf(out, "<h3>%s</h3><table><caption class=\"sr\">%s</caption>", TX(T_TOKENS),
+		TX(T_TOKENS));
+	th_row(out, kcols, 4, lang);
+	json_object_foreach((json_t *)tok, key, x)
+		if (json_integer_value(x) > max)
+			max = json_integer_value(x);
+	json_object_foreach((json_t *)tok, key, x) {
+		fputs("<tr><th scope=\"row\">", out);
+		esc(out, LOOKUP(kinds, key));
+		fputs("</th>", out);
+		bar(out, json_integer_value(x), max);
+		td_num(out, json_integer_value(x), lang);
+		td_num(out, geti(sh, key), lang);
+		fputs("</tr>\n", out);
+	}
+	fputs("</tbody></table>\n", out);
+	fprintf(out, "<h3>%s</h3><dl class=\"sum\">", TX(T_BUCKETS));
+	json_object_foreach((json_t *)bk, key, x) {
+		fputs("<dt><code>", out);
+		esc(out, key);
+		fputs("</code></dt><dd>", out);
+		if (json_is_integer(x))
+			num(out, json_integer_value(x), lang);
+		fputs("</dd>", out);
+	}
+	fputs("</dl>\n", out);
+	fprintf(out, "<h3>%s</h3><table><caption class=\"sr\">%s</caption>", TX(T_TIMINGS),
+		TX(T_TIMINGS));
+	th_row(out, tcols, 2, lang);
+	json_object_foreach((json_t *)tm, key, x) {
+		fputs("<tr><th scope=\"row\">", out);
+		esc(out, LOOKUP(steps, key));
+		snprintf(buf, sizeof(buf), "%.2f", json_number_value(x));
+		if (lang == BC_LANG_FR && (dot = strchr(buf, '.')))
+			*dot = ',';
+		fprintf(out, "</th><td class=\"n\">%s</td></tr>\n", buf);
+	}
+	fputs("</tbody></table><dl class=\"sum\">", out);
+	json_object_foreach((json_t *)rt, key, x) {
+		fputs("<dt><code>", out);
+		esc(out, key);
+		fputs("</code></dt><dd>", out);
+		num(out, (json_int_t)(json_number_value(x) + 0.5), lang);
+		fputs("</dd>", out);
+	}
+	fputs("</dl></section>\n", out);
+}
+
+static const char style[] =
+	"body{font:16px/1.45 system-ui,sans-serif;margin:0;color:#1a1a1a;background:#fff}"
+	"main{max-width:60rem;margin:0 auto;padding:1rem}"
+	"h1{font-size:1.6rem;margin:.2rem 0 .6rem}h2{font-size:1.25rem;margin:2rem 0 .5rem;"
+	"border-bottom:2px solid #1f4e9c}h3{font-size:1.05rem;margin:1.2rem 0 .4rem}"
+	"table{border-collapse:collapse;width:100%;margin:.4rem 0}"
+	"th,td{padding:.25rem .4rem;text-align:left;vertical-align:top;border-bottom:1px solid #ddd;"
+	"overflow-wrap:break-word;hyphens:auto}"
+	"thead th{font-size:.9rem;color:#333}"
+	"code{overflow-wrap:anywhere}td.n{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}"
+	".p{font-size:.85rem;color:#4a4a4a}"
+	".b{width:30%;min-width:2.5rem}td.b svg{display:block;width:100%;height:.9rem;margin-top:.25rem}"
+	"td.b rect{fill:#1f4e9c}td.b rect.t{fill:#e3e8f0}"
+	"dl.sum{display:grid;grid-template-columns:minmax(8rem,max-content) 1fr;gap:.2rem .8rem}"
+	"dl.sum dt{font-weight:600}dl.sum dd{margin:0}"
+	".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);"
+	"white-space:nowrap}"
+	"pre{white-space:pre-wrap;overflow-wrap:anywhere;font-size:.8rem;background:#f5f5f5;"
+	"padding:.5rem}"
+	"footer{margin-top:2rem;font-size:.9rem;color:#444}"
+	"@media (max-width:30rem){body{font-size:15px}main{padding:.5rem}th,td{padding:.2rem .15rem}"
+	"thead th{font-size:.8rem}.b{width:20%}"
+	"dl.sum{grid-template-columns:1fr}dl.sum dd{margin-bottom:.3rem}}";
+
+int bc_opreport_write_html(FILE *out, const json_t *doc, enum bc_report_lang lang,
+			   struct bc_error *err)
+{
+	struct w w = { out, lang };
+	const json_t *g = json_object_get(doc, "ingest");
+	char *text;
+
+	if (!json_is_object(doc) || !json_is_integer(json_object_get(doc, "rows")))
+		return bc_error_set(err, "bad_input", "the report needs a profile object with rows");
+	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	if (!text)
+		return bc_error_set(err, "nomem", "out of memory");
+	fprintf(out,
+		"<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
+		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+		"<meta name=\"referrer\" content=\"no-referrer\">"
+		"<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+		"style-src 'unsafe-inline'\"><title>%s</title><style>%s</style></head>\n"
+		"<body><main><h1>%s</h1>\n<p>%s</p>\n",
+		lang == BC_LANG_FR ? "fr" : "en", json_is_object(g) ? TX(T_TITLE_INGEST) : TX(T_TITLE),
+		style, json_is_object(g) ? TX(T_TITLE_INGEST) : TX(T_TITLE), TX(T_INTRO));
+	section(out, "summary", TX(T_SUMMARY));
+	summary(&w, doc, json_is_object(g));
+	fputs("</section>\n", out);
+	sources(&w, doc);
+	years(&w, doc);
+	classes(&w, doc, "coverage", "coverage", T_COVERAGE, T_COVERAGE_NOTE, 0);
+	bad_rows(&w, doc);
+	section(out, "quality", TX(T_QUALITY));
+	split(&w, json_object_get(doc, "nir"), nir_states,
+	      sizeof(nir_states) / sizeof(nir_states[0]), T_NIR);
+	split(&w, json_object_get(doc, "dob"), dob_states,
+	      sizeof(dob_states) / sizeof(dob_states[0]), T_DOB);
+	fputs("</section>\n", out);
+	classes(&w, doc, "sensitive", "sensitive", T_SENSITIVE, T_SENSITIVE_NOTE, 1);
+	mapping(&w, doc);
+	if (json_is_object(g))
+		ingest(&w, g);
+	section(out, "json", TX(T_JSON));
+	fprintf(out, "<p>%s</p><details><summary>JSON</summary><pre id=\"report-json\">",
+		TX(T_JSON_NOTE));
+	esc(out, text);
+	fprintf(out, "</pre></details></section>\n<footer><p>%s</p></footer></main></body></html>\n",
+		TX(T_FOOTER));
+	free(text);
+	if (ferror(out))
+		return bc_error_set(err, "io", "cannot write the report: %s", strerror(errno));
+	return 0;
+}
+
+int bc_opreport_write_html_file(const char *path, const json_t *doc, enum bc_report_lang lang,
+				struct bc_error *err)
+{
+	char tmp[4096];
+	FILE *f;
+	int ret = -1;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return bc_error_set(err, "io", "%s: path too long", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return bc_error_set(err, "io", "cannot write %s: %s", tmp, strerror(errno));
+	if (bc_opreport_write_html(f, doc, lang, err))
+		goto out;
+	if (fflush(f) || fsync(fileno(f))) {
+		bc_error_set(err, "io", "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fclose(f) && !ret)
+		ret = bc_error_set(err, "io", "cannot write %s: %s", tmp, strerror(errno));
+	if (!ret && rename(tmp, path))
+		ret = bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
