@@ -29,7 +29,7 @@ static int add_token(struct bc_client_tokens *t, int kind, const char *a, const 
 	tok->kind = kind;
 	tok->len = (size_t)len;
 	t->n++;
-	t->checked |= BC_KIND_BIT(kind);
+	t->checked |= BC_TOKEN_BIT(kind);
 	return 0;
 }
 
@@ -357,23 +357,14 @@ out:
 
 int bc_client_backend_catalogue(struct bc_client_backend *be, struct bc_error *err)
 {
-	const struct bc_breach *b;
 	size_t i, n = bc_index_n_breaches(be->idx);
 
 	free(be->breaches);
 	be->breaches = calloc(n ? n : 1, sizeof(*be->breaches));
 	if (!be->breaches)
 		return bc_error_set(err, "io", "out of memory");
-	for (i = 0; i < n; i++) {
-		b = bc_index_breach(be->idx, i);
-		be->breaches[i] = (struct bc_report_breach){
-			.id = b->id, .name = b->name, .title = b->title,
-			.breach_date = b->breach_date, .description = b->description,
-			.is_sensitive = b->is_sensitive, .controller = b->controller,
-			.dpo_contact = b->dpo_contact, .complaint_url = b->complaint_url,
-			.sources = (const char *const *)b->sources, .n_sources = b->n_sources,
-		};
-	}
+	for (i = 0; i < n; i++)
+		be->breaches[i] = *bc_index_breach(be->idx, i);
 	be->n_breaches = n;
 	return 0;
 }
@@ -461,11 +452,8 @@ fail:
 static int add_match(size_t i, const struct bc_breach *breach, const struct bc_payload *p,
 		     void *arg, struct bc_error *err)
 {
-	struct bc_report_payload rp = { p->kind, p->rows, p->flags, p->first_month,
-					p->last_month, p->source_a, p->source_b };
-
 	(void)breach;
-	return bc_report_add(arg, i, &rp, err);
+	return bc_report_add(arg, i, p, err);
 }
 
 /* Look the tags of one OPRF output up in its bucket (already read), per breach. */

@@ -54,7 +54,7 @@ struct bc_client_token {
 struct bc_client_tokens {
 	struct bc_client_token t[BC_CLIENT_MAX_TOKENS];
 	size_t n;
-	uint32_t checked;          /* BC_KIND_BIT of each kind built */
+	uint32_t checked;          /* BC_TOKEN_BIT of each kind built */
 	int incomplete_namedob;    /* a part of name + date of birth given, not all three */
 	char missing[64];          /* then: which parts are missing, e.g. "first name" */
 };
@@ -111,7 +111,7 @@ struct bc_client_backend {
 	struct bc_index *idx;                 /* owned */
 	uint8_t pk_s[OPRF_ELEMENT_BYTES];     /* pkS the proof is checked against */
 	size_t max_batch;
-	struct bc_report_breach *breaches;    /* catalogue for the report, from idx (owned array) */
+	struct bc_breach *breaches;    /* catalogue for the report, from idx (owned array) */
 	size_t n_breaches;
 	/* The session's padding key (docs/page.md "Padding"): padding bucket of
 	 * slot s = uniform in [0, buckets) from keyed BLAKE2b(pad_key, index_id,

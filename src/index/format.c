@@ -5,15 +5,6 @@
 #include "index/index.h"
 #include "index/index_internal.h"
 
-static const char *const kind_names[] = { NULL, "nir", "namedob", "email", "phone", "verified" };
-
-const char *bc_token_kind_name(int kind)
-{
-	if (kind < BC_TOKEN_NIR || kind > BC_TOKEN_VERIFIED)
-		return NULL;
-	return kind_names[kind];
-}
-
 static int append(char *buf, size_t bufsize, size_t *pos, const char *s)
 {
 	size_t n = strlen(s);
@@ -37,7 +28,9 @@ int bc_token_input(int kind, const char *a, const char *b, const char *c,
 	size_t pos = 0;
 	int ret = -1;
 
-	if (buf == NULL || bufsize == 0 || bc_token_kind_name(kind) == NULL || !nonempty(a))
+	/* The claim kind's input has its own shape (DESIGN.md §6): not built here. */
+	if (buf == NULL || bufsize == 0 || kind < BC_TOKEN_NIR || kind > BC_TOKEN_VERIFIED ||
+	    !nonempty(a))
 		goto out;
 	buf[0] = '\0';
 	if (kind == BC_TOKEN_NAMEDOB) {
@@ -46,7 +39,7 @@ int bc_token_input(int kind, const char *a, const char *b, const char *c,
 	} else if (b != NULL || c != NULL) {
 		goto out;
 	}
-	if (append(buf, bufsize, &pos, "bc1|") || append(buf, bufsize, &pos, kind_names[kind]) ||
+	if (append(buf, bufsize, &pos, "bc1|") || append(buf, bufsize, &pos, bc_token_kind_name(kind)) ||
 	    append(buf, bufsize, &pos, "|") || append(buf, bufsize, &pos, a))
 		goto out;
 	if (kind == BC_TOKEN_NAMEDOB &&
@@ -134,45 +127,6 @@ int bc_entry_open(const uint8_t k[32], const uint8_t entry[48], uint8_t payload[
 		memset(payload, 0, BC_PAYLOAD_BYTES);
 		return -1;
 	}
-	return 0;
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | (p[1] << 8));
-}
-
-void bc_payload_pack(const struct bc_payload *p, uint8_t out[16])
-{
-	out[0] = p->version;
-	out[1] = p->kind;
-	put16(out + 2, p->rows);
-	put16(out + 4, (uint16_t)(p->flags & 0xFFFFu));
-	put16(out + 6, (uint16_t)(p->flags >> 16));
-	put16(out + 8, p->first_month);
-	put16(out + 10, p->last_month);
-	put16(out + 12, p->source_a);
-	put16(out + 14, p->source_b);
-}
-
-int bc_payload_unpack(const uint8_t in[16], struct bc_payload *p)
-{
-	p->version = in[0];
-	p->kind = in[1];
-	p->rows = get16(in + 2);
-	p->flags = (uint32_t)get16(in + 4) | ((uint32_t)get16(in + 6) << 16);
-	p->first_month = get16(in + 8);
-	p->last_month = get16(in + 10);
-	p->source_a = get16(in + 12);
-	p->source_b = get16(in + 14);
-	if (p->version != BC_PAYLOAD_VERSION || bc_token_kind_name(p->kind) == NULL)
-		return -1;
 	return 0;
 }
 
@@ -280,20 +234,6 @@ int bc_b64url_decode(const char *in, size_t len, uint8_t *out, size_t outsize)
 	if (acc != 0)
 		return -1;
 	return (int)o;
-}
-
-static const char *const class_names[32] = {
-	[0] = "name", [1] = "nir", [2] = "dob", [3] = "sex", [4] = "address",
-	[5] = "email", [6] = "phone", [7] = "blood_group", [8] = "doctor",
-	[9] = "insurer", [10] = "lab_visit", [11] = "sample_date",
-	[12] = "medical_comment", [16] = "pregnancy", [17] = "hiv",
-	[18] = "hepatitis", [19] = "other_medical", [30] = "more_sources",
-	[31] = "shared",
-};
-
-const char *bc_index_class_name(unsigned bit)
-{
-	return bit < 32 ? class_names[bit] : NULL;
 }
 
 void bc_index_compute_id(const uint8_t *bucket_hashes, uint32_t n_buckets,

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "util/error.h"
+#include "vocab/vocab.h"
 
 #define BC_INDEX_FORMAT 1
 #define BC_INDEX_SUITE "ristretto255-SHA512"
@@ -23,27 +24,14 @@
 #define BC_SALT_BYTES 32
 #define BC_TAG_BYTES 16
 #define BC_ENTRY_KEY_BYTES 32
-#define BC_PAYLOAD_BYTES 16
 #define BC_ENTRY_BYTES 48        /* tag 16 || ciphertext 16 || Poly1305 tag 16 */
 #define BC_HASH_BYTES 32         /* BLAKE2b-256 of a bucket / verified.bin */
 #define BC_INDEX_ID_HEX 32       /* index_id: 32 lowercase hex chars (+ NUL: 33) */
 #define BC_VERIFIED_ALIGN 64     /* verified.bin holds a multiple of 64 entries (>= 64) */
 #define BC_INDEX_MAX_BUCKET_BITS 24
 #define BC_DEFAULT_ANONYMITY 1024
-#define BC_PAYLOAD_VERSION 1
-#define BC_SOURCE_NONE 0xFFFFu
 
-/* Token kinds and their numbers (DESIGN.md §4 table). */
-enum bc_token_kind {
-	BC_TOKEN_NIR = 1,
-	BC_TOKEN_NAMEDOB = 2,
-	BC_TOKEN_EMAIL = 3,
-	BC_TOKEN_PHONE = 4,
-	BC_TOKEN_VERIFIED = 5,
-};
-
-/* "nir", "namedob", "email", "phone", "verified", or NULL for another value. */
-const char *bc_token_kind_name(int kind);
+/* Token kinds, payload and breach: vocab/vocab.h. */
 
 /*
  * Build the OPRF input of a token from canonical parts (DESIGN.md §4 table),
@@ -96,27 +84,6 @@ void bc_entry_seal(const uint8_t k[32], const uint8_t payload[16], const uint8_t
  * -1 if authentication fails (payload then zeroed). The tag is not checked. */
 int bc_entry_open(const uint8_t k[32], const uint8_t entry[48], uint8_t payload[16]);
 
-/* The decoded 16-byte payload (DESIGN.md §5, flags bits in leak/record.h). */
-struct bc_payload {
-	uint8_t version;      /* BC_PAYLOAD_VERSION */
-	uint8_t kind;         /* enum bc_token_kind */
-	uint16_t rows;        /* saturating; 0 = hidden (sensitive public tier, shared) */
-	uint32_t flags;       /* data classes + bit 30 more_sources + bit 31 shared */
-	uint16_t first_month; /* (year - 2000) * 12 + month, 0 = unknown/hidden */
-	uint16_t last_month;
-	uint16_t source_a;    /* index into the breach's sources, BC_SOURCE_NONE = none */
-	uint16_t source_b;
-};
-
-/* JSON name of flag bit (DESIGN.md §7), or NULL when unused. */
-const char *bc_index_class_name(unsigned bit);
-
-/* Little-endian encoding to 16 bytes. */
-void bc_payload_pack(const struct bc_payload *p, uint8_t out[16]);
-
-/* Decode 16 bytes. Returns 0, or -1 if version != 1 or kind not in 1..5. */
-int bc_payload_unpack(const uint8_t in[16], struct bc_payload *p);
-
 /*
  * Binary search of a bucket (n entries of 48 bytes sorted by memcmp of the
  * first 16 bytes) for tag. Returns a pointer to the matching entry inside
@@ -124,25 +91,6 @@ int bc_payload_unpack(const uint8_t in[16], struct bc_payload *p);
  * 2^-128.
  */
 const uint8_t *bc_index_lookup(const uint8_t *bucket, size_t n_entries, const uint8_t tag[16]);
-
-/* One breach of the catalogue (index.json "breaches", DESIGN.md §8). Strings
- * are owned by the struct bc_index (or bc_catalogue) holding it; "" when unset. */
-struct bc_breach {
-	uint32_t id;            /* never reused; a replaced breach gets a new one */
-	const char *name;       /* short name as given to --breach */
-	const char *title;
-	const char *breach_date; /* YYYY-MM-DD or "" */
-	const char *added_date;  /* YYYY-MM-DD (UTC day of ingest) */
-	uint64_t pwn_count;      /* distinct patients (estimated by ingest) */
-	uint32_t data_classes;   /* OR of the flags of all rows (bits of §7) */
-	int is_sensitive;
-	const char *description;
-	const char **sources;    /* n_sources lab names; payload source_a/b index this */
-	size_t n_sources;
-	const char *controller;
-	const char *dpo_contact;
-	const char *complaint_url;
-};
 
 /*
  * A published index opened read-only: index.json parsed (jansson),

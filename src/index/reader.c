@@ -158,6 +158,7 @@ static int parse_breaches(struct bc_index *idx, struct bc_error *err)
 	for (i = 0; i < idx->n_breaches; i++) {
 		json_t *b = json_array_get(arr, i), *src, *dc;
 		struct bc_breach *br = &idx->breaches[i];
+		const char **sources;
 		uint64_t v;
 
 		if (!json_is_object(b) || get_uint(b, "id", UINT32_MAX, &v, err))
@@ -177,25 +178,21 @@ static int parse_breaches(struct bc_index *idx, struct bc_error *err)
 			br->pwn_count = (uint64_t)json_integer_value(json_object_get(b, "pwn_count"));
 		dc = json_object_get(b, "data_classes");
 		for (j = 0; json_is_array(dc) && j < json_array_size(dc); j++) {
-			const char *name = json_string_value(json_array_get(dc, j));
-			unsigned bit;
+			int bit = bc_class_bit_of(json_string_value(json_array_get(dc, j)));
 
-			for (bit = 0; name != NULL && bit < 32; bit++) {
-				const char *cn = bc_index_class_name(bit);
-
-				if (cn != NULL && !strcmp(cn, name))
-					br->data_classes |= (uint32_t)1u << bit;
-			}
+			if (bit >= 0)
+				br->data_classes |= BC_BIT(bit);
 		}
 		src = json_object_get(b, "sources");
 		br->n_sources = json_is_array(src) ? json_array_size(src) : 0;
-		br->sources = calloc(br->n_sources ? br->n_sources : 1, sizeof(char *));
-		if (br->sources == NULL)
+		sources = calloc(br->n_sources ? br->n_sources : 1, sizeof(char *));
+		if (sources == NULL)
 			return bc_error_set(err, "io", "out of memory");
+		br->sources = sources;
 		for (j = 0; j < br->n_sources; j++) {
 			const char *s = json_string_value(json_array_get(src, j));
 
-			br->sources[j] = s ? s : "";
+			sources[j] = s ? s : "";
 		}
 	}
 	return 0;
@@ -331,7 +328,7 @@ void bc_index_free(struct bc_index *idx)
 	if (idx->verified != NULL)
 		munmap(idx->verified, idx->verified_len);
 	for (i = 0; idx->breaches != NULL && i < idx->n_breaches; i++)
-		free(idx->breaches[i].sources);
+		free((void *)idx->breaches[i].sources);
 	free(idx->breaches);
 	free(idx->bucket_hashes);
 	if (idx->json != NULL)

@@ -196,8 +196,8 @@ static json_t *class_names(uint32_t flags)
 	unsigned b;
 
 	for (b = 0; b < 30; b++)
-		if ((flags & BC_BIT(b)) && bc_index_class_name(b) != NULL)
-			json_array_append_new(a, json_string(bc_index_class_name(b)));
+		if ((flags & BC_BIT(b)) && bc_class_name(b) != NULL)
+			json_array_append_new(a, json_string(bc_class_name(b)));
 	return a;
 }
 

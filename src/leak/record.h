@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "normalize/normalize.h"
+#include "vocab/vocab.h"
 
 #define BC_RECORD_MAX_NAMES 2    /* birth name, usage name */
 #define BC_RECORD_MAX_EMAILS 4
@@ -19,35 +20,7 @@
 #define BC_SOURCE_MAX 64
 #define BC_CONTACT_MAX 128       /* a display name or address part, UTF-8, truncated at a character */
 
-/* Data-class and flag bits of the payload (DESIGN.md §7). */
-enum bc_class_bit {
-	BC_CLASS_NAME = 0,
-	BC_CLASS_NIR = 1,
-	BC_CLASS_DOB = 2,
-	BC_CLASS_SEX = 3,
-	BC_CLASS_ADDRESS = 4,
-	BC_CLASS_EMAIL = 5,
-	BC_CLASS_PHONE = 6,
-	BC_CLASS_BLOOD_GROUP = 7,
-	BC_CLASS_DOCTOR = 8,
-	BC_CLASS_INSURER = 9,
-	BC_CLASS_LAB_VISIT = 10,
-	BC_CLASS_SAMPLE_DATE = 11,
-	BC_CLASS_MEDICAL_COMMENT = 12,
-	BC_CLASS_PREGNANCY = 16,
-	BC_CLASS_HIV = 17,
-	BC_CLASS_HEPATITIS = 18,
-	BC_CLASS_OTHER_MEDICAL = 19,
-	BC_FLAG_MORE_SOURCES = 30,
-	BC_FLAG_SHARED = 31,
-};
-
-#define BC_BIT(b) ((uint32_t)1u << (b))
-#define BC_PUBLIC_CLASS_MASK 0x00000FFFu      /* bits 0-11 */
-#define BC_MEDICAL_MASK (BC_BIT(12) | BC_BIT(16) | BC_BIT(17) | BC_BIT(18) | BC_BIT(19))
-
-/* JSON name of a bit ("name", "nir", ..., "more_sources", "shared"), or NULL if unused. */
-const char *bc_class_name(unsigned bit);
+/* Data-class and flag bits (enum bc_class_bit, BC_BIT, masks, names): vocab/vocab.h. */
 
 struct bc_record {
 	unsigned long line;            /* 1-based physical line where the row starts */

@@ -7,12 +7,13 @@
 #include <utf8proc.h>
 
 #include "normalize/utf8_internal.h"
+#include "vocab/vocab.h"
 
-#define BIT_MED ((uint32_t)1u << 12)
-#define BIT_PREG ((uint32_t)1u << 16)
-#define BIT_HIV ((uint32_t)1u << 17)
-#define BIT_HEP ((uint32_t)1u << 18)
-#define BIT_OTH ((uint32_t)1u << 19)
+#define BIT_MED BC_BIT(BC_CLASS_MEDICAL_COMMENT)
+#define BIT_PREG BC_BIT(BC_CLASS_PREGNANCY)
+#define BIT_HIV BC_BIT(BC_CLASS_HIV)
+#define BIT_HEP BC_BIT(BC_CLASS_HEPATITIS)
+#define BIT_OTH BC_BIT(BC_CLASS_OTHER_MEDICAL)
 
 enum cat {
 	C_NONE = 0,

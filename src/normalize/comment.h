@@ -3,7 +3,7 @@
 
 /*
  * Classifier of free-text comments into the medical flag bits of DESIGN.md §7
- * (enum bc_class_bit in leak/record.h): 12 medical_comment, 16 pregnancy,
+ * (enum bc_class_bit in vocab/vocab.h): 12 medical_comment, 16 pregnancy,
  * 17 hiv, 18 hepatitis, 19 other_medical. Pure, no I/O, no allocation.
  */
 

@@ -5,51 +5,6 @@
 #include "report/report.h"
 
 #define CNIL_COMPLAINT_URL "https://www.cnil.fr/fr/plaintes"
-#define SHARED_BIT 31u
-#define MORE_SOURCES_BIT 30u
-#define SOURCE_NONE 0xFFFFu
-#define PUBLIC_CLASSES 0x00000FFFu
-#define MEDICAL_CLASSES 0x000F1000u  /* bits 12, 16-19 */
-
-struct class_text {
-	const char *json;
-	const char *en;
-	const char *fr;
-};
-
-/* DESIGN.md §7; index = bit. */
-static const struct class_text classes[32] = {
-	[0] = { "name", "name", "nom et prénom" },
-	[1] = { "nir", "social security number (NIR)", "numéro de sécurité sociale (NIR)" },
-	[2] = { "dob", "date of birth", "date de naissance" },
-	[3] = { "sex", "sex", "sexe" },
-	[4] = { "address", "postal address", "adresse postale" },
-	[5] = { "email", "email address", "adresse e-mail" },
-	[6] = { "phone", "phone number", "numéro de téléphone" },
-	[7] = { "blood_group", "blood group", "groupe sanguin" },
-	[8] = { "doctor", "referring doctor's details", "coordonnées du médecin prescripteur" },
-	[9] = { "insurer", "health insurer or mutual", "caisse d'assurance maladie ou mutuelle" },
-	[10] = { "lab_visit", "the fact that you visited this lab",
-		 "le fait d'être allé dans ce laboratoire" },
-	[11] = { "sample_date", "date of the sample", "date du prélèvement" },
-	[12] = { "medical_comment", "a medical comment", "un commentaire médical" },
-	[16] = { "pregnancy", "pregnancy", "grossesse" },
-	[17] = { "hiv", "HIV status", "statut VIH" },
-	[18] = { "hepatitis", "hepatitis", "hépatite" },
-	[19] = { "other_medical", "other medical history", "autres antécédents médicaux" },
-	[30] = { "more_sources", NULL, NULL },
-	[31] = { "shared", NULL, NULL },
-};
-
-static const struct class_text kinds[BC_KIND_MAX + 1] = {
-	[BC_KIND_NIR] = { "nir", "social security number (NIR)", "numéro de sécurité sociale (NIR)" },
-	[BC_KIND_NAMEDOB] = { "namedob", "name and date of birth", "nom et date de naissance" },
-	[BC_KIND_EMAIL] = { "email", "email address", "adresse e-mail" },
-	[BC_KIND_PHONE] = { "phone", "phone number", "numéro de téléphone" },
-	[BC_KIND_VERIFIED] = { "verified", "social security number with verified email",
-			       "NIR avec adresse e-mail vérifiée" },
-};
-
 /* Advice (DESIGN.md §7), each shown when the breach exposed any class of `mask`. */
 struct advice {
 	const char *id;
@@ -58,10 +13,10 @@ struct advice {
 	const char *fr;
 };
 
-#define BIT(b) ((uint32_t)1u << (b))
 
 static const struct advice advices[] = {
-	{ "phishing", BIT(4) | BIT(5) | BIT(6) | BIT(8),
+	{ "phishing", BC_BIT(BC_CLASS_ADDRESS) | BC_BIT(BC_CLASS_EMAIL) | BC_BIT(BC_CLASS_PHONE) |
+	  BC_BIT(BC_CLASS_DOCTOR),
 	  "Expect phishing: emails, text messages or calls that quote your doctor, your lab "
 	  "or your tests to look genuine. A lab, a doctor or the health insurance never asks "
 	  "for a password, a card number or a payment this way: do not click, and call back "
@@ -71,7 +26,7 @@ static const struct advice advices[] = {
 	  "médecin ou l'Assurance Maladie ne demande jamais de mot de passe, de numéro de carte "
 	  "ni de paiement de cette façon : ne cliquez pas, et rappelez au numéro que vous aurez "
 	  "cherché vous-même." },
-	{ "identity", BIT(1) | BIT(2),
+	{ "identity", BC_BIT(BC_CLASS_NIR) | BC_BIT(BC_CLASS_DOB),
 	  "Your social security number and date of birth serve to identify you to the health "
 	  "insurance and other services: watch your health-insurance account (ameli.fr) and "
 	  "your reimbursements, turn on two-factor authentication wherever it is offered, and "
@@ -82,7 +37,7 @@ static const struct advice advices[] = {
 	  "vos remboursements, activez la double authentification partout où elle est proposée, "
 	  "et signalez tout compte, remboursement ou crédit que vous ne connaissez pas. Ils ne "
 	  "se changent pas : restez vigilant pendant des années." },
-	{ "blackmail", BIT(12) | BIT(16) | BIT(17) | BIT(18) | BIT(19),
+	{ "blackmail", BC_MEDICAL_MASK,
 	  "Medical information can be used for blackmail. If someone threatens to reveal it: "
 	  "never pay, keep the messages, and report it to the police or gendarmerie (and on "
 	  "internet-signalement.gouv.fr).",
@@ -110,7 +65,7 @@ static const char *tr(enum bc_report_lang lang, const char *en, const char *fr)
 	return lang == BC_LANG_FR ? fr : en;
 }
 
-void bc_report_init(struct bc_report *r, const struct bc_report_breach *breaches,
+void bc_report_init(struct bc_report *r, const struct bc_breach *breaches,
 		    size_t n_breaches, uint32_t checked)
 {
 	r->breaches = breaches;
@@ -127,7 +82,7 @@ void bc_report_release(struct bc_report *r)
 	r->n_hits = 0;
 }
 
-static struct bc_report_hit *hit_for(struct bc_report *r, const struct bc_report_breach *b)
+static struct bc_report_hit *hit_for(struct bc_report *r, const struct bc_breach *b)
 {
 	struct bc_report_hit *hits;
 	size_t i, at;
@@ -149,17 +104,17 @@ static struct bc_report_hit *hit_for(struct bc_report *r, const struct bc_report
 	return &r->hits[at];
 }
 
-static void add_source(struct bc_report_hit *h, const struct bc_report_breach *b, uint16_t s)
+static void add_source(struct bc_report_hit *h, const struct bc_breach *b, uint16_t s)
 {
 	size_t i;
 
-	if (s == SOURCE_NONE || s >= b->n_sources)
+	if (s == BC_SOURCE_NONE || s >= b->n_sources)
 		return;
 	for (i = 0; i < h->n_sources; i++)
 		if (h->sources[i] == s)
 			return;
 	if (h->n_sources == BC_REPORT_MAX_SOURCES) {
-		h->flags |= BIT(MORE_SOURCES_BIT);
+		h->flags |= BC_BIT(BC_FLAG_MORE_SOURCES);
 		return;
 	}
 	/* keep sorted so the output does not depend on the order of identifiers */
@@ -169,34 +124,34 @@ static void add_source(struct bc_report_hit *h, const struct bc_report_breach *b
 	h->n_sources++;
 }
 
-int bc_report_add(struct bc_report *r, size_t breach, const struct bc_report_payload *p,
+int bc_report_add(struct bc_report *r, size_t breach, const struct bc_payload *p,
 		  struct bc_error *err)
 {
-	const struct bc_report_breach *b;
+	const struct bc_breach *b;
 	struct bc_report_hit *h;
-	uint32_t classes_mask = PUBLIC_CLASSES | MEDICAL_CLASSES;
+	uint32_t classes_mask = BC_CLASS_MASK;
 
-	if (breach >= r->n_breaches || p->kind < 1 || p->kind > BC_KIND_MAX)
+	if (breach >= r->n_breaches || p->kind < 1 || p->kind > BC_TOKEN_KIND_MAX)
 		return bc_error_set(err, "bad_payload", "payload of an unknown kind or breach");
 	b = &r->breaches[breach];
 	h = hit_for(r, b);
 	if (!h)
 		return bc_error_set(err, "nomem", "out of memory");
-	h->matched |= BC_KIND_BIT(p->kind);
-	if (b->is_sensitive && p->kind != BC_KIND_VERIFIED) {
+	h->matched |= BC_TOKEN_BIT(p->kind);
+	if (b->is_sensitive && p->kind != BC_TOKEN_VERIFIED) {
 		/* public tier of a sensitive breach (DESIGN.md §2 point 4): found and
 		 * classes 0-11 only, whatever the payload holds */
-		h->flags |= p->flags & PUBLIC_CLASSES;
-		if (p->flags & BIT(SHARED_BIT))
-			h->shared |= BC_KIND_BIT(p->kind);
+		h->flags |= p->flags & BC_PUBLIC_CLASS_MASK;
+		if (p->flags & BC_BIT(BC_FLAG_SHARED))
+			h->shared |= BC_TOKEN_BIT(p->kind);
 		return 0;
 	}
-	if (p->flags & BIT(SHARED_BIT)) {
-		h->shared |= BC_KIND_BIT(p->kind);
+	if (p->flags & BC_BIT(BC_FLAG_SHARED)) {
+		h->shared |= BC_TOKEN_BIT(p->kind);
 		h->flags |= p->flags & classes_mask;
 		return 0;
 	}
-	h->flags |= p->flags & (classes_mask | BIT(MORE_SOURCES_BIT));
+	h->flags |= p->flags & (classes_mask | BC_BIT(BC_FLAG_MORE_SOURCES));
 	if (p->rows > h->rows)
 		h->rows = p->rows;
 	if (p->first_month && (!h->first_month || p->first_month < h->first_month))
@@ -238,24 +193,18 @@ int bc_report_lang_parse(const char *s, enum bc_report_lang *out)
 	return 0;
 }
 
-const char *bc_report_class_name(unsigned bit)
-{
-	return bit < 32 ? classes[bit].json : NULL;
-}
-
 const char *bc_report_class_label(unsigned bit, enum bc_report_lang lang)
 {
-	return bit < 32 ? tr(lang, classes[bit].en, classes[bit].fr) : NULL;
-}
+	const struct bc_vocab_entry *c = bc_class_entry(bit);
 
-const char *bc_report_kind_name(unsigned kind)
-{
-	return kind <= BC_KIND_MAX ? kinds[kind].json : NULL;
+	return c ? tr(lang, c->en, c->fr) : NULL;
 }
 
 static const char *kind_label(unsigned kind, enum bc_report_lang lang)
 {
-	return tr(lang, kinds[kind].en, kinds[kind].fr);
+	const struct bc_vocab_entry *k = bc_token_kind_entry((int)kind);
+
+	return k ? tr(lang, k->en, k->fr) : NULL;
 }
 
 const char *bc_report_month(uint16_t month, char *buf, size_t bufsize)
@@ -317,12 +266,12 @@ static const char *or_unknown(const char *s, enum bc_report_lang lang)
 	return s && *s ? s : tr(lang, "not given", "non communiqué");
 }
 
-static const char *complaint_of(const struct bc_report_breach *b)
+static const char *complaint_of(const struct bc_breach *b)
 {
 	return b->complaint_url && *b->complaint_url ? b->complaint_url : CNIL_COMPLAINT_URL;
 }
 
-static const char *title_of(const struct bc_report_breach *b)
+static const char *title_of(const struct bc_breach *b)
 {
 	if (b->title && *b->title)
 		return b->title;
@@ -335,8 +284,8 @@ static void put_kinds(FILE *out, uint32_t mask, enum bc_report_lang lang)
 	unsigned k;
 	int first = 1;
 
-	for (k = 1; k <= BC_KIND_MAX; k++) {
-		if (!(mask & BC_KIND_BIT(k)))
+	for (k = 1; k <= BC_TOKEN_KIND_MAX; k++) {
+		if (!(mask & BC_TOKEN_BIT(k)))
 			continue;
 		fprintf(out, "%s%s", first ? "" : ", ", kind_label(k, lang));
 		first = 0;
@@ -357,7 +306,7 @@ static void put_period(FILE *out, const struct bc_report_hit *h, enum bc_report_
 
 static void put_hit(FILE *out, const struct bc_report_hit *h, size_t n, enum bc_report_lang lang)
 {
-	const struct bc_report_breach *b = h->breach;
+	const struct bc_breach *b = h->breach;
 	const char *colon = tr(lang, ": ", " : ");
 	unsigned bit, k;
 	size_t i;
@@ -373,7 +322,7 @@ static void put_hit(FILE *out, const struct bc_report_hit *h, size_t n, enum bc_
 	fprintf(out, "\n   %s%s", tr(lang, "Your data exposed", "Vos données exposées"), colon);
 	first = 1;
 	for (bit = 0; bit < 30; bit++) {
-		if (!(h->flags & BIT(bit)) || !classes[bit].en)
+		if (!(h->flags & BC_BIT(bit)) || !bc_report_class_label(bit, lang))
 			continue;
 		fprintf(out, "%s%s", first ? "" : ", ", bc_report_class_label(bit, lang));
 		first = 0;
@@ -390,14 +339,14 @@ static void put_hit(FILE *out, const struct bc_report_hit *h, size_t n, enum bc_
 		fprintf(out, "   %s%s", tr(lang, "Labs", "Laboratoires"), colon);
 		for (i = 0; i < h->n_sources; i++)
 			fprintf(out, "%s%s", i ? ", " : "", b->sources[h->sources[i]]);
-		if (h->flags & BIT(MORE_SOURCES_BIT))
+		if (h->flags & BC_BIT(BC_FLAG_MORE_SOURCES))
 			fputs(tr(lang, " and others", " et d'autres"), out);
 		fputs("\n", out);
 	}
 	if (b->is_sensitive && !h->rows && h->matched != h->shared)
 		fprintf(out, "   %s\n", tier_sentence(lang));
-	for (k = 1; k <= BC_KIND_MAX; k++)
-		if (h->shared & BC_KIND_BIT(k))
+	for (k = 1; k <= BC_TOKEN_KIND_MAX; k++)
+		if (h->shared & BC_TOKEN_BIT(k))
 			fprintf(out, "   %s (%s)%s%s\n",
 				tr(lang, "Shared identifier", "Identifiant partagé"),
 				kind_label(k, lang), colon, shared_sentence(lang));
@@ -460,15 +409,15 @@ static json_t *kinds_json(uint32_t mask)
 	json_t *a = json_array();
 	unsigned k;
 
-	for (k = 1; a && k <= BC_KIND_MAX; k++)
-		if (mask & BC_KIND_BIT(k))
-			json_array_append_new(a, json_string(kinds[k].json));
+	for (k = 1; a && k <= BC_TOKEN_KIND_MAX; k++)
+		if (mask & BC_TOKEN_BIT(k))
+			json_array_append_new(a, json_string(bc_token_kind_name((int)k)));
 	return a;
 }
 
 static json_t *hit_json(const struct bc_report_hit *h, enum bc_report_lang lang)
 {
-	const struct bc_report_breach *b = h->breach;
+	const struct bc_breach *b = h->breach;
 	json_t *o = json_object(), *a, *adv;
 	char m[16];
 	unsigned bit;
@@ -485,8 +434,8 @@ static json_t *hit_json(const struct bc_report_hit *h, enum bc_report_lang lang)
 	json_object_set_new(o, "shared", kinds_json(h->shared));
 	a = json_array();
 	for (bit = 0; a && bit < 30; bit++)
-		if ((h->flags & BIT(bit)) && classes[bit].en)
-			json_array_append_new(a, json_string(classes[bit].json));
+		if ((h->flags & BC_BIT(bit)) && bc_class_entry(bit) && bc_class_entry(bit)->en)
+			json_array_append_new(a, json_string(bc_class_name(bit)));
 	json_object_set_new(o, "data_classes", a);
 	json_object_set_new(o, "rows", h->rows ? json_integer(h->rows) : json_null());
 	set_str(o, "first_month", bc_report_month(h->first_month, m, sizeof(m)));
@@ -495,7 +444,7 @@ static json_t *hit_json(const struct bc_report_hit *h, enum bc_report_lang lang)
 	for (i = 0; a && i < h->n_sources; i++)
 		json_array_append_new(a, json_string(b->sources[h->sources[i]]));
 	json_object_set_new(o, "sources", a);
-	json_object_set_new(o, "more_sources", json_boolean(h->flags & BIT(MORE_SOURCES_BIT)));
+	json_object_set_new(o, "more_sources", json_boolean(h->flags & BC_BIT(BC_FLAG_MORE_SOURCES)));
 	set_str(o, "controller", b->controller);
 	set_str(o, "dpo_contact", b->dpo_contact);
 	json_object_set_new(o, "complaint_url", json_string(complaint_of(b)));

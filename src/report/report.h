@@ -21,57 +21,26 @@
 #include <jansson.h>
 
 #include "util/error.h"
+#include "vocab/vocab.h"
 
 enum bc_report_lang { BC_LANG_EN = 0, BC_LANG_FR = 1 };
 
-/* Identifier kinds, numbered as the token kinds of DESIGN.md §4. */
-enum bc_report_kind {
-	BC_KIND_NIR = 1,
-	BC_KIND_NAMEDOB = 2,
-	BC_KIND_EMAIL = 3,
-	BC_KIND_PHONE = 4,
-	BC_KIND_VERIFIED = 5,
-};
-#define BC_KIND_MAX 5
-#define BC_KIND_BIT(k) ((uint32_t)1u << (k))
+/* Identifier kinds are the token kinds (enum bc_token_kind, BC_TOKEN_BIT) of
+ * vocab/vocab.h; a set of kinds is a mask of BC_TOKEN_BIT. */
 
 /* Longest catalogue text kept (longer is cut at a UTF-8 boundary). */
 #define BC_REPORT_TEXT_MAX 512
 #define BC_REPORT_MAX_SOURCES 8   /* distinct labs remembered per breach found */
 
-/*
- * One breach of the catalogue (DESIGN.md §8 `breaches[]`). Strings are
- * borrowed: they must outlive the report. NULL or "" means unknown.
- * sources: n_sources lab names, indexed by the payload's source_a/_b.
- */
-struct bc_report_breach {
-	uint32_t id;
-	const char *name;
-	const char *title;
-	const char *breach_date;      /* YYYY-MM-DD */
-	const char *description;
-	int is_sensitive;
-	const char *controller;
-	const char *dpo_contact;
-	const char *complaint_url;
-	const char *const *sources;
-	size_t n_sources;
-};
-
-/* The decoded payload of one matched entry (DESIGN.md §5). */
-struct bc_report_payload {
-	unsigned kind;                /* 1..5 */
-	unsigned rows;                /* 0 = not disclosed by this tier */
-	uint32_t flags;               /* bits of DESIGN.md §7 */
-	uint16_t first_month, last_month;  /* (year-2000)*12+month, 0 = unknown */
-	uint16_t source_a, source_b;  /* 0xFFFF = none */
-};
+/* The catalogue is an array of struct bc_breach and a matched entry a
+ * struct bc_payload, both from vocab/vocab.h. A breach's strings are borrowed:
+ * they must outlive the report. */
 
 /* What the report gathered for one breach found (merged over identifiers). */
 struct bc_report_hit {
-	const struct bc_report_breach *breach;
-	uint32_t matched;             /* BC_KIND_BIT of each identifier that matched */
-	uint32_t shared;              /* BC_KIND_BIT of each matched identifier flagged shared */
+	const struct bc_breach *breach;
+	uint32_t matched;             /* BC_TOKEN_BIT of each identifier that matched */
+	uint32_t shared;              /* BC_TOKEN_BIT of each matched identifier flagged shared */
 	uint32_t flags;               /* union of data-class bits 0..19 and bit 30 */
 	unsigned rows;                /* max over the non-shared payloads, 0 = not disclosed */
 	uint16_t first_month, last_month;
@@ -81,11 +50,11 @@ struct bc_report_hit {
 
 /*
  * The report. breaches: borrowed array of the n_breaches breaches that were
- * checked (the whole catalogue). checked: BC_KIND_BIT of each identifier kind
+ * checked (the whole catalogue). checked: BC_TOKEN_BIT of each identifier kind
  * the person gave. hits: owned, grown by bc_report_add.
  */
 struct bc_report {
-	const struct bc_report_breach *breaches;
+	const struct bc_breach *breaches;
 	size_t n_breaches;
 	uint32_t checked;
 	struct bc_report_hit *hits;
@@ -93,7 +62,7 @@ struct bc_report {
 };
 
 /* Start an empty report over a borrowed catalogue. Never fails. */
-void bc_report_init(struct bc_report *r, const struct bc_report_breach *breaches,
+void bc_report_init(struct bc_report *r, const struct bc_breach *breaches,
 		    size_t n_breaches, uint32_t checked);
 
 /* Free the hits (not the struct, not the catalogue). */
@@ -108,7 +77,7 @@ void bc_report_release(struct bc_report *r);
  * Returns 0, or -1 (code "bad_payload" for an unknown kind or breach,
  * "nomem") with err filled.
  */
-int bc_report_add(struct bc_report *r, size_t breach, const struct bc_report_payload *p,
+int bc_report_add(struct bc_report *r, size_t breach, const struct bc_payload *p,
 		  struct bc_error *err);
 
 /* Hits are kept in catalogue order. Number of breaches found. */
@@ -123,14 +92,9 @@ enum bc_report_lang bc_report_lang_from_env(void);
 /* Parse "fr" / "en" (case-insensitive). Returns 0 or -1. */
 int bc_report_lang_parse(const char *s, enum bc_report_lang *out);
 
-/* JSON name of a data-class or flag bit (DESIGN.md §7), or NULL if unused. */
-const char *bc_report_class_name(unsigned bit);
-
-/* Plain-language name of a data-class bit, or NULL if unused. */
+/* Plain-language name of a data-class bit (vocab/vocab.h), or NULL if unused
+ * or a flag (30, 31). JSON names: bc_class_name, bc_token_kind_name. */
 const char *bc_report_class_label(unsigned bit, enum bc_report_lang lang);
-
-/* JSON name of an identifier kind ("nir", "namedob", ...), or NULL. */
-const char *bc_report_kind_name(unsigned kind);
 
 /* Format a sample month as "YYYY-MM" into buf (>= 8 bytes); "" for 0. */
 const char *bc_report_month(uint16_t month, char *buf, size_t bufsize);

@@ -81,7 +81,7 @@ static void test_prepare_tokens(void **state)
 	assert_int_equal(t.t[1].kind, BC_TOKEN_NAMEDOB);
 	assert_int_equal(t.t[1].len, strlen(t.t[1].input));
 	assert_int_equal(t.incomplete_namedob, 0);
-	assert_int_equal(t.checked, BC_KIND_BIT(1) | BC_KIND_BIT(2) | BC_KIND_BIT(3) | BC_KIND_BIT(4));
+	assert_int_equal(t.checked, BC_TOKEN_BIT(1) | BC_TOKEN_BIT(2) | BC_TOKEN_BIT(3) | BC_TOKEN_BIT(4));
 
 	/* the same last name twice (case, accents) gives one namedob token */
 	q.last_names[1] = "MARTIN DUPONT";
@@ -340,13 +340,13 @@ static void test_local_found(void **state)
 	assert_int_equal(bc_report_found(&r), 2);
 	/* breach 3: nir + namedob(usage name) + shared email */
 	assert_int_equal(r.hits[0].breach->id, 3);
-	assert_int_equal(r.hits[0].matched, BC_KIND_BIT(1) | BC_KIND_BIT(2) | BC_KIND_BIT(3));
-	assert_int_equal(r.hits[0].shared, BC_KIND_BIT(3));
+	assert_int_equal(r.hits[0].matched, BC_TOKEN_BIT(1) | BC_TOKEN_BIT(2) | BC_TOKEN_BIT(3));
+	assert_int_equal(r.hits[0].shared, BC_TOKEN_BIT(3));
 	assert_int_equal(r.hits[0].flags, 0x0C67 | 0x0C17 | (1u << 5));
 	assert_int_equal(r.hits[0].rows, 0);
 	/* breach 9: the phone, full tier */
 	assert_int_equal(r.hits[1].breach->id, 9);
-	assert_int_equal(r.hits[1].matched, BC_KIND_BIT(4));
+	assert_int_equal(r.hits[1].matched, BC_TOKEN_BIT(4));
 	assert_int_equal(r.hits[1].rows, 4);
 	assert_int_equal(r.hits[1].first_month, 219);
 	assert_int_equal(r.hits[1].last_month, 239);
@@ -360,7 +360,7 @@ static void test_local_found(void **state)
 			       .n_last_names = 1, .first_name = "Helene", .dob = "03/07/1985" };
 	assert_int_equal(run(&be, &q, &r, &err), 0);
 	assert_int_equal(bc_report_found(&r), 0);
-	assert_int_equal(r.checked, BC_KIND_BIT(1) | BC_KIND_BIT(2));
+	assert_int_equal(r.checked, BC_TOKEN_BIT(1) | BC_TOKEN_BIT(2));
 	bc_report_release(&r);
 	bc_client_backend_release(&be);
 }

@@ -115,7 +115,7 @@ static uint32_t truth_classes(json_t *p)
 
 	json_array_foreach(a, i, v) {
 		for (bit = 0; bit < 12; bit++)
-			if (!strcmp(json_string_value(v), bc_report_class_name(bit)))
+			if (!strcmp(json_string_value(v), bc_class_name(bit)))
 				m |= 1u << bit;
 	}
 	return m;
@@ -145,7 +145,7 @@ static uint16_t month_of(const char *date)
 static const struct bc_report_hit *expect_found(struct ctx *c, long id, const char *what,
 						const struct bc_report *r, int kind)
 {
-	if (bc_report_found(r) == 0 && kind == BC_KIND_NAMEDOB) {
+	if (bc_report_found(r) == 0 && kind == BC_TOKEN_NAMEDOB) {
 		softf(c, id, "%s: not found", what);
 		return NULL;
 	}
@@ -153,7 +153,7 @@ static const struct bc_report_hit *expect_found(struct ctx *c, long id, const ch
 		failf(c, id, "%s: %zu breaches found, expected 1", what, bc_report_found(r));
 		return NULL;
 	}
-	if (!(r->hits[0].matched & BC_KIND_BIT(kind))) {
+	if (!(r->hits[0].matched & BC_TOKEN_BIT(kind))) {
 		failf(c, id, "%s: the identifier did not match", what);
 		return NULL;
 	}
@@ -164,7 +164,7 @@ static const struct bc_report_hit *expect_found(struct ctx *c, long id, const ch
 static void expect_shared(struct ctx *c, long id, const char *what, const struct bc_report_hit *h,
 			  int kind, uint32_t own_class)
 {
-	if (!(h->shared & BC_KIND_BIT(kind)))
+	if (!(h->shared & BC_TOKEN_BIT(kind)))
 		failf(c, id, "%s: shared identifier without the shared flag", what);
 	else if ((h->flags & 0xFFF) != own_class)
 		failf(c, id, "%s: shared identifier disclosed classes %#x", what, h->flags);
@@ -334,8 +334,8 @@ static void check_patient(struct ctx *c, json_t *p, int variant)
 	c->patients++;
 	if (run(c, id, "all identifiers", &q, &r) == 0) {
 		h = expect_found(c, id, "all identifiers", &r,
-				 q.nir ? BC_KIND_NIR : q.n_last_names ? BC_KIND_NAMEDOB
-						 : q.email ? BC_KIND_EMAIL : BC_KIND_PHONE);
+				 q.nir ? BC_TOKEN_NIR : q.n_last_names ? BC_TOKEN_NAMEDOB
+						 : q.email ? BC_TOKEN_EMAIL : BC_TOKEN_PHONE);
 		if (h && (h->flags & 0xFFF & ~truth))
 			failf(c, id, "all identifiers: classes %#x beyond ground truth %#x",
 			      h->flags & 0xFFF, truth);
@@ -380,7 +380,7 @@ static void check_patient(struct ctx *c, json_t *p, int variant)
 		nir_spaced(nir, b1, sizeof(b1));
 		q.nir = variant & 1 ? b1 : nir;
 		if (run(c, id, "nir", &q, &r) == 0) {
-			if ((h = expect_found(c, id, "nir", &r, BC_KIND_NIR)))
+			if ((h = expect_found(c, id, "nir", &r, BC_TOKEN_NIR)))
 				expect_own(c, id, "nir", h, truth, 1u << 1);
 			bc_report_release(&r);
 		}
@@ -408,7 +408,7 @@ static void check_patient(struct ctx *c, json_t *p, int variant)
 			rc = run(c, id, "name as misspelt in the file", &q, &r);
 		}
 		if (rc == 0) {
-			if ((h = expect_found(c, id, "name + dob", &r, BC_KIND_NAMEDOB)) && !shared)
+			if ((h = expect_found(c, id, "name + dob", &r, BC_TOKEN_NAMEDOB)) && !shared)
 				expect_own(c, id, "name + dob", h, truth, 1u << 0);
 			bc_report_release(&r);
 		}
@@ -416,13 +416,13 @@ static void check_patient(struct ctx *c, json_t *p, int variant)
 			/* the usage name alone, and the usage name given first */
 			q.last_names[0] = usage;
 			if (run(c, id, "usage name + dob", &q, &r) == 0) {
-				expect_found(c, id, "usage name + dob", &r, BC_KIND_NAMEDOB);
+				expect_found(c, id, "usage name + dob", &r, BC_TOKEN_NAMEDOB);
 				bc_report_release(&r);
 			}
 			q.last_names[1] = birth;
 			q.n_last_names = 2;
 			if (run(c, id, "usage and birth names + dob", &q, &r) == 0) {
-				expect_found(c, id, "usage and birth names + dob", &r, BC_KIND_NAMEDOB);
+				expect_found(c, id, "usage and birth names + dob", &r, BC_TOKEN_NAMEDOB);
 				bc_report_release(&r);
 			}
 		}
@@ -479,9 +479,9 @@ static void check_patient(struct ctx *c, json_t *p, int variant)
 		email_variant(e, (variant + (int)i) % 3, b1, sizeof(b1));
 		q.email = b1;
 		if (run(c, id, "email", &q, &r) == 0) {
-			if ((h = expect_found(c, id, "email", &r, BC_KIND_EMAIL))) {
+			if ((h = expect_found(c, id, "email", &r, BC_TOKEN_EMAIL))) {
 				if (shared)
-					expect_shared(c, id, "email", h, BC_KIND_EMAIL, 1u << 5);
+					expect_shared(c, id, "email", h, BC_TOKEN_EMAIL, 1u << 5);
 				else
 					expect_own(c, id, "email", h, truth, 1u << 5);
 			}
@@ -496,9 +496,9 @@ static void check_patient(struct ctx *c, json_t *p, int variant)
 		phone_variant(ph, (variant + (int)i) % 4, b1, sizeof(b1));
 		q.phone = b1;
 		if (run(c, id, "phone", &q, &r) == 0) {
-			if ((h = expect_found(c, id, "phone", &r, BC_KIND_PHONE))) {
+			if ((h = expect_found(c, id, "phone", &r, BC_TOKEN_PHONE))) {
 				if (shared)
-					expect_shared(c, id, "phone", h, BC_KIND_PHONE, 1u << 6);
+					expect_shared(c, id, "phone", h, BC_TOKEN_PHONE, 1u << 6);
 				else
 					expect_own(c, id, "phone", h, truth, 1u << 6);
 			}

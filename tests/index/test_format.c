@@ -231,7 +231,7 @@ static void test_payload_unpack_rejects(void **state)
 	(void)state;
 	assert_int_equal(bc_payload_unpack(raw, &p), -1);
 	raw[0] = 1;
-	raw[1] = 6;
+	raw[1] = 7;
 	assert_int_equal(bc_payload_unpack(raw, &p), -1);
 	raw[1] = 0;
 	assert_int_equal(bc_payload_unpack(raw, &p), -1);

@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "genleak.h"
+#include "vocab/vocab.h"
 
 #ifndef GENLEAK_DATA_DIR
 #define GENLEAK_DATA_DIR "data"
@@ -44,12 +45,6 @@ static const char *const header_abbr[N_FIELDS] = {
 	"DATE_PRELEV", "OBS",
 };
 
-/* Data classes (DESIGN §7 bits 0-12) and categories, as named in JSON. */
-static const char *const class_names[13] = {
-	"name", "nir", "dob", "sex", "address", "email", "phone", "blood_group", "doctor",
-	"insurer", "lab_visit", "sample_date", "medical_comment",
-};
-static const char *const cat_names[4] = { "pregnancy", "hiv", "hepatitis", "other_medical" };
 
 static const char *const insurers[] = {
 	"MGEN", "Harmonie Mutuelle", "Malakoff Humanis", "AG2R La Mondiale", "Mutuelle Générale",
@@ -1816,7 +1811,7 @@ static void write_truth_person(struct gen *g, struct out *o, const struct person
 			continue;
 		if (!first)
 			out_str(o, ",");
-		json_str(o, class_names[b]);
+		json_str(o, bc_class_name((unsigned)b));
 		first = 0;
 	}
 	out_str(o, "],\"categories\":[");
@@ -1826,7 +1821,8 @@ static void write_truth_person(struct gen *g, struct out *o, const struct person
 			continue;
 		if (!first)
 			out_str(o, ",");
-		json_str(o, cat_names[b]);
+		/* categories 0-3 are the flag bits 16-19 (DESIGN §7) */
+		json_str(o, bc_class_name(BC_CLASS_PREGNANCY + (unsigned)b));
 		first = 0;
 	}
 	gl_fmt(buf, sizeof(buf), "],\"negated_mentions\":%" PRIu32 ",\"non_medical_remarks\":%" PRIu32 ",\"labs\":[",

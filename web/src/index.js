@@ -4,12 +4,12 @@
 import { blake2b } from '@noble/hashes/blake2.js';
 import { chacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { concat } from './oprf.js';
+import { CLASS_BITS, KIND_NAMES, PAYLOAD_BYTES, PAYLOAD_VERSION, SOURCE_NONE } from './vocab.js';
 
 export const ENTRY_BYTES = 48;
 export const TAG_BYTES = 16;
-export const PAYLOAD_BYTES = 16;
+export { PAYLOAD_BYTES, SOURCE_NONE, CLASS_BITS };
 export const HASH_BYTES = 32;
-export const SOURCE_NONE = 0xffff;
 
 const enc = new TextEncoder();
 const u32le = (v) => Uint8Array.of(v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff);
@@ -52,7 +52,8 @@ export function sealEntry(k, tag, payload) {
   return concat(tag, chacha20poly1305(k, ZERO_NONCE).encrypt(payload));
 }
 
-// Decode a 16-byte little-endian payload; null if version != 1 or kind not 1..5.
+// Decode a 16-byte little-endian payload; null if the version is not 1 or the
+// kind is not a token kind (vocab.js).
 export function parsePayload(b) {
   if (!b || b.length !== PAYLOAD_BYTES) return null;
   const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -66,7 +67,7 @@ export function parsePayload(b) {
     sourceA: dv.getUint16(12, true),
     sourceB: dv.getUint16(14, true),
   };
-  if (p.version !== 1 || p.kind < 1 || p.kind > 5) return null;
+  if (p.version !== PAYLOAD_VERSION || !KIND_NAMES[p.kind]) return null;
   return p;
 }
 
@@ -126,13 +127,6 @@ export function b64urlEncode(u) {
   for (const b of u) bin += String.fromCharCode(b);
   return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
-
-// Flag bits (DESIGN.md §7) and their JSON names.
-export const CLASS_BITS = {
-  name: 0, nir: 1, dob: 2, sex: 3, address: 4, email: 5, phone: 6, blood_group: 7,
-  doctor: 8, insurer: 9, lab_visit: 10, sample_date: 11, medical_comment: 12,
-  pregnancy: 16, hiv: 17, hepatitis: 18, other_medical: 19, more_sources: 30, shared: 31,
-};
 
 // Names of the data-class bits set in flags (bits 0-12, 16-19), in bit order.
 export function classNames(flags) {

@@ -420,8 +420,8 @@ export function normalizePhone(input) {
 
 // ---------------------------------------------------------------- tokens
 
-// OPRF input strings of DESIGN.md §4 (kind numbers: nir 1, namedob 2, email 3, phone 4).
-export const KIND = { nir: 1, namedob: 2, email: 3, phone: 4, verified: 5 };
+// OPRF input strings of DESIGN.md §4; the kind numbers are vocab.js's.
+export { KIND } from './vocab.js';
 
 export function tokenInput(kind, ...fields) {
   return ['bc1', kind, ...fields].join('|');

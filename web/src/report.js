@@ -2,13 +2,10 @@
 // same rules as src/report (bc_report_add): a shared token contributes only
 // its class bits; rows max, period min..max, labs as a set (8 at most, then
 // more_sources).
-import { SOURCE_NONE } from './index.js';
+import { SOURCE_NONE, SHARED_BIT, MORE_SOURCES_BIT, CLASSES_MASK, KIND_NAMES } from './vocab.js';
 
-export const SHARED_BIT = 31;
-export const MORE_SOURCES_BIT = 30;
-export const CLASSES_MASK = 0x00000fff | 0x000f1000; // bits 0-12, 16-19
+export { SHARED_BIT, MORE_SOURCES_BIT, CLASSES_MASK, KIND_NAMES };
 export const MAX_SOURCES = 8;
-export const KIND_NAMES = { 1: 'nir', 2: 'namedob', 3: 'email', 4: 'phone', 5: 'verified' };
 
 const bit = (b) => (2 ** b) >>> 0;
 

@@ -2,35 +2,9 @@
 // sentences are the same as the command line's (src/report/report.c), so a
 // person reads the same thing on the page and in `breachcheck check`.
 
-// DESIGN.md §7 classes, by JSON name.
-export const CLASS_LABELS = {
-  name: { en: 'name', fr: 'nom et prénom' },
-  nir: { en: 'social security number (NIR)', fr: 'numéro de sécurité sociale (NIR)' },
-  dob: { en: 'date of birth', fr: 'date de naissance' },
-  sex: { en: 'sex', fr: 'sexe' },
-  address: { en: 'postal address', fr: 'adresse postale' },
-  email: { en: 'email address', fr: 'adresse e-mail' },
-  phone: { en: 'phone number', fr: 'numéro de téléphone' },
-  blood_group: { en: 'blood group', fr: 'groupe sanguin' },
-  doctor: { en: "referring doctor's details", fr: 'coordonnées du médecin prescripteur' },
-  insurer: { en: 'health insurer or mutual', fr: "caisse d'assurance maladie ou mutuelle" },
-  lab_visit: { en: 'the fact that you visited this lab', fr: "le fait d'être allé dans ce laboratoire" },
-  sample_date: { en: 'date of the sample', fr: 'date du prélèvement' },
-  medical_comment: { en: 'a medical comment', fr: 'un commentaire médical' },
-  pregnancy: { en: 'pregnancy', fr: 'grossesse' },
-  hiv: { en: 'HIV status', fr: 'statut VIH' },
-  hepatitis: { en: 'hepatitis', fr: 'hépatite' },
-  other_medical: { en: 'other medical history', fr: 'autres antécédents médicaux' },
-};
-
-// Identifier kinds (what matched / what was checked).
-export const KIND_LABELS = {
-  nir: { en: 'social security number (NIR)', fr: 'numéro de sécurité sociale (NIR)' },
-  namedob: { en: 'name and date of birth', fr: 'nom et date de naissance' },
-  email: { en: 'email address', fr: 'adresse e-mail' },
-  phone: { en: 'phone number', fr: 'numéro de téléphone' },
-  verified: { en: 'social security number with verified email', fr: 'NIR avec adresse e-mail vérifiée' },
-};
+// Data-class and identifier-kind names (DESIGN.md §4, §7): written from
+// src/vocab/vocab.c into vocab.js, like every other table of these names.
+export { CLASS_LABELS, KIND_LABELS } from './vocab.js';
 
 const BIT = (b) => (2 ** b) >>> 0;
 

@@ -110,7 +110,8 @@ test('payload decoding of the vectors', () => {
   assert.equal(shared.flags >>> 31, 1, 'phone token is shared');
   assert.equal(shared.rows, 5);
   assert.equal(parsePayload(hex('02010300ff0f0000db00ef0000000400')), null, 'version 2 rejected');
-  assert.equal(parsePayload(hex('01060300ff0f0000db00ef0000000400')), null, 'kind 6 rejected');
+  assert.equal(parsePayload(hex('01070300ff0f0000db00ef0000000400')), null, 'kind 7 rejected');
+  assert.equal(parsePayload(hex('01060300ff0f0000db00ef0000000400')).kind, 6, 'kind 6 (claim) read');
 });
 
 test('lookup finds an entry in a sorted padded bucket, and only it', () => {
