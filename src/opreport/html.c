@@ -516,12 +516,10 @@ static void years(const struct w *w, const json_t *doc)
 
 static const char *class_label(const char *json_name, enum bc_report_lang lang)
 {
-	unsigned bit;
+	int bit = bc_class_bit_of(json_name);
+	const char *label = bit >= 0 ? bc_report_class_label((unsigned)bit, lang) : NULL;
 
-	for (bit = 0; bit < 32; bit++)
-		if (bc_report_class_name(bit) && !strcmp(bc_report_class_name(bit), json_name))
-			return bc_report_class_label(bit, lang);
-	return json_name;
+	return label ? label : json_name;
 }
 
 /* rows and patients per class; sensitive: sorted as given, bars of patients */
