@@ -21,7 +21,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct leak_options opt = { NULL, size > 0 && (data[0] & 1) };
+	struct leak_options opt = { NULL, size > 0 && (data[0] & 1), size > 0 && (data[0] & 4), 0 };
 	struct leak_mapping map;
 	struct leak_reader r;
 	struct bc_error err = BC_ERROR_INIT;

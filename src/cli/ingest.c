@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "leak/reader.h"
 #include "ingest/ingest.h"
 
 static const char usage[] =
@@ -25,7 +26,9 @@ static const char usage[] =
 	"  --controller TEXT      data controller\n"
 	"  --dpo-contact TEXT     its data-protection contact\n"
 	"  --complaint-url URL    where to complain\n"
-	"  --mapping FILE         column mapping (docs/leak-files.md)\n"
+	"  --mapping FILE         column mapping (docs/leak-files.md); \"auto\": the columns of a\n"
+	"                         file without a header mapped from their content\n"
+	"  --accept-dropped N     publish even if up to N dropped rows held an identifier\n"
 	"  --anonymity K          at least K real entries per bucket (default 1024)\n"
 	"  --threads N            evaluation threads (default: all cores)\n"
 	"  --quiet                no progress output\n";
@@ -42,6 +45,54 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+/*
+ * Every row accounted for (issue 11): kept as read, repaired by how, dropped
+ * by why, and the likely cause. Printed even with --quiet when a row was
+ * repaired or dropped: nothing is lost silently.
+ */
+static void print_rows(const struct leak_stats *s, int quiet)
+{
+	char cause[256];
+	unsigned i;
+
+	if (quiet && !s->rows_repaired && !s->rows_skipped)
+		return;
+	fprintf(stderr, "rows: %lu kept as read, %lu repaired, %lu dropped (%lu of them with an identifier)\n",
+		s->rows - s->rows_repaired, s->rows_repaired, s->rows_skipped, s->dropped_with_identifier);
+	for (i = 0; i < LEAK_REPAIR_COUNT; i++)
+		if (s->repair_rows[i])
+			fprintf(stderr, "  repaired %-17s %lu (first line %lu): %s\n", leak_repair_name((enum leak_repair)i),
+				s->repair_rows[i], s->repair_lines[i][0], leak_repair_text((enum leak_repair)i));
+	for (i = 0; i < LEAK_DROP_COUNT; i++)
+		if (s->drop_rows[i])
+			fprintf(stderr, "  dropped  %-17s %lu (first line %lu)\n", leak_drop_name((enum leak_drop)i),
+				s->drop_rows[i], s->drop_lines[i][0]);
+	if (s->fields_aside)
+		fprintf(stderr, "  surplus fields kept aside: %lu\n", s->fields_aside);
+	if (leak_stats_cause(s, cause, sizeof(cause)))
+		fprintf(stderr, "  cause: %s\n", cause);
+}
+
+/*
+ * A file without a header and no --mapping: print the mapping inferred from
+ * the columns' content, and the two ways on. Nothing is guessed silently.
+ */
+static void print_inferred_mapping(const char *input)
+{
+	struct leak_options lo = { NULL, 0, 0, 0 };
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+
+	if (leak_reader_init(&r, input, &lo, &err) != 0)
+		return;
+	fprintf(stderr, "breachcheck ingest: %s has no header row. The columns, as their content tells them:\n\n",
+		input);
+	leak_inference_write_mapping(&r, input, stderr);
+	fprintf(stderr, "\nEither save the lines above as a file (e.g. leak.map), check and edit them, and pass\n"
+			"--mapping leak.map; or accept them as they stand with --mapping auto.\n");
+	leak_reader_release(&r);
 }
 
 int cmd_ingest(int argc, char **argv)
@@ -91,6 +142,13 @@ int cmd_ingest(int argc, char **argv)
 			o.sensitive = 1;
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
 			o.quiet = 1;
+		} else if (!strcmp(a, "--accept-dropped")) {
+			if (i + 1 >= argc || parse_uint(argv[i + 1], 1ul << 30, &v) != 0) {
+				fprintf(stderr, "breachcheck ingest: --accept-dropped needs a count of rows\n");
+				return BC_EXIT_USAGE;
+			}
+			o.accept_dropped = v;
+			i++;
 		} else if (!strcmp(a, "--anonymity") || !strcmp(a, "--threads")) {
 			if (i + 1 >= argc || parse_uint(argv[i + 1], a[2] == 'a' ? 1u << 24 : 256, &v) != 0 ||
 			    v == 0) {
@@ -120,16 +178,23 @@ int cmd_ingest(int argc, char **argv)
 	/* A write to a full or size-limited disk must fail, not kill us half-way. */
 	signal(SIGXFSZ, SIG_IGN);
 	if (bc_ingest_run(&o, &st, &err) != 0) {
+		if (!strcmp(err.code, "no_header")) {
+			print_inferred_mapping(o.input);
+			return BC_EXIT_USAGE;
+		}
+		if (st.leak.rows || st.leak.rows_skipped)
+			print_rows(&st.leak, 0);
 		cli_print_error(&err);
-		return !strcmp(err.code, "usage") ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
+		return !strcmp(err.code, "usage") || !strcmp(err.code, "dropped_rows") ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
 	}
+	print_rows(&st.leak, o.quiet);
 	if (st.index.unsynced)
 		fprintf(stderr, "breachcheck: warning: %s is published but its directory could not be synced; "
 			"after a crash the previous version may be back (the next ingest publishes this one again)\n",
 			o.index_dir);
 	if (!o.quiet) {
 		fprintf(stderr,
-			"breach %s: id %u, %lu rows (%lu skipped), %zu distinct tokens (%zu shared), "
+			"breach %s: id %u, %lu rows (%lu dropped), %zu distinct tokens (%zu shared), "
 			"%llu patients, %zu lab name(s) withheld from the catalogue\n"
 			"index %s -> %s: %zu breach(es), bucket_bits %u, %u entries per bucket "
 			"(at least %u real), %zu verified entries, %.1f MB\n"

@@ -32,7 +32,8 @@ int cmd_profile(int argc, char **argv)
 {
 	struct bc_error err = BC_ERROR_INIT;
 	struct leak_mapping mapping;
-	struct leak_options opt = { NULL, 0 };
+	/* a file without a header is read with the columns its content tells (printed as a mapping file) */
+	struct leak_options opt = { NULL, 0, 1, 0 };
 	struct leak_reader reader;
 	struct leak_profile prof;
 	struct bc_record rec;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "index/build.h"
+#include "leak/reader.h"
 #include "util/error.h"
 
 struct bc_ingest_options {
@@ -26,7 +27,8 @@ struct bc_ingest_options {
 	const char *controller;
 	const char *dpo_contact;
 	const char *complaint_url;
-	const char *mapping;        /* --mapping FILE or NULL */
+	const char *mapping;        /* --mapping FILE, "auto" (columns inferred from their content), or NULL */
+	unsigned long accept_dropped; /* --accept-dropped N: dropped rows holding an identifier allowed */
 	int sensitive;              /* --sensitive */
 	unsigned anonymity;         /* K, 0: BC_DEFAULT_ANONYMITY */
 	int threads;                /* 0: all cores */
@@ -47,6 +49,7 @@ struct bc_ingest_stats {
 	size_t breaches;            /* breaches in the published index */
 	double t_read, t_eval, t_state, t_publish, t_total; /* seconds (t_eval: after reading ended) */
 	struct bc_build_result index;
+	struct leak_stats leak;     /* the reader's counts: rows kept as read, repaired, dropped (issue 11) */
 };
 
 /* State directory of a key file: "<key_path>.state". out: outsize bytes. */

@@ -60,12 +60,36 @@ void bc_ingest_progress(struct ingest *g, int final)
 	fflush(g->pf);
 }
 
+/*
+ * A dropped row held an identifier: its person would be told "not found".
+ * Nothing is published unless the operator allowed it (--accept-dropped N).
+ */
+static int dropped_rows_error(const struct leak_reader *r, const struct bc_ingest_options *o,
+			      struct bc_error *err)
+{
+	const struct leak_stats *s = &r->stats;
+	char lines[64];
+	size_t k = 0;
+	unsigned j;
+
+	lines[0] = '\0';
+	for (j = 0; j < 4 && s->drop_lines[LEAK_DROP_NOTHING_USABLE][j]; j++)
+		k += (size_t)snprintf(lines + k, sizeof(lines) - k, "%s%lu", j ? ", " : "",
+				      s->drop_lines[LEAK_DROP_NOTHING_USABLE][j]);
+	err->file = o->input;
+	return bc_error_set(err, "dropped_rows",
+			    "%lu dropped row(s) held an identifier (lines %s%s): nothing published; fix the file "
+			    "or the mapping, or pass --accept-dropped %lu",
+			    s->dropped_with_identifier, lines, s->rows_skipped > 4 ? ", ..." : "",
+			    s->dropped_with_identifier);
+}
+
 int bc_ingest_read_and_evaluate(struct ingest *g, struct bc_ingest_stats *st,
 				struct bc_error *err)
 {
 	struct leak_reader r;
 	struct leak_mapping map;
-	struct leak_options lo = { NULL, 0 };
+	struct leak_options lo = { NULL, 0, 0, 1 };
 	struct bc_record *rec = NULL;
 	pthread_t tid[256];
 	int nthreads = g->o->threads > 0 ? g->o->threads : bc_ncpu(), started = 0, rc, ret = -1;
@@ -75,7 +99,9 @@ int bc_ingest_read_and_evaluate(struct ingest *g, struct bc_ingest_stats *st,
 
 	if (nthreads > 256)
 		nthreads = 256;
-	if (g->o->mapping != NULL) {
+	if (g->o->mapping != NULL && !strcmp(g->o->mapping, "auto")) {
+		lo.infer = 1;
+	} else if (g->o->mapping != NULL) {
 		leak_mapping_init(&map);
 		if (leak_mapping_load(&map, g->o->mapping, err) != 0)
 			goto out;
@@ -112,6 +138,9 @@ int bc_ingest_read_and_evaluate(struct ingest *g, struct bc_ingest_stats *st,
 	st->t_read = t_read_end - g->t0;
 	st->rows = r.stats.rows;
 	st->rows_skipped = r.stats.rows_skipped;
+	st->leak = r.stats;
+	if (rc == 0 && r.stats.dropped_with_identifier > g->o->accept_dropped)
+		rc = dropped_rows_error(&r, g->o, err);
 	bc_ingest_eval_reading_done(g);
 	if (rc != 0) {
 		bc_ingest_eval_abort(g, tid, started);

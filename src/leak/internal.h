@@ -45,6 +45,7 @@ struct leak_reader_state {
 
 	size_t cap_override;          /* leak_reader_init_buffer_cap */
 	int strict;
+	int infer, refuse_headerless;  /* leak_options */
 	const struct leak_mapping *mapping;
 	struct leak_row row;
 	struct leak_row_ctx row_ctx;  /* what row.c sees of the reader */
@@ -82,6 +83,17 @@ enum leak_encoding leak_sniff_latin9(const unsigned char *p, size_t n, char *why
 
 /* The code point of an ISO-8859-15 byte (latin9.c). */
 uint32_t leak_latin9_cp(unsigned char c);
+
+/*
+ * Call cb on up to max rows from the current position without consuming
+ * them (the headerless first row included), from the buffer already filled
+ * (no refill). Rows are split but not repaired nor mapped. Returns the count.
+ */
+unsigned leak_peek_rows(struct leak_reader *r, unsigned max,
+			void (*cb)(void *arg, const struct leak_row *row), void *arg);
+
+/* Columns' roles from their content into r->inference (infer.c); applied to r->columns if apply. */
+void leak_infer_columns(struct leak_reader *r, int apply);
 
 /* Canonical header key: lowercase ASCII, accents folded, only a-z0-9 kept. Returns length. */
 size_t leak_header_key(const char *in, size_t len, char *out, size_t outsize);

@@ -475,8 +475,11 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 	fprintf(out, "\nColumns\n");
 	for (i = 0; i < c->n; i++) {
 		printable(r->dialect.header ? c->header[i] : "-", hdr, sizeof(hdr), 32);
-		fprintf(out, "  %3u  %s %s\n", i + 1, hdr,
-			leak_field_name(c->field[i]));
+		fprintf(out, "  %3u  %s %s", i + 1, hdr, leak_field_name(c->field[i]));
+		if (c->field[i] == LEAK_FIELD_NONE && r->inference.rows && r->inference.field[i] != LEAK_FIELD_NONE)
+			fprintf(out, " (content looks like %s: %s)", leak_field_name(r->inference.field[i]),
+				r->inference.evidence[i]);
+		fprintf(out, "\n");
 		unmapped += c->field[i] == LEAK_FIELD_NONE;
 	}
 	fprintf(out, "  unmapped columns: %u", unmapped);
@@ -507,6 +510,11 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 		fprintf(out, "\n");
 	}
 	leak_profile_write_rows(r, out);
+	if (r->inference.applied) {
+		fprintf(out, "\nColumns inferred from their content (no header): a mapping file to save, edit and pass\n"
+			     "with --mapping (ingest asks for it, or for --mapping auto)\n");
+		leak_inference_write_mapping(r, name, out);
+	}
 
 	fprintf(out, "\nCoverage per data class           rows            patients\n");
 	for (i = 0; i < 12; i++)
@@ -618,6 +626,10 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 		bad |= jset(x, "index", json_integer(i + 1));
 		bad |= jset(x, "header", r->dialect.header ? json_string(c->header[i]) : json_null());
 		bad |= jset(x, "field", json_string(leak_field_name(c->field[i])));
+		if (r->inference.rows && r->inference.field[i] != LEAK_FIELD_NONE) {
+			bad |= jset(x, "inferred_field", json_string(leak_field_name(r->inference.field[i])));
+			bad |= jset(x, "inferred_evidence", json_string(r->inference.evidence[i]));
+		}
 	}
 	a = json_array();
 	bad |= jset(o, "unmapped_columns", a);
@@ -642,6 +654,10 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 			break;
 		}
 		bad |= jset(x, "field", json_string(leak_field_name(c->field[i])));
+		if (r->inference.rows && r->inference.field[i] != LEAK_FIELD_NONE) {
+			bad |= jset(x, "inferred_field", json_string(leak_field_name(r->inference.field[i])));
+			bad |= jset(x, "inferred_evidence", json_string(r->inference.evidence[i]));
+		}
 		bad |= jset(x, "columns", cols);
 		for (j = i; cols && j < c->n; j = next_column_of(c, j))
 			bad |= json_array_append_new(cols, json_integer(j + 1));

@@ -459,7 +459,7 @@ static void repair_row_utf8(struct leak_reader *r, struct leak_row *row)
 	unsigned char *o;
 	size_t j, k, len;
 
-	st->scratch_used = 0;
+	/* appended: next_split empties the scratch per row, except while peeking (rows kept for inference) */
 	st->first_repaired = LEAK_MAX_COLUMNS;
 	for (i = 0; i < n; i++) {
 		p = (const unsigned char *)row->field[i];
@@ -555,7 +555,8 @@ static int next_split(struct leak_reader *r, struct leak_row *row, struct bc_err
 		return 1;
 	}
 	for (;;) {
-		st->scratch_used = 0;
+		if (!st->peek)
+			st->scratch_used = 0;
 		if (st->pos >= st->len) {
 			if (st->eof || st->peek)
 				return 0;
@@ -897,6 +898,42 @@ static unsigned known_names(const struct leak_mapping *m, const struct leak_row 
 	return known;
 }
 
+unsigned leak_peek_rows(struct leak_reader *r, unsigned max,
+			void (*cb)(void *arg, const struct leak_row *row), void *arg)
+{
+	struct leak_reader_state *st = r->st;
+	size_t pos = st->pos, used = st->scratch_used;
+	unsigned long line = st->line, blank = r->stats.blank_lines;
+	int pending = st->pending_row, rc;
+	struct bc_error err = BC_ERROR_INIT;
+	struct leak_row *row = malloc(sizeof(*row));
+	unsigned n = 0;
+
+	if (!row)
+		return 0;
+	if (pending && n < max) {
+		cb(arg, &st->row);
+		n++;
+	}
+	st->peek = 1;
+	st->pending_row = 0;
+	while (n < max) {
+		rc = next_split(r, row, &err);
+		if (rc <= 0)
+			break;
+		cb(arg, row);
+		n++;
+	}
+	st->peek = 0;
+	st->pending_row = pending;
+	st->pos = pos;
+	st->line = line;
+	st->scratch_used = used;
+	r->stats.blank_lines = blank;
+	free(row);
+	return n;
+}
+
 /*
  * Index of the header among the first rows (a title line or two may come
  * first), or -1 for a headerless file, -2 on a fatal error. Peeks at rows in
@@ -936,6 +973,37 @@ static int find_header(struct leak_reader *r, struct bc_error *err)
 	st->line = line;
 	r->stats.blank_lines = blank;
 	return found;
+}
+
+struct field_counts {
+	unsigned n[LEAK_MAX_COLUMNS + 2];
+};
+
+static void count_row_fields(void *arg, const struct leak_row *row)
+{
+	struct field_counts *fc = arg;
+
+	fc->n[row->n <= LEAK_MAX_COLUMNS ? row->n : LEAK_MAX_COLUMNS + 1]++;
+}
+
+/* A headerless file's column count: the most frequent field count of the first rows, not the first row's. */
+static void modal_field_count(struct leak_reader *r)
+{
+	struct field_counts fc;
+	unsigned i, best = r->columns.n;
+
+	memset(&fc, 0, sizeof(fc));
+	leak_peek_rows(r, LEAK_INFER_SAMPLE_ROWS, count_row_fields, &fc);
+	for (i = 1; i <= LEAK_MAX_COLUMNS; i++)
+		if (fc.n[i] > fc.n[best <= LEAK_MAX_COLUMNS ? best : 0])
+			best = i;
+	if (best > LEAK_MAX_COLUMNS || best == r->columns.n)
+		return;
+	for (i = r->columns.n; i < best; i++) {
+		r->columns.field[i] = LEAK_FIELD_NONE;
+		r->columns.header[i][0] = '\0';
+	}
+	r->columns.n = r->columns.n_fields = best;
 }
 
 static int setup_columns(struct leak_reader *r, struct bc_error *err)
@@ -1023,6 +1091,21 @@ static int setup_columns(struct leak_reader *r, struct bc_error *err)
 		for (i = 0; i < r->columns.n; i++)
 			if (m->by_index[i] != LEAK_FIELD_NONE)
 				r->columns.field[i] = m->by_index[i];
+	if (!r->dialect.header && !(m && m->has_by_index)) {
+		/* the first row may be short or long: the usual field count decides */
+		modal_field_count(r);
+		leak_infer_columns(r, st->infer);
+		if (!st->infer && st->refuse_headerless) {
+			err->file = st->name;
+			return bc_error_set(err, "no_header",
+					    "the file has no header row and no mapping says what its columns are");
+		}
+	} else {
+		for (i = 0, known = 0; i < r->columns.n; i++)
+			known += r->columns.field[i] == LEAK_FIELD_NONE;
+		if (known)
+			leak_infer_columns(r, 0);
+	}
 	st->row_ctx.columns = &r->columns;
 	st->row_ctx.name = st->name;
 	st->row_ctx.source = m && m->source[0] ? m->source : NULL;
@@ -1132,6 +1215,8 @@ static int init_common(struct leak_reader *r, const struct leak_options *opt, st
 	struct leak_reader_state *st = r->st;
 
 	st->strict = opt ? opt->strict : 0;
+	st->infer = opt ? opt->infer : 0;
+	st->refuse_headerless = opt ? opt->refuse_headerless : 0;
 	st->mapping = opt ? opt->mapping : NULL;
 	st->cap = LEAK_BUF_BYTES;
 	/* a small memory input fits whole, even tripled by transcoding */

@@ -132,6 +132,21 @@ struct leak_mapping {
 struct leak_options {
 	const struct leak_mapping *mapping; /* may be NULL; borrowed for the reader's life */
 	int strict;                        /* first bad row is a fatal error */
+	int infer;                         /* headerless file: map the columns by their content
+					      (--mapping auto; docs/leak-files.md "Files without a header") */
+	int refuse_headerless;             /* headerless, no mapping, no infer: error "no_header" (ingest) */
+};
+
+#define LEAK_INFER_SAMPLE_ROWS 2000       /* rows examined (those in the first buffer) */
+#define LEAK_INFER_EVIDENCE 112
+
+/* Each column's role as told by its content (infer.c), whether or not it was applied. */
+struct leak_inference {
+	unsigned rows;                     /* rows examined; 0 when inference did not run */
+	int applied;                       /* the columns were mapped from it (headerless file) */
+	enum leak_field field[LEAK_MAX_COLUMNS]; /* LEAK_FIELD_NONE: not recognised */
+	char role[LEAK_MAX_COLUMNS][24];   /* "request identifier" for an ignored column, else "" */
+	char evidence[LEAK_MAX_COLUMNS][LEAK_INFER_EVIDENCE]; /* "92 % valid NIR keys (1840 of 2000)" */
 };
 
 /* Counters of what the reader met; read them at any time. */
@@ -189,6 +204,7 @@ struct leak_reader {
 	struct leak_dialect dialect;
 	struct leak_columns columns;
 	struct leak_stats stats;
+	struct leak_inference inference;   /* headerless files, and columns whose header is unknown */
 	struct leak_reader_state *st;      /* private */
 };
 
@@ -262,6 +278,14 @@ int leak_field_from_name(const char *name, size_t len);
  * unknown. in: UTF-8, len bytes.
  */
 enum leak_field leak_field_from_header(const char *in, size_t len);
+
+/*
+ * The inferred mapping as a mapping file (docs/leak-files.md), one comment
+ * line of evidence above each column line, ready to be saved, edited and
+ * passed with --mapping. name: the leak file's name for the first comment
+ * (borrowed). Never prints a value of the file. Returns 0, -1 on a write error.
+ */
+int leak_inference_write_mapping(const struct leak_reader *r, const char *name, FILE *out);
 
 /* Set a mapping to "sniff everything". */
 void leak_mapping_init(struct leak_mapping *m);

@@ -212,37 +212,49 @@ int leak_repair_row(struct leak_reader *r, struct leak_row *row)
 	return 1;
 }
 
+/* "every row has", "1 row has", "12 rows have" */
+static const char *count_rows(unsigned long k, unsigned long all, char *buf, size_t size)
+{
+	if (k == all)
+		snprintf(buf, size, "every row has");
+	else
+		snprintf(buf, size, "%lu row%s", k, k > 1 ? "s have" : " has");
+	return buf;
+}
+
 const char *leak_stats_cause(const struct leak_stats *s, char *buf, size_t size)
 {
-	unsigned long all = s->rows + s->rows_skipped, shortr = s->repair_rows[LEAK_REPAIR_SHORT_ROW];
-	unsigned long empty = s->repair_rows[LEAK_REPAIR_SURPLUS_EMPTY];
-	int every_short = all && shortr == all && s->short_min == s->short_max;
-	int every_long = all && empty == all && s->surplus_min == s->surplus_max;
+	char n[48];
+	unsigned long shortr = s->repair_rows[LEAK_REPAIR_SHORT_ROW], empty = s->repair_rows[LEAK_REPAIR_SURPLUS_EMPTY];
+	int only_short = shortr && shortr == s->rows_repaired && s->short_min == s->short_max;
+	int only_long = empty && empty == s->rows_repaired && s->surplus_min == s->surplus_max &&
+			!s->repair_rows[LEAK_REPAIR_COMMENT_REJOINED] && !s->repair_rows[LEAK_REPAIR_SURPLUS_ASIDE];
 
 	if (!s->rows_repaired && !s->rows_skipped)
 		return NULL;
-	if (every_short)
-		snprintf(buf, size,
-			 "every row has %u field%s fewer than the header: the trailing empty column%s removed from "
-			 "the file (as `sed 's/,$//'` does); the rows were read by position",
-			 s->short_min, s->short_min > 1 ? "s" : "", s->short_min > 1 ? "s were" : " was");
-	else if (every_long)
-		snprintf(buf, size,
-			 "every row has %u more field%s than the header, all empty: %s trailing delimiter%s on every "
-			 "row; the empty surplus was dropped",
-			 s->surplus_min, s->surplus_min > 1 ? "s" : "", s->surplus_min > 1 ? "extra" : "one extra",
-			 s->surplus_min > 1 ? "s" : "");
-	else if (s->rows_skipped)
-		snprintf(buf, size,
-			 "%lu row%s had nothing usable once repaired (every mapped field empty)%s", s->rows_skipped,
-			 s->rows_skipped > 1 ? "s" : "",
+	if (s->rows_skipped)
+		snprintf(buf, size, "%lu row%s had nothing usable once repaired (every mapped field empty)%s",
+			 s->rows_skipped, s->rows_skipped > 1 ? "s" : "",
 			 s->dropped_with_identifier ? ", and some held an identifier in an unmapped or surplus field" : "");
-	else if (s->repair_rows[LEAK_REPAIR_COMMENT_REJOINED] >= s->rows_repaired / 2)
+	else if (only_short)
+		snprintf(buf, size,
+			 "%s %u field%s fewer than the header: the trailing empty column%s removed from the "
+			 "file (as `sed 's/,$//'` does); the rows were read by position",
+			 count_rows(shortr, s->rows, n, sizeof(n)), s->short_min, s->short_min > 1 ? "s" : "",
+			 s->short_min > 1 ? "s were" : " was");
+	else if (only_long)
+		snprintf(buf, size,
+			 "%s %u more field%s than the header, all empty: extra trailing delimiter%s; the empty "
+			 "surplus was dropped",
+			 count_rows(empty, s->rows, n, sizeof(n)), s->surplus_min, s->surplus_min > 1 ? "s" : "",
+			 s->surplus_min > 1 ? "s" : "");
+	else if (s->repair_rows[LEAK_REPAIR_COMMENT_REJOINED] * 2 >= s->rows_repaired)
 		snprintf(buf, size, "the delimiter occurs unquoted in the comment (last column); it was restored");
-	else if (shortr >= s->rows_repaired / 2)
+	else if (shortr * 2 >= s->rows_repaired)
 		snprintf(buf, size, "rows cut short (%u to %u trailing fields missing); they were read by position",
 			 s->short_min, s->short_max);
 	else
-		snprintf(buf, size, "rows whose field count differs from the header's were repaired");
+		snprintf(buf, size, "rows cut short, lengthened by extra delimiters or by an unquoted delimiter in "
+				    "the comment; each was repaired as listed");
 	return buf;
 }

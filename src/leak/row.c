@@ -589,6 +589,11 @@ static int do_phones(const struct leak_row_ctx *r, const struct leak_row *row, u
 	return 0;
 }
 
+int leak_parse_date(const char *s, size_t n, int *y, int *m, int *d)
+{
+	return parse_sample_date(s, n, y, m, d) == 0 || parse_compact_date(s, n, y, m, d) == 0 ? 0 : -1;
+}
+
 int leak_value_is_empty(const char *s, size_t n)
 {
 	trim(&s, &n);

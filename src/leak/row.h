@@ -32,4 +32,7 @@ int leak_row_to_record(const struct leak_row_ctx *ctx, const struct leak_row *ro
 /* 1 if the field is empty once trimmed of white space and no-break spaces, or a placeholder ("-", "NULL", "néant"...). */
 int leak_value_is_empty(const char *s, size_t n);
 
+/* A date in the forms the sample-date parser reads (D/M/YYYY, YYYY-MM-DD..., YYYYMMDD): 0 with y, m, d, or -1. */
+int leak_parse_date(const char *s, size_t n, int *y, int *m, int *d);
+
 #endif

@@ -437,7 +437,7 @@ static void test_structure(void **state)
 				  "Trouvère,Eulalie,14/07/1963\n";
 	static const unsigned char gz[] = { 0x1F, 0x8B, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03,
 					    0x01, 0x02, 0x00, 0xFD, 0xFF, 0x00 };
-	struct leak_options strict = { NULL, 1 };
+	struct leak_options strict = { NULL, 1, 0, 0 };
 	struct leak_reader r;
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));

@@ -87,7 +87,7 @@ static void check_spectrum_case(const char *vectors, const char *base)
 {
 	char csv[1024], js[1024];
 	struct leak_mapping m;
-	struct leak_options opt = { &m, 0 };
+	struct leak_options opt = { &m, 0, 0, 0 };
 	struct leak_reader r;
 	struct leak_row row;
 	struct bc_error err = BC_ERROR_INIT;
@@ -258,7 +258,7 @@ static void check_dialect(const char *name, const struct leak_options *opt, enum
 static void test_dialects(void **state)
 {
 	struct leak_mapping m;
-	struct leak_options opt = { &m, 0 };
+	struct leak_options opt = { &m, 0, 0, 0 };
 	struct bc_error err = BC_ERROR_INIT;
 
 	(void)state;
@@ -281,7 +281,7 @@ static void test_dialects(void **state)
 static void test_mapping_overrides(void **state)
 {
 	struct leak_mapping m;
-	struct leak_options opt = { &m, 0 };
+	struct leak_options opt = { &m, 0, 0, 0 };
 	struct leak_reader r;
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_record *rec = calloc(MAX_RECS, sizeof(*rec));
@@ -530,7 +530,7 @@ static void test_bad_rows(void **state)
 
 static void expect_strict(const char *name, const char *code, unsigned long line, unsigned long col)
 {
-	struct leak_options opt = { NULL, 1 };
+	struct leak_options opt = { NULL, 1, 0, 0 };
 	struct leak_reader r;
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_record rec;

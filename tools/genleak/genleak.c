@@ -71,7 +71,27 @@ static const struct {
 static const char *const fiction_blocks[6] = { "063998", "019900", "026191", "035301", "046571", "053649" };
 enum { BLOCK_MOBILE = 0 };
 
-enum dialect { D_COMMA_UTF8, D_SEMI_CP1252 };
+enum dialect { D_COMMA_UTF8, D_SEMI_CP1252, D_HPRIM };
+
+/*
+ * Structural dirt (issue 11): short rows, long rows, an unquoted delimiter
+ * in the comment, no header, shuffled columns, HPRIM. Drawn from its own
+ * PRNG, so that the people and the rows are those of the same seed without
+ * it; the twin file holds the same rows written cleanly, with what the dirt
+ * lost (cut fields, what HPRIM does not carry) left empty.
+ */
+struct layout {
+	double short_rows, long_rows, comment_delim;    /* rates per row */
+	int no_header, shuffle;
+	int perm[19];               /* written column k holds field perm[k] */
+	struct gl_rng rng;
+	const char *twin_path, *dirt_path, *mapping_path;
+	struct out *twin;
+	FILE *dirt;
+	unsigned long line;         /* physical line of the next record of the leak */
+	unsigned long twin_line;
+	unsigned long n[4];         /* rows with: short, long, comment delimiter, hprim */
+};
 
 struct lab {
 	char id[16];
@@ -164,6 +184,7 @@ struct gen {
 	uint32_t block_next[6], block_mult[6], block_off[6];
 	uint32_t n_households;
 	unsigned long dirt[16];
+	struct layout lay;          /* structural dirt, HPRIM (issue 11) */
 };
 
 static int set_init(struct set64 *s, size_t cap)
@@ -1525,6 +1546,152 @@ static void out_record(struct gen *g, struct out *o, const char *const *fields)
 	out_str(o, g->dialect == D_COMMA_UTF8 ? "\n" : "\r\n");
 }
 
+/* ---- Layout dirt (issue 11): rows cut or lengthened, a bare delimiter in the comment, no header, shuffled. ---- */
+
+static const char *const mapping_fields[N_FIELDS] = {
+	"last_name", "usage_name", "first_name", "sex", "dob", "nir", "address", "postcode", "city", "phone",
+	"email", "blood_group", "doctor", "doctor_address", "doctor_phone", "insurer", "lab", "sample_date",
+	"comment",
+};
+
+static int layout_active(const struct layout *l)
+{
+	return l->short_rows > 0 || l->long_rows > 0 || l->comment_delim > 0 || l->no_header || l->shuffle ||
+	       l->twin_path || l->dirt_path || l->mapping_path;
+}
+
+/* Physical lines a record takes: one, plus the line breaks inside its (quoted) fields. */
+static unsigned long record_lines(const char *const *fields, int n)
+{
+	unsigned long k = 1;
+
+	for (int i = 0; i < n; i++)
+		for (const char *c = fields[i]; *c; c++)
+			k += *c == '\n';
+	return k;
+}
+
+/* Fields in the written order, n of them, then extra empty ones; the last written bare when bare_last. */
+static void out_record_layout(struct gen *g, struct out *o, const char *const *fields, const int *perm, int n,
+			      int extra, int bare_last)
+{
+	const char *d = g->dialect == D_COMMA_UTF8 ? "," : ";";
+	char enc[FIELD_MAX * 2];
+
+	for (int i = 0; i < n; i++) {
+		const char *f = fields[perm ? perm[i] : i];
+
+		if (i)
+			out_bytes(o, d, 1);
+		if (i == n - 1 && bare_last) {
+			if (g->dialect == D_SEMI_CP1252) {
+				gl_to_cp1252(f, enc, sizeof(enc));
+				f = enc;
+			}
+			out_str(o, f);
+		} else {
+			out_field(g, o, f);
+		}
+	}
+	for (int i = 0; i < extra; i++)
+		out_bytes(o, d, 1);
+	out_str(o, g->dialect == D_COMMA_UTF8 ? "\n" : "\r\n");
+}
+
+static void layout_header(struct gen *g, struct out *o, const char *const *header)
+{
+	struct layout *l = &g->lay;
+
+	if (l->twin)
+		out_record(g, l->twin, header);
+	l->twin_line = 2;
+	if (l->no_header) {
+		l->line = 1;
+		return;
+	}
+	out_record_layout(g, o, header, l->shuffle ? l->perm : NULL, N_FIELDS, 0, 0);
+	l->line = 2;
+}
+
+/*
+ * Write one row with the layout dirt drawn for it; the twin gets the same
+ * fields, cut ones empty. cls and cat lose what a cut took away.
+ */
+static void layout_row(struct gen *g, struct out *o, char (*f)[FIELD_MAX], uint32_t person, uint32_t *cls, int *cat)
+{
+	struct layout *l = &g->lay;
+	const char *fields[N_FIELDS];
+	char delim = g->dialect == D_COMMA_UTF8 ? ',' : ';';
+	int cut = 0, extra = 0, bare = 0, n = N_FIELDS;
+	unsigned long start = l->line;
+
+	if (l->comment_delim > 0 && gl_rng_chance(&l->rng, l->comment_delim)) {
+		/* a remark with the delimiter, written unquoted (no quote nor line break left in it) */
+		char tmp[FIELD_MAX];
+
+		if (!f[F_COMMENT][0])
+			fset(f[F_COMMENT], "tiers payant ok");
+		freplace_all(f[F_COMMENT], "\n", " ");
+		freplace_all(f[F_COMMENT], "\"", "'");
+		freplace_all(f[F_COMMENT], "\r", " ");
+		gl_fmt(tmp, sizeof(tmp), "%s%c merci", f[F_COMMENT], delim);
+		fset(f[F_COMMENT], tmp);
+		bare = 1;
+	}
+	if (!l->shuffle && l->short_rows > 0 && gl_rng_chance(&l->rng, l->short_rows)) {
+		/* the trailing empty fields dropped, or the last one to three columns cut off */
+		cut = 1 + (int)gl_rng_below(&l->rng, 3);
+		if (gl_rng_chance(&l->rng, 0.5))
+			for (cut = 0; cut < 3 && !f[N_FIELDS - 1 - cut][0]; cut++)
+				;
+		if (!cut)
+			cut = 1;
+		bare = 0;
+		for (int k = N_FIELDS - cut; k < N_FIELDS; k++) {
+			if (k == F_DATE && f[k][0])
+				*cls &= ~(1u << 11);
+			if (k == F_COMMENT && f[k][0]) {
+				*cls &= ~(1u << 12);
+				*cat = -1;
+			}
+			f[k][0] = '\0';
+		}
+		n -= cut;
+	}
+	if (l->long_rows > 0 && gl_rng_chance(&l->rng, l->long_rows))
+		extra = 1 + (int)gl_rng_below(&l->rng, 2);
+	for (int k = 0; k < N_FIELDS; k++)
+		fields[k] = f[k];
+	out_record_layout(g, o, fields, l->shuffle ? l->perm : NULL, n, extra, bare);
+	l->line += record_lines(fields, N_FIELDS);
+	if (l->twin)
+		out_record(g, l->twin, fields);
+	l->n[0] += cut > 0;
+	l->n[1] += extra > 0;
+	l->n[2] += bare;
+	if (l->dirt && (cut || extra || bare))
+		fprintf(l->dirt, "%lu\t%" PRIu32 "\t%s%s%s\n", start, person, cut ? "short_row " : "",
+			extra ? "long_row " : "", bare ? "comment_delimiter" : "");
+}
+
+/* The leak's layout as a mapping file (docs/leak-files.md): what inference should find. */
+static int layout_mapping(struct gen *g)
+{
+	struct layout *l = &g->lay;
+	FILE *f = fopen(l->mapping_path, "w");
+
+	if (!f) {
+		fprintf(stderr, "bc-genleak: %s: %s\n", l->mapping_path, strerror(errno));
+		return -1;
+	}
+	fprintf(f, "# the layout bc-genleak wrote (seed-dependent column order with --shuffle-columns)\n"
+		   "header = %s\ndelimiter = %s\n", l->no_header ? "no" : "yes",
+		g->dialect == D_COMMA_UTF8 ? "comma" : "semicolon");
+	for (int k = 0; k < N_FIELDS; k++)
+		fprintf(f, "column %d = %s\n", k + 1, mapping_fields[l->shuffle ? l->perm[k] : k]);
+	return fclose(f) ? -1 : 0;
+}
+
 /* ---- Ground truth. ---- */
 
 static void json_str(struct out *o, const char *s)
@@ -1955,11 +2122,98 @@ static int cmp_visit(const void *a, const void *b)
 	return (x->tie > y->tie) - (x->tie < y->tie);
 }
 
+/* --short-rows R, --long-rows R, --comment-delimiter R, --twin FILE, --dirt-truth FILE, --mapping-truth FILE. */
+static int layout_option(struct gen *g, const char *a, const char *val)
+{
+	struct layout *l = &g->lay;
+	double *rate = !strcmp(a, "--short-rows") ? &l->short_rows : !strcmp(a, "--long-rows") ? &l->long_rows
+		       : !strcmp(a, "--comment-delimiter") ? &l->comment_delim : NULL;
+	char *end;
+
+	if (rate) {
+		*rate = strtod(val, &end);
+		if (*end || *rate < 0 || *rate > 1) {
+			fprintf(stderr, "bc-genleak: %s wants a rate from 0 to 1\n", a);
+			*rate = 0;
+			return 1;
+		}
+		return 0;
+	}
+	if (!strcmp(a, "--twin"))
+		l->twin_path = val;
+	else if (!strcmp(a, "--dirt-truth"))
+		l->dirt_path = val;
+	else if (!strcmp(a, "--mapping-truth"))
+		l->mapping_path = val;
+	else
+		return 1;
+	return 0;
+}
+
+/* Seed the layout's own PRNG and column order; open the twin and the dirt truth. */
+static int layout_open(struct gen *g, unsigned long seed)
+{
+	struct layout *l = &g->lay;
+
+	gl_rng_seed(&l->rng, seed ^ 0x6c61796f7574ULL);
+	for (int k = 0; k < N_FIELDS; k++)
+		l->perm[k] = k;
+	for (int k = N_FIELDS - 1; k > 0; k--) {
+		int j = (int)gl_rng_below(&l->rng, (uint32_t)k + 1), t = l->perm[k];
+
+		l->perm[k] = l->perm[j];
+		l->perm[j] = t;
+	}
+	if (l->twin_path) {
+		l->twin = calloc(1, sizeof(*l->twin));
+		if (!l->twin || !(l->twin->buf = malloc(1 << 20)))
+			return -1;
+		l->twin->cap = 1 << 20;
+		l->twin->f = fopen(l->twin_path, "wb");
+		if (!l->twin->f) {
+			fprintf(stderr, "bc-genleak: %s: %s\n", l->twin_path, strerror(errno));
+			return -1;
+		}
+	}
+	if (l->dirt_path) {
+		l->dirt = fopen(l->dirt_path, "w");
+		if (!l->dirt) {
+			fprintf(stderr, "bc-genleak: %s: %s\n", l->dirt_path, strerror(errno));
+			return -1;
+		}
+		fprintf(l->dirt, "# line\tpatient id\tdirt (docs/genleak.md); header: %s, columns: %s\n",
+			l->no_header ? "none" : "yes", l->shuffle ? "shuffled" : "in order");
+	}
+	return l->mapping_path ? layout_mapping(g) : 0;
+}
+
+static int layout_close(struct gen *g)
+{
+	struct layout *l = &g->lay;
+	int bad = 0;
+
+	if (l->twin) {
+		out_flush(l->twin);
+		bad |= l->twin->err || (l->twin->f && fclose(l->twin->f) != 0);
+		free(l->twin->buf);
+		free(l->twin);
+		l->twin = NULL;
+	}
+	if (l->dirt)
+		bad |= fclose(l->dirt) != 0;
+	l->dirt = NULL;
+	if (bad)
+		fputs("bc-genleak: write error on the twin or the dirt truth\n", stderr);
+	return bad ? -1 : 0;
+}
+
 static void usage_text(FILE *f)
 {
 	fputs("usage: bc-genleak [--seed N] [--rows N] [--out FILE] [--truth FILE]\n"
 	      "                  [--dialect fr-comma-utf8|fr-semicolon-cp1252] [--data DIR]\n"
 	      "                  [--dependants P] [--row-owners FILE] [--bom] [--stats] [--quiet]\n"
+	      "                  [--short-rows R] [--long-rows R] [--comment-delimiter R] [--no-header]\n"
+	      "                  [--shuffle-columns] [--twin FILE] [--dirt-truth FILE] [--mapping-truth FILE]\n"
 	      "Writes a synthetic French medical-lab leak (CSV) and its ground truth (JSON lines).\n"
 	      "  --seed N      PRNG seed (default 1); same seed, same bytes\n"
 	      "  --rows N      data rows (default 491839)\n"
@@ -1971,6 +2225,11 @@ static void usage_text(FILE *f)
 	      "  --row-owners FILE  the truth id of each data row's person, one per line\n"
 	      "  --bom         start a UTF-8 file with a byte-order mark\n"
 	      "  --stats       print dirt counters to standard error\n"
+	      "  --short-rows R, --long-rows R, --comment-delimiter R   layout dirt, rate per row\n"
+	      "  --no-header, --shuffle-columns   no header row; columns in a seed-dependent order\n"
+	      "  --twin FILE   the same rows written cleanly (what the dirt lost left empty)\n"
+	      "  --dirt-truth FILE    line, patient and dirt of each dirty row (TSV)\n"
+	      "  --mapping-truth FILE the layout written, as a mapping file\n"
 	      "  --quiet       no summary on standard error\n"
 	      "See docs/genleak.md.\n", f);
 }
@@ -2031,6 +2290,10 @@ int main(int argc, char **argv)
 			bom = 1;
 		} else if (strcmp(a, "--stats") == 0) {
 			stats = 1;
+		} else if (strcmp(a, "--no-header") == 0) {
+			g->lay.no_header = 1;
+		} else if (strcmp(a, "--shuffle-columns") == 0) {
+			g->lay.shuffle = 1;
 		} else if (!val) {
 			fprintf(stderr, "bc-genleak: unknown option or missing value: %s\n", a);
 			usage_text(stderr);
@@ -2073,10 +2336,14 @@ int main(int argc, char **argv)
 				g->dialect = D_COMMA_UTF8;
 			else if (strcmp(val, "fr-semicolon-cp1252") == 0)
 				g->dialect = D_SEMI_CP1252;
+			else if (strcmp(val, "hprim") == 0)
+				g->dialect = D_HPRIM;
 			else {
-				fputs("bc-genleak: --dialect is fr-comma-utf8 or fr-semicolon-cp1252\n", stderr);
+				fputs("bc-genleak: --dialect is fr-comma-utf8, fr-semicolon-cp1252 or hprim\n", stderr);
 				goto out;
 			}
+			i++;
+		} else if (layout_option(g, a, val) == 0) {
 			i++;
 		} else {
 			fprintf(stderr, "bc-genleak: unknown option: %s\n", a);
@@ -2124,7 +2391,12 @@ int main(int argc, char **argv)
 	}
 	if (bom && g->dialect == D_COMMA_UTF8)
 		out_str(&o, "\xEF\xBB\xBF");
-	out_record(g, &o, g->dialect == D_COMMA_UTF8 ? header_fr : header_abbr);
+	if (layout_open(g, seed) < 0)
+		goto out;
+	if (layout_active(&g->lay))
+		layout_header(g, &o, g->dialect == D_COMMA_UTF8 ? header_fr : header_abbr);
+	else
+		out_record(g, &o, g->dialect == D_COMMA_UTF8 ? header_fr : header_abbr);
 	if (owners_path && !(owners = fopen(owners_path, "wb"))) {
 		fprintf(stderr, "bc-genleak: %s: %s\n", owners_path, strerror(errno));
 		goto out;
@@ -2144,7 +2416,13 @@ int main(int argc, char **argv)
 			    k != F_BLOOD && k != F_INSURER)
 				g->dirt[DIRT_EMPTY]++;
 		}
-		out_record(g, &o, fields);
+		if (layout_active(&g->lay)) {
+			/* the row's line in the leak as written (no header, line breaks kept) */
+			owner_line = g->lay.line;
+			layout_row(g, &o, row->f, p->id, &cls, &cat);
+		} else {
+			out_record(g, &o, fields);
+		}
 		if (owners && write_row_owner(owners, &owner_line, fields, p) < 0) {
 			fprintf(stderr, "bc-genleak: %s: write error\n", owners_path);
 			goto out;
@@ -2170,6 +2448,8 @@ int main(int argc, char **argv)
 		}
 	}
 	out_flush(&o);
+	if (layout_close(g) < 0)
+		goto out;
 	if (o.err || (out_path && fclose(o.f) != 0)) {
 		o.f = NULL;
 		fprintf(stderr, "bc-genleak: %s: write error\n", out_path ? out_path : "stdout");
@@ -2229,11 +2509,13 @@ int main(int argc, char **argv)
 	if (stats) {
 		for (int k = 0; k < DIRT_COUNT; k++)
 			fprintf(stderr, "bc-genleak: dirt %-24s %lu\n", dirt_names[k], g->dirt[k]);
+		fprintf(stderr, "bc-genleak: dirt %-24s %lu\nbc-genleak: dirt %-24s %lu\nbc-genleak: dirt %-24s %lu\n",
+			"short_row", g->lay.n[0], "long_row", g->lay.n[1], "comment_delimiter", g->lay.n[2]);
 	}
 	if (!quiet)
 		fprintf(stderr, "bc-genleak: %zu rows, %zu patients, %.2f s (seed %lu, %s)\n", g->n_v, g->n_p,
 			(double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9, seed,
-			g->dialect == D_COMMA_UTF8 ? "fr-comma-utf8" : "fr-semicolon-cp1252");
+			g->dialect == D_COMMA_UTF8 ? "fr-comma-utf8" : g->dialect == D_HPRIM ? "hprim" : "fr-semicolon-cp1252");
 	ret = 0;
 	goto out;
 oom:
@@ -2247,6 +2529,8 @@ out:
 		fclose(t.f);
 	free(o.buf);
 	free(t.buf);
+	if (g)
+		layout_close(g);
 	free(shares);
 	free(row);
 	if (g) {
