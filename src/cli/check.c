@@ -30,6 +30,9 @@ static const char usage[] =
 	"                      download is given up only when stalled that long\n"
 	"  --max-wait SECONDS  when the server asks to wait (too many checks in a minute),\n"
 	"                      wait up to SECONDS, then try once more (default 60; 0: never)\n"
+	"  --public-key B64    the server's expected public key (index.json public_key,\n"
+	"                      published by the operator): refuse any other\n"
+	"  --verified-public-key B64  the expected verified public key, likewise\n"
 	"Identifiers (any of them):\n"
 	"  --nir N             social security number, 13 or 15 characters\n"
 	"  --last-name X       birth name; repeat for the usage name (at most twice)\n"
@@ -47,7 +50,7 @@ static const char usage[] =
 enum {
 	OPT_SERVER = 256, OPT_INDEX, OPT_KEY, OPT_BUCKET_MODE, OPT_CACHE_DIR, OPT_NIR,
 	OPT_LAST_NAME, OPT_FIRST_NAME, OPT_DOB, OPT_EMAIL, OPT_PHONE, OPT_JSON, OPT_LANG,
-	OPT_TIMEOUT, OPT_MAX_WAIT,
+	OPT_TIMEOUT, OPT_MAX_WAIT, OPT_PUBLIC_KEY, OPT_VERIFIED_PUBLIC_KEY,
 };
 
 static const struct option options[] = {
@@ -66,6 +69,8 @@ static const struct option options[] = {
 	{ "lang", required_argument, NULL, OPT_LANG },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "max-wait", required_argument, NULL, OPT_MAX_WAIT },
+	{ "public-key", required_argument, NULL, OPT_PUBLIC_KEY },
+	{ "verified-public-key", required_argument, NULL, OPT_VERIFIED_PUBLIC_KEY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -156,6 +161,11 @@ static void to_french(struct bc_error *e)
 		snprintf(e->msg, sizeof(e->msg), "l'index diffère de celui du serveur (identifiant, "
 						 "clé publique, géométrie ou catalogue) : copie "
 						 "périmée ou modifiée refusée");
+	} else if (!strcmp(e->code, "key_pinned")) {
+		snprintf(e->msg, sizeof(e->msg), "la clé publique du serveur n'est pas celle donnée "
+						 "avec --public-key ou --verified-public-key : refusée "
+						 "(un serveur qui donnerait à chacun sa propre clé pourrait "
+						 "le reconnaître plus tard)");
 	} else if (!strcmp(e->code, "key_mismatch")) {
 		snprintf(e->msg, sizeof(e->msg), "le fichier de clé n'appartient pas à cet index");
 	} else if (!strcmp(e->code, "http") || !strcmp(e->code, "bad_response")) {
@@ -223,7 +233,7 @@ static void prescan(int argc, char **argv, int *json, enum bc_report_lang *lang)
 enum usage_msg {
 	U_BUCKET_MODE, U_NIR_TWICE, U_LAST_NAMES, U_FIRST_TWICE, U_DOB_TWICE, U_EMAIL_TWICE,
 	U_PHONE_TWICE, U_LANG, U_NO_VALUE, U_UNKNOWN, U_NO_ARG, U_STRAY, U_NO_MODE, U_KEY_REMOTE,
-	U_TIMEOUT, U_MAX_WAIT,
+	U_TIMEOUT, U_MAX_WAIT, U_PUBLIC_KEY,
 };
 
 static const char *const usage_msgs[][2] = {
@@ -255,6 +265,10 @@ static const char *const usage_msgs[][2] = {
 			"--timeout est un nombre de secondes de 1 à 3600" },
 	[U_MAX_WAIT] = { "--max-wait must be a number of seconds from 0 to 3600",
 			 "--max-wait est un nombre de secondes de 0 à 3600" },
+	[U_PUBLIC_KEY] = { "--public-key and --verified-public-key take 32 bytes in base64url "
+			   "(43 characters, as in index.json)",
+			   "--public-key et --verified-public-key prennent 32 octets en base64url "
+			   "(43 caractères, comme dans index.json)" },
 };
 
 static int usage_error(enum usage_msg m, int json, enum bc_report_lang lang)
@@ -335,6 +349,7 @@ int cmd_check(int argc, char **argv)
 	struct bc_report report = { 0 };
 	enum bc_report_lang lang = bc_report_lang_from_env();
 	const char *server = NULL, *index = NULL, *key = NULL;
+	uint8_t pin_s[32], pin_v[32];
 	int json = 0, c, status = BC_EXIT_FAILURE, have_report = 0;
 
 	ro.max_wait_s = 60;
@@ -370,6 +385,16 @@ int cmd_check(int argc, char **argv)
 			ro.max_wait_s = v;
 			break;
 		}
+		case OPT_PUBLIC_KEY:
+		case OPT_VERIFIED_PUBLIC_KEY:
+			if (bc_b64url_decode(optarg, strlen(optarg),
+					     c == OPT_PUBLIC_KEY ? pin_s : pin_v, 32) != 32)
+				return usage_error(U_PUBLIC_KEY, json, lang);
+			if (c == OPT_PUBLIC_KEY)
+				ro.pin_pk_s = pin_s;
+			else
+				ro.pin_pk_v = pin_v;
+			break;
 		case OPT_BUCKET_MODE:
 			if (!strcmp(optarg, "file"))
 				ro.mode = BC_BUCKETS_FILE;
@@ -441,6 +466,13 @@ int cmd_check(int argc, char **argv)
 			goto fail;
 	} else if (bc_client_open_local(&be, index, key, &err)) {
 		goto fail;
+	} else if ((ro.pin_pk_s && sodium_memcmp(be.pk_s, ro.pin_pk_s, 32)) ||
+		   (ro.pin_pk_v &&
+		    sodium_memcmp(bc_index_verified_public_key(be.idx), ro.pin_pk_v, 32))) {
+		bc_error_set(&err, "key_pinned",
+			     "the key file's public key is not the one given with --public-key or "
+			     "--verified-public-key");
+		goto fail;
 	}
 	if (bc_client_check(&be, &tokens, &report, &err))
 		goto fail;
@@ -448,6 +480,14 @@ int cmd_check(int argc, char **argv)
 	if (json ? bc_report_write_json(&report, lang, stdout, &err)
 		 : bc_report_write_text(&report, lang, stdout, &err))
 		goto fail;
+	/* #14 item 9: what the bucket host saw, with this index's real anonymity */
+	if (server && !index && ro.mode == BC_BUCKETS_FETCH && !json)
+		printf(lang == BC_LANG_FR
+			       ? "Parties de l'index lues sur l'hébergement des buckets : %d, chacune "
+				 "avec au moins %u entrées réelles (la plus petite de cet index).\n"
+			       : "Buckets read from the bucket host: %d, each holding at least %u "
+				 "real entries (this index's smallest).\n",
+		       BC_CLIENT_PAD_READS, bc_index_min_real_entries(be.idx));
 	status = bc_report_found(&report) ? BC_EXIT_OK : BC_EXIT_NOT_FOUND;
 	goto out;
 fail:

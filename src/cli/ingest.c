@@ -101,6 +101,7 @@ int cmd_ingest(int argc, char **argv)
 	struct bc_ingest_stats st;
 	struct bc_error err = BC_ERROR_INIT;
 	unsigned long v;
+	unsigned k;
 	int i;
 
 	if (cli_wants_help(argc, argv)) {
@@ -192,6 +193,14 @@ int cmd_ingest(int argc, char **argv)
 		fprintf(stderr, "breachcheck: warning: %s is published but its directory could not be synced; "
 			"after a crash the previous version may be back (the next ingest publishes this one again)\n",
 			o.index_dir);
+	/* #14 item 9: say it when the anonymity asked for cannot hold (even quiet) */
+	k = o.anonymity ? o.anonymity : BC_DEFAULT_ANONYMITY;
+	if (st.index.min_real_entries < k)
+		fprintf(stderr,
+			"breachcheck: warning: the index is too small for --anonymity %u: its "
+			"smallest bucket holds %u real entries (one bucket of fewer than %u public "
+			"entries); the page and check state %u\n",
+			k, st.index.min_real_entries, k, st.index.min_real_entries);
 	if (!o.quiet) {
 		fprintf(stderr,
 			"breach %s: id %u, %lu rows (%lu dropped), %zu distinct tokens (%zu shared), "

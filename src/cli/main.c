@@ -14,6 +14,7 @@ static const struct {
 	{ "ingest", cmd_ingest, "turn a leak file into a publishable index" },
 	{ "serve", cmd_serve, "serve the index, the OPRF evaluator and the check page" },
 	{ "check", cmd_check, "am I in it, and what of mine leaked?" },
+	{ "export", cmd_export, "write an index's immutable files for a static host or CDN" },
 };
 
 static void usage(FILE *f)

@@ -296,6 +296,17 @@ int cmd_serve(int argc, char **argv)
 	}
 	bc_server_log(srv, "listening", "url", url, "metrics_url", murl, NULL);
 	bc_server_log(srv, "index", "index_id", id, NULL);
+	/* #15, DESIGN.md §2.3: the bucket reads of a check, seen together with
+	 * the key and the leak, narrow a person down */
+	if (!opt.buckets_url || !*opt.buckets_url) {
+		bc_server_log(srv, "warning", "code", "no_buckets_url", NULL);
+		fprintf(stderr,
+			"breachcheck serve: warning: no --buckets-url: the page and clients read "
+			"their buckets from this server, which holds the key; whoever holds the key "
+			"and the leak and sees those reads (this server, its TLS proxy's logs) can "
+			"narrow a person down. Serve the output of `breachcheck export` from a "
+			"separate host without access logs and give its URL (docs/deploy.md)\n");
+	}
 	if (opt.log_fd != 2)
 		fprintf(stderr, "breachcheck serve: listening on %s (metrics %s, index %s)\n", url,
 			murl[0] ? murl : "none", id);

@@ -145,6 +145,11 @@ struct bc_remote_options {
 	 * while a Retry-After is waited out, with the seconds left (0 last);
 	 * on_progress during a whole-file download (what: "buckets.bin" or
 	 * "verified.bin"; done and total in bytes, total 0 when unknown). */
+	/* Pinned keys (#14 item 7; check --public-key, --verified-public-key):
+	 * 32 bytes each, or NULL. /v1/config's public_key (and the index's, which
+	 * must equal it) and verified_public_key must be these ("key_pinned"). */
+	const uint8_t *pin_pk_s;
+	const uint8_t *pin_pk_v;
 	void (*on_wait)(void *arg, long seconds_left);
 	void (*on_progress)(void *arg, const char *what, uint64_t done, uint64_t total);
 	void *cb_arg;
@@ -155,7 +160,8 @@ struct bc_remote_options {
  * (file mode) index.json, buckets.bin and verified.bin downloaded once per
  * index id into the cache and verified bucket by bucket, or (fetch mode)
  * index.json and single buckets from buckets_url. Refuses an index whose
- * index_id or public key differs from the server's ("index_mismatch").
+ * index_id or public key differs from the server's ("index_mismatch"), and
+ * a server whose keys are not the pinned ones ("key_pinned").
  * Errors (all -1 with err filled, never an identifier): "unreachable",
  * "rate_limited" (after at most one wait of o->max_wait_s;
  * the message says when to retry), "http" (status and the

@@ -858,6 +858,25 @@ int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_o
 	}
 	if (get_b64_field(cfg, "public_key", pk, 32, err))
 		goto out;
+	if (o->pin_pk_s && sodium_memcmp(pk, o->pin_pk_s, 32)) {
+		bc_error_set(err, "key_pinned",
+			     "the server's public key is not the one given with --public-key: "
+			     "refusing it (a server giving each person a key of its own could "
+			     "recognise them later)");
+		goto out;
+	}
+	if (o->pin_pk_v) {
+		uint8_t pkv[32];
+
+		if (get_b64_field(cfg, "verified_public_key", pkv, 32, err))
+			goto out;
+		if (sodium_memcmp(pkv, o->pin_pk_v, 32)) {
+			bc_error_set(err, "key_pinned",
+				     "the server's verified public key is not the one given with "
+				     "--verified-public-key: refusing it");
+			goto out;
+		}
+	}
 	v = json_object_get(cfg, "index_id");
 	if (!json_is_string(v) || json_string_length(v) != BC_INDEX_ID_HEX ||
 	    strspn(json_string_value(v), "0123456789abcdef") != BC_INDEX_ID_HEX) {

@@ -279,6 +279,13 @@ describe('check page', () => {
       assert.equal(await page.getByLabel(name, { exact: false }).count() >= 1, true, name);
     }
     assert.equal(await page.getAttribute('#result', 'aria-live'), 'polite');
+    // #14 item 9, #15: the privacy section states this index's smallest bucket
+    // and that buckets come from the key holder here (no --buckets-url)
+    const minReal = JSON.parse(readFileSync(join(work, 'idx', 'index.json'), 'utf8')).min_real_entries;
+    await page.waitForFunction(() => /lui-même/.test(document.getElementById('privacy-host').textContent), null, { timeout: 10000 });
+    const leaks = await page.textContent('#privacy-leaks');
+    assert.equal((/au moins ([\d\s\u202f\u00a0]+)/.exec(leaks)?.[1] ?? '').replace(/\D/g, ''), String(minReal), 'the real min_real_entries');
+    assert.doesNotMatch(leaks, /1 024|1\u202f024/, 'not the default K unless it is the index\'s');
     assert.equal(await page.evaluate(() => document.querySelectorAll('[style], script:not([src]), style').length), 0,
       'no inline script or style');
     assert.deepEqual(page.errors, []);
@@ -446,6 +453,7 @@ describe('check page', () => {
       const log = readFileSync(B.log, 'utf8');
       assert.doesNotMatch(log, /\/v1\/buckets|\/v1\/index/, 'the evaluator served no bucket and no index.json');
       assert.match(await page.locator('#result').innerText(), new RegExp(new URL(m.url).host.replace(/\./g, '\\.')));
+      assert.match(await page.textContent('#privacy-host'), new RegExp(`servies par ${new URL(m.url).host.replace(/\./g, '\\.')}, et non par le serveur qui détient la clé`));
       // The same check again: the bucket host sees 6 bucket reads again (none
       // served from the browser cache, which would single out the real ones).
       m.seen.length = 0;

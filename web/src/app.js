@@ -24,6 +24,9 @@ let lang = 'fr';
 const fieldErrors = {}; // field -> reason
 let formError = null;
 let shown = null; // { kind: 'result' | 'error', value }
+// What this deployment is (from /v1/config): { minReal, bucketsHost } or null
+// before it is known. The privacy section states it (#14 item 9, #15).
+let deployment = null;
 
 function langFromUrl() {
   const l = new URLSearchParams(window.location.search).get('lang');
@@ -57,6 +60,7 @@ function applyLang() {
   sw.setAttribute('hreflang', other);
   sw.setAttribute('lang', other);
   document.title = t('title', lang);
+  renderPrivacy();
   for (const f of FIELDS) showFieldError(f, fieldErrors[f]);
   showFormError(formError);
   if (shown?.kind === 'result') renderResult(shown.value);
@@ -70,6 +74,42 @@ function switchLang(ev) {
   if (lang === 'fr') url.searchParams.delete('lang'); else url.searchParams.set('lang', lang);
   window.history.replaceState(null, '', url.pathname + url.search + url.hash);
   applyLang();
+}
+
+// ------------------------------------------------------------ deployment
+
+function renderPrivacy() {
+  const n = deployment?.minReal;
+  const mix = Number.isInteger(n) ? t('privacy_mix_n', lang, { n: new Intl.NumberFormat(lang === 'fr' ? 'fr-FR' : 'en-GB').format(n) }) : '';
+  $('privacy-leaks').textContent = t('privacy_leaks', lang, { mix });
+  let host = 'privacy_host_unknown';
+  if (deployment) host = deployment.bucketsHost ? 'privacy_host_separate' : 'privacy_host_same';
+  $('privacy-host').textContent = t(host, lang, { host: deployment?.bucketsHost ?? '' });
+}
+
+// From a /v1/config: the index's min_real_entries and where buckets come
+// from (buckets_url empty: this server, the key holder).
+function learnDeployment(config) {
+  let bucketsHost = null;
+  const u = typeof config?.buckets_url === 'string' ? config.buckets_url.trim() : '';
+  if (u) {
+    try { bucketsHost = new URL(u, window.location.href).host; } catch { bucketsHost = u; }
+  }
+  deployment = {
+    minReal: Number.isInteger(config?.min_real_entries) ? config.min_real_entries : null,
+    bucketsHost,
+  };
+  renderPrivacy();
+}
+
+// Once at load: /v1/config carries nothing of the person (every visitor
+// makes the same request), and lets the privacy section say what is true
+// here. On failure the general text stays.
+async function loadDeployment() {
+  try {
+    const res = await fetch('/v1/config', { credentials: 'omit', referrerPolicy: 'no-referrer', cache: 'no-store' });
+    if (res.ok) learnDeployment(await res.json());
+  } catch { /* the general text stays */ }
 }
 
 // ------------------------------------------------------------ validation
@@ -245,6 +285,7 @@ async function onSubmit(ev) {
   $('result-body').replaceChildren(el('p', { class: 'working' }, t('working', lang)));
   try {
     const r = await runCheck(v, { base: '' });
+    learnDeployment(r.config);
     const bb = r.config.buckets_url ? new URL(r.config.buckets_url, window.location.href) : null;
     r.bucketsHost = bb && bb.origin !== window.location.origin ? bb.host : null;
     shown = { kind: 'result', value: r };
@@ -278,6 +319,7 @@ function init() {
   // this point (script loading, blocked or off) Enter or a click cannot send
   // the fields anywhere (#14 item 4). Ready now.
   $('submit').disabled = false;
+  loadDeployment();
   $('check-form').addEventListener('reset', onReset);
   for (const f of FIELDS) {
     const input = $(`f-${f}`);

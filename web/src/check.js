@@ -26,8 +26,27 @@ const SLOT = { nir: 0, namedob: 1, email: 3, phone: 4 };
 
 const enc = new TextEncoder();
 
+/* global BC_PINNED_PUBLIC_KEY, BC_PINNED_VERIFIED_PUBLIC_KEY */
+// Keys pinned when the page was built (web/build.mjs --public-key,
+// --verified-public-key; meson -Dpage_public_key=...): base64url pkS and
+// pkV, or '' (not pinned: the evaluator's /v1/config is believed). A server
+// that gave each visitor a key of its own could recognise them later
+// (#14 item 7); a pinned page refuses any other key.
+export const PINNED = {
+  publicKey: typeof BC_PINNED_PUBLIC_KEY === 'string' ? BC_PINNED_PUBLIC_KEY : '',
+  verifiedPublicKey: typeof BC_PINNED_VERIFIED_PUBLIC_KEY === 'string' ? BC_PINNED_VERIFIED_PUBLIC_KEY : '',
+};
+
+// The pinned keys against a /v1/config: throws CheckError('key_pinned').
+export function checkPinned(config, pinned = PINNED) {
+  if (pinned.publicKey && config.public_key !== pinned.publicKey) throw new CheckError('key_pinned');
+  if (pinned.verifiedPublicKey && config.verified_public_key !== pinned.verifiedPublicKey) {
+    throw new CheckError('key_pinned');
+  }
+}
+
 export class CheckError extends Error {
-  // code: input | network | rate_limited | proof | hash | key_mismatch | config | stale | server
+  // code: input | network | rate_limited | proof | hash | key_mismatch | key_pinned | config | stale | server
   constructor(code, detail = {}) {
     super(code);
     this.code = code;
@@ -193,7 +212,7 @@ export function bucketsBase(config, base) {
 /*
  * Run one check. fields: form values. opts: { fetch, base (evaluator URL
  * prefix, "" = this origin), today, session (newSession(); default: the
- * page load's) }. Returns { config, used, hits: [...] }
+ * page load's), pinned ({ publicKey, verifiedPublicKey }; default PINNED) }. Returns { config, used, hits: [...] }
  * (hits as report.js addPayload builds them), or throws CheckError.
  */
 export async function runCheck(fields, opts = {}) {
@@ -205,6 +224,7 @@ export async function runCheck(fields, opts = {}) {
   // 1. configuration of the evaluator
   const config = await json(await request(fetchFn, joinUrl(base, '/v1/config'), {}));
   const { pk, salt } = checkConfig(config);
+  checkPinned(config, opts.pinned ?? PINNED);
 
   // 2. one evaluation request, fixed batch size, real elements at random places
   const places = shuffle([...Array(BATCH).keys()]);
@@ -251,9 +271,9 @@ export async function runCheck(fields, opts = {}) {
     hashes = index.bucket_hashes.map(b64urlDecode);
     const vh = b64urlDecode(index.verified_hash);
     const isalt = b64urlDecode(index.salt);
-    if (typeof index.public_key === 'string' && index.public_key !== config.public_key) {
-      throw new CheckError('key_mismatch');
-    }
+    // index.json must state its key (#14 item 7): an index without one, or
+    // of another key, is refused rather than read as "not found"
+    if (index.public_key !== config.public_key) throw new CheckError('key_mismatch');
     if (hashes.length !== nBuckets || index.bucket_entries !== config.bucket_entries ||
         b64urlEncode(isalt) !== b64urlEncode(salt) || computeIndexId(hashes, vh, isalt) !== id) throw new Error();
   } catch (e) {

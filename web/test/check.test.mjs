@@ -117,6 +117,21 @@ async function rejects(tamper, code, check = () => {}) {
 test('a wrong proof is an error, not a result', () => rejects({ proof: true }, 'proof'));
 test('a tampered bucket is an error, not a result', () => rejects({ bucket: true }, 'hash'));
 test('an index of another key is an error, not a "not found"', () => rejects({ indexKey: true }, 'key_mismatch'));
+test('an index.json without public_key is refused (#14 item 7)', () => rejects({ indexNoKey: true }, 'key_mismatch'));
+test('pinned keys: the right ones pass, any other key is refused before evaluating (#14 item 7)', async () => {
+  const s = makeServer({ records: RECORDS, breaches: BREACHES });
+  const cfg = await (await s.fetch('http://e.test/v1/config')).json();
+  const ok = await runCheck({ nir: PATIENT.nir }, { fetch: s.fetch, base: 'http://e.test', today: TODAY,
+    pinned: { publicKey: cfg.public_key, verifiedPublicKey: cfg.verified_public_key } });
+  assert.equal(ok.hits.length, 1);
+  const other = 'A'.repeat(42) + 'Q';
+  for (const pinned of [{ publicKey: other, verifiedPublicKey: '' }, { publicKey: cfg.public_key, verifiedPublicKey: other }]) {
+    s.log.length = 0;
+    await assert.rejects(runCheck({ nir: PATIENT.nir }, { fetch: s.fetch, base: 'http://e.test', today: TODAY, pinned }),
+      (e) => e instanceof CheckError && e.code === 'key_pinned');
+    assert.deepEqual(s.log.map((x) => new URL(x.url).pathname), ['/v1/config'], 'nothing evaluated under an unknown key');
+  }
+});
 test('429 gives its retry time', () => rejects({ rateLimit: true }, 'rate_limited', (e) => assert.equal(e.retryAfter, 42)));
 test('network down', () => rejects({ network: true }, 'network'));
 test('input errors stop before any request', async () => {

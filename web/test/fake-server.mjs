@@ -54,7 +54,7 @@ export function makeServer({ records, bucketBits = 3, breaches, bucketsUrl = '',
   const indexJson = {
     format: 1, suite: 'ristretto255-SHA512', bucket_bits: bucketBits, bucket_entries: per, entry_bytes: 48,
     index_id: indexId, salt: b64urlEncode(salt), bucket_hashes: hashes.map(b64urlEncode),
-    verified_hash: b64urlEncode(vh), public_key: tamper.indexKey ? b64urlEncode(deriveKeyPair(new Uint8Array(32), enc.encode('other'), MODE_VOPRF).pk) : b64urlEncode(keys.pk), breaches,
+    verified_hash: b64urlEncode(vh), public_key: tamper.indexNoKey ? undefined : tamper.indexKey ? b64urlEncode(deriveKeyPair(new Uint8Array(32), enc.encode('other'), MODE_VOPRF).pk) : b64urlEncode(keys.pk), breaches,
   };
   const log = [];
   const reply = (status, body, headers = {}) => ({

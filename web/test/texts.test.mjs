@@ -28,7 +28,7 @@ test('every error the page can meet has a message', () => {
     phone: ['invalid_phone'],
   };
   for (const [f, rs] of Object.entries(reasons)) for (const r of rs) assert.ok(hasText(`err_${f}_${r}`), `${f} ${r}`);
-  for (const c of ['network', 'rate_limited', 'proof', 'hash', 'key_mismatch', 'config', 'stale', 'server', 'need_namedob', 'nothing']) {
+  for (const c of ['network', 'rate_limited', 'proof', 'hash', 'key_mismatch', 'key_pinned', 'config', 'stale', 'server', 'need_namedob', 'nothing']) {
     assert.ok(hasText(`err_${c}`), c);
   }
   for (const k of ['found_summary_1_1', 'found_summary_1_m', 'found_summary_n_m']) assert.ok(hasText(k));
