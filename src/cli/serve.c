@@ -51,6 +51,9 @@ static const char usage[] =
 	"  --threads N             worker threads (default: one per CPU)\n"
 	"  --timeout SECONDS       idle connection timeout, and the most a request (line,\n"
 	"                          headers, body) may take to arrive (default 15)\n"
+	"  --min-send-rate BYTES   a response must go out at this many bytes per second\n"
+	"                          on average, after --timeout (default 4096; 0 = no\n"
+	"                          limit: slow readers are then only under --timeout idle)\n"
 	"  --max-connections N     concurrent connections (default 4096)\n"
 	"  --max-connections-per-ip N\n"
 	"                          concurrent connections from one address (default 64,\n"
@@ -137,6 +140,7 @@ int cmd_serve(int argc, char **argv)
 		{ "threads", required_argument, NULL, 't' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "max-connections", required_argument, NULL, 'C' },
+		{ "min-send-rate", required_argument, NULL, 'R' },
 		{ "max-connections-per-ip", required_argument, NULL, 'P' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
@@ -207,6 +211,7 @@ int cmd_serve(int argc, char **argv)
 		case 'n': bad = parse_uint(optarg, NULL, 64, &opt.max_batch); break;
 		case 't': bad = parse_uint(optarg, NULL, 1024, &opt.threads); break;
 		case 'T': bad = parse_uint(optarg, "s", 3600, &opt.timeout); break;
+		case 'R': bad = parse_uint(optarg, "/s", 1U << 30, &opt.min_send_rate); break;
 		case 'C': bad = parse_uint(optarg, NULL, 1000000, &opt.max_connections); break;
 		case 'P':
 			bad = parse_uint(optarg, NULL, 1000000, &per_ip);

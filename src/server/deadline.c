@@ -1,6 +1,8 @@
 /*
- * The request deadline. libmicrohttpd 0.9.75 only has an idle timeout (see
- * below); this file adds a deadline on receiving each request in full.
+ * The request and response deadlines. libmicrohttpd 0.9.75 only has an idle
+ * timeout (see below); this file adds a deadline on receiving each request
+ * in full, and one on sending each response (a minimum send rate: issue #14
+ * item 8, slow readers).
  */
 
 #include <pthread.h>
@@ -40,6 +42,7 @@ void bc_server_on_connection(void *cls, struct MHD_Connection *c, void **socket_
 		k->fd = ci->connect_fd;
 		atomic_init(&k->responding, 0);
 		atomic_init(&k->since, bc_server_ratelimit_now());
+		atomic_init(&k->respond_by, 0.0);
 		pthread_mutex_lock(&srv->conns_lock);
 		k->next = srv->conns;
 		if (srv->conns)
@@ -82,12 +85,24 @@ static void *reaper_main(void *arg)
 		pthread_cond_timedwait(&srv->reaper_cond, &srv->conns_lock, &ts);
 		now = bc_server_ratelimit_now();
 		for (k = srv->conns; k; k = k->next) {
-			if (k->cut || atomic_load(&k->responding) ||
-			    now - atomic_load(&k->since) <= (double)srv->opt.timeout)
+			atomic_uint_fast64_t *counter;
+			double by;
+
+			if (k->cut)
 				continue;
+			if (atomic_load(&k->responding)) {
+				by = atomic_load(&k->respond_by);
+				if (by <= 0 || now <= by)
+					continue;
+				counter = &srv->metrics.response_deadline_closed;
+			} else {
+				if (now - atomic_load(&k->since) <= (double)srv->opt.timeout)
+					continue;
+				counter = &srv->metrics.deadline_closed;
+			}
 			shutdown(k->fd, SHUT_RDWR);
 			k->cut = 1;
-			atomic_fetch_add_explicit(&srv->metrics.deadline_closed, 1, memory_order_relaxed);
+			atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
 		}
 	}
 	pthread_mutex_unlock(&srv->conns_lock);
@@ -127,3 +142,11 @@ void bc_server_reaper_stop(struct bc_server *srv)
 	srv->reaper_running = 0;
 }
 
+
+double bc_server_respond_by(const struct bc_server *srv, uint64_t bytes)
+{
+	if (!srv->opt.min_send_rate)
+		return 0;
+	return bc_server_ratelimit_now() + (double)srv->opt.timeout +
+	       (double)bytes / (double)srv->opt.min_send_rate;
+}

@@ -56,8 +56,9 @@ struct bc_server_conn {
 	struct bc_server_conn *prev, *next;
 	int fd;
 	int cut;               /* shut down by the reaper already */
-	atomic_int responding; /* a response is queued: only the idle timeout applies */
+	atomic_int responding; /* a response is queued: the response deadline applies */
 	_Atomic double since;  /* when the current request started to be awaited */
+	_Atomic double respond_by; /* when the response being sent must be out (0 = none) */
 };
 
 struct bc_server {
@@ -230,6 +231,10 @@ enum MHD_Result bc_server_handle_page(struct MHD_Connection *c, struct bc_server
 void bc_server_on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
 			     enum MHD_ConnectionNotificationCode toe);
 int bc_server_reaper_start(struct bc_server *srv);
+
+/* The time (monotonic seconds) by which a response of bytes queued now
+ * must be sent: --timeout plus bytes at --min-send-rate; 0 = no deadline. */
+double bc_server_respond_by(const struct bc_server *srv, uint64_t bytes);
 void bc_server_reaper_stop(struct bc_server *srv);
 
 /* ---- log.c ---- */

@@ -182,6 +182,9 @@ char *bc_server_metrics_render(struct bc_server_metrics *m, const char *index_id
 		"# HELP breachcheck_request_deadline_closed_total Connections closed because a request was not received in full within --timeout.\n"
 		"# TYPE breachcheck_request_deadline_closed_total counter\n"
 		"breachcheck_request_deadline_closed_total %llu\n"
+		"# HELP breachcheck_response_deadline_closed_total Connections closed because a response was not sent within --timeout plus its size at --min-send-rate.\n"
+		"# TYPE breachcheck_response_deadline_closed_total counter\n"
+		"breachcheck_response_deadline_closed_total %llu\n"
 		"# HELP breachcheck_forwarded_unparsable_total Entries of X-Forwarded-For or Forwarded from a trusted proxy that are not an address (the walk stopped there).\n"
 		"# TYPE breachcheck_forwarded_unparsable_total counter\n"
 		"breachcheck_forwarded_unparsable_total %llu\n",
@@ -191,6 +194,7 @@ char *bc_server_metrics_render(struct bc_server_metrics *m, const char *index_id
 	    (unsigned long long)get(&m->reloads),
 	    (unsigned long long)get(&m->reload_failures),
 	    (unsigned long long)get(&m->deadline_closed),
+	    (unsigned long long)get(&m->response_deadline_closed),
 	    (unsigned long long)get(&m->forwarded_unparsable));
 	if (index_id)
 		put(&o, "# HELP breachcheck_index_info The index being served.\n"

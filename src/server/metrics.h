@@ -28,6 +28,7 @@ struct bc_server_metrics {
 	atomic_uint_fast64_t reloads;
 	atomic_uint_fast64_t reload_failures;
 	atomic_uint_fast64_t deadline_closed; /* connections cut by the request deadline */
+	atomic_uint_fast64_t response_deadline_closed; /* cut by the response deadline */
 	atomic_uint_fast64_t forwarded_unparsable; /* proxy-header entries that are no address */
 };
 

@@ -70,8 +70,10 @@ enum MHD_Result bc_server_queue(struct MHD_Connection *c, struct bc_server_reque
 	r->status = status;
 	r->bytes = bytes;
 	r->answered = 1;
-	if (r->conn)
+	if (r->conn) {
+		atomic_store(&r->conn->respond_by, bc_server_respond_by(r->srv, bytes));
 		atomic_store(&r->conn->responding, 1);
+	}
 	return MHD_queue_response(c, status, resp);
 }
 

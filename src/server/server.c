@@ -33,6 +33,7 @@ void bc_server_options_init(struct bc_server_options *opt)
 	opt->rate_global = BC_SERVER_DEFAULT_RATE_GLOBAL;
 	opt->max_batch = BC_SERVER_DEFAULT_MAX_BATCH;
 	opt->timeout = BC_SERVER_DEFAULT_TIMEOUT;
+	opt->min_send_rate = BC_SERVER_DEFAULT_MIN_SEND_RATE;
 	opt->max_connections = BC_SERVER_DEFAULT_MAX_CONNECTIONS;
 	opt->max_connections_per_ip = -1;
 	opt->rate_per_56 = -1;

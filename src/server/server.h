@@ -25,6 +25,7 @@
 #define BC_SERVER_DEFAULT_NET24_FACTOR 16     /* an IPv4 /24: 16 clients' limit */
 #define BC_SERVER_DEFAULT_MAX_BATCH 16
 #define BC_SERVER_DEFAULT_TIMEOUT 15          /* seconds a connection may idle */
+#define BC_SERVER_DEFAULT_MIN_SEND_RATE 4096  /* bytes per second a response must reach */
 #define BC_SERVER_DEFAULT_MAX_CONNECTIONS 4096
 #define BC_SERVER_DEFAULT_MAX_PER_IP 64         /* without --trusted-proxy */
 #define BC_SERVER_MAX_BODY 16384              /* bytes of a request body */
@@ -53,6 +54,9 @@ struct bc_server_options {
 	unsigned threads;             /* 0 = one per online CPU */
 	unsigned timeout;             /* idle connection timeout in seconds, and the request
 				       * deadline (line, headers and body in full), 0 = default */
+	unsigned min_send_rate;       /* bytes per second: a response of B bytes must be sent
+				       * within timeout + B / min_send_rate seconds; 0 = only
+				       * the idle timeout applies */
 	unsigned max_connections;     /* 0 = default */
 	int max_connections_per_ip;   /* 0 = no limit, -1 = default (64, or none with trusted proxies) */
 	int log_fd;                   /* JSON-lines access log, -1 = none */

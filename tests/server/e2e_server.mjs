@@ -1126,6 +1126,45 @@ async function main() {
     assert.ok(small && !('aborted' in small), 'a full response has no aborted field');
   });
 
+  await test('slow readers: a response must go out at --min-send-rate after --timeout', async () => {
+    // issue #14 item 8: a client reading a large response slowly held its
+    // slot for ever (only the idle timeout applied, and reading is activity)
+    const web = path.join(webTmp, 'web-slow');
+    fs.mkdirSync(web, { recursive: true });
+    fs.writeFileSync(path.join(web, 'big.png'), Buffer.alloc(32 << 20, 7));
+    // 32 MiB at 64 MiB/s: 3 s + 0.5 s to send it in full (libmicrohttpd's idle
+    // timeout counts whole seconds: 1 s would cut an active reader too)
+    const s = await startServer(['--index', idx, '--key', key2, '--web', web, '--timeout', '3',
+      '--min-send-rate', String(64 << 20), '--log', 'none']);
+    const net = await import('node:net');
+    const u = new URL(s.url);
+    const sock = net.connect(Number(u.port), u.hostname);
+    sock.on('error', () => {});
+    await new Promise((r) => sock.on('connect', r));
+    let got = 0;
+    const t0 = Date.now();
+    const closed = new Promise((r) => sock.on('close', () => r(Date.now() - t0)));
+    sock.on('data', (d) => { got += d.length; sock.pause(); });
+    sock.write('GET /big.png HTTP/1.1\r\nHost: x\r\n\r\n');
+    // read about 64 KiB every 100 ms: always active, far below the rate
+    const reader = setInterval(() => sock.resume(), 100);
+    const ms = await Promise.race([closed, sleep(15000).then(() => -1)]);
+    clearInterval(reader);
+    sock.destroy();
+    assert.ok(ms > 0, 'the slow reader was cut off');
+    assert.ok(ms >= 3000 && ms < 10000, `cut after ${ms} ms`);
+    assert.ok(got < 32 << 20, `${got} bytes read of 32 MiB`);
+    const m = await (await fetch(s.metricsUrl)).text();
+    assert.match(m, /breachcheck_response_deadline_closed_total 1\n/);
+    // a reader at full speed gets the whole file
+    const full = await fetch(`${s.url}/big.png`);
+    assert.equal((await full.arrayBuffer()).byteLength, 32 << 20);
+    await stopServer(s);
+    const bad = await startServer(['--index', idx, '--key', key2, '--web', 'none', '--min-send-rate', 'x'],
+      { expectFail: true });
+    assert.equal(bad.exited, 2);
+  });
+
   await test('SIGTERM: no new connections, the request in flight is answered, exit 0', async () => {
     const s = await startServer(['--index', idx, '--key', key2, '--web', 'none', '--log', 'none']);
     const net = await import('node:net');
