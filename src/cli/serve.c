@@ -104,19 +104,25 @@ static rlim_t raise_fd_limit(unsigned max_connections)
 	return rl.rlim_cur;
 }
 
+/* 1 if dir holds the page (an index.html). */
+static int has_page(const char *dir)
+{
+	struct stat st;
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/index.html", dir);
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* The page of this build tree, else the installed one, else NULL. */
 static const char *default_web_dir(void)
 {
 	static const char *const dirs[] = { BC_WEB_DIR, BC_WEB_INSTALL_DIR };
-	struct stat st;
-	char path[4096];
 	size_t i;
 
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s/index.html", dirs[i]);
-		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (has_page(dirs[i]))
 			return dirs[i];
-	}
 	return NULL;
 }
 
@@ -311,6 +317,17 @@ int cmd_serve(int argc, char **argv)
 			"and the leak and sees those reads (this server, its TLS proxy's logs) can "
 			"narrow a person down. Serve the output of `breachcheck export` from a "
 			"separate host without access logs and give its URL (docs/deploy.md)\n");
+	}
+	/* issue #16: a plain `make` without node builds no page, and / was a
+	 * bare JSON not_found with nothing said at start */
+	if ((!web && !opt.web_dir) || (opt.web_dir && !has_page(opt.web_dir))) {
+		bc_server_log(srv, "warning", "code", "no_page", NULL);
+		fprintf(stderr,
+			"breachcheck serve: warning: no check page to serve: %s has no index.html. "
+			"To build the page: `make deps` (runs npm ci in web/), then `meson setup "
+			"--reconfigure build && ninja -C build`; or pass --web DIR. The API is "
+			"served, and a browser at / gets a page saying this\n",
+			opt.web_dir ? "the --web directory" : "this build's web/");
 	}
 	if (opt.log_fd != 2)
 		fprintf(stderr, "breachcheck serve: listening on %s (metrics %s, index %s)\n", url,

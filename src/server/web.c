@@ -244,6 +244,47 @@ int bc_server_web_check(const char *web_dir, const char *key_path, const char *i
 	return 0;
 }
 
+/* 1 if the request's Accept header names text/html (a browser). */
+static int wants_html(struct MHD_Connection *c)
+{
+	const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
+
+	return accept && strstr(accept, "text/html") != NULL;
+}
+
+/* What a browser gets at / when there is no page (issue #16 rough edge 2):
+ * the API stays JSON, and a person sees why the page is missing. */
+static const char no_page_html[] =
+	"<!doctype html>\n"
+	"<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	"<meta name=\"viewport\" content=\"width=device-width\">"
+	"<title>breachcheck: no page to serve</title></head>\n"
+	"<body><h1>No check page to serve</h1>\n"
+	"<p>This breachcheck server runs, but it has no check page: the build that "
+	"started it has none, or it was started with <code>--web none</code>.</p>\n"
+	"<p>To build the page: install node and the page's packages with "
+	"<code>make deps</code> (it runs <code>npm ci</code> in <code>web/</code>), then "
+	"<code>meson setup --reconfigure build &amp;&amp; ninja -C build</code>, and restart "
+	"<code>breachcheck serve</code>; or start it with <code>--web DIR</code>, the "
+	"page's built files. See docs/server.md.</p>\n"
+	"<p>The API answers as usual: <a href=\"/v1/config\">/v1/config</a>.</p>\n"
+	"</body></html>\n";
+
+static enum MHD_Result no_page(struct MHD_Connection *c, struct bc_server_request *r)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+	size_t len = sizeof(no_page_html) - 1;
+
+	resp = bc_server_persistent(r->srv, no_page_html, len, "text/html; charset=utf-8",
+				    "no-store", NULL);
+	if (!resp)
+		return MHD_NO;
+	ret = bc_server_queue(c, r, MHD_HTTP_NOT_FOUND, resp, len);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
 enum MHD_Result bc_server_handle_page(struct MHD_Connection *c, struct bc_server_request *r,
 				      const char *url, const char *method)
 {
@@ -252,6 +293,8 @@ enum MHD_Result bc_server_handle_page(struct MHD_Connection *c, struct bc_server
 	uint64_t bytes = 0;
 
 	resp = bc_server_web_response(r->srv->web_fd, url, &bytes);
+	if (!resp && !strcmp(url, "/") && wants_html(c))
+		return no_page(c, r);
 	if (!resp)
 		return bc_server_not_found(c, r);
 	if (strcmp(method, "GET") && strcmp(method, "HEAD")) {

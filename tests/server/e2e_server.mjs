@@ -754,6 +754,37 @@ async function main() {
     await stopServer(s2);
   });
 
+  await test('no page: a warning at start, an HTML page for a browser at /, JSON for the API', async () => {
+    // issue #16 rough edge 2: / answered a bare JSON not_found, nothing said at start
+    const empty = path.join(webTmp, 'empty');
+    fs.mkdirSync(empty, { recursive: true });
+    const s2 = await startServer(['--index', idx, '--key', key, '--web', empty, '--metrics-listen', 'none']);
+    // written after the listening line: wait for it
+    await waitUntil(() => /no check page/.test(s2.stderr), 5000);
+    assert.match(s2.stderr, /warning: no check page to serve: the --web directory has no index\.html\. To build the page: `make deps`/);
+    assert.ok(s2.lines.map(tryJson).some((o) => o && o.event === 'warning' && o.code === 'no_page'));
+    const html = await fetch(`${s2.url}/`, { headers: { accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8' } });
+    assert.equal(html.status, 404);
+    assert.equal(html.headers.get('content-type'), 'text/html; charset=utf-8');
+    assert.ok(html.headers.get('content-security-policy'));
+    const text = await html.text();
+    assert.match(text, /No check page to serve/);
+    assert.match(text, /make deps/);
+    await expectError(await fetch(`${s2.url}/`, { headers: { accept: 'application/json' } }), 404, 'not_found');
+    await expectError(await fetch(`${s2.url}/app.js`, { headers: { accept: 'text/html' } }), 404, 'not_found');
+    assert.equal((await fetch(`${s2.url}/v1/config`, { headers: { accept: 'text/html' } })).headers.get('content-type'),
+      'application/json');
+    await stopServer(s2);
+    // --web none: the operator's choice, no warning (the HTML still explains a browser's 404)
+    const s3 = await startServer(['--index', idx, '--key', key, '--web', 'none', '--metrics-listen', 'none']);
+    await waitUntil(() => /no_buckets_url/.test(s3.stderr), 5000); // the warning before ours
+    await sleep(100);
+    assert.ok(!/no check page/.test(s3.stderr));
+    assert.equal((await fetch(`${s3.url}/`, { headers: { accept: 'text/html' } })).headers.get('content-type'),
+      'text/html; charset=utf-8');
+    await stopServer(s3);
+  });
+
   await test('--web: refused beside the key, its state or the index; no symlink, no foreign file served', async () => {
     // issue #14 item 1: with the key in the page directory, GET /key answered the seed
     const exposed = path.join(webTmp, 'exposed');
