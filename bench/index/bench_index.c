@@ -1,8 +1,11 @@
 /*
- * Ingest benchmark (issue 5): rows/s and tokens/s of a full ingest of the
- * generated leak on all cores, next to the crypto-only rate (HashToGroup +
- * scalar multiplication per distinct token, all cores) measured in the same
- * run; their ratio; index size on disk; peak memory; local check latency.
+ * Ingest benchmark (issues 5, 11): rows/s and tokens/s of a full ingest of
+ * the generated leak on all cores, next to the crypto-only rate (HashToGroup
+ * + scalar multiplication per distinct token, all cores) measured in the
+ * same run; their ratio; then ingest's phases timed alone (bc_ingest_measure:
+ * the leak reader alone as profile reads, reader + tokens, the evaluate
+ * phase alone) beside ingest's own reading phase; index size on disk; peak
+ * memory; local check latency.
  *
  * usage: bench_index [--rows N] [--leak FILE] [--threads N]
  * Without --leak, bc-genleak (beside this binary's build root, or $BC_BUILD)
@@ -23,7 +26,7 @@
 #include <sodium.h>
 
 #include "index/index.h"
-#include "index/index_internal.h"
+#include "index/build.h"
 #include "ingest/ingest.h"
 #include "oprf/keyfile.h"
 #include "oprf/oprf.h"
@@ -242,6 +245,30 @@ int main(int argc, char **argv)
 	       ingest_rate / crypto_rate, probe_before, probe_after);
 	printf("CPU time: ingest %.2f s, crypto only %.2f s; ratio (CPU, insensitive to other load): %.3f\n",
 	       cpu_ingest, cpu_crypto, cpu_crypto / cpu_ingest);
+	/* The phases alone, one after the other (bc_ingest_measure). */
+	{
+		struct bc_ingest_options mo;
+		struct bc_ingest_measure m;
+
+		memset(&mo, 0, sizeof(mo));
+		mo.input = leak;
+		mo.key_path = key;
+		mo.threads = threads;
+		if (bc_ingest_measure(&mo, &m, &err) != 0) {
+			fprintf(stderr, "bench_index: measure: %s\n", err.msg);
+			return 1;
+		}
+		printf("reading: leak reader alone (what profile reads) %.2f s wall, %.2f s CPU; "
+		       "reader + tokens (dedup) alone %.2f s wall, %.2f s CPU (tokens phase %.2f s CPU); "
+		       "ingest's reading phase %.2f s wall, %.2f s CPU of its thread (it shares the "
+		       "cores with the evaluation)\n",
+		       m.reader_wall, m.reader_cpu, m.scan_wall, m.scan_cpu, m.scan_cpu - m.reader_cpu,
+		       st.t_read, st.t_read_cpu);
+		printf("evaluate phase alone (same %zu distinct tokens, %d workers): %.2f s wall, %.2f s "
+		       "CPU; ratio ingest/evaluate-alone: %.3f wall, %.3f CPU\n",
+		       m.tokens, m.threads, m.eval_wall, m.eval_cpu, m.eval_wall / t_ingest,
+		       m.eval_cpu / cpu_ingest);
+	}
 	printf("index: %.1f MB on disk (bucket_bits %u, %u entries/bucket, min %u real, %zu verified), "
 	       "state: %.1f MB\n",
 	       (double)dir_bytes(st.index.path) / 1e6, st.index.bucket_bits, st.index.bucket_entries,

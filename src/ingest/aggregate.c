@@ -132,7 +132,6 @@ static void agg_range(void *arg, size_t begin, size_t end)
 				p.source_a = p.source_b = BC_SOURCE_NONE;
 			}
 		}
-		memcpy(c->items[ti].y, t->y, BC_Y_BYTES);
 		bc_payload_pack(&p, c->items[ti].payload);
 		c->items[ti].breach_id = c->breach_id;
 	}
@@ -312,4 +311,12 @@ json_t *bc_ingest_breach_entry(const struct bc_ingest_options *o, uint32_t id, c
 	json_object_set_new(entry, "breach_date", text_or_empty(o->breach_date));
 	json_object_set_new(entry, "added_date", json_string(today));
 	return entry;
+}
+
+void bc_ingest_join_outputs(struct ingest *g, struct bc_build_item *items)
+{
+	size_t i;
+
+	for (i = 0; i < g->ntok; i++)
+		memcpy(items[i].y, tok_at(g, i)->y, BC_Y_BYTES);
 }

@@ -86,20 +86,31 @@ static void *eval_worker(void *arg)
 			pthread_cond_wait(&g->cv, &g->mu);
 		}
 	}
+	if (--g->running == 0)
+		pthread_cond_broadcast(&g->done_cv);
 	pthread_mutex_unlock(&g->mu);
 	return NULL;
 }
 
-int bc_ingest_eval_start(struct ingest *g, int nthreads, pthread_t *tid)
+int bc_ingest_eval_start(struct ingest *g, int nthreads)
 {
-	int i, started = 0;
+	int i;
 
+	if (nthreads > BC_INGEST_MAX_THREADS)
+		nthreads = BC_INGEST_MAX_THREADS;
 	for (i = 0; i < nthreads; i++) {
-		if (pthread_create(&tid[started], NULL, eval_worker, g) != 0)
+		pthread_mutex_lock(&g->mu);
+		g->running++;
+		pthread_mutex_unlock(&g->mu);
+		if (pthread_create(&g->tid[g->started], NULL, eval_worker, g) != 0) {
+			pthread_mutex_lock(&g->mu);
+			g->running--;
+			pthread_mutex_unlock(&g->mu);
 			break;
-		started++;
+		}
+		g->started++;
 	}
-	return started;
+	return g->started;
 }
 
 void bc_ingest_eval_reading_done(struct ingest *g)
@@ -111,31 +122,54 @@ void bc_ingest_eval_reading_done(struct ingest *g)
 	pthread_mutex_unlock(&g->mu);
 }
 
-void bc_ingest_eval_wait(struct ingest *g, pthread_t *tid, int started)
+static void join_workers(struct ingest *g)
 {
 	int i;
 
-	while (atomic_load(&g->evaluated) < g->ntok) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
+	for (i = 0; i < g->started; i++)
+		pthread_join(g->tid[i], NULL);
+	g->started = 0;
+}
 
-		nanosleep(&ts, NULL);
+int bc_ingest_eval_finish(struct ingest *g, struct bc_ingest_stats *st, struct bc_error *err)
+{
+	struct timespec ts;
+
+	if (atomic_load(&g->evaluated) * 2 >= g->ntok)
+		bc_test_kill_point("eval");
+	pthread_mutex_lock(&g->mu);
+	while (g->running > 0) {
+		/* Woken by the last worker to leave; every 100 ms for progress. */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000 * 1000;
+		if (ts.tv_nsec >= 1000 * 1000 * 1000) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000 * 1000 * 1000;
+		}
+		pthread_cond_timedwait(&g->done_cv, &g->mu, &ts);
+		pthread_mutex_unlock(&g->mu);
 		bc_ingest_progress(g, 0);
 		if (atomic_load(&g->evaluated) * 2 >= g->ntok)
 			bc_test_kill_point("eval");
+		pthread_mutex_lock(&g->mu);
 	}
-	for (i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
+	pthread_mutex_unlock(&g->mu);
+	join_workers(g);
+	st->t_eval = bc_ingest_now() - g->t_read_end;
+	bc_ingest_progress(g, 1);
+	if (atomic_load(&g->failed))
+		return bc_error_set(err, "internal", "an OPRF evaluation failed");
+	return 0;
 }
 
-void bc_ingest_eval_abort(struct ingest *g, pthread_t *tid, int started)
+void bc_ingest_eval_abort(struct ingest *g)
 {
-	int i;
-
+	if (g->started == 0)
+		return;
 	pthread_mutex_lock(&g->mu);
 	g->reading_done = 1;
 	g->ready = g->next; /* stop handing out work */
 	pthread_cond_broadcast(&g->cv);
 	pthread_mutex_unlock(&g->mu);
-	for (i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
+	join_workers(g);
 }

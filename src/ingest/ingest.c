@@ -56,7 +56,7 @@ static int check_options(const struct bc_ingest_options *o, char today[16], stru
 	return 0;
 }
 
-static struct ingest *ingest_new(const struct bc_ingest_options *o, double t0, struct bc_error *err)
+struct ingest *bc_ingest_new(const struct bc_ingest_options *o, double t0, struct bc_error *err)
 {
 	struct ingest *g = calloc(1, sizeof(*g));
 
@@ -66,6 +66,7 @@ static struct ingest *ingest_new(const struct bc_ingest_options *o, double t0, s
 	}
 	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->cv, NULL);
+	pthread_cond_init(&g->done_cv, NULL);
 	atomic_init(&g->evaluated, 0);
 	atomic_init(&g->failed, 0);
 	g->o = o;
@@ -78,14 +79,16 @@ static struct ingest *ingest_new(const struct bc_ingest_options *o, double t0, s
 	return g;
 }
 
-static void ingest_free(struct ingest *g)
+void bc_ingest_free(struct ingest *g)
 {
 	if (g == NULL)
 		return;
+	bc_ingest_eval_abort(g);
 	bc_key_free(g->key);
 	bc_ingest_tokens_release(g);
 	pthread_mutex_destroy(&g->mu);
 	pthread_cond_destroy(&g->cv);
+	pthread_cond_destroy(&g->done_cv);
 	free(g);
 }
 
@@ -119,7 +122,9 @@ static int open_run(struct ingest_run *r, struct bc_error *err)
 	return 0;
 }
 
-/* This breach's items (one per distinct token) and catalogue entry. */
+/* This breach's items (one per distinct token) and catalogue entry. The
+ * payloads depend on the rows only, so this runs while the workers are
+ * still evaluating; their outputs join the items in finish_evaluation. */
 static int aggregate_breach(struct ingest_run *r, struct bc_error *err)
 {
 	struct ingest *g = r->g;
@@ -137,9 +142,18 @@ static int aggregate_breach(struct ingest_run *r, struct bc_error *err)
 	return bc_ingest_aggregate(g, r->id, r->items, r->entry, r->st, err);
 }
 
+static int finish_evaluation(struct ingest_run *r, struct bc_error *err)
+{
+	if (bc_ingest_eval_finish(r->g, r->st, err) != 0)
+		return -1;
+	bc_ingest_join_outputs(r->g, r->items);
+	return 0;
+}
+
 static void finish_run(struct ingest_run *r, int failed)
 {
 	size_t i;
+
 
 	if (!failed)
 		for (i = 0; i < r->n_replaced; i++)
@@ -158,7 +172,7 @@ static void finish_run(struct ingest_run *r, int failed)
 		close(r->dir_lock_fd);
 	if (r->lock_fd >= 0)
 		close(r->lock_fd);
-	ingest_free(r->g);
+	bc_ingest_free(r->g);
 }
 
 int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
@@ -176,11 +190,13 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 	r->t0 = bc_ingest_now();
 	r->lock_fd = r->dir_lock_fd = -1;
 	if (check_options(o, r->today, err) == 0 &&
-	    (r->g = ingest_new(o, r->t0, err)) != NULL &&
+	    (r->g = bc_ingest_new(o, r->t0, err)) != NULL &&
 	    open_run(r, err) == 0 &&
-	    bc_ingest_read_and_evaluate(r->g, st, err) == 0 &&
+	    bc_ingest_read(r->g, o->threads > 0 ? o->threads : bc_ncpu(), st, err) == 0 &&
+	    /* the next two run while the workers evaluate */
 	    aggregate_breach(r, err) == 0 &&
 	    bc_ingest_collect_breaches(r, err) == 0 &&
+	    finish_evaluation(r, err) == 0 &&
 	    bc_ingest_publish_all(r, err) == 0)
 		ret = 0;
 	finish_run(r, ret != 0);

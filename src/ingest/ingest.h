@@ -48,6 +48,7 @@ struct bc_ingest_stats {
 	uint32_t breach_id;
 	size_t breaches;            /* breaches in the published index */
 	double t_read, t_eval, t_state, t_publish, t_total; /* seconds (t_eval: after reading ended) */
+	double t_read_cpu;          /* CPU seconds of the reading thread while reading (reader + tokens) */
 	struct bc_build_result index;
 	struct leak_stats leak;     /* the reader's counts: rows kept as read, repaired, dropped (issue 11) */
 };
@@ -62,5 +63,29 @@ int bc_state_dir(const char *key_path, char *out, size_t outsize);
  */
 int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 		  struct bc_error *err);
+
+/* Phase figures of bc_ingest_measure (seconds; CPU: user + system). */
+struct bc_ingest_measure {
+	unsigned long rows;
+	size_t tokens;              /* distinct tokens (as an ingest of the file) */
+	size_t occurrences;
+	double reader_wall, reader_cpu; /* the leak reader alone, one thread (what profile reads) */
+	double scan_wall, scan_cpu; /* reader + tokens phase (interning, dedup), one thread */
+	double eval_wall, eval_cpu; /* the evaluate phase alone over the distinct tokens */
+	int threads;                /* evaluation workers used */
+};
+
+/*
+ * Benchmarks (bench/index): time the phases of an ingest of o->input one
+ * after the other, with nothing else running: the leak reader alone, the
+ * reader with the tokens phase (one thread, no evaluation), then the
+ * evaluate phase alone over the same distinct tokens on o->threads workers
+ * (0: all cores) with the key o->key_path. Nothing is written: no state, no
+ * index, no breach id (o->index_dir and o->breach are not used). No
+ * identifier leaves the call: only counts and times. Returns 0, or -1 with
+ * err filled (reader and key errors).
+ */
+int bc_ingest_measure(const struct bc_ingest_options *o, struct bc_ingest_measure *m,
+		      struct bc_error *err);
 
 #endif

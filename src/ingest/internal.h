@@ -15,6 +15,7 @@
  *   aggregate.c  patients, payload per token, catalogue entry
  *   publish.c    other breaches from the state, state file + index files
  *   ingest.c     bc_ingest_run: the list of the phases above
+ *   measure.c    bc_ingest_measure: the phases alone, timed (benchmarks)
  */
 
 #include <limits.h>
@@ -42,6 +43,7 @@
 #define MULTI (UINT32_MAX - 1)
 #define MAX_TOKEN_BYTES 1024
 #define EVAL_CHUNK 256
+#define BC_INGEST_MAX_THREADS 256
 
 /* One distinct token: its OPRF input (then the POPRF info for kind 5) in
  * the arena, its SipHash, and its OPRF output once evaluated. */
@@ -92,13 +94,18 @@ struct ingest {
 	uint32_t *src_slots;  /* hash table of sources: index + 1, 0 = empty */
 	size_t nsources, sources_cap, last_source, src_cap;
 
-	/* evaluation queue */
+	/* evaluation queue: workers take [next, ready) in chunks; cv wakes
+	 * them, done_cv wakes the waiter when the last one leaves. */
 	pthread_mutex_t mu;
-	pthread_cond_t cv;
+	pthread_cond_t cv, done_cv;
 	size_t ready, next;
 	int reading_done;
+	int running;          /* workers not yet finished (under mu) */
+	pthread_t tid[BC_INGEST_MAX_THREADS];
+	int started;          /* workers to join */
 	atomic_size_t evaluated;
 	atomic_int failed;
+	double t_read_end;
 
 	/* progress */
 	int tty;
@@ -145,19 +152,34 @@ static inline struct tok *tok_at(struct ingest *g, size_t i)
 	return &g->blocks[i >> TOK_SHIFT][i & (TOK_BLOCK - 1)];
 }
 
+/* A run's tokens, rows and evaluation queue (ingest.c). NULL ("oom"). */
+struct ingest *bc_ingest_new(const struct bc_ingest_options *o, double t0, struct bc_error *err);
+
+/* Stop the workers if any, free everything of g (the key too); NULL is fine. */
+void bc_ingest_free(struct ingest *g);
+
 /* Monotonic clock in seconds. */
 double bc_ingest_now(void);
 
 /* ---- read.c ---- */
 
+/* Leak reader options of an ingest: --mapping FILE (loaded into map) or
+ * "auto" (inference); a headerless file without either is refused.
+ * Returns 0, or -1 with err filled (mapping file errors). */
+int bc_ingest_reader_options(const struct bc_ingest_options *o, struct leak_options *lo,
+			     struct leak_mapping *map, struct bc_error *err);
+
 /* Progress line on g->pf (counts only, never an identifier); final: last one. */
 void bc_ingest_progress(struct ingest *g, int final);
 
-/* Read the leak, intern its tokens and evaluate them on worker threads
- * while reading goes on. Fills st->rows, rows_skipped, t_read, t_eval.
- * Returns 0, or -1 with err filled. */
-int bc_ingest_read_and_evaluate(struct ingest *g, struct bc_ingest_stats *st,
-				struct bc_error *err);
+/* Read the leak into the tokens phase while nthreads evaluation workers
+ * (started here; 0: none, the tokens are only counted) evaluate the tokens
+ * already interned. Returns with the workers
+ * still evaluating (bc_ingest_eval_finish waits for them). Fills st->rows,
+ * rows_skipped, t_read, t_read_cpu. Returns 0, or -1 with err filled (the
+ * workers then stopped). */
+int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
+		   struct bc_error *err);
 
 /* ---- tokens.c ---- */
 
@@ -173,18 +195,19 @@ void bc_ingest_tokens_release(struct ingest *g);
 /* Tokens [0, g->ntok) may be evaluated (wakes the workers). */
 void bc_ingest_eval_ready(struct ingest *g);
 
-/* Start up to nthreads workers (tid: room for nthreads). Returns how many
- * started. */
-int bc_ingest_eval_start(struct ingest *g, int nthreads, pthread_t *tid);
+/* Start up to nthreads (<= BC_INGEST_MAX_THREADS) workers. Returns how many
+ * started (g->started). */
+int bc_ingest_eval_start(struct ingest *g, int nthreads);
 
-/* Reading ended: hand out the last tokens. */
+/* Reading ended: hand out the last tokens; workers leave when none is left. */
 void bc_ingest_eval_reading_done(struct ingest *g);
 
-/* Wait (with progress) until every token is evaluated, join the workers. */
-void bc_ingest_eval_wait(struct ingest *g, pthread_t *tid, int started);
+/* Wait (with progress) until every token is evaluated, join the workers;
+ * st->t_eval. Returns 0, or -1 ("internal") if an evaluation failed. */
+int bc_ingest_eval_finish(struct ingest *g, struct bc_ingest_stats *st, struct bc_error *err);
 
-/* Stop handing out work and join the workers (on failure). */
-void bc_ingest_eval_abort(struct ingest *g, pthread_t *tid, int started);
+/* Stop handing out work and join the workers (on failure; none: no-op). */
+void bc_ingest_eval_abort(struct ingest *g);
 
 /* ---- aggregate.c ---- */
 
@@ -196,6 +219,10 @@ json_t *bc_ingest_breach_entry(const struct bc_ingest_options *o, uint32_t id, c
  * sources_withheld. Returns 0, or -1 ("oom") with err filled. */
 int bc_ingest_aggregate(struct ingest *g, uint32_t id, struct bc_build_item *items, json_t *entry,
 			struct bc_ingest_stats *st, struct bc_error *err);
+
+/* Copy each token's OPRF output into its item (after bc_ingest_eval_finish;
+ * the payloads may be computed before, while the workers run). */
+void bc_ingest_join_outputs(struct ingest *g, struct bc_build_item *items);
 
 /* ---- state.c ---- */
 

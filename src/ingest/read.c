@@ -84,29 +84,44 @@ static int dropped_rows_error(const struct leak_reader *r, const struct bc_inges
 			    s->dropped_with_identifier);
 }
 
-int bc_ingest_read_and_evaluate(struct ingest *g, struct bc_ingest_stats *st,
-				struct bc_error *err)
+int bc_ingest_reader_options(const struct bc_ingest_options *o, struct leak_options *lo,
+			     struct leak_mapping *map, struct bc_error *err)
+{
+	memset(lo, 0, sizeof(*lo));
+	lo->refuse_headerless = 1;
+	if (o->mapping != NULL && !strcmp(o->mapping, "auto")) {
+		lo->infer = 1;
+	} else if (o->mapping != NULL) {
+		leak_mapping_init(map);
+		if (leak_mapping_load(map, o->mapping, err) != 0)
+			return -1;
+		lo->mapping = map;
+	}
+	return 0;
+}
+
+static double thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
+		   struct bc_error *err)
 {
 	struct leak_reader r;
 	struct leak_mapping map;
-	struct leak_options lo = { NULL, 0, 0, 1 };
+	struct leak_options lo;
 	struct bc_record *rec = NULL;
-	pthread_t tid[256];
-	int nthreads = g->o->threads > 0 ? g->o->threads : bc_ncpu(), started = 0, rc, ret = -1;
+	int rc = -1;
 	int reader_open = 0;
 	struct stat sst;
-	double t_read_end;
+	double cpu0 = thread_cpu();
 
-	if (nthreads > 256)
-		nthreads = 256;
-	if (g->o->mapping != NULL && !strcmp(g->o->mapping, "auto")) {
-		lo.infer = 1;
-	} else if (g->o->mapping != NULL) {
-		leak_mapping_init(&map);
-		if (leak_mapping_load(&map, g->o->mapping, err) != 0)
-			goto out;
-		lo.mapping = &map;
-	}
+	if (bc_ingest_reader_options(g->o, &lo, &map, err) != 0)
+		goto out;
 	rec = malloc(sizeof(*rec));
 	if (rec == NULL) {
 		bc_error_set(err, "oom", "out of memory");
@@ -118,8 +133,7 @@ int bc_ingest_read_and_evaluate(struct ingest *g, struct bc_ingest_stats *st,
 	g->reader = &r;
 	if (strcmp(g->o->input, "-") != 0 && stat(g->o->input, &sst) == 0)
 		g->file_size = sst.st_size;
-	started = bc_ingest_eval_start(g, nthreads, tid);
-	if (started == 0) {
+	if (nthreads > 0 && bc_ingest_eval_start(g, nthreads) == 0) {
 		bc_error_set(err, "internal", "cannot start worker threads");
 		goto out;
 	}
@@ -134,8 +148,9 @@ int bc_ingest_read_and_evaluate(struct ingest *g, struct bc_ingest_stats *st,
 			bc_test_kill_point("reading");
 	}
 	sodium_memzero(rec, sizeof(*rec));
-	t_read_end = bc_ingest_now();
-	st->t_read = t_read_end - g->t0;
+	g->t_read_end = bc_ingest_now();
+	st->t_read = g->t_read_end - g->t0;
+	st->t_read_cpu = thread_cpu() - cpu0;
 	st->rows = r.stats.rows;
 	st->rows_skipped = r.stats.rows_skipped;
 	st->leak = r.stats;
@@ -143,23 +158,14 @@ int bc_ingest_read_and_evaluate(struct ingest *g, struct bc_ingest_stats *st,
 		rc = dropped_rows_error(&r, g->o, err);
 	bc_ingest_eval_reading_done(g);
 	if (rc != 0) {
-		bc_ingest_eval_abort(g, tid, started);
-		st->t_eval = bc_ingest_now() - t_read_end;
+		bc_ingest_eval_abort(g);
 		goto out;
 	}
 	bc_test_kill_point("read");
-	bc_ingest_eval_wait(g, tid, started);
-	st->t_eval = bc_ingest_now() - t_read_end;
-	bc_ingest_progress(g, 1);
-	if (atomic_load(&g->failed)) {
-		bc_error_set(err, "internal", "an OPRF evaluation failed");
-		goto out;
-	}
-	ret = 0;
 out:
 	g->reader = NULL;
 	if (reader_open)
 		leak_reader_release(&r);
 	free(rec);
-	return ret;
+	return rc == 0 ? 0 : -1;
 }

@@ -1,0 +1,107 @@
+/*
+ * bc_ingest_measure (ingest.h): the read, tokens and evaluate phases timed
+ * apart, for bench/index (docs/ingest.md "Performance"). Uses the same
+ * phase code as bc_ingest_run; writes nothing.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "ingest/internal.h"
+
+static double thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double process_cpu(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* The leak reader alone over the file: what `profile` reads. */
+static int reader_alone(const struct bc_ingest_options *o, struct bc_ingest_measure *m,
+			struct bc_error *err)
+{
+	struct leak_reader r;
+	struct leak_mapping map;
+	struct leak_options lo;
+	struct bc_record *rec = malloc(sizeof(*rec));
+	double t0 = bc_ingest_now(), c0 = thread_cpu();
+	int rc;
+
+	if (rec == NULL)
+		return bc_error_set(err, "oom", "out of memory");
+	if (bc_ingest_reader_options(o, &lo, &map, err) != 0) {
+		free(rec);
+		return -1;
+	}
+	if (leak_reader_init(&r, o->input, &lo, err) != 0) {
+		free(rec);
+		return -1;
+	}
+	while ((rc = leak_reader_next(&r, rec, err)) == 1)
+		;
+	leak_reader_release(&r);
+	sodium_memzero(rec, sizeof(*rec));
+	free(rec);
+	m->reader_wall = bc_ingest_now() - t0;
+	m->reader_cpu = thread_cpu() - c0;
+	return rc == 0 ? 0 : -1;
+}
+
+int bc_ingest_measure(const struct bc_ingest_options *opt, struct bc_ingest_measure *m,
+		      struct bc_error *err)
+{
+	struct bc_ingest_options o = *opt;
+	struct bc_ingest_stats st;
+	struct ingest *g = NULL;
+	double t0, c0;
+	int ret = -1;
+
+	memset(m, 0, sizeof(*m));
+	memset(&st, 0, sizeof(st));
+	o.quiet = 1;
+	if (o.input == NULL || o.key_path == NULL)
+		return bc_error_set(err, "usage", "measure needs FILE and --key KEYFILE");
+	if (sodium_init() < 0)
+		return bc_error_set(err, "internal", "libsodium failed to initialise");
+	if (reader_alone(&o, m, err) != 0)
+		return -1;
+	t0 = bc_ingest_now();
+	g = bc_ingest_new(&o, t0, err);
+	if (g == NULL || bc_key_load(o.key_path, &g->key, err) != 0)
+		goto out;
+	c0 = thread_cpu();
+	if (bc_ingest_read(g, 0, &st, err) != 0)
+		goto out;
+	m->scan_wall = bc_ingest_now() - t0;
+	m->scan_cpu = thread_cpu() - c0;
+	m->rows = st.rows;
+	m->tokens = g->ntok;
+	m->occurrences = g->nocc;
+	m->threads = o.threads > 0 ? o.threads : bc_ncpu();
+	t0 = bc_ingest_now();
+	c0 = process_cpu();
+	g->t_read_end = t0;
+	if (bc_ingest_eval_start(g, m->threads) == 0) {
+		bc_error_set(err, "internal", "cannot start worker threads");
+		goto out;
+	}
+	if (bc_ingest_eval_finish(g, &st, err) != 0)
+		goto out;
+	m->eval_wall = bc_ingest_now() - t0;
+	m->eval_cpu = process_cpu() - c0;
+	ret = 0;
+out:
+	bc_ingest_free(g);
+	return ret;
+}
