@@ -274,6 +274,11 @@ const char *leak_encoding_name(enum leak_encoding e)
 	}
 }
 
+const char *leak_format_name(enum leak_format f)
+{
+	return f == LEAK_FORMAT_HPRIM ? "hprim" : "table";
+}
+
 const char *leak_newline_name(enum leak_newline nl)
 {
 	switch (nl) {

@@ -49,6 +49,7 @@ struct leak_reader_state {
 	const struct leak_mapping *mapping;
 	struct leak_row row;
 	struct leak_row_ctx row_ctx;  /* what row.c sees of the reader */
+	struct leak_hprim *hprim;     /* HPRIM Santé state (hprim.c), NULL for tables */
 	int pending_row;              /* row holds the first row of a headerless file */
 	int peek;                     /* looking for the header: no refill, no change to buf */
 };
@@ -94,6 +95,17 @@ unsigned leak_peek_rows(struct leak_reader *r, unsigned max,
 
 /* Columns' roles from their content into r->inference (infer.c); applied to r->columns if apply. */
 void leak_infer_columns(struct leak_reader *r, int apply);
+
+/* The next split row (blank lines skipped), refilling as needed: 1, 0 at end, -1 (reader.c). */
+int leak_next_split(struct leak_reader *r, struct leak_row *row, struct bc_error *err);
+
+/* HPRIM Santé (hprim.c): sniffed from the first bytes ("H|", then a "P|" line); *delim: the field delimiter. */
+int leak_sniff_hprim(const unsigned char *b, size_t n, char *delim);
+/* Set the virtual columns and allocate the state. Returns 0, or -1 "out_of_memory". */
+int leak_hprim_setup(struct leak_reader *r, struct bc_error *err);
+/* One P record with its OBR and C records as a row of the virtual columns: 1, 0 at end, -1. */
+int leak_hprim_next_row(struct leak_reader *r, struct leak_row *row, struct bc_error *err);
+void leak_hprim_free(struct leak_reader *r);
 
 /* Canonical header key: lowercase ASCII, accents folded, only a-z0-9 kept. Returns length. */
 size_t leak_header_key(const char *in, size_t len, char *out, size_t outsize);

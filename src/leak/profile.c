@@ -458,6 +458,8 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 	fprintf(out, "  %-28s %s\n", "encoding", leak_encoding_name(r->dialect.encoding));
 	if (r->dialect.encoding_why[0])
 		fprintf(out, "  %-28s %s\n", "encoding evidence", r->dialect.encoding_why);
+	if (r->dialect.format == LEAK_FORMAT_HPRIM)
+		fprintf(out, "  %-28s %s\n", "dialect", "hprim (HPRIM Sant\xc3\xa9 2.x records)");
 	fprintf(out, "  %-28s %s\n", "delimiter", leak_delimiter_name(r->dialect.delimiter));
 	fprintf(out, "  %-28s %s\n", "quote", r->dialect.quote == '"' ? "double" :
 					       r->dialect.quote == '\'' ? "single" : "none");
@@ -474,7 +476,8 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 
 	fprintf(out, "\nColumns\n");
 	for (i = 0; i < c->n; i++) {
-		printable(r->dialect.header ? c->header[i] : "-", hdr, sizeof(hdr), 32);
+		printable(r->dialect.header || r->dialect.format == LEAK_FORMAT_HPRIM ? c->header[i] : "-", hdr,
+			  sizeof(hdr), 32);
 		fprintf(out, "  %3u  %s %s", i + 1, hdr, leak_field_name(c->field[i]));
 		if (c->field[i] == LEAK_FIELD_NONE && r->inference.rows && r->inference.field[i] != LEAK_FIELD_NONE)
 			fprintf(out, " (content looks like %s: %s)", leak_field_name(r->inference.field[i]),
@@ -601,6 +604,8 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 		bad |= jset(d, "encoding", json_string(leak_encoding_name(r->dialect.encoding)));
 		if (r->dialect.encoding_why[0])
 			bad |= jset(d, "encoding_evidence", json_string(r->dialect.encoding_why));
+		if (r->dialect.format == LEAK_FORMAT_HPRIM)
+			bad |= jset(d, "format", json_string(leak_format_name(r->dialect.format)));
 		bad |= jset(d, "delimiter", json_string(leak_delimiter_name(r->dialect.delimiter)));
 		bad |= jset(d, "quote", r->dialect.quote ? json_string(q) : json_null());
 		bad |= jset(d, "header", json_boolean(r->dialect.header));

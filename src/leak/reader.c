@@ -607,6 +607,11 @@ static int next_split(struct leak_reader *r, struct leak_row *row, struct bc_err
 	}
 }
 
+int leak_next_split(struct leak_reader *r, struct leak_row *row, struct bc_error *err)
+{
+	return next_split(r, row, err);
+}
+
 static int strict_fail(struct leak_reader *r, const struct leak_row *row, unsigned col,
 		       enum leak_reason reason, struct bc_error *err, const char *what)
 {
@@ -639,6 +644,8 @@ int leak_reader_next_row(struct leak_reader *r, struct leak_row *row, struct bc_
 	int rc;
 	char what[96];
 
+	if (r->dialect.format == LEAK_FORMAT_HPRIM)
+		return leak_hprim_next_row(r, row, err);
 	for (;;) {
 		rc = next_split(r, row, err);
 		if (rc <= 0)
@@ -1006,6 +1013,19 @@ static void modal_field_count(struct leak_reader *r)
 	r->columns.n = r->columns.n_fields = best;
 }
 
+/* What row.c sees of the reader. */
+static void setup_row_ctx(struct leak_reader *r)
+{
+	struct leak_reader_state *st = r->st;
+	const struct leak_mapping *m = st->mapping;
+
+	st->row_ctx.columns = &r->columns;
+	st->row_ctx.name = st->name;
+	st->row_ctx.source = m && m->source[0] ? m->source : NULL;
+	st->row_ctx.strict = st->strict;
+	st->row_ctx.stats = &r->stats;
+}
+
 static int setup_columns(struct leak_reader *r, struct bc_error *err)
 {
 	struct leak_reader_state *st = r->st;
@@ -1106,11 +1126,7 @@ static int setup_columns(struct leak_reader *r, struct bc_error *err)
 		if (known)
 			leak_infer_columns(r, 0);
 	}
-	st->row_ctx.columns = &r->columns;
-	st->row_ctx.name = st->name;
-	st->row_ctx.source = m && m->source[0] ? m->source : NULL;
-	st->row_ctx.strict = st->strict;
-	st->row_ctx.stats = &r->stats;
+	setup_row_ctx(r);
 	return 0;
 }
 
@@ -1202,6 +1218,16 @@ static int sniff(struct leak_reader *r, struct bc_error *err)
 		return bc_error_set(err, "empty_file", "the file holds no row");
 	}
 	k = st->len < LEAK_SNIFF_BYTES ? st->len : LEAK_SNIFF_BYTES;
+	if (!(m && (m->delimiter || m->has_by_index || m->n_by_name)) && leak_sniff_hprim(st->buf, k, &delim)) {
+		/* HPRIM Santé: records, not a table; no quoting */
+		r->dialect.format = LEAK_FORMAT_HPRIM;
+		r->dialect.delimiter = delim;
+		r->dialect.quote = 0;
+		r->dialect.newline = sniff_newline(st->buf, k);
+		build_tables(st, delim, 0);
+		setup_row_ctx(r);
+		return leak_hprim_setup(r, err);
+	}
 	delim = m && m->delimiter ? (char)m->delimiter : sniff_delimiter(st->buf, k);
 	r->dialect.delimiter = delim;
 	r->dialect.quote = m && m->quote >= 0 ? (char)m->quote : '"';
@@ -1342,6 +1368,7 @@ void leak_reader_release(struct leak_reader *r)
 	st = r->st;
 	if (st->own_f && st->f)
 		fclose(st->f);
+	leak_hprim_free(r);
 	free(st->head);
 	free(st->raw);
 	free(st->buf);

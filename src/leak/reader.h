@@ -105,8 +105,14 @@ enum leak_drop {
 	LEAK_DROP_COUNT
 };
 
+enum leak_format {
+	LEAK_FORMAT_TABLE = 0,     /* delimited text (CSV and its kin) */
+	LEAK_FORMAT_HPRIM,         /* HPRIM Santé 2.x records (H, P, OBR, C, A, L): docs/leak-files.md */
+};
+
 /* The dialect, as sniffed or forced by the mapping file. */
 struct leak_dialect {
+	enum leak_format format;
 	enum leak_encoding encoding;
 	char delimiter;            /* ',', ';', '\t', '|' (or what the mapping says) */
 	char quote;                /* '"', or 0 for no quoting */
@@ -253,6 +259,7 @@ void leak_reader_free(struct leak_reader *r);
 const char *leak_encoding_name(enum leak_encoding e);   /* "utf-8", "utf-8-bom", "cp1252", "utf-16le", "utf-16be",
 							   "iso-8859-15" */
 const char *leak_newline_name(enum leak_newline nl);    /* "lf", "crlf", "cr", "none" */
+const char *leak_format_name(enum leak_format f);       /* "table", "hprim" */
 const char *leak_delimiter_name(char delimiter);        /* "comma", "semicolon", "tab", "pipe", "other" */
 const char *leak_field_name(enum leak_field f);         /* "last_name", ...; "unmapped" for NONE */
 const char *leak_reason_name(enum leak_reason reason);  /* "field_count", ... */

@@ -78,6 +78,8 @@ check breaker_forced_header --mapping breaker_header_yes.map breaker_headerless.
 check breaker_forced_header_strict --strict --mapping breaker_header_yes.map breaker_headerless.csv
 # keep every row (issue 11): each repaired-row case, and the two files of issue 14 item 10
 check latin9 latin9.csv
+check hprim hprim_cp1252.hpr
+check hprim_json --json hprim_cp1252.hpr
 check repair_rows repair_rows.csv
 check repair_rows_json --json repair_rows.csv
 check repair_aside repair_aside.csv

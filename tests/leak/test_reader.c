@@ -773,6 +773,60 @@ static void test_repaired_rows(void **state)
 	leak_reader_release(&r);
 }
 
+/* HPRIM Santé 2.x (issue 11): P records with their OBR and C records, CP1252, CR LF, escapes, an A line. */
+static void test_hprim(void **state)
+{
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record rec[4], last;
+	int n = 0;
+
+	(void)state;
+	assert_int_equal(leak_reader_init(&r, fixture("hprim_cp1252.hpr"), NULL, &err), 0);
+	assert_int_equal(r.dialect.format, LEAK_FORMAT_HPRIM);
+	assert_string_equal(leak_format_name(r.dialect.format), "hprim");
+	assert_int_equal(r.dialect.encoding, LEAK_ENC_CP1252);
+	assert_int_equal(r.dialect.delimiter, '|');
+	while (n < 4 && leak_reader_next(&r, &rec[n], &err) == 1)
+		n++;
+	assert_int_equal(n, 4);
+	assert_int_equal(leak_reader_next(&r, &last, &err), 0);
+	/* P.7 birth name, P.6.1 usage name, P.6.2 first name, P.8 birth date, P.5 NIR */
+	assert_int_equal(rec[0].line, 2);
+	assert_string_equal(rec[0].last_names[0], "DUPONT");
+	assert_string_equal(rec[0].last_names[1], "MARTIN");
+	assert_string_equal(rec[0].first_name, "JEANNE");
+	assert_string_equal(rec[0].dob, "1985-03-12");
+	assert_string_equal(rec[0].nir, "1850375056000");
+	/* P.13: a phone and an email as repeats */
+	assert_int_equal(rec[0].n_phones, 1);
+	assert_int_equal(rec[0].n_emails, 1);
+	assert_string_equal(rec[0].emails[0], "jeanne.martin@example.fr");
+	/* H.5 is the lab; OBR.8 the sample date (time cut off); two C records, the first a pregnancy */
+	assert_string_equal(rec[0].source, "LAB01");
+	assert_int_equal(rec[0].sample_year, 2018);
+	assert_true(rec[0].flags & BC_BIT(BC_CLASS_PREGNANCY));
+	assert_true(rec[0].flags & BC_BIT(BC_CLASS_ADDRESS));
+	assert_true(rec[0].flags & BC_BIT(BC_CLASS_DOCTOR));
+	/* CP1252 decoded; P.7 empty: P.6.1 is the name */
+	assert_string_equal(rec[1].last_names[0], "LEFEVRE");
+	assert_int_equal(rec[1].n_last_names, 1);
+	assert_string_equal(rec[1].first_name, "HELENE");
+	assert_int_equal(rec[1].sample_year, 2018);
+	/* an escaped component separator in a comment; the doctor continued on an A line */
+	assert_true(rec[2].flags & BC_BIT(BC_CLASS_OTHER_MEDICAL));
+	assert_true(rec[2].flags & BC_BIT(BC_CLASS_DOCTOR));
+	assert_string_equal(rec[2].nir, "255042A005000");
+	/* a second H record: another lab; a day 00 birth date is incomplete, not invalid */
+	assert_string_equal(rec[3].source, "LAB02");
+	assert_int_equal(rec[3].dob_status, BC_NORM_INCOMPLETE_DATE);
+	assert_string_equal(rec[3].emails[0], "yann@example.net");
+	assert_int_equal(r.stats.rows, 4);
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_DOB], 0);
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_SAMPLE_DATE], 0);
+	leak_reader_release(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -787,6 +841,7 @@ int main(void)
 		cmocka_unit_test(test_bad_files),
 		cmocka_unit_test(test_bad_rows),
 		cmocka_unit_test(test_repaired_rows),
+		cmocka_unit_test(test_hprim),
 		cmocka_unit_test(test_strict),
 		cmocka_unit_test(test_big_stream),
 		cmocka_unit_test(test_row_too_long),
