@@ -90,7 +90,9 @@ struct layout {
 	FILE *dirt;
 	unsigned long line;         /* physical line of the next record of the leak */
 	unsigned long twin_line;
-	unsigned long n[4];         /* rows with: short, long, comment delimiter, hprim */
+	unsigned long n[4];         /* rows with: short, long, comment delimiter, hprim continuation */
+	int hprim_lab;              /* lab of the open HPRIM message, -1 before the first */
+	unsigned hprim_seq;         /* P records in the open message */
 };
 
 struct lab {
@@ -1617,7 +1619,8 @@ static void layout_header(struct gen *g, struct out *o, const char *const *heade
  * Write one row with the layout dirt drawn for it; the twin gets the same
  * fields, cut ones empty. cls and cat lose what a cut took away.
  */
-static void layout_row(struct gen *g, struct out *o, char (*f)[FIELD_MAX], uint32_t person, uint32_t *cls, int *cat)
+static void layout_row(struct gen *g, struct out *o, char (*f)[FIELD_MAX], uint32_t person, uint32_t *cls,
+		       int *cat)
 {
 	struct layout *l = &g->lay;
 	const char *fields[N_FIELDS];
@@ -1690,6 +1693,195 @@ static int layout_mapping(struct gen *g)
 	for (int k = 0; k < N_FIELDS; k++)
 		fprintf(f, "column %d = %s\n", k + 1, mapping_fields[l->shuffle ? l->perm[k] : k]);
 	return fclose(f) ? -1 : 0;
+}
+
+/* ---- HPRIM Santé 2.x output (issue 11; the fields read: docs/leak-files.md "HPRIM Santé"). ---- */
+
+#define HPRIM_LINE_MAX 220
+
+/* Append s to o escaped (| ^ ~ \ & as \F\ \S\ \R\ \E\ \T\), in CP1252. */
+static void hprim_put(char *o, size_t osize, const char *s)
+{
+	char enc[FIELD_MAX * 2], *w = o + strlen(o);
+	const char *end = o + osize - 4;
+
+	gl_to_cp1252(s, enc, sizeof(enc));
+	for (const char *c = enc; *c && w < end; c++) {
+		const char *e = *c == '|' ? "\\F\\" : *c == '^' ? "\\S\\" : *c == '~' ? "\\R\\"
+			      : *c == '\\' ? "\\E\\" : *c == '&' ? "\\T\\" : NULL;
+
+		if (e) {
+			memcpy(w, e, 3);
+			w += 3;
+		} else {
+			*w++ = *c;
+		}
+	}
+	*w = '\0';
+}
+
+static void hprim_cat(char *o, size_t osize, const char *s)
+{
+	size_t n = strlen(o), k = strlen(s);
+
+	if (n + k >= osize)
+		k = osize - n - 1;
+	memcpy(o + n, s, k);
+	o[n + k] = '\0';
+}
+
+/* D/M/YYYY, DD-MM-YYYY, DD.MM.YYYY, YYYY-MM-DD[ HH:MM[:SS]], DD/MM/YYYY HH:MM as YYYYMMDD[HHMM]; else unchanged. */
+static void hprim_date(const char *in, char *out, size_t outsize, int keep_time)
+{
+	int a = 0, b = 0, c = 0, hh = -1, mm = 0, y, m, d;
+	char s1 = 0, s2 = 0;
+
+	gl_fmt(out, outsize, "%s", in);
+	if (sscanf(in, "%d%c%d%c%d %d:%d", &a, &s1, &b, &s2, &c, &hh, &mm) < 5 || s1 != s2 ||
+	    (s1 != '/' && s1 != '-' && s1 != '.'))
+		return;
+	if (a > 31) {
+		y = a;
+		m = b;
+		d = c;
+	} else {
+		d = a;
+		m = b;
+		y = c;
+	}
+	if (y < 1000 || m < 1 || m > 12 || d < 1 || d > 31)
+		return;
+	if (keep_time && hh >= 0)
+		gl_fmt(out, outsize, "%04d%02d%02d%02d%02d", y, m, d, hh, mm);
+	else
+		gl_fmt(out, outsize, "%04d%02d%02d", y, m, d);
+}
+
+/* One record line; a P record longer than 220 characters goes on in A lines. */
+static void hprim_line(struct gen *g, struct out *o, const char *rec)
+{
+	size_t n = strlen(rec), k;
+
+	if (n <= HPRIM_LINE_MAX || rec[0] != 'P') {
+		out_str(o, rec);
+		out_str(o, "\r\n");
+		g->lay.line++;
+		return;
+	}
+	out_bytes(o, rec, HPRIM_LINE_MAX);
+	out_str(o, "\r\n");
+	g->lay.line++;
+	for (k = HPRIM_LINE_MAX; k < n; k += HPRIM_LINE_MAX - 2) {
+		out_str(o, "A|");
+		out_bytes(o, rec + k, n - k < HPRIM_LINE_MAX - 2 ? n - k : HPRIM_LINE_MAX - 2);
+		out_str(o, "\r\n");
+		g->lay.line++;
+	}
+	g->lay.n[3]++;
+}
+
+static void hprim_end_message(struct gen *g, struct out *o)
+{
+	char rec[64];
+
+	if (g->lay.hprim_lab < 0)
+		return;
+	gl_fmt(rec, sizeof(rec), "L|1|N|%u", g->lay.hprim_seq);
+	hprim_line(g, o, rec);
+}
+
+/*
+ * One visit as a P record, its OBR and its comment lines as C records (a
+ * message per lab: H ... L). What HPRIM does not carry (blood group,
+ * insurer, the doctor's address and phone) is emptied in f, so that the
+ * twin and the truth say what the file holds.
+ */
+static void hprim_row(struct gen *g, struct out *o, char (*f)[FIELD_MAX], int lab, uint32_t *cls)
+{
+	struct layout *l = &g->lay;
+	char rec[4 * FIELD_MAX], tmp[FIELD_MAX], date[32];
+	const int gone[] = { F_BLOOD, F_DOC_ADDR, F_DOC_PHONE, F_INSURER };
+	char *line, *next;
+	unsigned k = 0;
+
+	if (l->hprim_lab != lab) {
+		hprim_end_message(g, o);
+		gl_fmt(rec, sizeof(rec), "H|~^\\&|RES%04d.HPR||", lab);
+		hprim_put(rec, sizeof(rec), g->labs[lab].id);
+		hprim_cat(rec, sizeof(rec), "|||||||P|H2.2|202012010000");
+		hprim_line(g, o, rec);
+		l->hprim_lab = lab;
+		l->hprim_seq = 0;
+	}
+	for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+		f[gone[i]][0] = '\0';
+	*cls &= ~((1u << 7) | (1u << 9));
+	if (!f[F_DOC][0])
+		*cls &= ~(1u << 8);
+	hprim_date(f[F_DOB], date, sizeof(date), 0);
+	fset(f[F_DOB], date);
+	gl_fmt(rec, sizeof(rec), "P|%u|D%07lu||", ++l->hprim_seq, l->line);
+	hprim_put(rec, sizeof(rec), f[F_NIR]);
+	hprim_cat(rec, sizeof(rec), "|");
+	hprim_put(rec, sizeof(rec), f[F_USAGE][0] ? f[F_USAGE] : f[F_NAME]);
+	hprim_cat(rec, sizeof(rec), "^");
+	hprim_put(rec, sizeof(rec), f[F_FIRST]);
+	hprim_cat(rec, sizeof(rec), "|");
+	hprim_put(rec, sizeof(rec), f[F_USAGE][0] ? f[F_NAME] : "");
+	hprim_cat(rec, sizeof(rec), "|");
+	hprim_put(rec, sizeof(rec), f[F_DOB]);
+	hprim_cat(rec, sizeof(rec), "|");
+	hprim_put(rec, sizeof(rec), f[F_SEX]);
+	hprim_cat(rec, sizeof(rec), "||");
+	/* address lines 1 and 2 (a line break in the address), town, region, postcode, country */
+	fset(tmp, f[F_ADDR]);
+	line = tmp;
+	next = strchr(tmp, '\n');
+	if (next)
+		*next++ = '\0';
+	hprim_put(rec, sizeof(rec), line);
+	hprim_cat(rec, sizeof(rec), "^");
+	hprim_put(rec, sizeof(rec), next ? next : "");
+	hprim_cat(rec, sizeof(rec), "^");
+	hprim_put(rec, sizeof(rec), f[F_CITY]);
+	hprim_cat(rec, sizeof(rec), "^^");
+	hprim_put(rec, sizeof(rec), f[F_CP]);
+	hprim_cat(rec, sizeof(rec), "^FR||");
+	hprim_put(rec, sizeof(rec), f[F_PHONE]);
+	if (f[F_PHONE][0] && f[F_EMAIL][0])
+		hprim_cat(rec, sizeof(rec), "~");
+	hprim_put(rec, sizeof(rec), f[F_EMAIL]);
+	hprim_cat(rec, sizeof(rec), "|");
+	hprim_put(rec, sizeof(rec), f[F_DOC]);
+	hprim_line(g, o, rec);
+	hprim_date(f[F_DATE], date, sizeof(date), 1);
+	gl_fmt(rec, sizeof(rec), "OBR|1|D%07lu|||||%s", l->line, date);
+	hprim_line(g, o, rec);
+	date[8 < strlen(date) ? 8 : strlen(date)] = '\0';
+	fset(f[F_DATE], date);
+	/* each line of the comment, a C record */
+	fset(tmp, f[F_COMMENT]);
+	for (line = tmp; f[F_COMMENT][0] && line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		gl_fmt(rec, sizeof(rec), "C|%u|L|", ++k);
+		hprim_put(rec, sizeof(rec), line);
+		hprim_cat(rec, sizeof(rec), "|G");
+		hprim_line(g, o, rec);
+	}
+	/* the twin holds the text as CP1252 carries it */
+	for (int i = 0; i < N_FIELDS; i++) {
+		gl_to_cp1252(f[i], tmp, sizeof(tmp));
+		gl_mojibake(tmp, f[i], FIELD_MAX);
+	}
+	if (l->twin) {
+		const char *fields[N_FIELDS];
+
+		for (int i = 0; i < N_FIELDS; i++)
+			fields[i] = f[i];
+		out_record(g, l->twin, fields);
+	}
 }
 
 /* ---- Ground truth. ---- */
@@ -2219,7 +2411,7 @@ static void usage_text(FILE *f)
 	      "  --rows N      data rows (default 491839)\n"
 	      "  --out FILE    leak file (default: standard output)\n"
 	      "  --truth FILE  ground truth, one synthetic patient per line\n"
-	      "  --dialect D   fr-comma-utf8 (default) or fr-semicolon-cp1252\n"
+	      "  --dialect D   fr-comma-utf8 (default), fr-semicolon-cp1252 or hprim (HPRIM Sante 2.x)\n"
 	      "  --data DIR    reference data directory (default: the source tree's data/)\n"
 	      "  --dependants P  a minor's rows carry a parent's NIR with probability P (default 0)\n"
 	      "  --row-owners FILE  the truth id of each data row's person, one per line\n"
@@ -2391,9 +2583,12 @@ int main(int argc, char **argv)
 	}
 	if (bom && g->dialect == D_COMMA_UTF8)
 		out_str(&o, "\xEF\xBB\xBF");
+	g->lay.hprim_lab = -1;
+	if (g->dialect == D_HPRIM)
+		g->lay.no_header = 1;   /* records, not a table; the twin still gets a header */
 	if (layout_open(g, seed) < 0)
 		goto out;
-	if (layout_active(&g->lay))
+	if (layout_active(&g->lay) || g->dialect == D_HPRIM)
 		layout_header(g, &o, g->dialect == D_COMMA_UTF8 ? header_fr : header_abbr);
 	else
 		out_record(g, &o, g->dialect == D_COMMA_UTF8 ? header_fr : header_abbr);
@@ -2416,7 +2611,10 @@ int main(int argc, char **argv)
 			    k != F_BLOOD && k != F_INSURER)
 				g->dirt[DIRT_EMPTY]++;
 		}
-		if (layout_active(&g->lay)) {
+		if (g->dialect == D_HPRIM) {
+			owner_line = g->lay.line + (g->lay.hprim_lab != v->lab) * (1 + (g->lay.hprim_lab >= 0));
+			hprim_row(g, &o, row->f, v->lab, &cls);
+		} else if (layout_active(&g->lay)) {
 			/* the row's line in the leak as written (no header, line breaks kept) */
 			owner_line = g->lay.line;
 			layout_row(g, &o, row->f, p->id, &cls, &cat);
@@ -2447,6 +2645,8 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (g->dialect == D_HPRIM)
+		hprim_end_message(g, &o);
 	out_flush(&o);
 	if (layout_close(g) < 0)
 		goto out;
@@ -2509,8 +2709,10 @@ int main(int argc, char **argv)
 	if (stats) {
 		for (int k = 0; k < DIRT_COUNT; k++)
 			fprintf(stderr, "bc-genleak: dirt %-24s %lu\n", dirt_names[k], g->dirt[k]);
-		fprintf(stderr, "bc-genleak: dirt %-24s %lu\nbc-genleak: dirt %-24s %lu\nbc-genleak: dirt %-24s %lu\n",
-			"short_row", g->lay.n[0], "long_row", g->lay.n[1], "comment_delimiter", g->lay.n[2]);
+		fprintf(stderr, "bc-genleak: dirt %-24s %lu\nbc-genleak: dirt %-24s %lu\nbc-genleak: dirt %-24s %lu\n"
+				"bc-genleak: dirt %-24s %lu\n",
+			"short_row", g->lay.n[0], "long_row", g->lay.n[1], "comment_delimiter", g->lay.n[2],
+			"hprim_continued", g->lay.n[3]);
 	}
 	if (!quiet)
 		fprintf(stderr, "bc-genleak: %zu rows, %zu patients, %.2f s (seed %lu, %s)\n", g->n_v, g->n_p,
