@@ -441,6 +441,11 @@ static void test_evaluate_body(void **state)
 	assert_string_equal(e.message, "blinded_elements[0] must be a string");
 	assert_int_equal(bc_server_evaluate_parse("{\"blinded_elements\":[\"AAEC\"]}", 29, 16, blinded, &n, &e), -1);
 	assert_string_equal(e.code, "invalid_element");
+	/* bytes above 0x7f in place of letters: libsodium alone decoded them */
+	snprintf(big, sizeof(big), "{\"blinded_elements\":[\"AAECAwQFBgcICQoL\306\276\317\260DxAREhMUFRYXGBkaGxwdHh8\"]}");
+	assert_int_equal(bc_server_evaluate_parse(big, strlen(big), 16, blinded, &n, &e), -1);
+	assert_string_equal(e.code, "invalid_element");
+	assert_string_equal(e.message, "blinded_elements[0] is not a base64url (unpadded) encoding of 32 bytes");
 	len = (size_t)snprintf(big, sizeof(big), "{\"blinded_elements\":[");
 	for (i = 0; i < 3; i++)
 		len += (size_t)snprintf(big + len, sizeof(big) - len, "%s\"AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8\"",

@@ -1,0 +1,89 @@
+/*
+ * The body of POST /v1/evaluate (evaluate.h): JSON in, blinded elements out.
+ * Apart from the handler so that the fuzzer (fuzz/fuzz_evaluate.c) links it
+ * alone.
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "server/evaluate.h"
+
+#define B64_ELEMENT_LEN 43 /* base64url, no padding, of 32 bytes */
+#define B64URL_ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+static int body_error(struct bc_server_body_error *e, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int body_error(struct bc_server_body_error *e, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	e->status = 400; /* Bad Request */
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int bc_server_evaluate_parse(const char *body, size_t len, unsigned max_batch,
+			     uint8_t blinded[OPRF_MAX_BATCH * OPRF_ELEMENT_BYTES], size_t *n,
+			     struct bc_server_body_error *e)
+{
+	json_error_t jerr;
+	json_t *doc, *arr;
+	size_t i;
+	int ret = -1;
+
+	doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!doc)
+		return body_error(e, "bad_json", "the request body is not valid JSON (line %d, column %d)",
+				  jerr.line, jerr.column);
+	if (!json_is_object(doc)) {
+		body_error(e, "bad_json", "the request body must be a JSON object");
+		goto out;
+	}
+	arr = json_object_get(doc, "blinded_elements");
+	if (!json_is_array(arr) || json_array_size(arr) == 0) {
+		body_error(e, "bad_field", "blinded_elements must be a non-empty array of base64url strings");
+		goto out;
+	}
+	*n = json_array_size(arr);
+	if (*n > max_batch || *n > OPRF_MAX_BATCH) {
+		body_error(e, "batch_too_large", "blinded_elements holds more than max_batch (%u) elements",
+			   max_batch);
+		goto out;
+	}
+	for (i = 0; i < *n; i++) {
+		json_t *v = json_array_get(arr, i);
+		const char *str = json_string_value(v);
+		size_t bin_len = 0, slen;
+		const char *end = NULL;
+
+		if (!str) {
+			body_error(e, "bad_field", "blinded_elements[%zu] must be a string", i);
+			goto out;
+		}
+		slen = json_string_length(v);
+		/* libsodium's decoder takes some bytes above 0x7f for letters
+		 * (found by fuzz/fuzz_evaluate.c): the alphabet is checked first */
+		if (slen != B64_ELEMENT_LEN || strspn(str, B64URL_ALPHABET) != slen ||
+		    sodium_base642bin(blinded + i * OPRF_ELEMENT_BYTES, OPRF_ELEMENT_BYTES, str, slen,
+				      NULL, &bin_len, &end, sodium_base64_VARIANT_URLSAFE_NO_PADDING) < 0 ||
+		    bin_len != OPRF_ELEMENT_BYTES || end != str + slen) {
+			body_error(e, "invalid_element",
+				   "blinded_elements[%zu] is not a base64url (unpadded) encoding of 32 bytes", i);
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	json_decref(doc);
+	return ret;
+}
+
