@@ -3,9 +3,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli/cli.h"
 #include "leak/reader.h"
 #include "ingest/ingest.h"
+#include "leak/profile.h"
+#include "opreport/opreport.h"
+#include "report/report.h"
+#include "vocab/vocab.h"
 
 static const char usage[] =
 	"usage: breachcheck ingest FILE --index DIR --key KEYFILE --breach NAME [options]\n"
@@ -19,13 +25,23 @@ static const char usage[] =
 	"  --index DIR            index symlink to create or replace\n"
 	"  --key KEYFILE          server key (breachcheck keygen), mode 0600\n"
 	"  --breach NAME          short name: 1-64 of A-Z a-z 0-9 . _ -\n"
-	"  --title TEXT           title shown to people (default: NAME)\n"
+	"  --title TEXT           title shown to people, in French (default: NAME)\n"
+	"  --title-en TEXT        the same title in English\n"
 	"  --date YYYY-MM-DD      date of the breach\n"
-	"  --description TEXT     what happened\n"
-	"  --sensitive            public tier shows only found + data classes 0-11\n"
-	"  --controller TEXT      data controller\n"
-	"  --dpo-contact TEXT     its data-protection contact\n"
-	"  --complaint-url URL    where to complain\n"
+	"  --description TEXT     what happened, in French\n"
+	"  --description-en TEXT  the same in English\n"
+	"  --sensitive            the file holds health data: a public check only says\n"
+	"                         \"found\" and which kinds of data; the rest needs a proof.\n"
+	"                         Needs --controller, --dpo-contact and --complaint-url\n"
+	"  --not-sensitive        ingest even if the comments look medical (without either,\n"
+	"                         ingest stops when it finds medical comments)\n"
+	"  --controller TEXT      who is responsible for the data (the data controller)\n"
+	"  --dpo-contact CONTACT  its data-protection officer: an email address or an\n"
+	"                         https:// address\n"
+	"  --complaint-url URL    where people can complain: an https:// address\n"
+	"  --report FILE          write a report to look at (HTML: the profile's figures,\n"
+	"                         tokens, buckets, timings; no identifier)\n"
+	"  --lang fr|en           language of the report (default from LANG)\n"
 	"  --mapping FILE         column mapping (docs/leak-files.md); \"auto\": the columns of a\n"
 	"                         file without a header mapped from their content\n"
 	"  --accept-dropped N     publish even if up to N dropped rows held an identifier\n"
@@ -95,20 +111,148 @@ static void print_inferred_mapping(const char *input)
 	leak_reader_release(&r);
 }
 
+/*
+ * The CLI's hooks into ingest: the profile of the file as it is read (the
+ * report's figures, the same code as `profile`), and the sensitivity
+ * safeguard once it is read (issue 17).
+ */
+struct hooks {
+	struct leak_profile prof;
+	json_t *profile;        /* leak_profile_to_json, after reading */
+	const char *input;
+	int sensitivity;        /* 1 --sensitive, 0 --not-sensitive, -1 neither */
+	int medical_stop;       /* after_read refused: medical comments, no choice made */
+};
+
+static int on_record(void *arg, const struct bc_record *rec, struct bc_error *err)
+{
+	struct hooks *h = arg;
+
+	return leak_profile_add(&h->prof, rec, err);
+}
+
+static const unsigned categories[] = {
+	BC_CLASS_PREGNANCY, BC_CLASS_HIV, BC_CLASS_HEPATITIS, BC_CLASS_OTHER_MEDICAL,
+};
+
+static int after_read(void *arg, const struct leak_reader *r, struct bc_error *err)
+{
+	struct hooks *h = arg;
+	unsigned long found = 0;
+	size_t i;
+
+	leak_profile_finish(&h->prof);
+	h->profile = leak_profile_to_json(&h->prof, r, h->input);
+	if (!h->profile)
+		return bc_error_set(err, "oom", "out of memory");
+	for (i = 0; i < sizeof(categories) / sizeof(categories[0]); i++)
+		found += h->prof.class_rows[categories[i]];
+	if (found && h->sensitivity < 0) {
+		h->medical_stop = 1;
+		return bc_error_set(err, "usage", "ingest stopped: the comments hold medical "
+				    "information; say --sensitive or --not-sensitive. Nothing was "
+				    "published");
+	}
+	return 0;
+}
+
+/* What the classifier found, counts only (never a value), and the choice. */
+static void explain_medical(const struct hooks *h)
+{
+	const struct leak_profile *p = &h->prof;
+	const struct bc_vocab_entry *e;
+	size_t i;
+
+	fputs("\nThe comments of this file hold medical information. The comment classifier "
+	      "counted\n(no value is shown):\n", stderr);
+	for (i = 0; i < sizeof(categories) / sizeof(categories[0]); i++) {
+		if (!p->class_rows[categories[i]])
+			continue;
+		e = bc_class_entry(categories[i]);
+		fprintf(stderr, "  %-28s %8lu people, %8lu rows\n", e ? e->en : "?",
+			p->class_patients[categories[i]], p->class_rows[categories[i]]);
+	}
+	fprintf(stderr, "  %-28s %8lu people, %8lu rows\n", "any medical comment",
+		p->class_patients[BC_CLASS_MEDICAL_COMMENT], p->class_rows[BC_CLASS_MEDICAL_COMMENT]);
+	fputs("\nPublished as not sensitive, anyone who knows a person's NIR, email or phone\n"
+	      "would see their rows, dates and lab: that they were a patient there.\n"
+	      "Run ingest again with one of:\n"
+	      "  --sensitive      (recommended) a public check says only \"found\" and which\n"
+	      "                   kinds of data; give also --controller, --dpo-contact and\n"
+	      "                   --complaint-url\n"
+	      "  --not-sensitive  only if you are sure these comments are not about health\n",
+	      stderr);
+}
+
+static const char *const token_kinds[] = { NULL, "nir", "namedob", "email", "phone",
+					   "verified", "claim", NULL };
+
+/* ingest --report: the profile's object plus what ingest adds (docs/report.md). */
+static int write_report(const char *path, json_t *profile, const struct bc_ingest_options *o,
+			const struct bc_ingest_stats *st, enum bc_report_lang lang,
+			struct bc_error *err)
+{
+	json_t *g = json_object(), *tok = json_object(), *sh = json_object();
+	json_t *bk = json_object(), *tm = json_object(), *rt = json_object();
+	size_t k;
+	int ret;
+
+	for (k = 1; token_kinds[k]; k++) {
+		if (!st->tokens_by_kind[k])
+			continue;
+		json_object_set_new(tok, token_kinds[k], json_integer((json_int_t)st->tokens_by_kind[k]));
+		json_object_set_new(sh, token_kinds[k], json_integer((json_int_t)st->shared_by_kind[k]));
+	}
+	json_object_set_new(g, "breach", json_string(o->breach));
+	json_object_set_new(g, "breach_id", json_integer(st->breach_id));
+	json_object_set_new(g, "sensitive", json_boolean(o->sensitive));
+	json_object_set_new(g, "pwn_count", json_integer((json_int_t)st->patients));
+	json_object_set_new(g, "sources_withheld", json_integer((json_int_t)st->sources_withheld));
+	json_object_set_new(g, "tokens", tok);
+	json_object_set_new(g, "shared_tokens", sh);
+	json_object_set_new(bk, "bucket_bits", json_integer(st->index.bucket_bits));
+	json_object_set_new(bk, "buckets", json_integer((json_int_t)1 << st->index.bucket_bits));
+	json_object_set_new(bk, "entries_per_bucket", json_integer(st->index.bucket_entries));
+	json_object_set_new(bk, "min_real_entries", json_integer(st->index.min_real_entries));
+	json_object_set_new(bk, "anonymity_asked", json_integer(o->anonymity ? o->anonymity : 1024));
+	json_object_set_new(bk, "verified_entries", json_integer((json_int_t)st->index.verified_entries));
+	json_object_set_new(bk, "breaches_in_index", json_integer((json_int_t)st->breaches));
+	json_object_set_new(bk, "index_bytes", json_integer((json_int_t)st->index.bytes));
+	json_object_set_new(g, "buckets", bk);
+	json_object_set_new(tm, "read", json_real(st->t_read));
+	json_object_set_new(tm, "evaluation", json_real(st->t_eval));
+	json_object_set_new(tm, "state", json_real(st->t_state));
+	json_object_set_new(tm, "publish", json_real(st->t_publish));
+	json_object_set_new(tm, "total", json_real(st->t_total));
+	json_object_set_new(g, "timings_s", tm);
+	if (st->t_total > 0) {
+		json_object_set_new(rt, "rows_per_s", json_real((double)st->rows / st->t_total));
+		json_object_set_new(rt, "tokens_per_s", json_real((double)st->tokens / st->t_total));
+	}
+	json_object_set_new(g, "rates", rt);
+	json_object_set_new(profile, "ingest", g);
+	ret = bc_opreport_write_html_file(path, profile, lang, err);
+	return ret;
+}
+
 int cmd_ingest(int argc, char **argv)
 {
 	struct bc_ingest_options o;
 	struct bc_ingest_stats st;
 	struct bc_error err = BC_ERROR_INIT;
+	struct hooks h;
+	enum bc_report_lang lang = bc_report_lang_from_env();
+	const char *report = NULL, *lang_arg = NULL;
 	unsigned long v;
 	unsigned k;
-	int i;
+	int i, rc = BC_EXIT_USAGE, not_sensitive = 0;
 
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
 		return BC_EXIT_OK;
 	}
 	memset(&o, 0, sizeof(o));
+	memset(&h, 0, sizeof(h));
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **dst = NULL;
@@ -125,6 +269,14 @@ int cmd_ingest(int argc, char **argv)
 			dst = &o.breach_date;
 		else if (!strcmp(a, "--description"))
 			dst = &o.description;
+		else if (!strcmp(a, "--title-en"))
+			dst = &o.title_en;
+		else if (!strcmp(a, "--description-en"))
+			dst = &o.description_en;
+		else if (!strcmp(a, "--report"))
+			dst = &report;
+		else if (!strcmp(a, "--lang"))
+			dst = &lang_arg;
 		else if (!strcmp(a, "--controller"))
 			dst = &o.controller;
 		else if (!strcmp(a, "--dpo-contact"))
@@ -141,6 +293,8 @@ int cmd_ingest(int argc, char **argv)
 			*dst = argv[++i];
 		} else if (!strcmp(a, "--sensitive")) {
 			o.sensitive = 1;
+		} else if (!strcmp(a, "--not-sensitive")) {
+			not_sensitive = 1;
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
 			o.quiet = 1;
 		} else if (!strcmp(a, "--accept-dropped")) {
@@ -176,17 +330,42 @@ int cmd_ingest(int argc, char **argv)
 		fprintf(stderr, "breachcheck ingest: FILE, --index, --key and --breach are required\n%s", usage);
 		return BC_EXIT_USAGE;
 	}
+	if (o.sensitive && not_sensitive) {
+		fputs("breachcheck ingest: --sensitive and --not-sensitive: choose one\n", stderr);
+		return BC_EXIT_USAGE;
+	}
+	if (lang_arg && bc_report_lang_parse(lang_arg, &lang)) {
+		fputs("breachcheck ingest: --lang must be fr or en\n", stderr);
+		return BC_EXIT_USAGE;
+	}
+	if (bc_ingest_check_catalogue(&o, &err)) {
+		cli_print_error(&err);
+		return BC_EXIT_USAGE;
+	}
+	if (leak_profile_init(&h.prof, &err)) {
+		cli_print_error(&err);
+		return BC_EXIT_FAILURE;
+	}
+	h.input = o.input;
+	h.sensitivity = o.sensitive ? 1 : not_sensitive ? 0 : -1;
+	o.on_record = on_record;
+	o.after_read = after_read;
+	o.hook_arg = &h;
 	/* A write to a full or size-limited disk must fail, not kill us half-way. */
 	signal(SIGXFSZ, SIG_IGN);
 	if (bc_ingest_run(&o, &st, &err) != 0) {
 		if (!strcmp(err.code, "no_header")) {
 			print_inferred_mapping(o.input);
-			return BC_EXIT_USAGE;
+			rc = BC_EXIT_USAGE;
+			goto out;
 		}
 		if (st.leak.rows || st.leak.rows_skipped)
 			print_rows(&st.leak, 0);
 		cli_print_error(&err);
-		return !strcmp(err.code, "usage") || !strcmp(err.code, "dropped_rows") ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
+		if (h.medical_stop)
+			explain_medical(&h);
+		rc = !strcmp(err.code, "usage") || !strcmp(err.code, "dropped_rows") ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
+		goto out;
 	}
 	print_rows(&st.leak, o.quiet);
 	if (st.index.unsynced)
@@ -217,5 +396,17 @@ int cmd_ingest(int argc, char **argv)
 			st.index.verified_entries, (double)st.index.bytes / 1e6, st.t_read, st.t_eval,
 			st.t_state, st.t_publish, st.t_total, o.index_dir, o.key_path);
 	}
-	return BC_EXIT_OK;
+	rc = BC_EXIT_OK;
+	if (report) {
+		if (write_report(report, h.profile, &o, &st, lang, &err)) {
+			cli_print_error(&err);
+			rc = BC_EXIT_FAILURE;
+		} else if (!o.quiet) {
+			fprintf(stderr, "report: %s\n", report);
+		}
+	}
+out:
+	json_decref(h.profile);
+	leak_profile_release(&h.prof);
+	return rc;
 }

@@ -51,6 +51,7 @@ struct agg_ctx {
 	uint32_t breach_id;
 	int sensitive;
 	atomic_size_t shared;
+	atomic_size_t shared_kind[8]; /* by token kind (ingest --report) */
 };
 
 static void agg_range(void *arg, size_t begin, size_t end)
@@ -123,6 +124,7 @@ static void agg_range(void *arg, size_t begin, size_t end)
 			if (shared) {
 				p.flags = own_bits(t->kind) | BC_BIT(BC_FLAG_SHARED);
 				atomic_fetch_add(&c->shared, 1);
+				atomic_fetch_add(&c->shared_kind[t->kind & 7], 1);
 			} else if (c->sensitive) {
 				p.flags &= BC_PUBLIC_CLASS_MASK;
 			}
@@ -271,8 +273,14 @@ int bc_ingest_aggregate(struct ingest *g, uint32_t id, struct bc_build_item *ite
 	c.breach_id = id;
 	c.sensitive = g->o->sensitive;
 	atomic_init(&c.shared, 0);
+	for (i = 0; i < 8; i++)
+		atomic_init(&c.shared_kind[i], 0);
 	bc_parallel_for(g->ntok, 4096, g->o->threads, agg_range, &c);
 	st->shared_tokens = atomic_load(&c.shared);
+	for (i = 0; i < 8; i++)
+		st->shared_by_kind[i] = atomic_load(&c.shared_kind[i]);
+	for (i = 0; i < g->ntok; i++)
+		st->tokens_by_kind[tok_at(g, i)->kind & 7]++;
 	for (i = 0; i < g->nrows; i++)
 		flags |= g->rows[i].flags;
 	flags &= ~(BC_BIT(BC_FLAG_MORE_SOURCES) | BC_BIT(BC_FLAG_SHARED));
@@ -283,6 +291,8 @@ int bc_ingest_aggregate(struct ingest *g, uint32_t id, struct bc_build_item *ite
 	json_object_set_new(entry, "data_classes", class_names(flags));
 	json_object_set_new(entry, "is_sensitive", json_boolean(g->o->sensitive));
 	json_object_set_new(entry, "description", text_or_empty(g->o->description));
+	if (g->o->description_en)
+		json_object_set_new(entry, "description_en", json_string(g->o->description_en));
 	json_object_set_new(entry, "sources", srcs);
 	json_object_set_new(entry, "controller", text_or_empty(g->o->controller));
 	json_object_set_new(entry, "dpo_contact", text_or_empty(g->o->dpo_contact));
@@ -308,6 +318,8 @@ json_t *bc_ingest_breach_entry(const struct bc_ingest_options *o, uint32_t id, c
 	json_object_set_new(entry, "id", json_integer(id));
 	json_object_set_new(entry, "name", json_string(o->breach));
 	json_object_set_new(entry, "title", json_string(o->title ? o->title : o->breach));
+	if (o->title_en)
+		json_object_set_new(entry, "title_en", json_string(o->title_en));
 	json_object_set_new(entry, "breach_date", text_or_empty(o->breach_date));
 	json_object_set_new(entry, "added_date", json_string(today));
 	return entry;

@@ -16,6 +16,9 @@
 #include "leak/reader.h"
 #include "util/error.h"
 
+struct bc_record;
+struct leak_reader;
+
 struct bc_ingest_options {
 	const char *input;          /* leak file ("-": stdin) */
 	const char *index_dir;      /* --index DIR (symlink managed by ingest) */
@@ -24,6 +27,9 @@ struct bc_ingest_options {
 	const char *title;          /* NULL: NAME */
 	const char *breach_date;    /* YYYY-MM-DD or NULL */
 	const char *description;
+	const char *title_en;       /* English title and description (--title-en, --description-en),
+				     * NULL = none: title and description are the default (French) */
+	const char *description_en;
 	const char *controller;
 	const char *dpo_contact;
 	const char *complaint_url;
@@ -35,6 +41,18 @@ struct bc_ingest_options {
 	int quiet;                  /* no progress */
 	FILE *progress;             /* NULL: stderr */
 	const uint8_t *salt;        /* tests only: fixed salt, NULL = fresh */
+	/*
+	 * Optional hooks of the caller (the CLI's report and its sensitivity
+	 * safeguard, issues 16 and 17), NULL = none. on_record sees every
+	 * record read, in file order, on the reading thread (borrowed: copy
+	 * what you keep). after_read runs once the whole file is read, before
+	 * anything is aggregated, written to the state or published; the
+	 * reader (dialect, columns, stats) is still open. Either returning -1
+	 * with err filled stops the ingest: nothing is published.
+	 */
+	int (*on_record)(void *arg, const struct bc_record *rec, struct bc_error *err);
+	int (*after_read)(void *arg, const struct leak_reader *r, struct bc_error *err);
+	void *hook_arg;
 };
 
 struct bc_ingest_stats {
@@ -43,6 +61,8 @@ struct bc_ingest_stats {
 	size_t tokens;              /* distinct tokens evaluated (this breach) */
 	size_t occurrences;         /* (row, token) pairs */
 	size_t shared_tokens;
+	size_t tokens_by_kind[8];   /* distinct tokens of this breach by token kind (1..6) */
+	size_t shared_by_kind[8];   /* of which shared between patients */
 	uint64_t patients;          /* pwn_count */
 	size_t sources_withheld;    /* lab names not published (identifier-like, or one patient's) */
 	uint32_t breach_id;
@@ -52,6 +72,20 @@ struct bc_ingest_stats {
 	struct bc_build_result index;
 	struct leak_stats leak;     /* the reader's counts: rows kept as read, repaired, dropped (issue 11) */
 };
+
+/*
+ * Check what people will read about the breach (issue 17), before anything
+ * is opened: every text option valid UTF-8 on one line (at most 512 bytes);
+ * complaint_url an absolute https URL; dpo_contact an email address (with or
+ * without mailto:) or an https URL; a sensitive breach has a controller, a
+ * DPO contact and a complaint URL. Returns 0, or -1 with err filled (code
+ * "usage", field the option's name, e.g. "--complaint-url").
+ */
+int bc_ingest_check_catalogue(const struct bc_ingest_options *o, struct bc_error *err);
+
+/* 1 if s is an absolute https URL that a page can link to (host with a dot
+ * or "localhost", optional port, no space, quote or angle bracket), else 0. */
+int bc_ingest_https_url(const char *s);
 
 /* State directory of a key file: "<key_path>.state". out: outsize bytes. */
 int bc_state_dir(const char *key_path, char *out, size_t outsize);

@@ -138,7 +138,8 @@ int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
 		goto out;
 	}
 	while ((rc = leak_reader_next(&r, rec, err)) == 1) {
-		if (bc_ingest_add_record(g, rec, err) != 0) {
+		if (bc_ingest_add_record(g, rec, err) != 0 ||
+		    (g->o->on_record && g->o->on_record(g->o->hook_arg, rec, err) != 0)) {
 			rc = -1;
 			break;
 		}
@@ -157,6 +158,8 @@ int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
 	if (rc == 0 && r.stats.dropped_with_identifier > g->o->accept_dropped)
 		rc = dropped_rows_error(&r, g->o, err);
 	bc_ingest_eval_reading_done(g);
+	if (rc == 0 && g->o->after_read && g->o->after_read(g->o->hook_arg, &r, err) != 0)
+		rc = -1;
 	if (rc != 0) {
 		bc_ingest_eval_abort(g);
 		goto out;

@@ -204,7 +204,7 @@ describe('check page', () => {
       '--controller', 'Laboratoires Exemple SAS', '--dpo-contact', 'dpo@example.fr',
       '--complaint-url', 'https://www.cnil.fr/fr/plaintes', '--anonymity', '32', '--quiet']);
     run(BIN, ['ingest', 'b.csv', '--index', 'idx', '--key', 'key', '--breach', 'labo-2019',
-      '--title', 'Ancienne fuite (2019)', '--date', '2019-06-01',
+      '--title', 'Ancienne fuite (2019)', '--date', '2019-06-01', '--not-sensitive',
       '--controller', 'Biologie Exemple', '--dpo-contact', 'https://dpo.example.org/contact',
       '--anonymity', '32', '--quiet']);
     truthA = readTruth('a.truth');

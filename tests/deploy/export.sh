@@ -12,7 +12,7 @@ BC="$1"; GENLEAK="$2"; SRC="$3"
 "$BC" keygen "$T/key" >/dev/null || exit 1
 
 # 1. an index too small for the K asked: ingest says so, even --quiet (#14 item 9)
-"$BC" ingest "$T/a.csv" --index "$T/idx" --key "$T/key" --breach labs --quiet 2>"$T/ingest.err" || { cat "$T/ingest.err"; exit 1; }
+"$BC" ingest "$T/a.csv" --index "$T/idx" --key "$T/key" --breach labs --not-sensitive --quiet 2>"$T/ingest.err" || { cat "$T/ingest.err"; exit 1; }
 MINREAL=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["min_real_entries"])' "$T/idx/index.json")
 ID1=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["index_id"])' "$T/idx/index.json")
 PK=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["public_key"])' "$T/idx/index.json")
@@ -20,7 +20,7 @@ PKV=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["verified_
 [ "$MINREAL" -lt 1024 ] || fail "the small index has min_real_entries $MINREAL"
 grep -q "too small for --anonymity 1024: its smallest bucket holds $MINREAL real entries" "$T/ingest.err" &&
 	ok "ingest warns: too small for K" || { fail "no warning for a small index"; cat "$T/ingest.err"; }
-"$BC" ingest "$T/a.csv" --index "$T/idx16" --key "$T/key" --breach labs --anonymity 16 --quiet 2>"$T/ingest16.err"
+"$BC" ingest "$T/a.csv" --index "$T/idx16" --key "$T/key" --breach labs --not-sensitive --anonymity 16 --quiet 2>"$T/ingest16.err"
 [ ! -s "$T/ingest16.err" ] || { fail "a warning with K=16"; cat "$T/ingest16.err"; }
 
 # 2. export: the client layout, byte for byte; again: nothing written
@@ -47,7 +47,7 @@ cat $(i=0; while [ $i -lt "$N16" ]; do echo "$T/exp16/v1/buckets/$I16/$i"; i=$((
 ok "export layout ($NB and $N16 buckets)"
 
 # a new version beside the old one
-"$BC" ingest "$T/a.csv" --index "$T/idx" --key "$T/key" --breach labs2 --quiet 2>/dev/null || exit 1
+"$BC" ingest "$T/a.csv" --index "$T/idx" --key "$T/key" --breach labs2 --not-sensitive --quiet 2>/dev/null || exit 1
 ID2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["index_id"])' "$T/idx/index.json")
 MINREAL=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["min_real_entries"])' "$T/idx/index.json")
 "$BC" export --index "$T/idx" --out "$T/exp" --quiet || fail "export of the new version"

@@ -46,7 +46,7 @@ expect() {
 
 "$GENLEAK" --seed 11 --rows 3000 --out "$T/leak.csv" --truth "$T/truth.jsonl" --quiet || exit 1
 "$BC" keygen "$T/key" >/dev/null || exit 1
-"$BC" ingest "$T/leak.csv" --index "$T/idx" --key "$T/key" --breach labs-2021 \
+"$BC" ingest "$T/leak.csv" --index "$T/idx" --key "$T/key" --breach labs-2021 --not-sensitive \
 	--title "Fuite de laboratoires" --date 2021-02-23 --controller "Biolab Exemple" \
 	--dpo-contact dpo@example.org --complaint-url https://www.cnil.fr/fr/plaintes \
 	--anonymity 16 --quiet || exit 1
@@ -195,8 +195,8 @@ expect 3 "timed out" "a server that does not answer" -- --server "$FURL" --cache
 [ $(($(date +%s) - start)) -le 4 ] || fail "--timeout 1 took more than 4 s"
 
 echo "== sensitive breach: public tier"
-"$BC" ingest "$T/leak.csv" --index "$T/sidx" --key "$T/key2" --breach labs --sensitive --anonymity 16 --quiet 2>/dev/null ||
-	{ "$BC" keygen "$T/key2" >/dev/null && "$BC" ingest "$T/leak.csv" --index "$T/sidx" --key "$T/key2" --breach labs --sensitive --anonymity 16 --quiet; } ||
+"$BC" ingest "$T/leak.csv" --index "$T/sidx" --key "$T/key2" --breach labs --sensitive --controller "Biolab Exemple" --dpo-contact dpo@example.org --complaint-url https://www.cnil.fr/fr/plaintes --anonymity 16 --quiet 2>/dev/null ||
+	{ "$BC" keygen "$T/key2" >/dev/null && "$BC" ingest "$T/leak.csv" --index "$T/sidx" --key "$T/key2" --breach labs --sensitive --controller "Biolab Exemple" --dpo-contact dpo@example.org --complaint-url https://www.cnil.fr/fr/plaintes --anonymity 16 --quiet; } ||
 	fail "sensitive ingest"
 expect 0 '"rows": null' "sensitive: rows hidden" -- --index "$T/sidx" --key "$T/key2" --nir "$NIR" --json
 expect 0 "only shown after email verification" "sensitive: tier sentence" -- --index "$T/sidx" --key "$T/key2" --nir "$NIR" --lang en

@@ -106,7 +106,7 @@ static int ingest(const char *file, const char *index, const char *key, const ch
 		  const char *extra, const char *out, const char *kill_at, rlim_t fsize)
 {
 	char ip[PATH_MAX], kp[PATH_MAX];
-	char *argv[16];
+	char *argv[24];
 	int n = 0;
 
 	path_in(ip, sizeof(ip), index);
@@ -125,6 +125,18 @@ static int ingest(const char *file, const char *index, const char *key, const ch
 	argv[n++] = "32";
 	if (extra)
 		argv[n++] = (char *)extra;
+	if (extra && !strcmp(extra, "--sensitive")) {
+		/* a sensitive breach names its controller and contacts (issue 17) */
+		argv[n++] = "--controller";
+		argv[n++] = "Biolab Exemple";
+		argv[n++] = "--dpo-contact";
+		argv[n++] = "dpo@example.org";
+		argv[n++] = "--complaint-url";
+		argv[n++] = "https://www.cnil.fr/fr/plaintes";
+	} else {
+		/* genleak's comments are medical: say it is not a sensitive breach */
+		argv[n++] = "--not-sensitive";
+	}
 	argv[n] = NULL;
 	return run(argv, out, kill_at, fsize);
 }

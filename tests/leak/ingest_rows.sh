@@ -18,7 +18,7 @@ grep -hv -e '^#' -e '^$' "$fx/identifiers.txt" "$fx/breaker_identifiers.txt" >"$
 run() {
 	name=$1 want=$2 file=$3
 	shift 3
-	"$bc" ingest "$fx/$file" --index "$tmp/idx-$name" --key "$tmp/k.key" --breach "$name" --quiet "$@" \
+	"$bc" ingest "$fx/$file" --index "$tmp/idx-$name" --key "$tmp/k.key" --breach "$name" --not-sensitive --quiet "$@" \
 		>"$tmp/$name.out" 2>"$tmp/$name.err"
 	got=$?
 	if [ "$got" != "$want" ]; then
