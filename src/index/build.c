@@ -164,6 +164,11 @@ int bc_remove_tree(const char *path)
 	return ret;
 }
 
+static int too_long(int r, size_t size)
+{
+	return r < 0 || (size_t)r >= size;
+}
+
 static void dir_of(const char *path, char *out, size_t outsize)
 {
 	const char *slash = strrchr(path, '/');
@@ -174,6 +179,60 @@ static void dir_of(const char *path, char *out, size_t outsize)
 		snprintf(out, outsize, "/");
 	else
 		snprintf(out, outsize, "%.*s", (int)(slash - path), path);
+}
+
+int bc_dir_check_writable(const char *dir, const char *prefix, size_t name_len, const char *what,
+			  struct bc_error *err)
+{
+	char name[NAME_MAX + 64], path[PATH_MAX + NAME_MAX + 64], hex[17];
+	uint8_t rnd[8];
+	size_t n;
+	int fd, e;
+
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+	n = (size_t)snprintf(name, sizeof(name), "%s.probe-%s", prefix, hex);
+	if (n >= sizeof(name))
+		return bc_error_set(err, "not_writable", "cannot write in %s (%s): name too long", dir, what);
+	/* As long as the longest name to be created there, so that a name the
+	 * file system refuses (ENAMETOOLONG) shows now. */
+	while (n < name_len && n < sizeof(name) - 1)
+		name[n++] = 'p';
+	name[n] = '\0';
+	if (too_long(snprintf(path, sizeof(path), "%s/%s", dir, name), sizeof(path)))
+		return bc_error_set(err, "not_writable", "cannot write in %s (%s): path too long", dir, what);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		e = errno;
+		return bc_error_set(err, "not_writable", "cannot create files in %s (%s): %s", dir, what,
+				    strerror(e));
+	}
+	close(fd);
+	if (unlink(path) != 0) {
+		e = errno;
+		return bc_error_set(err, "not_writable", "cannot remove files in %s (%s): %s", dir, what,
+				    strerror(e));
+	}
+	return 0;
+}
+
+int bc_index_check_writable(const char *dir, struct bc_error *err)
+{
+	char path[PATH_MAX], parent[PATH_MAX], base[NAME_MAX + 1];
+	const char *slash;
+	size_t dl = strlen(dir);
+
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
+	if (dl == 0 || too_long(snprintf(path, sizeof(path), "%.*s", (int)dl, dir), sizeof(path)))
+		return bc_error_set(err, "usage", "index directory path is empty or too long");
+	slash = strrchr(path, '/');
+	if (too_long(snprintf(base, sizeof(base), "%s", slash ? slash + 1 : path), sizeof(base)))
+		return bc_error_set(err, "not_writable", "--index %s: its last component is too long", path);
+	dir_of(path, parent, sizeof(parent));
+	/* The longest name publication creates beside DIR: DIR.<32 hex>. */
+	return bc_dir_check_writable(parent, base, strlen(base) + 1 + BC_INDEX_ID_HEX,
+				     "beside --index, where its versions NAME.<index_id>/ are created", err);
 }
 
 int bc_write_file_atomic(const char *path, const void *data, size_t len, int mode,
@@ -530,11 +589,6 @@ static void cleanup_versions(const char *parent, const char *base, const char *k
 		}
 	}
 	closedir(d);
-}
-
-static int too_long(int r, size_t size)
-{
-	return r < 0 || (size_t)r >= size;
 }
 
 /* DIR (no trailing slash) must be absent or a symlink to "<base>.<32 hex>"

@@ -107,6 +107,27 @@ int bc_index_lock(const char *dir, int *fd, struct bc_error *err);
 int bc_index_check_dir(const char *dir, struct bc_error *err);
 
 /*
+ * Whether files can be created and removed in the existing directory dir,
+ * by trying it: a probe file "<dir>/<prefix>.probe-<16 random hex>p..."
+ * padded with 'p' to name_len bytes (pass the longest name that will be
+ * created there) is created (O_EXCL, 0600) and removed. Unlike access(2),
+ * this also fails for root where writing would: a read-only or immutable
+ * directory, a path under a regular file (ENOTDIR), a name the file system
+ * refuses (ENAMETOOLONG). what: the role of dir, for the message.
+ * Returns 0, or -1 with err "not_writable" naming dir, what and the reason.
+ */
+int bc_dir_check_writable(const char *dir, const char *prefix, size_t name_len, const char *what,
+			  struct bc_error *err);
+
+/*
+ * bc_dir_check_writable on the parent of the index symlink dir, with the
+ * longest name a publication creates there ("<dir's name>.<32 hex>"): what
+ * ingest checks before reading anything (issue 14 item 13). Returns 0, or
+ * -1 with err "not_writable" (or "usage" for an empty path).
+ */
+int bc_index_check_writable(const char *dir, struct bc_error *err);
+
+/*
  * Test hook: if the environment variable BC_TEST_KILL_AT equals stage,
  * raise SIGKILL (crash tests of the publication; see docs/ingest.md).
  * Only in a build with -Dtest_hooks (on with the tests); else does nothing.

@@ -92,6 +92,22 @@ void bc_ingest_free(struct ingest *g)
 	free(g);
 }
 
+/*
+ * Every place this run will write, tried before the leak is read and before
+ * a breach id is reserved (issue 14 item 13; docs/ingest.md "Before
+ * reading"): the index's parent (with the longest name publication
+ * creates) and the state directory. An option that makes ingest write
+ * elsewhere (a notices directory, a report file) adds its check here.
+ */
+static int check_write_targets(struct ingest_run *r, struct bc_error *err)
+{
+	if (bc_index_check_writable(r->o->index_dir, err) != 0)
+		return -1;
+	/* breach-<id>.bin and catalogue.json, through "<name>.tmp-<pid>" */
+	return bc_dir_check_writable(r->sdir, "breach-4294967295.bin.tmp", 48,
+				     "the state directory of the key", err);
+}
+
 /* Key, state directory (locked), publication lock, catalogue; then the
  * breach id is reserved: ids are never reused, even after a crash. */
 static int open_run(struct ingest_run *r, struct bc_error *err)
@@ -103,6 +119,8 @@ static int open_run(struct ingest_run *r, struct bc_error *err)
 	if (bc_state_dir(o->key_path, r->sdir, sizeof(r->sdir)) != 0)
 		return bc_error_set(err, "usage", "key path too long");
 	if (bc_ingest_open_state(r->sdir, &r->lock_fd, err) != 0)
+		return -1;
+	if (check_write_targets(r, err) != 0)
 		return -1;
 	if (bc_index_lock(o->index_dir, &r->dir_lock_fd, err) != 0 ||
 	    bc_index_check_dir(o->index_dir, err) != 0)

@@ -342,6 +342,39 @@ static void test_index_id(void **state)
 	assert_string_not_equal(id1, id2);
 }
 
+/* bc_dir_check_writable: a probe is created and removed; a directory under
+ * a regular file and a name longer than NAME_MAX fail, for root too. */
+static void test_dir_check_writable(void **state)
+{
+	char dir[PATH_MAX], file[PATH_MAX + 16], under[PATH_MAX + 32];
+	struct bc_error err = BC_ERROR_INIT;
+	DIR *d;
+	struct dirent *de;
+	int entries = 0;
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/probe", tmproot);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(bc_dir_check_writable(dir, "x", 40, "test", &err), 0);
+	d = opendir(dir);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		entries += de->d_name[0] != '.';
+	closedir(d);
+	assert_int_equal(entries, 0); /* the probe is gone */
+	assert_int_equal(bc_dir_check_writable(dir, "x", 300, "test", &err), -1);
+	assert_string_equal(err.code, "not_writable");
+	assert_non_null(strstr(err.msg, "File name too long"));
+	snprintf(file, sizeof(file), "%s/f", dir);
+	assert_int_equal(close(open(file, O_WRONLY | O_CREAT, 0600)), 0);
+	snprintf(under, sizeof(under), "%s/sub", file);
+	assert_int_equal(bc_dir_check_writable(file, "x", 10, "test", &err), -1);
+	assert_string_equal(err.code, "not_writable");
+	assert_non_null(strstr(err.msg, "test"));
+	assert_int_equal(bc_index_check_writable(under, &err), -1);
+	assert_string_equal(err.code, "not_writable");
+}
+
 static int count_versions(const char *parent, const char *base)
 {
 	DIR *d = opendir(parent);
@@ -496,6 +529,7 @@ int main(void)
 		cmocka_unit_test(test_index_id),
 		cmocka_unit_test_setup_teardown(test_write_read_roundtrip, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_publish, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_dir_check_writable, setup_dir, teardown_dir),
 	};
 
 	if (sodium_init() < 0)

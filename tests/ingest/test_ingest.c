@@ -606,6 +606,73 @@ static void test_sync_after_swap_fails(void **state)
 	assert_int_equal(st2.breaches, 3);
 }
 
+/* next_id of the state catalogue of key k. */
+static long next_id_of(const char *k)
+{
+	char path[PATH_MAX + 64], buf[4096];
+	FILE *f;
+	size_t n;
+	const char *at;
+
+	snprintf(path, sizeof(path), "%s.state/catalogue.json", k);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	at = strstr(buf, "\"next_id\":");
+	assert_non_null(at);
+	return strtol(at + strlen("\"next_id\":"), NULL, 10);
+}
+
+/*
+ * Issue 14 item 13: every place ingest will write is checked before the
+ * leak is read and before a breach id is used up. Root passes permission
+ * checks (chmod 555 stops nobody), so the targets here fail for root too:
+ * - an --index whose name leaves room for "NAME.lock" but not for the
+ *   versions "NAME.<32 hex>" the publication creates beside it (a name of
+ *   240 bytes: 245 fit in NAME_MAX, 273 do not). Before the fix the lock
+ *   was taken, the whole leak read and evaluated, the id reserved, and the
+ *   publication failed with ENAMETOOLONG at the end;
+ * - an --index under a regular file (ENOTDIR).
+ * The probe is a file as long as the longest name ingest creates there.
+ */
+static void test_unwritable_targets(void **state)
+{
+	char k[PATH_MAX], ok[PATH_MAX], longdir[PATH_MAX], underfile[PATH_MAX + 8];
+	struct bc_ingest_stats st;
+	struct bc_error err = BC_ERROR_INIT;
+	size_t n;
+
+	(void)state;
+	snprintf(k, sizeof(k), "%s/w.key", root);
+	snprintf(ok, sizeof(ok), "%s/w-index", root);
+	assert_int_equal(bc_key_generate(k, &err), 0);
+	assert_int_equal(ingest_with(k, ok, leak_b, "first", &st, &err), 0);
+	assert_int_equal(st.breach_id, 1);
+	assert_int_equal(next_id_of(k), 2);
+
+	n = (size_t)snprintf(longdir, sizeof(longdir), "%s/", root);
+	memset(longdir + n, 'x', 240);
+	longdir[n + 240] = '\0';
+	memset(&st, 0, sizeof(st));
+	assert_int_equal(ingest_with(k, longdir, leak_a, "second", &st, &err), -1);
+	assert_string_equal(err.code, "not_writable");
+	assert_non_null(strstr(err.msg, "--index"));
+	assert_int_equal(st.rows, 0);            /* the leak was not read */
+	assert_int_equal(next_id_of(k), 2);      /* no breach id used up */
+
+	snprintf(underfile, sizeof(underfile), "%s/idx", leak_b);
+	assert_int_equal(ingest_with(k, underfile, leak_a, "second", &st, &err), -1);
+	assert_string_equal(err.code, "not_writable");
+	assert_int_equal(st.rows, 0);
+	assert_int_equal(next_id_of(k), 2);
+
+	/* The next good run gets id 2. */
+	assert_int_equal(ingest_with(k, ok, leak_a, "second", &st, &err), 0);
+	assert_int_equal(st.breach_id, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -617,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_payload_edges),
 		cmocka_unit_test(test_source_names),
 		cmocka_unit_test(test_sync_after_swap_fails),
+		cmocka_unit_test(test_unwritable_targets),
 	};
 
 	if (sodium_init() < 0)
