@@ -286,17 +286,17 @@ static void test_client_addr(void **state)
 	assert_int_equal(through(sa, "2001:db8::7", 0, trusted, 1, addr, &bad), 0);
 	expect_addr(addr, "2001:db8::7");
 	/* ports and brackets (issue #14 item 2: these fell back to the proxy) */
-	assert_int_equal(through(sa, "4.4.4.4:5555", 0, trusted, 1, addr, &bad), 0);
-	expect_addr(addr, "4.4.4.4");
+	assert_int_equal(through(sa, "198.51.100.44:5555", 0, trusted, 1, addr, &bad), 0);
+	expect_addr(addr, "198.51.100.44");
 	assert_int_equal(through(sa, "[2001:db8::1]", 0, trusted, 1, addr, &bad), 0);
 	expect_addr(addr, "2001:db8::1");
 	assert_int_equal(through(sa, "[2001:db8::1]:443, 127.0.0.3:80", 0, trusted, 1, addr, &bad), 0);
 	expect_addr(addr, "2001:db8::1");
 	assert_int_equal(bad, 2);
 	/* what is not a node */
-	assert_int_equal(through(sa, "4.4.4.4:99999", 0, trusted, 1, addr, &bad), 0);
+	assert_int_equal(through(sa, "198.51.100.44:99999", 0, trusted, 1, addr, &bad), 0);
 	expect_addr(addr, "127.0.0.1");
-	assert_int_equal(through(sa, "[4.4.4.4]", 0, trusted, 1, addr, &bad), 0);
+	assert_int_equal(through(sa, "[198.51.100.44]", 0, trusted, 1, addr, &bad), 0);
 	expect_addr(addr, "127.0.0.1");
 	assert_int_equal(through(sa, "[2001:db8::1", 0, trusted, 1, addr, &bad), 0);
 	expect_addr(addr, "127.0.0.1");
