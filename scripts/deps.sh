@@ -9,7 +9,7 @@
 set -eu
 what=${1:-build}
 pkgs="meson ninja-build pkg-config gcc make libsodium-dev libmicrohttpd-dev libjansson-dev
-libutf8proc-dev libidn2-dev libcmocka-dev libcurl4-openssl-dev nodejs npm ca-certificates"
+libutf8proc-dev libidn2-dev libcmocka-dev libcurl4-openssl-dev libhiredis-dev nodejs npm ca-certificates"
 case "$what" in
 test) pkgs="$pkgs clang libclang-rt-14-dev chromium python3 python3-aiosmtpd nginx-light haproxy redis-server" ;;
 bench) pkgs="$pkgs wrk nginx-light" ;;

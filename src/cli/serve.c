@@ -59,6 +59,13 @@ static const char usage[] =
 	"                          concurrent connections from one address (default 64,\n"
 	"                          none when --trusted-proxy is given; 0 = no limit)\n"
 	"  --log FILE              JSON-lines access log (default stderr; 'none' for none)\n"
+	"  --evaluator-only        one of several evaluators behind a load balancer:\n"
+	"                          /v1/config, /v1/evaluate, /v1/verify/*, /v1/breaches and\n"
+	"                          /healthz only (no bucket, index file or page route);\n"
+	"                          needs --buckets-url (docs/deploy.md)\n"
+	"  --redis URL             share the rate limits of several evaluators in Redis\n"
+	"                          (redis://HOST[:PORT][/DB], unix:///PATH); Redis down:\n"
+	"                          evaluate answers 503 (fail closed)\n"
 	"\n"
 	"Signals: SIGHUP re-opens the index symlink's current target; SIGTERM or\n"
 	"SIGINT stop accepting, finish requests in flight, and exit 0.\n";
@@ -149,6 +156,8 @@ int cmd_serve(int argc, char **argv)
 		{ "min-send-rate", required_argument, NULL, 'R' },
 		{ "max-connections-per-ip", required_argument, NULL, 'P' },
 		{ "log", required_argument, NULL, 'L' },
+		{ "evaluator-only", no_argument, NULL, 'E' },
+		{ "redis", required_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -182,6 +191,8 @@ int cmd_serve(int argc, char **argv)
 		case 'm': opt.metrics_listen = strcmp(optarg, "none") ? optarg : NULL; break;
 		case 'w': web = optarg; break;
 		case 'b': opt.buckets_url = optarg; break;
+		case 'E': opt.evaluator_only = 1; break;
+		case 'R': opt.redis_url = optarg; break;
 		case 'p':
 			if (opt.n_trusted_proxies >= BC_SERVER_MAX_TRUSTED_PROXIES) {
 				fprintf(stderr, "breachcheck serve: at most %d --trusted-proxy\n",
@@ -245,7 +256,9 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (opt.timeout == 0)
 		opt.timeout = BC_SERVER_DEFAULT_TIMEOUT;
-	if (web)
+	if (opt.evaluator_only)
+		opt.web_dir = NULL;      /* the page comes from the static host too */
+	else if (web)
 		opt.web_dir = strcmp(web, "none") ? web : NULL;
 	else
 		opt.web_dir = default_web_dir();

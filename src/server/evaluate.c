@@ -147,6 +147,12 @@ enum MHD_Result bc_server_handle_evaluate(struct MHD_Connection *c, struct bc_se
 
 	client_address(c, srv, addr);
 	wait = srv->limiter->take(srv->limiter, addr, (unsigned)n);
+	if (wait == BC_SERVER_LIMITER_UNAVAILABLE)
+		/* the shared store (--redis) does not answer: fail closed, counted in
+		 * breachcheck_redis_unavailable_total (docs/deploy.md) */
+		return bc_server_error(c, r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+				       "the rate-limit store does not answer: try again in a "
+				       "few seconds", NULL, 5);
 	if (wait) {
 		atomic_fetch_add_explicit(&srv->metrics.rate_limited_requests, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&srv->metrics.rate_limited_elements, n, memory_order_relaxed);

@@ -119,6 +119,7 @@ struct bc_server_route {
 	const char *template; /* "/v1/buckets/{index_id}/{bucket}": the path and the metrics label */
 	unsigned method;      /* BC_SERVER_GET or BC_SERVER_POST */
 	bc_server_handler *handle;
+	int files;            /* 1: an immutable index file (not served by --evaluator-only) */
 };
 
 /* The route id of a request path, with its parameters into p (p->rest

@@ -9,8 +9,13 @@
  * functions: the server never looks inside.
  */
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/* take()'s answer when a shared store cannot be reached: the request is
+ * refused with 503 (fail closed), not served without limits. */
+#define BC_SERVER_LIMITER_UNAVAILABLE UINT_MAX
 
 struct bc_server_limiter {
 	/*
@@ -19,7 +24,9 @@ struct bc_server_limiter {
 	 * e.g. the IPv6 /64) and to every other limit the backend keeps.
 	 * Either all of them are charged, or none. Returns 0 when allowed,
 	 * else the whole number of seconds (>= 1) after which the same request
-	 * would be allowed (the Retry-After value). Thread-safe.
+	 * would be allowed (the Retry-After value), or
+	 * BC_SERVER_LIMITER_UNAVAILABLE when a shared store does not answer
+	 * (nothing charged; the request is refused). Thread-safe.
 	 */
 	unsigned (*take)(struct bc_server_limiter *l, const uint8_t addr[16], unsigned cost);
 	/* Free the backend (l included). */

@@ -196,6 +196,19 @@ char *bc_server_metrics_render(struct bc_server_metrics *m, const char *index_id
 	    (unsigned long long)get(&m->deadline_closed),
 	    (unsigned long long)get(&m->response_deadline_closed),
 	    (unsigned long long)get(&m->forwarded_unparsable));
+	if (m->redis.enabled)
+		put(&o, "# HELP breachcheck_redis_errors_total Failed connections, commands or replies of the shared store (--redis).\n"
+			"# TYPE breachcheck_redis_errors_total counter\n"
+			"breachcheck_redis_errors_total %llu\n"
+			"# HELP breachcheck_redis_unavailable_total Evaluate requests refused with 503 because the shared store did not answer (fail closed).\n"
+			"# TYPE breachcheck_redis_unavailable_total counter\n"
+			"breachcheck_redis_unavailable_total %llu\n"
+			"# HELP breachcheck_redis_connects_total Successful connections to the shared store (the first, then reconnections).\n"
+			"# TYPE breachcheck_redis_connects_total counter\n"
+			"breachcheck_redis_connects_total %llu\n",
+		    (unsigned long long)get(&m->redis.errors),
+		    (unsigned long long)get(&m->redis.unavailable),
+		    (unsigned long long)get(&m->redis.connects));
 	if (index_id)
 		put(&o, "# HELP breachcheck_index_info The index being served.\n"
 			"# TYPE breachcheck_index_info gauge\n"

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "server/redis_limiter.h"
 #include "server/routes.h"
 
 #define BC_SERVER_METRICS_N_STATUS 12 /* 200 204 304 400 404 405 413 429 500 501 503 other */
@@ -30,6 +31,7 @@ struct bc_server_metrics {
 	atomic_uint_fast64_t deadline_closed; /* connections cut by the request deadline */
 	atomic_uint_fast64_t response_deadline_closed; /* cut by the response deadline */
 	atomic_uint_fast64_t forwarded_unparsable; /* proxy-header entries that are no address */
+	struct bc_server_redis_stats redis;        /* --redis: the shared store's counters */
 };
 
 /* Zero every counter. */

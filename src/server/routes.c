@@ -10,17 +10,17 @@
 #include "server/internal.h"
 
 static const struct bc_server_route routes[] = {
-	{ "/v1/config", BC_SERVER_GET, bc_server_handle_config },
-	{ "/v1/evaluate", BC_SERVER_POST, bc_server_handle_evaluate },
-	{ "/v1/buckets/{index_id}/{bucket}", BC_SERVER_GET, bc_server_handle_bucket },
-	{ "/v1/verified/{index_id}", BC_SERVER_GET, bc_server_handle_verified },
-	{ "/v1/index/{index_id}/buckets.bin", BC_SERVER_GET, bc_server_handle_buckets_bin },
-	{ "/v1/index/{index_id}/index.json", BC_SERVER_GET, bc_server_handle_index_json },
-	{ "/v1/breaches", BC_SERVER_GET, bc_server_handle_breaches },
-	{ "/v1/breaches/{name}", BC_SERVER_GET, bc_server_handle_breach },
-	{ "/v1/verify/start", BC_SERVER_POST, bc_server_handle_verify_unimplemented },
-	{ "/v1/verify/evaluate", BC_SERVER_POST, bc_server_handle_verify_unimplemented },
-	{ "/healthz", BC_SERVER_GET, bc_server_handle_healthz },
+	{ "/v1/config", BC_SERVER_GET, bc_server_handle_config, 0 },
+	{ "/v1/evaluate", BC_SERVER_POST, bc_server_handle_evaluate, 0 },
+	{ "/v1/buckets/{index_id}/{bucket}", BC_SERVER_GET, bc_server_handle_bucket, 1 },
+	{ "/v1/verified/{index_id}", BC_SERVER_GET, bc_server_handle_verified, 1 },
+	{ "/v1/index/{index_id}/buckets.bin", BC_SERVER_GET, bc_server_handle_buckets_bin, 1 },
+	{ "/v1/index/{index_id}/index.json", BC_SERVER_GET, bc_server_handle_index_json, 1 },
+	{ "/v1/breaches", BC_SERVER_GET, bc_server_handle_breaches, 0 },
+	{ "/v1/breaches/{name}", BC_SERVER_GET, bc_server_handle_breach, 0 },
+	{ "/v1/verify/start", BC_SERVER_POST, bc_server_handle_verify_unimplemented, 0 },
+	{ "/v1/verify/evaluate", BC_SERVER_POST, bc_server_handle_verify_unimplemented, 0 },
+	{ "/healthz", BC_SERVER_GET, bc_server_handle_healthz, 0 },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -140,6 +140,10 @@ enum MHD_Result bc_server_dispatch(struct MHD_Connection *c, struct bc_server_re
 
 	r->route = bc_server_route_of(url, &p);
 	if (r->route == BC_SERVER_ROUTE_UNKNOWN)
+		return bc_server_not_found(c, r);
+	/* serve --evaluator-only: the files come from the bucket host (#15) */
+	if (r->srv->opt.evaluator_only &&
+	    (r->route == BC_SERVER_ROUTE_PAGE || routes[r->route].files))
 		return bc_server_not_found(c, r);
 	if (r->route == BC_SERVER_ROUTE_PAGE)
 		return bc_server_handle_page(c, r, url, method);

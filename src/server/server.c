@@ -20,6 +20,7 @@
 #include "index/index.h"
 #include "oprf/oprf.h"
 #include "server/internal.h"
+#include "server/redis_limiter.h"
 #include "server/metrics.h"
 #include "server/ratelimit.h"
 #include "server/server.h"
@@ -445,6 +446,12 @@ int bc_server_start(const struct bc_server_options *opt, struct bc_server **out,
 	*out = NULL;
 	if (check_options(opt, &limits, err) < 0)
 		goto out;
+	if (opt->evaluator_only && !(opt->buckets_url && *opt->buckets_url)) {
+		bc_error_set_field(err, "bad_field", "--evaluator-only",
+				   "--evaluator-only needs --buckets-url: the buckets come from "
+				   "another host (breachcheck export)");
+		goto out;
+	}
 	if (opt->buckets_url && *opt->buckets_url && !(origin = url_origin(opt->buckets_url))) {
 		bc_error_set_field(err, "bad_field", "--buckets-url",
 				   "--buckets-url must be an absolute http:// or https:// URL");
@@ -484,12 +491,20 @@ int bc_server_start(const struct bc_server_options *opt, struct bc_server **out,
 		 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
 		 "connect-src 'self'%s%s; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
 		 origin ? " " : "", origin ? origin : "");
-	srv->limiter = bc_server_limiter_memory(&limits, BC_SERVER_RL_SLOTS);
-	if (!srv->limiter) {
-		bc_error_set(err, "internal", "out of memory");
-		goto out;
+	if (opt->redis_url && *opt->redis_url) {
+		srv->metrics.redis.enabled = 1;
+		srv->limiter = bc_server_limiter_redis(opt->redis_url, &limits, opt->key->sk_s,
+						       &srv->metrics.redis, err);
+		if (!srv->limiter)
+			goto out;
+	} else {
+		srv->limiter = bc_server_limiter_memory(&limits, BC_SERVER_RL_SLOTS);
+		if (!srv->limiter) {
+			bc_error_set(err, "internal", "out of memory");
+			goto out;
+		}
 	}
-	if (opt->web_dir && *opt->web_dir) {
+	if (opt->web_dir && *opt->web_dir && !opt->evaluator_only) {
 		if (bc_server_web_check(opt->web_dir, opt->key_path, opt->index_dir, err) < 0)
 			goto out;
 		srv->web_fd = open(opt->web_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

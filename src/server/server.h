@@ -60,6 +60,11 @@ struct bc_server_options {
 	unsigned max_connections;     /* 0 = default */
 	int max_connections_per_ip;   /* 0 = no limit, -1 = default (64, or none with trusted proxies) */
 	int log_fd;                   /* JSON-lines access log, -1 = none */
+	const char *redis_url;        /* shared rate limits in Redis (redis://HOST[:PORT][/DB],
+				       * unix:///PATH); NULL or "" = in memory (docs/deploy.md) */
+	int evaluator_only;           /* 1: /v1/config, /v1/evaluate, /v1/verify/..., /v1/breaches,
+				       * /healthz only: no bucket, index file or page route;
+				       * needs buckets_url */
 };
 
 struct bc_server;
