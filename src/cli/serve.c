@@ -157,7 +157,7 @@ int cmd_serve(int argc, char **argv)
 		{ "max-connections-per-ip", required_argument, NULL, 'P' },
 		{ "log", required_argument, NULL, 'L' },
 		{ "evaluator-only", no_argument, NULL, 'E' },
-		{ "redis", required_argument, NULL, 'R' },
+		{ "redis", required_argument, NULL, 'D' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -192,7 +192,7 @@ int cmd_serve(int argc, char **argv)
 		case 'w': web = optarg; break;
 		case 'b': opt.buckets_url = optarg; break;
 		case 'E': opt.evaluator_only = 1; break;
-		case 'R': opt.redis_url = optarg; break;
+		case 'D': opt.redis_url = optarg; break;
 		case 'p':
 			if (opt.n_trusted_proxies >= BC_SERVER_MAX_TRUSTED_PROXIES) {
 				fprintf(stderr, "breachcheck serve: at most %d --trusted-proxy\n",

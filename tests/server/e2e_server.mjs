@@ -1302,6 +1302,7 @@ async function checkOpenapi(base, cfg) {
     404: (p) => ({ url: fill(p, stale, '0', 'no-such-breach') }),
     413: (p) => ({ url: fill(p, id, '0', 'x'), body: 'x'.repeat(20000) }),
     429: null, // exercised by the rate-limit test above (its own server)
+    503: null, // --redis unreachable: exercised by tests/deploy/deploy.sh (Redis restart)
     501: (p) => ({ url: p, body: '{}' }),
   };
   const seen = new Set();
