@@ -45,6 +45,9 @@ static const char usage[] =
 	"  --mapping FILE         column mapping (docs/leak-files.md); \"auto\": the columns of a\n"
 	"                         file without a header mapped from their content\n"
 	"  --accept-dropped N     publish even if up to N dropped rows held an identifier\n"
+	"  --notices DIR          one claim code per patient and the encrypted notices for\n"
+	"                         the letters and emails of breachcheck notify (docs/notify.md)\n"
+	"  --new-codes            draw new claim codes: the codes of letters already sent stop working\n"
 	"  --anonymity K          at least K real entries per bucket (default 1024)\n"
 	"  --threads N            evaluation threads (default: all cores)\n"
 	"  --quiet                no progress output\n";
@@ -285,6 +288,8 @@ int cmd_ingest(int argc, char **argv)
 			dst = &o.complaint_url;
 		else if (!strcmp(a, "--mapping"))
 			dst = &o.mapping;
+		else if (!strcmp(a, "--notices"))
+			dst = &o.notices_dir;
 		if (dst != NULL) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "breachcheck ingest: %s needs a value\n", a);
@@ -295,6 +300,8 @@ int cmd_ingest(int argc, char **argv)
 			o.sensitive = 1;
 		} else if (!strcmp(a, "--not-sensitive")) {
 			not_sensitive = 1;
+		} else if (!strcmp(a, "--new-codes")) {
+			o.new_codes = 1;
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
 			o.quiet = 1;
 		} else if (!strcmp(a, "--accept-dropped")) {
@@ -395,6 +402,13 @@ int cmd_ingest(int argc, char **argv)
 			st.index.bucket_bits, st.index.bucket_entries, st.index.min_real_entries,
 			st.index.verified_entries, (double)st.index.bytes / 1e6, st.t_read, st.t_eval,
 			st.t_state, st.t_publish, st.t_total, o.index_dir, o.key_path);
+		if (st.claims)
+			fprintf(stderr, "claim codes: %zu patients (%zu kept from earlier runs)%s\n", st.claims,
+				st.claims_kept, o.notices_dir ? "" : "; no --notices: no new code was issued");
+		if (o.notices_dir)
+			fprintf(stderr, "notices: %zu written to %s/notices.jsonl (encrypted, %zu with a code); "
+				"next: breachcheck notify %s --letters\n", st.notices, o.notices_dir,
+				st.notices_with_code, o.notices_dir);
 	}
 	rc = BC_EXIT_OK;
 	if (report) {

@@ -15,6 +15,7 @@ static const struct {
 	{ "serve", cmd_serve, "serve the index, the OPRF evaluator and the check page" },
 	{ "check", cmd_check, "am I in it, and what of mine leaked?" },
 	{ "export", cmd_export, "write an index's immutable files for a static host or CDN" },
+	{ "notify", cmd_notify, "the notification campaign: letters, emails, export (docs/notify.md)" },
 };
 
 static void usage(FILE *f)

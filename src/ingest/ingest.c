@@ -84,6 +84,7 @@ void bc_ingest_free(struct ingest *g)
 	if (g == NULL)
 		return;
 	bc_ingest_eval_abort(g);
+	bc_ingest_claims_free(g);
 	bc_key_free(g->key);
 	bc_ingest_tokens_release(g);
 	pthread_mutex_destroy(&g->mu);
@@ -213,11 +214,16 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 	    bc_ingest_read(r->g, o->threads > 0 ? o->threads : bc_ncpu(), st, err) == 0 &&
 	    /* the next two run while the workers evaluate */
 	    aggregate_breach(r, err) == 0 &&
+	    bc_ingest_claims_build(r, err) == 0 &&
 	    bc_ingest_collect_breaches(r, err) == 0 &&
 	    finish_evaluation(r, err) == 0 &&
 	    bc_ingest_publish_all(r, err) == 0)
 		ret = 0;
-	finish_run(r, ret != 0);
+	/* the index is out: the claims state, then the notices (a failure here
+	 * leaves the published index as it is, and says so) */
+	if (ret == 0 && bc_ingest_claims_after_publish(r, err) != 0)
+		ret = -2;
+	finish_run(r, ret == -1);
 	free(r);
-	return ret;
+	return ret < 0 ? -1 : 0;
 }

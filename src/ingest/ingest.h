@@ -53,6 +53,8 @@ struct bc_ingest_options {
 	int (*on_record)(void *arg, const struct bc_record *rec, struct bc_error *err);
 	int (*after_read)(void *arg, const struct leak_reader *r, struct bc_error *err);
 	void *hook_arg;
+	const char *notices_dir;    /* --notices DIR: claim codes and encrypted notices (DESIGN.md §10) */
+	int new_codes;              /* --new-codes: draw new claim codes (issued ones stop working) */
 };
 
 struct bc_ingest_stats {
@@ -67,6 +69,10 @@ struct bc_ingest_stats {
 	size_t sources_withheld;    /* lab names not published (identifier-like, or one patient's) */
 	uint32_t breach_id;
 	size_t breaches;            /* breaches in the published index */
+	size_t claims;              /* claim entries published (one per patient) */
+	size_t claims_kept;         /* of which kept from the state (issued codes that keep working) */
+	size_t notices;             /* notices written to --notices DIR */
+	size_t notices_with_code;   /* of which with a code (not: issued before, its notices destroyed) */
 	double t_read, t_eval, t_state, t_publish, t_total; /* seconds (t_eval: after reading ended) */
 	double t_read_cpu;          /* CPU seconds of the reading thread while reading (reader + tokens) */
 	struct bc_build_result index;
@@ -86,6 +92,13 @@ int bc_ingest_check_catalogue(const struct bc_ingest_options *o, struct bc_error
 /* 1 if s is an absolute https URL that a page can link to (host with a dot
  * or "localhost", optional port, no space, quote or angle bracket), else 0. */
 int bc_ingest_https_url(const char *s);
+
+/*
+ * The patient grouping key of a key file's seed (32 bytes each): keyed
+ * BLAKE2b-256 of "breachcheck v1 patient grouping" under the seed. Patient
+ * keys under it (bc_group_patient_key) name the claims in the state.
+ */
+void bc_ingest_grouping_key(const uint8_t seed[32], uint8_t out[32]);
 
 /* State directory of a key file: "<key_path>.state". out: outsize bytes. */
 int bc_state_dir(const char *key_path, char *out, size_t outsize);

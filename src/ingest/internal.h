@@ -113,6 +113,8 @@ struct ingest {
 	double t0, last_print;
 	off_t file_size;
 	const struct leak_reader *reader;
+
+	struct claims *claims;   /* patients and claim codes (claims.c), created with the first row */
 };
 
 /* The state file of this breach is written by a thread while the index
@@ -139,6 +141,7 @@ struct ingest_run {
 	json_t *cat, *old_cat, *entry;
 	struct bc_build_item *items;   /* this breach's ntok items, then the kept breaches' */
 	size_t n_items, cap;
+	size_t n_own;                  /* this breach's items: its tokens, then its claims */
 	uint32_t id, replaced[64];
 	size_t n_replaced;
 	int lock_fd, dir_lock_fd;
@@ -252,6 +255,30 @@ int bc_ingest_load_breach_state(const char *dir, uint32_t id, const uint8_t pk[3
 				struct bc_error *err);
 
 void bc_ingest_remove_breach_state(const char *dir, uint32_t id);
+
+/* ---- claims.c ---- */
+
+struct bc_group;
+
+/* Group one more row into patients (tokens phase; the row is g->nrows - 1). */
+int bc_ingest_claims_add(struct ingest *g, const struct bc_record *rec, struct bc_error *err);
+
+/* The patient grouping of this run (DESIGN.md §10), finished after
+ * bc_ingest_claims_build; NULL before the first row. */
+const struct bc_group *bc_ingest_group(const struct ingest *g);
+
+/* Patients, their payloads and claim codes (kept from the state, or new),
+ * appended to r->items after this breach's tokens (r->n_own: both). Only
+ * with --notices or when the state holds claims of this breach name.
+ * Returns 0, or -1 with err filled. */
+int bc_ingest_claims_build(struct ingest_run *r, struct bc_error *err);
+
+/* After the index is published: the state's claims file, then with
+ * --notices the second reading (names, addresses, emails) and the
+ * encrypted notices.jsonl. Returns 0, or -1 with err filled. */
+int bc_ingest_claims_after_publish(struct ingest_run *r, struct bc_error *err);
+
+void bc_ingest_claims_free(struct ingest *g);
 
 /* ---- publish.c ---- */
 

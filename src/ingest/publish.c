@@ -111,7 +111,7 @@ int bc_ingest_publish_all(struct ingest_run *r, struct bc_error *err)
 	sj->id = r->id;
 	sj->pk = r->g->key->pk_s;
 	sj->items = r->items;
-	sj->n = r->g->ntok;
+	sj->n = r->n_own;
 	sj->cat = r->cat;
 	sj->t_state = &r->st->t_state;
 	if (pthread_create(&sj->tid, NULL, state_thread, sj) != 0)

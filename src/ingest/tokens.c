@@ -313,7 +313,7 @@ int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct b
 		ADD(BC_TOKEN_VERIFIED, rec->emails[i], strlen(rec->emails[i]), (void)0);
 	}
 #undef ADD
-	return 0;
+	return bc_ingest_claims_add(g, rec, err);
 oom:
 	return bc_error_set(err, "oom", "out of memory at row %zu", g->nrows);
 }

@@ -237,6 +237,8 @@ static void test_payload_unpack_rejects(void **state)
 	assert_int_equal(bc_payload_unpack(raw, &p), -1);
 	raw[1] = 5;
 	assert_int_equal(bc_payload_unpack(raw, &p), 0);
+	raw[1] = 6; /* claim (DESIGN.md §4, §6) */
+	assert_int_equal(bc_payload_unpack(raw, &p), 0);
 }
 
 static void test_b64url(void **state)
