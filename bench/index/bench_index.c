@@ -30,6 +30,7 @@
 #include "ingest/ingest.h"
 #include "oprf/keyfile.h"
 #include "oprf/oprf.h"
+#include "util/parallel.h"
 
 static double now(void)
 {

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "client/client.h"
 #include "report/report.h"
+#include "util/utf8.h"
 
 static const char usage[] =
 	"usage: breachcheck check (--server URL | --index DIR --key KEYFILE) [identifiers] [options]\n"
@@ -80,45 +81,6 @@ static int is_input_error(const struct bc_error *err)
 	       !strcmp(err->code, "incomplete_namedob");
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid or cut. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	n = s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
-		: s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-	if ((n == 3 && s[0] == 0xE0 && s[1] < 0xA0) || (n == 3 && s[0] == 0xED && s[1] >= 0xA0) ||
-	    (n == 4 && s[0] == 0xF0 && s[1] < 0x90) || (n == 4 && s[0] == 0xF4 && s[1] >= 0x90))
-		return 0;
-	return n;
-}
-
-/* A message made valid UTF-8 for JSON: a path with other bytes, or text cut
- * inside a character, must not make the JSON error vanish. */
-static void utf8_clean(char *dst, size_t size, const char *src)
-{
-	const unsigned char *p = (const unsigned char *)src;
-	size_t at = 0, n;
-
-	while (*p && at + 4 < size) {
-		n = utf8_len(p);
-		if (!n) {
-			dst[at++] = '?';
-			p++;
-			continue;
-		}
-		memcpy(dst + at, p, n);
-		at += n;
-		p += n;
-	}
-	dst[at] = 0;
-}
-
 /*
  * The failures a person meets most, in French when the report is in French
  * (the client's own messages are English, DESIGN.md's bc_error convention;
@@ -183,7 +145,7 @@ static int fail(const struct bc_error *in, int json, enum bc_report_lang lang)
 		to_french(err);
 	cli_print_error(err);
 	if (json) {
-		utf8_clean(msg, sizeof(msg), err->msg);
+		bc_utf8_sanitize(msg, sizeof(msg), err->msg);
 		j = json_pack("{s:{s:s,s:s}}", "error", "code", err->code, "message", msg);
 		if (j) {
 			json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

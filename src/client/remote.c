@@ -1,4 +1,3 @@
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,6 +13,8 @@
 
 #include "client/client.h"
 #include "client/internal.h"
+#include "util/base64url.h"
+#include "util/fs.h"
 
 #define CONFIG_MAX (4u << 20)
 #define ERROR_BODY_MAX 4096u
@@ -397,8 +398,6 @@ static void remote_release(struct bc_client_backend *be)
 	be->ctx = NULL;
 }
 
-static void remove_dir(const char *dir);
-
 /*
  * File mode: a bucket of the cached buckets.bin that no longer matches its
  * hash (disk error, a program writing into the cache) would fail every later
@@ -412,7 +411,7 @@ static int cached_bucket(struct bc_client_backend *be, uint32_t i, const uint8_t
 	if (bc_client_index_bucket(be, i, data, err) == 0)
 		return 0;
 	if (!strcmp(err->code, "bad_hash") && r->cached[0]) {
-		remove_dir(r->cached);
+		bc_remove_tree(r->cached);
 		return bc_error_set(err, "bad_hash",
 				    "the cached copy of the index does not match its hashes (damaged "
 				    "on disk?): it has been removed, run the check again to download "
@@ -485,19 +484,6 @@ static int mkdir_p(const char *path, struct bc_error *err)
 		tmp[i] = path[i];
 	}
 	return 0;
-}
-
-static void remove_dir(const char *dir)
-{
-	static const char *const files[] = { "index.json", "buckets.bin", "verified.bin" };
-	char p[PATH_MAX + 16];
-	size_t i;
-
-	for (i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s/%s", dir, files[i]);
-		unlink(p);
-	}
-	rmdir(dir);
 }
 
 /* The sizes of buckets.bin and verified.bin that the index.json in dir states. */
@@ -670,31 +656,29 @@ static int is_index_id(const char *s)
  * and downloads left behind by a check that was killed (their process is
  * gone): each may be as large as the index.
  */
-static void prune_cache(const char *cache, const char *keep)
+struct prune {
+	const char *keep;
+};
+
+static int is_prunable(const char *n, void *arg)
 {
-	char path[PATH_MAX];
-	struct dirent *e;
-	DIR *d = opendir(cache);
-	const char *n;
+	const struct prune *p = arg;
 	char *end;
 	long pid;
 
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		n = e->d_name;
-		if (n[0] == '.' && is_index_id(n + 1) && n[1 + BC_INDEX_ID_HEX] == '.') {
-			pid = strtol(n + 2 + BC_INDEX_ID_HEX, &end, 10);
-			if (*end || pid <= 0 || pid == (long)getpid() ||
-			    !(kill((pid_t)pid, 0) && errno == ESRCH))
-				continue;
-		} else if (strlen(n) != BC_INDEX_ID_HEX || !is_index_id(n) || !strcmp(n, keep)) {
-			continue;
-		}
-		if (snprintf(path, sizeof(path), "%s/%s", cache, n) < (int)sizeof(path))
-			remove_dir(path);
+	if (n[0] == '.' && is_index_id(n + 1) && n[1 + BC_INDEX_ID_HEX] == '.') {
+		pid = strtol(n + 2 + BC_INDEX_ID_HEX, &end, 10);
+		return !*end && pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) &&
+		       errno == ESRCH;
 	}
-	closedir(d);
+	return strlen(n) == BC_INDEX_ID_HEX && is_index_id(n) && strcmp(n, p->keep) != 0;
+}
+
+static void prune_cache(const char *cache, const char *keep)
+{
+	struct prune p = { keep };
+
+	(void)bc_remove_matching(cache, is_prunable, &p);
 }
 
 static int open_cached(struct bc_client_backend *be, struct remote *r, const char *cache,
@@ -716,14 +700,14 @@ static int open_cached(struct bc_client_backend *be, struct remote *r, const cha
 		if (mkdir_p(cache, err))
 			return -1;
 		prune_cache(cache, r->index_id);
-		remove_dir(tmp);
+		bc_remove_tree(tmp);
 		if (mkdir(tmp, 0700))
 			return bc_error_set(err, "io", "cannot create %s: %s", tmp, strerror(errno));
 		if (download_index(r, tmp, 1, err) || bc_index_open(tmp, &be->idx, err) ||
 		    same_as_server(be->idx, r, pk, err) || bc_index_verify(be->idx, err)) {
 			bc_index_free(be->idx);
 			be->idx = NULL;
-			remove_dir(tmp);
+			bc_remove_tree(tmp);
 			return -1;
 		}
 		/*
@@ -731,11 +715,11 @@ static int open_cached(struct bc_client_backend *be, struct remote *r, const cha
 		 * to the files): a check running at the same time may store or
 		 * remove the same directory without breaking this one.
 		 */
-		remove_dir(dir);
+		bc_remove_tree(dir);
 		if (rename(tmp, dir)) {
 			int e = errno;
 
-			remove_dir(tmp);
+			bc_remove_tree(tmp);
 			if (e != ENOTEMPTY && e != EEXIST)
 				return bc_error_set(err, "io",
 						    "cannot store the index in the cache %s: %s",
@@ -813,7 +797,7 @@ static int open_fetch(struct bc_client_backend *be, struct remote *r, const uint
 		goto out;
 	ret = 0;
 out:
-	remove_dir(tmp);    /* the mappings stay valid */
+	bc_remove_tree(tmp);    /* the mappings stay valid */
 	return ret;
 }
 

@@ -1,4 +1,3 @@
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -18,6 +17,9 @@
 #include "bc_config.h"
 #include "index/build.h"
 #include "index/index_internal.h"
+#include "util/base64url.h"
+#include "util/parallel.h"
+#include "util/fs.h"
 
 /* The hooks read the environment only in a build for the tests
  * (-Dtest_hooks, meson_options.txt); elsewhere they do nothing. */
@@ -53,132 +55,9 @@ void bc_test_kill_point(const char *stage)
 }
 #endif
 
-int bc_ncpu(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-	return n < 1 ? 1 : (n > 256 ? 256 : (int)n);
-}
-
-struct pfor {
-	size_t n, chunk;
-	atomic_size_t next;
-	void (*fn)(void *arg, size_t begin, size_t end);
-	void *arg;
-};
-
-static void *pfor_worker(void *v)
-{
-	struct pfor *pf = v;
-
-	for (;;) {
-		size_t b = atomic_fetch_add(&pf->next, pf->chunk);
-
-		if (b >= pf->n)
-			break;
-		pf->fn(pf->arg, b, b + pf->chunk < pf->n ? b + pf->chunk : pf->n);
-	}
-	return NULL;
-}
-
-int bc_parallel_for(size_t n, size_t chunk, int threads,
-		    void (*fn)(void *arg, size_t begin, size_t end), void *arg)
-{
-	struct pfor pf;
-	pthread_t tid[256];
-	int i, started = 0, ret = 0;
-
-	if (threads <= 0)
-		threads = bc_ncpu();
-	if (threads > 256)
-		threads = 256;
-	pf.n = n;
-	pf.chunk = chunk ? chunk : 1;
-	atomic_init(&pf.next, 0);
-	pf.fn = fn;
-	pf.arg = arg;
-	for (i = 1; i < threads && (size_t)i * pf.chunk < n; i++) {
-		if (pthread_create(&tid[started], NULL, pfor_worker, &pf) != 0) {
-			ret = -1;
-			break;
-		}
-		started++;
-	}
-	pfor_worker(&pf);
-	for (i = 0; i < started; i++)
-		pthread_join(tid[i], NULL);
-	return ret;
-}
-
-int bc_write_all(int fd, const void *buf, size_t len)
-{
-	const uint8_t *p = buf;
-
-	while (len > 0) {
-		ssize_t w = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		if (w == 0) {
-			errno = ENOSPC;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-int bc_fsync_dir(const char *path)
-{
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
-
-	if (fd < 0)
-		return -1;
-	ret = fsync(fd);
-	close(fd);
-	return ret;
-}
-
-int bc_remove_tree(const char *path)
-{
-	DIR *d = opendir(path);
-	struct dirent *de;
-	char p[PATH_MAX + 256];
-	int ret = 0;
-
-	if (d == NULL)
-		return errno == ENOENT ? 0 : -1;
-	while ((de = readdir(d)) != NULL) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", path, de->d_name);
-		if (unlink(p) != 0 && errno != ENOENT)
-			ret = -1;
-	}
-	closedir(d);
-	if (rmdir(path) != 0 && errno != ENOENT)
-		ret = -1;
-	return ret;
-}
-
 static int too_long(int r, size_t size)
 {
 	return r < 0 || (size_t)r >= size;
-}
-
-static void dir_of(const char *path, char *out, size_t outsize)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL)
-		snprintf(out, outsize, ".");
-	else if (slash == path)
-		snprintf(out, outsize, "/");
-	else
-		snprintf(out, outsize, "%.*s", (int)(slash - path), path);
 }
 
 int bc_dir_check_writable(const char *dir, const char *prefix, size_t name_len, const char *what,
@@ -229,52 +108,10 @@ int bc_index_check_writable(const char *dir, struct bc_error *err)
 	slash = strrchr(path, '/');
 	if (too_long(snprintf(base, sizeof(base), "%s", slash ? slash + 1 : path), sizeof(base)))
 		return bc_error_set(err, "not_writable", "--index %s: its last component is too long", path);
-	dir_of(path, parent, sizeof(parent));
+	bc_dir_of(path, parent, sizeof(parent));
 	/* The longest name publication creates beside DIR: DIR.<32 hex>. */
 	return bc_dir_check_writable(parent, base, strlen(base) + 1 + BC_INDEX_ID_HEX,
 				     "beside --index, where its versions NAME.<index_id>/ are created", err);
-}
-
-int bc_write_file_atomic(const char *path, const void *data, size_t len, int mode,
-			 struct bc_error *err)
-{
-	char tmp[PATH_MAX + 64], parent[PATH_MAX];
-	int fd = -1, ret = -1;
-
-	snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		bc_error_set(err, "io", "cannot create %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (bc_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		bc_error_set(err, "io", "cannot write %s: %s%s", tmp, strerror(errno),
-			     errno == ENOSPC || errno == EFBIG || errno == EDQUOT
-			     ? " (disk full or size limit); nothing was changed" : "");
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		bc_error_set(err, "io", "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		bc_error_set(err, "io", "cannot rename %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	dir_of(path, parent, sizeof(parent));
-	if (bc_fsync_dir(parent) != 0) {
-		bc_error_set(err, "io", "cannot sync %s: %s", parent, strerror(errno));
-		goto out;
-	}
-	ret = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (ret != 0)
-		unlink(tmp);
-	return ret;
 }
 
 int bc_index_choose_bits(const uint32_t *bucket32, size_t n, unsigned k, unsigned *bits,
@@ -567,28 +404,27 @@ static long temp_owner(const char *name, const char *base)
 	return strtol(s + 5, NULL, 10);
 }
 
+struct keep {
+	const char *base, *keep1, *keep2;
+};
+
+/* Versions other than the two kept, and temporaries of processes that died. */
+static int is_stale_version(const char *name, void *arg)
+{
+	const struct keep *k = arg;
+	long pid = temp_owner(name, k->base);
+
+	if (is_version_name(name, k->base))
+		return strcmp(name, k->keep1) != 0 && strcmp(name, k->keep2) != 0;
+	return pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH;
+}
+
 static void cleanup_versions(const char *parent, const char *base, const char *keep1,
 			     const char *keep2)
 {
-	DIR *d = opendir(parent);
-	struct dirent *de;
-	char p[PATH_MAX + 256];
+	struct keep k = { base, keep1, keep2 };
 
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		long pid = temp_owner(de->d_name, base);
-
-		snprintf(p, sizeof(p), "%s/%s", parent, de->d_name);
-		if (is_version_name(de->d_name, base)) {
-			if (strcmp(de->d_name, keep1) != 0 && strcmp(de->d_name, keep2) != 0)
-				bc_remove_tree(p);
-		} else if (pid > 0 && pid != (long)getpid() && kill((pid_t)pid, 0) != 0 && errno == ESRCH) {
-			if (unlink(p) != 0)
-				bc_remove_tree(p);
-		}
-	}
-	closedir(d);
+	(void)bc_remove_matching(parent, is_stale_version, &k);
 }
 
 /* DIR (no trailing slash) must be absent or a symlink to "<base>.<32 hex>"
@@ -685,7 +521,7 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 	slash = strrchr(final, '/');
 	if (too_long(snprintf(base, sizeof(base), "%s", slash ? slash + 1 : final), sizeof(base)))
 		goto toolong;
-	dir_of(final, parent, sizeof(parent));
+	bc_dir_of(final, parent, sizeof(parent));
 	if (base[0] == '\0' || !strcmp(base, ".") || !strcmp(base, "..")) {
 		bc_error_set(err, "usage", "--index must name a directory to create, not %s", base);
 		goto out;

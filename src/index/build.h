@@ -141,20 +141,6 @@ void bc_test_kill_point(const char *stage);
  */
 int bc_test_fail_point(const char *stage);
 
-/*
- * Run fn(arg, begin, end) over [0, n) in chunks of `chunk` items on
- * `threads` threads (0: all cores; the caller's thread takes part).
- * Returns 0, or -1 if a thread could not be started (then all ran inline).
- */
-int bc_parallel_for(size_t n, size_t chunk, int threads,
-		    void (*fn)(void *arg, size_t begin, size_t end), void *arg);
-
-/* Write len bytes to path atomically: path.tmp-<pid>, fsync, rename, fsync
- * of the parent. mode: for the new file. Returns 0, or -1 with err filled. */
-int bc_write_file_atomic(const char *path, const void *data, size_t len, int mode,
-			 struct bc_error *err);
-
-/* Number of online CPUs (>= 1). */
-int bc_ncpu(void);
+/* bc_parallel_for, bc_ncpu: util/parallel.h. bc_write_file_atomic: util/fs.h. */
 
 #endif

@@ -199,11 +199,4 @@ int bc_index_find_in(const struct bc_index *idx, const uint8_t *area, size_t n_e
 			       void *arg, struct bc_error *err),
 		     void *arg, struct bc_error *err);
 
-/* base64url without padding (DESIGN.md §8). Encode: out needs
- * bc_b64url_len(n) + 1 bytes (NUL-terminated). Decode: returns the decoded
- * length, or -1 on bad characters/length or if it exceeds outsize. */
-size_t bc_b64url_len(size_t n);
-void bc_b64url_encode(const uint8_t *in, size_t n, char *out);
-int bc_b64url_decode(const char *in, size_t len, uint8_t *out, size_t outsize);
-
 #endif

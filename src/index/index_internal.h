@@ -15,13 +15,6 @@
 void bc_index_compute_id(const uint8_t *bucket_hashes, uint32_t n_buckets,
 			 const uint8_t verified_hash[32], const uint8_t salt[32], char out[33]);
 
-/* write(2) all of buf to fd, retrying on EINTR. Returns 0 or -1 (errno set). */
-int bc_write_all(int fd, const void *buf, size_t len);
-
-/* fsync a directory by path. Returns 0 or -1 (errno set). */
-int bc_fsync_dir(const char *path);
-
-/* Remove a directory and the regular files in it (one level). Returns 0 or -1. */
-int bc_remove_tree(const char *path);
+/* bc_write_all, bc_fsync_dir, bc_remove_tree: util/fs.h. */
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "index/index.h"
 #include "index/index_internal.h"
+#include "util/base64url.h"
 
 struct bc_index {
 	char *path;

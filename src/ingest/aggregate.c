@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ingest/internal.h"
+#include "util/parallel.h"
 
 static uint32_t own_bits(int kind)
 {

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ingest/internal.h"
+#include "util/parallel.h"
 
 double bc_ingest_now(void)
 {

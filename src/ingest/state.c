@@ -4,7 +4,6 @@
  * fields) and one breach-<id>.bin per breach (payload and OPRF output of
  * each token, checksum keyed with pkS). As secret as the key.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -14,6 +13,8 @@
 #include <unistd.h>
 
 #include "ingest/internal.h"
+#include "util/base64url.h"
+#include "util/fs.h"
 
 #define STATE_MAGIC "BCSTATE2"
 #define STATE_MAGIC_V1 "BCSTATE1"
@@ -31,22 +32,16 @@ static int too_long_path(int r, size_t size)
 	return r < 0 || (size_t)r >= size;
 }
 
+static int is_temp(const char *name, void *arg)
+{
+	(void)arg;
+	return strstr(name, ".tmp-") != NULL;
+}
+
 /* Temporaries of runs that died (we hold the lock: nobody else writes). */
 static void remove_stale_temps(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[PATH_MAX + 300];
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strstr(de->d_name, ".tmp-") == NULL)
-			continue;
-		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-		unlink(p);
-	}
-	closedir(d);
+	(void)bc_remove_matching(dir, is_temp, NULL);
 }
 
 int bc_ingest_open_state(const char *dir, int *lock_fd, struct bc_error *err)
@@ -130,36 +125,29 @@ void bc_ingest_next_id_past_published(json_t *cat, const char *index_dir)
 	json_object_set_new(cat, "next_id", json_integer(next));
 }
 
+/* breach-<id>.bin of a breach that the catalogue (arg) does not list. */
+static int is_orphan_state(const char *name, void *arg)
+{
+	json_t *cat = arg, *b;
+	unsigned long id;
+	char *end;
+	size_t i;
+
+	if (strncmp(name, "breach-", 7) != 0)
+		return 0;
+	id = strtoul(name + 7, &end, 10);
+	if (strcmp(end, ".bin") != 0)
+		return 0;
+	json_array_foreach(json_object_get(cat, "breaches"), i, b)
+		if ((unsigned long)json_integer_value(json_object_get(b, "id")) == id)
+			return 0;
+	return 1;
+}
+
 /* State files of breaches the catalogue does not list (runs killed midway). */
 void bc_ingest_remove_orphan_states(const char *dir, json_t *cat)
 {
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	char p[PATH_MAX + 300];
-
-	if (d == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		unsigned long id;
-		char *end;
-		size_t i;
-		json_t *b;
-		int listed = 0;
-
-		if (strncmp(de->d_name, "breach-", 7) != 0)
-			continue;
-		id = strtoul(de->d_name + 7, &end, 10);
-		if (strcmp(end, ".bin") != 0)
-			continue;
-		json_array_foreach(json_object_get(cat, "breaches"), i, b)
-			if ((unsigned long)json_integer_value(json_object_get(b, "id")) == id)
-				listed = 1;
-		if (!listed) {
-			snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
-			unlink(p);
-		}
-	}
-	closedir(d);
+	(void)bc_remove_matching(dir, is_orphan_state, cat);
 }
 
 int bc_ingest_save_catalogue(const char *dir, json_t *c, struct bc_error *err)

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "normalize/text.h"
+#include "util/utf8.h"
 
 /* Byte classes of the row scanner; 0 means "ordinary byte, keep going". */
 enum { C_ORD = 0, C_DELIM, C_QUOTE, C_LF, C_CR, C_NUL, C_CTRL };
@@ -19,69 +20,11 @@ static const uint16_t cp1252_high[32] = {
 	0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0, 0x017E, 0x0178,
 };
 
-static size_t put_utf8(unsigned char *o, uint32_t cp)
-{
-	if (cp < 0x80) {
-		o[0] = (unsigned char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		o[0] = (unsigned char)(0xC0 | (cp >> 6));
-		o[1] = (unsigned char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		o[0] = (unsigned char)(0xE0 | (cp >> 12));
-		o[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-		o[2] = (unsigned char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	o[0] = (unsigned char)(0xF0 | (cp >> 18));
-	o[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3F));
-	o[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3F));
-	o[3] = (unsigned char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
 static uint32_t cp1252_cp(unsigned char c)
 {
 	if (c >= 0x80 && c < 0xA0)
 		return cp1252_high[c - 0x80] ? cp1252_high[c - 0x80] : 0xFFFD;
 	return c;
-}
-
-/*
- * Length of the valid UTF-8 sequence at p (at most n bytes), or 0 if invalid
- * (overlongs, surrogates and > U+10FFFF rejected, RFC 3629 §4).
- */
-static size_t utf8_seq(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0];
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xC2 && c <= 0xDF)
-		return n >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
-	if (c >= 0xE0 && c <= 0xEF) {
-		if (n < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
-			return 0;
-		if (c == 0xE0 && p[1] < 0xA0)
-			return 0;
-		if (c == 0xED && p[1] >= 0xA0)
-			return 0;
-		return 3;
-	}
-	if (c >= 0xF0 && c <= 0xF4) {
-		if (n < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 ||
-		    (p[3] & 0xC0) != 0x80)
-			return 0;
-		if (c == 0xF0 && p[1] < 0x90)
-			return 0;
-		if (c == 0xF4 && p[1] >= 0x90)
-			return 0;
-		return 4;
-	}
-	return 0;
 }
 
 /* -1 if p holds invalid UTF-8, 1 if valid with a multi-byte sequence, 0 if ASCII. */
@@ -103,18 +46,13 @@ static int utf8_check(const unsigned char *p, size_t n)
 			i++;
 			continue;
 		}
-		k = utf8_seq(p + i, n - i);
+		k = bc_utf8_seq(p + i, n - i);
 		if (!k)
 			return -1;
 		mb = 1;
 		i += k;
 	}
 	return mb;
-}
-
-static int utf8_valid(const unsigned char *p, size_t n)
-{
-	return utf8_check(p, n) >= 0;
 }
 
 /* Raw bytes from the sniffed head, then the file or memory buffer. */
@@ -164,7 +102,7 @@ static size_t decode_8bit(const unsigned char *in, size_t n, unsigned char *out,
 		cp = latin9 ? leak_latin9_cp(in[i]) : cp1252_cp(in[i]);
 		if (cp == 0xFFFD)
 			(*replaced)++;
-		o += put_utf8(out + o, cp);
+		o += bc_utf8_encode((int32_t)cp, out + o);
 	}
 	return o;
 }
@@ -187,19 +125,19 @@ static size_t decode_utf16(struct leak_reader_state *st, int be, unsigned char *
 				if (!final)
 					break;
 				(*replaced)++;
-				o += put_utf8(out + o, 0xFFFD);
+				o += bc_utf8_encode(0xFFFD, out + o);
 				i += 2;
 				continue;
 			}
 			u2 = be ? (uint32_t)(p[i + 2] << 8 | p[i + 3])
 				: (uint32_t)(p[i + 3] << 8 | p[i + 2]);
 			if (u2 >= 0xDC00 && u2 <= 0xDFFF) {
-				o += put_utf8(out + o, 0x10000 + ((u - 0xD800) << 10) + (u2 - 0xDC00));
+				o += bc_utf8_encode((int32_t)(0x10000 + ((u - 0xD800) << 10) + (u2 - 0xDC00)), out + o);
 				i += 4;
 				continue;
 			}
 			(*replaced)++;
-			o += put_utf8(out + o, 0xFFFD);
+			o += bc_utf8_encode(0xFFFD, out + o);
 			i += 2;
 			continue;
 		}
@@ -207,13 +145,13 @@ static size_t decode_utf16(struct leak_reader_state *st, int be, unsigned char *
 			(*replaced)++;
 			u = 0xFFFD;
 		}
-		o += put_utf8(out + o, u);
+		o += bc_utf8_encode((int32_t)u, out + o);
 		i += 2;
 	}
 	if (i < total) {
 		if (final) {
 			(*replaced)++;
-			o += put_utf8(out + o, 0xFFFD);
+			o += bc_utf8_encode(0xFFFD, out + o);
 		} else {
 			st->ncarry = total - i;
 			memcpy(st->carry, p + i, st->ncarry);
@@ -464,19 +402,19 @@ static void repair_row_utf8(struct leak_reader *r, struct leak_row *row)
 	for (i = 0; i < n; i++) {
 		p = (const unsigned char *)row->field[i];
 		len = row->len[i];
-		if (utf8_valid(p, len))
+		if (bc_utf8_valid(p, len))
 			continue;
 		if (st->first_repaired == LEAK_MAX_COLUMNS)
 			st->first_repaired = i;
 		o = (unsigned char *)st->scratch + st->scratch_used;
 		for (j = 0; j < len;) {
-			k = utf8_seq(p + j, len - j);
+			k = bc_utf8_seq(p + j, len - j);
 			if (k) {
 				memcpy(o, p + j, k);
 				o += k;
 				j += k;
 			} else {
-				o += put_utf8(o, cp1252_cp(p[j]));
+				o += bc_utf8_encode((int32_t)(cp1252_cp(p[j])), o);
 				j++;
 			}
 		}
@@ -739,7 +677,7 @@ static enum leak_encoding sniff_encoding(const unsigned char *p, size_t n, int c
 			i++;
 			continue;
 		}
-		k = utf8_seq(p + i, n - i);
+		k = bc_utf8_seq(p + i, n - i);
 		if (k) {
 			valid_mb++;
 			i += k;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "opreport/opreport.h"
+#include "util/fs.h"
 
 enum text {
 	T_TITLE, T_TITLE_INGEST, T_INTRO, T_SUMMARY, T_FILE, T_SIZE, T_LINES, T_ROWS,
@@ -857,28 +858,19 @@ int bc_opreport_write_html(FILE *out, const json_t *doc, enum bc_report_lang lan
 int bc_opreport_write_html_file(const char *path, const json_t *doc, enum bc_report_lang lang,
 				struct bc_error *err)
 {
-	char tmp[4096];
-	FILE *f;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
 	int ret = -1;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return bc_error_set(err, "io", "%s: path too long", path);
-	f = fopen(tmp, "w");
 	if (!f)
-		return bc_error_set(err, "io", "cannot write %s: %s", tmp, strerror(errno));
-	if (bc_opreport_write_html(f, doc, lang, err))
-		goto out;
-	if (fflush(f) || fsync(fileno(f))) {
-		bc_error_set(err, "io", "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	ret = 0;
-out:
+		return bc_error_set(err, "oom", "out of memory");
+	ret = bc_opreport_write_html(f, doc, lang, err);
 	if (fclose(f) && !ret)
-		ret = bc_error_set(err, "io", "cannot write %s: %s", tmp, strerror(errno));
-	if (!ret && rename(tmp, path))
-		ret = bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
-	if (ret)
-		unlink(tmp);
+		ret = bc_error_set(err, "oom", "out of memory");
+	/* the whole page or nothing: written beside path, then renamed over it */
+	if (!ret)
+		ret = bc_write_file_atomic(path, buf, len, 0666, err);
+	free(buf);
 	return ret;
 }

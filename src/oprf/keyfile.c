@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,6 +7,7 @@
 #include <sodium.h>
 
 #include "oprf/keyfile.h"
+#include "util/fs.h"
 
 #define KEY_HEADER "breachcheck-key v1\n"
 #define KEY_SEED_TAG "seed "
@@ -15,38 +15,6 @@
 #define KEY_SEED_TAG_LEN (sizeof(KEY_SEED_TAG) - 1)
 #define KEY_HEX_LEN (2 * OPRF_SEED_BYTES)
 #define KEY_FILE_LEN (KEY_HEADER_LEN + KEY_SEED_TAG_LEN + KEY_HEX_LEN + 1)
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t w = write(fd, buf, len);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-static void fsync_parent(const char *path)
-{
-	char dir[4096];
-	size_t len = strlen(path);
-	int fd;
-
-	if (len >= sizeof(dir))
-		return;
-	memcpy(dir, path, len + 1);
-	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-}
 
 int bc_key_generate(const char *path, struct bc_error *err)
 {
@@ -88,7 +56,7 @@ int bc_key_generate(const char *path, struct bc_error *err)
 		goto out;
 	}
 	created = 1;
-	if (fchmod(fd, 0600) != 0 || write_all(fd, buf, off) != 0 || fsync(fd) != 0) {
+	if (fchmod(fd, 0600) != 0 || bc_write_all(fd, buf, off) != 0 || fsync(fd) != 0) {
 		bc_error_set(err, "io", "cannot write key file %s: %s", path, strerror(errno));
 		goto out;
 	}
@@ -98,7 +66,7 @@ int bc_key_generate(const char *path, struct bc_error *err)
 		goto out;
 	}
 	fd = -1;
-	fsync_parent(path);
+	(void)bc_fsync_parent(path);
 	ret = 0;
 out:
 	if (fd >= 0)

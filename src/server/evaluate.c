@@ -11,6 +11,7 @@
 #include "server/evaluate.h"
 #include "server/internal.h"
 #include "util/error.h"
+#include "util/base64url.h"
 
 #define B64_ELEMENT_LEN 43 /* base64url, no padding, of 32 bytes */
 

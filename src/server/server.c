@@ -24,6 +24,7 @@
 #include "server/metrics.h"
 #include "server/ratelimit.h"
 #include "server/server.h"
+#include "util/parallel.h"
 
 void bc_server_options_init(struct bc_server_options *opt)
 {
@@ -357,11 +358,8 @@ static struct MHD_Daemon *start_daemon(struct bc_server *srv, const char *listen
 		flags |= MHD_USE_IPv6;
 	if (per_ip < 0)
 		per_ip = srv->opt.n_trusted_proxies ? 0 : BC_SERVER_DEFAULT_MAX_PER_IP;
-	if (threads == 0) {
-		long n = sysconf(_SC_NPROCESSORS_ONLN);
-
-		threads = n > 0 ? (unsigned)n : 1;
-	}
+	if (threads == 0)
+		threads = (unsigned)bc_ncpu();
 	d = MHD_start_daemon(flags, 0, NULL, NULL,
 			     metrics ? on_metrics : on_request, srv,
 			     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,

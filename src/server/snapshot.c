@@ -8,6 +8,7 @@
 
 #include "oprf/oprf.h"
 #include "server/internal.h"
+#include "util/base64url.h"
 
 /* Above this many buckets, responses are made per request instead of ahead. */
 #define PREBUILT_BUCKETS_MAX 4096

@@ -46,6 +46,7 @@
 #include "index/index.h"
 #include "oprf/keyfile.h"
 #include "oprf/oprf.h"
+#include "util/base64url.h"
 
 struct fake {
 	struct bc_index *idx;

@@ -13,6 +13,7 @@
 #include "index/index.h"
 #include "index/index_internal.h"
 #include "oprf/oprf.h"
+#include "util/base64url.h"
 
 static void hex(const char *s, uint8_t *out, size_t n)
 {

@@ -24,6 +24,7 @@
 #include "index/index.h"
 #include "oprf/keyfile.h"
 #include "oprf/oprf.h"
+#include "util/base64url.h"
 
 static int dec(const char *s, uint8_t *out, size_t n)
 {

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "normalize/utf8_internal.h"
+#include "util/utf8.h"
 
 static int accepted(uint32_t cp)
 {

@@ -1,0 +1,167 @@
+#include "util/fs.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int bc_write_all(int fd, const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		if (w == 0) {
+			errno = ENOSPC;
+			return -1;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int bc_fsync_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -1;
+	ret = fsync(fd);
+	close(fd);
+	return ret;
+}
+
+void bc_dir_of(const char *path, char *out, size_t outsize)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(out, outsize, ".");
+	else if (slash == path)
+		snprintf(out, outsize, "/");
+	else
+		snprintf(out, outsize, "%.*s", (int)(slash - path), path);
+}
+
+int bc_fsync_parent(const char *path)
+{
+	char parent[PATH_MAX];
+
+	if (strlen(path) >= sizeof(parent)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	bc_dir_of(path, parent, sizeof(parent));
+	return bc_fsync_dir(parent);
+}
+
+int bc_write_file_atomic(const char *path, const void *data, size_t len, int mode,
+			 struct bc_error *err)
+{
+	char tmp[PATH_MAX + 64];
+	int fd = -1, ret = -1;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof(tmp))
+		return bc_error_set(err, "io", "%s: path too long", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (fd < 0) {
+		bc_error_set(err, "io", "cannot create %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (bc_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+		bc_error_set(err, "io", "cannot write %s: %s%s", tmp, strerror(errno),
+			     errno == ENOSPC || errno == EFBIG || errno == EDQUOT
+			     ? " (disk full or size limit); nothing was changed" : "");
+		goto out;
+	}
+	if (close(fd) != 0) {
+		fd = -1;
+		bc_error_set(err, "io", "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	if (rename(tmp, path) != 0) {
+		bc_error_set(err, "io", "cannot rename %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (bc_fsync_parent(path) != 0) {
+		bc_error_set(err, "io", "cannot sync the directory of %s: %s", path, strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (ret != 0)
+		unlink(tmp);
+	return ret;
+}
+
+static int any_name(const char *name, void *arg)
+{
+	(void)name;
+	(void)arg;
+	return 1;
+}
+
+static int remove_entries(const char *dir, int (*match)(const char *name, void *arg), void *arg,
+			  int deep, int *failed)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	struct stat st;
+	char p[PATH_MAX + 256];
+	int n = 0;
+
+	*failed = 0;
+	if (d == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((de = readdir(d)) != NULL) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || !match(de->d_name, arg))
+			continue;
+		if (snprintf(p, sizeof(p), "%s/%s", dir, de->d_name) >= (int)sizeof(p)) {
+			*failed = 1;
+			continue;
+		}
+		if (unlink(p) == 0 || errno == ENOENT) {
+			n++;
+			continue;
+		}
+		/* a directory: one more level (the index's DIR.<id>/, a cached copy) */
+		if (deep && lstat(p, &st) == 0 && S_ISDIR(st.st_mode) && bc_remove_tree(p) == 0)
+			n++;
+		else
+			*failed = 1;
+	}
+	closedir(d);
+	return n;
+}
+
+int bc_remove_tree(const char *path)
+{
+	int failed;
+
+	if (remove_entries(path, any_name, NULL, 0, &failed) < 0)
+		return -1;
+	if (rmdir(path) != 0 && errno != ENOENT)
+		return -1;
+	return failed ? -1 : 0;
+}
+
+int bc_remove_matching(const char *dir, int (*match)(const char *name, void *arg), void *arg)
+{
+	int failed;
+
+	return remove_entries(dir, match, arg, 1, &failed);
+}

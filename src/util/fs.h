@@ -1,0 +1,50 @@
+#ifndef BC_UTIL_FS_H
+#define BC_UTIL_FS_H
+
+/*
+ * File-system helpers shared by every module that writes (ingest, the index
+ * builder, the key file, the client's cache, reports): one copy of each.
+ * POSIX only; paths are NUL-terminated; errno is kept on failure.
+ */
+
+#include <stddef.h>
+
+#include "util/error.h"
+
+/* write(2) all len bytes of buf to fd, retrying on EINTR and short writes.
+ * Returns 0, or -1 with errno set (ENOSPC if write returned 0). */
+int bc_write_all(int fd, const void *buf, size_t len) __attribute__((warn_unused_result));
+
+/* fsync(2) the directory at path. Returns 0 or -1 (errno set). */
+int bc_fsync_dir(const char *path);
+
+/* fsync the directory that holds path ("." for a bare name). Returns 0 or -1
+ * (errno set; ENAMETOOLONG if path does not fit PATH_MAX). */
+int bc_fsync_parent(const char *path);
+
+/* The directory part of path into out (outsize bytes): "." for a bare name,
+ * "/" for a name in the root. Truncated to fit. */
+void bc_dir_of(const char *path, char *out, size_t outsize);
+
+/*
+ * Replace path atomically with len bytes of data: write path.tmp-<pid> with
+ * mode, fsync it, rename it over path, fsync the parent. On failure the
+ * temporary is removed and path is unchanged. Returns 0, or -1 with err
+ * filled (code "io", naming the file and, for a full disk, saying so).
+ */
+int bc_write_file_atomic(const char *path, const void *data, size_t len, int mode,
+			 struct bc_error *err) __attribute__((warn_unused_result));
+
+/* Remove a directory and the entries in it, one level deep (files, or empty
+ * directories). A missing path is fine. Returns 0 or -1 (something stayed). */
+int bc_remove_tree(const char *path);
+
+/*
+ * Remove every entry of dir whose name match(name, arg) accepts ("." and
+ * ".." are never offered): a file is unlinked, a directory removed with
+ * bc_remove_tree. Returns the number removed, or -1 if dir cannot be read
+ * (a missing dir is 0). Entries that could not be removed are not counted.
+ */
+int bc_remove_matching(const char *dir, int (*match)(const char *name, void *arg), void *arg);
+
+#endif
