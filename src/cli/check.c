@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "client/client.h"
 #include "report/report.h"
+#include "util/base64url.h"
 #include "util/utf8.h"
 
 static const char usage[] =

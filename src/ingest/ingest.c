@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "ingest/internal.h"
+#include "util/parallel.h"
 
 static int valid_date(const char *s)
 {

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ingest/internal.h"
+#include "util/parallel.h"
 
 static double thread_cpu(void)
 {

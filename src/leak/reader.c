@@ -27,34 +27,6 @@ static uint32_t cp1252_cp(unsigned char c)
 	return c;
 }
 
-/* -1 if p holds invalid UTF-8, 1 if valid with a multi-byte sequence, 0 if ASCII. */
-static int utf8_check(const unsigned char *p, size_t n)
-{
-	size_t i = 0, k;
-	uint64_t w;
-	int mb = 0;
-
-	while (i < n) {
-		if (i + 8 <= n) {
-			memcpy(&w, p + i, 8);
-			if (!(w & UINT64_C(0x8080808080808080))) {
-				i += 8;
-				continue;
-			}
-		}
-		if (p[i] < 0x80) {
-			i++;
-			continue;
-		}
-		k = bc_utf8_seq(p + i, n - i);
-		if (!k)
-			return -1;
-		mb = 1;
-		i += k;
-	}
-	return mb;
-}
-
 /* Raw bytes from the sniffed head, then the file or memory buffer. */
 static size_t src_read(struct leak_reader_state *st, unsigned char *dst, size_t n,
 		       struct leak_stats *stats)
@@ -365,7 +337,7 @@ unquoted:
 	st->line = line;
 	r->stats.lines = line;
 	if (st->need_utf8_check) {
-		c = utf8_check(b + st->pos, p - st->pos);
+		c = bc_utf8_check(b + st->pos, p - st->pos);
 		if (c < 0)
 			row->flags |= LEAK_ROW_INVALID_UTF8;
 		else if (c > 0)

@@ -2,10 +2,11 @@
 
 #include <string.h>
 
-int bc_utf8_valid(const unsigned char *s, size_t len)
+int bc_utf8_check(const unsigned char *s, size_t len)
 {
 	size_t i = 0, k;
 	uint64_t w;
+	int multibyte = 0;
 
 	while (i < len) {
 		/* ASCII runs eight bytes at a time: most of a leak file is ASCII */
@@ -22,10 +23,16 @@ int bc_utf8_valid(const unsigned char *s, size_t len)
 		}
 		k = bc_utf8_seq(s + i, len - i);
 		if (!k)
-			return 0;
+			return -1;
+		multibyte = 1;
 		i += k;
 	}
-	return 1;
+	return multibyte;
+}
+
+int bc_utf8_valid(const unsigned char *s, size_t len)
+{
+	return bc_utf8_check(s, len) >= 0;
 }
 
 void bc_utf8_sanitize(char *dst, size_t size, const char *src)

@@ -85,6 +85,10 @@ static inline size_t bc_utf8_seq(const unsigned char *s, size_t len)
 	return bc_utf8_decode(s, len, &cp);
 }
 
+/* -1 if s[0..len) is not valid UTF-8, 1 if it is and holds a multi-byte
+ * sequence, 0 if it is all ASCII (or empty). */
+int bc_utf8_check(const unsigned char *s, size_t len);
+
 /* 1 if s[0..len) is valid UTF-8 (an empty string is), else 0. */
 int bc_utf8_valid(const unsigned char *s, size_t len);
 
