@@ -11,6 +11,9 @@
 
 #include "index/index.h"
 #include "util/error.h"
+/* bc_parallel_for, bc_ncpu; bc_write_file_atomic, bc_write_all... (moved to util/) */
+#include "util/fs.h"
+#include "util/parallel.h"
 
 /* One (token, breach) entry to publish: the OPRF output y (secret: it comes
  * from the state dir), its packed payload (kind in payload[1]; kind 5 goes
@@ -141,6 +144,5 @@ void bc_test_kill_point(const char *stage);
  */
 int bc_test_fail_point(const char *stage);
 
-/* bc_parallel_for, bc_ncpu: util/parallel.h. bc_write_file_atomic: util/fs.h. */
 
 #endif

@@ -17,6 +17,9 @@
 
 #include "util/error.h"
 #include "vocab/vocab.h"
+/* base64url (index.json, the API) is util/base64url.h, included here for the
+ * callers that used it from index.h. */
+#include "util/base64url.h"
 
 #define BC_INDEX_FORMAT 1
 #define BC_INDEX_SUITE "ristretto255-SHA512"

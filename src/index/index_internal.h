@@ -7,6 +7,8 @@
 #include <stdint.h>
 
 #include "util/error.h"
+/* bc_write_all, bc_fsync_dir, bc_remove_tree (moved to util/) */
+#include "util/fs.h"
 
 /*
  * index_id = 32 lowercase hex of BLAKE2b-128(bucket_hashes[0..n-1] ||
@@ -15,6 +17,5 @@
 void bc_index_compute_id(const uint8_t *bucket_hashes, uint32_t n_buckets,
 			 const uint8_t verified_hash[32], const uint8_t salt[32], char out[33]);
 
-/* bc_write_all, bc_fsync_dir, bc_remove_tree: util/fs.h. */
 
 #endif
