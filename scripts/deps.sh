@@ -4,14 +4,14 @@
 # Not root and something missing: print the exact apt-get line and stop.
 # usage: scripts/deps.sh [build|test|demo|bench]
 #   test adds chromium (browser test), clang with its runtime (fuzzing), and
-#   nginx-light, haproxy, redis-server (the deployment tests, tests/deploy);
+#   nginx-light, haproxy, redis-server, debhelper (the deployment tests, tests/deploy);
 #   bench adds wrk and nginx (the server benchmark's load and reference).
 set -eu
 what=${1:-build}
 pkgs="meson ninja-build pkg-config gcc make libsodium-dev libmicrohttpd-dev libjansson-dev
 libutf8proc-dev libidn2-dev libcmocka-dev libcurl4-openssl-dev libhiredis-dev nodejs npm ca-certificates"
 case "$what" in
-test) pkgs="$pkgs clang libclang-rt-14-dev chromium python3 python3-aiosmtpd nginx-light haproxy redis-server" ;;
+test) pkgs="$pkgs clang libclang-rt-14-dev chromium python3 python3-aiosmtpd nginx-light haproxy redis-server debhelper dpkg-dev" ;;
 bench) pkgs="$pkgs wrk nginx-light" ;;
 demo) pkgs="$pkgs" ;;
 esac
