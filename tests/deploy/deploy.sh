@@ -25,7 +25,7 @@ mkdir -p "$ART"
 "$GENLEAK" --seed 31 --rows 1200 --out "$T/leak.csv" --truth "$T/truth.jsonl" --quiet || exit 1
 "$BC" keygen "$T/key" >/dev/null || exit 1
 "$BC" ingest "$T/leak.csv" --index "$T/idx" --key "$T/key" --breach labs-2021 \
-	--title "Fuite de laboratoires" --date 2021-02-23 --anonymity 32 --quiet || exit 1
+	--title "Fuite de laboratoires" --date 2021-02-23 --anonymity 32 --not-sensitive --quiet || exit 1
 "$BC" export --index "$T/idx" --out "$T/exp" --quiet || exit 1
 mkdir -p "$T/web"
 cp "${BC_BUILD:-$SRC/build}/web/index.html" "${BC_BUILD:-$SRC/build}/web/app.js" \
