@@ -1,5 +1,6 @@
 #include "leak/row.h"
 
+#include <stddef.h>
 #include <stdio.h>
 
 #include <string.h>
@@ -606,13 +607,13 @@ struct row_acc {
 	const struct leak_row_ctx *ctx;
 	const struct leak_row *row;
 	struct bc_record *rec;
-	char buf[COMMENT_IN_MAX + 1];     /* repaired text of the current step */
 	const char *birth_s, *usage_s, *dob_s, *full_s;
 	size_t birth_n, usage_n, dob_n, full_n;
 	unsigned dob_col;
 	struct tm ref;                     /* the sample date, to place two-digit years of birth */
 	int have_ref, lab_seen;
 	uint32_t flags;
+	char buf[COMMENT_IN_MAX + 1];     /* repaired text of the current step (last: not cleared per row) */
 };
 
 /* Copy text already repaired into dst (dstsize bytes), cut at a UTF-8 character boundary. */
@@ -966,7 +967,7 @@ int leak_row_to_record(const struct leak_row_ctx *ctx, const struct leak_row *ro
 	size_t n;
 	unsigned i;
 
-	memset(&a, 0, sizeof(a));
+	memset(&a, 0, offsetof(struct row_acc, buf));
 	a.ctx = ctx;
 	a.row = row;
 	a.rec = rec;
