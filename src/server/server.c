@@ -487,7 +487,7 @@ int bc_server_start(const struct bc_server_options *opt, struct bc_server **out,
 	}
 	snprintf(srv->csp, csp_len,
 		 "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-		 "connect-src 'self'%s%s; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+		 "connect-src 'self'%s%s; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
 		 origin ? " " : "", origin ? origin : "");
 	if (opt->redis_url && *opt->redis_url) {
 		srv->metrics.redis.enabled = 1;

@@ -734,7 +734,7 @@ async function main() {
     assert.equal(r.headers.get('content-type'), 'text/html; charset=utf-8');
     assert.equal(r.headers.get('content-security-policy'),
       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-      "connect-src 'self' https://cdn.example.org; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+      "connect-src 'self' https://cdn.example.org; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
     assert.equal(r.headers.get('x-content-type-options'), 'nosniff');
     assert.equal(r.headers.get('referrer-policy'), 'no-referrer');
     assert.equal(r.headers.get('set-cookie'), null);
