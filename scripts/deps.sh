@@ -9,11 +9,13 @@
 set -eu
 what=${1:-build}
 pkgs="meson ninja-build pkg-config gcc make libsodium-dev libmicrohttpd-dev libjansson-dev
-libutf8proc-dev libidn2-dev libcmocka-dev libcurl4-openssl-dev libhiredis-dev nodejs npm ca-certificates"
+libutf8proc-dev libidn2-dev libcmocka-dev libcurl4-openssl-dev libhiredis-dev nodejs npm ca-certificates
+libcairo2-dev libpango1.0-dev libqrencode-dev fonts-dejavu-core"
 case "$what" in
-test) pkgs="$pkgs clang libclang-rt-14-dev chromium python3 python3-aiosmtpd nginx-light haproxy redis-server debhelper dpkg-dev" ;;
+test) pkgs="$pkgs clang libclang-rt-14-dev chromium python3 python3-aiosmtpd nginx-light haproxy redis-server debhelper dpkg-dev
+poppler-utils zbar-tools" ;;
 bench) pkgs="$pkgs wrk nginx-light" ;;
-demo) pkgs="$pkgs" ;;
+demo) pkgs="$pkgs poppler-utils" ;;
 esac
 missing=""
 for p in $pkgs; do

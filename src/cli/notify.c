@@ -1,39 +1,123 @@
-/* breachcheck notify DIR (--export | --destroy | --letters | --email ...): docs/notify.md. */
+/* breachcheck notify DIR (--export | --destroy | --letters ...): docs/notify.md. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "notices/notices.h"
+#include "notify/letters.h"
 #include "notify/notify.h"
 
 static const char usage[] =
 	"usage: breachcheck notify DIR --export\n"
+	"       breachcheck notify DIR --letters --index IDX --key KEYFILE --page-url URL --helpline TEXT\n"
+	"                          [--variant standard|large|falc] [--batch N] [--deceased FILE]\n"
+	"                          [--measures TEXT] [--limit N] [--threads N]\n"
 	"       breachcheck notify DIR --destroy\n"
 	"DIR is the notices directory of ingest --notices DIR (secret: names, addresses, codes).\n"
-	"  --export     write the notices, decrypted, as JSON lines to standard output\n"
-	"               (the mail-merge file for a mailing house; keep it as secret as DIR)\n"
-	"  --destroy    delete the notices key and the rendered letters: the notices can no\n"
-	"               longer be read (the codes already sent keep working)\n"
+	"  --export          write the notices, decrypted, as JSON lines to standard output\n"
+	"                    (the mail-merge file for a mailing house; keep it as secret as DIR)\n"
+	"  --letters         PDF letters under DIR/letters/, --batch letters per file (default 10000);\n"
+	"                    every code must resolve in the index IDX of KEYFILE\n"
+	"  --page-url URL    the check page (https://...); the QR code opens URL#claim=CODE\n"
+	"  --helpline TEXT   the phone number and hours printed in every letter\n"
+	"  --variant V       standard (10 pt), large (14 pt large print) or falc (easy to read)\n"
+	"  --deceased FILE   hold back the letters of people on this list: one NIR, or\n"
+	"                    \"last name;first name;date of birth\", per line\n"
+	"  --measures TEXT   what the controller did, in French (default: a general sentence)\n"
+	"  --destroy         delete the notices key and the rendered letters: the notices can no\n"
+	"                    longer be read (the codes already sent keep working)\n"
 	"See docs/notify.md.\n";
+
+static int parse_size(const char *s, size_t *v)
+{
+	char *end;
+	unsigned long x;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	x = strtoul(s, &end, 10);
+	if (*end || x > 100000000ul)
+		return -1;
+	*v = x;
+	return 0;
+}
+
+static int do_letters(const struct bc_letters_options *lo)
+{
+	struct bc_letters_stats st;
+	struct bc_error err = BC_ERROR_INIT;
+
+	if (bc_notify_letters(lo, &st, &err) != 0) {
+		cli_print_error(&err);
+		return !strcmp(err.code, "usage") ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
+	}
+	fprintf(stderr,
+		"letters: %zu printed (%u pages each, %zu file(s) under %s/letters), %zu held back (death list), "
+		"%zu without a postal address, %zu without a code; %zu notices; %.1f s (%.0f letters/s)\n",
+		st.printed, st.pages_per_letter, st.files, lo->dir, st.held_back, st.no_address, st.no_code,
+		st.notices, st.seconds, st.seconds > 0 ? (double)st.printed / st.seconds : 0.0);
+	if (st.no_address)
+		fprintf(stderr, "letters: %zu people have no postal address: reach them by email, or by the public "
+			"communication the controller owes (GDPR art. 34(3)(c); docs/notify.md)\n", st.no_address);
+	return BC_EXIT_OK;
+}
 
 int cmd_notify(int argc, char **argv)
 {
 	struct bc_error err = BC_ERROR_INIT;
-	const char *dir = NULL;
-	int export_ = 0, destroy = 0, i;
-	size_t n;
+	struct bc_letters_options lo;
+	const char *dir = NULL, *variant = NULL;
+	int export_ = 0, destroy = 0, letters = 0, i;
+	size_t n, v;
 
+	memset(&lo, 0, sizeof(lo));
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
 		return BC_EXIT_OK;
 	}
 	for (i = 1; i < argc; i++) {
-		const char *a = argv[i];
+		const char *a = argv[i], **dst = NULL;
 
-		if (!strcmp(a, "--export")) {
+		if (!strcmp(a, "--index"))
+			dst = &lo.index_dir;
+		else if (!strcmp(a, "--key"))
+			dst = &lo.key_path;
+		else if (!strcmp(a, "--page-url"))
+			dst = &lo.page_url;
+		else if (!strcmp(a, "--helpline"))
+			dst = &lo.helpline;
+		else if (!strcmp(a, "--deceased"))
+			dst = &lo.deceased;
+		else if (!strcmp(a, "--measures"))
+			dst = &lo.measures;
+		else if (!strcmp(a, "--variant"))
+			dst = &variant;
+		if (dst) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "breachcheck notify: %s needs a value\n", a);
+				return BC_EXIT_USAGE;
+			}
+			*dst = argv[++i];
+		} else if (!strcmp(a, "--batch") || !strcmp(a, "--limit") || !strcmp(a, "--threads")) {
+			if (i + 1 >= argc || parse_size(argv[i + 1], &v) != 0 || (a[2] != 'l' && v == 0)) {
+				fprintf(stderr, "breachcheck notify: %s needs a positive integer\n", a);
+				return BC_EXIT_USAGE;
+			}
+			i++;
+			if (a[2] == 'b')
+				lo.batch = v;
+			else if (a[2] == 'l')
+				lo.limit = v;
+			else
+				lo.threads = (int)(v > 256 ? 256 : v);
+		} else if (!strcmp(a, "--export")) {
 			export_ = 1;
 		} else if (!strcmp(a, "--destroy")) {
 			destroy = 1;
+		} else if (!strcmp(a, "--letters")) {
+			letters = 1;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "breachcheck notify: unknown option %s\n%s", a, usage);
 			return BC_EXIT_USAGE;
@@ -44,11 +128,33 @@ int cmd_notify(int argc, char **argv)
 			return BC_EXIT_USAGE;
 		}
 	}
-	if (!dir || export_ + destroy != 1) {
+	if (!dir || export_ + destroy + letters != 1) {
 		fprintf(stderr, "breachcheck notify: give DIR and one action\n%s", usage);
 		return BC_EXIT_USAGE;
 	}
+	if (letters) {
+		lo.dir = dir;
+		if (!variant || !strcmp(variant, "standard"))
+			lo.variant = BC_LETTER_STANDARD;
+		else if (!strcmp(variant, "large"))
+			lo.variant = BC_LETTER_LARGE;
+		else if (!strcmp(variant, "falc"))
+			lo.variant = BC_LETTER_FALC;
+		else {
+			fprintf(stderr, "breachcheck notify: --variant is standard, large or falc\n");
+			return BC_EXIT_USAGE;
+		}
+		if (!lo.index_dir || !lo.key_path || !lo.page_url || !lo.helpline) {
+			fprintf(stderr, "breachcheck notify: --letters needs --index, --key, --page-url and --helpline\n%s",
+				usage);
+			return BC_EXIT_USAGE;
+		}
+		return do_letters(&lo);
+	}
 	if (export_) {
+		if (isatty(STDOUT_FILENO))
+			fprintf(stderr, "notify: writing names, addresses and codes to the terminal; redirect to a "
+				"file kept as secret as %s\n", dir);
 		if (bc_notify_export(dir, stdout, &n, &err) != 0) {
 			cli_print_error(&err);
 			return BC_EXIT_FAILURE;
