@@ -49,6 +49,7 @@ static double cpu_seconds(void)
 static int measure(const char *path, int mode, struct result *res)
 {
 	struct leak_reader r;
+	struct leak_options opt;
 	struct leak_profile prof;
 	struct bc_record rec;
 	struct bc_error err = BC_ERROR_INIT;
@@ -58,6 +59,11 @@ static int measure(const char *path, int mode, struct result *res)
 	char cmd[4096];
 	int rc, i, n;
 
+	/* as `breachcheck profile` reads: a headerless file with the columns its content tells */
+	opt.mapping = NULL;
+	opt.strict = 0;
+	opt.infer = 1;
+	opt.refuse_headerless = 0;
 	memset(res, 0, sizeof(*res));
 	t0 = now();
 	c0 = cpu_seconds();
@@ -68,9 +74,9 @@ static int measure(const char *path, int mode, struct result *res)
 		pipe = popen(cmd, "r");
 		if (!pipe)
 			return -1;
-		rc = leak_reader_init_file(&r, pipe, "pipe", NULL, &err);
+		rc = leak_reader_init_file(&r, pipe, "pipe", &opt, &err);
 	} else {
-		rc = leak_reader_init(&r, path, NULL, &err);
+		rc = leak_reader_init(&r, path, &opt, &err);
 	}
 	if (rc < 0) {
 		fprintf(stderr, "bench_profile: %s: %s\n", path, err.msg);

@@ -185,8 +185,6 @@ int leak_repair_row(struct leak_reader *r, struct leak_row *row)
 	unsigned did = 0, i, stored = row->n < LEAK_MAX_COLUMNS ? row->n : LEAK_MAX_COLUMNS;
 	int ident = 0;
 
-	for (i = 0; i < stored && !ident; i++)
-		ident = leak_looks_like_identifier(row->field[i], row->len[i]);
 	if (row->flags & LEAK_ROW_CONTROL) {
 		blank_controls(row, stored);
 		did |= 1u << LEAK_REPAIR_CONTROL_BYTES;
@@ -199,6 +197,9 @@ int leak_repair_row(struct leak_reader *r, struct leak_row *row)
 	if (!did)
 		return 1;
 	if (!usable(r, row)) {
+		/* every field as split (the surplus ones too: they are still in the row's arrays) */
+		for (i = 0; i < stored && !ident; i++)
+			ident = leak_looks_like_identifier(row->field[i], row->len[i]);
 		note(&r->stats.drop_rows[LEAK_DROP_NOTHING_USABLE], r->stats.drop_lines[LEAK_DROP_NOTHING_USABLE],
 		     row->line);
 		r->stats.dropped_with_identifier += ident;
