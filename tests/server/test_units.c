@@ -20,6 +20,7 @@
 #include "server/internal.h"
 #include "server/metrics.h"
 #include "server/ratelimit.h"
+#include "server/redis_limiter.h"
 
 static void key_of(const char *text, uint8_t key[16])
 {
@@ -636,6 +637,50 @@ static void test_web_check(void **state)
 	assert_int_equal(system(path), 0);
 }
 
+/* --redis URLs (docs/deploy.md): host, port, db, password, unix sockets; and
+ * what is refused. */
+static void test_redis_url(void **state)
+{
+	char host[64], pw[32];
+	int port, is_unix, db;
+
+	(void)state;
+	assert_int_equal(bc_server_redis_url_parse("redis://10.0.0.5", host, sizeof(host), &port,
+						   &is_unix, &db, pw, sizeof(pw)), 0);
+	assert_string_equal(host, "10.0.0.5");
+	assert_int_equal(port, 6379);
+	assert_int_equal(db, 0);
+	assert_int_equal(is_unix, 0);
+	assert_string_equal(pw, "");
+	assert_int_equal(bc_server_redis_url_parse("redis://:s3cret@cache.example.org:6380/2", host,
+						   sizeof(host), &port, &is_unix, &db, pw,
+						   sizeof(pw)), 0);
+	assert_string_equal(host, "cache.example.org");
+	assert_int_equal(port, 6380);
+	assert_int_equal(db, 2);
+	assert_string_equal(pw, "s3cret");
+	assert_int_equal(bc_server_redis_url_parse("redis://user:pw@h/", host, sizeof(host), &port,
+						   &is_unix, &db, pw, sizeof(pw)), 0);
+	assert_string_equal(host, "h");
+	assert_string_equal(pw, "pw");
+	assert_int_equal(db, 0);
+	assert_int_equal(bc_server_redis_url_parse("unix:///run/redis/redis.sock", host, sizeof(host),
+						   &port, &is_unix, &db, pw, sizeof(pw)), 0);
+	assert_string_equal(host, "/run/redis/redis.sock");
+	assert_int_equal(is_unix, 1);
+	static const char *const bad[] = {
+		"", "http://h", "redis://", "redis://:6379", "redis://h:0", "redis://h:65536",
+		"redis://h:12x", "redis://h/abc", "redis://h/-1", "redis://pw@h", "unix://relative",
+		"unix://",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		assert_int_equal(bc_server_redis_url_parse(bad[i], host, sizeof(host), &port, &is_unix,
+							   &db, pw, sizeof(pw)), -1);
+	/* a host that does not fit is refused, not cut */
+	assert_int_equal(bc_server_redis_url_parse("redis://a-very-long-host-name.example.org", host, 8,
+						   &port, &is_unix, &db, pw, sizeof(pw)), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -652,6 +697,7 @@ int main(void)
 		cmocka_unit_test(test_evaluate_body),
 		cmocka_unit_test(test_web_paths),
 		cmocka_unit_test(test_web_check),
+		cmocka_unit_test(test_redis_url),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
