@@ -13,7 +13,7 @@ libutf8proc-dev libidn2-dev libcmocka-dev libcurl4-openssl-dev libhiredis-dev no
 libcairo2-dev libpango1.0-dev libqrencode-dev fonts-dejavu-core"
 case "$what" in
 test) pkgs="$pkgs clang libclang-rt-14-dev chromium python3 python3-aiosmtpd nginx-light haproxy redis-server debhelper dpkg-dev
-poppler-utils zbar-tools" ;;
+poppler-utils zbar-tools curl" ;;
 bench) pkgs="$pkgs wrk nginx-light" ;;
 demo) pkgs="$pkgs poppler-utils" ;;
 esac
