@@ -8,6 +8,7 @@
 #   - a Redis restart: 503 while it is down (fail closed), counted in the
 #     metrics, then checks work again;
 #   - killing one evaluator mid-run loses no check that is retried;
+#   - a new index version beside the old one: checks go on;
 #   - the evaluators' logs hold no bucket number and no client address.
 # Exit 77 (skipped) when nginx, haproxy or redis-server is not installed
 # (scripts/deps.sh test installs them).
@@ -152,7 +153,25 @@ while [ $i -lt 24 ]; do
 done
 [ "$lost" = 0 ] && ok "one evaluator killed mid-run: 24 checks, none lost" || { fail "$lost checks lost"; tail "$T/kill.out"; }
 
-# 6. the evaluators' logs: no bucket number, no client address (a route
+# 6. a new index version: exported beside the old, then the evaluator
+# reloaded; the old version's files stay served, checks go on
+ID_OLD=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["index_id"])' "$T/idx/index.json")
+"$GENLEAK" --seed 32 --rows 300 --out "$T/leak2.csv" --quiet || exit 1
+"$BC" ingest "$T/leak2.csv" --index "$T/idx" --key "$T/key" --breach labs-2022 --anonymity 32 \
+	--not-sensitive --quiet || exit 1
+ID_NEW=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["index_id"])' "$T/idx/index.json")
+"$BC" export --index "$T/idx" --out "$T/exp" --quiet || fail "export of the new version"
+kill -HUP "$PID_E2"
+wait_line "$T/E2.log" '"event":"reload"' || fail "E2 did not reload"
+curl -s "$FRONT/v1/config" | grep -q "\"index_id\":\"$ID_NEW\"" || fail "the front does not serve the new index"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$BUCKETS/v1/index/$ID_OLD/index.json")" = 200 ] ||
+	fail "the old version's files are gone"
+"$BC" check --server "$FRONT" --nir "$NIR" --bucket-mode fetch --cache-dir "$T/c-v" >"$T/out" 2>&1 &&
+	"$BC" check --server "$FRONT" --nir "$NIR" --cache-dir "$T/c-v" >>"$T/out" 2>&1 &&
+	ok "new version $ID_NEW beside $ID_OLD: checks go on, old files still served" ||
+	{ fail "checks on the new version"; cat "$T/out"; }
+
+# 7. the evaluators' logs: no bucket number, no client address (a route
 # template such as /v1/buckets/{index_id}/{bucket} names no bucket)
 bad=0
 for e in E1 E2; do
