@@ -33,6 +33,7 @@
 #include "ingest/ingest.h"
 #include "leak/reader.h"
 #include "leak/record.h"
+#include "normalize/normalize.h"
 #include "oprf/keyfile.h"
 
 #define TOK_SHIFT 13
@@ -60,6 +61,20 @@ struct slot {
 	uint32_t check;       /* high half of the hash: most mismatches never touch the token */
 };
 
+/* Tokens of one record, at most (NIR, names + date of birth, emails,
+ * phones, verified = NIR x email). */
+#define ROW_TOKENS (1 + BC_RECORD_MAX_NAMES + BC_RECORD_MAX_EMAILS * 2 + BC_RECORD_MAX_PHONES)
+
+/* A token of the record being added, hashed before any is looked up, so
+ * that the table slots of a row are fetched from memory together. */
+struct tok_pending {
+	uint8_t buf[MAX_TOKEN_BYTES + BC_EMAIL_MAX + 1]; /* input, then NUL + info (kind 5) */
+	size_t len, info_len;
+	uint64_t hash;
+	int kind;
+	uint32_t *store;      /* where the token id goes (row_info), or NULL */
+};
+
 /* What aggregation needs of a row (no identifier: token ids only). */
 struct row_info {
 	uint32_t flags;
@@ -82,6 +97,7 @@ struct ingest {
 	struct slot *slots;   /* open addressing; id 0 = empty, else token id + 1 */
 	size_t cap;
 	uint8_t hkey[crypto_shorthash_KEYBYTES];
+	struct tok_pending pend[ROW_TOKENS];
 
 	struct row_info *rows;
 	size_t nrows, rows_cap;
@@ -189,6 +205,10 @@ int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
 /* Tokens and (token, row) pairs of one record, and its row_info.
  * Returns 0, or -1 ("oom") with err filled. */
 int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct bc_error *err);
+
+/* Size the token table for a leak file of file_bytes before reading, so
+ * that it is not rehashed as it fills (no-op once tokens exist). */
+void bc_ingest_tokens_presize(struct ingest *g, uint64_t file_bytes);
 
 /* Free the tokens (wiped), rows, pairs and lab names of g. */
 void bc_ingest_tokens_release(struct ingest *g);

@@ -132,8 +132,10 @@ int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
 		goto out;
 	reader_open = 1;
 	g->reader = &r;
-	if (strcmp(g->o->input, "-") != 0 && stat(g->o->input, &sst) == 0)
+	if (strcmp(g->o->input, "-") != 0 && stat(g->o->input, &sst) == 0) {
 		g->file_size = sst.st_size;
+		bc_ingest_tokens_presize(g, (uint64_t)sst.st_size);
+	}
 	if (nthreads > 0 && bc_ingest_eval_start(g, nthreads) == 0) {
 		bc_error_set(err, "internal", "cannot start worker threads");
 		goto out;

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "ingest/internal.h"
 #include "normalize/normalize.h"
@@ -31,10 +32,29 @@ static char *arena_alloc(struct ingest *g, size_t n)
 	return p;
 }
 
+/* A zeroed slot table of n slots. Large ones ask for transparent huge
+ * pages: lookups land anywhere in the table, and with 4 KiB pages most
+ * of them also miss the TLB. */
+static struct slot *slots_alloc(size_t n)
+{
+	size_t bytes = n * sizeof(struct slot), huge = (size_t)2 << 20;
+	void *p;
+
+	if (bytes < huge)
+		return calloc(n, sizeof(struct slot));
+	if (posix_memalign(&p, huge, bytes) != 0)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	memset(p, 0, bytes);
+	return p;
+}
+
 static int table_grow(struct ingest *g)
 {
 	size_t ncap = g->cap ? g->cap * 2 : ((size_t)1 << 16), i;
-	struct slot *ns = calloc(ncap, sizeof(*ns));
+	struct slot *ns = slots_alloc(ncap);
 
 	if (ns == NULL)
 		return -1;
@@ -53,24 +73,29 @@ static int table_grow(struct ingest *g)
 	return 0;
 }
 
-/* Token id of (kind, input, info), created if new; NONE on allocation failure. */
-static uint32_t intern(struct ingest *g, int kind, const char *in, size_t len,
-		       const char *info, size_t info_len)
+void bc_ingest_tokens_presize(struct ingest *g, uint64_t file_bytes)
 {
-	uint8_t buf[MAX_TOKEN_BYTES + BC_EMAIL_MAX + 1];
-	uint64_t hv;
-	size_t h, blen = len + info_len + (info_len ? 1 : 0);
+	size_t cap = (size_t)1 << 16;
+
+	/* About one distinct token per 130 bytes of a lab export; two slots per
+	 * token. A wrong guess costs a rehash (too small) or a sparser table. */
+	while (cap < ((size_t)1 << 24) && (uint64_t)cap * 64 < file_bytes)
+		cap *= 2;
+	if (g->cap != 0 || g->ntok != 0 || cap == ((size_t)1 << 16))
+		return;
+	g->slots = slots_alloc(cap);
+	g->cap = g->slots != NULL ? cap : 0;
+}
+
+/* Token id of a pending token, created if new; NONE on allocation failure. */
+static uint32_t intern(struct ingest *g, const struct tok_pending *pt)
+{
+	uint64_t hv = pt->hash;
+	size_t h, len = pt->len, info_len = pt->info_len;
+	const uint8_t *info = pt->buf + len + 1;
 	struct tok *t;
 	char *s;
 
-	if (blen > sizeof(buf) || len > UINT16_MAX || info_len > UINT16_MAX)
-		return NONE;
-	memcpy(buf, in, len);
-	if (info_len) {
-		buf[len] = 0;
-		memcpy(buf + len + 1, info, info_len);
-	}
-	crypto_shorthash((uint8_t *)&hv, buf, blen, g->hkey);
 	if ((g->ntok + 1) * 2 > g->cap && table_grow(g) != 0)
 		return NONE;
 	h = (size_t)hv & (g->cap - 1);
@@ -80,8 +105,8 @@ static uint32_t intern(struct ingest *g, int kind, const char *in, size_t len,
 			continue;
 		}
 		t = tok_at(g, g->slots[h].id - 1);
-		if (t->hash == hv && t->kind == kind && t->len == len && t->info_len == info_len &&
-		    !memcmp(t->s, in, len) && (info_len == 0 || !memcmp(t->s + len, info, info_len)))
+		if (t->hash == hv && t->kind == pt->kind && t->len == len && t->info_len == info_len &&
+		    !memcmp(t->s, pt->buf, len) && (info_len == 0 || !memcmp(t->s + len, info, info_len)))
 			return g->slots[h].id - 1;
 		h = (h + 1) & (g->cap - 1);
 	}
@@ -95,7 +120,7 @@ static uint32_t intern(struct ingest *g, int kind, const char *in, size_t len,
 	s = arena_alloc(g, len + info_len);
 	if (s == NULL)
 		return NONE;
-	memcpy(s, in, len);
+	memcpy(s, pt->buf, len);
 	if (info_len)
 		memcpy(s + len, info, info_len);
 	t = tok_at(g, g->ntok);
@@ -103,7 +128,7 @@ static uint32_t intern(struct ingest *g, int kind, const char *in, size_t len,
 	t->hash = hv;
 	t->len = (uint16_t)len;
 	t->info_len = (uint16_t)info_len;
-	t->kind = (uint8_t)kind;
+	t->kind = (uint8_t)pt->kind;
 	g->slots[h].id = (uint32_t)g->ntok + 1;
 	g->slots[h].check = (uint32_t)(hv >> 32);
 	g->ntok++;
@@ -242,11 +267,69 @@ static void source_check_names(struct ingest *g, uint16_t s, const struct bc_rec
 		g->src_bad[s] = 1;
 }
 
+/*
+ * Queue token n of the row: its input (bc_token_input) and, for kind 5, a
+ * NUL and the info after it; hash it and prefetch its table slot. Returns
+ * the new count (n when the parts give no token), or -1 if the token is too
+ * long for the table.
+ */
+static int pend(struct ingest *g, int n, int kind, const char *a, const char *b, const char *c,
+		const char *info, uint32_t *store)
+{
+	struct tok_pending *pt = &g->pend[n];
+	size_t info_len = info != NULL ? strlen(info) : 0, blen;
+	int len = bc_token_input(kind, a, b, c, (char *)pt->buf, MAX_TOKEN_BYTES);
+
+	if (len <= 0)
+		return n;
+	blen = (size_t)len + info_len + (info_len ? 1 : 0);
+	if (blen > sizeof(pt->buf) || info_len > UINT16_MAX)
+		return -1;
+	if (info_len) {
+		pt->buf[len] = 0;
+		memcpy(pt->buf + len + 1, info, info_len);
+	}
+	pt->len = (size_t)len;
+	pt->info_len = info_len;
+	pt->kind = kind;
+	pt->store = store;
+	crypto_shorthash((uint8_t *)&pt->hash, pt->buf, blen, g->hkey);
+	if (g->cap > 0)
+		__builtin_prefetch(&g->slots[(size_t)pt->hash & (g->cap - 1)]);
+	return n + 1;
+}
+
+/* The row's tokens, in a fixed order (nir, namedob per last name, emails,
+ * phones, verified per email): the order of the token ids, hence of the
+ * state file. Returns how many, or -1 (a token too long). */
+static int row_tokens(struct ingest *g, const struct bc_record *rec, struct row_info *ri)
+{
+	int n = 0, i;
+
+	if (rec->nir[0] != '\0')
+		n = pend(g, n, BC_TOKEN_NIR, rec->nir, NULL, NULL, NULL, &ri->nir);
+	for (i = 0; n >= 0 && i < rec->n_last_names && i < BC_RECORD_MAX_NAMES; i++) {
+		if (rec->first_name[0] == '\0' || rec->dob[0] == '\0' || rec->last_names[i][0] == '\0')
+			break;
+		n = pend(g, n, BC_TOKEN_NAMEDOB, rec->last_names[i], rec->first_name, rec->dob, NULL,
+			 &ri->nd[i]);
+	}
+	for (i = 0; n >= 0 && i < rec->n_emails && i < BC_RECORD_MAX_EMAILS; i++)
+		if (rec->emails[i][0] != '\0')
+			n = pend(g, n, BC_TOKEN_EMAIL, rec->emails[i], NULL, NULL, NULL, NULL);
+	for (i = 0; n >= 0 && i < rec->n_phones && i < BC_RECORD_MAX_PHONES; i++)
+		if (rec->phones[i][0] != '\0')
+			n = pend(g, n, BC_TOKEN_PHONE, rec->phones[i], NULL, NULL, NULL, NULL);
+	for (i = 0; n >= 0 && rec->nir[0] != '\0' && i < rec->n_emails && i < BC_RECORD_MAX_EMAILS; i++)
+		if (rec->emails[i][0] != '\0')
+			n = pend(g, n, BC_TOKEN_VERIFIED, rec->nir, NULL, NULL, rec->emails[i], NULL);
+	return n;
+}
+
 int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct bc_error *err)
 {
-	char in[MAX_TOKEN_BYTES];
-	uint32_t seen[1 + BC_RECORD_MAX_NAMES + BC_RECORD_MAX_EMAILS * 2 + BC_RECORD_MAX_PHONES] = { 0 };
-	int nseen = 0, i, len, r;
+	uint32_t seen[ROW_TOKENS] = { 0 };
+	int nseen = 0, i, n, r;
 	uint32_t row = (uint32_t)g->nrows, t;
 	struct row_info *ri;
 
@@ -267,52 +350,23 @@ int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct b
 	ri->nir = NONE;
 	for (i = 0; i < BC_RECORD_MAX_NAMES; i++)
 		ri->nd[i] = NONE;
-
-#define ADD(kind, info, info_len, store)                                              \
-	do {                                                                          \
-		if (len > 0) {                                                        \
-			t = intern(g, kind, in, (size_t)len, info, info_len);         \
-			if (t == NONE)                                                \
-				goto oom;                                             \
-			r = add_occ(g, t, row, seen, nseen);                          \
-			if (r < 0)                                                    \
-				goto oom;                                             \
-			if (r > 0)                                                    \
-				seen[nseen++] = t;                                    \
-			store;                                                        \
-		}                                                                     \
-	} while (0)
-
-	if (rec->nir[0] != '\0') {
-		len = bc_token_input(BC_TOKEN_NIR, rec->nir, NULL, NULL, in, sizeof(in));
-		ADD(BC_TOKEN_NIR, NULL, 0, ri->nir = t);
+	/* All the row's tokens are hashed (their slots prefetched) before the
+	 * first lookup: a row's table misses overlap instead of queueing. */
+	n = row_tokens(g, rec, ri);
+	if (n < 0)
+		goto oom;
+	for (i = 0; i < n; i++) {
+		t = intern(g, &g->pend[i]);
+		if (t == NONE)
+			goto oom;
+		r = add_occ(g, t, row, seen, nseen);
+		if (r < 0)
+			goto oom;
+		if (r > 0)
+			seen[nseen++] = t;
+		if (g->pend[i].store != NULL)
+			*g->pend[i].store = t;
 	}
-	for (i = 0; i < rec->n_last_names && i < BC_RECORD_MAX_NAMES; i++) {
-		if (rec->first_name[0] == '\0' || rec->dob[0] == '\0' || rec->last_names[i][0] == '\0')
-			break;
-		len = bc_token_input(BC_TOKEN_NAMEDOB, rec->last_names[i], rec->first_name, rec->dob,
-				     in, sizeof(in));
-		ADD(BC_TOKEN_NAMEDOB, NULL, 0, ri->nd[i] = t);
-	}
-	for (i = 0; i < rec->n_emails && i < BC_RECORD_MAX_EMAILS; i++) {
-		if (rec->emails[i][0] == '\0')
-			continue;
-		len = bc_token_input(BC_TOKEN_EMAIL, rec->emails[i], NULL, NULL, in, sizeof(in));
-		ADD(BC_TOKEN_EMAIL, NULL, 0, (void)0);
-	}
-	for (i = 0; i < rec->n_phones && i < BC_RECORD_MAX_PHONES; i++) {
-		if (rec->phones[i][0] == '\0')
-			continue;
-		len = bc_token_input(BC_TOKEN_PHONE, rec->phones[i], NULL, NULL, in, sizeof(in));
-		ADD(BC_TOKEN_PHONE, NULL, 0, (void)0);
-	}
-	for (i = 0; rec->nir[0] != '\0' && i < rec->n_emails && i < BC_RECORD_MAX_EMAILS; i++) {
-		if (rec->emails[i][0] == '\0')
-			continue;
-		len = bc_token_input(BC_TOKEN_VERIFIED, rec->nir, NULL, NULL, in, sizeof(in));
-		ADD(BC_TOKEN_VERIFIED, rec->emails[i], strlen(rec->emails[i]), (void)0);
-	}
-#undef ADD
 	return bc_ingest_claims_add(g, rec, err);
 oom:
 	return bc_error_set(err, "oom", "out of memory at row %zu", g->nrows);
