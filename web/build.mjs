@@ -24,8 +24,8 @@ for (const a of process.argv.slice(3)) {
     process.exit(2);
   }
   const v = m[2].trim();
-  // 32 bytes in base64url without padding: 43 characters, the last one of 4 possible
-  if (v && !/^[A-Za-z0-9_-]{42}[AQgw]$/.test(v)) {
+  // 32 bytes in base64url without padding: 43 characters, the last one carrying 4 bits (16 letters possible)
+  if (v && !/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/.test(v)) {
     console.error(`build.mjs: --${m[1]} must be 32 bytes in base64url without padding (43 characters), as in index.json`);
     process.exit(2);
   }

@@ -79,6 +79,15 @@ OTHER=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQ
 "$BC" check --index "$T/idx" --key "$T/key" --nir "$NIR" --public-key "$OTHER" >"$T/out" 2>&1
 [ $? = 3 ] || fail "local mode with another pinned key"
 
+# the page built with the keys pinned (build.mjs, as meson -Dpage_public_key does)
+if command -v node >/dev/null 2>&1 && [ -d "$SRC/web/node_modules" ]; then
+	node "$SRC/web/build.mjs" "$T/pinned" --public-key="$PK" --verified-public-key="$PKV" >"$T/build.out" 2>&1 &&
+		grep -q "$PK" "$T/pinned/app.js" && grep -q "$PKV" "$T/pinned/app.js" && ok "page built with pinned keys" ||
+		{ fail "page build with pinned keys"; cat "$T/build.out"; }
+	node "$SRC/web/build.mjs" "$T/pinned2" --public-key="${PK%?}_" >"$T/build.out" 2>&1 &&
+		fail "build.mjs took a key that is not 32 bytes"
+fi
+
 # 5. nginx with the example configuration serves the export; check reads through it
 if ! command -v nginx >/dev/null 2>&1; then
 	echo "nginx not installed: the nginx part is skipped (scripts/deps.sh test installs it)"
