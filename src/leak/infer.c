@@ -11,6 +11,7 @@
  */
 #include "leak/internal.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,7 +52,7 @@ struct infer {
 	struct leak_reader *r;
 	unsigned ncols, rows;
 	struct col_stats *c;        /* ncols */
-	struct name_set surnames, given;
+	const struct name_set *surnames, *given;
 	/* within-patient variation of the date columns */
 	int nir_col, date_col[MAX_DATE_COLS], n_date_cols;
 	uint64_t pkey[PATIENT_SLOTS];
@@ -104,13 +105,15 @@ static int name_set_init(struct name_set *ns, const char *const *list, unsigned 
 	return 0;
 }
 
-static void name_set_release(struct name_set *ns)
-{
-	unsigned i;
+/* The canonical name lists, built once per process (kept until exit, like a table). */
+static struct name_set surnames_set, given_set;
+static pthread_once_t names_once = PTHREAD_ONCE_INIT;
+static int names_ok;
 
-	for (i = 0; ns->canon && i < ns->n; i++)
-		free(ns->canon[i]);
-	free(ns->canon);
+static void names_init(void)
+{
+	names_ok = name_set_init(&surnames_set, leak_names_surnames, leak_names_surnames_n, 0) == 0 &&
+		   name_set_init(&given_set, leak_names_given, leak_names_given_n, 1) == 0;
 }
 
 static int in_set(const struct name_set *ns, const char *s, size_t n, int given)
@@ -222,8 +225,8 @@ static int has_letter(const char *s, size_t n)
 static int is_street(const char *s, size_t n)
 {
 	static const char *const types[] = { "rue", "avenue", "av", "bd", "boulevard", "chemin", "impasse", "place",
-					     "all\xc3\xa9" "e", "allee", "route", "quai", "cours", "square", "passage",
-					     "r\xc3\xa9sidence", "lotissement", "hameau", "lieu-dit", "cit\xc3\xa9" };
+					     "all\303\251e", "allee", "route", "quai", "cours", "square", "passage",
+					     "r\303\251sidence", "lotissement", "hameau", "lieu-dit", "cit\303\251" };
 	size_t i, k;
 
 	if (n < 5 || words_in(s, n) < 2)
@@ -341,8 +344,8 @@ static void classify(struct infer *in, struct col_stats *c, const char *s, size_
 	if (!y && digits_in(s, n) >= 9 && !memchr(s, '@', n) && bc_norm_phone(s, n, canon, sizeof(canon)) == BC_NORM_OK)
 		c->shape[S_PHONE]++;
 	c->shape[S_DOCTOR] += is_doctor(s, n);
-	c->shape[S_GIVEN] += in_set(&in->given, s, n, 1);
-	c->shape[S_SURNAME] += in_set(&in->surnames, s, n, 0);
+	c->shape[S_GIVEN] += in_set(in->given, s, n, 1);
+	c->shape[S_SURNAME] += in_set(in->surnames, s, n, 0);
 	if (is_street(s, n)) {
 		c->shape[S_STREET]++;
 		c->shape[S_STREET_CP] += has_postcode_inside(s, n);
@@ -653,9 +656,10 @@ void leak_infer_columns(struct leak_reader *r, int apply)
 	in->r = r;
 	in->ncols = r->columns.n;
 	in->c = calloc(in->ncols ? in->ncols : 1, sizeof(*in->c));
-	if (!in->c || name_set_init(&in->surnames, leak_names_surnames, leak_names_surnames_n, 0) < 0 ||
-	    name_set_init(&in->given, leak_names_given, leak_names_given_n, 1) < 0)
+	if (!in->c || pthread_once(&names_once, names_init) != 0 || !names_ok)
 		goto out;
+	in->surnames = &surnames_set;
+	in->given = &given_set;
 	leak_peek_rows(r, LEAK_INFER_SAMPLE_ROWS, on_row, in);
 	li->rows = in->rows;
 	decide(in, li);
@@ -665,8 +669,6 @@ void leak_infer_columns(struct leak_reader *r, int apply)
 		li->applied = 1;
 	}
 out:
-	name_set_release(&in->surnames);
-	name_set_release(&in->given);
 	free(in->c);
 	free(in);
 }
