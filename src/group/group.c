@@ -52,6 +52,21 @@ struct pairmap {
 	size_t cap, used;
 };
 
+/* A table slot: the node, and bytes 8..11 of its hash (the slot is chosen
+ * by bytes 0..7), so that most probes do not touch the node. */
+struct gslot {
+	uint32_t node;
+	uint32_t check;
+};
+
+static uint32_t check_of(const unsigned char *h)
+{
+	uint32_t c;
+
+	memcpy(&c, h + 8, sizeof(c));
+	return c;
+}
+
 struct bc_group {
 	uint8_t gkey[BC_GROUP_KEY_BYTES];
 	unsigned char skey[crypto_shorthash_siphashx24_KEYBYTES];
@@ -60,7 +75,7 @@ struct bc_group {
 
 	struct node *nodes;
 	size_t n_nodes, cap_nodes;
-	uint32_t *table;  /* node numbers, NONE = empty */
+	struct gslot *table; /* node numbers (NONE = empty) with check bits */
 	size_t cap_table;
 	char (*ids)[BC_NIR_BYTES]; /* KEEP_IDS: per node, NIR (NIR node) or DOB (ND node) */
 
@@ -157,16 +172,19 @@ static size_t slot_of(const struct bc_group *g, const unsigned char *h)
 	uint64_t x;
 	size_t i;
 
+	uint32_t c = check_of(h);
+
 	memcpy(&x, h, sizeof(x));
 	i = (size_t)x & (g->cap_table - 1);
-	while (g->table[i] != NONE && memcmp(g->nodes[g->table[i]].h, h, HBYTES))
+	while (g->table[i].node != NONE &&
+	       (g->table[i].check != c || memcmp(g->nodes[g->table[i].node].h, h, HBYTES)))
 		i = (i + 1) & (g->cap_table - 1);
 	return i;
 }
 
 static int grow_table(struct bc_group *g)
 {
-	uint32_t *old = g->table;
+	struct gslot *old = g->table;
 	size_t oldcap = g->cap_table, i;
 
 	g->cap_table = oldcap ? oldcap * 2 : 1u << 16;
@@ -178,8 +196,8 @@ static int grow_table(struct bc_group *g)
 	}
 	memset(g->table, 0xff, g->cap_table * sizeof(*g->table));
 	for (i = 0; i < oldcap; i++)
-		if (old[i] != NONE)
-			g->table[slot_of(g, g->nodes[old[i]].h)] = old[i];
+		if (old[i].node != NONE)
+			g->table[slot_of(g, g->nodes[old[i].node].h)] = old[i];
 	free(old);
 	return 0;
 }
@@ -193,8 +211,8 @@ static uint32_t intern(struct bc_group *g, const unsigned char h[HBYTES], int ki
 	if ((g->n_nodes + 1) * 2 > g->cap_table && grow_table(g) < 0)
 		return NONE;
 	i = slot_of(g, h);
-	if (g->table[i] != NONE)
-		return g->table[i];
+	if (g->table[i].node != NONE)
+		return g->table[i].node;
 	if (g->n_nodes == g->cap_nodes) {
 		size_t nc = g->cap_nodes ? g->cap_nodes * 2 : 1u << 15;
 		struct node *nn;
@@ -228,7 +246,8 @@ static uint32_t intern(struct bc_group *g, const unsigned char h[HBYTES], int ki
 		if (id)
 			memcpy(g->ids[g->n_nodes], id, strnlen(id, BC_NIR_BYTES - 1));
 	}
-	g->table[i] = (uint32_t)g->n_nodes;
+	g->table[i].node = (uint32_t)g->n_nodes;
+	g->table[i].check = check_of(h);
 	return (uint32_t)g->n_nodes++;
 }
 
