@@ -16,16 +16,18 @@
 static const char usage[] =
 	"usage: breachcheck check (--server URL | --index DIR --key KEYFILE) [identifiers] [options]\n"
 	"\n"
-	"Am I in a leaked file, and what of mine leaked? Your identifiers are normalised and\n"
-	"blinded on this machine (RFC 9497 VOPRF): the server never sees them.\n"
+	"Am I in a leaked file, and what of mine leaked? What you type is transformed on\n"
+	"this machine before anything is sent: the server never sees it.\n"
 	"\n"
 	"Where to check:\n"
 	"  --server URL        a breachcheck server (e.g. https://check.example.org)\n"
 	"  --index DIR         an index directory: with --key, local mode (no network);\n"
 	"                      with --server, a local copy from a mirror\n"
 	"  --key KEYFILE       the server key file (local mode only)\n"
-	"  --bucket-mode MODE  file (default): download the whole index once per index id\n"
-	"                      and look up locally; fetch: read single buckets\n"
+	"  --bucket-mode MODE  file (default): download the whole index once (tens of MB)\n"
+	"                      and search in it here; fetch: read only a few parts of it\n"
+	"                      (less to download, but whoever serves the index sees\n"
+	"                      which parts you read)\n"
 	"  --cache-dir DIR     where the index is cached (default $XDG_CACHE_HOME/breachcheck\n"
 	"                      or ~/.cache/breachcheck)\n"
 	"  --timeout SECONDS   give up on a request after SECONDS (default 30); a whole-index\n"
@@ -108,16 +110,16 @@ static void to_french(struct bc_error *e)
 				 "le serveur limite les recherches (HTTP 429) : réessayez plus tard");
 	} else if (!strcmp(e->code, "stale_index")) {
 		snprintf(e->msg, sizeof(e->msg), "le serveur a publié un nouvel index pendant la "
-						 "vérification : relancez-la");
+						 "recherche : relancez-la");
 	} else if (!strcmp(e->code, "bad_proof")) {
-		snprintf(e->msg, sizeof(e->msg), "la preuve du serveur ne se vérifie pas avec sa clé "
-						 "publique : sa réponse n'est pas fiable");
+		snprintf(e->msg, sizeof(e->msg), "la preuve du serveur ne passe pas le contrôle avec sa "
+						 "clé publique : sa réponse n'est pas fiable");
 	} else if (!strcmp(e->code, "bad_hash")) {
 		snprintf(e->msg, sizeof(e->msg), "%s",
 			 strstr(en, "has been removed")
 				 ? "la copie de l'index en cache ne correspond pas à ses empreintes "
 				   "(abîmée sur le disque ?) : elle a été supprimée, relancez la "
-				   "vérification pour la télécharger à nouveau"
+				   "recherche pour la télécharger à nouveau"
 				 : "l'index ne correspond pas à ses empreintes : il est corrompu ou a "
 				   "été modifié");
 	} else if (!strcmp(e->code, "index_mismatch")) {
@@ -202,18 +204,18 @@ enum usage_msg {
 static const char *const usage_msgs[][2] = {
 	[U_BUCKET_MODE] = { "--bucket-mode must be file or fetch",
 			    "--bucket-mode vaut file ou fetch" },
-	[U_NIR_TWICE] = { "--nir given twice: check one NIR at a time",
-			  "--nir donné deux fois : vérifiez un NIR à la fois" },
+	[U_NIR_TWICE] = { "--nir given twice: search one NIR at a time",
+			  "--nir donné deux fois : recherchez un NIR à la fois" },
 	[U_LAST_NAMES] = { "--last-name given more than twice (birth and usage name)",
 			   "--last-name donné plus de deux fois (nom de naissance et nom d'usage)" },
 	[U_FIRST_TWICE] = { "--first-name given twice: give the first given name once",
 			    "--first-name donné deux fois : donnez le premier prénom une fois" },
 	[U_DOB_TWICE] = { "--dob given twice: give one date of birth",
 			  "--dob donné deux fois : donnez une seule date de naissance" },
-	[U_EMAIL_TWICE] = { "--email given twice: check one address at a time",
-			    "--email donné deux fois : vérifiez une adresse à la fois" },
-	[U_PHONE_TWICE] = { "--phone given twice: check one number at a time",
-			    "--phone donné deux fois : vérifiez un numéro à la fois" },
+	[U_EMAIL_TWICE] = { "--email given twice: search one address at a time",
+			    "--email donné deux fois : recherchez une adresse à la fois" },
+	[U_PHONE_TWICE] = { "--phone given twice: search one number at a time",
+			    "--phone donné deux fois : recherchez un numéro à la fois" },
 	[U_LANG] = { "--lang must be fr or en", "--lang vaut fr ou en" },
 	[U_NO_VALUE] = { "an option is missing its value", "il manque la valeur d'une option" },
 	[U_UNKNOWN] = { "unknown or ambiguous option", "option inconnue ou ambiguë" },
@@ -413,9 +415,9 @@ int cmd_check(int argc, char **argv)
 	if (tokens.incomplete_namedob)
 		fprintf(stderr,
 			lang == BC_LANG_FR
-				? "breachcheck check: nom + date de naissance non vérifiés : il faut "
+				? "breachcheck check: nom + date de naissance non recherchés : il faut "
 				  "aussi %s\n"
-				: "breachcheck check: name + date of birth not checked: it also needs %s\n",
+				: "breachcheck check: name + date of birth not searched: it also needs %s\n",
 			tokens.missing);
 	if (server) {
 		ro.server = server;

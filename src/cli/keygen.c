@@ -14,7 +14,10 @@ static const char usage[] =
 	"(base64url, no padding), never the secret:\n"
 	"  public_key           pkS, VOPRF (mode 0x01), info \"breachcheck v1\"\n"
 	"  verified_public_key  pkV, POPRF (mode 0x02), info \"breachcheck v1 verified\"\n"
-	"Keep KEYFILE secret and backed up: losing it makes every index unreadable.\n";
+	"Keep KEYFILE secret and backed up: losing it makes every index unreadable.\n"
+	"public_key goes in /v1/config (serve publishes it) and can be pinned in the page\n"
+	"(-Dpage_public_key); verified_public_key is for the proof by email\n"
+	"(-Dpage_verified_public_key). On standard error, keygen says so again.\n";
 
 static void print_key(const char *name, const uint8_t pk[OPRF_ELEMENT_BYTES])
 {
@@ -74,6 +77,20 @@ int cmd_keygen(int argc, char **argv)
 	}
 	print_key("public_key", key->pk_s);
 	print_key("verified_public_key", key->pk_v);
+	/* what each key is for and where it goes (issue 17); stdout stays the
+	 * two machine-readable lines */
+	fprintf(stderr,
+		"breachcheck keygen: %s written (mode 0600). Keep it secret and backed up: it\n"
+		"  unlocks every index made with it, and without it no index can be read.\n"
+		"  public_key: every search is proved against it. serve publishes it in /v1/config,\n"
+		"    where the page and breachcheck check read it. To pin it in the page (a server\n"
+		"    then cannot give a visitor another key), build with\n"
+		"    meson configure build -Dpage_public_key=<public_key>.\n"
+		"  verified_public_key: the same, for the proof by email (/v1/verify/evaluate);\n"
+		"    also in /v1/config; pin it with -Dpage_verified_public_key=<verified_public_key>.\n"
+		"  Nothing else to copy: ingest and serve read %s; its state directory\n"
+		"  %s.state/ (as secret) appears beside it at the first ingest.\n",
+		path, path, path);
 	if (fflush(stdout) != 0) {
 		fprintf(stderr, "breachcheck keygen: cannot write to standard output\n");
 		goto out;

@@ -70,7 +70,7 @@ struct bc_client_tokens {
  * lang: "fr" or "en", the language of the messages.
  * Returns 0, or -1 with err filled: code "bad_input" and field the option
  * ("--nir", "--dob", ...), message from bc_norm_message (e.g. "NIR key does
- * not match: check the last two digits"), never the value; "no_identifier"
+ * not match: read the last two digits again"), never the value; "no_identifier"
  * if nothing was given. The caller should sodium_memzero tokens after use.
  */
 int bc_client_prepare(const struct bc_query *q, const struct tm *today, const char *lang,

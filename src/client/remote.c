@@ -624,6 +624,8 @@ static int same_catalogue(const struct bc_index *idx, json_t *cfg_breaches, stru
 		if (!c || !same_text(c, "name", b->name) || !same_text(c, "title", b->title) ||
 		    !same_text(c, "breach_date", b->breach_date) ||
 		    !same_text(c, "description", b->description) ||
+		    !same_text(c, "title_en", b->title_en) ||
+		    !same_text(c, "description_en", b->description_en) ||
 		    !same_text(c, "controller", b->controller) ||
 		    !same_text(c, "dpo_contact", b->dpo_contact) ||
 		    !same_text(c, "complaint_url", b->complaint_url) ||

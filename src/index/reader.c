@@ -171,6 +171,8 @@ static int parse_breaches(struct bc_index *idx, struct bc_error *err)
 		br->breach_date = get_str(b, "breach_date");
 		br->added_date = get_str(b, "added_date");
 		br->description = get_str(b, "description");
+		br->title_en = get_str(b, "title_en");
+		br->description_en = get_str(b, "description_en");
 		br->controller = get_str(b, "controller");
 		br->dpo_contact = get_str(b, "dpo_contact");
 		br->complaint_url = get_str(b, "complaint_url");

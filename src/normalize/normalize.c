@@ -47,8 +47,8 @@ const char *bc_norm_message(int status, const char *lang)
 		return fr ? "champ vide : saisissez une valeur"
 			  : "field is empty: enter a value";
 	case BC_NORM_INVALID_KEY:
-		return fr ? "la clé du numéro de sécurité sociale ne correspond pas : vérifiez les deux derniers chiffres"
-			  : "NIR key does not match: check the last two digits";
+		return fr ? "la clé du numéro de sécurité sociale ne correspond pas : relisez les deux derniers chiffres"
+			  : "NIR key does not match: read the last two digits again";
 	case BC_NORM_INVALID_FORMAT:
 		return fr ? "numéro de sécurité sociale mal formé : seulement des chiffres, avec 2A ou 2B possible en 6e-7e position"
 			  : "NIR malformed: digits only, with 2A or 2B allowed at positions 6-7";

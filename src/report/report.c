@@ -227,38 +227,80 @@ const char *bc_report_medical_notice(enum bc_report_lang lang)
 		  "adresse e-mail, ou par le responsable du traitement.");
 }
 
+/* The sentences below are the page's too (web/src/texts.js; the page's
+ * test texts.test.mjs checks that they are the same), reviewed for a person
+ * reading them under stress: short sentences, one idea each (issue 17). */
 static const char *not_found_notice(enum bc_report_lang lang)
 {
 	return tr(lang,
-		  "\"Not found\" means that none of these identifiers, as normalised, is in these "
-		  "breaches. It does not prove that your data did not leak: a typo or another "
-		  "spelling in the leaked file can hide a record, and other breaches are not "
-		  "covered. Try the other identifiers you may have used (another email address, "
-		  "your usage name, another phone number).",
-		  "« Non trouvé » signifie qu'aucun de ces identifiants, une fois normalisé, ne "
-		  "figure dans ces fuites. Cela ne prouve pas que vos données n'ont pas fuité : une "
-		  "faute de frappe ou une autre orthographe dans le fichier peut cacher une fiche, et "
-		  "les autres fuites ne sont pas couvertes. Essayez les autres identifiants que vous "
-		  "avez pu utiliser (autre adresse e-mail, nom d'usage, autre numéro).");
+		  "This does not prove that your data did not leak. A typo or another spelling "
+		  "in the file can hide a record. Other breaches are not covered. Also try your "
+		  "other identifiers: another email address, your usage name, another phone "
+		  "number. If in doubt, write to the data-protection officer.",
+		  "Cela ne prouve pas que vos données n'ont pas fuité. Une faute de frappe ou une "
+		  "autre orthographe dans le fichier peut cacher une fiche. Les autres fuites ne "
+		  "sont pas couvertes. Essayez aussi vos autres identifiants : une autre adresse "
+		  "e-mail, votre nom d'usage, un autre numéro. En cas de doute, écrivez au délégué "
+		  "à la protection des données.");
 }
 
-static const char *shared_sentence(enum bc_report_lang lang)
+/* %s: the identifier kind's label (page: {kind}) */
+static void put_shared(FILE *out, const char *kind, enum bc_report_lang lang)
 {
-	return tr(lang,
-		  "other people in this file have it too (a household address or phone, for "
-		  "instance), so only its presence is reported: neither their data nor yours is "
-		  "shown for it.",
-		  "d'autres personnes du fichier l'ont aussi (adresse ou téléphone du foyer, par "
-		  "exemple) ; seule sa présence est signalée, sans leurs données ni les vôtres.");
+	if (lang == BC_LANG_FR)
+		fprintf(out, "Cet identifiant (%s) est aussi celui d'autres personnes dans ce fichier "
+			"(par exemple, un e-mail ou un téléphone de la famille). Nous ne pouvons donc "
+			"pas dire quelles données vous concernant ont fuité. Pour le savoir, faites une "
+			"recherche avec votre numéro de sécurité sociale, ou avec votre nom, votre "
+			"prénom et votre date de naissance.", kind);
+	else
+		fprintf(out, "This identifier (%s) is also used by other people in this file (for "
+			"example, a family email or phone). So we cannot tell which of your data "
+			"leaked. To find out, search with your social security number, or with your "
+			"name, first name and date of birth.", kind);
 }
 
 static const char *tier_sentence(enum bc_report_lang lang)
 {
 	return tr(lang,
-		  "This breach is flagged sensitive: the number of records, the period and the labs "
-		  "are only shown after email verification.",
-		  "Cette fuite est signalée comme sensible : le nombre de fiches, la période et les "
-		  "laboratoires ne sont montrés qu'après vérification de votre adresse e-mail.");
+		  "This breach holds health data. The number of records, the dates and the labs "
+		  "are only shown after your email address is verified.",
+		  "Cette fuite contient des données de santé. Le nombre de fiches, les dates et "
+		  "les laboratoires ne sont montrés qu'après vérification de votre adresse e-mail.");
+}
+
+static const char *const month_names[12][2] = {
+	{ "January", "janvier" }, { "February", "février" }, { "March", "mars" },
+	{ "April", "avril" }, { "May", "mai" }, { "June", "juin" }, { "July", "juillet" },
+	{ "August", "août" }, { "September", "septembre" }, { "October", "octobre" },
+	{ "November", "novembre" }, { "December", "décembre" },
+};
+
+/* "23 février 2021", "1er mars 2021" / "23 February 2021", as the page
+ * writes them (Intl fr-FR and en-GB); anything else as given. */
+static const char *human_date(const char *ymd, enum bc_report_lang lang, char *buf, size_t n)
+{
+	unsigned y, m, d;
+	char tail;
+
+	if (!ymd || sscanf(ymd, "%4u-%2u-%2u%c", &y, &m, &d, &tail) != 3 || m < 1 || m > 12 ||
+	    d < 1 || d > 31)
+		return ymd ? ymd : "";
+	snprintf(buf, n, "%u%s %s %u", d, lang == BC_LANG_FR && d == 1 ? "er" : "",
+		 month_names[m - 1][lang == BC_LANG_FR], y);
+	return buf;
+}
+
+/* A sample month "février 2021" / "February 2021", as the page. */
+static const char *human_month(uint16_t month, enum bc_report_lang lang, char *buf, size_t n)
+{
+	if (!month) {
+		buf[0] = 0;
+		return buf;
+	}
+	snprintf(buf, n, "%s %u", month_names[(month - 1u) % 12u][lang == BC_LANG_FR],
+		 2000u + (month - 1u) / 12u);
+	return buf;
 }
 
 static const char *or_unknown(const char *s, enum bc_report_lang lang)
@@ -271,11 +313,44 @@ static const char *complaint_of(const struct bc_breach *b)
 	return b->complaint_url && *b->complaint_url ? b->complaint_url : CNIL_COMPLAINT_URL;
 }
 
-static const char *title_of(const struct bc_breach *b)
+/* The title in the report's language: the English one when the operator
+ * gave it (ingest --title-en), else the default one (issue 17). */
+static const char *title_of(const struct bc_breach *b, enum bc_report_lang lang)
 {
+	if (lang == BC_LANG_EN && b->title_en && *b->title_en)
+		return b->title_en;
 	if (b->title && *b->title)
 		return b->title;
 	return b->name && *b->name ? b->name : "?";
+}
+
+static const char *description_of(const struct bc_breach *b, enum bc_report_lang lang)
+{
+	if (lang == BC_LANG_EN && b->description_en && *b->description_en)
+		return b->description_en;
+	return b->description && *b->description ? b->description : NULL;
+}
+
+/* Advice follows the breach as well as the person's record: the blackmail
+ * advice is on every found result of a breach that holds medical
+ * categories, without saying whether this record has any (issue 17). */
+static uint32_t advice_flags(const struct bc_report_hit *h)
+{
+	return h->flags | (h->breach->data_classes & BC_MEDICAL_MASK);
+}
+
+static void put_contacts(FILE *out, const struct bc_breach *b, const char *indent,
+			 enum bc_report_lang lang)
+{
+	const char *colon = tr(lang, ": ", " : ");
+
+	fprintf(out, "%s%s%s%s\n", indent, tr(lang, "Data controller", "Responsable du traitement"),
+		colon, or_unknown(b->controller, lang));
+	fprintf(out, "%s%s%s%s\n", indent,
+		tr(lang, "Data-protection officer", "Délégué à la protection des données"), colon,
+		or_unknown(b->dpo_contact, lang));
+	fprintf(out, "%s%s%s%s\n", indent, tr(lang, "Complaint", "Réclamation"), colon,
+		complaint_of(b));
 }
 
 /* Labels of the kinds in mask, joined by ", ". */
@@ -294,10 +369,10 @@ static void put_kinds(FILE *out, uint32_t mask, enum bc_report_lang lang)
 
 static void put_period(FILE *out, const struct bc_report_hit *h, enum bc_report_lang lang)
 {
-	char a[16], b[16];
+	char a[32], b[32];
 
-	bc_report_month(h->first_month, a, sizeof(a));
-	bc_report_month(h->last_month, b, sizeof(b));
+	human_month(h->first_month, lang, a, sizeof(a));
+	human_month(h->last_month, lang, b, sizeof(b));
 	if (!h->first_month || !h->last_month || h->first_month == h->last_month)
 		fputs(h->first_month ? a : b, out);
 	else
@@ -308,16 +383,19 @@ static void put_hit(FILE *out, const struct bc_report_hit *h, size_t n, enum bc_
 {
 	const struct bc_breach *b = h->breach;
 	const char *colon = tr(lang, ": ", " : ");
+	char date[48];
 	unsigned bit, k;
 	size_t i;
 	int first;
 
-	fprintf(out, "%zu. %s", n, title_of(b));
+	fprintf(out, "%zu. %s", n, title_of(b, lang));
 	if (b->breach_date && *b->breach_date)
 		fprintf(out, " (%s%s%s)", tr(lang, "breach date", "date de la fuite"), colon,
-			b->breach_date);
+			human_date(b->breach_date, lang, date, sizeof(date)));
 	fputs("\n", out);
-	fprintf(out, "   %s%s", tr(lang, "Identifiers found", "Identifiants trouvés"), colon);
+	if (description_of(b, lang))
+		fprintf(out, "   %s\n", description_of(b, lang));
+	fprintf(out, "   %s%s", tr(lang, "Found with", "Retrouvé avec"), colon);
 	put_kinds(out, h->matched, lang);
 	fprintf(out, "\n   %s%s", tr(lang, "Your data exposed", "Vos données exposées"), colon);
 	first = 1;
@@ -346,53 +424,73 @@ static void put_hit(FILE *out, const struct bc_report_hit *h, size_t n, enum bc_
 	if (b->is_sensitive && !h->rows && h->matched != h->shared)
 		fprintf(out, "   %s\n", tier_sentence(lang));
 	for (k = 1; k <= BC_TOKEN_KIND_MAX; k++)
-		if (h->shared & BC_TOKEN_BIT(k))
-			fprintf(out, "   %s (%s)%s%s\n",
-				tr(lang, "Shared identifier", "Identifiant partagé"),
-				kind_label(k, lang), colon, shared_sentence(lang));
+		if (h->shared & BC_TOKEN_BIT(k)) {
+			fputs("   ", out);
+			put_shared(out, kind_label(k, lang), lang);
+			fputs("\n", out);
+		}
 	fprintf(out, "   %s\n", tr(lang, "What to do:", "Que faire :"));
 	for (i = 0; i < N_ADVICES; i++)
-		if (!advices[i].mask || (h->flags & advices[i].mask))
+		if (!advices[i].mask || (advice_flags(h) & advices[i].mask))
 			fprintf(out, "   - %s\n", tr(lang, advices[i].en, advices[i].fr));
-	fprintf(out, "   %s%s%s\n", tr(lang, "Data controller", "Responsable du traitement"), colon,
-		or_unknown(b->controller, lang));
-	fprintf(out, "   %s%s%s\n",
-		tr(lang, "Data-protection officer", "Délégué à la protection des données"), colon,
-		or_unknown(b->dpo_contact, lang));
-	fprintf(out, "   %s%s%s\n", tr(lang, "Complaint", "Réclamation"), colon, complaint_of(b));
+	put_contacts(out, b, "   ", lang);
 	fprintf(out, "   %s\n", bc_report_medical_notice(lang));
 }
 
 int bc_report_write_text(const struct bc_report *r, enum bc_report_lang lang, FILE *out,
 			 struct bc_error *err)
 {
+	char date[48];
 	size_t i;
 
 	if (r->n_hits) {
-		if (lang == BC_LANG_FR)
-			fprintf(out, "Trouvé dans %zu fuite%s (sur %zu vérifiée%s).\n", r->n_hits,
-				r->n_hits > 1 ? "s" : "", r->n_breaches, r->n_breaches > 1 ? "s" : "");
+		/* the page's found_summary_* sentences */
+		if (r->n_breaches <= 1)
+			fputs(tr(lang, "You are in this breach.\n", "Vous êtes dans cette fuite.\n"), out);
+		else if (r->n_hits == 1)
+			fprintf(out, lang == BC_LANG_FR
+					? "Vous êtes dans une fuite, parmi les %zu fuites consultées.\n"
+					: "You are in one breach, out of the %zu breaches searched.\n",
+				r->n_breaches);
 		else
-			fprintf(out, "Found in %zu breach%s (out of %zu checked).\n", r->n_hits,
-				r->n_hits > 1 ? "es" : "", r->n_breaches);
+			fprintf(out, lang == BC_LANG_FR
+					? "Vous êtes dans %zu fuites, parmi les %zu fuites consultées.\n"
+					: "You are in %zu breaches, out of the %zu breaches searched.\n",
+				r->n_hits, r->n_breaches);
 		for (i = 0; i < r->n_hits; i++) {
 			fputs("\n", out);
 			put_hit(out, &r->hits[i], i + 1, lang);
 		}
 	} else {
-		fputs(tr(lang, "Not found.\n", "Non trouvé.\n"), out);
-		fputs(tr(lang, "Identifiers checked: ", "Identifiants vérifiés : "), out);
+		/* neutral (issue 17): what was searched, what "not found" does
+		 * not mean, and whom to ask; the page's sentences */
+		if (r->n_breaches > 1)
+			fprintf(out, lang == BC_LANG_FR
+					? "Nous n'avons pas trouvé ces identifiants dans les %zu fuites consultées.\n"
+					: "We did not find these identifiers in the %zu breaches searched.\n",
+				r->n_breaches);
+		else
+			fputs(tr(lang, "We did not find these identifiers in the breach.\n",
+				 "Nous n'avons pas trouvé ces identifiants dans la fuite.\n"), out);
+		fputs(tr(lang, "Identifiers searched: ", "Identifiants recherchés : "), out);
 		put_kinds(out, r->checked, lang);
-		fputs("\n", out);
-		fprintf(out, "%s (%zu)%s\n", tr(lang, "Breaches checked", "Fuites vérifiées"),
+		fputs(".\n", out);
+		fprintf(out, "%s (%zu)%s\n", tr(lang, "Breaches searched", "Fuites consultées"),
 			r->n_breaches, tr(lang, ":", " :"));
 		for (i = 0; i < r->n_breaches; i++) {
-			fprintf(out, "- %s", title_of(&r->breaches[i]));
+			fprintf(out, "- %s", title_of(&r->breaches[i], lang));
 			if (r->breaches[i].breach_date && *r->breaches[i].breach_date)
-				fprintf(out, " (%s)", r->breaches[i].breach_date);
+				fprintf(out, " (%s)", human_date(r->breaches[i].breach_date, lang, date,
+								 sizeof(date)));
 			fputs("\n", out);
 		}
 		fprintf(out, "%s\n", not_found_notice(lang));
+		for (i = 0; i < r->n_breaches; i++) {
+			fputs("\n", out);
+			if (r->n_breaches > 1)
+				fprintf(out, "%s\n", title_of(&r->breaches[i], lang));
+			put_contacts(out, &r->breaches[i], "", lang);
+		}
 	}
 	if (fflush(out) || ferror(out))
 		return bc_error_set(err, "io", "cannot write the report");
@@ -450,7 +548,7 @@ static json_t *hit_json(const struct bc_report_hit *h, enum bc_report_lang lang)
 	json_object_set_new(o, "complaint_url", json_string(complaint_of(b)));
 	a = json_array();
 	for (i = 0; a && i < N_ADVICES; i++) {
-		if (advices[i].mask && !(h->flags & advices[i].mask))
+		if (advices[i].mask && !(advice_flags(h) & advices[i].mask))
 			continue;
 		adv = json_object();
 		json_object_set_new(adv, "id", json_string(advices[i].id));

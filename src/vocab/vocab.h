@@ -136,6 +136,8 @@ struct bc_breach {
 	uint32_t data_classes;   /* OR of the flags of all rows (bits of §7) */
 	int is_sensitive;
 	const char *description;
+	const char *title_en;    /* English title and description, "" or NULL: use title, description */
+	const char *description_en;
 	const char *const *sources; /* n_sources lab names; payload source_a/b index this */
 	size_t n_sources;
 	const char *controller;

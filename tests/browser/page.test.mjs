@@ -313,14 +313,16 @@ describe('check page', () => {
     const want = [];
     if (['address', 'email', 'phone', 'doctor'].some((c) => expected.includes(c))) want.push('phishing');
     if (['nir', 'dob'].some((c) => expected.includes(c))) want.push('identity');
+    // a breach with medical categories: the blackmail advice on every found result (#17)
+    if (truthA.some((q) => q.categories.length)) want.push('blackmail');
     want.push('permanent', 'rights');
-    assert.deepEqual(advice, want, 'advice for exactly those classes');
+    assert.deepEqual(advice, want, 'advice for exactly those classes, and the breach');
     const text = await hit.innerText();
     assert.match(text, /Laboratoires Exemple SAS/);
     assert.match(text, /dpo@example\.fr/);
     assert.match(text, /cnil\.fr\/fr\/plaintes/);
     assert.match(text, /Les éventuels détails médicaux ne sont montrés qu'après vérification de votre adresse e-mail/);
-    assert.match(text, /signalée comme sensible/, 'sensitive breach: period and labs withheld');
+    assert.match(text, /Cette fuite contient des données de santé/, 'sensitive breach: period and labs withheld');
     assert.doesNotMatch(text, /LBM\d/, 'no lab names in the public tier of a sensitive breach');
 
     assert.equal(reqs.length, 9, 'config, evaluate, index.json, 6 buckets');
@@ -345,8 +347,8 @@ describe('check page', () => {
     assert.deepEqual(shape(reqs2), shape(reqs), 'same requests for found and not found');
     assertNoSecrets(reqs2, secrets({ ...absent, last_names: { birth: 'ABSENTEISTE' }, emails: [ta.email], phones: ['+33199009876'] }, ta));
     const nf = (await page.locator('#result').innerText()).replace(/\u00a0/g, ' ');
-    assert.match(nf, /Non trouvé/);
-    assert.match(nf, /Identifiants vérifiés : numéro de sécurité sociale \(NIR\), nom et date de naissance, adresse e-mail, numéro de téléphone/);
+    assert.match(nf, /Nous n'avons pas trouvé ces identifiants dans les 2 fuites consultées/);
+    assert.match(nf, /Identifiants recherchés : numéro de sécurité sociale \(NIR\), nom et date de naissance, adresse e-mail, numéro de téléphone/);
     assert.match(nf, /Fuite des laboratoires \(2021\)/);
     assert.match(nf, /Ancienne fuite \(2019\)/);
     assert.match(nf, /1er juin 2019/);
@@ -383,7 +385,7 @@ describe('check page', () => {
     page.requests.length = 0;
     await page.click('#submit');
     await page.waitForSelector('#f-nir-err:not([hidden])');
-    assert.equal(await page.textContent('#f-nir-err'), 'La clé du NIR ne correspond pas : vérifiez les deux derniers chiffres.');
+    assert.equal(await page.textContent('#f-nir-err'), 'La clé du NIR ne correspond pas. Relisez les deux derniers chiffres.');
     assert.equal(await page.getAttribute('#f-nir', 'aria-invalid'), 'true');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'f-nir', 'focus on the field to fix');
     assert.equal(page.requests.length, 0);
@@ -403,7 +405,7 @@ describe('check page', () => {
     await fill(page, { birthName: '', firstName: '', dob: '', nir: wrong });
     await page.click('#submit');
     await page.waitForSelector('#f-nir-err:not([hidden])');
-    assert.equal(await page.textContent('#f-nir-err'), 'NIR key does not match: check the last two digits.');
+    assert.equal(await page.textContent('#f-nir-err'), 'The NIR key does not match. Read the last two digits again.');
     await page.screenshot({ path: join(ARTIFACTS, 'nir-key-error-en-360.png'), fullPage: false });
     assert.equal(page.requests.filter((r) => r.url().includes('/v1/')).length, 0);
     await page.close();
@@ -414,9 +416,10 @@ describe('check page', () => {
     const page = await newPage(360, 740);
     await page.goto(`${A.url}/?lang=en`);
     assert.equal(await page.textContent('#lang-switch'), 'Français');
-    await page.keyboard.press('Tab'); // skip link
-    await page.keyboard.press('Tab'); // language switch
-    await page.keyboard.press('Tab'); // NIR
+    await page.waitForSelector('#about-body .about-breach');
+    // skip link, language switch, the DPO and complaint links of "who answers", then the NIR
+    for (let i = 0; i < 12 && await page.evaluate(() => document.activeElement.id) !== 'f-nir'; i++)
+      await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement.id), 'f-nir');
     const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
     assert.notEqual(outline, 'none', 'visible focus');
@@ -484,7 +487,7 @@ describe('check page', () => {
     await fill(page, { nir: typed(p).nir });
     await check(page);
     assert.equal(await page.getAttribute('#result [data-error]', 'data-error'), 'proof');
-    assert.match(await page.locator('#result').innerText(), /preuve cryptographique invalide/);
+    assert.match(await page.locator('#result').innerText(), /contrôle cryptographique \(preuve invalide\)/);
     await page.unroute('**/v1/evaluate');
     await page.route('**/v1/buckets/**', async (route) => {
       const res = await route.fetch();
@@ -510,8 +513,8 @@ describe('check page', () => {
     assert.ok(retry !== null, 'the server answered 429');
     assert.equal(await page.getAttribute('#result [data-error]', 'data-error'), 'rate_limited');
     const txt = await page.locator('#result').innerText();
-    assert.match(txt, /Trop de vérifications/);
-    assert.match(txt, new RegExp(`Réessayez dans ${retry} secondes`));
+    assert.match(txt, /Trop de recherches/);
+    assert.match(txt, new RegExp(`Réessayez dans ${retry} seconde${retry === '1' ? '' : 's'}\\.`));
     await page.screenshot({ path: join(ARTIFACTS, 'rate-limited-desktop.png') });
     await stop(C.proc);
     await check(page);

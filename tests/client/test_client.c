@@ -101,7 +101,7 @@ static void test_prepare_errors(void **state)
 	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), -1);
 	assert_string_equal(err.code, "bad_input");
 	assert_string_equal(err.field, "--nir");
-	assert_non_null(strstr(err.msg, "check the last two digits"));
+	assert_non_null(strstr(err.msg, "read the last two digits again"));
 	assert_null(strstr(err.msg, "2550814168025"));
 
 	q = (struct bc_query){ .email = "a@example.fr", .dob = "31/02/1985",
@@ -256,7 +256,7 @@ static void test_prepare_nir_corsica(void **state)
 	assert_null(strstr(err.msg, "123000"));
 	snprintf(typed, sizeof(typed), "185072A123000%02d", key % 97 + 1);
 	assert_int_equal(bc_client_prepare(&q, NULL, "en", &t, &err), -1);
-	assert_non_null(strstr(err.msg, "check the last two digits"));
+	assert_non_null(strstr(err.msg, "read the last two digits again"));
 }
 
 /* Messages in the chosen language, also those of the client itself. */

@@ -72,9 +72,9 @@ NIR=$(grep -m1 '"valid":[1-9]' "$T/truth.jsonl" | sed 's/.*"nir13":"\([0-9AB]*\)
 expect 0 '"found": true' "remote check, file mode" -- --server "$URL" --cache-dir "$T/cache" --nir "$NIR" --json
 expect 0 '"found": true' "remote check, fetch mode" -- --server "$URL" --cache-dir "$T/cache" --nir "$NIR" --bucket-mode fetch --json
 [ "$(stat -c %a:%s "$T/cache/pad.key" 2>/dev/null)" = 600:32 ] || fail "fetch mode: no session padding key (pad.key, 0600, 32 bytes) in the cache"
-expect 0 'Trouvé dans 1 fuite' "remote check, mirror copy" -- --server "$URL" --index "$T/idx" --nir "$NIR" --lang fr
+expect 0 'Vous êtes dans cette fuite.' "remote check, mirror copy" -- --server "$URL" --index "$T/idx" --nir "$NIR" --lang fr
 expect 3 "is --server the base URL of a breachcheck server" "a URL that is not the server's base" -- --server "$URL/v1" --cache-dir "$T/cache" --nir "$NIR"
-expect 1 'Not found.' "remote check, not found" -- --server "$URL" --cache-dir "$T/cache" --email nobody@example.org --lang en
+expect 1 'We did not find these identifiers in the breach.' "remote check, not found" -- --server "$URL" --cache-dir "$T/cache" --email nobody@example.org --lang en
 
 # the access log holds no identifier of anyone checked
 grep -o '"nir13":"[0-9AB]*"' "$T/truth.jsonl" | sed 's/.*:"\(.*\)"/\1/' >"$T/nirs"

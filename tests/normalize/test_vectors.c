@@ -396,7 +396,7 @@ static void test_messages(void **state)
 
 	(void)state;
 	assert_string_equal(bc_norm_message(BC_NORM_INVALID_KEY, "en"),
-			    "NIR key does not match: check the last two digits");
+			    "NIR key does not match: read the last two digits again");
 	assert_string_equal(bc_norm_message(BC_NORM_INVALID_DATE, "en"),
 			    "date of birth not understood: use DD/MM/YYYY");
 	assert_non_null(strstr(bc_norm_message(BC_NORM_INVALID_KEY, "fr"), "deux derniers chiffres"));

@@ -17,6 +17,11 @@ grep -Eq '^verified_public_key [A-Za-z0-9_-]{43}$' "$dir/out" || fail "no verifi
 seed=$(sed -n 's/^seed //p' "$dir/k")
 [ ${#seed} -eq 64 ] || fail "key file has no 64-digit seed"
 if grep -q "$seed" "$dir/out" "$dir/err"; then fail "the seed was printed"; fi
+# what each public key is for and where it goes (issue 17)
+grep -q "public_key: every search is proved against it" "$dir/err" || fail "no guidance for public_key"
+grep -q "/v1/config" "$dir/err" || fail "no mention of /v1/config"
+grep -q -- "-Dpage_public_key=" "$dir/err" || fail "no pinning guidance"
+grep -q -- "-Dpage_verified_public_key=" "$dir/err" || fail "no pinning guidance for verified_public_key"
 cp "$dir/k" "$dir/k.orig"
 
 "$bin" keygen "$dir/k" >"$dir/out2" 2>"$dir/err2"; rc=$?

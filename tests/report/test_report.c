@@ -19,6 +19,10 @@ static const char *const lab_names[] = { "LABO BIOMEDICAL DU PARC", "LABORATOIRE
 static const struct bc_breach catalogue[] = {
 	{ .id = 1, .name = "labs-2021", .title = "Fuite de laboratoires d'analyses médicales",
 	  .breach_date = "2021-02-23", .description = "Fichier de patients de 27 laboratoires",
+	  .title_en = "Leak of medical-lab patient records",
+	  .description_en = "Patient file of 27 labs",
+	  /* the breach holds medical categories (issue 17: blackmail advice on every result) */
+	  .data_classes = 0x0FFF | (1u << 12) | (1u << 16) | (1u << 17),
 	  .is_sensitive = 1, .controller = "Groupement Biolab Exemple",
 	  .dpo_contact = "dpo@example.org", .complaint_url = "https://www.cnil.fr/fr/plaintes",
 	  .sources = lab_names, .n_sources = 3 },
@@ -213,7 +217,10 @@ static void test_sensitive_hides_tier(void **state)
 	json_decref(j);
 	txt = render(&r, BC_LANG_EN, 0);
 	assert_null(strstr(txt, "Records"));
-	assert_null(strstr(txt, "blackmail"));
+	/* the breach holds medical categories: the advice is there, whatever this
+	 * record holds, and says nothing about it (issue 17) */
+	assert_non_null(strstr(txt, "blackmail"));
+	assert_non_null(strstr(txt, "Leak of medical-lab patient records"));
 	assert_null(strstr(txt, "LABO BIOMEDICAL"));
 	assert_non_null(strstr(txt, "only shown after email verification"));
 	free(txt);

@@ -8,8 +8,10 @@ import {
 } from './normalize.js';
 import { t, CLASS_LABELS, KIND_LABELS, ADVICE, CNIL_COMPLAINT_URL } from './texts.js';
 import { classNames, monthOf } from './index.js';
+import { CLASS_BITS } from './vocab.js';
 import { sortedHits } from './report.js';
 
+const BIT_OF = (c) => (2 ** CLASS_BITS[c]) >>> 0;
 const FIELDS = ['nir', 'birthName', 'usageName', 'firstName', 'dob', 'email', 'phone'];
 const SINGLE = {
   nir: normalizeNir, birthName: normalizeLastName, usageName: normalizeLastName,
@@ -27,6 +29,9 @@ let shown = null; // { kind: 'result' | 'error', value }
 // What this deployment is (from /v1/config): { minReal, bucketsHost } or null
 // before it is known. The privacy section states it (#14 item 9, #15).
 let deployment = null;
+// The catalogue of breaches (/v1/config), shown before the form (#17): who
+// runs this page and whom to ask. null until loaded, false if it failed.
+let catalogue = null;
 
 function langFromUrl() {
   const l = new URLSearchParams(window.location.search).get('lang');
@@ -61,6 +66,7 @@ function applyLang() {
   sw.setAttribute('lang', other);
   document.title = t('title', lang);
   renderPrivacy();
+  renderAbout();
   for (const f of FIELDS) showFieldError(f, fieldErrors[f]);
   showFormError(formError);
   if (shown?.kind === 'result') renderResult(shown.value);
@@ -99,7 +105,24 @@ function learnDeployment(config) {
     minReal: Number.isInteger(config?.min_real_entries) ? config.min_real_entries : null,
     bucketsHost,
   };
+  if (Array.isArray(config?.breaches)) catalogue = config.breaches;
   renderPrivacy();
+  renderAbout();
+}
+
+// Before the form: each breach's title (in the page's language), its
+// controller and data-protection officer, and where to complain (#17).
+function renderAbout() {
+  const body = $('about-body');
+  if (!body) return;
+  if (!catalogue) {
+    body.replaceChildren(el('p', {}, t(catalogue === false ? 'about_unknown' : 'about_loading', lang)));
+    return;
+  }
+  body.replaceChildren(...catalogue.map((b) => el('div', { class: 'about-breach', 'data-breach': b.name },
+    el('h3', {}, breachTitle(b)),
+    breachDescription(b) ? el('p', {}, breachDescription(b)) : null,
+    contacts(b))));
 }
 
 // Once at load: /v1/config carries nothing of the person (every visitor
@@ -109,7 +132,8 @@ async function loadDeployment() {
   try {
     const res = await fetch('/v1/config', { credentials: 'omit', referrerPolicy: 'no-referrer', cache: 'no-store' });
     if (res.ok) learnDeployment(await res.json());
-  } catch { /* the general text stays */ }
+    else { catalogue = false; renderAbout(); }
+  } catch { catalogue = false; renderAbout(); }
 }
 
 // ------------------------------------------------------------ validation
@@ -174,7 +198,19 @@ function fmtDate(s) {
 
 const colon = () => (lang === 'fr' ? '\u00a0: ' : ': ');
 const label = (map, k) => (map[k] ? map[k][lang] : k);
-const breachTitle = (b) => b.title || b.name || '?';
+// Title and description in the page's language: the English ones when the
+// operator gave them (ingest --title-en), else the default ones.
+const breachTitle = (b) => (lang === 'en' && b.title_en) || b.title || b.name || '?';
+const breachDescription = (b) => (lang === 'en' && b.description_en) || b.description || '';
+// Medical categories anywhere in the breach (the catalogue's data_classes):
+// the blackmail advice is shown on every found result of such a breach,
+// whatever this person's record holds (#17).
+const MEDICAL_MASK = BIT_OF('medical_comment') | BIT_OF('pregnancy') | BIT_OF('hiv') | BIT_OF('hepatitis') | BIT_OF('other_medical');
+function breachMask(b) {
+  let m = 0;
+  for (const c of Array.isArray(b.data_classes) ? b.data_classes : []) if (c in CLASS_BITS) m |= BIT_OF(c);
+  return m >>> 0;
+}
 const isHttp = (s) => /^https?:\/\/[^\s]+$/i.test(s ?? '');
 const isEmail = (s) => /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s ?? '');
 
@@ -183,6 +219,14 @@ function contactValue(s) {
   if (isHttp(s)) return el('a', { href: s, rel: 'noopener noreferrer' }, s);
   if (isEmail(s)) return el('a', { href: `mailto:${s}` }, s);
   return s;
+}
+
+function contacts(b) {
+  return dl([
+    [t('controller', lang), b.controller || t('not_given', lang)],
+    [t('dpo', lang), contactValue(b.dpo_contact)],
+    [t('complaint', lang), contactValue(b.complaint_url || CNIL_COMPLAINT_URL)],
+  ]);
 }
 
 function dl(rows) {
@@ -203,10 +247,10 @@ function renderHit(h) {
     const more = (h.flags >>> 30) & 1 ? t('labs_more', lang) : '';
     rows.push([t('labs', lang), h.sources.map((i) => b.sources[i]).join(', ') + more]);
   }
-  const complaint = b.complaint_url || CNIL_COMPLAINT_URL;
+  const adviceFlags = (h.flags | (breachMask(b) & MEDICAL_MASK)) >>> 0;
   return el('article', { class: 'hit', 'data-breach': b.name },
     el('h3', {}, breachTitle(b), b.breach_date ? el('span', { class: 'date' }, ` (${t('breach_date', lang)}${colon()}${fmtDate(b.breach_date)})`) : null),
-    b.description ? el('p', { class: 'description' }, b.description) : null,
+    breachDescription(b) ? el('p', { class: 'description' }, breachDescription(b)) : null,
     el('p', { class: 'matched' }, `${t('matched', lang)}${colon()}${h.matched.map((k) => label(KIND_LABELS, k)).join(', ')}.`),
     el('h4', {}, t('exposed', lang)),
     el('ul', { class: 'classes' }, classes.map((c) => el('li', { 'data-class': c }, label(CLASS_LABELS, c)))),
@@ -214,13 +258,9 @@ function renderHit(h) {
     rows.length ? dl(rows) : null,
     b.is_sensitive && !rows.length ? el('p', { class: 'note' }, t('tier', lang)) : null,
     el('h4', {}, t('what_to_do', lang)),
-    el('ul', { class: 'advice' }, ADVICE.filter((a) => !a.mask || (h.flags & a.mask))
+    el('ul', { class: 'advice' }, ADVICE.filter((a) => !a.mask || (adviceFlags & a.mask))
       .map((a) => el('li', { 'data-advice': a.id }, a[lang]))),
-    dl([
-      [t('controller', lang), b.controller || t('not_given', lang)],
-      [t('dpo', lang), contactValue(b.dpo_contact)],
-      [t('complaint', lang), contactValue(complaint)],
-    ]),
+    contacts(b),
     el('p', { class: 'medical' }, t('medical', lang)));
 }
 
@@ -235,12 +275,20 @@ function renderResult(r) {
     parts.push(el('p', { class: 'checked' }, `${t('ids_checked', lang)}${colon()}${r.used.map((k) => label(KIND_LABELS, k)).join(', ')}.`));
     parts.push(hits.map(renderHit));
   } else {
-    parts.push(el('p', { class: 'summary not-found' }, t('not_found', lang)));
+    // neutral (#17): what was searched, what "not found" does not mean,
+    // whom to ask, and the proof paths of breaches that show nothing publicly
+    const m = r.config.breaches.length;
+    parts.push(el('p', { class: 'summary not-found' }, m > 1 ? t('not_found_m', lang, { m }) : t('not_found', lang)));
     parts.push(el('p', {}, `${t('ids_checked', lang)}${colon()}${r.used.map((k) => label(KIND_LABELS, k)).join(', ')}.`));
-    parts.push(el('p', {}, `${t('breaches_checked', lang)} (${r.config.breaches.length})${colon()}`));
+    parts.push(el('p', {}, `${t('breaches_checked', lang)} (${m})${colon()}`));
     parts.push(el('ul', { class: 'breaches' }, r.config.breaches.map((b) =>
       el('li', {}, breachTitle(b) + (b.breach_date ? ` (${fmtDate(b.breach_date)})` : '')))));
     parts.push(el('p', { class: 'note' }, t('not_found_notice', lang)));
+    for (const b of r.config.breaches) {
+      if (b.public_tier === 'none') parts.push(el('p', { class: 'note proof-paths' }, t('not_found_proof', lang, { title: breachTitle(b) })));
+    }
+    parts.push(r.config.breaches.map((b) => el('div', { class: 'contacts', 'data-breach': b.name },
+      m > 1 ? el('h3', {}, breachTitle(b)) : null, contacts(b))));
   }
   if (r.bucketsHost) parts.push(el('p', { class: 'small' }, t('buckets_from', lang, { host: r.bucketsHost })));
   body.replaceChildren(...parts.flat());
@@ -252,8 +300,9 @@ function renderError(e) {
   const msgs = [];
   if (e.code === 'rate_limited') {
     msgs.push(t('err_rate_limited', lang));
-    msgs.push(e.retryAfter !== null && e.retryAfter !== undefined
-      ? t('err_retry_in', lang, { n: e.retryAfter }) : t('err_retry_later', lang));
+    const n = e.retryAfter;
+    msgs.push(n === null || n === undefined ? t('err_retry_later', lang)
+      : t(n === 1 ? 'err_retry_in_1' : 'err_retry_in', lang, { n }));
   } else if (e.code === 'server') {
     msgs.push(t('err_server', lang, { status: [e.status, e.serverCode].filter(Boolean).join(', ') }));
   } else {

@@ -49,13 +49,33 @@ const T = {
   lang_switch: { fr: 'English', en: 'Français' },
   lang_switch_label: { fr: 'Read this page in English', en: 'Lire cette page en français' },
   intro: {
-    fr: "Un fichier de patients de laboratoires d'analyses médicales a fuité. Cette page vous dit si vous y figurez, quelles données vous concernant ont été exposées et quoi faire. Vos identifiants ne quittent pas votre appareil en clair.",
-    en: 'A file of medical-lab patient records has leaked. This page tells you whether you are in it, which of your data were exposed and what to do. What you type never leaves your device in clear.',
+    fr: "Un fichier de patients de laboratoires d'analyses médicales a fuité. Sur cette page, vous pouvez chercher si vous êtes dans ce fichier. Vous saurez aussi quelles données vous concernant ont fuité, et quoi faire. Ce que vous tapez ne quitte pas votre appareil en clair.",
+    en: "A file of medical-lab patient records has leaked. On this page, you can search whether you are in this file. You will also learn which of your data leaked, and what to do. What you type never leaves your device in clear.",
+  },
+  about_heading: {
+    fr: "Qui vous répond",
+    en: "Who answers you",
+  },
+  about_loading: {
+    fr: "Chargement des informations sur la fuite…",
+    en: "Loading the information about the breach…",
+  },
+  about_unknown: {
+    fr: "Les informations sur la fuite n'ont pas pu être chargées. Rechargez la page.",
+    en: "The information about the breach could not be loaded. Reload the page.",
+  },
+  legal_heading: {
+    fr: "Mentions légales",
+    en: "Legal notice",
+  },
+  legal: {
+    fr: "Cette page est publiée par le responsable du traitement nommé ci-dessus. Ce que vous tapez est transformé dans votre navigateur : le service ne reçoit ni votre nom, ni votre NIR, ni votre e-mail, ni votre téléphone. Le serveur voit votre adresse IP et l'heure, pour limiter les abus : il les garde quelques minutes en mémoire, jamais dans ses journaux. Le but : vous dire si vos données sont dans la fuite et quoi faire (RGPD, articles 34 et 6). Vous avez le droit d'accéder à vos données, de les faire effacer, et de vous plaindre à la CNIL. Pour toute question, écrivez au délégué à la protection des données.",
+    en: "This page is published by the data controller named above. What you type is transformed in your browser: the service receives neither your name, nor your NIR, nor your email, nor your phone. The server sees your IP address and the time, to limit abuse: it keeps them a few minutes in memory, never in its logs. The purpose: to tell you whether your data is in the leak and what to do (GDPR, articles 34 and 6). You have the right to access your data, to have it erased, and to complain to the CNIL. For any question, write to the data-protection officer.",
   },
   form_legend: { fr: 'Ce que vous savez de vous', en: 'What you know about yourself' },
   form_hint: {
-    fr: 'Tous les champs sont facultatifs : remplissez ceux que vous voulez vérifier (au moins un). Pour chercher par nom, il faut le nom, le prénom et la date de naissance.',
-    en: 'Every field is optional: fill in those you want to check (at least one). To search by name, give the name, the first name and the date of birth.',
+    fr: "Remplissez au moins un champ. Tous sont facultatifs. Pour chercher avec votre nom, donnez aussi votre prénom et votre date de naissance.",
+    en: "Fill in at least one field. All of them are optional. To search with your name, also give your first name and your date of birth.",
   },
   nir_label: { fr: 'Numéro de sécurité sociale (NIR)', en: 'Social security number (NIR)' },
   nir_hint: { fr: '13 chiffres, ou 15 avec la clé ; par exemple 1 85 05 75 021 000 97', en: '13 digits, or 15 with the key; for example 1 85 05 75 021 000 97' },
@@ -69,13 +89,22 @@ const T = {
   phone_label: { fr: 'Numéro de téléphone', en: 'Phone number' },
   phone_hint: { fr: 'Par exemple 06 12 34 56 78, ou +32 470 12 34 56 à l\'étranger', en: 'For example 06 12 34 56 78, or +32 470 12 34 56 abroad' },
   skip: { fr: 'Aller au formulaire', en: 'Skip to the form' },
-  submit: { fr: 'Vérifier', en: 'Check' },
+  submit: {
+    fr: "Rechercher",
+    en: "Search",
+  },
   clear: { fr: 'Effacer', en: 'Clear' },
-  working: { fr: 'Vérification en cours…', en: 'Checking…' },
+  working: {
+    fr: "Recherche en cours…",
+    en: "Searching…",
+  },
   result_heading: { fr: 'Résultat', en: 'Result' },
 
   // field errors, by normalize reason
-  err_nir_invalid_key: { fr: 'La clé du NIR ne correspond pas : vérifiez les deux derniers chiffres.', en: 'NIR key does not match: check the last two digits.' },
+  err_nir_invalid_key: {
+    fr: "La clé du NIR ne correspond pas. Relisez les deux derniers chiffres.",
+    en: "The NIR key does not match. Read the last two digits again.",
+  },
   err_nir_invalid_length: { fr: 'Le NIR compte 13 caractères, ou 15 avec la clé.', en: 'A NIR has 13 characters, or 15 with its key.' },
   err_nir_invalid_format: { fr: 'Le NIR ne contient que des chiffres (2A ou 2B pour la Corse, en 6e et 7e positions).', en: 'A NIR holds only digits (2A or 2B for Corsica, at positions 6 and 7).' },
   err_nir_empty: { fr: 'Le NIR ne contient aucun chiffre.', en: 'The NIR holds no digit.' },
@@ -88,25 +117,56 @@ const T = {
   err_phone_invalid_phone: { fr: 'Numéro non compris : par exemple 06 12 34 56 78, ou +32 470 12 34 56 pour un numéro étranger.', en: 'Number not understood: for example 06 12 34 56 78, or +32 470 12 34 56 for a foreign number.' },
   err_need_namedob: { fr: 'Pour chercher par nom, indiquez le nom, le prénom et la date de naissance.', en: 'To search by name, give the name, the first name and the date of birth.' },
   err_nothing: { fr: 'Indiquez au moins un identifiant.', en: 'Fill in at least one identifier.' },
-  err_form_summary: { fr: 'Vérifiez les champs signalés ci-dessus.', en: 'Check the fields marked above.' },
+  err_form_summary: {
+    fr: "Corrigez les champs signalés ci-dessus.",
+    en: "Correct the fields marked above.",
+  },
 
   // protocol errors
-  err_network: { fr: 'Le service ne répond pas. Vérifiez votre connexion à Internet et réessayez.', en: 'The service does not answer. Check your Internet connection and try again.' },
-  err_rate_limited: { fr: 'Trop de vérifications depuis votre connexion en peu de temps.', en: 'Too many checks from your connection in a short time.' },
-  err_retry_in: { fr: 'Réessayez dans {n} secondes.', en: 'Try again in {n} seconds.' },
+  err_network: { fr: 'Le service ne répond pas. Regardez si vous êtes bien connecté à Internet, puis réessayez.', en: 'The service does not answer. See whether you are connected to the Internet, then try again.' },
+  err_rate_limited: {
+    fr: "Trop de recherches depuis votre connexion en peu de temps.",
+    en: "Too many searches from your connection in a short time.",
+  },
+  err_retry_in: {
+    fr: "Réessayez dans {n} secondes.",
+    en: "Try again in {n} seconds.",
+  },
+  err_retry_in_1: {
+    fr: "Réessayez dans 1 seconde.",
+    en: "Try again in 1 second.",
+  },
   err_retry_later: { fr: 'Réessayez dans quelques minutes.', en: 'Try again in a few minutes.' },
-  err_proof: { fr: "La réponse du serveur n'a pas pu être vérifiée (preuve cryptographique invalide). Aucun résultat n'est affiché, car il pourrait être faux. Réessayez plus tard ; si cela se reproduit, signalez-le à l'exploitant du service.", en: 'The server\'s answer could not be verified (invalid cryptographic proof). No result is shown, as it could be wrong. Try again later; if it happens again, tell the operator of the service.' },
+  err_proof: {
+    fr: "La réponse du serveur n'a pas passé le contrôle cryptographique (preuve invalide). Aucun résultat n'est affiché, car il pourrait être faux. Réessayez plus tard. Si cela se reproduit, signalez-le à l'exploitant du service.",
+    en: "The server's answer failed the cryptographic check (invalid proof). No result is shown, as it could be wrong. Try again later. If it happens again, tell the operator of the service.",
+  },
   err_hash: { fr: "Une partie de l'index téléchargée ne correspond pas à son empreinte : elle a pu être modifiée en chemin. Aucun résultat n'est affiché, car il pourrait être faux. Réessayez plus tard.", en: 'A part of the index that was downloaded does not match its fingerprint: it may have been altered on the way. No result is shown, as it could be wrong. Try again later.' },
   err_key_mismatch: { fr: "Le serveur et l'index publié ne correspondent pas (clé différente) : un résultat ne serait pas fiable, aucun n'est affiché. Réessayez plus tard.", en: 'The server and the published index do not match (different key): a result would not be reliable, so none is shown. Try again later.' },
-  err_key_pinned: { fr: "Le serveur utilise une clé publique qui n'est pas celle attendue par cette page : un serveur qui donnerait à chacun sa propre clé pourrait reconnaître ses visiteurs. Aucune vérification n'est faite.", en: 'The server uses a public key that is not the one this page expects: a server giving each visitor a key of its own could recognise them. No check is made.' },
+  err_key_pinned: {
+    fr: "Le serveur utilise une clé publique qui n'est pas celle attendue par cette page. Un serveur qui donnerait à chacun sa propre clé pourrait reconnaître ses visiteurs. Aucune recherche n'est faite.",
+    en: "The server uses a public key that is not the one this page expects. A server giving each visitor a key of its own could recognise them. No search is made.",
+  },
   err_config: { fr: 'Le service utilise un format que cette page ne comprend pas. Rechargez la page.', en: 'The service uses a format this page does not understand. Reload the page.' },
-  err_stale: { fr: "L'index vient d'être mis à jour pendant votre vérification. Relancez-la.", en: 'The index was updated during your check. Please run it again.' },
+  err_stale: {
+    fr: "L'index a été mis à jour pendant votre recherche. Relancez-la.",
+    en: "The index was updated during your search. Please run it again.",
+  },
   err_server: { fr: 'Le service a répondu par une erreur ({status}). Réessayez plus tard.', en: 'The service answered with an error ({status}). Try again later.' },
 
   // results
-  found_summary_1_1: { fr: 'Vous figurez dans la fuite vérifiée.', en: 'You are in the breach checked.' },
-  found_summary_1_m: { fr: 'Vous figurez dans une des {m} fuites vérifiées.', en: 'You are in one of the {m} breaches checked.' },
-  found_summary_n_m: { fr: 'Vous figurez dans {n} des {m} fuites vérifiées.', en: 'You are in {n} of the {m} breaches checked.' },
+  found_summary_1_1: {
+    fr: "Vous êtes dans cette fuite.",
+    en: "You are in this breach.",
+  },
+  found_summary_1_m: {
+    fr: "Vous êtes dans une fuite, parmi les {m} fuites consultées.",
+    en: "You are in one breach, out of the {m} breaches searched.",
+  },
+  found_summary_n_m: {
+    fr: "Vous êtes dans {n} fuites, parmi les {m} fuites consultées.",
+    en: "You are in {n} breaches, out of the {m} breaches searched.",
+  },
   breach_date: { fr: 'date de la fuite', en: 'breach date' },
   matched: { fr: 'Retrouvé avec', en: 'Found with' },
   exposed: { fr: 'Vos données exposées', en: 'Your data exposed' },
@@ -115,20 +175,43 @@ const T = {
   period_range: { fr: 'de {a} à {b}', en: '{a} to {b}' },
   labs: { fr: 'Laboratoires', en: 'Labs' },
   labs_more: { fr: ' et d\'autres', en: ' and others' },
-  tier: { fr: 'Cette fuite est signalée comme sensible : le nombre de fiches, la période et les laboratoires ne sont montrés qu\'après vérification de votre adresse e-mail.', en: 'This breach is flagged sensitive: the number of records, the period and the labs are only shown after email verification.' },
-  shared: { fr: 'Votre {kind} est partagé(e) avec d\'autres personnes dans ce fichier (adresse ou téléphone du foyer, par exemple) : seule sa présence est signalée, sans leurs données ni les vôtres.', en: 'Your {kind} is shared with other people in this file (a household address or phone, for instance), so only its presence is reported: neither their data nor yours is shown for it.' },
+  tier: {
+    fr: "Cette fuite contient des données de santé. Le nombre de fiches, les dates et les laboratoires ne sont montrés qu'après vérification de votre adresse e-mail.",
+    en: "This breach holds health data. The number of records, the dates and the labs are only shown after your email address is verified.",
+  },
+  shared: {
+    fr: "Cet identifiant ({kind}) est aussi celui d'autres personnes dans ce fichier (par exemple, un e-mail ou un téléphone de la famille). Nous ne pouvons donc pas dire quelles données vous concernant ont fuité. Pour le savoir, faites une recherche avec votre numéro de sécurité sociale, ou avec votre nom, votre prénom et votre date de naissance.",
+    en: "This identifier ({kind}) is also used by other people in this file (for example, a family email or phone). So we cannot tell which of your data leaked. To find out, search with your social security number, or with your name, first name and date of birth.",
+  },
   what_to_do: { fr: 'Que faire', en: 'What to do' },
   controller: { fr: 'Responsable du traitement', en: 'Data controller' },
   dpo: { fr: 'Délégué à la protection des données', en: 'Data-protection officer' },
   complaint: { fr: 'Réclamation', en: 'Complaint' },
   not_given: { fr: 'non communiqué', en: 'not given' },
   medical: { fr: "Les éventuels détails médicaux ne sont montrés qu'après vérification de votre adresse e-mail, ou par le responsable du traitement.", en: 'Medical details, if any, are only shown after email verification, or by the data controller.' },
-  not_found: { fr: 'Non trouvé.', en: 'Not found.' },
-  ids_checked: { fr: 'Identifiants vérifiés', en: 'Identifiers checked' },
-  breaches_checked: { fr: 'Fuites vérifiées', en: 'Breaches checked' },
+  not_found: {
+    fr: "Nous n'avons pas trouvé ces identifiants dans la fuite.",
+    en: "We did not find these identifiers in the breach.",
+  },
+  not_found_m: {
+    fr: "Nous n'avons pas trouvé ces identifiants dans les {m} fuites consultées.",
+    en: "We did not find these identifiers in the {m} breaches searched.",
+  },
+  ids_checked: {
+    fr: "Identifiants recherchés",
+    en: "Identifiers searched",
+  },
+  breaches_checked: {
+    fr: "Fuites consultées",
+    en: "Breaches searched",
+  },
   not_found_notice: {
-    fr: "« Non trouvé » signifie qu'aucun de ces identifiants, une fois normalisé, ne figure dans ces fuites. Cela ne prouve pas que vos données n'ont pas fuité : une faute de frappe ou une autre orthographe dans le fichier peut cacher une fiche, et les autres fuites ne sont pas couvertes. Essayez les autres identifiants que vous avez pu utiliser (autre adresse e-mail, nom d'usage, autre numéro).",
-    en: '"Not found" means that none of these identifiers, as normalised, is in these breaches. It does not prove that your data did not leak: a typo or another spelling in the leaked file can hide a record, and other breaches are not covered. Try the other identifiers you may have used (another email address, your usage name, another phone number).',
+    fr: "Cela ne prouve pas que vos données n'ont pas fuité. Une faute de frappe ou une autre orthographe dans le fichier peut cacher une fiche. Les autres fuites ne sont pas couvertes. Essayez aussi vos autres identifiants : une autre adresse e-mail, votre nom d'usage, un autre numéro. En cas de doute, écrivez au délégué à la protection des données.",
+    en: "This does not prove that your data did not leak. A typo or another spelling in the file can hide a record. Other breaches are not covered. Also try your other identifiers: another email address, your usage name, another phone number. If in doubt, write to the data-protection officer.",
+  },
+  not_found_proof: {
+    fr: "Pour « {title} », cette page ne montre rien sans preuve : même si vous êtes dans le fichier, elle répond « non trouvé ». Pour savoir, utilisez le code reçu par courrier, ou faites vérifier votre adresse e-mail.",
+    en: "For \"{title}\", this page shows nothing without a proof: even if you are in the file, it answers \"not found\". To find out, use the code you received by post, or have your email address verified.",
   },
   buckets_from: { fr: 'Parties de l\'index lues sur : {host}.', en: 'Index parts read from: {host}.' },
 
@@ -141,8 +224,8 @@ const T = {
   },
   privacy_server_h: { fr: 'Ce que le serveur voit et garde', en: 'What the server sees and keeps' },
   privacy_server: {
-    fr: "Le serveur qui détient la clé calcule sur ces nombres et prouve qu'il a utilisé la bonne clé ; votre navigateur vérifie cette preuve. Il voit votre adresse IP et l'heure, le temps de limiter les abus ; ses journaux ne gardent ni votre adresse, ni les nombres envoyés, ni les parties de l'index que vous lisez.",
-    en: 'The server holding the key computes on these numbers and proves it used the right key; your browser checks that proof. It sees your IP address and the time, to limit abuse; its logs keep neither your address, nor the numbers sent, nor the parts of the index you read.',
+    fr: "Le serveur qui détient la clé calcule sur ces nombres et prouve qu'il a utilisé la bonne clé. Votre navigateur contrôle cette preuve. Le serveur voit votre adresse IP et l'heure, le temps de limiter les abus. Ses journaux ne gardent ni votre adresse, ni les nombres envoyés, ni les parties de l'index que vous lisez.",
+    en: "The server holding the key computes on these numbers and proves it used the right key. Your browser checks that proof. The server sees your IP address and the time, to limit abuse. Its logs keep neither your address, nor the numbers sent, nor the parts of the index you read.",
   },
   privacy_cannot_h: { fr: 'Ce qu\'il ne peut pas voir', en: 'What it cannot see' },
   privacy_cannot: {
@@ -151,8 +234,8 @@ const T = {
   },
   privacy_leaks_h: { fr: 'Ce qui fuit encore', en: 'What still leaks' },
   privacy_leaks: {
-    fr: "Pour trouver la réponse, la page lit six parties de l'index, dans un ordre aléatoire : celles de vos identifiants, complétées par des parties tirées au hasard au chargement de la page ; chacune mêle les entrées de nombreuses personnes{mix}. Qui verrait ces lectures, détiendrait aussi la clé et le fichier volé, pourrait les recouper pour retrouver une fiche. Sans quitter la page, refaire la vérification, ou en faire une autre avec d'autres champs, relit les mêmes parties tirées au hasard : seules les parties des champs ajoutés ou retirés changent. Après un rechargement de la page, d'autres parties sont tirées, et comparer les vérifications d'avant et d'après aide à reconnaître les vraies. Enfin, le serveur sait qu'une vérification a eu lieu depuis votre adresse IP, et quand.",
-    en: 'To find the answer, the page reads six parts of the index, in random order: those of your identifiers, completed by parts drawn at random when the page was loaded; each one mixes the entries of many people{mix}. Someone who saw those reads and also held the key and the stolen file could intersect them to find a record. Without leaving the page, running the check again, or another one with other fields, reads the same random parts: only the parts of the fields added or removed change. After reloading the page, other parts are drawn, and comparing checks from before and after helps tell the real ones apart. Finally, the server knows that a check was made from your IP address, and when.',
+    fr: "Pour trouver la réponse, la page lit six parties de l'index, dans un ordre aléatoire : celles de vos identifiants, complétées par des parties tirées au hasard au chargement de la page ; chacune mêle les entrées de nombreuses personnes{mix}. Qui verrait ces lectures, détiendrait aussi la clé et le fichier volé, pourrait les recouper pour retrouver une fiche. Sans quitter la page, refaire la recherche, ou en faire une autre avec d'autres champs, relit les mêmes parties tirées au hasard : seules les parties des champs ajoutés ou retirés changent. Après un rechargement de la page, d'autres parties sont tirées, et comparer les recherches d'avant et d'après aide à reconnaître les vraies. Enfin, le serveur sait qu'une recherche a eu lieu depuis votre adresse IP, et quand.",
+    en: 'To find the answer, the page reads six parts of the index, in random order: those of your identifiers, completed by parts drawn at random when the page was loaded; each one mixes the entries of many people{mix}. Someone who saw those reads and also held the key and the stolen file could intersect them to find a record. Without leaving the page, running the search again, or another one with other fields, reads the same random parts: only the parts of the fields added or removed change. After reloading the page, other parts are drawn, and comparing searches from before and after helps tell the real ones apart. Finally, the server knows that a search was made from your IP address, and when.',
   },
   // {n}: min_real_entries of the index published now (#14 item 9)
   privacy_mix_n: { fr: ' (au moins {n} dans l\'index publié actuellement)', en: ' (at least {n} in the index published now)' },

@@ -54,7 +54,7 @@ export const CLASS_LABELS = {
   blood_group: { en: "blood group", fr: "groupe sanguin" },
   doctor: { en: "referring doctor's details", fr: "coordonnées du médecin prescripteur" },
   insurer: { en: "health insurer or mutual", fr: "caisse d'assurance maladie ou mutuelle" },
-  lab_visit: { en: "the fact that you visited this lab", fr: "le fait d'être allé dans ce laboratoire" },
+  lab_visit: { en: "your visit to a medical lab", fr: "votre passage dans un laboratoire d'analyses" },
   sample_date: { en: "date of the sample", fr: "date du prélèvement" },
   medical_comment: { en: "a medical comment", fr: "un commentaire médical" },
   pregnancy: { en: "pregnancy", fr: "grossesse" },

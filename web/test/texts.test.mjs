@@ -32,9 +32,10 @@ test('every error the page can meet has a message', () => {
     assert.ok(hasText(`err_${c}`), c);
   }
   for (const k of ['found_summary_1_1', 'found_summary_1_m', 'found_summary_n_m']) assert.ok(hasText(k));
-  assert.equal(t('err_nir_invalid_key', 'fr'), 'La clé du NIR ne correspond pas : vérifiez les deux derniers chiffres.');
-  assert.equal(t('err_nir_invalid_key', 'en'), 'NIR key does not match: check the last two digits.');
+  assert.equal(t('err_nir_invalid_key', 'fr'), 'La clé du NIR ne correspond pas. Relisez les deux derniers chiffres.');
+  assert.equal(t('err_nir_invalid_key', 'en'), 'The NIR key does not match. Read the last two digits again.');
   assert.equal(t('err_retry_in', 'en', { n: 30 }), 'Try again in 30 seconds.');
+  assert.equal(t('err_retry_in_1', 'fr'), 'Réessayez dans 1 seconde.');
 });
 
 test('every data class has a plain-language name', () => {
@@ -59,4 +60,17 @@ test('texts are those of the C report', { skip: !existsSync(reportC) && 'src/rep
   for (const k of ['medical', 'not_found_notice', 'tier']) {
     assert.ok(lits.has(t(k, 'en')) && lits.has(t(k, 'fr')), `${k} differs from report.c`);
   }
+  // the shared-identifier sentence: the page's {kind} is the C report's %s (issue 17)
+  for (const l of ['en', 'fr']) assert.ok(lits.has(t('shared', l, { kind: '%s' })), `shared (${l}) differs from report.c`);
+});
+
+// "vérifier" is for the email proof only: checking is "rechercher" or
+// "consulter" (issue 17), and no "1 secondes".
+test('checking is not verifying', () => {
+  const proofWords = ['tier', 'medical', 'not_found_proof'];
+  for (const k of textKeys()) {
+    if (proofWords.includes(k)) continue;
+    assert.doesNotMatch(t(k, 'fr'), /vérifi/i, `${k} says vérifier for a search`);
+  }
+  assert.doesNotMatch(t('found_summary_1_1', 'en'), /checked/);
 });
