@@ -26,7 +26,7 @@ enum text {
 	T_SKIPPED, T_BLANK, T_BEFORE_HEADER, T_REPEATED_HEADERS, T_REPLACED,
 	T_QUALITY, T_NIR, T_DOB, T_STATUS,
 	T_SENSITIVE, T_SENSITIVE_NOTE, T_CATEGORY,
-	T_MAPPING, T_COLUMN, T_HEADER, T_ROLE, T_EVIDENCE, T_NOT_READ, T_WITHHELD, T_NO_HEADER,
+	T_MAPPING, T_COLUMN, T_HEADER, T_ROLE, T_EVIDENCE, T_CONTENT_SAYS, T_NOT_READ, T_WITHHELD, T_NO_HEADER,
 	T_INGEST, T_TOKENS, T_KIND, T_DISTINCT, T_SHARED, T_BUCKETS, T_TIMINGS, T_STEP,
 	T_SECONDS, T_JSON, T_JSON_NOTE, T_FOOTER, T_BAR,
 	T_COUNT
@@ -116,6 +116,7 @@ static const char *const texts[T_COUNT][2] = {
 	[T_HEADER] = { "Header", "En-tête" },
 	[T_ROLE] = { "Read as", "Lue comme" },
 	[T_EVIDENCE] = { "Why", "Pourquoi" },
+	[T_CONTENT_SAYS] = { "its content looks like", "son contenu ressemble à" },
 	[T_NOT_READ] = { "not read", "non lue" },
 	[T_WITHHELD] = { "(withheld: looks like an identifier)",
 			 "(masqué : ressemble à un identifiant)" },
@@ -672,7 +673,8 @@ static void mapping(const struct w *w, const json_t *doc)
 	int evidence = 0;
 
 	json_array_foreach(a, i, x)
-		evidence |= json_object_get(x, "evidence") != NULL;
+		evidence |= json_object_get(x, "evidence") != NULL ||
+			    json_object_get(x, "inferred_evidence") != NULL;
 	section(out, "mapping", TX(T_MAPPING));
 	fputs("<table class=\"map\">", out);
 	th_row(out, cols, evidence ? 4 : 3, lang);
@@ -702,8 +704,16 @@ static void mapping(const struct w *w, const json_t *doc)
 			continue;
 		}
 		fputs("<td>", out);
-		/* evidence for an inferred role: a string or an array of strings */
-		ev = json_object_get(x, "evidence");
+		/* evidence for an inferred role: the reader's inferred_field and
+		 * inferred_evidence, or an "evidence" string or array of strings */
+		if (gets_(x, "inferred_field") && f && strcmp(gets_(x, "inferred_field"), f)) {
+			fprintf(out, "%s <code>", TX(T_CONTENT_SAYS));
+			esc(out, gets_(x, "inferred_field"));
+			fputs("</code>: ", out);
+		}
+		ev = json_object_get(x, "inferred_evidence");
+		if (!ev)
+			ev = json_object_get(x, "evidence");
 		if (json_is_string(ev) && !looks_like_identifier(json_string_value(ev)))
 			esc(out, json_string_value(ev));
 		json_array_foreach(ev, k, e) {
