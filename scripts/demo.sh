@@ -21,6 +21,7 @@ if [ ! -s "$work/leak.csv" ] || [ ! -s "$work/truth.jsonl" ]; then
 fi
 
 echo "demo: profile of the leak (no identifier is printed)"
+# the report beside the index; ingest below rewrites it with its own figures
 "$bc" profile "$work/leak.csv" --html "$work/report.html"
 
 if [ ! -e "$work/server.key" ]; then
@@ -35,6 +36,9 @@ else
 		--breach labo-2021 --title "Fuite de données de laboratoires d'analyses (synthétique)" \
 		--date 2021-02-23 --sensitive \
 		--description "Fichier synthétique de démonstration : 27 laboratoires, prélèvements 2015-2020." \
+		--title-en "Leak of medical-lab patient records (synthetic)" \
+		--description-en "Synthetic demonstration file: 27 labs, samples 2015-2020." \
+		--report "$work/report.html" \
 		--controller "Laboratoires de démonstration (fictifs)" \
 		--dpo-contact "dpo@example.fr" \
 		--complaint-url "https://www.cnil.fr/fr/plaintes"

@@ -192,6 +192,28 @@ static const char *const kinds[][3] = {
 	{ "claim", "claim code", "code de réclamation" },
 };
 
+static const char *const figures[][3] = {
+	{ "breach", "breach (--breach)", "fuite (--breach)" },
+	{ "breach_id", "breach id", "identifiant de la fuite" },
+	{ "pwn_count", "people, as published in the catalogue (pwn_count)",
+	  "personnes, telles que publiées au catalogue (pwn_count)" },
+	{ "sources_withheld", "lab names withheld from the catalogue",
+	  "noms de laboratoire retirés du catalogue" },
+	{ "bucket_bits", "bucket bits", "bits de paquet" },
+	{ "buckets", "buckets", "paquets" },
+	{ "entries_per_bucket", "entries per bucket (padding included)",
+	  "entrées par paquet (remplissage compris)" },
+	{ "min_real_entries", "real anonymity set: real entries in the smallest bucket",
+	  "ensemble d'anonymat réel : entrées réelles du plus petit paquet" },
+	{ "anonymity_asked", "anonymity set asked (--anonymity)",
+	  "ensemble d'anonymat demandé (--anonymity)" },
+	{ "verified_entries", "entries of the proof by email", "entrées de la preuve par e-mail" },
+	{ "breaches_in_index", "breaches in the index", "fuites dans l'index" },
+	{ "index_bytes", "index size (bytes)", "taille de l'index (octets)" },
+	{ "rows_per_s", "rows per second", "lignes par seconde" },
+	{ "tokens_per_s", "tokens per second", "jetons par seconde" },
+};
+
 static const char *const steps[][3] = {
 	{ "read", "reading the file", "lecture du fichier" },
 	{ "evaluation", "OPRF evaluation", "évaluation OPRF" },
@@ -743,6 +765,20 @@ static void ingest(const struct w *w, const json_t *g)
 	char buf[32], *dot;
 
 	section(out, "ingest", TX(T_INGEST));
+	fputs("<dl class=\"sum\">", out);
+	json_object_foreach((json_t *)g, key, x) {
+		if (!json_is_integer(x) && !json_is_string(x))
+			continue;
+		fputs("<dt>", out);
+		esc(out, LOOKUP(figures, key));
+		fputs("</dt><dd>", out);
+		if (json_is_integer(x))
+			num(out, json_integer_value(x), lang);
+		else
+			esc(out, json_string_value(x));
+		fputs("</dd>", out);
+	}
+	fputs("</dl>\n", out);
 	fprintf(out, "<h3>%s</h3><table><caption class=\"sr\">%s</caption>", TX(T_TOKENS),
 		TX(T_TOKENS));
 	th_row(out, kcols, 4, lang);
@@ -761,9 +797,9 @@ static void ingest(const struct w *w, const json_t *g)
 	fputs("</tbody></table>\n", out);
 	fprintf(out, "<h3>%s</h3><dl class=\"sum\">", TX(T_BUCKETS));
 	json_object_foreach((json_t *)bk, key, x) {
-		fputs("<dt><code>", out);
-		esc(out, key);
-		fputs("</code></dt><dd>", out);
+		fputs("<dt>", out);
+		esc(out, LOOKUP(figures, key));
+		fputs("</dt><dd>", out);
 		if (json_is_integer(x))
 			num(out, json_integer_value(x), lang);
 		fputs("</dd>", out);
@@ -782,9 +818,9 @@ static void ingest(const struct w *w, const json_t *g)
 	}
 	fputs("</tbody></table><dl class=\"sum\">", out);
 	json_object_foreach((json_t *)rt, key, x) {
-		fputs("<dt><code>", out);
-		esc(out, key);
-		fputs("</code></dt><dd>", out);
+		fputs("<dt>", out);
+		esc(out, LOOKUP(figures, key));
+		fputs("</dt><dd>", out);
 		num(out, (json_int_t)(json_number_value(x) + 0.5), lang);
 		fputs("</dd>", out);
 	}
