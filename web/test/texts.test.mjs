@@ -70,7 +70,7 @@ test('checking is not verifying', () => {
   const proofWords = ['tier', 'medical', 'not_found_proof'];
   for (const k of textKeys()) {
     if (proofWords.includes(k)) continue;
-    assert.doesNotMatch(t(k, 'fr'), /vérifi/i, `${k} says vérifier for a search`);
+    assert.doesNotMatch(t(k, 'fr'), /vérifi/i, `${k} says "vérifier", kept for the email proof (issue 17, docs/texts.md): write rechercher, consulter or relire`);
   }
   assert.doesNotMatch(t('found_summary_1_1', 'en'), /checked/);
 });
