@@ -633,19 +633,7 @@ static void trim(const char **s, const char **e)
 
 static int eq_word(const char *s, const char *e, const char *w)
 {
-	size_t n = (size_t)(e - s), i;
-
-	if (strlen(w) != n)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != w[i])
-			return 0;
-	}
-	return 1;
+	return leak_ieq(s, (size_t)(e - s), w);
 }
 
 static int bad(struct bc_error *err, const char *name, unsigned long line, const char *msg)

@@ -134,18 +134,6 @@ static int in_set(const struct name_set *ns, const char *s, size_t n, int given)
 	return bsearch(&key, ns->canon, ns->n, sizeof(*ns->canon), cmp_str) != NULL;
 }
 
-static int ieq(const char *s, size_t n, const char *w)
-{
-	size_t i;
-
-	if (strlen(w) != n)
-		return 0;
-	for (i = 0; i < n; i++)
-		if ((s[i] | 0x20) != w[i] && s[i] != w[i])
-			return 0;
-	return 1;
-}
-
 static int is_sex(const char *s, size_t n)
 {
 	static const char *const codes[] = { "m", "f", "h", "1", "2", "u", "i", "masculin", "feminin",
@@ -153,7 +141,7 @@ static int is_sex(const char *s, size_t n)
 	size_t i;
 
 	for (i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
-		if (ieq(s, n, codes[i]))
+		if (leak_ieq(s, n, codes[i]))
 			return 1;
 	return n == 8 && !memcmp(s, "F\xc3\xa9minin", 8);
 }
@@ -176,7 +164,7 @@ static int is_blood(const char *s, size_t n)
 		i += 2;
 	while (i < n && s[i] == ' ')
 		i++;
-	return (n - i == 1 && (s[i] == '+' || s[i] == '-')) || (n - i == 3 && (ieq(s + i, 3, "pos") || ieq(s + i, 3, "neg")));
+	return (n - i == 1 && (s[i] == '+' || s[i] == '-')) || (n - i == 3 && (leak_ieq(s + i, 3, "pos") || leak_ieq(s + i, 3, "neg")));
 }
 
 static int is_postcode(const char *s, size_t n)
@@ -236,7 +224,7 @@ static int is_street(const char *s, size_t n)
 	for (k = 0; k < n && s[k] != ' '; k++)
 		;
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (ieq(s, k, types[i]))
+		if (leak_ieq(s, k, types[i]))
 			return 1;
 	return 0;
 }

@@ -107,6 +107,15 @@ int leak_hprim_setup(struct leak_reader *r, struct bc_error *err);
 int leak_hprim_next_row(struct leak_reader *r, struct leak_row *row, struct bc_error *err);
 void leak_hprim_free(struct leak_reader *r);
 
+/* sniff.c: the delimiter of the first records; the first line ending; what a binary file is (a message). */
+char leak_sniff_delimiter(const unsigned char *b, size_t n);
+enum leak_newline leak_sniff_newline(const unsigned char *b, size_t n);
+const char *leak_binary_kind(const unsigned char *p, size_t n);
+
+/* header.c: find the header (or not), map the columns, fill the row context. Returns 0, or -1 with err. */
+int leak_setup_columns(struct leak_reader *r, struct bc_error *err);
+void leak_setup_row_ctx(struct leak_reader *r);
+
 /* Canonical header key: lowercase ASCII, accents folded, only a-z0-9 kept. Returns length. */
 size_t leak_header_key(const char *in, size_t len, char *out, size_t outsize);
 

@@ -32,6 +32,15 @@ int leak_row_to_record(const struct leak_row_ctx *ctx, const struct leak_row *ro
 /* 1 if the field is empty once trimmed of white space and no-break spaces, or a placeholder ("-", "NULL", "néant"...). */
 int leak_value_is_empty(const char *s, size_t n);
 
+/* dates.c. ASCII case-insensitive equality of s (n bytes) with the lowercase word w. */
+int leak_ieq(const char *s, size_t n, const char *w);
+/* D/M/YYYY, D-M-YYYY, D.M.YYYY, YYYY-MM-DD[...], D/M/YY (anything may follow): 0 with y, m, d, or -1. */
+int leak_parse_sample_date(const char *s, size_t n, int *y, int *m, int *d);
+/* YYYYMMDD or DDMMYYYY (8 digits): 0 with y, m, d, or -1. */
+int leak_parse_compact_date(const char *s, size_t n, int *y, int *m, int *d);
+/* "née le 3 juillet 1985", "12 03 1985", "mars 1985" as "DD/MM/YYYY" (or YY) in out: 0, or -1. */
+int leak_dob_in_words(const char *s, size_t n, char out[32]);
+
 /* A date in the forms the sample-date parser reads (D/M/YYYY, YYYY-MM-DD..., YYYYMMDD): 0 with y, m, d, or -1. */
 int leak_parse_date(const char *s, size_t n, int *y, int *m, int *d);
 
