@@ -128,7 +128,7 @@ struct bc_client_backend {
  * (code "key_mismatch"). Returns 0, or -1 with err filled.
  */
 int bc_client_open_local(struct bc_client_backend *be, const char *index_dir,
-			 const char *key_path, struct bc_error *err);
+			 const char *key_path, struct bc_error *err) BC_MUST_CHECK;
 
 enum bc_bucket_mode { BC_BUCKETS_FILE = 0, BC_BUCKETS_FETCH = 1 };
 
@@ -168,7 +168,7 @@ struct bc_remote_options {
  * server's error code), "bad_response", "bad_hash", "io".
  */
 int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_options *o,
-			  struct bc_error *err);
+			  struct bc_error *err) BC_MUST_CHECK;
 
 /* Build be->breaches from be->idx (for backends filled by hand). 0 or -1. */
 int bc_client_backend_catalogue(struct bc_client_backend *be, struct bc_error *err);

@@ -57,35 +57,35 @@ int bc_token_input(int kind, const char *a, const char *b, const char *c,
  * bucket32 = first 4 bytes, big-endian, of BLAKE2b-256(key = y,
  * "bucket" || salt) (DESIGN.md §5). y: 64 bytes, salt: 32 bytes.
  */
-uint32_t bc_index_bucket32(const uint8_t y[64], const uint8_t salt[32]);
+uint32_t bc_index_bucket32(const uint8_t y[BC_Y_BYTES], const uint8_t salt[BC_SALT_BYTES]);
 
 /* bucket = bucket32 >> (32 - bucket_bits), 0 when bucket_bits = 0;
  * bucket_bits in 0..BC_INDEX_MAX_BUCKET_BITS. */
-uint32_t bc_index_bucket(const uint8_t y[64], const uint8_t salt[32], unsigned bucket_bits);
+uint32_t bc_index_bucket(const uint8_t y[BC_Y_BYTES], const uint8_t salt[BC_SALT_BYTES], unsigned bucket_bits);
 
 /* Same from a bucket32 already computed. */
 uint32_t bc_bucket_of(uint32_t bucket32, unsigned bucket_bits);
 
 /* tag = BLAKE2b-128(key = y, "tag" || salt || u32le(breach_id)) (DESIGN.md §5).
  * tag: out, 16 bytes. */
-void bc_index_tag(const uint8_t y[64], const uint8_t salt[32], uint32_t breach_id,
-		  uint8_t tag[16]);
+void bc_index_tag(const uint8_t y[BC_Y_BYTES], const uint8_t salt[BC_SALT_BYTES], uint32_t breach_id,
+		  uint8_t tag[BC_TAG_BYTES]);
 
 /* k = BLAKE2b-256(key = y, "key" || salt || u32le(breach_id)) (DESIGN.md §5).
  * k: out, 32 bytes (secret: wipe after use). */
-void bc_index_key(const uint8_t y[64], const uint8_t salt[32], uint32_t breach_id,
-		  uint8_t k[32]);
+void bc_index_key(const uint8_t y[BC_Y_BYTES], const uint8_t salt[BC_SALT_BYTES], uint32_t breach_id,
+		  uint8_t k[BC_ENTRY_KEY_BYTES]);
 
 /*
  * entry = tag || ChaCha20-Poly1305-IETF(k, nonce = 12 zero bytes, no AD,
  * payload) (DESIGN.md §5). k: 32, payload: 16, tag: 16, entry: out, 48 bytes.
  */
-void bc_entry_seal(const uint8_t k[32], const uint8_t payload[16], const uint8_t tag[16],
-		   uint8_t entry[48]);
+void bc_entry_seal(const uint8_t k[BC_ENTRY_KEY_BYTES], const uint8_t payload[BC_PAYLOAD_BYTES], const uint8_t tag[BC_TAG_BYTES],
+		   uint8_t entry[BC_ENTRY_BYTES]);
 
 /* Decrypt an entry's ciphertext with k. payload: out, 16 bytes. Returns 0, or
  * -1 if authentication fails (payload then zeroed). The tag is not checked. */
-int bc_entry_open(const uint8_t k[32], const uint8_t entry[48], uint8_t payload[16]);
+int bc_entry_open(const uint8_t k[BC_ENTRY_KEY_BYTES], const uint8_t entry[BC_ENTRY_BYTES], uint8_t payload[BC_PAYLOAD_BYTES]) BC_MUST_CHECK;
 
 /*
  * Binary search of a bucket (n entries of 48 bytes sorted by memcmp of the
@@ -93,7 +93,7 @@ int bc_entry_open(const uint8_t k[32], const uint8_t entry[48], uint8_t payload[
  * bucket, or NULL. Padding entries are random and match with probability
  * 2^-128.
  */
-const uint8_t *bc_index_lookup(const uint8_t *bucket, size_t n_entries, const uint8_t tag[16]);
+const uint8_t *bc_index_lookup(const uint8_t *bucket, size_t n_entries, const uint8_t tag[BC_TAG_BYTES]);
 
 /*
  * A published index opened read-only: index.json parsed (jansson),
@@ -110,17 +110,17 @@ struct bc_index;
  * *out: allocated, free with bc_index_free. Returns 0, or -1 with err filled
  * (codes "io", "bad_json", "bad_field", "bad_size").
  */
-int bc_index_open(const char *dir, struct bc_index **out, struct bc_error *err);
+int bc_index_open(const char *dir, struct bc_index **out, struct bc_error *err) BC_MUST_CHECK;
 
 /* Unmap, free (NULL is fine). */
 void bc_index_free(struct bc_index *idx);
 
 /* Hash every bucket and verified.bin and compare with index.json, and
  * recompute index_id. Returns 0, or -1 with err naming the bucket. */
-int bc_index_verify(const struct bc_index *idx, struct bc_error *err);
+int bc_index_verify(const struct bc_index *idx, struct bc_error *err) BC_MUST_CHECK;
 
 /* Hash of bucket i against index.json: 0 if it matches, -1 otherwise. */
-int bc_index_verify_bucket(const struct bc_index *idx, uint32_t i);
+int bc_index_verify_bucket(const struct bc_index *idx, uint32_t i) BC_MUST_CHECK;
 
 /*
  * Recompute index_id from the bucket hashes, verified_hash and salt that
@@ -129,11 +129,11 @@ int bc_index_verify_bucket(const struct bc_index *idx, uint32_t i);
  * (each bucket is then checked against its hash as it arrives).
  * Returns 0, or -1 with err "bad_hash".
  */
-int bc_index_check_id(const struct bc_index *idx, struct bc_error *err);
+int bc_index_check_id(const struct bc_index *idx, struct bc_error *err) BC_MUST_CHECK;
 
 /* Check bytes (e.g. a downloaded bucket) against expected hash (32 bytes).
  * Returns 0 if BLAKE2b-256(data) == expected, else -1. */
-int bc_hash_check(const uint8_t *data, size_t len, const uint8_t expected[32]);
+int bc_hash_check(const uint8_t *data, size_t len, const uint8_t expected[BC_HASH_BYTES]) BC_MUST_CHECK;
 
 const uint8_t *bc_index_salt(const struct bc_index *idx);          /* 32 bytes */
 unsigned bc_index_bucket_bits(const struct bc_index *idx);
@@ -181,7 +181,7 @@ const struct bc_breach *bc_index_breach_by_name(const struct bc_index *idx, cons
  * verified.bin, 0 for the buckets. Returns the number of matches, or -1 if
  * a matching entry failed to decrypt (corrupt index; err filled).
  */
-int bc_index_find(const struct bc_index *idx, const uint8_t y[64], int verified,
+int bc_index_find(const struct bc_index *idx, const uint8_t y[BC_Y_BYTES], int verified,
 		  void (*cb)(const struct bc_breach *breach, const struct bc_payload *p,
 			     void *arg),
 		  void *arg, struct bc_error *err);
@@ -197,7 +197,7 @@ int bc_index_find(const struct bc_index *idx, const uint8_t y[64], int verified,
  * ("bad_entry" when an entry does not decrypt: corrupt index; or cb's).
  */
 int bc_index_find_in(const struct bc_index *idx, const uint8_t *area, size_t n_entries,
-		     const uint8_t y[64],
+		     const uint8_t y[BC_Y_BYTES],
 		     int (*cb)(size_t i, const struct bc_breach *breach, const struct bc_payload *p,
 			       void *arg, struct bc_error *err),
 		     void *arg, struct bc_error *err);

@@ -15,7 +15,7 @@
  * verified_hash || salt) (DESIGN.md §5). out: 33 bytes (NUL-terminated).
  */
 void bc_index_compute_id(const uint8_t *bucket_hashes, uint32_t n_buckets,
-			 const uint8_t verified_hash[32], const uint8_t salt[32], char out[33]);
+			 const uint8_t verified_hash[BC_HASH_BYTES], const uint8_t salt[BC_SALT_BYTES], char out[33]);
 
 
 #endif

@@ -20,6 +20,7 @@
 #include "ingest/internal.h"
 #include "notices/notices.h"
 #include "oprf/oprf.h"
+#include "util/digits.h"
 
 #define CLAIMS_MAGIC "BCCLAIM1"
 #define CLAIMS_REC (BC_GROUP_KEY_BYTES + BC_Y_BYTES)
@@ -57,7 +58,8 @@ static uint32_t dob_number(const char *dob)
 {
 	if (strlen(dob) != 10)
 		return 0;
-	return (uint32_t)(atoi(dob) * 10000 + atoi(dob + 5) * 100 + atoi(dob + 8));
+	return (uint32_t)(bc_digits(dob, 4) * 10000 + bc_digits(dob + 5, 2) * 100 +
+			  bc_digits(dob + 8, 2));
 }
 
 void bc_ingest_grouping_key(const uint8_t seed[32], uint8_t out[32])

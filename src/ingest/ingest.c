@@ -10,6 +10,7 @@
 
 #include "ingest/internal.h"
 #include "util/parallel.h"
+#include "util/digits.h"
 
 static int valid_date(const char *s)
 {
@@ -18,9 +19,9 @@ static int valid_date(const char *s)
 
 	if (strlen(s) != 10 || strspn(s, "0123456789-") != 10 || s[4] != '-' || s[7] != '-')
 		return 0;
-	y = atoi(s);
-	m = atoi(s + 5);
-	d = atoi(s + 8);
+	y = (int)bc_digits(s, 4);
+	m = (int)bc_digits(s + 5, 2);
+	d = (int)bc_digits(s + 8, 2);
 	if (y < 1900 || m < 1 || m > 12 || d < 1 || d > mdays[m - 1])
 		return 0;
 	return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));

@@ -251,7 +251,7 @@ void bc_ingest_join_outputs(struct ingest *g, struct bc_build_item *items);
 
 /* Create (0700) or check, and lock, the state directory; remove stale
  * temporaries. *lock_fd: the lock. Returns 0, or -1 ("state", "busy"). */
-int bc_ingest_open_state(const char *dir, int *lock_fd, struct bc_error *err);
+int bc_ingest_open_state(const char *dir, int *lock_fd, struct bc_error *err) BC_MUST_CHECK;
 
 /* The state catalogue of key pk (a fresh one when absent). NULL on error. */
 json_t *bc_ingest_load_catalogue(const char *dir, const uint8_t pk[32], struct bc_error *err);

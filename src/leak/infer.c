@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "normalize/normalize.h"
+#include "util/digits.h"
 
 extern const char *const leak_names_surnames[];
 extern const unsigned leak_names_surnames_n;
@@ -278,7 +279,7 @@ static int date_year(const char *s, size_t n)
 		return 0;
 	st = bc_norm_dob(s, n, NULL, out, sizeof(out));
 	if (st == BC_NORM_OK)
-		return atoi(out);
+		return (int)bc_digits(out, 4);
 	if (leak_parse_date(s, n, &y, &m, &d) == 0)
 		return y;
 	if (st != BC_NORM_INCOMPLETE_DATE)
@@ -287,7 +288,7 @@ static int date_year(const char *s, size_t n)
 	for (i = 0; i + 4 <= n; i++)
 		if (digits_in(s + i, 4) == 4 && (i + 4 == n || s[i + 4] < '0' || s[i + 4] > '9') &&
 		    (i == 0 || s[i - 1] < '0' || s[i - 1] > '9'))
-			return atoi(s + i);
+			return (int)bc_digits(s + i, 4);
 	return 0;
 }
 

@@ -301,7 +301,7 @@ void leak_mapping_init(struct leak_mapping *m);
  * Parse a mapping file (docs/leak-files.md) into m (caller-owned).
  * Returns 0, or -1 with err "bad_mapping" / "open_failed" and file:line set.
  */
-int leak_mapping_load(struct leak_mapping *m, const char *path, struct bc_error *err);
+int leak_mapping_load(struct leak_mapping *m, const char *path, struct bc_error *err) BC_MUST_CHECK;
 
 /* Same from a NUL-terminated string (name used in errors). */
 int leak_mapping_parse(struct leak_mapping *m, const char *text, const char *name,

@@ -41,13 +41,13 @@ int bc_notices_dir_check(const char *dir, int create, struct bc_error *err);
  * O_EXCL). Refuses a key readable by others. Returns 0, or -1
  * ("notices_key", "destroyed" when DIR/DESTROYED exists).
  */
-int bc_notices_key_load(const char *dir, int create, uint8_t key[BC_NOTICES_KEY_BYTES], struct bc_error *err);
+int bc_notices_key_load(const char *dir, int create, uint8_t key[BC_NOTICES_KEY_BYTES], struct bc_error *err) BC_MUST_CHECK;
 
 struct bc_notices_writer;
 
 /* Start DIR/notices.jsonl (written to a temporary, replaced on commit). */
 int bc_notices_writer_open(struct bc_notices_writer **out, const char *dir,
-			   const uint8_t key[BC_NOTICES_KEY_BYTES], struct bc_error *err);
+			   const uint8_t key[BC_NOTICES_KEY_BYTES], struct bc_error *err) BC_MUST_CHECK;
 
 /* Append one line (compact JSON of line; borrowed). Returns 0 or -1 ("io"). */
 int bc_notices_writer_add(struct bc_notices_writer *w, const json_t *line, struct bc_error *err);
@@ -64,7 +64,7 @@ struct bc_notices_reader;
  * Open DIR/notices.jsonl with DIR's key. Returns 0, 1 when there is no
  * notices file, or -1 ("notices_key", "destroyed", "corrupt", "io").
  */
-int bc_notices_reader_open(struct bc_notices_reader **out, const char *dir, struct bc_error *err);
+int bc_notices_reader_open(struct bc_notices_reader **out, const char *dir, struct bc_error *err) BC_MUST_CHECK;
 
 /* Next line: 1 (*line: new reference, caller decrefs), 0 at the end, -1 ("corrupt", "truncated"). */
 int bc_notices_reader_next(struct bc_notices_reader *r, json_t **line, struct bc_error *err);

@@ -45,7 +45,7 @@ int bc_key_generate(const char *path, struct bc_error *err);
  * *out: receives a struct allocated with sodium_malloc, made read-only;
  * free with bc_key_free. Returns 0, or -1 with err filled (*out = NULL).
  */
-int bc_key_load(const char *path, struct bc_key **out, struct bc_error *err);
+int bc_key_load(const char *path, struct bc_key **out, struct bc_error *err) BC_MUST_CHECK;
 
 /* Wipe and free a key from bc_key_load (NULL is fine). */
 void bc_key_free(struct bc_key *key);

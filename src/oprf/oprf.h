@@ -37,9 +37,9 @@ enum oprf_mode { OPRF_MODE_OPRF = 0, OPRF_MODE_VOPRF = 1, OPRF_MODE_POPRF = 2 };
  * Returns 0, or -1 on a bad mode/length (or the 2^-250 case of 256 failed
  * derivations).
  */
-int oprf_derive_keypair(enum oprf_mode mode, const uint8_t seed[32],
+int oprf_derive_keypair(enum oprf_mode mode, const uint8_t seed[OPRF_SEED_BYTES],
 			const uint8_t *info, size_t info_len,
-			uint8_t sk[32], uint8_t pk[32]);
+			uint8_t sk[OPRF_SCALAR_BYTES], uint8_t pk[OPRF_ELEMENT_BYTES]);
 
 /*
  * Client: blind an input with a fresh random scalar (RFC 9497 §3.3.1 Blind).
@@ -49,12 +49,12 @@ int oprf_derive_keypair(enum oprf_mode mode, const uint8_t seed[32],
  * or on a bad length/mode.
  */
 int oprf_blind(enum oprf_mode mode, const uint8_t *input, size_t len,
-	       uint8_t blind[32], uint8_t blinded_element[32]);
+	       uint8_t blind[OPRF_SCALAR_BYTES], uint8_t blinded_element[OPRF_ELEMENT_BYTES]);
 
 /* Same as oprf_blind with a given blind scalar (tests, vectors): -1 also if
  * blind is zero or >= L. */
 int oprf_blind_with(enum oprf_mode mode, const uint8_t *input, size_t len,
-		    const uint8_t blind[32], uint8_t blinded_element[32]);
+		    const uint8_t blind[OPRF_SCALAR_BYTES], uint8_t blinded_element[OPRF_ELEMENT_BYTES]);
 
 /*
  * Server: evaluate a batch of blinded elements (RFC 9497 §3.3.1 BlindEvaluate
@@ -70,10 +70,10 @@ int oprf_blind_with(enum oprf_mode mode, const uint8_t *input, size_t len,
  * scalar is >= L or zero, the POPRF tweaked key is zero (InverseError),
  * or on a bad argument.
  */
-int oprf_blind_evaluate(enum oprf_mode mode, const uint8_t sk[32],
-			const uint8_t pk[32], const uint8_t *info, size_t info_len,
+int oprf_blind_evaluate(enum oprf_mode mode, const uint8_t sk[OPRF_SCALAR_BYTES],
+			const uint8_t pk[OPRF_ELEMENT_BYTES], const uint8_t *info, size_t info_len,
 			const uint8_t *blinded_elements, size_t n,
-			uint8_t *evaluated_elements, uint8_t proof[64],
+			uint8_t *evaluated_elements, uint8_t proof[OPRF_PROOF_BYTES],
 			const uint8_t *proof_random /* NULL or 32 */);
 
 /*
@@ -85,11 +85,11 @@ int oprf_blind_evaluate(enum oprf_mode mode, const uint8_t sk[32],
  * Returns 0 if the proof verifies, -1 otherwise (including any invalid
  * element or scalar, or OPRF mode, which has no proof).
  */
-int oprf_verify_proof(enum oprf_mode mode, const uint8_t pk[32],
+int oprf_verify_proof(enum oprf_mode mode, const uint8_t pk[OPRF_ELEMENT_BYTES],
 		      const uint8_t *info, size_t info_len,
 		      const uint8_t *blinded_elements,
 		      const uint8_t *evaluated_elements, size_t n,
-		      const uint8_t proof[64]);
+		      const uint8_t proof[OPRF_PROOF_BYTES]) __attribute__((warn_unused_result));
 
 /*
  * Client: unblind and hash one evaluated element (RFC 9497 §3.3.1/§3.3.2/
@@ -101,8 +101,8 @@ int oprf_verify_proof(enum oprf_mode mode, const uint8_t pk[32],
  * Returns 0, or -1 if the element is invalid or the blind is zero or >= L.
  */
 int oprf_finalize(enum oprf_mode mode, const uint8_t *input, size_t len,
-		  const uint8_t blind[32], const uint8_t evaluated_element[32],
-		  const uint8_t *info, size_t info_len, uint8_t output[64]);
+		  const uint8_t blind[OPRF_SCALAR_BYTES], const uint8_t evaluated_element[OPRF_ELEMENT_BYTES],
+		  const uint8_t *info, size_t info_len, uint8_t output[OPRF_OUTPUT_BYTES]) __attribute__((warn_unused_result));
 
 /*
  * Server-side direct evaluation (RFC 9497 §3.3.1/§3.3.2 Evaluate, §3.3.3
@@ -112,9 +112,9 @@ int oprf_finalize(enum oprf_mode mode, const uint8_t *input, size_t len,
  * Returns 0, or -1 if the input hashes to the identity, sk is invalid, or
  * the POPRF tweaked key is zero.
  */
-int oprf_evaluate(enum oprf_mode mode, const uint8_t sk[32],
+int oprf_evaluate(enum oprf_mode mode, const uint8_t sk[OPRF_SCALAR_BYTES],
 		  const uint8_t *input, size_t len,
-		  const uint8_t *info, size_t info_len, uint8_t output[64]);
+		  const uint8_t *info, size_t info_len, uint8_t output[OPRF_OUTPUT_BYTES]);
 
 /*
  * POPRF direct evaluation of a batch (RFC 9497 §3.3.3 Evaluate) with one
@@ -126,18 +126,18 @@ int oprf_evaluate(enum oprf_mode mode, const uint8_t sk[32],
  * identity, a tweaked key of zero, a bad length): the caller then evaluates
  * one by one to find it.
  */
-int oprf_evaluate_poprf_batch(const uint8_t sk[32], size_t n,
+int oprf_evaluate_poprf_batch(const uint8_t sk[OPRF_SCALAR_BYTES], size_t n,
 			      const uint8_t *const *input, const size_t *input_len,
 			      const uint8_t *const *info, const size_t *info_len,
 			      uint8_t *output);
 
 /* 1 if element is the canonical encoding of a non-identity ristretto255
  * point (RFC 9497 §4.1 DeserializeElement), else 0. */
-int oprf_element_is_valid(const uint8_t element[32]);
+int oprf_element_is_valid(const uint8_t element[OPRF_ELEMENT_BYTES]) __attribute__((warn_unused_result));
 
 /* 1 if scalar is a canonical (< L) encoding (RFC 9497 §4.1
  * DeserializeScalar), else 0 (also for NULL). Zero is canonical. */
-int oprf_scalar_is_valid(const uint8_t scalar[32]);
+int oprf_scalar_is_valid(const uint8_t scalar[OPRF_SCALAR_BYTES]) __attribute__((warn_unused_result));
 
 /*
  * Primitives exposed for tests and benchmarks (RFC 9497 §4.1, RFC 9380
@@ -153,11 +153,11 @@ int oprf_expand_message_xmd(uint8_t *out, size_t out_len,
 /* HashToGroup(input) with DST "HashToGroup-" || contextString: out 32 bytes.
  * Returns 0, or -1 on a bad length/mode (the identity is NOT rejected here). */
 int oprf_hash_to_group(enum oprf_mode mode, const uint8_t *input, size_t len,
-		       uint8_t element[32]);
+		       uint8_t element[OPRF_ELEMENT_BYTES]);
 
 /* HashToScalar(input) with DST "HashToScalar-" || contextString: out 32
  * bytes, reduced mod L. Returns 0 or -1 on a bad length/mode. */
 int oprf_hash_to_scalar(enum oprf_mode mode, const uint8_t *input, size_t len,
-			uint8_t scalar[32]);
+			uint8_t scalar[OPRF_SCALAR_BYTES]);
 
 #endif

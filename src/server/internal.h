@@ -180,7 +180,7 @@ enum MHD_Result bc_server_immutable(struct MHD_Connection *c, struct bc_server_r
 /* Open, verify and prepare the index at srv->index_dir; *out has one
  * reference. Returns 0, or -1 with err filled. */
 int bc_server_snapshot_open(struct bc_server *srv, struct bc_server_snapshot **out,
-			    struct bc_error *err);
+			    struct bc_error *err) BC_MUST_CHECK;
 
 /* A new reference to the current snapshot (NULL if none); drop with put. */
 struct bc_server_snapshot *bc_server_snapshot_get(struct bc_server *srv);

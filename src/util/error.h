@@ -25,6 +25,10 @@ struct bc_error {
 	char msg[256];
 };
 
+/* On verify and open functions: ignoring their result is a compile error
+ * (-Werror), as libsodium marks its own. */
+#define BC_MUST_CHECK __attribute__((warn_unused_result))
+
 #define BC_ERROR_INIT { "", NULL, 0, 0, "", "" }
 
 /* Reset to BC_ERROR_INIT. */

@@ -118,7 +118,7 @@ void bc_payload_pack(const struct bc_payload *p, uint8_t out[BC_PAYLOAD_BYTES]);
 
 /* Decode BC_PAYLOAD_BYTES bytes into *p. Returns 0, or -1 if the version is
  * not BC_PAYLOAD_VERSION or the kind is not a token kind (*p is filled anyway). */
-int bc_payload_unpack(const uint8_t in[BC_PAYLOAD_BYTES], struct bc_payload *p);
+int bc_payload_unpack(const uint8_t in[BC_PAYLOAD_BYTES], struct bc_payload *p) __attribute__((warn_unused_result));
 
 /*
  * One breach of the catalogue (index.json "breaches", DESIGN.md §8), as the
