@@ -48,13 +48,17 @@ static size_t slot_of(const struct leak_patient_set *s, const unsigned char *key
  */
 static const char *source_label(const struct leak_profile *p, unsigned i, char *buf, size_t size)
 {
-	const char *v = p->source_name[i];
-	size_t n = strlen(v);
+	const char *v = p->source_name[i], *d;
+	size_t n = strlen(v), digits;
 	char tmp[BC_EMAIL_MAX];
 	int hide;
 
+	/* the catalogue's rule too (ingest: an '@' or 8 digits or more), so that the
+	 * profile, its HTML report and the catalogue withhold the same names */
+	for (digits = 0, d = v; *d; d++)
+		digits += *d >= '0' && *d <= '9';
 	hide = p->source_other > 0 || (p->n_sources > 32 && 2 * (unsigned long)p->n_sources > p->rows) ||
-	       strchr(v, '@') != NULL ||
+	       strchr(v, '@') != NULL || digits >= 8 ||
 	       bc_norm_nir(v, n, tmp, sizeof(tmp), NULL) == BC_NORM_OK ||
 	       bc_norm_phone(v, n, tmp, sizeof(tmp)) == BC_NORM_OK ||
 	       bc_norm_dob(v, n, NULL, tmp, sizeof(tmp)) == BC_NORM_OK;
