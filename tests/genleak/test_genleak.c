@@ -25,6 +25,8 @@
 #include "normalize/normalize.h"
 #include "normalize/text.h"
 
+#include "testlib.h"
+
 #define N_FIELDS 19
 enum {
 	F_NAME, F_USAGE, F_FIRST, F_SEX, F_DOB, F_NIR, F_ADDR, F_CP, F_CITY, F_PHONE,
@@ -65,62 +67,6 @@ static int run_gen(unsigned long seed, const char *dialect, const char *csv, con
 	if (pid < 0 || waitpid(pid, &status, 0) != pid)
 		return -1;
 	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n + 1);
-		if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		} else if (buf) {
-			buf[n] = '\0';
-			*len = (size_t)n;
-		}
-	}
-	fclose(f);
-	return buf;
-}
-
-/* Windows-1252 to UTF-8 (the generator never writes the five undefined bytes). */
-static char *cp1252_to_utf8(const char *in, size_t len, size_t *outlen)
-{
-	static const uint16_t high[32] = {
-		0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160,
-		0x2039, 0x0152, 0x8D, 0x017D, 0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-		0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D, 0x017E, 0x0178,
-	};
-	char *out = malloc(len * 3 + 1);
-	size_t n = 0;
-
-	if (!out)
-		return NULL;
-	for (size_t i = 0; i < len; i++) {
-		unsigned c = (unsigned char)in[i];
-
-		if (c >= 0x80 && c < 0xA0)
-			c = high[c - 0x80];
-		if (c < 0x80) {
-			out[n++] = (char)c;
-		} else if (c < 0x800) {
-			out[n++] = (char)(0xC0 | (c >> 6));
-			out[n++] = (char)(0x80 | (c & 0x3F));
-		} else {
-			out[n++] = (char)(0xE0 | (c >> 12));
-			out[n++] = (char)(0x80 | ((c >> 6) & 0x3F));
-			out[n++] = (char)(0x80 | (c & 0x3F));
-		}
-	}
-	out[n] = '\0';
-	*outlen = n;
-	return out;
 }
 
 /* ---- RFC 4180 reader over a NUL-terminated buffer. ---- */
@@ -287,7 +233,7 @@ static void load_communes(void)
 	int header = 0;
 
 	snprintf(path, sizeof(path), "%s/communes.tsv", getenv("BC_DATA"));
-	buf = read_file(path, &len);
+	buf = bc_test_read_file(path, &len);
 	assert_non_null(buf);
 	communes = calloc(cap, sizeof(*communes));
 	assert_non_null(communes);
@@ -354,7 +300,7 @@ static int birthplace_known(const char *nir)
 static void load_truth(const char *path, struct truth *t)
 {
 	size_t len, cap = 1024;
-	char *buf = read_file(path, &len), *line, *nl;
+	char *buf = bc_test_read_file(path, &len), *line, *nl;
 
 	assert_non_null(buf);
 	memset(t, 0, sizeof(*t));
@@ -710,7 +656,7 @@ static void check_row(struct check *c, struct truth *t, char **f)
 static void check_file(const char *csv_path, int cp1252, struct truth *t, struct check *c)
 {
 	size_t len;
-	char *raw = read_file(csv_path, &len), *text;
+	char *raw = bc_test_read_file(csv_path, &len), *text;
 	struct csv *r = calloc(1, sizeof(*r));
 	int st;
 
@@ -718,8 +664,10 @@ static void check_file(const char *csv_path, int cp1252, struct truth *t, struct
 	assert_non_null(r);
 	text = raw;
 	if (cp1252) {
-		text = cp1252_to_utf8(raw, len, &len);
+		/* the generator never writes the five bytes Windows-1252 leaves undefined */
+		text = malloc(len * 3 + 1);
 		assert_non_null(text);
+		len = bc_test_cp1252_to_utf8(raw, len, text, len * 3 + 1);
 	}
 	memset(c, 0, sizeof(*c));
 	r->p = text;
@@ -859,7 +807,7 @@ static void test_seed2_cp1252(void **state)
 static int same_file(const char *a, const char *b)
 {
 	size_t la, lb;
-	char *x = read_file(a, &la), *y = read_file(b, &lb);
+	char *x = bc_test_read_file(a, &la), *y = bc_test_read_file(b, &lb);
 	int same = x && y && la == lb && memcmp(x, y, la) == 0;
 
 	free(x);

@@ -15,11 +15,12 @@
 #include <cmocka.h>
 
 #include "leak/reader.h"
+#include "testlib.h"
 
 static void infer_one(const char *dialect, int seed)
 {
 	const char *build = getenv("BC_BUILD");
-	char dir[] = "/tmp/bc-infer-XXXXXX", cmd[2048], leak[512], map[512];
+	char *dir = bc_test_tmpdir("infer"), cmd[2048], leak[512], map[512];
 	struct leak_options opt = { NULL, 0, 1, 0 };
 	struct leak_mapping truth;
 	struct leak_reader r;
@@ -27,7 +28,7 @@ static void infer_one(const char *dialect, int seed)
 	unsigned i, wrong = 0;
 
 	assert_non_null(build);
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(dir);
 	snprintf(leak, sizeof(leak), "%s/leak.csv", dir);
 	snprintf(map, sizeof(map), "%s/truth.map", dir);
 	snprintf(cmd, sizeof(cmd),
@@ -55,9 +56,8 @@ static void infer_one(const char *dialect, int seed)
 		if (r.columns.field[i] == LEAK_FIELD_NIR)
 			assert_non_null(strstr(r.inference.evidence[i], "% valid NIR keys"));
 	leak_reader_release(&r);
-	unlink(leak);
-	unlink(map);
-	rmdir(dir);
+	assert_int_equal(bc_test_rmtree(dir), 0);
+	free(dir);
 }
 
 static void test_shuffled_comma(void **state)

@@ -8,10 +8,13 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "normalize/comment.h"
-#include "tfile.h"
+#include "testlib.h"
 
 #define MED (1u << 12)
 #define PREG (1u << 16)
@@ -46,14 +49,14 @@ static void test_medical_comments_tsv(void **state)
 		const char *name;
 		uint32_t bit;
 	} cats[] = { { "pregnancy", PREG }, { "hiv", HIV }, { "hepatitis", HEP }, { "other_medical", OTH } };
-	char *buf = tfile_read("BC_DATA", "medical_comments.tsv"), *cur = buf, *line;
+	char *buf = bc_test_read_env_file("BC_DATA", "medical_comments.tsv", NULL), *cur = buf, *line;
 	unsigned tp[4] = { 0 }, fp[4] = { 0 }, fn[4] = { 0 };
 	int rows = 0, header = 0, bad_neutral = 0, lineno = 0;
 	size_t c;
 
 	(void)state;
 	assert_non_null(buf);
-	while ((line = tfile_line(&cur)) != NULL) {
+	while ((line = bc_test_next_line(&cur)) != NULL) {
 		char *tab, *cat, *text;
 		uint32_t want, got;
 

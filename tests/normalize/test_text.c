@@ -3,37 +3,18 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "normalize/text.h"
-#include "tfile.h"
+#include "testlib.h"
 
 /* Test-side encoder: UTF-8 bytes read as Windows-1252, written back as UTF-8. */
 static size_t make_mojibake(const char *in, char *out, size_t outsize)
 {
-	static const unsigned hi[32] = {
-		0x20AC, 0x81, 0x201A, 0x192, 0x201E, 0x2026, 0x2020, 0x2021, 0x2C6, 0x2030, 0x160,
-		0x2039, 0x152, 0x8D, 0x17D, 0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022,
-		0x2013, 0x2014, 0x2DC, 0x2122, 0x161, 0x203A, 0x153, 0x9D, 0x17E, 0x178,
-	};
-	size_t n = 0;
-	const unsigned char *p;
-
-	for (p = (const unsigned char *)in; *p && n + 4 < outsize; p++) {
-		unsigned cp = *p < 0x80 ? *p : *p < 0xA0 ? hi[*p - 0x80] : *p;
-		if (cp < 0x80) {
-			out[n++] = (char)cp;
-		} else if (cp < 0x800) {
-			out[n++] = (char)(0xC0 | (cp >> 6));
-			out[n++] = (char)(0x80 | (cp & 0x3F));
-		} else {
-			out[n++] = (char)(0xE0 | (cp >> 12));
-			out[n++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-			out[n++] = (char)(0x80 | (cp & 0x3F));
-		}
-	}
-	out[n] = '\0';
-	return n;
+	return bc_test_cp1252_to_utf8(in, strlen(in), out, outsize);
 }
 
 static void test_mojibake_examples(void **state)
@@ -88,11 +69,11 @@ static void test_mojibake_examples(void **state)
 /* Every name of the reference data survives a round trip and is never "repaired" itself. */
 static void round_trip_file(const char *name, int *checked)
 {
-	char *buf = tfile_read("BC_DATA", name), *cur = buf, *line;
+	char *buf = bc_test_read_env_file("BC_DATA", name, NULL), *cur = buf, *line;
 	int header = 0;
 
 	assert_non_null(buf);
-	while ((line = tfile_line(&cur)) != NULL) {
+	while ((line = bc_test_next_line(&cur)) != NULL) {
 		char moj[512], out[512];
 		char *tab;
 

@@ -8,10 +8,13 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "normalize/normalize.h"
-#include "tfile.h"
+#include "testlib.h"
 
 static const struct tm ref_2026_11_29 = { .tm_year = 126, .tm_mon = 10, .tm_mday = 29 };
 
@@ -33,16 +36,8 @@ static size_t unescape(const char *in, char *out, size_t outsize)
 		} else if (in[0] == '\\' && in[1] == 'u') {
 			char hex[5] = { in[2], in[3], in[4], in[5], 0 };
 			unsigned long cp = strtoul(hex, NULL, 16);
-			if (cp < 0x80) {
-				out[n++] = (char)cp;
-			} else if (cp < 0x800) {
-				out[n++] = (char)(0xC0 | (cp >> 6));
-				out[n++] = (char)(0x80 | (cp & 0x3F));
-			} else {
-				out[n++] = (char)(0xE0 | (cp >> 12));
-				out[n++] = (char)(0x80 | ((cp >> 6) & 0x3F));
-				out[n++] = (char)(0x80 | (cp & 0x3F));
-			}
+
+			n += bc_test_utf8_put(cp, out + n);
 			in += 6;
 		} else {
 			out[n++] = *in++;
@@ -73,11 +68,11 @@ static int run_kind(const char *kind, const char *in, size_t len, char *out, siz
 /* Runs every row of a vectors file (kind, input, expected); returns the number of rows. */
 static int run_vector_file(const char *file, int *failures_out)
 {
-	char *buf = tfile_read("BC_VECTORS", file), *cur = buf, *line;
+	char *buf = bc_test_read_env_file("BC_VECTORS", file, NULL), *cur = buf, *line;
 	int lineno = 0, rows = 0, failures = 0;
 
 	assert_non_null(buf);
-	while ((line = tfile_line(&cur)) != NULL) {
+	while ((line = bc_test_next_line(&cur)) != NULL) {
 		char *kind, *input, *expected, in[1024], out[1024], again[1024];
 		size_t len;
 		int st;
@@ -175,12 +170,12 @@ static char *trim(char *s)
  */
 static void test_nir_txt(void **state)
 {
-	char *buf = tfile_read("BC_VECTORS", "nir.txt"), *cur = buf, *line;
+	char *buf = bc_test_read_env_file("BC_VECTORS", "nir.txt", NULL), *cur = buf, *line;
 	int lineno = 0, cases = 0, failures = 0;
 
 	(void)state;
 	assert_non_null(buf);
-	while ((line = tfile_line(&cur)) != NULL) {
+	while ((line = bc_test_next_line(&cur)) != NULL) {
 		char *input, *cls, *bar, stripped[64], out[BC_NIR_BYTES];
 		int st, had_key = -1, want_st, want_key = -1, key_eq = -1;
 
@@ -306,12 +301,12 @@ static int check_phone(int lineno, const char *in, const char *want)
  */
 static void test_phone_libphonenumber(void **state)
 {
-	char *buf = tfile_read("BC_VECTORS", "phone-libphonenumber.txt"), *cur = buf, *line;
+	char *buf = bc_test_read_env_file("BC_VECTORS", "phone-libphonenumber.txt", NULL), *cur = buf, *line;
 	int lineno = 0, checked = 0, exceptions = 0, failures = 0;
 
 	(void)state;
 	assert_non_null(buf);
-	while ((line = tfile_line(&cur)) != NULL) {
+	while ((line = bc_test_next_line(&cur)) != NULL) {
 		char want[32];
 
 		lineno++;

@@ -17,6 +17,7 @@
 #include "util/fs.h"
 #include "util/parallel.h"
 #include "util/utf8.h"
+#include "testlib.h"
 
 static int starts_with_x(const char *name, void *arg)
 {
@@ -26,13 +27,13 @@ static int starts_with_x(const char *name, void *arg)
 
 static void test_fs(void **state)
 {
-	char dir[] = "/tmp/bc-util-XXXXXX", p[256], buf[16];
+	char *dir = bc_test_tmpdir("util"), p[256], buf[16];
 	struct bc_error err = BC_ERROR_INIT;
 	FILE *f;
 	size_t n;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
+	assert_non_null(dir);
 	snprintf(p, sizeof(p), "%s/a", dir);
 	assert_int_equal(bc_write_file_atomic(p, "one", 3, 0600, &err), 0);
 	assert_int_equal(bc_write_file_atomic(p, "second", 6, 0600, &err), 0);
@@ -61,6 +62,7 @@ static void test_fs(void **state)
 	assert_int_equal(access(dir, F_OK), -1);
 	assert_int_equal(bc_remove_tree(dir), 0);
 	assert_int_equal(bc_remove_matching(dir, starts_with_x, NULL), 0);
+	free(dir);
 	bc_dir_of("a/b/c", p, sizeof(p));
 	assert_string_equal(p, "a/b");
 	bc_dir_of("c", p, sizeof(p));
