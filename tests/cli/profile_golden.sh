@@ -2,7 +2,7 @@
 # Golden tests of `breachcheck profile` on the fixtures: stdout, stderr and the
 # exit status are compared byte for byte with tests/leak/golden/NAME.out, and
 # no output may contain an identifier of tests/leak/fixtures/identifiers.txt.
-# usage: golden.sh BREACHCHECK SOURCE_DIR   (BC_UPDATE_GOLDEN=1 rewrites the files)
+# usage: profile_golden.sh BREACHCHECK SOURCE_DIR   (BC_UPDATE_GOLDEN=1 rewrites the files)
 set -u
 bc=$1
 src=$2

@@ -1,7 +1,7 @@
 #!/bin/sh
 # breachcheck keygen: creates a 0600 key file, prints the public keys (never
 # the seed), refuses to overwrite, reports usage errors with exit status 2.
-# usage: keygen_cli.sh PATH-TO-breachcheck
+# usage: keygen.sh PATH-TO-breachcheck
 set -u
 bin=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 dir=$(mktemp -d /tmp/bc-keygen-test-XXXXXX) || exit 1
