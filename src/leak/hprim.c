@@ -49,8 +49,9 @@ struct hrec {
 struct leak_hprim {
 	char fdelim, rep, comp, esc, sub;
 	char lab[BC_SOURCE_MAX];
-	struct hrec p;               /* the pending patient */
-	struct hrec nxt;             /* the next one, while the pending one is handed out */
+	struct hrec rec[2];          /* the two below point here */
+	struct hrec *p;              /* the pending patient */
+	struct hrec *nxt;            /* the next one, while the pending one is handed out */
 	int have_p;
 	char date[64];               /* its first OBR date */
 	char *comment;               /* its C records, one line each */
@@ -121,23 +122,35 @@ static void hfield(const struct leak_hprim *hp, const struct hrec *h, unsigned k
 	*n = (size_t)((q ? q : end) - p);
 }
 
-/* Append s (escaped) to the out buffer decoded: \F\ \S\ \R\ \E\ \T\ become their characters; sep joins parts. */
+/* Append s (escaped) to the out buffer decoded: \\F\\ \\S\\ \\R\\ \\E\\ \\T\\ become their characters; sep_from becomes sep_to. */
 static void put(struct leak_hprim *hp, const char *s, size_t n, char sep_from, char sep_to)
 {
 	char *o = hp->out + hp->out_used;
-	size_t i, room = HPRIM_TEXT_MAX - hp->out_used - 1;
+	size_t i = 0, k, room = HPRIM_TEXT_MAX - hp->out_used - 1;
 
-	for (i = 0; i < n && room; i++) {
+	while (i < n && room) {
+		/* a run of plain bytes at once */
+		for (k = i; k < n && s[k] != hp->esc && (s[k] != sep_from || !sep_from); k++)
+			;
+		if (k > i) {
+			if (k - i > room)
+				k = i + room;
+			memcpy(o, s + i, k - i);
+			o += k - i;
+			room -= k - i;
+			i = k;
+			continue;
+		}
 		if (s[i] == hp->esc && i + 2 < n && s[i + 2] == hp->esc) {
 			char c = s[i + 1];
 
 			*o++ = c == 'F' ? hp->fdelim : c == 'S' ? hp->comp : c == 'R' ? hp->rep : c == 'T' ? hp->sub
 			     : hp->esc;
-			room--;
-			i += 2;
-			continue;
+			i += 3;
+		} else {
+			*o++ = s[i] == sep_from && sep_from ? sep_to : s[i];
+			i++;
 		}
-		*o++ = s[i] == sep_from ? sep_to : s[i];
 		room--;
 	}
 	hp->out_used = (size_t)(o - hp->out);
@@ -157,7 +170,7 @@ static void col_component(struct leak_hprim *hp, struct leak_row *row, enum hcol
 	const char *s;
 	size_t n;
 
-	hfield(hp, &hp->p, k, comp, &s, &n);
+	hfield(hp, hp->p, k, comp, &s, &n);
 	put(hp, s, n, hp->comp, ' ');
 	set_col(hp, row, c, start);
 }
@@ -169,7 +182,7 @@ static void col_phones(struct leak_hprim *hp, struct leak_row *row)
 	size_t n, start;
 	int pass, first;
 
-	hfield(hp, &hp->p, 13, 0, &s, &n);
+	hfield(hp, hp->p, 13, 0, &s, &n);
 	end = s + n;
 	for (pass = 0; pass < 2; pass++) {
 		start = hp->out_used;
@@ -213,7 +226,7 @@ static void emit(struct leak_hprim *hp, struct leak_row *row)
 	row->n = H_NCOLS;
 	row->flags = 0;
 	/* the birth name (P.7) when given, the name in use (P.6.1) beside it; else P.6.1 alone */
-	hfield(hp, &hp->p, 7, 0, &s, &n);
+	hfield(hp, hp->p, 7, 0, &s, &n);
 	if (n) {
 		col_component(hp, row, H_LAST, 7, 0);
 		col_component(hp, row, H_USAGE, 6, 1);
@@ -229,9 +242,9 @@ static void emit(struct leak_hprim *hp, struct leak_row *row)
 	col_component(hp, row, H_NIR, 5, 0);
 	/* address: street lines 1 and 2; town 3; postcode 5 (HPRIM Santé's order) */
 	start = hp->out_used;
-	hfield(hp, &hp->p, 11, 1, &s, &n);
+	hfield(hp, hp->p, 11, 1, &s, &n);
 	put(hp, s, n, 0, 0);
-	hfield(hp, &hp->p, 11, 2, &s, &n);
+	hfield(hp, hp->p, 11, 2, &s, &n);
 	if (n) {
 		put(hp, ", ", 2, 0, 0);
 		put(hp, s, n, 0, 0);
@@ -242,7 +255,7 @@ static void emit(struct leak_hprim *hp, struct leak_row *row)
 	col_phones(hp, row);
 	/* P.14 attending doctor: code^NAME^First... read as one name */
 	start = hp->out_used;
-	hfield(hp, &hp->p, 14, 0, &s, &n);
+	hfield(hp, hp->p, 14, 0, &s, &n);
 	put(hp, s, n, hp->comp, ' ');
 	set_col(hp, row, H_DOCTOR, start);
 	start = hp->out_used;
@@ -321,7 +334,7 @@ static void on_continuation(struct leak_hprim *hp, const struct leak_row *row)
 
 	if (!strcmp(hp->last_type, "P") && hp->have_p) {
 		for (i = 1; i < row->n && i < LEAK_MAX_COLUMNS; i++)
-			hrec_add(&hp->p, row->field[i], row->len[i], i == 1);
+			hrec_add(hp->p, row->field[i], row->len[i], i == 1);
 	} else if (!strcmp(hp->last_type, "C") && row->n > 1) {
 		/* a comment's text is C.4; a continued comment line carries more of it */
 		on_comment(hp, row->field[1], row->len[1], 1);
@@ -338,7 +351,7 @@ static int type_is(const struct leak_row *row, const char *t)
 /* A new patient: its fields copied (the pending one, if any, is handed out first). */
 static void start_patient(struct leak_hprim *hp, unsigned long line)
 {
-	struct hrec t = hp->p;
+	struct hrec *t = hp->p;
 
 	hp->p = hp->nxt;
 	hp->nxt = t;
@@ -386,7 +399,7 @@ int leak_hprim_next_row(struct leak_reader *r, struct leak_row *row, struct bc_e
 		} else if (type_is(row, "P")) {
 			had = hp->have_p;
 			line = row->line;
-			hrec_from_row(&hp->nxt, row);
+			hrec_from_row(hp->nxt, row);
 			if (had)
 				emit(hp, row);
 			start_patient(hp, line);
@@ -403,7 +416,11 @@ int leak_hprim_setup(struct leak_reader *r, struct bc_error *err)
 	struct leak_hprim *hp = calloc(1, sizeof(*hp));
 	unsigned i;
 
-	if (!hp || !(hp->p.text = malloc(HPRIM_TEXT_MAX)) || !(hp->nxt.text = malloc(HPRIM_TEXT_MAX)) ||
+	if (hp) {
+		hp->p = &hp->rec[0];
+		hp->nxt = &hp->rec[1];
+	}
+	if (!hp || !(hp->rec[0].text = malloc(HPRIM_TEXT_MAX)) || !(hp->rec[1].text = malloc(HPRIM_TEXT_MAX)) ||
 	    !(hp->comment = malloc(HPRIM_TEXT_MAX)) || !(hp->out = malloc(HPRIM_TEXT_MAX))) {
 		r->st->hprim = hp;
 		leak_hprim_free(r);
@@ -431,8 +448,8 @@ void leak_hprim_free(struct leak_reader *r)
 
 	if (!hp)
 		return;
-	free(hp->p.text);
-	free(hp->nxt.text);
+	free(hp->rec[0].text);
+	free(hp->rec[1].text);
 	free(hp->comment);
 	free(hp->out);
 	free(hp);
