@@ -44,6 +44,12 @@ static const char usage[] =
 	"  --dob D             date of birth, DD/MM/YYYY (name + first name + dob together)\n"
 	"  --email E           email address\n"
 	"  --phone P           phone number\n"
+	"A letter's code (the notification campaign):\n"
+	"  --claim             ask for the code of your letter, your social security number and\n"
+	"                      your date of birth (typed without echo), and show everything the\n"
+	"                      leak holds about you, medical information included\n"
+	"  --stdin             with --claim: read the code, the NIR and the date of birth as three\n"
+	"                      lines of standard input (never give them on the command line)\n"
 	"Output:\n"
 	"  --json              JSON report (schema in docs/check.md)\n"
 	"  --lang fr|en        language (default from LC_ALL / LC_MESSAGES / LANG)\n"
@@ -54,7 +60,7 @@ static const char usage[] =
 enum {
 	OPT_SERVER = 256, OPT_INDEX, OPT_KEY, OPT_BUCKET_MODE, OPT_CACHE_DIR, OPT_NIR,
 	OPT_LAST_NAME, OPT_FIRST_NAME, OPT_DOB, OPT_EMAIL, OPT_PHONE, OPT_JSON, OPT_LANG,
-	OPT_TIMEOUT, OPT_MAX_WAIT, OPT_PUBLIC_KEY, OPT_VERIFIED_PUBLIC_KEY,
+	OPT_TIMEOUT, OPT_MAX_WAIT, OPT_PUBLIC_KEY, OPT_VERIFIED_PUBLIC_KEY, OPT_CLAIM, OPT_STDIN,
 };
 
 static const struct option options[] = {
@@ -70,6 +76,8 @@ static const struct option options[] = {
 	{ "email", required_argument, NULL, OPT_EMAIL },
 	{ "phone", required_argument, NULL, OPT_PHONE },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "claim", no_argument, NULL, OPT_CLAIM },
+	{ "stdin", no_argument, NULL, OPT_STDIN },
 	{ "lang", required_argument, NULL, OPT_LANG },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "max-wait", required_argument, NULL, OPT_MAX_WAIT },
@@ -304,6 +312,58 @@ static int set_once(const char **slot, const char *value)
 	return 0;
 }
 
+#define SECRET_LINE 128
+
+/*
+ * --claim: the code, the NIR and the date of birth from prompts without
+ * echo, or three lines of --stdin; never from argv (an identifier given
+ * there is refused). Returns the sodium_malloc'd storage q now points into
+ * (the caller frees it), or NULL with *status set.
+ */
+static char *read_claim(struct bc_query *q, int from_stdin, int json, enum bc_report_lang lang, int *status)
+{
+	int fr = lang == BC_LANG_FR;
+	char *s;
+	int r;
+
+	if (q->nir || q->dob || q->n_last_names || q->first_name || q->email || q->phone) {
+		fprintf(stderr, "%s\n", fr ? "breachcheck check: avec --claim, le code, le NIR et la date de naissance "
+					    "se saisissent à l'invite (ou --stdin), jamais sur la ligne de commande"
+					  : "breachcheck check: with --claim, the code, the NIR and the date of birth are "
+					    "typed at the prompt (or --stdin), never on the command line");
+		*status = BC_EXIT_USAGE;
+		return NULL;
+	}
+	s = sodium_init() < 0 ? NULL : sodium_malloc(3 * SECRET_LINE);
+	if (!s) {
+		*status = BC_EXIT_FAILURE;
+		return NULL;
+	}
+	r = cli_read_secret(fr ? "Code du courrier : " : "Code from your letter: ", from_stdin, s, SECRET_LINE);
+	if (r >= 0)
+		r = cli_read_secret(fr ? "Numéro de sécurité sociale (vide si vous n'en avez pas) : "
+				       : "Social security number (empty if you have none): ",
+				    from_stdin, s + SECRET_LINE, SECRET_LINE);
+	if (r >= 0 && cli_read_secret(fr ? "Date de naissance (JJ/MM/AAAA) : " : "Date of birth (DD/MM/YYYY): ",
+				      from_stdin, s + 2 * SECRET_LINE, SECRET_LINE) < 0)
+		s[2 * SECRET_LINE] = '\0'; /* the date may be left out at the end of --stdin */
+	if (r < 0) {
+		fprintf(stderr, "%s\n", r == -2 ? (fr ? "breachcheck check: l'entrée n'est pas un terminal : "
+							 "utilisez --stdin"
+						       : "breachcheck check: standard input is not a terminal: use --stdin")
+					       : (fr ? "breachcheck check: code ou NIR manquant"
+						     : "breachcheck check: code or NIR missing"));
+		sodium_free(s);
+		*status = BC_EXIT_USAGE;
+		return NULL;
+	}
+	(void)json;
+	q->claim_code = s;
+	q->nir = s[SECRET_LINE] ? s + SECRET_LINE : NULL;
+	q->dob = s[2 * SECRET_LINE] ? s + 2 * SECRET_LINE : NULL;
+	return s;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct bc_error err = BC_ERROR_INIT;
@@ -315,7 +375,8 @@ int cmd_check(int argc, char **argv)
 	enum bc_report_lang lang = bc_report_lang_from_env();
 	const char *server = NULL, *index = NULL, *key = NULL;
 	uint8_t pin_s[32], pin_v[32];
-	int json = 0, c, status = BC_EXIT_FAILURE, have_report = 0;
+	int json = 0, c, status = BC_EXIT_FAILURE, have_report = 0, claim = 0, from_stdin = 0;
+	char *secrets = NULL;
 
 	ro.max_wait_s = 60;
 
@@ -394,6 +455,8 @@ int cmd_check(int argc, char **argv)
 				return usage_error(U_PHONE_TWICE, json, lang);
 			break;
 		case OPT_JSON: json = 1; break;
+		case OPT_CLAIM: claim = 1; break;
+		case OPT_STDIN: from_stdin = 1; break;
 		case OPT_LANG:
 			if (bc_report_lang_parse(optarg, &lang))
 				return usage_error(U_LANG, json, lang);
@@ -410,8 +473,17 @@ int cmd_check(int argc, char **argv)
 		return usage_error(U_NO_MODE, json, lang);
 	if (server && key)
 		return usage_error(U_KEY_REMOTE, json, lang);
-	if (bc_client_prepare(&q, NULL, lang == BC_LANG_FR ? "fr" : "en", &tokens, &err))
+	if (claim && (secrets = read_claim(&q, from_stdin, json, lang, &status)) == NULL)
+		return status;
+	if (bc_client_prepare(&q, NULL, lang == BC_LANG_FR ? "fr" : "en", &tokens, &err)) {
+		if (secrets)
+			sodium_free(secrets);
 		return fail(&err, json, lang);
+	}
+	if (secrets) {
+		sodium_free(secrets);
+		q.claim_code = q.nir = q.dob = NULL;
+	}
 	if (tokens.incomplete_namedob)
 		fprintf(stderr,
 			lang == BC_LANG_FR

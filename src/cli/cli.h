@@ -33,6 +33,17 @@ int cli_wants_help(int argc, char **argv);
 /* Print "breachcheck SUB: not implemented yet" to stderr; returns BC_EXIT_USAGE. */
 int cli_not_implemented(const char *sub);
 
+/*
+ * Read one line typed by the person into buf (size bytes, NUL-terminated,
+ * line end removed): on a terminal after prompt (on stderr) without echo;
+ * with from_stdin, the next line of standard input (no prompt). Never from
+ * argv: secrets do not belong in the process list or the shell history.
+ * Returns the length, -1 at end of input or for a line of size bytes or
+ * more (buf wiped), -2 when standard input is not a terminal and from_stdin
+ * is 0 (say: use --stdin).
+ */
+int cli_read_secret(const char *prompt, int from_stdin, char *buf, size_t size);
+
 /* Print "breachcheck: <formatted error>" to stderr. */
 void cli_print_error(const struct bc_error *err);
 

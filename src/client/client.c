@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "client/client.h"
+#include "claim/claim.h"
 #include "client/internal.h"
 #include "normalize/normalize.h"
 #include "normalize/text.h"
@@ -224,6 +225,75 @@ out:
 	return ret;
 }
 
+/*
+ * A claim check (DESIGN.md §6): the code, refused by its check symbol
+ * before any request, then one claim token with the NIR and one with the
+ * date of birth, each given one. Only claim tokens: the public tier is not
+ * asked (a claim check looks like any other one: the batch is padded).
+ */
+static int prepare_claim(const struct bc_query *q, const struct tm *today, const char *lang,
+			 struct bc_client_tokens *t, struct bc_error *err)
+{
+	char code[BC_CLAIM_CANON_BYTES], nir[BC_NIR_BYTES], dob[BC_DOB_BYTES];
+	struct bc_client_token *tk;
+	int st, ret = -1, len;
+
+	st = bc_claim_canon(q->claim_code, strlen(q->claim_code), code);
+	if (st != BC_CLAIM_OK) {
+		bc_error_set_field(err, "bad_input", "--claim", "%s", bc_claim_status_message(st, lang));
+		goto out;
+	}
+	nir[0] = dob[0] = '\0';
+	if (given(q->nir)) {
+		st = bc_norm_nir(q->nir, strlen(q->nir), nir, sizeof(nir), NULL);
+		if (st) {
+			norm_error(err, "--nir", st, lang);
+			goto out;
+		}
+	}
+	if (given(q->dob) && norm_dob_query(q->dob, today, dob) != 0) {
+		bc_error_set_field(err, "bad_input", "--dob", "--dob: %s",
+				   tr(lang, "date of birth not understood: DD/MM/YYYY",
+				      "date de naissance non comprise : JJ/MM/AAAA"));
+		goto out;
+	}
+	if (!nir[0] && !dob[0]) {
+		bc_error_set(err, "no_identifier", "%s",
+			     tr(lang, "a claim code is used with your social security number or your date of birth",
+				"le code d'un courrier s'utilise avec votre numéro de sécurité sociale ou votre date "
+				"de naissance"));
+		goto out;
+	}
+	if (nir[0]) {
+		tk = &t->t[t->n];
+		if ((len = bc_claim_oprf_input(code, nir, NULL, tk->input, sizeof(tk->input))) < 0)
+			goto bad;
+		tk->kind = BC_TOKEN_CLAIM;
+		tk->len = (size_t)len;
+		t->n++;
+	}
+	if (dob[0]) {
+		tk = &t->t[t->n];
+		if ((len = bc_claim_oprf_input(code, NULL, dob, tk->input, sizeof(tk->input))) < 0)
+			goto bad;
+		tk->kind = BC_TOKEN_CLAIM;
+		tk->len = (size_t)len;
+		t->n++;
+	}
+	t->checked |= BC_TOKEN_BIT(BC_TOKEN_CLAIM);
+	ret = 0;
+	goto out;
+bad:
+	bc_error_set(err, "internal", "claim input too long");
+out:
+	if (ret)
+		sodium_memzero(t, sizeof(*t));
+	sodium_memzero(code, sizeof(code));
+	sodium_memzero(nir, sizeof(nir));
+	sodium_memzero(dob, sizeof(dob));
+	return ret;
+}
+
 int bc_client_prepare(const struct bc_query *q, const struct tm *today, const char *lang,
 		      struct bc_client_tokens *t, struct bc_error *err)
 {
@@ -234,6 +304,8 @@ int bc_client_prepare(const struct bc_query *q, const struct tm *today, const ch
 	int st, have_last = 0, ret = -1;
 
 	memset(t, 0, sizeof(*t));
+	if (given(q->claim_code))
+		return prepare_claim(q, today, lang, t, err);
 	if (q->n_last_names > BC_QUERY_MAX_LAST_NAMES) {
 		bc_error_set_field(err, "bad_input", "--last-name", "%s",
 				   tr(lang,
@@ -485,6 +557,11 @@ static size_t token_slot(const struct bc_client_tokens *t, size_t i)
 		return 3;
 	case BC_TOKEN_PHONE:
 		return 4;
+	case BC_TOKEN_CLAIM:
+		/* a claim query holds claims only: the spare slot, then a namedob's */
+		for (j = 0; j < i; j++)
+			nth += t->t[j].kind == BC_TOKEN_CLAIM;
+		return nth ? 2 : 5;
 	default:
 		return 5;
 	}

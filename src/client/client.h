@@ -24,7 +24,7 @@
 #include "util/error.h"
 
 #define BC_QUERY_MAX_LAST_NAMES 2
-#define BC_CLIENT_MAX_TOKENS 5       /* nir, namedob x 2, email, phone */
+#define BC_CLIENT_MAX_TOKENS 6       /* nir, namedob x 2, email, phone; or claims (DESIGN.md §6) */
 #define BC_CLIENT_INPUT_MAX 640      /* longest OPRF input built (namedob) + NUL */
 #define BC_CLIENT_BATCH 6            /* blinded elements evaluated per check (DESIGN.md §2.3):
 				      * the tokens, padded with random elements */
@@ -42,6 +42,11 @@ struct bc_query {
 	const char *dob;
 	const char *email;
 	const char *phone;
+	/* A letter's claim code (DESIGN.md §6). When set, nir and dob make the
+	 * claim tokens bc1|claim|<code>|<nir13> and bc1|claim|<code>|dob|<dob>
+	 * (each given one) and no public token: a claim check asks only the
+	 * proof tier. */
+	const char *claim_code;
 };
 
 struct bc_client_token {

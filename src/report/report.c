@@ -138,7 +138,8 @@ int bc_report_add(struct bc_report *r, size_t breach, const struct bc_payload *p
 	if (!h)
 		return bc_error_set(err, "nomem", "out of memory");
 	h->matched |= BC_TOKEN_BIT(p->kind);
-	if (b->is_sensitive && p->kind != BC_TOKEN_VERIFIED) {
+	/* the proof tier (a verified email, a letter's claim code) carries the whole payload */
+	if (b->is_sensitive && p->kind != BC_TOKEN_VERIFIED && p->kind != BC_TOKEN_CLAIM) {
 		/* public tier of a sensitive breach (DESIGN.md §2 point 4): found and
 		 * classes 0-11 only, whatever the payload holds */
 		h->flags |= p->flags & BC_PUBLIC_CLASS_MASK;
