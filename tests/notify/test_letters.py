@@ -134,6 +134,23 @@ def main():
                     assert s.encode() not in data, (p, "holds a code or a name")
         for s in codes[:50]:
             assert s not in r.stderr and s not in r.stdout
+        # the code of a letter, with the NIR and date of birth, at the command line (--stdin, never argv)
+        n = next(x for x in notices if x["match"].get("nir"))
+        dob = n["match"]["dob"]
+        dmy = f"{dob[8:10]}/{dob[5:7]}/{dob[0:4]}"
+        r = subprocess.run([bc, "check", "--index", idx, "--key", key, "--claim", "--stdin", "--json", "--lang", "en"],
+                           input=f'{n["code"]}\n{n["match"]["nir"]}\n{dmy}\n', capture_output=True, text=True)
+        assert r.returncode == 0, r.stderr
+        rep = json.loads(r.stdout)
+        assert rep["found"] and rep["checked"] == ["claim"], rep
+        assert n["code"] not in r.stdout + r.stderr and n["match"]["nir"] not in r.stdout + r.stderr
+        bad = n["code"][:-1] + ("0" if n["code"][-1] != "0" else "1")
+        r = subprocess.run([bc, "check", "--index", idx, "--key", key, "--claim", "--stdin"],
+                           input=f'{bad}\n{n["match"]["nir"]}\n\n', capture_output=True, text=True)
+        assert r.returncode == 2 and "typo" in r.stderr, (r.returncode, r.stderr)
+        r = subprocess.run([bc, "check", "--index", idx, "--key", key, "--claim", "--nir", n["match"]["nir"]],
+                           input="", capture_output=True, text=True)
+        assert r.returncode == 2, "an identifier on the command line with --claim is refused"
         print(f"OK: {printed} letters, {pages} pages each, {sampled} QR codes decoded, {held} held back")
         return 0
     finally:

@@ -3,6 +3,7 @@
 // no inline script or style (the server sends a strict CSP), no cookies or
 // storage: the language choice lives in the URL (?lang=en).
 import { runCheck, buildTokens, CheckError } from './check.js';
+import { canonClaim, takeClaimFragment } from './claim.js';
 import {
   normalizeNir, normalizeLastName, normalizeFirstName, normalizeDob, normalizeEmail, normalizePhone,
 } from './normalize.js';
@@ -12,13 +13,19 @@ import { CLASS_BITS } from './vocab.js';
 import { sortedHits } from './report.js';
 
 const BIT_OF = (c) => (2 ** CLASS_BITS[c]) >>> 0;
-const FIELDS = ['nir', 'birthName', 'usageName', 'firstName', 'dob', 'email', 'phone'];
+// A letter's code in the address (#claim=CODE, the QR code of the letters,
+// DESIGN.md §10) leaves the address bar and the history before anything else.
+const claimFromUrl = takeClaimFragment();
+
+const FIELDS = ['claim', 'nir', 'birthName', 'usageName', 'firstName', 'dob', 'email', 'phone'];
 const SINGLE = {
   nir: normalizeNir, birthName: normalizeLastName, usageName: normalizeLastName,
   firstName: normalizeFirstName, dob: (s) => normalizeDob(s), email: normalizeEmail, phone: normalizePhone,
+  claim: (s) => { const c = canonClaim(s); return c.ok ? c : { ok: false, reason: c.error }; },
 };
 const ERR_PREFIX = {
   nir: 'nir', birthName: 'name', usageName: 'name', firstName: 'name', dob: 'dob', email: 'email', phone: 'phone',
+  claim: 'claim',
 };
 
 const $ = (id) => document.getElementById(id);
@@ -374,6 +381,11 @@ function init() {
     const input = $(`f-${f}`);
     input.addEventListener('change', () => validateOne(f));
     input.addEventListener('input', () => { if (fieldErrors[f]) validateOne(f); });
+  }
+  if (claimFromUrl) {
+    $('f-claim').value = claimFromUrl;
+    validateOne('claim');
+    $('f-nir').focus();
   }
 }
 

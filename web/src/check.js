@@ -16,6 +16,7 @@ import {
   computeIndexId, b64urlDecode, b64urlEncode, ENTRY_BYTES,
 } from './index.js';
 import { addPayload } from './report.js';
+import { canonClaim, claimInput } from './claim.js';
 
 // At most 5 tokens (nir, namedob x 2 for the birth and usage name, email,
 // phone) and a spare slot: every check evaluates 6 elements and reads 6
@@ -56,7 +57,29 @@ export class CheckError extends Error {
 
 // Form values -> { tokens: [{kind, input}], used: [kind names], errors: {field: reason} }.
 // fields: nir, birthName, usageName, firstName, dob, email, phone (strings).
+// A claim check (DESIGN.md §6): the letter's code, refused by its check
+// symbol before any request, with the NIR and/or the date of birth; only
+// claim tokens (the proof tier), padded like any check.
+function buildClaimTokens(fields, today) {
+  const errors = {};
+  const tokens = [];
+  const val = (k) => (fields[k] ?? '').trim();
+  const code = canonClaim(val('claim'));
+  if (!code.ok) errors.claim = code.error;
+  let nir = null;
+  let dob = null;
+  if (val('nir')) { const r = normalizeNir(val('nir')); if (r.ok) nir = r.value; else errors.nir = r.reason; }
+  if (val('dob')) { const r = normalizeDob(val('dob'), today); if (r.ok) dob = r.value; else errors.dob = r.reason; }
+  if (!val('nir') && !val('dob') && !errors.claim) errors.nir = 'need_claim_id';
+  if (!Object.keys(errors).length) {
+    if (nir) tokens.push({ kind: 'claim', input: claimInput(code.value, nir, null) });
+    if (dob) tokens.push({ kind: 'claim', input: claimInput(code.value, null, dob) });
+  }
+  return { tokens, used: tokens.length ? ['claim'] : [], errors };
+}
+
 export function buildTokens(fields, today = todayUTC()) {
+  if ((fields.claim ?? '').trim()) return buildClaimTokens(fields, today);
   const errors = {};
   const tokens = [];
   const used = [];
@@ -152,7 +175,10 @@ export function slotReads(slotted, session, indexId, nBuckets) {
 // Slot of each token (buildTokens order: nir, namedob..., email, phone).
 export function tokenSlots(tokens) {
   let namedob = 0;
-  return tokens.map((t) => (t.kind === 'namedob' ? SLOT.namedob + namedob++ : SLOT[t.kind] ?? 5));
+  let claim = 0;
+  // a claim query holds claims only: the spare slot, then a namedob's (as src/client)
+  return tokens.map((t) => (t.kind === 'namedob' ? SLOT.namedob + namedob++
+    : t.kind === 'claim' ? (claim++ ? 2 : 5) : SLOT[t.kind] ?? 5));
 }
 
 function joinUrl(base, path) {

@@ -210,3 +210,34 @@ test('a repeated check reads the same buckets; another person, other ones', asyn
   assert.deepEqual(await buckets(PATIENT), first);
   assert.notDeepEqual(await buckets({ email: 'someone.else@example.net' }), first);
 });
+
+// A letter's code (DESIGN.md §6, §10): the whole payload of the proof tier,
+// with requests shaped as any other check; a typo never reaches the server.
+test('claim: code + NIR + date of birth find the full payload, like any check in shape', async () => {
+  const CLAIM = '0T11-SWB6-4G91-SVS8';
+  const medical = (1 << 12) | (1 << 17);
+  const records = [...RECORDS,
+    { input: 'bc1|claim|0T11SWB64G91SVS|2550814168025', breach: 3, kind: 6, rows: 4, flags: 0b111 | medical, first: 220, last: 231, a: 1, b: 2 }];
+  const s = makeServer({ records, breaches: BREACHES });
+  const r = await runCheck({ claim: CLAIM, nir: PATIENT.nir, dob: PATIENT.dob }, { fetch: s.fetch, base: 'http://e.test', today: TODAY });
+  assert.equal(r.hits.length, 1);
+  assert.deepEqual(r.hits[0].matched, ['claim']);
+  assert.equal(r.hits[0].flags & medical, medical);
+  assert.equal(r.hits[0].rows, 4);
+  assert.deepEqual(r.used, ['claim']);
+  const evalBody = JSON.parse(s.log.find((x) => x.method === 'POST').body);
+  assert.equal(evalBody.blinded_elements.length, BATCH);
+  assert.equal(s.log.filter((x) => /\/v1\/buckets\//.test(x.url)).length, BUCKET_READS);
+  assert.equal(s.log.length, 3 + BUCKET_READS);
+  noIdentifier(s.log);
+  for (const x of s.log) assert.ok(!`${x.url} ${x.body}`.includes('SWB6'), 'the code never leaves in clear');
+  // another person's NIR with this code: nothing
+  const s2 = makeServer({ records, breaches: BREACHES });
+  const r2 = await runCheck({ claim: CLAIM, nir: '1 85 05 75 021 000 97' }, { fetch: s2.fetch, base: 'http://e.test', today: TODAY });
+  assert.deepEqual(r2.hits, []);
+  // a typo: refused by the check symbol, before any request
+  const b = buildTokens({ claim: '0T11-SWB6-4G91-SVS9', nir: PATIENT.nir });
+  assert.equal(b.errors.claim, 'bad_check');
+  assert.equal(b.tokens.length, 0);
+  assert.equal(buildTokens({ claim: CLAIM }).errors.nir, 'need_claim_id');
+});
