@@ -156,13 +156,13 @@ const char *bc_claim_status_message(int status, const char *lang)
 	case BC_CLAIM_OK:
 		return fr ? "Code valable." : "Valid code.";
 	case BC_CLAIM_BAD_LENGTH:
-		return fr ? "Le code de votre lettre a 16 caractères (4 groupes de 4). Vérifiez qu'il est complet."
+		return fr ? "Le code de votre lettre a 16 caractères (4 groupes de 4) : regardez s'il est complet."
 			  : "The code in your letter has 16 characters (4 groups of 4). Check that it is complete.";
 	case BC_CLAIM_BAD_SYMBOL:
-		return fr ? "Le code contient un caractère qui n'est pas dans les lettres : vérifiez chaque caractère."
+		return fr ? "Le code contient un caractère qui ne peut pas y être : relisez chaque caractère."
 			  : "The code holds a character that cannot be in it: check each character.";
 	case BC_CLAIM_BAD_CHECK:
-		return fr ? "Ce code contient une faute de frappe : vérifiez chaque caractère avec votre lettre."
+		return fr ? "Ce code contient une faute de frappe : relisez chaque caractère sur votre lettre."
 			  : "This code has a typo: check each character against your letter.";
 	default:
 		return fr ? "Code non reconnu." : "Code not recognised.";

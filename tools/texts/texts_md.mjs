@@ -17,8 +17,8 @@ const { textKeys, textEntry, ADVICE, CLASS_LABELS, KIND_LABELS } = texts;
 // Where each page text is shown, by key prefix or key.
 const WHERE = [
   [/^(title|intro|lang_switch|skip|about_|legal)/, 'Page: top, and "who answers" before the form'],
-  [/^(form_|nir_|birth_|usage_|first_|dob_|email_|phone_|submit|clear|working|result_heading)/, 'Page: the form'],
-  [/^err_(nir|name|dob|email|phone|need|nothing|form)/, 'Page: errors in the form'],
+  [/^(form_|claim_|nir_|birth_|usage_|first_|dob_|email_|phone_|submit|clear|working|result_heading)/, 'Page: the form'],
+  [/^err_(claim|nir|name|dob|email|phone|need|nothing|form)/, 'Page: errors in the form'],
   [/^err_/, 'Page: errors after a search'],
   [/^(found_|breach_date|matched|exposed|records|period|labs|tier|shared|what_to_do|controller|dpo|complaint|not_given|medical)/, 'Page and command line: a found result'],
   [/^(not_found|ids_checked|breaches_checked|buckets_from)/, 'Page and command line: not found'],
