@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "index/index.h"
 #include "leak/reader.h"
 #include "ingest/ingest.h"
 #include "leak/profile.h"
@@ -30,9 +31,13 @@ static const char usage[] =
 	"  --date YYYY-MM-DD      date of the breach\n"
 	"  --description TEXT     what happened, in French\n"
 	"  --description-en TEXT  the same in English\n"
-	"  --sensitive            the file holds health data: a public check only says\n"
-	"                         \"found\" and which kinds of data; the rest needs a proof.\n"
-	"                         Needs --controller, --dpo-contact and --complaint-url\n"
+	"  --sensitive            the file holds health data: by default a public check\n"
+	"                         shows nothing of it (public tier none); the rest needs a\n"
+	"                         proof. Needs --controller, --dpo-contact and --complaint-url\n"
+	"  --public-tier TIER     what knowing an identifier shows (docs/ingest.md):\n"
+	"                         full (the non-medical details; default), classes (found\n"
+	"                         and data classes 0-11), none (nothing: only a claim code\n"
+	"                         or email verification opens it; default with --sensitive)\n"
 	"  --not-sensitive        ingest even if the comments look medical (without either,\n"
 	"                         ingest stops when it finds medical comments)\n"
 	"  --controller TEXT      who is responsible for the data (the data controller)\n"
@@ -302,6 +307,12 @@ int cmd_ingest(int argc, char **argv)
 			not_sensitive = 1;
 		} else if (!strcmp(a, "--new-codes")) {
 			o.new_codes = 1;
+		} else if (!strcmp(a, "--public-tier")) {
+			if (i + 1 >= argc || (o.public_tier = bc_public_tier_parse(argv[i + 1])) == BC_TIER_DEFAULT) {
+				fprintf(stderr, "breachcheck ingest: --public-tier needs full, classes or none\n");
+				return BC_EXIT_USAGE;
+			}
+			i++;
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
 			o.quiet = 1;
 		} else if (!strcmp(a, "--accept-dropped")) {
@@ -358,6 +369,17 @@ int cmd_ingest(int argc, char **argv)
 	o.on_record = on_record;
 	o.after_read = after_read;
 	o.hook_arg = &h;
+	/* What the chosen tier discloses to anyone who knows someone's identifier (DESIGN §2.4). */
+	if (bc_ingest_public_tier(&o) == BC_TIER_CLASSES)
+		fprintf(stderr, "breachcheck ingest: warning: public tier classes: anyone who knows a person's NIR, "
+			"email, phone, or name and date of birth learns that this person is in breach %s and which "
+			"data classes of theirs leaked%s\n", o.breach,
+			o.sensitive ? "; for a sensitive breach presence itself is sensitive (--public-tier none "
+				      "shows nothing)" : "");
+	else if (bc_ingest_public_tier(&o) == BC_TIER_FULL && o.sensitive)
+		fprintf(stderr, "breachcheck ingest: warning: public tier full on a sensitive breach: anyone who "
+			"knows a person's identifier sees that they are in it, the number of rows, the period and "
+			"the labs\n");
 	/* A write to a full or size-limited disk must fail, not kill us half-way. */
 	signal(SIGXFSZ, SIG_IGN);
 	if (bc_ingest_run(&o, &st, &err) != 0) {

@@ -50,7 +50,7 @@ struct agg_ctx {
 	const uint16_t *remap;   /* source index -> sorted index */
 	struct bc_build_item *items;
 	uint32_t breach_id;
-	int sensitive;
+	int classes_only;        /* public tier "classes" */
 	atomic_size_t shared;
 	atomic_size_t shared_kind[8]; /* by token kind (ingest --report) */
 };
@@ -126,10 +126,10 @@ static void agg_range(void *arg, size_t begin, size_t end)
 				p.flags = own_bits(t->kind) | BC_BIT(BC_FLAG_SHARED);
 				atomic_fetch_add(&c->shared, 1);
 				atomic_fetch_add(&c->shared_kind[t->kind & 7], 1);
-			} else if (c->sensitive) {
+			} else if (c->classes_only) {
 				p.flags &= BC_PUBLIC_CLASS_MASK;
 			}
-			if (shared || c->sensitive) {
+			if (shared || c->classes_only) {
 				p.rows = 0;
 				p.first_month = p.last_month = 0;
 				p.source_a = p.source_b = BC_SOURCE_NONE;
@@ -272,7 +272,7 @@ int bc_ingest_aggregate(struct ingest *g, uint32_t id, struct bc_build_item *ite
 	c.remap = remap;
 	c.items = items;
 	c.breach_id = id;
-	c.sensitive = g->o->sensitive;
+	c.classes_only = bc_ingest_public_tier(g->o) == BC_TIER_CLASSES;
 	atomic_init(&c.shared, 0);
 	for (i = 0; i < 8; i++)
 		atomic_init(&c.shared_kind[i], 0);
@@ -291,6 +291,7 @@ int bc_ingest_aggregate(struct ingest *g, uint32_t id, struct bc_build_item *ite
 	json_object_set_new(entry, "pwn_count", json_integer((json_int_t)st->patients));
 	json_object_set_new(entry, "data_classes", class_names(flags));
 	json_object_set_new(entry, "is_sensitive", json_boolean(g->o->sensitive));
+	json_object_set_new(entry, "public_tier", json_string(bc_public_tier_name(bc_ingest_public_tier(g->o))));
 	json_object_set_new(entry, "description", text_or_empty(g->o->description));
 	if (g->o->description_en)
 		json_object_set_new(entry, "description_en", json_string(g->o->description_en));
@@ -310,6 +311,13 @@ out:
 	free(src_first);
 	free(src_multi);
 	return ret;
+}
+
+int bc_ingest_public_tier(const struct bc_ingest_options *o)
+{
+	if (o->public_tier >= BC_TIER_FULL && o->public_tier <= BC_TIER_NONE)
+		return o->public_tier;
+	return o->sensitive ? BC_TIER_NONE : BC_TIER_FULL;
 }
 
 json_t *bc_ingest_breach_entry(const struct bc_ingest_options *o, uint32_t id, const char *today)

@@ -160,7 +160,23 @@ static int aggregate_breach(struct ingest_run *r, struct bc_error *err)
 		return bc_error_set(err, "oom", "out of memory");
 	r->n_items = r->cap = g->ntok;
 	r->entry = bc_ingest_breach_entry(r->o, r->id, r->today);
-	return bc_ingest_aggregate(g, r->id, r->items, r->entry, r->st, err);
+	if (bc_ingest_aggregate(g, r->id, r->items, r->entry, r->st, err) != 0)
+		return -1;
+	r->n_own = g->ntok;
+	if (bc_ingest_public_tier(r->o) == BC_TIER_NONE) {
+		/* Public tier none (DESIGN §2.4): no public entry at all, so
+		 * presence itself is not public; only the proof-tier entries stay. */
+		size_t i, k = 0;
+
+		for (i = 0; i < g->ntok; i++)
+			if (r->items[i].payload[1] != BC_TOKEN_NIR && r->items[i].payload[1] != BC_TOKEN_NAMEDOB &&
+			    r->items[i].payload[1] != BC_TOKEN_EMAIL && r->items[i].payload[1] != BC_TOKEN_PHONE)
+				r->items[k++] = r->items[i];
+		sodium_memzero(r->items + k, (g->ntok - k) * sizeof(*r->items));
+		r->n_own = r->n_items = k;
+		json_object_set_new(r->entry, "entries", json_integer((json_int_t)k));
+	}
+	return 0;
 }
 
 static int finish_evaluation(struct ingest_run *r, struct bc_error *err)

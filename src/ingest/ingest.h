@@ -36,6 +36,7 @@ struct bc_ingest_options {
 	const char *mapping;        /* --mapping FILE, "auto" (columns inferred from their content), or NULL */
 	unsigned long accept_dropped; /* --accept-dropped N: dropped rows holding an identifier allowed */
 	int sensitive;              /* --sensitive */
+	int public_tier;            /* --public-tier, enum bc_public_tier; DEFAULT: FULL, or NONE with --sensitive */
 	unsigned anonymity;         /* K, 0: BC_DEFAULT_ANONYMITY */
 	int threads;                /* 0: all cores */
 	int quiet;                  /* no progress */
@@ -102,6 +103,9 @@ void bc_ingest_grouping_key(const uint8_t seed[32], uint8_t out[32]);
 
 /* State directory of a key file: "<key_path>.state". out: outsize bytes. */
 int bc_state_dir(const char *key_path, char *out, size_t outsize);
+
+/* The public tier an ingest with options o applies (DEFAULT resolved). */
+int bc_ingest_public_tier(const struct bc_ingest_options *o);
 
 /*
  * Run an ingest. Returns 0, or -1 with err filled ("usage", "key", "state",

@@ -155,9 +155,10 @@ struct ingest_run {
 	struct ingest *g;
 	char sdir[PATH_MAX], today[16];
 	json_t *cat, *old_cat, *entry;
-	struct bc_build_item *items;   /* this breach's ntok items, then the kept breaches' */
+	struct bc_build_item *items;   /* this breach's n_own items, then the kept breaches' */
 	size_t n_items, cap;
-	size_t n_own;                  /* this breach's items: its tokens, then its claims */
+	size_t n_own;                  /* this breach's items: its tokens (less the public ones of
+					* tier none), then its claims */
 	uint32_t id, replaced[64];
 	size_t n_replaced;
 	int lock_fd, dir_lock_fd;

@@ -222,10 +222,11 @@ const char *bc_report_month(uint16_t month, char *buf, size_t bufsize)
 const char *bc_report_medical_notice(enum bc_report_lang lang)
 {
 	return tr(lang,
-		  "Medical details, if any, are only shown after email verification, or by the "
-		  "data controller.",
-		  "Les éventuels détails médicaux ne sont montrés qu'après vérification de votre "
-		  "adresse e-mail, ou par le responsable du traitement.");
+		  "The full details, including any medical information, are only shown with the "
+		  "claim code of the controller's letter or after verifying your email address.",
+		  "Le détail complet, y compris d'éventuelles informations médicales, n'est montré "
+		  "qu'avec le code de la lettre du responsable du traitement ou après vérification "
+		  "de votre adresse e-mail.");
 }
 
 /* The sentences below are the page's too (web/src/texts.js; the page's
@@ -265,9 +266,11 @@ static const char *tier_sentence(enum bc_report_lang lang)
 {
 	return tr(lang,
 		  "This breach holds health data. The number of records, the dates and the labs "
-		  "are only shown after your email address is verified.",
+		  "are only shown with the code of your letter or after your email address is "
+		  "verified.",
 		  "Cette fuite contient des données de santé. Le nombre de fiches, les dates et "
-		  "les laboratoires ne sont montrés qu'après vérification de votre adresse e-mail.");
+		  "les laboratoires ne sont montrés qu'avec le code de votre lettre ou après "
+		  "vérification de votre adresse e-mail.");
 }
 
 static const char *const month_names[12][2] = {
@@ -352,6 +355,74 @@ static void put_contacts(FILE *out, const struct bc_breach *b, const char *inden
 		or_unknown(b->dpo_contact, lang));
 	fprintf(out, "%s%s%s%s\n", indent, tr(lang, "Complaint", "Réclamation"), colon,
 		complaint_of(b));
+}
+
+static void put_private(FILE *out, const struct bc_report *r, enum bc_report_lang lang)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < r->n_breaches; i++)
+		n += r->breaches[i].public_tier == BC_TIER_NONE;
+	if (!n)
+		return;
+	fprintf(out, "\n%s (%zu)%s\n",
+		tr(lang, "Breaches where nothing is public", "Fuites dont rien n'est public"), n,
+		tr(lang, ":", " :"));
+	for (i = 0; i < r->n_breaches; i++) {
+		const struct bc_breach *b = &r->breaches[i];
+
+		if (b->public_tier != BC_TIER_NONE)
+			continue;
+		fprintf(out, "- %s", title_of(b, lang));
+		if (b->breach_date && *b->breach_date)
+			fprintf(out, " (%s)", b->breach_date);
+		fprintf(out, "\n  %s\n", tr(lang,
+			"Knowing an identifier shows nothing about this breach, whether you are in it or not. "
+			"To check it:",
+			"Connaître un identifiant ne montre rien de cette fuite, que vous y soyez ou non. "
+			"Pour la vérifier :"));
+		fprintf(out, "  * %s\n", tr(lang,
+			"the claim code of the letter the controller sent you (breachcheck check --claim);",
+			"le code de la lettre que le responsable du traitement vous a envoyée "
+			"(breachcheck check --claim) ;"));
+		fprintf(out, "  * %s\n", tr(lang,
+			"email verification, if your email address was in your record: a code is sent "
+			"to it (breachcheck check --verify-email, or \"verify your email address\" on the page);",
+			"la vérification de votre adresse e-mail, si elle figurait dans votre fiche : un "
+			"code vous y est envoyé (breachcheck check --verify-email, ou « vérifier votre "
+			"adresse e-mail » sur la page) ;"));
+		fprintf(out, "  * %s %s%s\n", tr(lang,
+			"the data-protection officer or the helpline, who send a new code after checking "
+			"your identity:",
+			"le délégué à la protection des données ou la ligne d'assistance, qui vous "
+			"envoient un nouveau code après vérification de votre identité :"),
+			or_unknown(b->dpo_contact, lang), tr(lang, ".", "."));
+	}
+}
+
+static json_t *private_json(const struct bc_report *r, enum bc_report_lang lang)
+{
+	json_t *a = json_array(), *b, *ways;
+	size_t i;
+
+	for (i = 0; a && i < r->n_breaches; i++) {
+		if (r->breaches[i].public_tier != BC_TIER_NONE)
+			continue;
+		b = json_object();
+		json_object_set_new(b, "id", json_integer(r->breaches[i].id));
+		json_object_set_new(b, "name", json_string(r->breaches[i].name ? r->breaches[i].name : ""));
+		json_object_set_new(b, "title", json_string(title_of(&r->breaches[i], lang)));
+		json_object_set_new(b, "public_tier", json_string("none"));
+		ways = json_array();
+		json_array_append_new(ways, json_string("claim_code"));
+		json_array_append_new(ways, json_string("email_verification"));
+		json_array_append_new(ways, json_string("dpo_reissue"));
+		json_object_set_new(b, "ways", ways);
+		json_object_set_new(b, "dpo_contact",
+				    json_string(r->breaches[i].dpo_contact ? r->breaches[i].dpo_contact : ""));
+		json_array_append_new(a, b);
+	}
+	return a;
 }
 
 /* Labels of the kinds in mask, joined by ", ". */
@@ -493,6 +564,7 @@ int bc_report_write_text(const struct bc_report *r, enum bc_report_lang lang, FI
 			put_contacts(out, &r->breaches[i], "", lang);
 		}
 	}
+	put_private(out, r, lang);
 	if (fflush(out) || ferror(out))
 		return bc_error_set(err, "io", "cannot write the report");
 	return 0;
@@ -579,9 +651,13 @@ json_t *bc_report_to_json(const struct bc_report *r, enum bc_report_lang lang)
 		set_str(b, "name", r->breaches[i].name);
 		set_str(b, "title", r->breaches[i].title);
 		set_str(b, "breach_date", r->breaches[i].breach_date);
+		json_object_set_new(b, "public_tier",
+				    json_string(bc_public_tier_name(r->breaches[i].public_tier)
+						? bc_public_tier_name(r->breaches[i].public_tier) : "full"));
 		json_array_append_new(a, b);
 	}
 	json_object_set_new(o, "breaches_checked", a);
+	json_object_set_new(o, "private_breaches", private_json(r, lang));
 	a = json_array();
 	for (i = 0; a && i < r->n_hits; i++)
 		json_array_append_new(a, hit_json(&r->hits[i], lang));

@@ -115,3 +115,23 @@ int bc_payload_unpack(const uint8_t in[BC_PAYLOAD_BYTES], struct bc_payload *p)
 		return -1;
 	return 0;
 }
+
+const char *bc_public_tier_name(int tier)
+{
+	switch (tier) {
+	case BC_TIER_FULL: return "full";
+	case BC_TIER_CLASSES: return "classes";
+	case BC_TIER_NONE: return "none";
+	default: return NULL;
+	}
+}
+
+int bc_public_tier_parse(const char *s)
+{
+	int t;
+
+	for (t = BC_TIER_FULL; s && t <= BC_TIER_NONE; t++)
+		if (!strcmp(s, bc_public_tier_name(t)))
+			return t;
+	return BC_TIER_DEFAULT;
+}

@@ -143,6 +143,27 @@ struct bc_breach {
 	const char *controller;
 	const char *dpo_contact;
 	const char *complaint_url;
+	int public_tier;         /* enum bc_public_tier; absent in index.json: CLASSES if sensitive, else FULL */
 };
+
+/*
+ * Public tier of a breach (DESIGN.md §2.4, set by `ingest --public-tier`,
+ * index.json and /v1/config "public_tier"): what knowing an identifier shows.
+ * FULL: the non-medical payload; CLASSES: found + data classes 0-11; NONE:
+ * nothing (no public entry at all: only claim codes and email verification
+ * open the breach).
+ */
+enum bc_public_tier {
+	BC_TIER_DEFAULT = 0, /* ingest option unset: FULL, or NONE with --sensitive */
+	BC_TIER_FULL = 1,
+	BC_TIER_CLASSES = 2,
+	BC_TIER_NONE = 3,
+};
+
+/* "full", "classes", "none", or NULL for another value. */
+const char *bc_public_tier_name(int tier);
+
+/* The tier named s ("full", "classes", "none"), or BC_TIER_DEFAULT if none matches. */
+int bc_public_tier_parse(const char *s);
 
 #endif

@@ -200,7 +200,7 @@ describe('check page', () => {
     run(GENLEAK, ['--rows', '800', '--seed', '12', '--out', 'b.csv', '--truth', 'b.truth', '--quiet']);
     run(BIN, ['keygen', 'key']);
     run(BIN, ['ingest', 'a.csv', '--index', 'idx', '--key', 'key', '--breach', 'labo-2021',
-      '--title', 'Fuite des laboratoires (2021)', '--date', '2021-02-23', '--sensitive',
+      '--title', 'Fuite des laboratoires (2021)', '--date', '2021-02-23', '--sensitive', '--public-tier', 'classes',
       '--controller', 'Laboratoires Exemple SAS', '--dpo-contact', 'dpo@example.fr',
       '--complaint-url', 'https://www.cnil.fr/fr/plaintes', '--anonymity', '32', '--quiet']);
     run(BIN, ['ingest', 'b.csv', '--index', 'idx', '--key', 'key', '--breach', 'labo-2019',
@@ -321,7 +321,7 @@ describe('check page', () => {
     assert.match(text, /Laboratoires Exemple SAS/);
     assert.match(text, /dpo@example\.fr/);
     assert.match(text, /cnil\.fr\/fr\/plaintes/);
-    assert.match(text, /Les éventuels détails médicaux ne sont montrés qu'après vérification de votre adresse e-mail/);
+    assert.match(text, /Le détail complet, y compris d'éventuelles informations médicales, n'est montré qu'avec le code de la lettre/);
     assert.match(text, /Cette fuite contient des données de santé/, 'sensitive breach: period and labs withheld');
     assert.doesNotMatch(text, /LBM\d/, 'no lab names in the public tier of a sensitive breach');
 
@@ -371,7 +371,7 @@ describe('check page', () => {
     for (const lab of p.labs) assert.match(text, new RegExp(lab));
     assert.match(text, new RegExp(`Période\\s+[^\\n]*${p.first_sample.slice(0, 4)}`));
     assert.match(text, /https:\/\/dpo\.example\.org\/contact/);
-    assert.match(text, /Les éventuels détails médicaux/);
+    assert.match(text, /Le détail complet, y compris d'éventuelles informations médicales/);
     await page.close();
   });
 
@@ -430,7 +430,7 @@ describe('check page', () => {
     const text = await page.locator('.hit').first().innerText();
     assert.match(text, /Your data exposed/);
     assert.match(text, /social security number \(NIR\)/);
-    assert.match(text, /Medical details, if any, are only shown after email verification, or by the data controller\./);
+    assert.match(text, /The full details, including any medical information, are only shown with the claim code of the controller's letter or after verifying your email address\./);
     assert.match(text, /Expect phishing|Your social security number and date of birth/);
     assert.equal(await page.evaluate(() => document.activeElement.id), 'result', 'focus moves to the result');
     await page.screenshot({ path: join(ARTIFACTS, 'found-en-360.png'), fullPage: true });

@@ -26,7 +26,7 @@ L="--index $T/index --key $T/key"
 
 expect 0 "nir with spaces and key" -- $L --nir "2 55 08 14 168 025 38" --lang en
 has out "You are in one breach, out of the 2 breaches searched." "found header"
-has out "Medical details, if any, are only shown after email verification" "medical notice"
+has out "The full details, including any medical information, are only shown with the claim code" "medical notice"
 expect 0 "usage name, accents, short year" -- $L --last-name "Martin" --last-name "dupont" --first-name "Hélène" --dob 03.07.85 --json
 has out '"found": true' "json found"
 has out '"matched": [

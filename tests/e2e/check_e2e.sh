@@ -195,11 +195,11 @@ expect 3 "timed out" "a server that does not answer" -- --server "$FURL" --cache
 [ $(($(date +%s) - start)) -le 4 ] || fail "--timeout 1 took more than 4 s"
 
 echo "== sensitive breach: public tier"
-"$BC" ingest "$T/leak.csv" --index "$T/sidx" --key "$T/key2" --breach labs --sensitive --controller "Biolab Exemple" --dpo-contact dpo@example.org --complaint-url https://www.cnil.fr/fr/plaintes --anonymity 16 --quiet 2>/dev/null ||
-	{ "$BC" keygen "$T/key2" >/dev/null && "$BC" ingest "$T/leak.csv" --index "$T/sidx" --key "$T/key2" --breach labs --sensitive --controller "Biolab Exemple" --dpo-contact dpo@example.org --complaint-url https://www.cnil.fr/fr/plaintes --anonymity 16 --quiet; } ||
+"$BC" ingest "$T/leak.csv" --index "$T/sidx" --key "$T/key2" --breach labs --sensitive --public-tier classes --controller "Biolab Exemple" --dpo-contact dpo@example.org --complaint-url https://www.cnil.fr/fr/plaintes --anonymity 16 --quiet 2>/dev/null ||
+	{ "$BC" keygen "$T/key2" >/dev/null && "$BC" ingest "$T/leak.csv" --index "$T/sidx" --key "$T/key2" --breach labs --sensitive --public-tier classes --controller "Biolab Exemple" --dpo-contact dpo@example.org --complaint-url https://www.cnil.fr/fr/plaintes --anonymity 16 --quiet; } ||
 	fail "sensitive ingest"
 expect 0 '"rows": null' "sensitive: rows hidden" -- --index "$T/sidx" --key "$T/key2" --nir "$NIR" --json
-expect 0 "only shown after email verification" "sensitive: tier sentence" -- --index "$T/sidx" --key "$T/key2" --nir "$NIR" --lang en
+expect 0 "only shown with the code of your letter or after your email address is verified" "sensitive: tier sentence" -- --index "$T/sidx" --key "$T/key2" --nir "$NIR" --lang en
 expect 3 "does not belong to this index" "a key that is not the index's" -- --index "$T/sidx" --key "$T/key" --nir "$NIR"
 [ "$fails" = 0 ] && echo "e2e check: all passed"
 exit "$fails"

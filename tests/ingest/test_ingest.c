@@ -94,6 +94,7 @@ static void run_ingest(const char *file, const char *breach, int sensitive, stru
 	o.breach_date = "2020-02-03";
 	o.controller = "Example Labs";
 	o.sensitive = sensitive;
+	o.public_tier = sensitive ? BC_TIER_CLASSES : BC_TIER_DEFAULT;
 	o.anonymity = 4;
 	o.quiet = 1;
 	if (bc_ingest_run(&o, st, &err) != 0)

@@ -123,9 +123,18 @@ static int ingest(const char *file, const char *index, const char *key, const ch
 	argv[n++] = (char *)breach;
 	argv[n++] = "--anonymity";
 	argv[n++] = "32";
-	if (extra)
-		argv[n++] = (char *)extra;
-	if (extra && !strcmp(extra, "--sensitive")) {
+	if (extra) { /* one option, or an option and its value separated by one space */
+		static char copy[256];
+		char *sp;
+
+		snprintf(copy, sizeof(copy), "%s", extra);
+		argv[n++] = copy;
+		if ((sp = strchr(copy, ' ')) != NULL) {
+			*sp = '\0';
+			argv[n++] = sp + 1;
+		}
+	}
+	if (extra && !strncmp(extra, "--sensitive", 11)) {
 		/* a sensitive breach names its controller and contacts (issue 17) */
 		argv[n++] = "--controller";
 		argv[n++] = "Biolab Exemple";
@@ -637,8 +646,68 @@ static void test_truth_and_other_key(void **state)
 static void test_sensitive(void **state)
 {
 	(void)state;
-	assert_int_equal(exit_code(ingest(leak, "sens", "k2.key", "lab-leak", "--sensitive", NULL, NULL, 0)), 0);
+	/* public tier classes, an explicit choice since the proof tier (DESIGN §2.4) */
+	assert_int_equal(exit_code(ingest(leak, "sens", "k2.key", "lab-leak", "--public-tier classes", NULL, NULL, 0)), 0);
 	check_truth("sens", "k2.key", 1, 1);
+}
+
+/*
+ * A sensitive breach gets public tier none by default (issue #12): no
+ * leaked person's NIR, name + date of birth, email or phone finds anything;
+ * the breach is listed with public_tier "none"; verified entries remain.
+ */
+static void test_public_tier_none(void **state)
+{
+	char dir[PATH_MAX], kp[PATH_MAX], line[65536];
+	struct bc_index *idx = NULL;
+	struct bc_key *key = NULL;
+	struct bc_error err = BC_ERROR_INIT;
+	const struct bc_breach *b;
+	FILE *f;
+	int any = 0, verified = 0, patients = 0;
+
+	(void)state;
+	assert_int_equal(exit_code(ingest(leak, "none", "k2.key", "lab-leak", "--sensitive", NULL, NULL, 0)), 0);
+	path_in(dir, sizeof(dir), "none");
+	path_in(kp, sizeof(kp), "k2.key");
+	assert_int_equal(bc_index_open(dir, &idx, &err), 0);
+	assert_int_equal(bc_key_load(kp, &key, &err), 0);
+	b = bc_index_breach_by_name(idx, "lab-leak");
+	assert_non_null(b);
+	assert_int_equal(b->public_tier, BC_TIER_NONE);
+	assert_true(b->is_sensitive);
+	f = fopen(truth, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		json_error_t e;
+		json_t *p = json_loads(line, 0, &e), *v;
+		const char *nir = json_string_value(json_object_get(p, "nir13"));
+		const char *first = json_string_value(json_object_get(p, "first_name"));
+		const char *dob = json_string_value(json_object_get(p, "dob"));
+		const char *last = json_string_value(json_object_get(json_object_get(p, "last_names"), "birth"));
+		size_t i;
+
+		assert_non_null(p);
+		patients++;
+		if (nir)
+			any += lookup(idx, key, BC_TOKEN_NIR, nir, NULL, NULL, NULL, NULL);
+		if (last && first && dob)
+			any += lookup(idx, key, BC_TOKEN_NAMEDOB, last, first, dob, NULL, NULL);
+		json_array_foreach(json_object_get(p, "phones"), i, v)
+			any += lookup(idx, key, BC_TOKEN_PHONE, json_string_value(v), NULL, NULL, NULL, NULL);
+		json_array_foreach(json_object_get(p, "emails"), i, v) {
+			any += lookup(idx, key, BC_TOKEN_EMAIL, json_string_value(v), NULL, NULL, NULL, NULL);
+			if (nir)
+				verified += lookup(idx, key, BC_TOKEN_VERIFIED, nir, NULL, NULL, json_string_value(v), NULL);
+		}
+		json_decref(p);
+	}
+	fclose(f);
+	assert_true(patients > 100);
+	assert_int_equal(any, 0);
+	assert_true(verified > 0);
+	bc_key_free(key);
+	bc_index_free(idx);
 }
 
 static int cmp_tag(const void *a, const void *b)
@@ -854,6 +923,7 @@ int main(void)
 		cmocka_unit_test(test_privacy),
 		cmocka_unit_test(test_truth_and_other_key),
 		cmocka_unit_test(test_sensitive),
+		cmocka_unit_test(test_public_tier_none),
 		cmocka_unit_test(test_two_ingests_unlinkable),
 		cmocka_unit_test(test_kill_at_every_stage),
 		cmocka_unit_test(test_errors),

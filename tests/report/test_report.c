@@ -25,11 +25,16 @@ static const struct bc_breach catalogue[] = {
 	  .data_classes = 0x0FFF | (1u << 12) | (1u << 16) | (1u << 17),
 	  .is_sensitive = 1, .controller = "Groupement Biolab Exemple",
 	  .dpo_contact = "dpo@example.org", .complaint_url = "https://www.cnil.fr/fr/plaintes",
-	  .sources = lab_names, .n_sources = 3 },
+	  .sources = lab_names, .n_sources = 3, .public_tier = BC_TIER_CLASSES },
 	{ .id = 2, .name = "clinic-2019", .title = "Clinic appointment export",
 	  .breach_date = "2019-06-01", .description = NULL, .is_sensitive = 0,
 	  .controller = "Clinique Exemple SAS", .dpo_contact = NULL, .complaint_url = NULL,
-	  .sources = lab_names, .n_sources = 3 },
+	  .sources = lab_names, .n_sources = 3, .public_tier = BC_TIER_FULL },
+	/* public tier none: listed on every result with the ways to check it (DESIGN §6) */
+	{ .id = 3, .name = "labs-2022", .title = "Fuite d'un centre de dépistage",
+	  .breach_date = "2022-03-01", .is_sensitive = 1, .controller = "Centre Exemple",
+	  .dpo_contact = "dpo@example.net", .sources = lab_names, .n_sources = 0,
+	  .public_tier = BC_TIER_NONE },
 };
 
 static char *render(const struct bc_report *r, enum bc_report_lang lang, int json)
@@ -135,7 +140,7 @@ static void test_golden_full(void **state)
 	struct bc_payload b = { BC_PAYLOAD_VERSION, BC_TOKEN_PHONE, 5, 0x0C47 | (1u << 30), 223, 239, 0, 2 };
 
 	(void)state;
-	bc_report_init(&r, catalogue, 2, BC_TOKEN_BIT(BC_TOKEN_NAMEDOB) | BC_TOKEN_BIT(BC_TOKEN_PHONE));
+	bc_report_init(&r, catalogue, 3, BC_TOKEN_BIT(BC_TOKEN_NAMEDOB) | BC_TOKEN_BIT(BC_TOKEN_PHONE));
 	assert_int_equal(bc_report_add(&r, 1, &a, &err), 0);
 	assert_int_equal(bc_report_add(&r, 1, &b, &err), 0);
 	assert_int_equal(r.hits[0].rows, 5);
@@ -151,7 +156,7 @@ static void test_golden_not_found(void **state)
 	struct bc_report r;
 
 	(void)state;
-	bc_report_init(&r, catalogue, 2, BC_TOKEN_BIT(BC_TOKEN_NIR) | BC_TOKEN_BIT(BC_TOKEN_PHONE));
+	bc_report_init(&r, catalogue, 3, BC_TOKEN_BIT(BC_TOKEN_NIR) | BC_TOKEN_BIT(BC_TOKEN_PHONE));
 	assert_int_equal(bc_report_found(&r), 0);
 	check_all(&r, "not_found");
 	bc_report_release(&r);
@@ -222,7 +227,7 @@ static void test_sensitive_hides_tier(void **state)
 	assert_non_null(strstr(txt, "blackmail"));
 	assert_non_null(strstr(txt, "Leak of medical-lab patient records"));
 	assert_null(strstr(txt, "LABO BIOMEDICAL"));
-	assert_non_null(strstr(txt, "only shown after email verification"));
+	assert_non_null(strstr(txt, "only shown with the code of your letter or after your email address is verified"));
 	free(txt);
 	bc_report_release(&r);
 

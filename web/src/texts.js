@@ -185,8 +185,8 @@ const T = {
   labs: { fr: 'Laboratoires', en: 'Labs' },
   labs_more: { fr: ' et d\'autres', en: ' and others' },
   tier: {
-    fr: "Cette fuite contient des données de santé. Le nombre de fiches, les dates et les laboratoires ne sont montrés qu'après vérification de votre adresse e-mail.",
-    en: "This breach holds health data. The number of records, the dates and the labs are only shown after your email address is verified.",
+    fr: "Cette fuite contient des données de santé. Le nombre de fiches, les dates et les laboratoires ne sont montrés qu'avec le code de votre lettre ou après vérification de votre adresse e-mail.",
+    en: "This breach holds health data. The number of records, the dates and the labs are only shown with the code of your letter or after your email address is verified.",
   },
   shared: {
     fr: "Cet identifiant ({kind}) est aussi celui d'autres personnes dans ce fichier (par exemple, un e-mail ou un téléphone de la famille). Nous ne pouvons donc pas dire quelles données vous concernant ont fuité. Pour le savoir, faites une recherche avec votre numéro de sécurité sociale, ou avec votre nom, votre prénom et votre date de naissance.",
@@ -197,7 +197,7 @@ const T = {
   dpo: { fr: 'Délégué à la protection des données', en: 'Data-protection officer' },
   complaint: { fr: 'Réclamation', en: 'Complaint' },
   not_given: { fr: 'non communiqué', en: 'not given' },
-  medical: { fr: "Les éventuels détails médicaux ne sont montrés qu'après vérification de votre adresse e-mail, ou par le responsable du traitement.", en: 'Medical details, if any, are only shown after email verification, or by the data controller.' },
+  medical: { fr: "Le détail complet, y compris d'éventuelles informations médicales, n'est montré qu'avec le code de la lettre du responsable du traitement ou après vérification de votre adresse e-mail.", en: "The full details, including any medical information, are only shown with the claim code of the controller's letter or after verifying your email address." },
   not_found: {
     fr: "Nous n'avons pas trouvé ces identifiants dans la fuite.",
     en: "We did not find these identifiers in the breach.",
