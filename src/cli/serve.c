@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "mail/mail.h"
 #include "bc_config.h"
 #include "cli/cli.h"
 #include "oprf/keyfile.h"
@@ -66,6 +67,16 @@ static const char usage[] =
 	"  --redis URL             share the rate limits of several evaluators in Redis\n"
 	"                          (redis://HOST[:PORT][/DB], unix:///PATH); Redis down:\n"
 	"                          evaluate answers 503 (fail closed)\n"
+	"\n"
+	"Email verification (/v1/verify/*, docs/verify.md; off without one of these):\n"
+	"  --smtp-url URL          smtp://HOST[:PORT] or smtps://HOST[:PORT] for the codes\n"
+	"  --mail-dir DIR          write the code mails into this Maildir instead (dev, demo)\n"
+	"  --smtp-from ADDR        sender of the codes: not the notification campaign's\n"
+	"  --smtp-credentials FILE one line user:password for SMTP AUTH (never on argv)\n"
+	"  --service-name TEXT     named in the code mail (default breachcheck)\n"
+	"  --verify-per-client N   verification starts per hour per client (default 5)\n"
+	"  --verify-per-net N      the same per IPv4 /24 and IPv6 /48 (default 80)\n"
+	"  --verify-global N       the same in total (default 2000)\n"
 	"\n"
 	"Signals: SIGHUP re-opens the index symlink's current target; SIGTERM or\n"
 	"SIGINT stop accepting, finish requests in flight, and exit 0.\n";
@@ -158,11 +169,20 @@ int cmd_serve(int argc, char **argv)
 		{ "log", required_argument, NULL, 'L' },
 		{ "evaluator-only", no_argument, NULL, 'E' },
 		{ "redis", required_argument, NULL, 'D' },
+		{ "smtp-url", required_argument, NULL, 'U' },
+		{ "mail-dir", required_argument, NULL, 'M' },
+		{ "smtp-from", required_argument, NULL, 'F' },
+		{ "smtp-credentials", required_argument, NULL, 'K' },
+		{ "service-name", required_argument, NULL, 'N' },
+		{ "verify-per-client", required_argument, NULL, 'V' },
+		{ "verify-per-net", required_argument, NULL, 'W' },
+		{ "verify-global", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct bc_server_cidr trusted[BC_SERVER_MAX_TRUSTED_PROXIES];
 	struct bc_server_options opt;
+	struct bc_mail_config mail;
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_server *srv = NULL;
 	struct bc_key *key = NULL;
@@ -177,6 +197,7 @@ int cmd_serve(int argc, char **argv)
 		return BC_EXIT_OK;
 	}
 	bc_server_options_init(&opt);
+	memset(&mail, 0, sizeof(mail));
 	opt.trusted_proxies = trusted;
 	optind = 1;
 	opterr = 0;
@@ -235,6 +256,14 @@ int cmd_serve(int argc, char **argv)
 			opt.max_connections_per_ip = (int)per_ip;
 			break;
 		case 'L': log_path = optarg; break;
+		case 'U': mail.smtp_url = optarg; break;
+		case 'M': mail.mail_dir = optarg; break;
+		case 'F': mail.from = optarg; break;
+		case 'K': mail.credentials_file = optarg; break;
+		case 'N': opt.service_name = optarg; break;
+		case 'V': bad = parse_uint(optarg, "/h", 1000000, &opt.verify_starts_per_client); break;
+		case 'W': bad = parse_uint(optarg, "/h", 1000000, &opt.verify_starts_per_net); break;
+		case 'G': bad = parse_uint(optarg, "/h", 100000000, &opt.verify_starts_global); break;
 		default:
 			fprintf(stderr, "breachcheck serve: unknown option, or an option without its value\n%s",
 				usage);
@@ -252,6 +281,22 @@ int cmd_serve(int argc, char **argv)
 	}
 	if (!opt.index_dir || !key_path) {
 		fprintf(stderr, "breachcheck serve: --index and --key are required\n%s", usage);
+		return BC_EXIT_USAGE;
+	}
+	if (mail.smtp_url || mail.mail_dir) {
+		if (!mail.from) {
+			fprintf(stderr, "breachcheck serve: --smtp-from is required with --smtp-url or --mail-dir\n");
+			return BC_EXIT_USAGE;
+		}
+		mail.from_name = opt.service_name;
+		mail.timeout_ms = 30000;
+		if (bc_mail_config_check(&mail, &err) < 0) {
+			cli_print_error(&err);
+			return BC_EXIT_USAGE;
+		}
+		opt.verify_mail = &mail;
+	} else if (mail.from || mail.credentials_file) {
+		fprintf(stderr, "breachcheck serve: --smtp-from and --smtp-credentials need --smtp-url or --mail-dir\n");
 		return BC_EXIT_USAGE;
 	}
 	if (opt.timeout == 0)

@@ -163,20 +163,35 @@ static int aggregate_breach(struct ingest_run *r, struct bc_error *err)
 	if (bc_ingest_aggregate(g, r->id, r->items, r->entry, r->st, err) != 0)
 		return -1;
 	r->n_own = g->ntok;
-	if (bc_ingest_public_tier(r->o) == BC_TIER_NONE) {
-		/* Public tier none (DESIGN §2.4): no public entry at all, so
-		 * presence itself is not public; only the proof-tier entries stay. */
-		size_t i, k = 0;
-
-		for (i = 0; i < g->ntok; i++)
-			if (r->items[i].payload[1] != BC_TOKEN_NIR && r->items[i].payload[1] != BC_TOKEN_NAMEDOB &&
-			    r->items[i].payload[1] != BC_TOKEN_EMAIL && r->items[i].payload[1] != BC_TOKEN_PHONE)
-				r->items[k++] = r->items[i];
-		sodium_memzero(r->items + k, (g->ntok - k) * sizeof(*r->items));
-		r->n_own = r->n_items = k;
-		json_object_set_new(r->entry, "entries", json_integer((json_int_t)k));
-	}
 	return 0;
+}
+
+/*
+ * Public tier none (DESIGN §2.4): no public entry at all, so that presence
+ * itself is not public; only the proof-tier entries (verified, claims) of
+ * this breach stay, in the index and in the state. The items are this
+ * breach's tokens [0, ntok), then its claims, then the other breaches'.
+ */
+static void drop_public_entries(struct ingest_run *r)
+{
+	struct ingest *g = r->g;
+	size_t i, k = 0, gone;
+
+	if (bc_ingest_public_tier(r->o) != BC_TIER_NONE)
+		return;
+	for (i = 0; i < g->ntok; i++) {
+		uint8_t kind = r->items[i].payload[1];
+
+		if (kind != BC_TOKEN_NIR && kind != BC_TOKEN_NAMEDOB && kind != BC_TOKEN_EMAIL &&
+		    kind != BC_TOKEN_PHONE)
+			r->items[k++] = r->items[i];
+	}
+	gone = g->ntok - k;
+	memmove(r->items + k, r->items + g->ntok, (r->n_items - g->ntok) * sizeof(*r->items));
+	r->n_items -= gone;
+	r->n_own -= gone;
+	sodium_memzero(r->items + r->n_items, gone * sizeof(*r->items));
+	json_object_set_new(r->entry, "entries", json_integer((json_int_t)r->n_own));
 }
 
 static int finish_evaluation(struct ingest_run *r, struct bc_error *err)
@@ -184,6 +199,7 @@ static int finish_evaluation(struct ingest_run *r, struct bc_error *err)
 	if (bc_ingest_eval_finish(r->g, r->st, err) != 0)
 		return -1;
 	bc_ingest_join_outputs(r->g, r->items);
+	drop_public_entries(r);
 	return 0;
 }
 

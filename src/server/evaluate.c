@@ -18,7 +18,7 @@
 /* 1 if the request's Content-Type is application/json (parameters allowed,
  * case-insensitive): anything else from a browser on another origin would
  * be a "simple" request, sent without a CORS preflight. */
-static int is_json_request(struct MHD_Connection *c)
+int bc_server_is_json_request(struct MHD_Connection *c)
 {
 	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -62,7 +62,7 @@ static enum MHD_Result collect_line(void *cls, enum MHD_ValueKind kind, const ch
 }
 
 /* The client's 16-byte address for the rate limit (all zero if unknown). */
-static void client_address(struct MHD_Connection *c, struct bc_server *srv, uint8_t addr[16])
+void bc_server_client_address(struct MHD_Connection *c, struct bc_server *srv, uint8_t addr[16])
 {
 	const union MHD_ConnectionInfo *ci;
 	struct proxy_lines pl = { srv->opt.proxy_forwarded ? "Forwarded" : "X-Forwarded-For",
@@ -140,13 +140,13 @@ enum MHD_Result bc_server_handle_evaluate(struct MHD_Connection *c, struct bc_se
 	size_t n = 0, len;
 
 	(void)p;
-	if (!is_json_request(c))
+	if (!bc_server_is_json_request(c))
 		return bc_server_error(c, r, MHD_HTTP_BAD_REQUEST, "bad_json",
 				       "the request must have Content-Type: application/json", NULL, 0);
 	if (bc_server_evaluate_parse(r->body, r->body_len, srv->opt.max_batch, blinded, &n, &e) < 0)
 		return bc_server_error(c, r, e.status, e.code, e.message, NULL, 0);
 
-	client_address(c, srv, addr);
+	bc_server_client_address(c, srv, addr);
 	wait = srv->limiter->take(srv->limiter, addr, (unsigned)n);
 	if (wait == BC_SERVER_LIMITER_UNAVAILABLE)
 		/* the shared store (--redis) does not answer: fail closed, counted in

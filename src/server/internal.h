@@ -73,6 +73,7 @@ struct bc_server {
 	pthread_mutex_t cur_lock;
 	struct bc_server_snapshot *cur;
 	struct bc_server_limiter *limiter;
+	struct bc_server_verify *verify;  /* NULL when email verification is not set up */
 	struct bc_server_metrics metrics;
 	atomic_uint active;
 	pthread_mutex_t conns_lock;
@@ -196,7 +197,23 @@ bc_server_handler bc_server_handle_config, bc_server_handle_breaches, bc_server_
 	bc_server_handle_healthz, bc_server_handle_bucket, bc_server_handle_verified,
 	bc_server_handle_buckets_bin, bc_server_handle_index_json; /* index_routes.c */
 bc_server_handler bc_server_handle_evaluate;                       /* evaluate.c */
-bc_server_handler bc_server_handle_verify_unimplemented;           /* routes.c */
+bc_server_handler bc_server_handle_verify_start, bc_server_handle_verify_evaluate; /* verify.c */
+
+/* ---- verify.c ---- */
+
+/* Set up email verification from srv->opt (nothing when verify_mail is
+ * NULL). Returns 0, or -1 with err ("bad_mail_config", "internal"). */
+int bc_server_verify_new(struct bc_server *srv, struct bc_error *err);
+void bc_server_verify_free(struct bc_server *srv);
+
+/* ---- evaluate.c (shared with verify.c) ---- */
+
+/* The client's 16-byte address for the rate limits (all zero if unknown):
+ * the peer, or the proxy header's entry when the peer is a trusted proxy. */
+void bc_server_client_address(struct MHD_Connection *c, struct bc_server *srv, uint8_t addr[16]);
+
+/* 1 if the request's Content-Type is application/json. */
+int bc_server_is_json_request(struct MHD_Connection *c);
 
 /* ---- web.c ---- */
 

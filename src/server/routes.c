@@ -18,8 +18,8 @@ static const struct bc_server_route routes[] = {
 	{ "/v1/index/{index_id}/index.json", BC_SERVER_GET, bc_server_handle_index_json, 1 },
 	{ "/v1/breaches", BC_SERVER_GET, bc_server_handle_breaches, 0 },
 	{ "/v1/breaches/{name}", BC_SERVER_GET, bc_server_handle_breach, 0 },
-	{ "/v1/verify/start", BC_SERVER_POST, bc_server_handle_verify_unimplemented, 0 },
-	{ "/v1/verify/evaluate", BC_SERVER_POST, bc_server_handle_verify_unimplemented, 0 },
+	{ "/v1/verify/start", BC_SERVER_POST, bc_server_handle_verify_start, 0 },
+	{ "/v1/verify/evaluate", BC_SERVER_POST, bc_server_handle_verify_evaluate, 0 },
 	{ "/healthz", BC_SERVER_GET, bc_server_handle_healthz, 0 },
 };
 
@@ -118,16 +118,6 @@ static int is_hex_id(const char *s, size_t len)
 		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
 			return 0;
 	return 1;
-}
-
-enum MHD_Result bc_server_handle_verify_unimplemented(struct MHD_Connection *c,
-						      struct bc_server_request *r,
-						      const struct bc_server_params *p)
-{
-	(void)p;
-	return bc_server_error(c, r, MHD_HTTP_NOT_IMPLEMENTED, "not_implemented",
-			       "the verified tier (email verification) is not implemented by this server",
-			       NULL, 0);
 }
 
 enum MHD_Result bc_server_dispatch(struct MHD_Connection *c, struct bc_server_request *r,

@@ -42,6 +42,9 @@ void bc_server_options_init(struct bc_server_options *opt)
 	opt->rate_per_48 = -1;
 	opt->rate_per_24 = -1;
 	opt->log_fd = 2;
+	opt->verify_starts_per_client = BC_SERVER_DEFAULT_VERIFY_PER_CLIENT;
+	opt->verify_starts_per_net = BC_SERVER_DEFAULT_VERIFY_PER_NET;
+	opt->verify_starts_global = BC_SERVER_DEFAULT_VERIFY_GLOBAL;
 }
 
 /* What the header scan found: Content-Length values, Host lines. */
@@ -502,6 +505,8 @@ int bc_server_start(const struct bc_server_options *opt, struct bc_server **out,
 			goto out;
 		}
 	}
+	if (bc_server_verify_new(srv, err) < 0)
+		goto out;
 	if (opt->web_dir && *opt->web_dir && !opt->evaluator_only) {
 		if (bc_server_web_check(opt->web_dir, opt->key_path, opt->index_dir, err) < 0)
 			goto out;
@@ -577,6 +582,7 @@ void bc_server_stop(struct bc_server *srv, unsigned drain_seconds)
 		close(srv->web_fd);
 	if (srv->limiter)
 		srv->limiter->free(srv->limiter);
+	bc_server_verify_free(srv);
 	pthread_mutex_destroy(&srv->cur_lock);
 	pthread_mutex_destroy(&srv->conns_lock);
 	free(srv->index_dir);

@@ -30,6 +30,12 @@
 #define BC_SERVER_DEFAULT_MAX_PER_IP 64         /* without --trusted-proxy */
 #define BC_SERVER_MAX_BODY 16384              /* bytes of a request body */
 #define BC_SERVER_RL_SLOTS 65536              /* per-client rate-limit table entries */
+#define BC_SERVER_DEFAULT_VERIFY_PER_CLIENT 5    /* verification starts per hour per client */
+#define BC_SERVER_DEFAULT_VERIFY_PER_NET 80      /* per hour per IPv4 /24 or IPv6 /48 (16 clients) */
+#define BC_SERVER_DEFAULT_VERIFY_GLOBAL 2000     /* per hour in total */
+
+struct bc_mail_config;
+struct bc_verify_store;
 
 struct bc_server_options {
 	const char *index_dir;        /* the index symlink DIR (re-resolved at reload) */
@@ -65,6 +71,14 @@ struct bc_server_options {
 	int evaluator_only;           /* 1: /v1/config, /v1/evaluate, /v1/verify/..., /v1/breaches,
 				       * /healthz only: no bucket, index file or page route;
 				       * needs buckets_url */
+	/* Email verification (the /v1/verify routes, DESIGN.md §6, docs/verify.md) */
+	const struct bc_mail_config *verify_mail; /* where codes go (SMTP or Maildir); NULL: the
+				       * routes answer 501 */
+	const char *service_name;     /* named in the code mail; NULL: "breachcheck" */
+	struct bc_verify_store *verify_store; /* borrowed shared store; NULL: in memory */
+	unsigned verify_starts_per_client; /* starts per hour per client (IPv4, IPv6 /64), 0 = unlimited */
+	unsigned verify_starts_per_net;    /* per hour per IPv4 /24 and IPv6 /48, 0 = unlimited */
+	unsigned verify_starts_global;     /* per hour in total, 0 = unlimited */
 };
 
 struct bc_server;
