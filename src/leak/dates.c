@@ -8,23 +8,6 @@
 #include <stdio.h>
 #include <string.h>
 
-int leak_ieq(const char *s, size_t n, const char *w)
-{
-	size_t i;
-
-	if (strlen(w) != n)
-		return 0;
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != w[i])
-			return 0;
-	}
-	return 1;
-}
-
 /* Parse a sample date: D/M/YYYY, D-M-YYYY, D.M.YYYY, YYYY-MM-DD[...], D/M/YY; anything may follow. */
 int leak_parse_sample_date(const char *s, size_t n, int *y, int *m, int *d)
 {

@@ -32,8 +32,23 @@ int leak_row_to_record(const struct leak_row_ctx *ctx, const struct leak_row *ro
 /* 1 if the field is empty once trimmed of white space and no-break spaces, or a placeholder ("-", "NULL", "néant"...). */
 int leak_value_is_empty(const char *s, size_t n);
 
-/* dates.c. ASCII case-insensitive equality of s (n bytes) with the lowercase word w. */
-int leak_ieq(const char *s, size_t n, const char *w);
+/* ASCII case-insensitive equality of s (n bytes) with the lowercase word w (inline: a per-field test). */
+static inline int leak_ieq(const char *s, size_t n, const char *w)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != w[i])
+			return 0;
+	}
+	return w[n] == '\0';
+}
+
+/* dates.c. */
 /* D/M/YYYY, D-M-YYYY, D.M.YYYY, YYYY-MM-DD[...], D/M/YY (anything may follow): 0 with y, m, d, or -1. */
 int leak_parse_sample_date(const char *s, size_t n, int *y, int *m, int *d);
 /* YYYYMMDD or DDMMYYYY (8 digits): 0 with y, m, d, or -1. */
