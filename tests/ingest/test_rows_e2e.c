@@ -9,7 +9,8 @@
  * every identifier's payload must be the same in both indexes. And each
  * identifier's data classes must equal the union over the rows that carry
  * it (read from the twin), plus its own class bits, or only its own bits
- * and the shared flag when it is shared (DESIGN.md §7; src/ingest/aggregate.c).
+ * and the shared flag when it is shared (DESIGN.md §7; src/ingest/aggregate.c),
+ * ingested with --public-tier full.
  * The counts are printed. BC_E2E_ROWS overrides the 100,000 rows.
  */
 #include <setjmp.h>
@@ -245,6 +246,7 @@ static int ingest_file(const char *file, const char *index, const char *breach, 
 	o.key_path = kp;
 	o.breach = breach;
 	o.quiet = 1;
+	o.public_tier = BC_TIER_FULL; /* --public-tier full: the payload shows what leaked */
 	if (bc_ingest_run(&o, st, &err) != 0) {
 		fprintf(stderr, "ingest %s: %s: %s\n", file, err.code, err.msg);
 		return -1;
