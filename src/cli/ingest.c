@@ -109,6 +109,13 @@ static void print_inferred_mapping(const char *input)
 	struct leak_reader r;
 	struct bc_error err = BC_ERROR_INIT;
 
+	if (!strcmp(input, "-")) {
+		/* standard input cannot be read twice */
+		fprintf(stderr, "breachcheck ingest: the input has no header row. Save it to a file and run\n"
+				"breachcheck profile on it to see the columns its content tells (a mapping file to\n"
+				"check and pass with --mapping FILE), or accept them unseen with --mapping auto.\n");
+		return;
+	}
 	if (leak_reader_init(&r, input, &lo, &err) != 0)
 		return;
 	fprintf(stderr, "breachcheck ingest: %s has no header row. The columns, as their content tells them:\n\n",
