@@ -458,7 +458,7 @@ void leak_hprim_free(struct leak_reader *r)
 
 int leak_sniff_hprim(const unsigned char *b, size_t n, char *delim)
 {
-	size_t i = 0;
+	size_t i = 0, k;
 	const unsigned char *p;
 	unsigned char d;
 
@@ -470,6 +470,13 @@ int leak_sniff_hprim(const unsigned char *b, size_t n, char *delim)
 	if ((d | 0x20) >= 'a' && (d | 0x20) <= 'z')
 		return 0;
 	if ((d >= '0' && d <= '9') || d == ' ' || d == '"' || d < 0x21 || d > 0x7E)
+		return 0;
+	/* then the encoding characters ("~^\&"): three or four punctuation characters, then d */
+	for (k = i + 2; k < n && k < i + 7 && b[k] != d; k++)
+		if ((b[k] | 0x20) >= 'a' && (b[k] | 0x20) <= 'z' ? 1 : (b[k] >= '0' && b[k] <= '9') || b[k] <= ' ' ||
+		    b[k] > 0x7E)
+			return 0;
+	if (k >= n || b[k] != d || k - (i + 2) < 3)
 		return 0;
 	/* a patient record further down */
 	for (p = b + i; (p = memchr(p, 'P', n - (size_t)(p - b))) != NULL && (size_t)(p - b) + 1 < n; p++)

@@ -768,6 +768,7 @@ static void test_hprim(void **state)
 	struct leak_reader r;
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_record rec[4], last;
+	static const char table[] = "H;F;X\nDupont;Jeanne;185037505600082\nP;Jean;x\n";
 	int n = 0;
 
 	(void)state;
@@ -813,6 +814,12 @@ static void test_hprim(void **state)
 	assert_int_equal(r.stats.rows, 4);
 	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_DOB], 0);
 	assert_int_equal(r.stats.reason_rows[LEAK_REASON_INVALID_SAMPLE_DATE], 0);
+	leak_reader_release(&r);
+
+	/* a table whose first cell is "H" and a later one "P" is not HPRIM: no delimiter declaration */
+	assert_int_equal(leak_reader_init_buffer(&r, table, strlen(table), "h.csv", NULL, &err), 0);
+	assert_int_equal(r.dialect.format, LEAK_FORMAT_TABLE);
+	assert_int_equal(r.dialect.delimiter, ';');
 	leak_reader_release(&r);
 }
 
