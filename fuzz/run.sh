@@ -2,7 +2,7 @@
 # Build the libFuzzer targets with clang + ASan/UBSan and run each one for a
 # bounded time with its seed corpus.
 #   fuzz/run.sh [SECONDS]   (default 60 per target)
-# Targets are fuzz/fuzz_<name>.c (and fuzz/<name>_fuzz.c); seeds are read from
+# Targets are fuzz/fuzz_<name>.c (one naming scheme); seeds are read from
 # fuzz/corpus/<name>/ (never written); new inputs go to build-fuzz/corpus-<name>/.
 # Exit status is non-zero if a target fails to build or finds a crash.
 set -eu
@@ -17,7 +17,7 @@ fi
 
 # Build only the fuzz targets: the rest of the tree is not needed here.
 targets=""
-for src in fuzz/fuzz_*.c fuzz/*_fuzz.c; do
+for src in fuzz/fuzz_*.c; do
 	[ -f "$src" ] && targets="$targets fuzz/$(basename "$src" .c)"
 done
 status=0
@@ -28,11 +28,10 @@ ninja -k 0 -C "$BUILD" $targets >"$BUILD/fuzz-build.log" 2>&1 || {
 	status=1
 }
 
-for src in fuzz/fuzz_*.c fuzz/*_fuzz.c; do
+for src in fuzz/fuzz_*.c; do
 	[ -f "$src" ] || continue
 	target=$(basename "$src" .c)
 	name=${target#fuzz_}
-	name=${name%_fuzz}
 	bin="$BUILD/fuzz/$target"
 	if [ ! -x "$bin" ]; then
 		echo "fuzz: $target: not built (is it in fuzz/meson.build?)" >&2

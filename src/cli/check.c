@@ -88,61 +88,69 @@ static const struct option options[] = {
 
 static int is_input_error(const struct bc_error *err)
 {
-	return !strcmp(err->code, "bad_input") || !strcmp(err->code, "no_identifier") ||
-	       !strcmp(err->code, "incomplete_namedob");
+	return !strcmp(err->code, bc_err_bad_input) || !strcmp(err->code, bc_err_no_identifier) ||
+	       !strcmp(err->code, bc_err_incomplete_namedob);
 }
 
 /*
- * The failures a person meets most, in French when the report is in French
- * (the client's own messages are English, DESIGN.md's bc_error convention;
- * input errors already come in the chosen language). Technical details
- * (curl's, the server's) are kept in parentheses.
+ * The failures a person meets most, in French when the report is in French,
+ * keyed by error code (util/error.h): the client's own messages are English
+ * (DESIGN.md's bc_error convention); input errors already come in the chosen
+ * language. detail: 1 to keep the English message (curl's, the server's) in
+ * parentheses.
  */
+static const struct {
+	const char *code;
+	const char *fr;
+	int detail;
+} fr_messages[] = {
+	{ bc_err_unreachable, "impossible de joindre le serveur", 1 },
+	{ bc_err_stale_index, "le serveur a publié un nouvel index pendant la "
+		  "recherche : relancez-la", 0 },
+	{ bc_err_bad_proof, "la preuve du serveur ne passe pas le contrôle avec sa "
+		  "clé publique : sa réponse n'est pas fiable", 0 },
+	{ bc_err_bad_cache, "la copie de l'index en cache ne correspond pas à ses empreintes "
+		  "(abîmée sur le disque ?) : elle a été supprimée, relancez la "
+		  "recherche pour la télécharger à nouveau", 0 },
+	{ bc_err_bad_hash, "l'index ne correspond pas à ses empreintes : il est corrompu ou a "
+		  "été modifié", 0 },
+	{ bc_err_index_mismatch, "l'index diffère de celui du serveur (identifiant, "
+		  "clé publique, géométrie ou catalogue) : copie "
+		  "périmée ou modifiée refusée", 0 },
+	{ bc_err_key_pinned, "la clé publique du serveur n'est pas celle donnée "
+		  "avec --public-key ou --verified-public-key : refusée "
+		  "(un serveur qui donnerait à chacun sa propre clé pourrait "
+		  "le reconnaître plus tard)", 0 },
+	{ bc_err_key_mismatch, "le fichier de clé n'appartient pas à cet index", 0 },
+	{ bc_err_http, "réponse inattendue du serveur", 1 },
+	{ bc_err_bad_response, "réponse inattendue du serveur", 1 },
+};
+
 static void to_french(struct bc_error *e)
 {
 	char en[sizeof(e->msg)];
-	long secs = 0;
-	const char *retry;
+	size_t i;
 
 	memcpy(en, e->msg, sizeof(en));
-	if (!strcmp(e->code, "unreachable")) {
-		snprintf(e->msg, sizeof(e->msg), "impossible de joindre le serveur (%.180s)", en);
-	} else if (!strcmp(e->code, "rate_limited")) {
-		retry = strstr(en, "retry in ");
-		if (retry && sscanf(retry, "retry in %ld", &secs) == 1 && secs > 0)
+	if (!strcmp(e->code, bc_err_rate_limited)) {
+		if (e->retry_after > 0)
 			snprintf(e->msg, sizeof(e->msg),
 				 "le serveur limite les recherches (HTTP 429) : réessayez dans %ld "
-				 "seconde%s", secs, secs > 1 ? "s" : "");
+				 "seconde%s", e->retry_after, e->retry_after > 1 ? "s" : "");
 		else
 			snprintf(e->msg, sizeof(e->msg),
 				 "le serveur limite les recherches (HTTP 429) : réessayez plus tard");
-	} else if (!strcmp(e->code, "stale_index")) {
-		snprintf(e->msg, sizeof(e->msg), "le serveur a publié un nouvel index pendant la "
-						 "recherche : relancez-la");
-	} else if (!strcmp(e->code, "bad_proof")) {
-		snprintf(e->msg, sizeof(e->msg), "la preuve du serveur ne passe pas le contrôle avec sa "
-						 "clé publique : sa réponse n'est pas fiable");
-	} else if (!strcmp(e->code, "bad_hash")) {
-		snprintf(e->msg, sizeof(e->msg), "%s",
-			 strstr(en, "has been removed")
-				 ? "la copie de l'index en cache ne correspond pas à ses empreintes "
-				   "(abîmée sur le disque ?) : elle a été supprimée, relancez la "
-				   "recherche pour la télécharger à nouveau"
-				 : "l'index ne correspond pas à ses empreintes : il est corrompu ou a "
-				   "été modifié");
-	} else if (!strcmp(e->code, "index_mismatch")) {
-		snprintf(e->msg, sizeof(e->msg), "l'index diffère de celui du serveur (identifiant, "
-						 "clé publique, géométrie ou catalogue) : copie "
-						 "périmée ou modifiée refusée");
-	} else if (!strcmp(e->code, "key_pinned")) {
-		snprintf(e->msg, sizeof(e->msg), "la clé publique du serveur n'est pas celle donnée "
-						 "avec --public-key ou --verified-public-key : refusée "
-						 "(un serveur qui donnerait à chacun sa propre clé pourrait "
-						 "le reconnaître plus tard)");
-	} else if (!strcmp(e->code, "key_mismatch")) {
-		snprintf(e->msg, sizeof(e->msg), "le fichier de clé n'appartient pas à cet index");
-	} else if (!strcmp(e->code, "http") || !strcmp(e->code, "bad_response")) {
-		snprintf(e->msg, sizeof(e->msg), "réponse inattendue du serveur (%.190s)", en);
+		return;
+	}
+	for (i = 0; i < sizeof(fr_messages) / sizeof(fr_messages[0]); i++) {
+		if (strcmp(e->code, fr_messages[i].code) != 0)
+			continue;
+		if (fr_messages[i].detail)
+			snprintf(e->msg, sizeof(e->msg), "%s (%.*s)", fr_messages[i].fr,
+				 (int)(sizeof(e->msg) - strlen(fr_messages[i].fr) - 4), en);
+		else
+			snprintf(e->msg, sizeof(e->msg), "%s", fr_messages[i].fr);
+		return;
 	}
 }
 
@@ -506,7 +514,7 @@ int cmd_check(int argc, char **argv)
 	} else if ((ro.pin_pk_s && sodium_memcmp(be.pk_s, ro.pin_pk_s, 32)) ||
 		   (ro.pin_pk_v &&
 		    sodium_memcmp(bc_index_verified_public_key(be.idx), ro.pin_pk_v, 32))) {
-		bc_error_set(&err, "key_pinned",
+		bc_error_set(&err, bc_err_key_pinned,
 			     "the key file's public key is not the one given with --public-key or "
 			     "--verified-public-key");
 		goto fail;

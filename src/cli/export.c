@@ -52,7 +52,7 @@ static const char usage[] =
 static int mkdir_one(const char *path, struct bc_error *err)
 {
 	if (mkdir(path, 0755) && errno != EEXIST)
-		return bc_error_set(err, "io", "cannot create %s: %s", path, strerror(errno));
+		return bc_error_set(err, bc_err_io, "cannot create %s: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -65,13 +65,13 @@ static int write_file(const char *path, const void *data, size_t len, struct bc_
 	ssize_t n;
 
 	if (fd < 0)
-		return bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
+		return bc_error_set(err, bc_err_io, "cannot write %s: %s", path, strerror(errno));
 	while (len) {
 		n = write(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			bc_error_set(err, "io", "cannot write %s: %s", path,
+			bc_error_set(err, bc_err_io, "cannot write %s: %s", path,
 				     n < 0 ? strerror(errno) : "short write");
 			close(fd);
 			return -1;
@@ -80,7 +80,7 @@ static int write_file(const char *path, const void *data, size_t len, struct bc_
 		len -= (size_t)n;
 	}
 	if (close(fd))
-		return bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
+		return bc_error_set(err, bc_err_io, "cannot write %s: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -104,10 +104,10 @@ static int sync_dir(const char *path, struct bc_error *err)
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0)
-		return bc_error_set(err, "io", "cannot open %s: %s", path, strerror(errno));
+		return bc_error_set(err, bc_err_io, "cannot open %s: %s", path, strerror(errno));
 	/* syncfs: every file written under DIR2 at once, not one fsync per bucket */
 	if (syncfs(fd) || fsync(fd)) {
-		bc_error_set(err, "io", "cannot sync %s: %s", path, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot sync %s: %s", path, strerror(errno));
 		close(fd);
 		return -1;
 	}
@@ -117,7 +117,7 @@ static int sync_dir(const char *path, struct bc_error *err)
 
 #define PATHF(buf, ...)                                                                      \
 	(snprintf(buf, sizeof(buf), __VA_ARGS__) >= (int)sizeof(buf)                           \
-		 ? bc_error_set(&err, "io", "--out: path too long")                           \
+		 ? bc_error_set(&err, bc_err_io, "--out: path too long")                           \
 		 : 0)
 
 int cmd_export(int argc, char **argv)
@@ -195,7 +195,7 @@ int cmd_export(int argc, char **argv)
 	/* 1. single buckets (what the page and fetch mode read) */
 	if (stat(d_b, &sb) != 0) {
 		if (mkdir(t_b, 0755)) {
-			bc_error_set(&err, "io", "cannot create %s: %s", t_b, strerror(errno));
+			bc_error_set(&err, bc_err_io, "cannot create %s: %s", t_b, strerror(errno));
 			goto fail;
 		}
 		made_b = 1;
@@ -217,7 +217,7 @@ int cmd_export(int argc, char **argv)
 	}
 	/* 3. buckets.bin and index.json (the CLI's file mode) */
 	if (mkdir(t_i, 0755)) {
-		bc_error_set(&err, "io", "cannot create %s: %s", t_i, strerror(errno));
+		bc_error_set(&err, bc_err_io, "cannot create %s: %s", t_i, strerror(errno));
 		goto fail;
 	}
 	made_i = 1;
@@ -236,17 +236,17 @@ int cmd_export(int argc, char **argv)
 	if (sync_dir(v1, &err))
 		goto fail;
 	if (made_b && rename(t_b, d_b)) {
-		bc_error_set(&err, "io", "cannot rename %s: %s", t_b, strerror(errno));
+		bc_error_set(&err, bc_err_io, "cannot rename %s: %s", t_b, strerror(errno));
 		goto fail;
 	}
 	made_b = 0;
 	if (made_v && rename(t_v, d_v)) {
-		bc_error_set(&err, "io", "cannot rename %s: %s", t_v, strerror(errno));
+		bc_error_set(&err, bc_err_io, "cannot rename %s: %s", t_v, strerror(errno));
 		goto fail;
 	}
 	made_v = 0;
 	if (rename(t_i, d_i)) {
-		bc_error_set(&err, "io", "cannot rename %s: %s", t_i, strerror(errno));
+		bc_error_set(&err, bc_err_io, "cannot rename %s: %s", t_i, strerror(errno));
 		goto fail;
 	}
 	made_i = 0;

@@ -159,12 +159,12 @@ static int after_read(void *arg, const struct leak_reader *r, struct bc_error *e
 	leak_profile_finish(&h->prof);
 	h->profile = leak_profile_to_json(&h->prof, r, h->input);
 	if (!h->profile)
-		return bc_error_set(err, "oom", "out of memory");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	for (i = 0; i < sizeof(categories) / sizeof(categories[0]); i++)
 		found += h->prof.class_rows[categories[i]];
 	if (found && h->sensitivity < 0) {
 		h->medical_stop = 1;
-		return bc_error_set(err, "usage", "ingest stopped: the comments hold medical "
+		return bc_error_set(err, bc_err_usage, "ingest stopped: the comments hold medical "
 				    "information; say --sensitive or --not-sensitive. Nothing was "
 				    "published");
 	}

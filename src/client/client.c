@@ -14,7 +14,7 @@
 
 static int norm_error(struct bc_error *err, const char *field, int status, const char *lang)
 {
-	return bc_error_set_field(err, "bad_input", field, "%s: %s", field,
+	return bc_error_set_field(err, bc_err_bad_input, field, "%s: %s", field,
 				  bc_norm_message(status, lang));
 }
 
@@ -26,7 +26,7 @@ static int add_token(struct bc_client_tokens *t, int kind, const char *a, const 
 
 	len = bc_token_input(kind, a, b, c, tok->input, sizeof(tok->input));
 	if (len < 0)
-		return bc_error_set(err, "bad_input", "an identifier is too long");
+		return bc_error_set(err, bc_err_bad_input, "an identifier is too long");
 	tok->kind = kind;
 	tok->len = (size_t)len;
 	t->n++;
@@ -209,7 +209,7 @@ static int add_last_names(const char *in, char last[][BC_NAME_MAX], size_t *n_la
 		if (j < *n_last)
 			continue;
 		if (*n_last == BC_QUERY_MAX_LAST_NAMES) {
-			bc_error_set_field(err, "bad_input", "--last-name", "%s",
+			bc_error_set_field(err, bc_err_bad_input, "--last-name", "%s",
 					   tr(lang,
 					      "--last-name: at most two different last names (birth "
 					      "and usage name)",
@@ -307,7 +307,7 @@ int bc_client_prepare(const struct bc_query *q, const struct tm *today, const ch
 	if (given(q->claim_code))
 		return prepare_claim(q, today, lang, t, err);
 	if (q->n_last_names > BC_QUERY_MAX_LAST_NAMES) {
-		bc_error_set_field(err, "bad_input", "--last-name", "%s",
+		bc_error_set_field(err, bc_err_bad_input, "--last-name", "%s",
 				   tr(lang,
 				      "--last-name: give at most two last names (birth and usage)",
 				      "--last-name : au plus deux noms (naissance et usage)"));
@@ -339,7 +339,7 @@ int bc_client_prepare(const struct bc_query *q, const struct tm *today, const ch
 	if (given(q->dob)) {
 		st = norm_dob_query(q->dob, today, dob);
 		if (st == DOB_IMPOSSIBLE) {
-			bc_error_set_field(err, "bad_input", "--dob", "--dob: %s",
+			bc_error_set_field(err, bc_err_bad_input, "--dob", "--dob: %s",
 					   tr(lang,
 					      "no such date of birth (impossible date, before 1890 "
 					      "or in the future): check the day, month and year, "
@@ -385,7 +385,7 @@ int bc_client_prepare(const struct bc_query *q, const struct tm *today, const ch
 		/* the normaliser reads the first number: refuse a second one rather than
 		 * silently check only the first ("06 ... ou 07 ...") */
 		if (count_digits(q->phone) > count_digits(phone) + 3) {
-			bc_error_set_field(err, "bad_input", "--phone", "%s",
+			bc_error_set_field(err, bc_err_bad_input, "--phone", "%s",
 					   tr(lang,
 					      "--phone: one phone number at a time (run the check "
 					      "again for the other)",
@@ -398,7 +398,7 @@ int bc_client_prepare(const struct bc_query *q, const struct tm *today, const ch
 	}
 	if (t->n == 0) {
 		if (t->incomplete_namedob)
-			bc_error_set_field(err, "incomplete_namedob", t->missing, "%s%s",
+			bc_error_set_field(err, bc_err_incomplete_namedob, t->missing, "%s%s",
 					   tr(lang,
 					      "checking by name needs last name, first name and "
 					      "date of birth together: add ",
@@ -406,7 +406,7 @@ int bc_client_prepare(const struct bc_query *q, const struct tm *today, const ch
 					      "prénom et date de naissance : ajoutez "),
 					   t->missing);
 		else
-			bc_error_set(err, "no_identifier", "%s",
+			bc_error_set(err, bc_err_no_identifier, "%s",
 				     tr(lang,
 					"give at least one identifier: --nir, --email, --phone, or "
 					"--last-name with --first-name and --dob",
@@ -434,7 +434,7 @@ int bc_client_backend_catalogue(struct bc_client_backend *be, struct bc_error *e
 	free(be->breaches);
 	be->breaches = calloc(n ? n : 1, sizeof(*be->breaches));
 	if (!be->breaches)
-		return bc_error_set(err, "io", "out of memory");
+		return bc_error_set(err, bc_err_io, "out of memory");
 	for (i = 0; i < n; i++)
 		be->breaches[i] = *bc_index_breach(be->idx, i);
 	be->n_breaches = n;
@@ -459,7 +459,7 @@ static int local_evaluate(struct bc_client_backend *be, const uint8_t *blinded, 
 
 	if (oprf_blind_evaluate(OPRF_MODE_VOPRF, key->sk_s, key->pk_s, NULL, 0, blinded, n,
 				evaluated, proof, NULL))
-		return bc_error_set(err, "internal", "the evaluation failed");
+		return bc_error_set(err, bc_err_internal, "the evaluation failed");
 	return 0;
 }
 
@@ -471,9 +471,9 @@ int bc_client_index_bucket(struct bc_client_backend *be, uint32_t i, const uint8
 
 	*data = bc_index_bucket_ptr(be->idx, i, &len);
 	if (!*data)
-		return bc_error_set(err, "bad_index", "bucket out of range");
+		return bc_error_set(err, bc_err_bad_index, "bucket out of range");
 	if (bc_index_verify_bucket(be->idx, i))
-		return bc_error_set(err, "bad_hash",
+		return bc_error_set(err, bc_err_bad_hash,
 				    "a bucket of the index does not match its hash in index.json: "
 				    "the index is corrupt or was tampered with");
 	return 0;
@@ -500,7 +500,7 @@ int bc_client_open_local(struct bc_client_backend *be, const char *index_dir,
 	if (bc_key_load(key_path, &key, err))
 		goto fail;
 	if (sodium_memcmp(key->pk_s, bc_index_public_key(be->idx), OPRF_ELEMENT_BYTES)) {
-		bc_error_set(err, "key_mismatch",
+		bc_error_set(err, bc_err_key_mismatch,
 			     "the key file does not belong to this index (its public key differs "
 			     "from the index's public_key)");
 		goto fail;
@@ -618,13 +618,13 @@ int bc_client_check(struct bc_client_backend *be, const struct bc_client_tokens 
 
 	bc_report_init(report, be->breaches, be->n_breaches, t->checked);
 	if (t->n > BC_CLIENT_MAX_TOKENS) {
-		bc_error_set(err, "internal", "too many tokens");
+		bc_error_set(err, bc_err_internal, "too many tokens");
 		goto out;
 	}
 	for (i = 0; i < t->n; i++) {
 		if (oprf_blind(OPRF_MODE_VOPRF, (const uint8_t *)t->t[i].input, t->t[i].len,
 			       blind[i], blinded + i * OPRF_ELEMENT_BYTES)) {
-			bc_error_set(err, "internal", "blinding failed");
+			bc_error_set(err, bc_err_internal, "blinding failed");
 			goto out;
 		}
 	}
@@ -643,7 +643,7 @@ int bc_client_check(struct bc_client_backend *be, const struct bc_client_tokens 
 		if (oprf_verify_proof(OPRF_MODE_VOPRF, be->pk_s, NULL, 0,
 				      blinded + at * OPRF_ELEMENT_BYTES,
 				      evaluated + at * OPRF_ELEMENT_BYTES, n, proof)) {
-			bc_error_set(err, "bad_proof",
+			bc_error_set(err, bc_err_bad_proof,
 				     "the server's proof does not verify against its public key: "
 				     "the answer cannot be trusted");
 			goto out;
@@ -652,7 +652,7 @@ int bc_client_check(struct bc_client_backend *be, const struct bc_client_tokens 
 	for (i = 0; i < t->n; i++) {
 		if (oprf_finalize(OPRF_MODE_VOPRF, (const uint8_t *)t->t[i].input, t->t[i].len,
 				  blind[i], evaluated + i * OPRF_ELEMENT_BYTES, NULL, 0, y[i])) {
-			bc_error_set(err, "bad_proof", "an evaluated element is invalid");
+			bc_error_set(err, bc_err_bad_proof, "an evaluated element is invalid");
 			goto out;
 		}
 	}

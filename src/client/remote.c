@@ -123,26 +123,29 @@ static int http_error(struct remote *r, long status, const struct sink *s, const
 		msg = json_string_value(json_object_get(e, "message"));
 	if (status == 429) {
 		curl_easy_getinfo(r->curl, CURLINFO_RETRY_AFTER, &retry);
-		if (retry > 0)
-			ret = bc_error_set(err, "rate_limited",
+		if (retry > 0) {
+			ret = bc_error_set(err, bc_err_rate_limited,
 					   "the server is rate limiting checks (HTTP 429): retry in "
 					   "%ld second%s",
 					   (long)retry, retry > 1 ? "s" : "");
-		else
-			ret = bc_error_set(err, "rate_limited",
+			if (err)
+				err->retry_after = (long)retry;
+		} else {
+			ret = bc_error_set(err, bc_err_rate_limited,
 					   "the server is rate limiting checks (HTTP 429): retry later");
+		}
 	} else if (status == 404 && !strcmp(code, "stale_index")) {
-		ret = bc_error_set(err, "stale_index",
+		ret = bc_error_set(err, bc_err_stale_index,
 				   "the server published a new index while checking: run the "
 				   "check again");
 	} else if (status == 404 && !strcmp(what, "config")) {
-		ret = bc_error_set(err, "http",
+		ret = bc_error_set(err, bc_err_http,
 				   "config: the server answered HTTP 404 to /v1/config: is --server "
 				   "the base URL of a breachcheck server?");
 	} else {
 		printable(pcode, sizeof(pcode), code);
 		printable(pmsg, sizeof(pmsg), msg);
-		ret = bc_error_set(err, "http", "%s: the server answered HTTP %ld%s%.40s%s%.160s",
+		ret = bc_error_set(err, bc_err_http, "%s: the server answered HTTP %ld%s%.40s%s%.160s",
 				   what, status, *code ? " " : "", pcode, *msg ? ": " : "", pmsg);
 	}
 	json_decref(j);
@@ -238,19 +241,19 @@ again:
 	curl_easy_getinfo(r->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && status != 200)) {
 		if (s->overflow)
-			bc_error_set(err, "bad_response", "%s: the server's answer is too large", what);
+			bc_error_set(err, bc_err_bad_response, "%s: the server's answer is too large", what);
 		else if (s->werr)
-			bc_error_set(err, "io", "%s: cannot write to the cache directory: %s", what,
+			bc_error_set(err, bc_err_io, "%s: cannot write to the cache directory: %s", what,
 				     strerror(s->werr));
 		else if (rc == CURLE_PARTIAL_FILE || rc == CURLE_RECV_ERROR)
-			bc_error_set(err, "bad_response",
+			bc_error_set(err, bc_err_bad_response,
 				     "%s: the download was cut short: run the check again", what);
 		else if (rc == CURLE_COULDNT_CONNECT || rc == CURLE_COULDNT_RESOLVE_HOST ||
 			 rc == CURLE_OPERATION_TIMEDOUT)
-			bc_error_set(err, "unreachable", "cannot reach the server: %s",
+			bc_error_set(err, bc_err_unreachable, "cannot reach the server: %s",
 				     cerr[0] ? cerr : curl_easy_strerror(rc));
 		else
-			bc_error_set(err, "unreachable", "%s: %s", what,
+			bc_error_set(err, bc_err_unreachable, "%s: %s", what,
 				     cerr[0] ? cerr : curl_easy_strerror(rc));
 		goto out;
 	}
@@ -286,7 +289,7 @@ static int get_b64_field(json_t *o, const char *field, uint8_t *out, size_t n,
 
 	if (!json_is_string(v) ||
 	    bc_b64url_decode(json_string_value(v), json_string_length(v), out, n) != (int)n)
-		return bc_error_set_field(err, "bad_response", field,
+		return bc_error_set_field(err, bc_err_bad_response, field,
 					  "the server's answer has no valid %s", field);
 	return 0;
 }
@@ -303,7 +306,7 @@ static int remote_evaluate(struct bc_client_backend *be, const uint8_t *blinded,
 	int ret = -1;
 
 	if (!req || !arr) {
-		bc_error_set(err, "io", "out of memory");
+		bc_error_set(err, bc_err_io, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -313,7 +316,7 @@ static int remote_evaluate(struct bc_client_backend *be, const uint8_t *blinded,
 	json_object_set(req, "blinded_elements", arr);
 	body = json_dumps(req, JSON_COMPACT);
 	if (!body) {
-		bc_error_set(err, "io", "out of memory");
+		bc_error_set(err, bc_err_io, "out of memory");
 		goto out;
 	}
 	snprintf(url, sizeof(url), "%s/v1/evaluate", r->server);
@@ -321,13 +324,13 @@ static int remote_evaluate(struct bc_client_backend *be, const uint8_t *blinded,
 		goto out;
 	ans = json_loadb((const char *)s.buf, s.len, 0, NULL);
 	if (!json_is_object(ans)) {
-		bc_error_set(err, "bad_response",
+		bc_error_set(err, bc_err_bad_response,
 			     "evaluate: the server's answer is not JSON (a proxy's page?)");
 		goto out;
 	}
 	ev = json_object_get(ans, "evaluated_elements");
 	if (!json_is_array(ev) || json_array_size(ev) != n) {
-		bc_error_set(err, "bad_response",
+		bc_error_set(err, bc_err_bad_response,
 			     "evaluate: the server did not return one evaluated element per "
 			     "blinded element");
 		goto out;
@@ -339,7 +342,7 @@ static int remote_evaluate(struct bc_client_backend *be, const uint8_t *blinded,
 		    bc_b64url_decode(json_string_value(e), json_string_length(e),
 				     evaluated + i * OPRF_ELEMENT_BYTES,
 				     OPRF_ELEMENT_BYTES) != OPRF_ELEMENT_BYTES) {
-			bc_error_set(err, "bad_response", "evaluate: an evaluated element is not valid");
+			bc_error_set(err, bc_err_bad_response, "evaluate: an evaluated element is not valid");
 			goto out;
 		}
 	}
@@ -365,7 +368,7 @@ static int fetch_bucket(struct bc_client_backend *be, uint32_t i, const uint8_t 
 	char url[URL_MAX + 128];
 
 	if (!hash)
-		return bc_error_set(err, "bad_index", "bucket out of range");
+		return bc_error_set(err, bc_err_bad_index, "bucket out of range");
 	snprintf(url, sizeof(url), "%s/v1/buckets/%s/%u", r->buckets_url, r->index_id, (unsigned)i);
 	if (http_do(r, url, NULL, &s, "bucket download", err)) {
 		sink_free(&s);
@@ -373,7 +376,7 @@ static int fetch_bucket(struct bc_client_backend *be, uint32_t i, const uint8_t 
 	}
 	if (s.len != want || bc_hash_check(s.buf, s.len, hash)) {
 		sink_free(&s);
-		return bc_error_set(err, "bad_hash",
+		return bc_error_set(err, bc_err_bad_hash,
 				    "a downloaded bucket does not match its hash in index.json: "
 				    "the server or mirror sent tampered data");
 	}
@@ -410,9 +413,9 @@ static int cached_bucket(struct bc_client_backend *be, uint32_t i, const uint8_t
 
 	if (bc_client_index_bucket(be, i, data, err) == 0)
 		return 0;
-	if (!strcmp(err->code, "bad_hash") && r->cached[0]) {
+	if (!strcmp(err->code, bc_err_bad_hash) && r->cached[0]) {
 		bc_remove_tree(r->cached);
-		return bc_error_set(err, "bad_hash",
+		return bc_error_set(err, bc_err_bad_cache,
 				    "the cached copy of the index does not match its hashes (damaged "
 				    "on disk?): it has been removed, run the check again to download "
 				    "it afresh");
@@ -435,7 +438,7 @@ static int set_base(char *dst, size_t size, const char *url, struct bc_error *er
 	while (n && url[n - 1] == '/')
 		n--;
 	if (n == 0 || n >= size || (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)))
-		return bc_error_set_field(err, "bad_input", "--server",
+		return bc_error_set_field(err, bc_err_bad_input, "--server",
 					  "--server: give an http:// or https:// URL");
 	memcpy(dst, url, n);
 	dst[n] = 0;
@@ -451,18 +454,18 @@ static int download_to(struct remote *r, const char *url, const char *path, size
 
 	f = fopen(path, "wbx");
 	if (!f)
-		return bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
+		return bc_error_set(err, bc_err_io, "cannot write %s: %s", path, strerror(errno));
 	s.file = f;
 	if (http_do(r, url, NULL, &s, what, err))
 		goto out;
 	if (fflush(f) || fsync(fileno(f))) {
-		bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot write %s: %s", path, strerror(errno));
 		goto out;
 	}
 	ret = 0;
 out:
 	if (fclose(f) && !ret)
-		ret = bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
+		ret = bc_error_set(err, bc_err_io, "cannot write %s: %s", path, strerror(errno));
 	sink_free(&s);
 	return ret;
 }
@@ -473,14 +476,14 @@ static int mkdir_p(const char *path, struct bc_error *err)
 	size_t i, n = strlen(path);
 
 	if (n >= sizeof(tmp))
-		return bc_error_set(err, "io", "cache directory path too long");
+		return bc_error_set(err, bc_err_io, "cache directory path too long");
 	memcpy(tmp, path, n + 1);
 	for (i = 1; i <= n; i++) {
 		if (tmp[i] != '/' && tmp[i] != 0)
 			continue;
 		tmp[i] = 0;
 		if (mkdir(tmp, 0700) && errno != EEXIST)
-			return bc_error_set(err, "io", "cannot create %s: %s", tmp, strerror(errno));
+			return bc_error_set(err, bc_err_io, "cannot create %s: %s", tmp, strerror(errno));
 		tmp[i] = path[i];
 	}
 	return 0;
@@ -502,7 +505,7 @@ static int stated_sizes(const struct remote *r, const char *dir, size_t *buckets
 	ventries = json_integer_value(json_object_get(j, "verified_entries"));
 	if (!j || bits < 0 || bits > BC_INDEX_MAX_BUCKET_BITS || entries <= 0 ||
 	    entries > (1 << 24) || ventries < 0 || ventries > (1 << 26)) {
-		bc_error_set(err, "bad_response",
+		bc_error_set(err, bc_err_bad_response,
 			     "index.json: bad bucket_bits, bucket_entries or verified_entries");
 		goto out;
 	}
@@ -510,7 +513,7 @@ static int stated_sizes(const struct remote *r, const char *dir, size_t *buckets
 	 * before downloading that many bytes */
 	if ((r->bucket_bits >= 0 && bits != r->bucket_bits) ||
 	    (r->bucket_entries >= 0 && entries != r->bucket_entries)) {
-		bc_error_set(err, "index_mismatch",
+		bc_error_set(err, bc_err_index_mismatch,
 			     "index.json's bucket geometry differs from the server's /v1/config: "
 			     "refusing an altered or foreign copy");
 		goto out;
@@ -529,10 +532,10 @@ static int sparse_file(const char *path, size_t size, struct bc_error *err)
 	FILE *f = fopen(path, "wbx");
 
 	if (!f)
-		return bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
+		return bc_error_set(err, bc_err_io, "cannot write %s: %s", path, strerror(errno));
 	fclose(f);
 	if (truncate(path, (off_t)size))
-		return bc_error_set(err, "io", "cannot size %s: %s", path, strerror(errno));
+		return bc_error_set(err, bc_err_io, "cannot size %s: %s", path, strerror(errno));
 	return 0;
 }
 
@@ -577,16 +580,16 @@ static int same_as_server(const struct bc_index *idx, const struct remote *r,
 			  const uint8_t pk[32], struct bc_error *err)
 {
 	if (strcmp(bc_index_id(idx), r->index_id))
-		return bc_error_set(err, "index_mismatch",
+		return bc_error_set(err, bc_err_index_mismatch,
 				    "the index's index_id differs from the server's: refusing a "
 				    "stale or foreign index (update the mirror copy)");
 	if (sodium_memcmp(bc_index_public_key(idx), pk, 32))
-		return bc_error_set(err, "index_mismatch",
+		return bc_error_set(err, bc_err_index_mismatch,
 				    "the index's public key differs from the server's: refusing it");
 	if ((r->bucket_bits >= 0 && (json_int_t)bc_index_bucket_bits(idx) != r->bucket_bits) ||
 	    (r->bucket_entries >= 0 &&
 	     (json_int_t)bc_index_bucket_entries(idx) != r->bucket_entries))
-		return bc_error_set(err, "index_mismatch",
+		return bc_error_set(err, bc_err_index_mismatch,
 				    "the index's bucket geometry differs from the server's "
 				    "/v1/config: refusing an altered or foreign copy");
 	return same_catalogue(idx, r->breaches, err);
@@ -642,7 +645,7 @@ static int same_catalogue(const struct bc_index *idx, json_t *cfg_breaches, stru
 	}
 	return 0;
 bad:
-	return bc_error_set(err, "index_mismatch",
+	return bc_error_set(err, bc_err_index_mismatch,
 			    "the index's catalogue of breaches differs from the server's "
 			    "/v1/config: refusing an altered or foreign copy");
 }
@@ -691,7 +694,7 @@ static int open_cached(struct bc_client_backend *be, struct remote *r, const cha
 	if (snprintf(dir, sizeof(dir), "%s/%s", cache, r->index_id) >= (int)sizeof(dir) ||
 	    snprintf(tmp, sizeof(tmp), "%s/.%s.%ld", cache, r->index_id, (long)getpid()) >=
 		    (int)sizeof(tmp))
-		return bc_error_set(err, "io", "cache directory path too long");
+		return bc_error_set(err, bc_err_io, "cache directory path too long");
 	/* a cached copy that does not check out is replaced by a fresh download */
 	if (bc_index_open(dir, &be->idx, err) == 0 &&
 	    (same_as_server(be->idx, r, pk, err) || bc_index_check_id(be->idx, err))) {
@@ -704,7 +707,7 @@ static int open_cached(struct bc_client_backend *be, struct remote *r, const cha
 		prune_cache(cache, r->index_id);
 		bc_remove_tree(tmp);
 		if (mkdir(tmp, 0700))
-			return bc_error_set(err, "io", "cannot create %s: %s", tmp, strerror(errno));
+			return bc_error_set(err, bc_err_io, "cannot create %s: %s", tmp, strerror(errno));
 		if (download_index(r, tmp, 1, err) || bc_index_open(tmp, &be->idx, err) ||
 		    same_as_server(be->idx, r, pk, err) || bc_index_verify(be->idx, err)) {
 			bc_index_free(be->idx);
@@ -723,7 +726,7 @@ static int open_cached(struct bc_client_backend *be, struct remote *r, const cha
 
 			bc_remove_tree(tmp);
 			if (e != ENOTEMPTY && e != EEXIST)
-				return bc_error_set(err, "io",
+				return bc_error_set(err, bc_err_io,
 						    "cannot store the index in the cache %s: %s",
 						    cache, strerror(e));
 		}
@@ -789,9 +792,9 @@ static int open_fetch(struct bc_client_backend *be, struct remote *r, const uint
 	/* index.json only, in a directory removed at once: no cache needed */
 	if (snprintf(tmp, sizeof(tmp), "%s/bc-fetch.XXXXXX", t && *t == '/' ? t : "/tmp") >=
 	    (int)sizeof(tmp))
-		return bc_error_set(err, "io", "TMPDIR path too long");
+		return bc_error_set(err, bc_err_io, "TMPDIR path too long");
 	if (!mkdtemp(tmp))
-		return bc_error_set(err, "io", "cannot create a temporary directory in %s: %s",
+		return bc_error_set(err, bc_err_io, "cannot create a temporary directory in %s: %s",
 				    t && *t == '/' ? t : "/tmp", strerror(errno));
 	if (download_index(r, tmp, 0, err) ||
 	    bc_index_open(tmp, &be->idx, err) || same_as_server(be->idx, r, pk, err) ||
@@ -816,10 +819,10 @@ int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_o
 
 	memset(be, 0, sizeof(*be));
 	if (sodium_init() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT))
-		return bc_error_set(err, "internal", "cannot initialise libsodium or libcurl");
+		return bc_error_set(err, bc_err_internal, "cannot initialise libsodium or libcurl");
 	r = calloc(1, sizeof(*r));
 	if (!r)
-		return bc_error_set(err, "io", "out of memory");
+		return bc_error_set(err, bc_err_io, "out of memory");
 	be->ctx = r;
 	be->ops = o->index_dir ? &mirror_ops : o->mode == BC_BUCKETS_FETCH ? &fetch_ops : &file_ops;
 	r->timeout_s = o->timeout_s > 0 ? o->timeout_s : 30;
@@ -829,7 +832,7 @@ int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_o
 	r->cb_arg = o->cb_arg;
 	r->curl = curl_easy_init();
 	if (!r->curl) {
-		bc_error_set(err, "internal", "cannot initialise libcurl");
+		bc_error_set(err, bc_err_internal, "cannot initialise libcurl");
 		goto out;
 	}
 	if (set_base(r->server, sizeof(r->server), o->server, err))
@@ -839,13 +842,13 @@ int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_o
 		goto out;
 	cfg = json_loadb((const char *)s.buf, s.len, 0, NULL);
 	if (!json_is_object(cfg)) {
-		bc_error_set(err, "bad_response", "config: the server's answer is not JSON");
+		bc_error_set(err, bc_err_bad_response, "config: the server's answer is not JSON");
 		goto out;
 	}
 	if (get_b64_field(cfg, "public_key", pk, 32, err))
 		goto out;
 	if (o->pin_pk_s && sodium_memcmp(pk, o->pin_pk_s, 32)) {
-		bc_error_set(err, "key_pinned",
+		bc_error_set(err, bc_err_key_pinned,
 			     "the server's public key is not the one given with --public-key: "
 			     "refusing it (a server giving each person a key of its own could "
 			     "recognise them later)");
@@ -857,7 +860,7 @@ int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_o
 		if (get_b64_field(cfg, "verified_public_key", pkv, 32, err))
 			goto out;
 		if (sodium_memcmp(pkv, o->pin_pk_v, 32)) {
-			bc_error_set(err, "key_pinned",
+			bc_error_set(err, bc_err_key_pinned,
 				     "the server's verified public key is not the one given with "
 				     "--verified-public-key: refusing it");
 			goto out;
@@ -866,7 +869,7 @@ int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_o
 	v = json_object_get(cfg, "index_id");
 	if (!json_is_string(v) || json_string_length(v) != BC_INDEX_ID_HEX ||
 	    strspn(json_string_value(v), "0123456789abcdef") != BC_INDEX_ID_HEX) {
-		bc_error_set_field(err, "bad_response", "index_id",
+		bc_error_set_field(err, bc_err_bad_response, "index_id",
 				   "config: index_id is not 32 lowercase hex digits");
 		goto out;
 	}
@@ -877,7 +880,7 @@ int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_o
 	v = json_object_get(cfg, "bucket_entries");
 	r->bucket_entries = json_is_integer(v) ? json_integer_value(v) : -1;
 	if (!json_is_array(r->breaches)) {
-		bc_error_set_field(err, "bad_response", "breaches",
+		bc_error_set_field(err, bc_err_bad_response, "breaches",
 				   "config: no breaches catalogue");
 		goto out;
 	}
@@ -904,7 +907,7 @@ int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_o
 
 		if (o->cache_dir && *o->cache_dir) {
 			if (snprintf(cache, sizeof(cache), "%s", o->cache_dir) >= (int)sizeof(cache)) {
-				bc_error_set(err, "io", "cache directory path too long");
+				bc_error_set(err, bc_err_io, "cache directory path too long");
 				goto out;
 			}
 		} else if (bc_client_default_cache_dir(cache, sizeof(cache))) {
@@ -917,7 +920,7 @@ int bc_client_open_remote(struct bc_client_backend *be, const struct bc_remote_o
 				goto out;
 		} else {
 			if (!have_cache) {
-				bc_error_set(err, "io", "no cache directory: set XDG_CACHE_HOME or "
+				bc_error_set(err, bc_err_io, "no cache directory: set XDG_CACHE_HOME or "
 							"HOME, or give --cache-dir");
 				goto out;
 			}

@@ -102,7 +102,7 @@ static void postcode_digits(const char *s, char out[6])
 
 static int oom(struct bc_error *err)
 {
-	return bc_error_set(err, "out_of_memory", "cannot grow the patient grouping");
+	return bc_error_set(err, bc_err_out_of_memory, "cannot grow the patient grouping");
 }
 
 int bc_group_nir_agrees(const char *nir, const char *dob, int sex)
@@ -266,7 +266,7 @@ int bc_group_new(struct bc_group **out, const uint8_t *key, unsigned flags, stru
 
 	*out = NULL;
 	if (sodium_init() < 0)
-		return bc_error_set(err, "crypto_failed", "libsodium could not be initialised");
+		return bc_error_set(err, bc_err_crypto_failed, "libsodium could not be initialised");
 	g = sodium_malloc(sizeof(*g));
 	if (!g)
 		return oom(err);
@@ -293,13 +293,13 @@ int bc_group_add(struct bc_group *g, const struct bc_record *rec, struct bc_erro
 	uint32_t nd;
 
 	if (g->finished)
-		return bc_error_set(err, "finished", "rows added to a grouping already finished");
+		return bc_error_set(err, bc_err_finished, "rows added to a grouping already finished");
 	if (g->n_rows == g->cap_rows) {
 		size_t nc = g->cap_rows ? g->cap_rows * 2 : 1u << 16;
 		struct row *nr;
 
 		if (nc > (size_t)UINT32_MAX - 1)
-			return bc_error_set(err, "too_many_rows", "more than 4,294,967,294 rows to group");
+			return bc_error_set(err, bc_err_too_many_rows, "more than 4,294,967,294 rows to group");
 		nr = realloc(g->rows, nc * sizeof(*nr));
 		if (!nr)
 			return oom(err);

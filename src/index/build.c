@@ -72,24 +72,24 @@ int bc_dir_check_writable(const char *dir, const char *prefix, size_t name_len, 
 	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
 	n = (size_t)snprintf(name, sizeof(name), "%s.probe-%s", prefix, hex);
 	if (n >= sizeof(name))
-		return bc_error_set(err, "not_writable", "cannot write in %s (%s): name too long", dir, what);
+		return bc_error_set(err, bc_err_not_writable, "cannot write in %s (%s): name too long", dir, what);
 	/* As long as the longest name to be created there, so that a name the
 	 * file system refuses (ENAMETOOLONG) shows now. */
 	while (n < name_len && n < sizeof(name) - 1)
 		name[n++] = 'p';
 	name[n] = '\0';
 	if (too_long(snprintf(path, sizeof(path), "%s/%s", dir, name), sizeof(path)))
-		return bc_error_set(err, "not_writable", "cannot write in %s (%s): path too long", dir, what);
+		return bc_error_set(err, bc_err_not_writable, "cannot write in %s (%s): path too long", dir, what);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		e = errno;
-		return bc_error_set(err, "not_writable", "cannot create files in %s (%s): %s", dir, what,
+		return bc_error_set(err, bc_err_not_writable, "cannot create files in %s (%s): %s", dir, what,
 				    strerror(e));
 	}
 	close(fd);
 	if (unlink(path) != 0) {
 		e = errno;
-		return bc_error_set(err, "not_writable", "cannot remove files in %s (%s): %s", dir, what,
+		return bc_error_set(err, bc_err_not_writable, "cannot remove files in %s (%s): %s", dir, what,
 				    strerror(e));
 	}
 	return 0;
@@ -104,10 +104,10 @@ int bc_index_check_writable(const char *dir, struct bc_error *err)
 	while (dl > 1 && dir[dl - 1] == '/')
 		dl--;
 	if (dl == 0 || too_long(snprintf(path, sizeof(path), "%.*s", (int)dl, dir), sizeof(path)))
-		return bc_error_set(err, "usage", "index directory path is empty or too long");
+		return bc_error_set(err, bc_err_usage, "index directory path is empty or too long");
 	slash = strrchr(path, '/');
 	if (too_long(snprintf(base, sizeof(base), "%s", slash ? slash + 1 : path), sizeof(base)))
-		return bc_error_set(err, "not_writable", "--index %s: its last component is too long", path);
+		return bc_error_set(err, bc_err_not_writable, "--index %s: its last component is too long", path);
 	bc_dir_of(path, parent, sizeof(parent));
 	/* The longest name publication creates beside DIR: DIR.<32 hex>. */
 	return bc_dir_check_writable(parent, base, strlen(base) + 1 + BC_INDEX_ID_HEX,
@@ -213,9 +213,9 @@ static int write_path(const char *dir, const char *name, const void *data, size_
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return bc_error_set(err, "io", "cannot create %s: %s", path, strerror(errno));
+		return bc_error_set(err, bc_err_io, "cannot create %s: %s", path, strerror(errno));
 	if (bc_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		bc_error_set(err, "io", "cannot write %s: %s%s", path, strerror(errno),
+		bc_error_set(err, bc_err_io, "cannot write %s: %s%s", path, strerror(errno),
 			     errno == ENOSPC || errno == EFBIG || errno == EDQUOT
 			     ? " (disk full or size limit); nothing was published, the previous index is unchanged"
 			     : "");
@@ -223,7 +223,7 @@ static int write_path(const char *dir, const char *name, const void *data, size_
 		return -1;
 	}
 	if (close(fd) != 0)
-		bc_error_set(err, "io", "cannot write %s: %s", path, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot write %s: %s", path, strerror(errno));
 	else
 		ret = 0;
 	return ret;
@@ -253,7 +253,7 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 	int ret = -1;
 
 	if (sodium_init() < 0) {
-		bc_error_set(err, "internal", "libsodium failed to initialise");
+		bc_error_set(err, bc_err_internal, "libsodium failed to initialise");
 		goto out;
 	}
 	memset(res, 0, sizeof(*res));
@@ -263,13 +263,13 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 		randombytes_buf(salt, sizeof(salt));
 	breaches = json_loads(p->breaches_json ? p->breaches_json : "[]", 0, &jerr);
 	if (!json_is_array(breaches)) {
-		bc_error_set(err, "internal", "catalogue is not a JSON array");
+		bc_error_set(err, bc_err_internal, "catalogue is not a JSON array");
 		goto out;
 	}
 	entries = malloc(n ? n * BC_ENTRY_BYTES : 1);
 	b32 = malloc(n ? n * sizeof(*b32) : 1);
 	if (entries == NULL || b32 == NULL) {
-		bc_error_set(err, "oom", "out of memory sealing %zu entries", n);
+		bc_error_set(err, bc_err_out_of_memory, "out of memory sealing %zu entries", n);
 		goto out;
 	}
 	sj.items = items;
@@ -283,7 +283,7 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 	n_pub = n - n_ver;
 	pub_b32 = malloc(n_pub ? n_pub * sizeof(*pub_b32) : 1);
 	if (pub_b32 == NULL) {
-		bc_error_set(err, "oom", "out of memory");
+		bc_error_set(err, bc_err_out_of_memory, "out of memory");
 		goto out;
 	}
 	for (i = 0, n_pub = 0; i < n; i++)
@@ -291,7 +291,7 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 			pub_b32[n_pub++] = b32[i];
 	if (bc_index_choose_bits(pub_b32, n_pub, p->anonymity, &res->bucket_bits,
 				 &res->min_real_entries, &res->bucket_entries) != 0) {
-		bc_error_set(err, "oom", "out of memory");
+		bc_error_set(err, bc_err_out_of_memory, "out of memory");
 		goto out;
 	}
 	if (res->bucket_entries == 0)
@@ -306,7 +306,7 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 		v_total = BC_VERIFIED_ALIGN;
 	verified = malloc(v_total * BC_ENTRY_BYTES);
 	if (load == NULL || fill == NULL || hashes == NULL || buckets == NULL || verified == NULL) {
-		bc_error_set(err, "oom", "out of memory building %zu buckets", n_buckets);
+		bc_error_set(err, bc_err_out_of_memory, "out of memory building %zu buckets", n_buckets);
 		goto out;
 	}
 	for (i = 0, n_ver = 0; i < n; i++) {
@@ -354,7 +354,7 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 	json_object_set(root, "breaches", breaches);
 	text = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_COMPACT);
 	if (text == NULL) {
-		bc_error_set(err, "oom", "out of memory writing index.json");
+		bc_error_set(err, bc_err_out_of_memory, "out of memory writing index.json");
 		goto out;
 	}
 	if (write_path(tmpdir, "buckets.bin", buckets, n_buckets * res->bucket_entries * BC_ENTRY_BYTES, err) ||
@@ -362,7 +362,7 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 	    write_path(tmpdir, "index.json", text, strlen(text), err))
 		goto out;
 	if (bc_fsync_dir(tmpdir) != 0) {
-		bc_error_set(err, "io", "cannot sync %s: %s", tmpdir, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot sync %s: %s", tmpdir, strerror(errno));
 		goto out;
 	}
 	res->bytes = (uint64_t)n_buckets * res->bucket_entries * BC_ENTRY_BYTES +
@@ -439,17 +439,17 @@ static int check_target(const char *path, const char *base, char prev[NAME_MAX +
 	if (lstat(path, &st) != 0) {
 		if (errno == ENOENT)
 			return 0;
-		return bc_error_set(err, "io", "cannot use %s: %s", path, strerror(errno));
+		return bc_error_set(err, bc_err_io, "cannot use %s: %s", path, strerror(errno));
 	}
 	if (!S_ISLNK(st.st_mode))
-		return bc_error_set(err, "exists", "%s exists and is not an index symlink made by ingest; "
+		return bc_error_set(err, bc_err_exists, "%s exists and is not an index symlink made by ingest; "
 				    "move it away or choose another --index", path);
 	l = readlink(path, prev, NAME_MAX);
 	prev[l > 0 ? l : 0] = '\0';
 	if (strrchr(prev, '/') != NULL) /* an absolute or relative path: keep its last part */
 		memmove(prev, strrchr(prev, '/') + 1, strlen(strrchr(prev, '/') + 1) + 1);
 	if (!is_version_name(prev, base)) /* someone else's symlink: never silently repointed */
-		return bc_error_set(err, "exists", "%s is a symlink that ingest did not make (it does not "
+		return bc_error_set(err, bc_err_exists, "%s is a symlink that ingest did not make (it does not "
 				    "point to %s.<index id>); remove it or choose another --index", path, base);
 	return 0;
 }
@@ -463,12 +463,12 @@ int bc_index_check_dir(const char *dir, struct bc_error *err)
 	while (dl > 1 && dir[dl - 1] == '/')
 		dl--;
 	if (dl == 0 || too_long(snprintf(path, sizeof(path), "%.*s", (int)dl, dir), sizeof(path)))
-		return bc_error_set(err, "usage", "index directory path is empty or too long");
+		return bc_error_set(err, bc_err_usage, "index directory path is empty or too long");
 	slash = strrchr(path, '/');
 	if (too_long(snprintf(base, sizeof(base), "%s", slash ? slash + 1 : path), sizeof(base)))
-		return bc_error_set(err, "usage", "index directory path is too long");
+		return bc_error_set(err, bc_err_usage, "index directory path is too long");
 	if (base[0] == '\0' || !strcmp(base, ".") || !strcmp(base, ".."))
-		return bc_error_set(err, "usage", "--index must name a directory to create, not %s", base);
+		return bc_error_set(err, bc_err_usage, "--index must name a directory to create, not %s", base);
 	return check_target(path, base, prev, err);
 }
 
@@ -481,19 +481,19 @@ int bc_index_lock(const char *dir, int *fd, struct bc_error *err)
 	while (dl > 1 && dir[dl - 1] == '/')
 		dl--;
 	if (dl == 0 || too_long(snprintf(path, sizeof(path), "%.*s.lock", (int)dl, dir), sizeof(path)))
-		return bc_error_set(err, "usage", "index directory path is empty or too long");
+		return bc_error_set(err, bc_err_usage, "index directory path is empty or too long");
 	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
 	if (*fd < 0)
-		return bc_error_set(err, "io", "cannot create the lock file %s: %s", path, strerror(errno));
+		return bc_error_set(err, bc_err_io, "cannot create the lock file %s: %s", path, strerror(errno));
 	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
 		int e = errno;
 
 		close(*fd);
 		*fd = -1;
 		if (e == EWOULDBLOCK)
-			return bc_error_set(err, "busy", "another ingest is publishing to %.*s (%s is locked); "
+			return bc_error_set(err, bc_err_busy, "another ingest is publishing to %.*s (%s is locked); "
 					    "run one ingest per index at a time", (int)dl, dir, path);
-		return bc_error_set(err, "io", "cannot lock %s: %s", path, strerror(e));
+		return bc_error_set(err, bc_err_io, "cannot lock %s: %s", path, strerror(e));
 	}
 	return 0;
 }
@@ -511,7 +511,7 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 	while (dl > 1 && dir[dl - 1] == '/')
 		dl--;
 	if (dl == 0 || dl >= PATH_MAX - 64) {
-		bc_error_set(err, "usage", "index directory path is empty or too long");
+		bc_error_set(err, bc_err_usage, "index directory path is empty or too long");
 		goto out;
 	}
 	if (too_long(snprintf(final, sizeof(final), "%.*s", (int)dl, dir), sizeof(final)))
@@ -523,7 +523,7 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 		goto toolong;
 	bc_dir_of(final, parent, sizeof(parent));
 	if (base[0] == '\0' || !strcmp(base, ".") || !strcmp(base, "..")) {
-		bc_error_set(err, "usage", "--index must name a directory to create, not %s", base);
+		bc_error_set(err, bc_err_usage, "--index must name a directory to create, not %s", base);
 		goto out;
 	}
 	if (check_target(final, base, prev, err) != 0)
@@ -531,12 +531,12 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 	if (too_long(snprintf(tmp, sizeof(tmp), "%s/%s.tmp-%ld-XXXXXX", parent, base, (long)getpid()), sizeof(tmp)))
 		goto toolong;
 	if (mkdtemp(tmp) == NULL) {
-		bc_error_set(err, "io", "cannot create a directory in %s: %s", parent, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot create a directory in %s: %s", parent, strerror(errno));
 		goto out;
 	}
 	have_tmp = 1;
 	if (chmod(tmp, 0755) != 0) {
-		bc_error_set(err, "io", "cannot chmod %s: %s", tmp, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot chmod %s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	bc_test_kill_point("write");
@@ -552,12 +552,12 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 	if (too_long(snprintf(res->path, sizeof(res->path), "%s", final), sizeof(res->path)))
 		goto toolong;
 	if (rename(tmp, final) != 0) {
-		bc_error_set(err, "io", "cannot rename to %s: %s", final, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot rename to %s: %s", final, strerror(errno));
 		goto out;
 	}
 	have_tmp = 0;
 	if (bc_fsync_dir(parent) != 0) {
-		bc_error_set(err, "io", "cannot sync %s: %s", parent, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot sync %s: %s", parent, strerror(errno));
 		bc_remove_tree(final);
 		goto out;
 	}
@@ -566,7 +566,7 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 		goto toolong;
 	unlink(lnk);
 	if (symlink(target, lnk) != 0) {
-		bc_error_set(err, "io", "cannot create a symlink in %s: %s", parent, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot create a symlink in %s: %s", parent, strerror(errno));
 		bc_remove_tree(final);
 		goto out;
 	}
@@ -575,7 +575,7 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 	if (too_long(snprintf(tmp, sizeof(tmp), "%.*s", (int)dl, dir), sizeof(tmp)))
 		goto toolong;
 	if (rename(lnk, tmp) != 0) {
-		bc_error_set(err, "io", "cannot replace %s: %s", tmp, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot replace %s: %s", tmp, strerror(errno));
 		bc_remove_tree(final);
 		goto out;
 	}
@@ -590,7 +590,7 @@ int bc_index_publish(const char *dir, const struct bc_build_item *items, size_t 
 	ret = 0;
 	goto out;
 toolong:
-	bc_error_set(err, "usage", "index directory path is too long");
+	bc_error_set(err, bc_err_usage, "index directory path is too long");
 out:
 	if (have_tmp)
 		bc_remove_tree(tmp);

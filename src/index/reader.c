@@ -47,16 +47,16 @@ static int read_file_text(const char *path, char **out, size_t *outlen, struct b
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0) {
-		bc_error_set(err, "io", "cannot read %s: %s", path, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot read %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (st.st_size > (off_t)256 * 1024 * 1024) {
-		bc_error_set(err, "bad_size", "%s is too large", path);
+		bc_error_set(err, bc_err_bad_size, "%s is too large", path);
 		goto out;
 	}
 	buf = malloc((size_t)st.st_size + 1);
 	if (buf == NULL) {
-		bc_error_set(err, "io", "out of memory reading %s", path);
+		bc_error_set(err, bc_err_io, "out of memory reading %s", path);
 		goto out;
 	}
 	while (off < (size_t)st.st_size) {
@@ -65,7 +65,7 @@ static int read_file_text(const char *path, char **out, size_t *outlen, struct b
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0) {
-			bc_error_set(err, "io", "cannot read %s: %s", path,
+			bc_error_set(err, bc_err_io, "cannot read %s: %s", path,
 				     r < 0 ? strerror(errno) : "short read");
 			goto out;
 		}
@@ -91,17 +91,17 @@ static int map_file(const char *path, size_t expect, uint8_t **out, struct bc_er
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0) {
-		bc_error_set(err, "io", "cannot read %s: %s", path, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot read %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if ((uint64_t)st.st_size != (uint64_t)expect || expect == 0) {
-		bc_error_set(err, "bad_size", "%s has %lld bytes, index.json says %zu", path,
+		bc_error_set(err, bc_err_bad_size, "%s has %lld bytes, index.json says %zu", path,
 			     (long long)st.st_size, expect);
 		goto out;
 	}
 	p = mmap(NULL, expect, PROT_READ, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
-		bc_error_set(err, "io", "cannot map %s: %s", path, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot map %s: %s", path, strerror(errno));
 		goto out;
 	}
 	*out = p;
@@ -118,10 +118,10 @@ static int get_b64(json_t *o, const char *field, uint8_t *out, size_t n, struct 
 	const char *s;
 
 	if (!json_is_string(v))
-		return bc_error_set_field(err, "bad_field", field, "index.json: %s missing or not a string", field);
+		return bc_error_set_field(err, bc_err_bad_field, field, "index.json: %s missing or not a string", field);
 	s = json_string_value(v);
 	if (bc_b64url_decode(s, strlen(s), out, n) != (int)n)
-		return bc_error_set_field(err, "bad_field", field,
+		return bc_error_set_field(err, bc_err_bad_field, field,
 					  "index.json: %s is not %zu bytes of base64url", field, n);
 	return 0;
 }
@@ -132,7 +132,7 @@ static int get_uint(json_t *o, const char *field, uint64_t max, uint64_t *out, s
 
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    (uint64_t)json_integer_value(v) > max)
-		return bc_error_set_field(err, "bad_field", field,
+		return bc_error_set_field(err, bc_err_bad_field, field,
 					  "index.json: %s missing or out of range", field);
 	*out = (uint64_t)json_integer_value(v);
 	return 0;
@@ -151,11 +151,11 @@ static int parse_breaches(struct bc_index *idx, struct bc_error *err)
 	size_t i, j;
 
 	if (!json_is_array(arr))
-		return bc_error_set_field(err, "bad_field", "breaches", "index.json: breaches missing");
+		return bc_error_set_field(err, bc_err_bad_field, "breaches", "index.json: breaches missing");
 	idx->n_breaches = json_array_size(arr);
 	idx->breaches = calloc(idx->n_breaches ? idx->n_breaches : 1, sizeof(*idx->breaches));
 	if (idx->breaches == NULL)
-		return bc_error_set(err, "io", "out of memory");
+		return bc_error_set(err, bc_err_io, "out of memory");
 	for (i = 0; i < idx->n_breaches; i++) {
 		json_t *b = json_array_get(arr, i), *src, *dc;
 		struct bc_breach *br = &idx->breaches[i];
@@ -163,7 +163,7 @@ static int parse_breaches(struct bc_index *idx, struct bc_error *err)
 		uint64_t v;
 
 		if (!json_is_object(b) || get_uint(b, "id", UINT32_MAX, &v, err))
-			return bc_error_set_field(err, "bad_field", "breaches",
+			return bc_error_set_field(err, bc_err_bad_field, "breaches",
 						  "index.json: breach %zu has no valid id", i);
 		br->id = (uint32_t)v;
 		br->name = get_str(b, "name");
@@ -196,7 +196,7 @@ static int parse_breaches(struct bc_index *idx, struct bc_error *err)
 		br->n_sources = json_is_array(src) ? json_array_size(src) : 0;
 		sources = calloc(br->n_sources ? br->n_sources : 1, sizeof(char *));
 		if (sources == NULL)
-			return bc_error_set(err, "io", "out of memory");
+			return bc_error_set(err, bc_err_io, "out of memory");
 		br->sources = sources;
 		for (j = 0; j < br->n_sources; j++) {
 			const char *s = json_string_value(json_array_get(src, j));
@@ -220,21 +220,21 @@ int bc_index_open(const char *dir, struct bc_index **out, struct bc_error *err)
 
 	*out = NULL;
 	if (sodium_init() < 0) {
-		bc_error_set(err, "internal", "libsodium failed to initialise");
+		bc_error_set(err, bc_err_internal, "libsodium failed to initialise");
 		goto out;
 	}
 	idx = calloc(1, sizeof(*idx));
 	if (idx == NULL) {
-		bc_error_set(err, "io", "out of memory");
+		bc_error_set(err, bc_err_io, "out of memory");
 		goto out;
 	}
 	if (realpath(dir, resolved) == NULL) {
-		bc_error_set(err, "io", "cannot open index %s: %s", dir, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot open index %s: %s", dir, strerror(errno));
 		goto out;
 	}
 	idx->path = strdup(resolved);
 	if (idx->path == NULL) {
-		bc_error_set(err, "io", "out of memory");
+		bc_error_set(err, bc_err_io, "out of memory");
 		goto out;
 	}
 	snprintf(path, sizeof(path), "%s/index.json", resolved);
@@ -242,25 +242,25 @@ int bc_index_open(const char *dir, struct bc_index **out, struct bc_error *err)
 		goto out;
 	idx->json = json_loadb(idx->json_text, idx->json_len, 0, &jerr);
 	if (idx->json == NULL || !json_is_object(idx->json)) {
-		bc_error_set(err, "bad_json", "%s:%d:%d: %s", path, jerr.line, jerr.column,
+		bc_error_set(err, bc_err_bad_json, "%s:%d:%d: %s", path, jerr.line, jerr.column,
 			     idx->json ? "not an object" : jerr.text);
 		goto out;
 	}
 	if (get_uint(idx->json, "format", 1000, &u, err))
 		goto out;
 	if (u != BC_INDEX_FORMAT) {
-		bc_error_set_field(err, "bad_field", "format", "index.json: format %llu is not supported (expected 1)",
+		bc_error_set_field(err, bc_err_bad_field, "format", "index.json: format %llu is not supported (expected 1)",
 				   (unsigned long long)u);
 		goto out;
 	}
 	if (strcmp(get_str(idx->json, "suite"), BC_INDEX_SUITE) != 0) {
-		bc_error_set_field(err, "bad_field", "suite", "index.json: suite is not %s", BC_INDEX_SUITE);
+		bc_error_set_field(err, bc_err_bad_field, "suite", "index.json: suite is not %s", BC_INDEX_SUITE);
 		goto out;
 	}
 	if (get_uint(idx->json, "entry_bytes", 1000, &u, err))
 		goto out;
 	if (u != BC_ENTRY_BYTES) {
-		bc_error_set_field(err, "bad_field", "entry_bytes", "index.json: entry_bytes must be 48");
+		bc_error_set_field(err, bc_err_bad_field, "entry_bytes", "index.json: entry_bytes must be 48");
 		goto out;
 	}
 	if (get_uint(idx->json, "bucket_bits", BC_INDEX_MAX_BUCKET_BITS, &u, err))
@@ -281,19 +281,19 @@ int bc_index_open(const char *dir, struct bc_index **out, struct bc_error *err)
 	v = json_object_get(idx->json, "index_id");
 	if (!json_is_string(v) || strlen(json_string_value(v)) != BC_INDEX_ID_HEX ||
 	    strspn(json_string_value(v), "0123456789abcdef") != BC_INDEX_ID_HEX) {
-		bc_error_set_field(err, "bad_field", "index_id", "index.json: index_id is not 32 lowercase hex digits");
+		bc_error_set_field(err, bc_err_bad_field, "index_id", "index.json: index_id is not 32 lowercase hex digits");
 		goto out;
 	}
 	memcpy(idx->index_id, json_string_value(v), BC_INDEX_ID_HEX + 1);
 	hashes = json_object_get(idx->json, "bucket_hashes");
 	if (!json_is_array(hashes) || json_array_size(hashes) != idx->n_buckets) {
-		bc_error_set_field(err, "bad_field", "bucket_hashes",
+		bc_error_set_field(err, bc_err_bad_field, "bucket_hashes",
 				   "index.json: bucket_hashes must list 2^bucket_bits hashes");
 		goto out;
 	}
 	idx->bucket_hashes = malloc((size_t)idx->n_buckets * BC_HASH_BYTES);
 	if (idx->bucket_hashes == NULL) {
-		bc_error_set(err, "io", "out of memory");
+		bc_error_set(err, bc_err_io, "out of memory");
 		goto out;
 	}
 	for (i = 0; i < idx->n_buckets; i++) {
@@ -301,7 +301,7 @@ int bc_index_open(const char *dir, struct bc_index **out, struct bc_error *err)
 
 		if (s == NULL || bc_b64url_decode(s, strlen(s), idx->bucket_hashes + i * BC_HASH_BYTES,
 						  BC_HASH_BYTES) != BC_HASH_BYTES) {
-			bc_error_set_field(err, "bad_field", "bucket_hashes",
+			bc_error_set_field(err, bc_err_bad_field, "bucket_hashes",
 					   "index.json: bucket hash %zu is not 32 bytes of base64url", i);
 			goto out;
 		}
@@ -364,14 +364,14 @@ int bc_index_verify(const struct bc_index *idx, struct bc_error *err)
 
 	for (i = 0; i < idx->n_buckets; i++)
 		if (bc_index_verify_bucket(idx, i) != 0)
-			return bc_error_set(err, "bad_hash", "%s: bucket %u does not match its hash in index.json",
+			return bc_error_set(err, bc_err_bad_hash, "%s: bucket %u does not match its hash in index.json",
 					    idx->path, i);
 	if (bc_hash_check(idx->verified, idx->verified_len, idx->verified_hash) != 0)
-		return bc_error_set(err, "bad_hash", "%s: verified.bin does not match its hash in index.json",
+		return bc_error_set(err, bc_err_bad_hash, "%s: verified.bin does not match its hash in index.json",
 				    idx->path);
 	bc_index_compute_id(idx->bucket_hashes, idx->n_buckets, idx->verified_hash, idx->salt, id);
 	if (strcmp(id, idx->index_id) != 0)
-		return bc_error_set(err, "bad_hash", "%s: index_id does not match the hashes in index.json",
+		return bc_error_set(err, bc_err_bad_hash, "%s: index_id does not match the hashes in index.json",
 				    idx->path);
 	return 0;
 }
@@ -382,7 +382,7 @@ int bc_index_check_id(const struct bc_index *idx, struct bc_error *err)
 
 	bc_index_compute_id(idx->bucket_hashes, idx->n_buckets, idx->verified_hash, idx->salt, id);
 	if (strcmp(id, idx->index_id) != 0)
-		return bc_error_set(err, "bad_hash",
+		return bc_error_set(err, bc_err_bad_hash,
 				    "index.json's index_id does not match the hashes it lists");
 	return 0;
 }
@@ -484,7 +484,7 @@ int bc_index_find_in(const struct bc_index *idx, const uint8_t *area, size_t n_e
 			continue;
 		bc_index_key(y, idx->salt, idx->breaches[i].id, k);
 		if (bc_entry_open(k, e, raw) != 0 || bc_payload_unpack(raw, &p) != 0) {
-			found = bc_error_set(err, "bad_entry",
+			found = bc_error_set(err, bc_err_bad_entry,
 					     "an entry of breach %u does not decrypt: the index is corrupt",
 					     (unsigned)idx->breaches[i].id);
 			break;

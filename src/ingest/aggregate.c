@@ -227,7 +227,7 @@ int bc_ingest_aggregate(struct ingest *g, uint32_t id, struct bc_build_item *ite
 	src_first = malloc((g->nsources ? g->nsources : 1) * sizeof(*src_first));
 	src_multi = calloc(g->nsources ? g->nsources : 1, 1);
 	if (!start || !by_tok || !link || !patient || !order || !remap || !src_first || !src_multi) {
-		bc_error_set(err, "oom", "out of memory aggregating");
+		bc_error_set(err, bc_err_out_of_memory, "out of memory aggregating");
 		goto out;
 	}
 	for (i = 0; i < g->nocc; i++)

@@ -91,19 +91,19 @@ int bc_ingest_check_catalogue(const struct bc_ingest_options *o, struct bc_error
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
 		v = *(const char *const *)((const char *)o + texts[i].off);
 		if (v && !*v)
-			return bc_error_set_field(err, "usage", texts[i].opt, "%s is empty",
+			return bc_error_set_field(err, bc_err_usage, texts[i].opt, "%s is empty",
 						  texts[i].opt);
 		if (v && !good_text(v))
-			return bc_error_set_field(err, "usage", texts[i].opt,
+			return bc_error_set_field(err, bc_err_usage, texts[i].opt,
 						  "%s: at most %d bytes of UTF-8 text, on one line",
 						  texts[i].opt, TEXT_MAX);
 	}
 	if (o->complaint_url && !bc_ingest_https_url(o->complaint_url))
-		return bc_error_set_field(err, "usage", "--complaint-url",
+		return bc_error_set_field(err, bc_err_usage, "--complaint-url",
 					  "--complaint-url: give a full https address, e.g. "
 					  "https://www.cnil.fr/fr/plaintes (people open it from the page)");
 	if (o->dpo_contact && !email_address(o->dpo_contact) && !bc_ingest_https_url(o->dpo_contact))
-		return bc_error_set_field(err, "usage", "--dpo-contact",
+		return bc_error_set_field(err, bc_err_usage, "--dpo-contact",
 					  "--dpo-contact: give an email address (dpo@example.org, or "
 					  "mailto:dpo@example.org) or a full https address");
 	if (!o->sensitive)
@@ -115,7 +115,7 @@ int bc_ingest_check_catalogue(const struct bc_ingest_options *o, struct bc_error
 	if (!o->complaint_url)
 		missing[n++] = "--complaint-url";
 	if (n)
-		return bc_error_set_field(err, "usage", missing[0],
+		return bc_error_set_field(err, bc_err_usage, missing[0],
 					  "a sensitive breach must say who is responsible and whom to ask: "
 					  "%s%s%s%s%s missing (GDPR art. 34: the data-protection contact "
 					  "and the right to complain)", missing[0],

@@ -79,7 +79,7 @@ int bc_ingest_claims_add(struct ingest *g, const struct bc_record *rec, struct b
 
 		c = g->claims = calloc(1, sizeof(*c));
 		if (c == NULL)
-			return bc_error_set(err, "oom", "out of memory");
+			return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 		/* stable across runs for one key: the state keeps claims under patient keys */
 		bc_ingest_grouping_key(g->key->seed, gk);
 		if (bc_group_new(&c->group, gk, BC_GROUP_KEEP_IDS, err) != 0) {
@@ -93,7 +93,7 @@ int bc_ingest_claims_add(struct ingest *g, const struct bc_record *rec, struct b
 		uint32_t *nd = realloc(c->dob, nc * sizeof(*nd));
 
 		if (nd == NULL)
-			return bc_error_set(err, "oom", "out of memory at row %zu", g->nrows);
+			return bc_error_set(err, bc_err_out_of_memory, "out of memory at row %zu", g->nrows);
 		c->dob = nd;
 		c->dob_cap = nc;
 	}
@@ -157,10 +157,10 @@ static int load_claims(const struct ingest_run *r, uint8_t **out, size_t *n, str
 	*out = NULL;
 	*n = 0;
 	if (claims_path(r, path, sizeof(path)) != 0)
-		return bc_error_set(err, "state", "state path too long");
+		return bc_error_set(err, bc_err_state, "state path too long");
 	f = fopen(path, "rb");
 	if (f == NULL)
-		return errno == ENOENT ? 0 : bc_error_set(err, "state", "cannot read %s: %s", path, strerror(errno));
+		return errno == ENOENT ? 0 : bc_error_set(err, bc_err_state, "cannot read %s: %s", path, strerror(errno));
 	if (fseek(f, 0, SEEK_END) != 0 || (size = ftell(f)) < 16 + BC_HASH_BYTES || fseek(f, 0, SEEK_SET) != 0)
 		goto bad;
 	buf = malloc((size_t)size);
@@ -180,7 +180,7 @@ static int load_claims(const struct ingest_run *r, uint8_t **out, size_t *n, str
 bad:
 	fclose(f);
 	free(buf);
-	return bc_error_set(err, "state", "%s is damaged or of another key: restore it from the backup of the "
+	return bc_error_set(err, bc_err_state, "%s is damaged or of another key: restore it from the backup of the "
 			    "state directory, or ingest with --new-codes (every letter sent becomes void)", path);
 }
 
@@ -198,10 +198,10 @@ static int save_claims(const struct ingest_run *r, struct bc_error *err)
 	int ret;
 
 	if (claims_path(r, path, sizeof(path)) != 0)
-		return bc_error_set(err, "state", "state path too long");
+		return bc_error_set(err, bc_err_state, "state path too long");
 	buf = sodium_malloc(len);
 	if (buf == NULL)
-		return bc_error_set(err, "oom", "out of memory");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	memset(buf, 0, 16);
 	memcpy(buf, CLAIMS_MAGIC, 8);
 	buf[8] = (uint8_t)c->np;
@@ -252,7 +252,7 @@ static int load_old_codes(const char *dir, struct old_code **out, size_t *n, str
 				na = sodium_allocarray(cap, sizeof(*na));
 				if (na == NULL) {
 					json_decref(line);
-					rc = bc_error_set(err, "oom", "out of memory");
+					rc = bc_error_set(err, bc_err_out_of_memory, "out of memory");
 					break;
 				}
 				if (a) {
@@ -328,7 +328,7 @@ static int aggregate_patients(struct ingest *g, const uint16_t *remap, const cha
 	size_t r, n = 0, i, j;
 
 	if (ps == NULL)
-		return bc_error_set(err, "oom", "out of memory");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	cnt_a = calloc(c->np ? c->np : 1, sizeof(*cnt_a));
 	cnt_b = calloc(c->np ? c->np : 1, sizeof(*cnt_b));
 	nsrc = calloc(c->np ? c->np : 1, 1);
@@ -337,7 +337,7 @@ static int aggregate_patients(struct ingest *g, const uint16_t *remap, const cha
 		free(cnt_a);
 		free(cnt_b);
 		free(nsrc);
-		return bc_error_set(err, "oom", "out of memory");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	}
 	for (i = 0; i < c->np; i++) {
 		c->p[i].src_a = c->p[i].src_b = BC_SOURCE_NONE;
@@ -470,13 +470,13 @@ int bc_ingest_claims_build(struct ingest_run *r, struct bc_error *err)
 	c->np = bc_group_patients(c->group);
 	c->p = sodium_allocarray(c->np ? c->np : 1, sizeof(*c->p));
 	if (c->p == NULL) {
-		bc_error_set(err, "oom", "out of memory");
+		bc_error_set(err, bc_err_out_of_memory, "out of memory");
 		goto out;
 	}
 	memset(c->p, 0, (c->np ? c->np : 1) * sizeof(*c->p));
 	remap = source_remap(g, r->entry);
 	if (remap == NULL) {
-		bc_error_set(err, "oom", "out of memory");
+		bc_error_set(err, bc_err_out_of_memory, "out of memory");
 		goto out;
 	}
 	if (aggregate_patients(g, remap, r->today, err) != 0)
@@ -507,7 +507,7 @@ int bc_ingest_claims_build(struct ingest_run *r, struct bc_error *err)
 	atomic_init(&x.failed, 0);
 	bc_parallel_for(c->np, 1024, o->threads, eval_range, &x);
 	if (atomic_load(&x.failed)) {
-		bc_error_set(err, "internal", "a claim evaluation failed");
+		bc_error_set(err, bc_err_internal, "a claim evaluation failed");
 		goto out;
 	}
 	/* one claim entry per patient, after this breach's token entries */
@@ -515,7 +515,7 @@ int bc_ingest_claims_build(struct ingest_run *r, struct bc_error *err)
 		struct bc_build_item *ni = realloc(r->items, (r->n_items + c->np) * sizeof(*ni));
 
 		if (ni == NULL) {
-			bc_error_set(err, "oom", "out of memory");
+			bc_error_set(err, bc_err_out_of_memory, "out of memory");
 			goto out;
 		}
 		r->items = ni;
@@ -635,7 +635,7 @@ static int read_contacts(struct ingest_run *r, struct bc_error *err)
 	int rc, ret = -1;
 
 	if (rec == NULL)
-		return bc_error_set(err, "oom", "out of memory");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	if (bc_ingest_reader_options(r->o, &lo, &map, err) != 0 || leak_reader_init(&rd, r->o->input, &lo, err) != 0)
 		goto out;
 	while ((rc = leak_reader_next(&rd, rec, err)) == 1) {
@@ -648,7 +648,7 @@ static int read_contacts(struct ingest_run *r, struct bc_error *err)
 	if (rc != 0)
 		goto out;
 	if (row != r->g->nrows) {
-		bc_error_set(err, "changed", "%s changed while ingest read it (%zu rows, then %zu): the notices "
+		bc_error_set(err, bc_err_changed, "%s changed while ingest read it (%zu rows, then %zu): the notices "
 			     "are not written; ingest again", r->o->input, r->g->nrows, row);
 		goto out;
 	}
@@ -735,14 +735,14 @@ static int write_notices(struct ingest_run *r, struct bc_error *err)
 	int ret = -1;
 
 	if (key == NULL)
-		return bc_error_set(err, "oom", "out of memory");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	if (bc_notices_dir_check(r->o->notices_dir, 1, err) != 0 ||
 	    bc_notices_key_load(r->o->notices_dir, 1, key, err) != 0 ||
 	    bc_notices_writer_open(&w, r->o->notices_dir, key, err) != 0)
 		goto out;
 	for (i = 0; i < c->np; i++) {
 		json_t *line = notice_line(r, i);
-		int rc = line ? bc_notices_writer_add(w, line, err) : bc_error_set(err, "oom", "out of memory");
+		int rc = line ? bc_notices_writer_add(w, line, err) : bc_error_set(err, bc_err_out_of_memory, "out of memory");
 
 		json_decref(line);
 		if (rc != 0)
@@ -771,7 +771,7 @@ int bc_ingest_claims_after_publish(struct ingest_run *r, struct bc_error *err)
 	if (r->o->notices_dir == NULL)
 		return 0;
 	if (bc_notices_destroyed(r->o->notices_dir))
-		return bc_error_set(err, "destroyed", "the notices of %s were destroyed: the index and the claims "
+		return bc_error_set(err, bc_err_destroyed, "the notices of %s were destroyed: the index and the claims "
 				    "are published, no new notices were written", r->o->notices_dir);
 	if (read_contacts(r, err) != 0 || write_notices(r, err) != 0)
 		return -1;

@@ -158,7 +158,7 @@ int bc_ingest_eval_finish(struct ingest *g, struct bc_ingest_stats *st, struct b
 	st->t_eval = bc_ingest_now() - g->t_read_end;
 	bc_ingest_progress(g, 1);
 	if (atomic_load(&g->failed))
-		return bc_error_set(err, "internal", "an OPRF evaluation failed");
+		return bc_error_set(err, bc_err_internal, "an OPRF evaluation failed");
 	return 0;
 }
 

@@ -44,17 +44,17 @@ static int check_options(const struct bc_ingest_options *o, char today[16], stru
 	struct tm tm;
 
 	if (o->input == NULL || o->index_dir == NULL || o->key_path == NULL || o->breach == NULL)
-		return bc_error_set(err, "usage", "ingest needs FILE, --index DIR, --key KEYFILE and --breach NAME");
+		return bc_error_set(err, bc_err_usage, "ingest needs FILE, --index DIR, --key KEYFILE and --breach NAME");
 	if (!valid_name(o->breach))
-		return bc_error_set_field(err, "usage", "--breach", "--breach NAME: 1 to 64 characters among A-Z a-z 0-9 . _ -, the first a letter or digit");
+		return bc_error_set_field(err, bc_err_usage, "--breach", "--breach NAME: 1 to 64 characters among A-Z a-z 0-9 . _ -, the first a letter or digit");
 	if (o->breach_date != NULL && !valid_date(o->breach_date))
-		return bc_error_set_field(err, "usage", "--date", "--date: use YYYY-MM-DD");
+		return bc_error_set_field(err, bc_err_usage, "--date", "--date: use YYYY-MM-DD");
 	gmtime_r(&tnow, &tm);
 	strftime(today, 16, "%Y-%m-%d", &tm);
 	if (o->breach_date != NULL && strcmp(o->breach_date, today) > 0)
-		return bc_error_set_field(err, "usage", "--date", "--date: the breach date is in the future");
+		return bc_error_set_field(err, bc_err_usage, "--date", "--date: the breach date is in the future");
 	if (sodium_init() < 0)
-		return bc_error_set(err, "internal", "libsodium failed to initialise");
+		return bc_error_set(err, bc_err_internal, "libsodium failed to initialise");
 	return 0;
 }
 
@@ -63,7 +63,7 @@ struct ingest *bc_ingest_new(const struct bc_ingest_options *o, double t0, struc
 	struct ingest *g = calloc(1, sizeof(*g));
 
 	if (g == NULL) {
-		bc_error_set(err, "oom", "out of memory");
+		bc_error_set(err, bc_err_out_of_memory, "out of memory");
 		return NULL;
 	}
 	pthread_mutex_init(&g->mu, NULL);
@@ -120,7 +120,7 @@ static int open_run(struct ingest_run *r, struct bc_error *err)
 	if (bc_key_load(o->key_path, &r->g->key, err) != 0)
 		return -1;
 	if (bc_state_dir(o->key_path, r->sdir, sizeof(r->sdir)) != 0)
-		return bc_error_set(err, "usage", "key path too long");
+		return bc_error_set(err, bc_err_usage, "key path too long");
 	if (bc_ingest_open_state(r->sdir, &r->lock_fd, err) != 0)
 		return -1;
 	if (check_write_targets(r, err) != 0)
@@ -153,11 +153,11 @@ static int aggregate_breach(struct ingest_run *r, struct bc_error *err)
 	r->st->tokens = g->ntok;
 	r->st->occurrences = g->nocc;
 	if (g->ntok == 0)
-		return bc_error_set(err, "empty", "%s yielded no identifier to index (check the column mapping)",
+		return bc_error_set(err, bc_err_empty, "%s yielded no identifier to index (check the column mapping)",
 				    r->o->input);
 	r->items = malloc(g->ntok * sizeof(*r->items));
 	if (r->items == NULL)
-		return bc_error_set(err, "oom", "out of memory");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	r->n_items = r->cap = g->ntok;
 	r->entry = bc_ingest_breach_entry(r->o, r->id, r->today);
 	if (bc_ingest_aggregate(g, r->id, r->items, r->entry, r->st, err) != 0)
@@ -237,7 +237,7 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 	memset(st, 0, sizeof(*st));
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
-		return bc_error_set(err, "oom", "out of memory");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	r->o = o;
 	r->st = st;
 	r->t0 = bc_ingest_now();

@@ -172,7 +172,7 @@ static inline struct tok *tok_at(struct ingest *g, size_t i)
 	return &g->blocks[i >> TOK_SHIFT][i & (TOK_BLOCK - 1)];
 }
 
-/* A run's tokens, rows and evaluation queue (ingest.c). NULL ("oom"). */
+/* A run's tokens, rows and evaluation queue (ingest.c). NULL ("out_of_memory"). */
 struct ingest *bc_ingest_new(const struct bc_ingest_options *o, double t0, struct bc_error *err);
 
 /* Stop the workers if any, free everything of g (the key too); NULL is fine. */
@@ -204,7 +204,7 @@ int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
 /* ---- tokens.c ---- */
 
 /* Tokens and (token, row) pairs of one record, and its row_info.
- * Returns 0, or -1 ("oom") with err filled. */
+ * Returns 0, or -1 ("out_of_memory") with err filled. */
 int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct bc_error *err);
 
 /* Size the token table for a leak file of file_bytes before reading, so
@@ -240,7 +240,7 @@ json_t *bc_ingest_breach_entry(const struct bc_ingest_options *o, uint32_t id, c
 
 /* Payloads of this breach, one item per distinct token (items: g->ntok);
  * fills the rest of the catalogue entry and st->patients, shared_tokens,
- * sources_withheld. Returns 0, or -1 ("oom") with err filled. */
+ * sources_withheld. Returns 0, or -1 ("out_of_memory") with err filled. */
 int bc_ingest_aggregate(struct ingest *g, uint32_t id, struct bc_build_item *items, json_t *entry,
 			struct bc_ingest_stats *st, struct bc_error *err);
 

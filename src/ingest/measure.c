@@ -40,7 +40,7 @@ static int reader_alone(const struct bc_ingest_options *o, struct bc_ingest_meas
 	int rc;
 
 	if (rec == NULL)
-		return bc_error_set(err, "oom", "out of memory");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	if (bc_ingest_reader_options(o, &lo, &map, err) != 0) {
 		free(rec);
 		return -1;
@@ -72,9 +72,9 @@ int bc_ingest_measure(const struct bc_ingest_options *opt, struct bc_ingest_meas
 	memset(&st, 0, sizeof(st));
 	o.quiet = 1;
 	if (o.input == NULL || o.key_path == NULL)
-		return bc_error_set(err, "usage", "measure needs FILE and --key KEYFILE");
+		return bc_error_set(err, bc_err_usage, "measure needs FILE and --key KEYFILE");
 	if (sodium_init() < 0)
-		return bc_error_set(err, "internal", "libsodium failed to initialise");
+		return bc_error_set(err, bc_err_internal, "libsodium failed to initialise");
 	if (reader_alone(&o, m, err) != 0)
 		return -1;
 	t0 = bc_ingest_now();
@@ -94,7 +94,7 @@ int bc_ingest_measure(const struct bc_ingest_options *opt, struct bc_ingest_meas
 	c0 = process_cpu();
 	g->t_read_end = t0;
 	if (bc_ingest_eval_start(g, m->threads) == 0) {
-		bc_error_set(err, "internal", "cannot start worker threads");
+		bc_error_set(err, bc_err_internal, "cannot start worker threads");
 		goto out;
 	}
 	if (bc_ingest_eval_finish(g, &st, err) != 0)

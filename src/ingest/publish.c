@@ -81,7 +81,7 @@ int bc_ingest_collect_breaches(struct ingest_run *r, struct bc_error *err)
 			char why[sizeof(err->msg)];
 
 			snprintf(why, sizeof(why), "%s", err->msg);
-			bc_error_set(err, "state", "breach %s (id %u) cannot be republished: restore the state "
+			bc_error_set(err, bc_err_state, "breach %s (id %u) cannot be republished: restore the state "
 				     "directory from its backup, or ingest --breach %s again to replace it; %s",
 				     name != NULL ? name : "?", bid, name != NULL ? name : "?", why);
 			json_decref(kept);
@@ -94,7 +94,7 @@ int bc_ingest_collect_breaches(struct ingest_run *r, struct bc_error *err)
 	r->st->breaches = json_array_size(kept);
 	r->breaches_text = public_breaches(r->cat);
 	if (r->breaches_text == NULL)
-		return bc_error_set(err, "oom", "out of memory");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	return 0;
 }
 
@@ -115,7 +115,7 @@ int bc_ingest_publish_all(struct ingest_run *r, struct bc_error *err)
 	sj->cat = r->cat;
 	sj->t_state = &r->st->t_state;
 	if (pthread_create(&sj->tid, NULL, state_thread, sj) != 0)
-		return bc_error_set(err, "internal", "cannot start a thread");
+		return bc_error_set(err, bc_err_internal, "cannot start a thread");
 	sj->started = 1;
 	t1 = bc_ingest_now();
 	bp.salt = o->salt;

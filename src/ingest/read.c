@@ -78,7 +78,7 @@ static int dropped_rows_error(const struct leak_reader *r, const struct bc_inges
 		k += (size_t)snprintf(lines + k, sizeof(lines) - k, "%s%lu", j ? ", " : "",
 				      s->drop_lines[LEAK_DROP_NOTHING_USABLE][j]);
 	err->file = o->input;
-	return bc_error_set(err, "dropped_rows",
+	return bc_error_set(err, bc_err_dropped_rows,
 			    "%lu dropped row(s) held an identifier (lines %s%s): nothing published; fix the file "
 			    "or the mapping, or pass --accept-dropped %lu",
 			    s->dropped_with_identifier, lines, s->rows_skipped > 4 ? ", ..." : "",
@@ -125,7 +125,7 @@ int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
 		goto out;
 	rec = malloc(sizeof(*rec));
 	if (rec == NULL) {
-		bc_error_set(err, "oom", "out of memory");
+		bc_error_set(err, bc_err_out_of_memory, "out of memory");
 		goto out;
 	}
 	if (leak_reader_init(&r, g->o->input, &lo, err) != 0)
@@ -137,7 +137,7 @@ int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
 		bc_ingest_tokens_presize(g, (uint64_t)sst.st_size);
 	}
 	if (nthreads > 0 && bc_ingest_eval_start(g, nthreads) == 0) {
-		bc_error_set(err, "internal", "cannot start worker threads");
+		bc_error_set(err, bc_err_internal, "cannot start worker threads");
 		goto out;
 	}
 	while ((rc = leak_reader_next(&r, rec, err)) == 1) {

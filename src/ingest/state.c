@@ -50,22 +50,22 @@ int bc_ingest_open_state(const char *dir, int *lock_fd, struct bc_error *err)
 	struct stat st;
 
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return bc_error_set(err, "state", "cannot create state directory %s: %s", dir, strerror(errno));
+		return bc_error_set(err, bc_err_state, "cannot create state directory %s: %s", dir, strerror(errno));
 	if (lstat(dir, &st) != 0)
-		return bc_error_set(err, "state", "cannot use state directory %s: %s", dir, strerror(errno));
+		return bc_error_set(err, bc_err_state, "cannot use state directory %s: %s", dir, strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return bc_error_set(err, "state", "%s is not a directory (the state directory of the key)", dir);
+		return bc_error_set(err, bc_err_state, "%s is not a directory (the state directory of the key)", dir);
 	if (st.st_mode & 077)
-		return bc_error_set(err, "state", "state directory %s is accessible by others; it is as secret "
+		return bc_error_set(err, bc_err_state, "state directory %s is accessible by others; it is as secret "
 				    "as the key: chmod 700 %s", dir, dir);
 	if (st.st_uid != geteuid())
-		return bc_error_set(err, "state", "state directory %s belongs to another user", dir);
+		return bc_error_set(err, bc_err_state, "state directory %s belongs to another user", dir);
 	snprintf(path, sizeof(path), "%s/lock", dir);
 	*lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (*lock_fd < 0)
-		return bc_error_set(err, "state", "cannot open %s: %s", path, strerror(errno));
+		return bc_error_set(err, bc_err_state, "cannot open %s: %s", path, strerror(errno));
 	if (flock(*lock_fd, LOCK_EX | LOCK_NB) != 0)
-		return bc_error_set(err, "busy", "another ingest is running with this key (%s is locked)", path);
+		return bc_error_set(err, bc_err_busy, "another ingest is running with this key (%s is locked)", path);
 	remove_stale_temps(dir);
 	return 0;
 }
@@ -82,7 +82,7 @@ json_t *bc_ingest_load_catalogue(const char *dir, const uint8_t pk[32], struct b
 		c = json_pack("{s:i, s:s, s:i, s:[]}", "format", 1, "public_key", pkb, "next_id", 1,
 			      "breaches");
 		if (c == NULL)
-			bc_error_set(err, "oom", "out of memory");
+			bc_error_set(err, bc_err_out_of_memory, "out of memory");
 		return c;
 	}
 	c = json_load_file(path, 0, &jerr);
@@ -90,13 +90,13 @@ json_t *bc_ingest_load_catalogue(const char *dir, const uint8_t pk[32], struct b
 	    json_integer_value(json_object_get(c, "next_id")) < 1 ||
 	    json_integer_value(json_object_get(c, "next_id")) >= UINT32_MAX ||
 	    !json_is_array(json_object_get(c, "breaches"))) {
-		bc_error_set(err, "state", "%s:%d:%d: not a valid state catalogue", path, jerr.line, jerr.column);
+		bc_error_set(err, bc_err_state, "%s:%d:%d: not a valid state catalogue", path, jerr.line, jerr.column);
 		json_decref(c);
 		return NULL;
 	}
 	if (!json_is_string(json_object_get(c, "public_key")) ||
 	    strcmp(json_string_value(json_object_get(c, "public_key")), pkb) != 0) {
-		bc_error_set(err, "state", "%s was made with another key; use the key file it sits beside", path);
+		bc_error_set(err, bc_err_state, "%s was made with another key; use the key file it sits beside", path);
 		json_decref(c);
 		return NULL;
 	}
@@ -157,7 +157,7 @@ int bc_ingest_save_catalogue(const char *dir, json_t *c, struct bc_error *err)
 	int ret;
 
 	if (text == NULL)
-		return bc_error_set(err, "oom", "out of memory");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	snprintf(path, sizeof(path), "%s/catalogue.json", dir);
 	ret = bc_write_file_atomic(path, text, strlen(text), 0600, err);
 	free(text);
@@ -180,7 +180,7 @@ int bc_ingest_save_breach_state(const char *dir, uint32_t id, const uint8_t pk[3
 	int ret;
 
 	if (buf == NULL)
-		return bc_error_set(err, "oom", "out of memory writing the state");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory writing the state");
 	memcpy(buf, STATE_MAGIC, 8);
 	for (i = 0; i < 4; i++)
 		buf[8 + i] = (uint8_t)(id >> (8 * i));
@@ -216,13 +216,13 @@ int bc_ingest_load_breach_state(const char *dir, uint32_t id, const uint8_t pk[3
 	snprintf(path, sizeof(path), "%s/breach-%u.bin", dir, id);
 	f = fopen(path, "rb");
 	if (f == NULL || fstat(fileno(f), &st) != 0) {
-		bc_error_set(err, "state", "cannot read %s: %s", path, strerror(errno));
+		bc_error_set(err, bc_err_state, "cannot read %s: %s", path, strerror(errno));
 		goto out;
 	}
 	len = (size_t)st.st_size;
 	buf = malloc(len ? len : 1);
 	if (buf == NULL || fread(buf, 1, len, f) != len) {
-		bc_error_set(err, "state", "cannot read %s", path);
+		bc_error_set(err, bc_err_state, "cannot read %s", path);
 		goto out;
 	}
 	for (i = 0; len >= 24 && i < 8; i++)
@@ -230,19 +230,19 @@ int bc_ingest_load_breach_state(const char *dir, uint32_t id, const uint8_t pk[3
 	v1 = len >= 8 && memcmp(buf, STATE_MAGIC_V1, 8) == 0;
 	if (len < 24 + BC_HASH_BYTES || (memcmp(buf, STATE_MAGIC, 8) != 0 && !v1) ||
 	    cnt != (len - 24 - BC_HASH_BYTES) / STATE_REC || len != 24 + cnt * STATE_REC + BC_HASH_BYTES) {
-		bc_error_set(err, "state", "%s is not a breach state file (truncated?)", path);
+		bc_error_set(err, bc_err_state, "%s is not a breach state file (truncated?)", path);
 		goto out;
 	}
 	state_checksum(buf, len - BC_HASH_BYTES, v1 ? NULL : pk, h);
 	if (memcmp(h, buf + len - BC_HASH_BYTES, BC_HASH_BYTES) != 0) {
-		bc_error_set(err, "state", "%s is corrupt or was made with another key (checksum mismatch)",
+		bc_error_set(err, bc_err_state, "%s is corrupt or was made with another key (checksum mismatch)",
 			     path);
 		goto out;
 	}
 	for (i = 0; i < 4; i++)
 		fid |= (uint32_t)buf[8 + i] << (8 * i);
 	if (fid != id) {
-		bc_error_set(err, "state", "%s holds breach %u, not %u (renamed or copied from elsewhere)",
+		bc_error_set(err, bc_err_state, "%s holds breach %u, not %u (renamed or copied from elsewhere)",
 			     path, fid, id);
 		goto out;
 	}
@@ -251,7 +251,7 @@ int bc_ingest_load_breach_state(const char *dir, uint32_t id, const uint8_t pk[3
 		struct bc_build_item *ni = realloc(*items, (nc ? nc : 1) * sizeof(*ni));
 
 		if (ni == NULL) {
-			bc_error_set(err, "oom", "out of memory loading %s", path);
+			bc_error_set(err, bc_err_out_of_memory, "out of memory loading %s", path);
 			goto out;
 		}
 		*items = ni;

@@ -369,7 +369,7 @@ int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct b
 	}
 	return bc_ingest_claims_add(g, rec, err);
 oom:
-	return bc_error_set(err, "oom", "out of memory at row %zu", g->nrows);
+	return bc_error_set(err, bc_err_out_of_memory, "out of memory at row %zu", g->nrows);
 }
 
 void bc_ingest_tokens_release(struct ingest *g)

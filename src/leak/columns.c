@@ -640,7 +640,7 @@ static int bad(struct bc_error *err, const char *name, unsigned long line, const
 {
 	err->file = name;
 	err->line = line;
-	return bc_error_set(err, "bad_mapping", "%s", msg);
+	return bc_error_set(err, bc_err_bad_mapping, "%s", msg);
 }
 
 static int parse_line(struct leak_mapping *m, const char *s, const char *e, const char *name,
@@ -798,30 +798,30 @@ int leak_mapping_load(struct leak_mapping *m, const char *path, struct bc_error 
 	f = fopen(path, "rb");
 	if (!f) {
 		err->file = path;
-		bc_error_set(err, "open_failed", "cannot open the mapping file: %s", strerror(errno));
+		bc_error_set(err, bc_err_open_failed, "cannot open the mapping file: %s", strerror(errno));
 		goto out;
 	}
 	text = malloc(65537);
 	if (!text) {
 		err->file = path;
-		bc_error_set(err, "out_of_memory", "cannot read the mapping file");
+		bc_error_set(err, bc_err_out_of_memory, "cannot read the mapping file");
 		goto out;
 	}
 	n = fread(text, 1, 65537, f);
 	if (ferror(f)) {
 		err->file = path;
-		bc_error_set(err, "open_failed", "cannot read the mapping file: %s", strerror(errno));
+		bc_error_set(err, bc_err_open_failed, "cannot read the mapping file: %s", strerror(errno));
 		goto out;
 	}
 	if (n > 65536) {
 		err->file = path;
-		bc_error_set(err, "bad_mapping", "mapping file larger than 64 KiB");
+		bc_error_set(err, bc_err_bad_mapping, "mapping file larger than 64 KiB");
 		goto out;
 	}
 	text[n] = '\0';
 	if (strlen(text) != n) {
 		err->file = path;
-		bc_error_set(err, "bad_mapping", "mapping file holds NUL bytes");
+		bc_error_set(err, bc_err_bad_mapping, "mapping file holds NUL bytes");
 		goto out;
 	}
 	rc = leak_mapping_parse(m, text, path, err);

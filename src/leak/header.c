@@ -204,7 +204,7 @@ int leak_setup_columns(struct leak_reader *r, struct bc_error *err)
 			return -1;
 		if (rc == 0) {
 			err->file = st->name;
-			return bc_error_set(err, "empty_file", "the file holds no row");
+			return bc_error_set(err, bc_err_empty_file, "the file holds no row");
 		}
 		if (k < hdr_at)
 			r->stats.preamble_rows++;
@@ -273,7 +273,7 @@ int leak_setup_columns(struct leak_reader *r, struct bc_error *err)
 		leak_infer_columns(r, st->infer);
 		if (!st->infer && st->refuse_headerless) {
 			err->file = st->name;
-			return bc_error_set(err, "no_header",
+			return bc_error_set(err, bc_err_no_header,
 					    "the file has no header row and no mapping says what its columns are");
 		}
 	} else {

@@ -425,7 +425,7 @@ int leak_hprim_setup(struct leak_reader *r, struct bc_error *err)
 		r->st->hprim = hp;
 		leak_hprim_free(r);
 		err->file = r->st->name;
-		return bc_error_set(err, "out_of_memory", "cannot allocate the HPRIM reader");
+		return bc_error_set(err, bc_err_out_of_memory, "cannot allocate the HPRIM reader");
 	}
 	hp->fdelim = r->dialect.delimiter;
 	hp->rep = '~';

@@ -204,7 +204,7 @@ int leak_profile_init(struct leak_profile *p, struct bc_error *err)
 {
 	memset(p, 0, sizeof(*p));
 	if (sodium_init() < 0)
-		return bc_error_set(err, "crypto_failed", "libsodium could not be initialised");
+		return bc_error_set(err, bc_err_crypto_failed, "libsodium could not be initialised");
 	p->set = calloc(1, sizeof(*p->set));
 	if (!p->set)
 		goto oom;
@@ -216,7 +216,7 @@ int leak_profile_init(struct leak_profile *p, struct bc_error *err)
 	return 0;
 oom:
 	leak_profile_release(p);
-	return bc_error_set(err, "out_of_memory", "cannot allocate the patient set");
+	return bc_error_set(err, bc_err_out_of_memory, "cannot allocate the patient set");
 }
 
 void leak_profile_release(struct leak_profile *p)
@@ -272,7 +272,7 @@ static void merge_visit(struct entry *e, uint32_t flags, uint32_t labs, uint16_t
 
 static int oom(struct bc_error *err)
 {
-	return bc_error_set(err, "out_of_memory", "cannot grow the patient set");
+	return bc_error_set(err, bc_err_out_of_memory, "cannot grow the patient set");
 }
 
 int leak_profile_add(struct leak_profile *p, const struct bc_record *rec, struct bc_error *err)

@@ -267,7 +267,7 @@ static int split_row(struct leak_reader *r, struct leak_row *row, struct bc_erro
 						return 0;
 					err->line = qline;
 					err->column = qcol;
-					return bc_error_set(err, "unterminated_quote",
+					return bc_error_set(err, bc_err_unterminated_quote,
 							    "quoted field opened here is never closed: the file is truncated or its quoting is broken");
 				} else {
 					if (!row->flags)
@@ -485,19 +485,19 @@ static int next_split(struct leak_reader *r, struct leak_row *row, struct bc_err
 			if (st->eof) {
 				/* cannot happen: split_row completes at EOF */
 				err->file = st->name;
-				return bc_error_set(err, "read_failed", "internal reader error");
+				return bc_error_set(err, bc_err_read_failed, "internal reader error");
 			}
 			if (st->pos == 0 && st->cap - st->len < 64) {
 				err->file = st->name;
 				err->line = st->line + 1;
-				return bc_error_set(err, "row_too_long",
+				return bc_error_set(err, bc_err_row_too_long,
 						    "row longer than %u bytes: not a text table, or broken quoting",
 						    LEAK_MAX_ROW_BYTES);
 			}
 			fill(r);
 			if (st->f && ferror(st->f)) {
 				err->file = st->name;
-				return bc_error_set(err, "read_failed", "read error: %s", strerror(errno));
+				return bc_error_set(err, bc_err_read_failed, "read error: %s", strerror(errno));
 			}
 			continue;
 		}
@@ -686,11 +686,11 @@ static int sniff(struct leak_reader *r, struct bc_error *err)
 	st->head_pos = 0;
 	if (st->f && ferror(st->f)) {
 		err->file = st->name;
-		return bc_error_set(err, "read_failed", "read error: %s", strerror(errno));
+		return bc_error_set(err, bc_err_read_failed, "read error: %s", strerror(errno));
 	}
 	if (n == 0) {
 		err->file = st->name;
-		return bc_error_set(err, "empty_file", "the file is empty");
+		return bc_error_set(err, bc_err_empty_file, "the file is empty");
 	}
 	enc = sniff_encoding(st->head, n, n == LEAK_SNIFF_BYTES, &bom, &binary, &ascii);
 	/* an all-ASCII sample of a longer file only says "UTF-8 so far" */
@@ -705,7 +705,7 @@ static int sniff(struct leak_reader *r, struct bc_error *err)
 	}
 	if (binary) {
 		err->file = st->name;
-		return bc_error_set(err, "binary_file", "%s", leak_binary_kind(st->head, n));
+		return bc_error_set(err, bc_err_binary_file, "%s", leak_binary_kind(st->head, n));
 	}
 	if (enc == LEAK_ENC_CP1252 && !(m && m->encoding != LEAK_ENC_AUTO))
 		enc = leak_sniff_latin9(st->head, n, r->dialect.encoding_why, sizeof(r->dialect.encoding_why));
@@ -722,7 +722,7 @@ static int sniff(struct leak_reader *r, struct bc_error *err)
 			ctrl++;
 	if (ctrl > 64 || (st->len && ctrl * 100 > (st->len < LEAK_SNIFF_BYTES ? st->len : LEAK_SNIFF_BYTES))) {
 		err->file = st->name;
-		return bc_error_set(err, "binary_file",
+		return bc_error_set(err, bc_err_binary_file,
 				    "NUL or control bytes: this is not a text table (or its encoding is not supported)");
 	}
 	for (i = 0; i < st->len; i++)
@@ -730,7 +730,7 @@ static int sniff(struct leak_reader *r, struct bc_error *err)
 			break;
 	if (i == st->len) {
 		err->file = st->name;
-		return bc_error_set(err, "empty_file", "the file holds no row");
+		return bc_error_set(err, bc_err_empty_file, "the file holds no row");
 	}
 	k = st->len < LEAK_SNIFF_BYTES ? st->len : LEAK_SNIFF_BYTES;
 	if (!(m && (m->delimiter || m->has_by_index || m->n_by_name)) && leak_sniff_hprim(st->buf, k, &delim)) {
@@ -773,7 +773,7 @@ static int init_common(struct leak_reader *r, const struct leak_options *opt, st
 	st->scratch = malloc(st->scratch_cap);
 	if (!st->head || !st->raw || !st->buf || !st->scratch) {
 		err->file = st->name;
-		return bc_error_set(err, "out_of_memory", "cannot allocate the reader's buffers");
+		return bc_error_set(err, bc_err_out_of_memory, "cannot allocate the reader's buffers");
 	}
 	st->buf[0] = 0;
 	return sniff(r, err);
@@ -784,7 +784,7 @@ static int alloc_state(struct leak_reader *r, const char *name, struct bc_error 
 	memset(r, 0, sizeof(*r));
 	r->st = calloc(1, sizeof(*r->st));
 	if (!r->st)
-		return bc_error_set(err, "out_of_memory", "cannot allocate the reader");
+		return bc_error_set(err, bc_err_out_of_memory, "cannot allocate the reader");
 	r->st->name = name;
 	return 0;
 }
@@ -854,14 +854,14 @@ int leak_reader_init(struct leak_reader *r, const char *path,
 	if (!f) {
 		memset(r, 0, sizeof(*r));
 		err->file = path;
-		bc_error_set(err, "open_failed", "cannot open: %s", strerror(errno));
+		bc_error_set(err, bc_err_open_failed, "cannot open: %s", strerror(errno));
 		goto out;
 	}
 	if (fstat(fileno(f), &sb) == 0 && S_ISDIR(sb.st_mode)) {
 		fclose(f);
 		memset(r, 0, sizeof(*r));
 		err->file = path;
-		bc_error_set(err, "open_failed", "is a directory, not a leak file");
+		bc_error_set(err, bc_err_open_failed, "is a directory, not a leak file");
 		goto out;
 	}
 	rc = leak_reader_init_file(r, f, path, opt, err);

@@ -152,16 +152,16 @@ static int addr_ok(const char *a)
 int bc_mail_config_check(const struct bc_mail_config *cfg, struct bc_error *err)
 {
 	if (!cfg || (!!cfg->smtp_url == !!cfg->mail_dir))
-		return bc_error_set_field(err, "bad_mail_config", "smtp_url",
+		return bc_error_set_field(err, bc_err_bad_mail_config, "smtp_url",
 					  "give either an SMTP URL (--smtp-url) or a Maildir (--mail-dir), not both");
 	if (cfg->smtp_url && strncmp(cfg->smtp_url, "smtp://", 7) && strncmp(cfg->smtp_url, "smtps://", 8))
-		return bc_error_set_field(err, "bad_mail_config", "smtp_url",
+		return bc_error_set_field(err, bc_err_bad_mail_config, "smtp_url",
 					  "the SMTP URL must start with smtp:// or smtps://");
 	if (!addr_ok(cfg->from) || !is_ascii(cfg->from))
-		return bc_error_set_field(err, "bad_mail_config", "from",
+		return bc_error_set_field(err, bc_err_bad_mail_config, "from",
 					  "the sender address must be one ASCII address with one @, e.g. codes@example.org");
 	if (cfg->from_name && !one_line(cfg->from_name))
-		return bc_error_set_field(err, "bad_mail_config", "from",
+		return bc_error_set_field(err, bc_err_bad_mail_config, "from",
 					  "the sender name must be one line");
 	if (cfg->credentials_file) {
 		FILE *f = fopen(cfg->credentials_file, "r");
@@ -172,7 +172,7 @@ int bc_mail_config_check(const struct bc_mail_config *cfg, struct bc_error *err)
 			fclose(f);
 		sodium_memzero(line, sizeof line);
 		if (!ok)
-			return bc_error_set_field(err, "bad_mail_config", "credentials_file",
+			return bc_error_set_field(err, bc_err_bad_mail_config, "credentials_file",
 						  "the SMTP credentials file must be readable and hold one line user:password");
 	}
 	return 0;
@@ -192,7 +192,7 @@ int bc_mail_format(const struct bc_mail_config *cfg, const struct bc_mail_messag
 	*out_len = 0;
 	if (!msg || !addr_ok(msg->to) || !one_line(msg->subject) || !one_line(message_id) ||
 	    !msg->text || !*msg->text)
-		return bc_error_set(err, "bad_message",
+		return bc_error_set(err, bc_err_bad_message,
 				    "a mail needs one recipient address, a one-line subject and a body");
 	gmtime_r(&t, &tm);
 	strftime(line, sizeof line, "Date: %a, %d %b %Y %H:%M:%S +0000\r\n", &tm);
@@ -232,7 +232,7 @@ int bc_mail_format(const struct bc_mail_config *cfg, const struct bc_mail_messag
 	}
 	if (b.oom || b.len > MAIL_MAX) {
 		free(b.p);
-		return bc_error_set(err, "bad_message", "the mail is too large (over 1 MiB) or memory ran out");
+		return bc_error_set(err, bc_err_bad_message, "the mail is too large (over 1 MiB) or memory ran out");
 	}
 	*out = b.p;
 	*out_len = b.len;
@@ -258,11 +258,11 @@ static int maildir_deliver(const char *dir, const char *data, size_t len, struct
 	size_t i;
 
 	if (mkdir_0700(dir))
-		return bc_error_set_field(err, "mail_dir", "mail_dir", "cannot create the Maildir: %s", strerror(errno));
+		return bc_error_set_field(err, bc_err_mail_dir, "mail_dir", "cannot create the Maildir: %s", strerror(errno));
 	for (i = 0; i < 3; i++) {
 		snprintf(sub, sizeof sub, "%s/%s", dir, subs[i]);
 		if (mkdir_0700(sub))
-			return bc_error_set_field(err, "mail_dir", "mail_dir",
+			return bc_error_set_field(err, bc_err_mail_dir, "mail_dir",
 						  "cannot create the Maildir's %s/: %s", subs[i], strerror(errno));
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -274,7 +274,7 @@ static int maildir_deliver(const char *dir, const char *data, size_t len, struct
 	snprintf(dst, sizeof dst, "%s/new/%s", dir, name);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		bc_error_set_field(err, "mail_dir", "mail_dir", "cannot create a file in the Maildir's tmp/: %s",
+		bc_error_set_field(err, bc_err_mail_dir, "mail_dir", "cannot create a file in the Maildir's tmp/: %s",
 				   strerror(errno));
 		goto out;
 	}
@@ -283,7 +283,7 @@ static int maildir_deliver(const char *dir, const char *data, size_t len, struct
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			bc_error_set_field(err, "mail_dir", "mail_dir", "cannot write to the Maildir: %s",
+			bc_error_set_field(err, bc_err_mail_dir, "mail_dir", "cannot write to the Maildir: %s",
 					   strerror(errno));
 			goto out;
 		}
@@ -291,12 +291,12 @@ static int maildir_deliver(const char *dir, const char *data, size_t len, struct
 	}
 	if (fsync(fd) || close(fd)) {
 		fd = -1;
-		bc_error_set_field(err, "mail_dir", "mail_dir", "cannot sync the mail to disk: %s", strerror(errno));
+		bc_error_set_field(err, bc_err_mail_dir, "mail_dir", "cannot sync the mail to disk: %s", strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, dst)) {
-		bc_error_set_field(err, "mail_dir", "mail_dir", "cannot move the mail into new/: %s", strerror(errno));
+		bc_error_set_field(err, bc_err_mail_dir, "mail_dir", "cannot move the mail into new/: %s", strerror(errno));
 		goto out;
 	}
 	snprintf(sub, sizeof sub, "%s/new", dir);
@@ -381,12 +381,12 @@ static int smtp_deliver(const struct bc_mail_config *cfg, const char *to, const 
 	*code = 0;
 	pthread_once(&curl_once, curl_init);
 	if (curl_init_rc != CURLE_OK || !(c = curl_easy_init()))
-		return bc_error_set(err, "mail_failed", "cannot start libcurl");
+		return bc_error_set(err, bc_err_mail_failed, "cannot start libcurl");
 	snprintf(from, sizeof from, "<%s>", cfg->from);
 	snprintf(rc_to, sizeof rc_to, "<%s>", to);
 	rcpt = curl_slist_append(NULL, rc_to);
 	if (!rcpt) {
-		bc_error_set(err, "mail_failed", "out of memory");
+		bc_error_set(err, bc_err_mail_failed, "out of memory");
 		goto out;
 	}
 	curl_easy_setopt(c, CURLOPT_URL, cfg->smtp_url);
@@ -406,7 +406,7 @@ static int smtp_deliver(const struct bc_mail_config *cfg, const char *to, const 
 
 		cred = read_credentials(cfg->credentials_file);
 		if (!cred) {
-			bc_error_set_field(err, "bad_mail_config", "credentials_file",
+			bc_error_set_field(err, bc_err_bad_mail_config, "credentials_file",
 					   "the SMTP credentials file must be readable and hold one line user:password");
 			goto out;
 		}
@@ -424,10 +424,10 @@ static int smtp_deliver(const struct bc_mail_config *cfg, const char *to, const 
 	if (cc == CURLE_OK && *code >= 200 && *code < 300) {
 		rc = 0;
 	} else if (*code >= 400) {
-		bc_error_set(err, "mail_refused", "the SMTP server refused the mail (reply code %ld): %s",
+		bc_error_set(err, bc_err_mail_refused, "the SMTP server refused the mail (reply code %ld): %s",
 			     *code, curl_easy_strerror(cc));
 	} else {
-		bc_error_set(err, "mail_failed", "the mail could not be delivered to the SMTP server: %s",
+		bc_error_set(err, bc_err_mail_failed, "the mail could not be delivered to the SMTP server: %s",
 			     curl_easy_strerror(cc == CURLE_OK ? CURLE_WEIRD_SERVER_REPLY : cc));
 	}
 out:
@@ -452,7 +452,7 @@ int bc_mail_send(const struct bc_mail_config *cfg, const struct bc_mail_message 
 	if (msg && msg->message_id) {
 		if (strlen(msg->message_id) >= sizeof mid || !one_line(msg->message_id) ||
 		    msg->message_id[0] != '<')
-			return bc_error_set_field(err, "bad_message", "message_id",
+			return bc_error_set_field(err, bc_err_bad_message, "message_id",
 						  "a Message-ID is one line of the form <id@domain>");
 		snprintf(mid, sizeof mid, "%s", msg->message_id);
 	} else {

@@ -46,17 +46,17 @@ int bc_notices_dir_check(const char *dir, int create, struct bc_error *err)
 	struct stat st;
 
 	if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return bc_error_set(err, "notices_dir", "cannot create the notices directory %s: %s", dir,
+		return bc_error_set(err, bc_err_notices_dir, "cannot create the notices directory %s: %s", dir,
 				    strerror(errno));
 	if (lstat(dir, &st) != 0)
-		return bc_error_set(err, "notices_dir", "cannot use the notices directory %s: %s", dir,
+		return bc_error_set(err, bc_err_notices_dir, "cannot use the notices directory %s: %s", dir,
 				    strerror(errno));
 	if (!S_ISDIR(st.st_mode))
-		return bc_error_set(err, "notices_dir", "%s is not a directory", dir);
+		return bc_error_set(err, bc_err_notices_dir, "%s is not a directory", dir);
 	if (st.st_uid != geteuid())
-		return bc_error_set(err, "notices_dir", "notices directory %s belongs to another user", dir);
+		return bc_error_set(err, bc_err_notices_dir, "notices directory %s belongs to another user", dir);
 	if (st.st_mode & 077)
-		return bc_error_set(err, "notices_dir", "notices directory %s is accessible by others; it holds "
+		return bc_error_set(err, bc_err_notices_dir, "notices directory %s is accessible by others; it holds "
 				    "names and addresses: chmod 700 %s", dir, dir);
 	return 0;
 }
@@ -105,11 +105,11 @@ int bc_notices_key_load(const char *dir, int create, uint8_t key[BC_NOTICES_KEY_
 	int fd, ret = -1;
 
 	if (sodium_init() < 0)
-		return bc_error_set(err, "crypto_failed", "libsodium could not be initialised");
+		return bc_error_set(err, bc_err_crypto_failed, "libsodium could not be initialised");
 	if (path_in(p, sizeof(p), dir, "notices.key") != 0)
-		return bc_error_set(err, "notices_key", "notices directory path too long");
+		return bc_error_set(err, bc_err_notices_key, "notices directory path too long");
 	if (bc_notices_destroyed(dir))
-		return bc_error_set(err, "destroyed", "the notices of %s were destroyed (notify --destroy): "
+		return bc_error_set(err, bc_err_destroyed, "the notices of %s were destroyed (notify --destroy): "
 				    "their key is gone", dir);
 	fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 && errno == ENOENT && create) {
@@ -118,7 +118,7 @@ int bc_notices_key_load(const char *dir, int create, uint8_t key[BC_NOTICES_KEY_
 		n = (size_t)snprintf(text, sizeof(text), KEY_HEADER "%s\n", hex);
 		fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 		if (fd < 0 || write_all(fd, text, n) != 0 || fsync(fd) != 0) {
-			bc_error_set(err, "notices_key", "cannot write %s: %s", p, strerror(errno));
+			bc_error_set(err, bc_err_notices_key, "cannot write %s: %s", p, strerror(errno));
 			if (fd >= 0) {
 				close(fd);
 				unlink(p);
@@ -131,12 +131,12 @@ int bc_notices_key_load(const char *dir, int create, uint8_t key[BC_NOTICES_KEY_
 		goto out;
 	}
 	if (fd < 0) {
-		bc_error_set(err, "notices_key", "cannot open %s: %s", p, strerror(errno));
+		bc_error_set(err, bc_err_notices_key, "cannot open %s: %s", p, strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (st.st_mode & 077)) {
 		close(fd);
-		bc_error_set(err, "notices_key", "%s must be a regular file only its owner reads: chmod 600 %s", p, p);
+		bc_error_set(err, bc_err_notices_key, "%s must be a regular file only its owner reads: chmod 600 %s", p, p);
 		goto out;
 	}
 	n = (size_t)read(fd, text, sizeof(text) - 1);
@@ -148,7 +148,7 @@ int bc_notices_key_load(const char *dir, int create, uint8_t key[BC_NOTICES_KEY_
 	    sodium_hex2bin(key, BC_NOTICES_KEY_BYTES, text + strlen(KEY_HEADER), 2 * BC_NOTICES_KEY_BYTES, NULL,
 			   &klen, NULL) != 0 ||
 	    klen != BC_NOTICES_KEY_BYTES) {
-		bc_error_set(err, "notices_key", "%s is not a notices key (breachcheck-notices-key v1)", p);
+		bc_error_set(err, bc_err_notices_key, "%s is not a notices key (breachcheck-notices-key v1)", p);
 		goto out;
 	}
 	ret = 0;
@@ -167,10 +167,10 @@ int bc_notices_writer_open(struct bc_notices_writer **out, const char *dir,
 
 	*out = NULL;
 	if (sodium_init() < 0)
-		return bc_error_set(err, "crypto_failed", "libsodium could not be initialised");
+		return bc_error_set(err, bc_err_crypto_failed, "libsodium could not be initialised");
 	w = sodium_malloc(sizeof(*w));
 	if (!w)
-		return bc_error_set(err, "oom", "out of memory");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	memset(w, 0, sizeof(*w));
 	snprintf(w->dir, sizeof(w->dir), "%s", dir);
 	snprintf(w->path, sizeof(w->path), "%s/notices.jsonl", dir);
@@ -179,14 +179,14 @@ int bc_notices_writer_open(struct bc_notices_writer **out, const char *dir,
 	if (fd < 0 || !(w->f = fdopen(fd, "wb"))) {
 		if (fd >= 0)
 			close(fd);
-		bc_error_set(err, "io", "cannot create %s: %s", w->tmp, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot create %s: %s", w->tmp, strerror(errno));
 		sodium_free(w);
 		return -1;
 	}
 	crypto_secretstream_xchacha20poly1305_init_push(&w->st, header, key);
 	if (fwrite(MAGIC, 1, MAGIC_LEN, w->f) != MAGIC_LEN || fwrite(header, 1, sizeof(header), w->f) != sizeof(header)) {
 		bc_notices_writer_free(w);
-		return bc_error_set(err, "io", "cannot write the notices file");
+		return bc_error_set(err, bc_err_io, "cannot write the notices file");
 	}
 	*out = w;
 	return 0;
@@ -219,12 +219,12 @@ int bc_notices_writer_add(struct bc_notices_writer *w, const json_t *line, struc
 	size_t n;
 
 	if (!s)
-		return bc_error_set(err, "oom", "out of memory");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	n = strlen(s);
 	if (n > LINE_MAX_BYTES) {
 		sodium_memzero(s, n);
 		free(s);
-		return bc_error_set(err, "io", "a notice line is longer than 1 MiB");
+		return bc_error_set(err, bc_err_io, "a notice line is longer than 1 MiB");
 	}
 	if (w->pending) {
 		int r = push(w, w->pending, w->pending_len, 0);
@@ -235,7 +235,7 @@ int bc_notices_writer_add(struct bc_notices_writer *w, const json_t *line, struc
 		if (r != 0) {
 			sodium_memzero(s, n);
 			free(s);
-			return bc_error_set(err, "io", "cannot write the notices file");
+			return bc_error_set(err, bc_err_io, "cannot write the notices file");
 		}
 	}
 	w->pending = s;
@@ -255,11 +255,11 @@ int bc_notices_writer_commit(struct bc_notices_writer *w, struct bc_error *err)
 		w->pending = NULL;
 	}
 	if (r != 0 || fflush(w->f) != 0 || fsync(fileno(w->f)) != 0)
-		return bc_error_set(err, "io", "cannot write the notices file: %s", strerror(errno));
+		return bc_error_set(err, bc_err_io, "cannot write the notices file: %s", strerror(errno));
 	r = fclose(w->f);
 	w->f = NULL;
 	if (r != 0 || rename(w->tmp, w->path) != 0)
-		return bc_error_set(err, "io", "cannot replace %s: %s", w->path, strerror(errno));
+		return bc_error_set(err, bc_err_io, "cannot replace %s: %s", w->path, strerror(errno));
 	fsync_dir(w->dir);
 	w->committed = 1;
 	return 0;
@@ -290,9 +290,9 @@ int bc_notices_reader_open(struct bc_notices_reader **out, const char *dir, stru
 
 	*out = NULL;
 	if (sodium_init() < 0)
-		return bc_error_set(err, "crypto_failed", "libsodium could not be initialised");
+		return bc_error_set(err, bc_err_crypto_failed, "libsodium could not be initialised");
 	if (path_in(p, sizeof(p), dir, "notices.jsonl") != 0)
-		return bc_error_set(err, "io", "notices directory path too long");
+		return bc_error_set(err, bc_err_io, "notices directory path too long");
 	if (bc_notices_dir_check(dir, 0, err) != 0)
 		return -1;
 	if (access(p, F_OK) != 0 && errno == ENOENT)
@@ -300,7 +300,7 @@ int bc_notices_reader_open(struct bc_notices_reader **out, const char *dir, stru
 	key = sodium_malloc(BC_NOTICES_KEY_BYTES);
 	r = sodium_malloc(sizeof(*r));
 	if (!key || !r) {
-		bc_error_set(err, "oom", "out of memory");
+		bc_error_set(err, bc_err_out_of_memory, "out of memory");
 		goto out;
 	}
 	memset(r, 0, sizeof(*r));
@@ -312,13 +312,13 @@ int bc_notices_reader_open(struct bc_notices_reader **out, const char *dir, stru
 			ret = 1;
 			goto out;
 		}
-		bc_error_set(err, "io", "cannot open %s: %s", p, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot open %s: %s", p, strerror(errno));
 		goto out;
 	}
 	if (fread(magic, 1, MAGIC_LEN, r->f) != MAGIC_LEN || memcmp(magic, MAGIC, MAGIC_LEN) != 0 ||
 	    fread(header, 1, sizeof(header), r->f) != sizeof(header) ||
 	    crypto_secretstream_xchacha20poly1305_init_pull(&r->st, header, key) != 0) {
-		bc_error_set(err, "corrupt", "%s is not a notices file", p);
+		bc_error_set(err, bc_err_corrupt, "%s is not a notices file", p);
 		goto out;
 	}
 	*out = r;
@@ -342,22 +342,22 @@ int bc_notices_reader_next(struct bc_notices_reader *r, json_t **line, struct bc
 	*line = NULL;
 	while (!r->done) {
 		if (fread(lb, 1, 4, r->f) != 4)
-			return bc_error_set(err, "truncated", "the notices file ends before its last line");
+			return bc_error_set(err, bc_err_truncated, "the notices file ends before its last line");
 		len = (uint32_t)lb[0] | (uint32_t)lb[1] << 8 | (uint32_t)lb[2] << 16 | (uint32_t)lb[3] << 24;
 		if (len < ABYTES || len > LINE_MAX_BYTES + ABYTES)
-			return bc_error_set(err, "corrupt", "the notices file is damaged");
+			return bc_error_set(err, bc_err_corrupt, "the notices file is damaged");
 		c = malloc(len);
 		m = malloc(len);
 		if (!c || !m) {
-			bc_error_set(err, "oom", "out of memory");
+			bc_error_set(err, bc_err_out_of_memory, "out of memory");
 			goto out;
 		}
 		if (fread(c, 1, len, r->f) != len) {
-			bc_error_set(err, "truncated", "the notices file ends before its last line");
+			bc_error_set(err, bc_err_truncated, "the notices file ends before its last line");
 			goto out;
 		}
 		if (crypto_secretstream_xchacha20poly1305_pull(&r->st, m, &mlen, &tag, c, len, NULL, 0) != 0) {
-			bc_error_set(err, "corrupt", "the notices file is damaged or not of this key");
+			bc_error_set(err, bc_err_corrupt, "the notices file is damaged or not of this key");
 			goto out;
 		}
 		if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)
@@ -373,7 +373,7 @@ int bc_notices_reader_next(struct bc_notices_reader *r, json_t **line, struct bc
 		if (!*line || !json_is_object(*line)) {
 			json_decref(*line);
 			*line = NULL;
-			bc_error_set(err, "corrupt", "a notice line is not a JSON object");
+			bc_error_set(err, bc_err_corrupt, "a notice line is not a JSON object");
 			goto out;
 		}
 		ret = 1;
@@ -427,7 +427,7 @@ int bc_notices_destroy(const char *dir, struct bc_error *err)
 	if (bc_notices_dir_check(dir, 0, err) != 0)
 		return -1;
 	if (path_in(p, sizeof(p), dir, "notices.key") != 0)
-		return bc_error_set(err, "io", "notices directory path too long");
+		return bc_error_set(err, bc_err_io, "notices directory path too long");
 	fd = open(p, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd >= 0) {
 		if (fstat(fd, &st) == 0)
@@ -437,20 +437,20 @@ int bc_notices_destroy(const char *dir, struct bc_error *err)
 		fsync(fd);
 		close(fd);
 	} else if (errno != ENOENT) {
-		return bc_error_set(err, "io", "cannot open %s: %s", p, strerror(errno));
+		return bc_error_set(err, bc_err_io, "cannot open %s: %s", p, strerror(errno));
 	}
 	if (unlink(p) != 0 && errno != ENOENT)
-		return bc_error_set(err, "io", "cannot remove %s: %s", p, strerror(errno));
+		return bc_error_set(err, bc_err_io, "cannot remove %s: %s", p, strerror(errno));
 	remove_letters(dir);
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof(stamp), "destroyed %Y-%m-%dT%H:%M:%SZ\n", &tm);
 	if (path_in(p, sizeof(p), dir, "DESTROYED") != 0)
-		return bc_error_set(err, "io", "notices directory path too long");
+		return bc_error_set(err, bc_err_io, "notices directory path too long");
 	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0 || write_all(fd, stamp, strlen(stamp)) != 0) {
 		if (fd >= 0)
 			close(fd);
-		return bc_error_set(err, "io", "cannot write %s: %s", p, strerror(errno));
+		return bc_error_set(err, bc_err_io, "cannot write %s: %s", p, strerror(errno));
 	}
 	fsync(fd);
 	close(fd);

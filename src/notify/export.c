@@ -18,7 +18,7 @@ int bc_notify_export(const char *dir, FILE *out, size_t *n, struct bc_error *err
 	*n = 0;
 	rc = bc_notices_reader_open(&rd, dir, err);
 	if (rc > 0)
-		return bc_error_set(err, "no_notices", "%s holds no notices.jsonl: run ingest --notices %s first",
+		return bc_error_set(err, bc_err_no_notices, "%s holds no notices.jsonl: run ingest --notices %s first",
 				    dir, dir);
 	if (rc < 0)
 		return -1;
@@ -26,11 +26,11 @@ int bc_notify_export(const char *dir, FILE *out, size_t *n, struct bc_error *err
 		s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		json_decref(line);
 		if (s == NULL) {
-			rc = bc_error_set(err, "oom", "out of memory");
+			rc = bc_error_set(err, bc_err_out_of_memory, "out of memory");
 			break;
 		}
 		if (fputs(s, out) == EOF || fputc('\n', out) == EOF)
-			rc = bc_error_set(err, "io", "cannot write the notices to the output");
+			rc = bc_error_set(err, bc_err_io, "cannot write the notices to the output");
 		sodium_memzero(s, strlen(s));
 		free(s);
 		if (rc < 0)
@@ -39,6 +39,6 @@ int bc_notify_export(const char *dir, FILE *out, size_t *n, struct bc_error *err
 	}
 	bc_notices_reader_free(rd);
 	if (rc == 0 && fflush(out) != 0)
-		rc = bc_error_set(err, "io", "cannot write the notices to the output");
+		rc = bc_error_set(err, bc_err_io, "cannot write the notices to the output");
 	return rc < 0 ? -1 : 0;
 }

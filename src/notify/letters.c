@@ -580,7 +580,7 @@ static int load_letters(struct run *r, struct bc_letters_stats *st, struct bc_er
 
 	rc = bc_notices_reader_open(&rd, r->o->dir, err);
 	if (rc > 0)
-		return bc_error_set(err, "no_notices", "%s holds no notices.jsonl: run ingest --notices %s first",
+		return bc_error_set(err, bc_err_no_notices, "%s holds no notices.jsonl: run ingest --notices %s first",
 				    r->o->dir, r->o->dir);
 	if (rc < 0)
 		return -1;
@@ -601,7 +601,7 @@ static int load_letters(struct run *r, struct bc_letters_stats *st, struct bc_er
 			nl = sodium_allocarray(cap, sizeof(*nl));
 			if (!nl) {
 				json_decref(line);
-				rc = bc_error_set(err, "oom", "out of memory");
+				rc = bc_error_set(err, bc_err_out_of_memory, "out of memory");
 				break;
 			}
 			if (r->l) {
@@ -757,15 +757,15 @@ int bc_notify_letters(const struct bc_letters_options *o, struct bc_letters_stat
 	memset(st, 0, sizeof(*st));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (!o->dir || !o->index_dir || !o->key_path || !o->page_url || !o->helpline)
-		return bc_error_set(err, "usage", "letters need DIR, --index, --key, --page-url and --helpline");
+		return bc_error_set(err, bc_err_usage, "letters need DIR, --index, --key, --page-url and --helpline");
 	if (strncmp(o->page_url, "https://", 8) != 0 && strncmp(o->page_url, "http://localhost", 16) != 0 &&
 	    strncmp(o->page_url, "http://127.0.0.1", 16) != 0)
-		return bc_error_set_field(err, "usage", "--page-url", "--page-url must be an https:// URL");
+		return bc_error_set_field(err, bc_err_usage, "--page-url", "--page-url must be an https:// URL");
 	if (sodium_init() < 0)
-		return bc_error_set(err, "crypto_failed", "libsodium could not be initialised");
+		return bc_error_set(err, bc_err_crypto_failed, "libsodium could not be initialised");
 	r = calloc(1, sizeof(*r));
 	if (!r)
-		return bc_error_set(err, "oom", "out of memory");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	r->o = o;
 	pthread_mutex_init(&r->mu, NULL);
 	atomic_init(&r->failed, 0);
@@ -774,14 +774,14 @@ int bc_notify_letters(const struct bc_letters_options *o, struct bc_letters_stat
 	    bc_key_load(o->key_path, &r->key, err) != 0)
 		goto out;
 	if (sodium_memcmp(bc_index_public_key(r->ix), r->key->pk_s, 32) != 0) {
-		bc_error_set(err, "key", "%s is not the key of the index %s", o->key_path, o->index_dir);
+		bc_error_set(err, bc_err_key, "%s is not the key of the index %s", o->key_path, o->index_dir);
 		goto out;
 	}
 	if (load_letters(r, st, err) != 0)
 		goto out;
 	if (o->deceased) {
 		if (access(o->deceased, R_OK) != 0) {
-			bc_error_set_field(err, "usage", "--deceased", "cannot read the death list %s: %s", o->deceased,
+			bc_error_set_field(err, bc_err_usage, "--deceased", "cannot read the death list %s: %s", o->deceased,
 					   strerror(errno));
 			goto out;
 		}
@@ -796,7 +796,7 @@ int bc_notify_letters(const struct bc_letters_options *o, struct bc_letters_stat
 		st->refused += r->l[i].skip == 4;
 	}
 	if (st->refused) {
-		bc_error_set(err, "refused", "%zu code(s) of the notices do not resolve in the index %s: no letter "
+		bc_error_set(err, bc_err_refused, "%zu code(s) of the notices do not resolve in the index %s: no letter "
 			     "printed (was the breach ingested again with --new-codes, or another key used?)",
 			     st->refused, o->index_dir);
 		goto out;
@@ -805,17 +805,17 @@ int bc_notify_letters(const struct bc_letters_options *o, struct bc_letters_stat
 	strftime(r->date, sizeof(r->date), "Le %d/%m/%Y", &tm);
 	build_texts(r, r->n ? bc_index_breach_by_name(r->ix, r->l[0].breach) : NULL);
 	if (place_blocks(r) != 0) {
-		bc_error_set(err, "fonts", "pango could not lay out the letter (fonts missing? install fonts-dejavu-core)");
+		bc_error_set(err, bc_err_fonts, "pango could not lay out the letter (fonts missing? install fonts-dejavu-core)");
 		goto out;
 	}
 	if (snprintf(p, sizeof(p), "%s/letters", o->dir) >= (int)sizeof(p) || (mkdir(p, 0700) != 0 && errno != EEXIST)) {
-		bc_error_set(err, "io", "cannot create %s/letters: %s", o->dir, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot create %s/letters: %s", o->dir, strerror(errno));
 		goto out;
 	}
 	nb = (r->n + bs - 1) / bs;
 	bc_parallel_for(nb, 1, o->threads, render_batch, r);
 	if (atomic_load(&r->failed)) {
-		bc_error_set(err, "io", "cannot write the letters under %s/letters", o->dir);
+		bc_error_set(err, bc_err_io, "cannot write the letters under %s/letters", o->dir);
 		goto out;
 	}
 	st->printed = atomic_load(&r->done);

@@ -859,10 +859,10 @@ int bc_opreport_write_html(FILE *out, const json_t *doc, enum bc_report_lang lan
 	char *text;
 
 	if (!json_is_object(doc) || !json_is_integer(json_object_get(doc, "rows")))
-		return bc_error_set(err, "bad_input", "the report needs a profile object with rows");
+		return bc_error_set(err, bc_err_bad_input, "the report needs a profile object with rows");
 	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	if (!text)
-		return bc_error_set(err, "nomem", "out of memory");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	fprintf(out,
 		"<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">"
 		"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -897,7 +897,7 @@ int bc_opreport_write_html(FILE *out, const json_t *doc, enum bc_report_lang lan
 		TX(T_FOOTER));
 	free(text);
 	if (ferror(out))
-		return bc_error_set(err, "io", "cannot write the report: %s", strerror(errno));
+		return bc_error_set(err, bc_err_io, "cannot write the report: %s", strerror(errno));
 	return 0;
 }
 
@@ -910,10 +910,10 @@ int bc_opreport_write_html_file(const char *path, const json_t *doc, enum bc_rep
 	int ret = -1;
 
 	if (!f)
-		return bc_error_set(err, "oom", "out of memory");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	ret = bc_opreport_write_html(f, doc, lang, err);
 	if (fclose(f) && !ret)
-		ret = bc_error_set(err, "oom", "out of memory");
+		ret = bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	/* the whole page or nothing: written beside path, then renamed over it */
 	if (!ret)
 		ret = bc_write_file_atomic(path, buf, len, 0666, err);

@@ -27,7 +27,7 @@
  * Write the report of `doc` (a profile JSON object, borrowed) in `lang` to
  * out as UTF-8 HTML. Members the renderer does not know are kept in the
  * embedded JSON only. Returns 0, or -1 with err filled: "bad_input" when doc
- * is not an object with "rows", "io" on a write error, "nomem".
+ * is not an object with "rows", "io" on a write error, "out_of_memory".
  */
 int bc_opreport_write_html(FILE *out, const json_t *doc, enum bc_report_lang lang,
 			   struct bc_error *err);

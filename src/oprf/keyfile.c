@@ -25,15 +25,15 @@ int bc_key_generate(const char *path, struct bc_error *err)
 	int fd = -1, created = 0, ret = -1;
 
 	if (!path)
-		return bc_error_set(err, "invalid_argument", "bc_key_generate: no path");
+		return bc_error_set(err, bc_err_invalid_argument, "bc_key_generate: no path");
 	if (sodium_init() < 0) {
-		bc_error_set(err, "crypto_init", "libsodium could not be initialised");
+		bc_error_set(err, bc_err_crypto_init, "libsodium could not be initialised");
 		goto out;
 	}
 	seed = sodium_malloc(OPRF_SEED_BYTES);
 	buf = sodium_malloc(KEY_FILE_LEN);
 	if (!seed || !buf) {
-		bc_error_set(err, "out_of_memory", "cannot allocate secure memory for the key");
+		bc_error_set(err, bc_err_out_of_memory, "cannot allocate secure memory for the key");
 		goto out;
 	}
 	randombytes_buf(seed, OPRF_SEED_BYTES);
@@ -48,21 +48,21 @@ int bc_key_generate(const char *path, struct bc_error *err)
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		if (errno == EEXIST)
-			bc_error_set(err, "exists",
+			bc_error_set(err, bc_err_exists,
 				     "key file %s already exists: refusing to overwrite it", path);
 		else
-			bc_error_set(err, "io", "cannot create key file %s: %s", path,
+			bc_error_set(err, bc_err_io, "cannot create key file %s: %s", path,
 				     strerror(errno));
 		goto out;
 	}
 	created = 1;
 	if (fchmod(fd, 0600) != 0 || bc_write_all(fd, buf, off) != 0 || fsync(fd) != 0) {
-		bc_error_set(err, "io", "cannot write key file %s: %s", path, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot write key file %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		bc_error_set(err, "io", "cannot write key file %s: %s", path, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot write key file %s: %s", path, strerror(errno));
 		goto out;
 	}
 	fd = -1;
@@ -120,12 +120,12 @@ static void permission_error(struct bc_error *err, const char *path, const char 
 	if (!err)
 		return;
 	if (2 * strlen(path) + sizeof(fixed) <= sizeof(err->msg)) {
-		bc_error_set(err, "key_permissions", "key file %s is %s by others: chmod 600 %s",
+		bc_error_set(err, bc_err_key_permissions, "key file %s is %s by others: chmod 600 %s",
 			     path, what, path);
 		return;
 	}
 	err->file = path;
-	bc_error_set(err, "key_permissions", "key file is %s by others: chmod 600 it", what);
+	bc_error_set(err, bc_err_key_permissions, "key file is %s by others: chmod 600 it", what);
 }
 
 int bc_key_load(const char *path, struct bc_key **out, struct bc_error *err)
@@ -137,24 +137,24 @@ int bc_key_load(const char *path, struct bc_key **out, struct bc_error *err)
 	int fd = -1, ret = -1;
 
 	if (!out || !path)
-		return bc_error_set(err, "invalid_argument", "bc_key_load: no path or output");
+		return bc_error_set(err, bc_err_invalid_argument, "bc_key_load: no path or output");
 	*out = NULL;
 	if (sodium_init() < 0) {
-		bc_error_set(err, "crypto_init", "libsodium could not be initialised");
+		bc_error_set(err, bc_err_crypto_init, "libsodium could not be initialised");
 		goto out;
 	}
 	/* O_NONBLOCK: a FIFO must be refused below, not block here for a writer */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
-		bc_error_set(err, "io", "cannot open key file %s: %s", path, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot open key file %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (fstat(fd, &sb) != 0) {
-		bc_error_set(err, "io", "cannot stat key file %s: %s", path, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot stat key file %s: %s", path, strerror(errno));
 		goto out;
 	}
 	if (!S_ISREG(sb.st_mode)) {
-		bc_error_set(err, "invalid_key", "key file %s is not a regular file", path);
+		bc_error_set(err, bc_err_invalid_key, "key file %s is not a regular file", path);
 		goto out;
 	}
 	if (sb.st_mode & (S_IRGRP | S_IROTH)) {
@@ -168,11 +168,11 @@ int bc_key_load(const char *path, struct bc_key **out, struct bc_error *err)
 	buf = sodium_malloc(KEY_FILE_LEN + 1);
 	key = sodium_malloc(sizeof(*key));
 	if (!buf || !key) {
-		bc_error_set(err, "out_of_memory", "cannot allocate secure memory for the key");
+		bc_error_set(err, bc_err_out_of_memory, "cannot allocate secure memory for the key");
 		goto out;
 	}
 	if (read_upto(fd, buf, KEY_FILE_LEN + 1, &len) != 0) {
-		bc_error_set(err, "io", "cannot read key file %s: %s", path, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot read key file %s: %s", path, strerror(errno));
 		goto out;
 	}
 	/* parse errors below carry the file and line, not the path in the text */
@@ -181,7 +181,7 @@ int bc_key_load(const char *path, struct bc_key **out, struct bc_error *err)
 	if (len < KEY_HEADER_LEN || memcmp(buf, KEY_HEADER, KEY_HEADER_LEN) != 0) {
 		if (err)
 			err->line = 1;
-		bc_error_set(err, "invalid_key",
+		bc_error_set(err, bc_err_invalid_key,
 			     "not a breachcheck key file (expected first line \"breachcheck-key v1\")");
 		goto out;
 	}
@@ -190,7 +190,7 @@ int bc_key_load(const char *path, struct bc_key **out, struct bc_error *err)
 	if (len != KEY_FILE_LEN ||
 	    memcmp(buf + KEY_HEADER_LEN, KEY_SEED_TAG, KEY_SEED_TAG_LEN) != 0 ||
 	    buf[KEY_FILE_LEN - 1] != '\n') {
-		bc_error_set(err, "invalid_key",
+		bc_error_set(err, bc_err_invalid_key,
 			     "malformed key file: expected \"seed \" followed by 64 lowercase hex digits and a newline, and nothing else");
 		goto out;
 	}
@@ -201,7 +201,7 @@ int bc_key_load(const char *path, struct bc_key **out, struct bc_error *err)
 		if (hi < 0 || lo < 0) {
 			if (err)
 				err->column = KEY_SEED_TAG_LEN + 2 * i + (hi < 0 ? 1 : 2);
-			bc_error_set(err, "invalid_key",
+			bc_error_set(err, bc_err_invalid_key,
 				     "malformed key file: the seed must be 64 lowercase hex digits");
 			goto out;
 		}
@@ -215,11 +215,11 @@ int bc_key_load(const char *path, struct bc_key **out, struct bc_error *err)
 	    oprf_derive_keypair(OPRF_MODE_POPRF, key->seed,
 				(const uint8_t *)BC_KEY_INFO_VERIFIED,
 				strlen(BC_KEY_INFO_VERIFIED), key->sk_v, key->pk_v) != 0) {
-		bc_error_set(err, "invalid_key", "cannot derive the key pairs from this key file");
+		bc_error_set(err, bc_err_invalid_key, "cannot derive the key pairs from this key file");
 		goto out;
 	}
 	if (sodium_mprotect_readonly(key) != 0) {
-		bc_error_set(err, "io", "cannot make the key memory read-only");
+		bc_error_set(err, bc_err_io, "cannot make the key memory read-only");
 		goto out;
 	}
 	if (err) {

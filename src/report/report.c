@@ -132,11 +132,11 @@ int bc_report_add(struct bc_report *r, size_t breach, const struct bc_payload *p
 	uint32_t classes_mask = BC_CLASS_MASK;
 
 	if (breach >= r->n_breaches || p->kind < 1 || p->kind > BC_TOKEN_KIND_MAX)
-		return bc_error_set(err, "bad_payload", "payload of an unknown kind or breach");
+		return bc_error_set(err, bc_err_bad_payload, "payload of an unknown kind or breach");
 	b = &r->breaches[breach];
 	h = hit_for(r, b);
 	if (!h)
-		return bc_error_set(err, "nomem", "out of memory");
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	h->matched |= BC_TOKEN_BIT(p->kind);
 	/* the proof tier (a verified email, a letter's claim code) carries the whole payload */
 	if (b->is_sensitive && p->kind != BC_TOKEN_VERIFIED && p->kind != BC_TOKEN_CLAIM) {
@@ -566,7 +566,7 @@ int bc_report_write_text(const struct bc_report *r, enum bc_report_lang lang, FI
 	}
 	put_private(out, r, lang);
 	if (fflush(out) || ferror(out))
-		return bc_error_set(err, "io", "cannot write the report");
+		return bc_error_set(err, bc_err_io, "cannot write the report");
 	return 0;
 }
 
@@ -674,12 +674,12 @@ int bc_report_write_json(const struct bc_report *r, enum bc_report_lang lang, FI
 	int ret = -1;
 
 	if (!j) {
-		bc_error_set(err, "nomem", "out of memory");
+		bc_error_set(err, bc_err_out_of_memory, "out of memory");
 		goto out;
 	}
 	if (json_dumpf(j, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
 	    fputs("\n", out) == EOF || fflush(out) || ferror(out)) {
-		bc_error_set(err, "io", "cannot write the report");
+		bc_error_set(err, bc_err_io, "cannot write the report");
 		goto out;
 	}
 	ret = 0;

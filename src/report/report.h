@@ -75,7 +75,7 @@ void bc_report_release(struct bc_report *r);
  * adds its data classes, rows (max), period (min/max of known months) and
  * labs (set union, more_sources beyond BC_REPORT_MAX_SOURCES).
  * Returns 0, or -1 (code "bad_payload" for an unknown kind or breach,
- * "nomem") with err filled.
+ * "out_of_memory") with err filled.
  */
 int bc_report_add(struct bc_report *r, size_t breach, const struct bc_payload *p,
 		  struct bc_error *err);
@@ -121,7 +121,7 @@ json_t *bc_report_to_json(const struct bc_report *r, enum bc_report_lang lang);
 
 /*
  * Write bc_report_to_json indented by 2, keys in schema order, ending with a
- * newline. Returns 0, or -1 (code "io" or "nomem").
+ * newline. Returns 0, or -1 (code "io" or "out_of_memory").
  */
 int bc_report_write_json(const struct bc_report *r, enum bc_report_lang lang, FILE *out,
 			 struct bc_error *err);

@@ -47,7 +47,7 @@ int bc_server_cidr_parse(const char *s, struct bc_server_cidr *out, const char *
 	char *end;
 
 	if (bc_server_addr_parse(s, len, out->addr) < 0)
-		return bc_error_set_field(err, "bad_field", field,
+		return bc_error_set_field(err, bc_err_bad_field, field,
 					  "%s: expected an IPv4 or IPv6 network such as 10.0.0.0/8 or fd00::/8",
 					  field);
 	max = is_v4(out->addr) && !strchr(s, ':') ? 32 : 128;
@@ -55,7 +55,7 @@ int bc_server_cidr_parse(const char *s, struct bc_server_cidr *out, const char *
 	if (slash) {
 		bits = strtoul(slash + 1, &end, 10);
 		if (slash[1] < '0' || slash[1] > '9' || *end || bits > max)
-			return bc_error_set_field(err, "bad_field", field,
+			return bc_error_set_field(err, bc_err_bad_field, field,
 						  "%s: prefix length must be 0..%u", field, max);
 	}
 	out->bits = (unsigned)(max == 32 ? bits + 96 : bits);

@@ -334,13 +334,13 @@ struct bc_server_limiter *bc_server_limiter_redis(const char *url,
 	struct redis_limiter *r = calloc(1, sizeof(*r));
 
 	if (!r) {
-		bc_error_set(err, "internal", "out of memory");
+		bc_error_set(err, bc_err_internal, "out of memory");
 		return NULL;
 	}
 	if (bc_server_redis_url_parse(url, r->host, sizeof(r->host), &r->port, &r->is_unix, &r->db,
 				      r->password, sizeof(r->password))) {
 		free(r);
-		bc_error_set_field(err, "bad_field", "--redis",
+		bc_error_set_field(err, bc_err_bad_field, "--redis",
 				   "--redis: give redis://HOST[:PORT][/DB] (optionally "
 				   "redis://:PASSWORD@HOST...) or unix:///PATH");
 		return NULL;

@@ -317,7 +317,7 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *s
 	}
 	return 0;
 bad:
-	return bc_error_set_field(err, "bad_field", field,
+	return bc_error_set_field(err, bc_err_bad_field, field,
 				  "%s: expected ADDRESS:PORT, e.g. 127.0.0.1:8080 or [::1]:8080", field);
 }
 
@@ -377,7 +377,7 @@ static struct MHD_Daemon *start_daemon(struct bc_server *srv, const char *listen
 			     metrics ? MHD_OPTION_END : MHD_OPTION_NOTIFY_CONNECTION, bc_server_on_connection, srv,
 			     MHD_OPTION_END);
 	if (!d) {
-		bc_error_set_field(err, "listen", field,
+		bc_error_set_field(err, bc_err_listen, field,
 				   "%s: cannot listen on this address (in use, or not local?)", field);
 		return NULL;
 	}
@@ -392,7 +392,7 @@ static int check_rate(unsigned long rate, unsigned max_batch, const char *flag,
 		      struct bc_error *err)
 {
 	if (rate && rate < max_batch)
-		return bc_error_set_field(err, "bad_field", flag,
+		return bc_error_set_field(err, bc_err_bad_field, flag,
 					  "%s must be at least --max-batch (or 0 for no limit)", flag);
 	return 0;
 }
@@ -411,9 +411,9 @@ static int check_options(const struct bc_server_options *opt, struct bc_server_r
 {
 	memset(lim, 0, sizeof(*lim));
 	if (!opt->index_dir || !opt->key)
-		return bc_error_set_field(err, "bad_field", "--index", "--index and --key are required");
+		return bc_error_set_field(err, bc_err_bad_field, "--index", "--index and --key are required");
 	if (opt->max_batch < 1 || opt->max_batch > OPRF_MAX_BATCH)
-		return bc_error_set_field(err, "bad_field", "--max-batch", "--max-batch must be 1..%d",
+		return bc_error_set_field(err, bc_err_bad_field, "--max-batch", "--max-batch must be 1..%d",
 					  OPRF_MAX_BATCH);
 	lim->per_min[BC_SERVER_RL_CLIENT] = opt->rate_per_client;
 	lim->per_min[BC_SERVER_RL_NET56] = aggregate(opt->rate_per_56, BC_SERVER_DEFAULT_NET56_FACTOR,
@@ -430,7 +430,7 @@ static int check_options(const struct bc_server_options *opt, struct bc_server_r
 	    check_rate(lim->per_min[BC_SERVER_RL_NET24], opt->max_batch, "--rate-per-24", err) < 0)
 		return -1;
 	if (opt->n_trusted_proxies > BC_SERVER_MAX_TRUSTED_PROXIES)
-		return bc_error_set_field(err, "bad_field", "--trusted-proxy",
+		return bc_error_set_field(err, bc_err_bad_field, "--trusted-proxy",
 					  "at most %d --trusted-proxy", BC_SERVER_MAX_TRUSTED_PROXIES);
 	return 0;
 }
@@ -448,19 +448,19 @@ int bc_server_start(const struct bc_server_options *opt, struct bc_server **out,
 	if (check_options(opt, &limits, err) < 0)
 		goto out;
 	if (opt->evaluator_only && !(opt->buckets_url && *opt->buckets_url)) {
-		bc_error_set_field(err, "bad_field", "--evaluator-only",
+		bc_error_set_field(err, bc_err_bad_field, "--evaluator-only",
 				   "--evaluator-only needs --buckets-url: the buckets come from "
 				   "another host (breachcheck export)");
 		goto out;
 	}
 	if (opt->buckets_url && *opt->buckets_url && !(origin = url_origin(opt->buckets_url))) {
-		bc_error_set_field(err, "bad_field", "--buckets-url",
+		bc_error_set_field(err, bc_err_bad_field, "--buckets-url",
 				   "--buckets-url must be an absolute http:// or https:// URL");
 		goto out;
 	}
 	srv = calloc(1, sizeof(*srv));
 	if (!srv) {
-		bc_error_set(err, "internal", "out of memory");
+		bc_error_set(err, bc_err_internal, "out of memory");
 		goto out;
 	}
 	srv->opt = *opt;
@@ -485,7 +485,7 @@ int bc_server_start(const struct bc_server_options *opt, struct bc_server **out,
 	csp_len = 256 + (origin ? strlen(origin) : 0);
 	srv->csp = malloc(csp_len);
 	if (!srv->index_dir || !srv->buckets_url || !srv->csp) {
-		bc_error_set(err, "internal", "out of memory");
+		bc_error_set(err, bc_err_internal, "out of memory");
 		goto out;
 	}
 	snprintf(srv->csp, csp_len,
@@ -501,7 +501,7 @@ int bc_server_start(const struct bc_server_options *opt, struct bc_server **out,
 	} else {
 		srv->limiter = bc_server_limiter_memory(&limits, BC_SERVER_RL_SLOTS);
 		if (!srv->limiter) {
-			bc_error_set(err, "internal", "out of memory");
+			bc_error_set(err, bc_err_internal, "out of memory");
 			goto out;
 		}
 	}
@@ -512,7 +512,7 @@ int bc_server_start(const struct bc_server_options *opt, struct bc_server **out,
 			goto out;
 		srv->web_fd = open(opt->web_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (srv->web_fd < 0) {
-			bc_error_set_field(err, "io", "--web", "--web: cannot open the page directory: %s",
+			bc_error_set_field(err, bc_err_io, "--web", "--web: cannot open the page directory: %s",
 					   strerror(errno));
 			goto out;
 		}
@@ -520,7 +520,7 @@ int bc_server_start(const struct bc_server_options *opt, struct bc_server **out,
 	if (bc_server_snapshot_open(srv, &srv->cur, err) < 0)
 		goto out;
 	if (bc_server_reaper_start(srv) < 0) {
-		bc_error_set(err, "internal", "cannot start the request deadline thread");
+		bc_error_set(err, bc_err_internal, "cannot start the request deadline thread");
 		goto out;
 	}
 	srv->api = start_daemon(srv, opt->listen, 0, &srv->port, "--listen", err);

@@ -121,14 +121,14 @@ int bc_server_snapshot_open(struct bc_server *srv, struct bc_server_snapshot **o
 
 	*out = NULL;
 	if (!s) {
-		bc_error_set(err, "internal", "out of memory");
+		bc_error_set(err, bc_err_internal, "out of memory");
 		goto out;
 	}
 	atomic_init(&s->refs, 1);
 	if (bc_index_open(srv->index_dir, &s->idx, err) < 0 || bc_index_verify(s->idx, err) < 0)
 		goto out;
 	if (sodium_memcmp(bc_index_public_key(s->idx), srv->opt.key->pk_s, OPRF_ELEMENT_BYTES)) {
-		bc_error_set(err, "key_mismatch",
+		bc_error_set(err, bc_err_key_mismatch,
 			     "the index was built with another key: its public_key differs from the key file's; "
 			     "serve it with the key given to ingest");
 		goto out;
@@ -161,7 +161,7 @@ int bc_server_snapshot_open(struct bc_server *srv, struct bc_server_snapshot **o
 
 	breaches = json_object_get(bc_index_json(s->idx), "breaches");
 	if (!json_is_array(breaches)) {
-		bc_error_set_field(err, "bad_field", "breaches", "index.json has no breaches array");
+		bc_error_set_field(err, bc_err_bad_field, "breaches", "index.json has no breaches array");
 		breaches = NULL;
 		goto out;
 	}
@@ -195,7 +195,7 @@ int bc_server_snapshot_open(struct bc_server *srv, struct bc_server_snapshot **o
 	ret = 0;
 	goto out;
 oom:
-	bc_error_set(err, "internal", "out of memory while preparing the index responses");
+	bc_error_set(err, bc_err_internal, "out of memory while preparing the index responses");
 out:
 	json_decref(doc);
 	json_decref(breaches);

@@ -191,7 +191,7 @@ int bc_server_web_check(const char *web_dir, const char *key_path, const char *i
 	size_t i, n = 0;
 
 	if (!realpath(web_dir, web))
-		return bc_error_set_field(err, "io", "--web", "--web: cannot open the page directory: %s",
+		return bc_error_set_field(err, bc_err_io, "--web", "--web: cannot open the page directory: %s",
 					  strerror(errno));
 	if (key_path && canonical(key_path, path) == 0) {
 		char *slash = strrchr(path, '/');
@@ -236,7 +236,7 @@ int bc_server_web_check(const char *web_dir, const char *key_path, const char *i
 		else if (s[i].inside_too && holds(s[i].path, web))
 			how = "is inside";
 		if (how)
-			return bc_error_set_field(err, "bad_field", "--web",
+			return bc_error_set_field(err, bc_err_bad_field, "--web",
 						  "--web: the page directory %s %s %s (%s): serve the page "
 						  "from a directory of its own, apart from the key, its state "
 						  "and the index", web, how, s[i].what, s[i].path);

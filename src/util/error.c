@@ -4,6 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#define BC_ERROR_DEFINE_(name) const char bc_err_##name[] = #name;
+BC_ERROR_CODES(BC_ERROR_DEFINE_)
+#undef BC_ERROR_DEFINE_
+
+#define BC_ERROR_LIST_(name) bc_err_##name,
+const char *const bc_error_codes[] = { BC_ERROR_CODES(BC_ERROR_LIST_) NULL };
+#undef BC_ERROR_LIST_
+
 void bc_error_clear(struct bc_error *err)
 {
 	struct bc_error init = BC_ERROR_INIT;
@@ -16,10 +24,11 @@ __attribute__((format(printf, 3, 0)))
 static void vset(struct bc_error *err, const char *code, const char *fmt, va_list ap)
 {
 	err->code = code ? code : "";
+	err->retry_after = 0;
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 }
 
-int bc_error_set(struct bc_error *err, const char *code, const char *fmt, ...)
+int (bc_error_set)(struct bc_error *err, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -31,7 +40,7 @@ int bc_error_set(struct bc_error *err, const char *code, const char *fmt, ...)
 	return -1;
 }
 
-int bc_error_set_field(struct bc_error *err, const char *code, const char *field,
+int (bc_error_set_field)(struct bc_error *err, const char *code, const char *field,
 		       const char *fmt, ...)
 {
 	va_list ap;

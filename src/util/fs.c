@@ -73,30 +73,30 @@ int bc_write_file_atomic(const char *path, const void *data, size_t len, int mod
 	int fd = -1, ret = -1;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-		return bc_error_set(err, "io", "%s: path too long", path);
+		return bc_error_set(err, bc_err_io, "%s: path too long", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0) {
-		bc_error_set(err, "io", "cannot create %s: %s", tmp, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot create %s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	if (bc_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		bc_error_set(err, "io", "cannot write %s: %s%s", tmp, strerror(errno),
+		bc_error_set(err, bc_err_io, "cannot write %s: %s%s", tmp, strerror(errno),
 			     errno == ENOSPC || errno == EFBIG || errno == EDQUOT
 			     ? " (disk full or size limit); nothing was changed" : "");
 		goto out;
 	}
 	if (close(fd) != 0) {
 		fd = -1;
-		bc_error_set(err, "io", "cannot write %s: %s", tmp, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	fd = -1;
 	if (rename(tmp, path) != 0) {
-		bc_error_set(err, "io", "cannot rename %s: %s", tmp, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot rename %s: %s", tmp, strerror(errno));
 		goto out;
 	}
 	if (bc_fsync_parent(path) != 0) {
-		bc_error_set(err, "io", "cannot sync the directory of %s: %s", path, strerror(errno));
+		bc_error_set(err, bc_err_io, "cannot sync the directory of %s: %s", path, strerror(errno));
 		goto out;
 	}
 	ret = 0;

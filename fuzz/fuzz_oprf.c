@@ -2,7 +2,10 @@
  * libFuzzer target for src/oprf: arbitrary bytes as elements, scalars and
  * proofs must never crash nor be accepted when invalid; an arbitrary input
  * must give the same output by the client path and by direct Evaluate.
- * Build: clang -fsanitize=fuzzer,address -Isrc fuzz/oprf_fuzz.c src/oprf/oprf.c -lsodium
+ * Seeds: fuzz/corpus/oprf (first byte: the mode; a valid element, scalar and
+ * forged batch from RFC 9497 Appendix A.1.2 (VOPRF) test vector 1, the
+ * identity, a non-canonical encoding, token inputs of DESIGN.md §4, and
+ * inputs that steer tamper()). fuzz/run.sh builds and runs it.
  */
 #include <stddef.h>
 #include <stdint.h>
