@@ -240,7 +240,7 @@ static int prepare_claim(const struct bc_query *q, const struct tm *today, const
 
 	st = bc_claim_canon(q->claim_code, strlen(q->claim_code), code);
 	if (st != BC_CLAIM_OK) {
-		bc_error_set_field(err, "bad_input", "--claim", "%s", bc_claim_status_message(st, lang));
+		bc_error_set_field(err, bc_err_bad_input, "--claim", "%s", bc_claim_status_message(st, lang));
 		goto out;
 	}
 	nir[0] = dob[0] = '\0';
@@ -252,13 +252,13 @@ static int prepare_claim(const struct bc_query *q, const struct tm *today, const
 		}
 	}
 	if (given(q->dob) && norm_dob_query(q->dob, today, dob) != 0) {
-		bc_error_set_field(err, "bad_input", "--dob", "--dob: %s",
+		bc_error_set_field(err, bc_err_bad_input, "--dob", "--dob: %s",
 				   tr(lang, "date of birth not understood: DD/MM/YYYY",
 				      "date de naissance non comprise : JJ/MM/AAAA"));
 		goto out;
 	}
 	if (!nir[0] && !dob[0]) {
-		bc_error_set(err, "no_identifier", "%s",
+		bc_error_set(err, bc_err_no_identifier, "%s",
 			     tr(lang, "a claim code is used with your social security number or your date of birth",
 				"le code d'un courrier s'utilise avec votre numéro de sécurité sociale ou votre date "
 				"de naissance"));
@@ -284,7 +284,7 @@ static int prepare_claim(const struct bc_query *q, const struct tm *today, const
 	ret = 0;
 	goto out;
 bad:
-	bc_error_set(err, "internal", "claim input too long");
+	bc_error_set(err, bc_err_internal, "claim input too long");
 out:
 	if (ret)
 		sodium_memzero(t, sizeof(*t));

@@ -179,7 +179,7 @@ static int parse_breaches(struct bc_index *idx, struct bc_error *err)
 		br->is_sensitive = json_is_true(json_object_get(b, "is_sensitive"));
 		br->public_tier = bc_public_tier_parse(json_string_value(json_object_get(b, "public_tier")));
 		if (json_object_get(b, "public_tier") && br->public_tier == BC_TIER_DEFAULT)
-			return bc_error_set_field(err, "bad_field", "public_tier",
+			return bc_error_set_field(err, bc_err_bad_field, "public_tier",
 						  "index.json: breach %zu has a public_tier other than full, classes, none", i);
 		if (br->public_tier == BC_TIER_DEFAULT) /* an index from before the tiers */
 			br->public_tier = br->is_sensitive ? BC_TIER_CLASSES : BC_TIER_FULL;

@@ -300,7 +300,7 @@ int bc_server_verify_new(struct bc_server *srv, struct bc_error *err)
 		return -1;
 	v = calloc(1, sizeof(*v));
 	if (!v)
-		return bc_error_set(err, "internal", "out of memory");
+		return bc_error_set(err, bc_err_internal, "out of memory");
 	v->store = o->verify_store ? o->verify_store : bc_verify_store_memory(4096, 65536);
 	v->keys = sodium_malloc(64);
 	if (!v->store || !v->keys) {
@@ -309,7 +309,7 @@ int bc_server_verify_new(struct bc_server *srv, struct bc_error *err)
 		if (v->keys)
 			sodium_free(v->keys);
 		free(v);
-		return bc_error_set(err, "internal", "out of memory");
+		return bc_error_set(err, bc_err_internal, "out of memory");
 	}
 	v->mail = *o->verify_mail;
 	v->service = o->service_name && *o->service_name ? o->service_name : "breachcheck";
