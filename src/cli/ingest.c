@@ -387,6 +387,8 @@ int cmd_ingest(int argc, char **argv)
 		fprintf(stderr, "breachcheck ingest: warning: public tier full on a sensitive breach: anyone who "
 			"knows a person's identifier sees that they are in it, the number of rows, the period and "
 			"the labs\n");
+	/* The report is written after the run; ingest checks its place first. */
+	o.report_path = report;
 	/* A write to a full or size-limited disk must fail, not kill us half-way. */
 	signal(SIGXFSZ, SIG_IGN);
 	if (bc_ingest_run(&o, &st, &err) != 0) {

@@ -5,10 +5,12 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ingest/internal.h"
+#include "notices/notices.h"
 #include "util/parallel.h"
 #include "util/digits.h"
 
@@ -95,20 +97,72 @@ void bc_ingest_free(struct ingest *g)
 	free(g);
 }
 
+/* Parent directory of path (".", "/" or the part before the last '/'). */
+static void parent_of(const char *path, char *out, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (slash == NULL)
+		snprintf(out, size, ".");
+	else if (slash == path)
+		snprintf(out, size, "/");
+	else
+		snprintf(out, size, "%.*s", (int)(slash - path), path);
+}
+
+/* A directory that will be created if absent (--notices DIR): probe it, or
+ * its parent with its name. */
+static int check_dir_or_parent(const char *dir, const char *longest, const char *what,
+			       struct bc_error *err)
+{
+	char parent[PATH_MAX];
+	const char *slash = strrchr(dir, '/');
+	struct stat sb;
+
+	if (stat(dir, &sb) == 0)
+		return bc_dir_check_writable(dir, longest, strlen(longest) + 16, what, err);
+	parent_of(dir, parent, sizeof(parent));
+	return bc_dir_check_writable(parent, slash ? slash + 1 : dir, 0, what, err);
+}
+
+/* A file written by bc_write_file_atomic ("FILE.tmp-<pid>" beside it, then
+ * renamed over it): its directory, and not a directory in its place. */
+static int check_file(const char *path, const char *what, struct bc_error *err)
+{
+	char parent[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat sb;
+
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
+		return bc_error_set(err, bc_err_not_writable, "%s (%s) is a directory", path, what);
+	parent_of(path, parent, sizeof(parent));
+	return bc_dir_check_writable(parent, slash ? slash + 1 : path,
+				     strlen(slash ? slash + 1 : path) + 12, what, err);
+}
+
 /*
  * Every place this run will write, tried before the leak is read and before
  * a breach id is reserved (issue 14 item 13; docs/ingest.md "Before
  * reading"): the index's parent (with the longest name publication
- * creates) and the state directory. An option that makes ingest write
- * elsewhere (a notices directory, a report file) adds its check here.
+ * creates), the state directory, the notices directory (unless its notices
+ * were destroyed: nothing is written there then) and the report file.
  */
 static int check_write_targets(struct ingest_run *r, struct bc_error *err)
 {
-	if (bc_index_check_writable(r->o->index_dir, err) != 0)
+	const struct bc_ingest_options *o = r->o;
+
+	if (bc_index_check_writable(o->index_dir, err) != 0)
 		return -1;
 	/* breach-<id>.bin and catalogue.json, through "<name>.tmp-<pid>" */
-	return bc_dir_check_writable(r->sdir, "breach-4294967295.bin.tmp", 48,
-				     "the state directory of the key", err);
+	if (bc_dir_check_writable(r->sdir, "breach-4294967295.bin.tmp", 48,
+				  "the state directory of the key", err) != 0)
+		return -1;
+	if (o->notices_dir != NULL && !bc_notices_destroyed(o->notices_dir) &&
+	    check_dir_or_parent(o->notices_dir, "notices.jsonl.tmp", "--notices", err) != 0)
+		return -1;
+	if (o->report_path != NULL && check_file(o->report_path, "--report", err) != 0)
+		return -1;
+	return 0;
 }
 
 /* Key, state directory (locked), publication lock, catalogue; then the
@@ -246,7 +300,7 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 	    (r->g = bc_ingest_new(o, r->t0, err)) != NULL &&
 	    open_run(r, err) == 0 &&
 	    bc_ingest_read(r->g, o->threads > 0 ? o->threads : bc_ncpu(), st, err) == 0 &&
-	    /* the next two run while the workers evaluate */
+	    /* the next three run while the workers evaluate */
 	    aggregate_breach(r, err) == 0 &&
 	    bc_ingest_claims_build(r, err) == 0 &&
 	    bc_ingest_collect_breaches(r, err) == 0 &&

@@ -56,6 +56,8 @@ struct bc_ingest_options {
 	void *hook_arg;
 	const char *notices_dir;    /* --notices DIR: claim codes and encrypted notices (DESIGN.md §10) */
 	int new_codes;              /* --new-codes: draw new claim codes (issued ones stop working) */
+	const char *report_path;    /* --report FILE, written by the caller after the run: only
+				       checked for writing before reading (bc_write_file_atomic) */
 };
 
 struct bc_ingest_stats {

@@ -680,6 +680,39 @@ static void test_unwritable_targets(void **state)
 	assert_int_equal(st.rows, 0);
 	assert_int_equal(next_id_of(k), 2);
 
+	/* --notices DIR under a regular file, and a --report under one or in
+	 * place of a directory: the same, before reading. */
+	{
+		struct bc_ingest_options o;
+		char rdir[PATH_MAX + 16];
+
+		memset(&o, 0, sizeof(o));
+		o.input = leak_a;
+		o.index_dir = ok;
+		o.key_path = k;
+		o.breach = "second";
+		o.anonymity = 1;
+		o.quiet = 1;
+		o.notices_dir = underfile;
+		memset(&st, 0, sizeof(st));
+		assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
+		assert_string_equal(err.code, "not_writable");
+		assert_non_null(strstr(err.msg, "--notices"));
+		assert_int_equal(st.rows, 0);
+		o.notices_dir = NULL;
+		o.report_path = underfile;
+		assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
+		assert_string_equal(err.code, "not_writable");
+		assert_non_null(strstr(err.msg, "--report"));
+		snprintf(rdir, sizeof(rdir), "%s/rdir", root);
+		assert_int_equal(mkdir(rdir, 0755), 0);
+		o.report_path = rdir;
+		assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
+		assert_string_equal(err.code, "not_writable");
+		assert_int_equal(st.rows, 0);
+		assert_int_equal(next_id_of(k), 2);
+	}
+
 	/* The next good run gets id 2. */
 	assert_int_equal(ingest_with(k, ok, leak_a, "second", &st, &err), 0);
 	assert_int_equal(st.breach_id, 2);
