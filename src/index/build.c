@@ -95,19 +95,36 @@ int bc_dir_check_writable(const char *dir, const char *prefix, size_t name_len, 
 	return 0;
 }
 
-int bc_index_check_writable(const char *dir, struct bc_error *err)
+/*
+ * --index DIR without its trailing slashes into path (PATH_MAX bytes), its
+ * last component into base (NAME_MAX + 1 bytes). Returns 0; -1 with err set
+ * (usage) if the path is empty or too long; -2, err not set, if the last
+ * component is too long (each caller says what that prevents).
+ */
+static int split_index_path(const char *dir, char *path, char *base, struct bc_error *err)
 {
-	char path[PATH_MAX], parent[PATH_MAX], base[NAME_MAX + 1];
 	const char *slash;
 	size_t dl = strlen(dir);
 
 	while (dl > 1 && dir[dl - 1] == '/')
 		dl--;
-	if (dl == 0 || too_long(snprintf(path, sizeof(path), "%.*s", (int)dl, dir), sizeof(path)))
+	if (dl == 0 || too_long(snprintf(path, PATH_MAX, "%.*s", (int)dl, dir), PATH_MAX))
 		return bc_error_set(err, bc_err_usage, "index directory path is empty or too long");
 	slash = strrchr(path, '/');
-	if (too_long(snprintf(base, sizeof(base), "%s", slash ? slash + 1 : path), sizeof(base)))
+	if (too_long(snprintf(base, NAME_MAX + 1, "%s", slash ? slash + 1 : path), NAME_MAX + 1))
+		return -2;
+	return 0;
+}
+
+int bc_index_check_writable(const char *dir, struct bc_error *err)
+{
+	char path[PATH_MAX], parent[PATH_MAX], base[NAME_MAX + 1];
+	int r = split_index_path(dir, path, base, err);
+
+	if (r == -2)
 		return bc_error_set(err, bc_err_not_writable, "--index %s: its last component is too long", path);
+	if (r)
+		return -1;
 	bc_dir_of(path, parent, sizeof(parent));
 	/* The longest name publication creates beside DIR: DIR.<32 hex>. */
 	return bc_dir_check_writable(parent, base, strlen(base) + 1 + BC_INDEX_ID_HEX,
@@ -457,16 +474,12 @@ static int check_target(const char *path, const char *base, char prev[NAME_MAX +
 int bc_index_check_dir(const char *dir, struct bc_error *err)
 {
 	char path[PATH_MAX], base[NAME_MAX + 1], prev[NAME_MAX + 1];
-	const char *slash;
-	size_t dl = strlen(dir);
+	int r = split_index_path(dir, path, base, err);
 
-	while (dl > 1 && dir[dl - 1] == '/')
-		dl--;
-	if (dl == 0 || too_long(snprintf(path, sizeof(path), "%.*s", (int)dl, dir), sizeof(path)))
-		return bc_error_set(err, bc_err_usage, "index directory path is empty or too long");
-	slash = strrchr(path, '/');
-	if (too_long(snprintf(base, sizeof(base), "%s", slash ? slash + 1 : path), sizeof(base)))
+	if (r == -2)
 		return bc_error_set(err, bc_err_usage, "index directory path is too long");
+	if (r)
+		return -1;
 	if (base[0] == '\0' || !strcmp(base, ".") || !strcmp(base, ".."))
 		return bc_error_set(err, bc_err_usage, "--index must name a directory to create, not %s", base);
 	return check_target(path, base, prev, err);

@@ -13,6 +13,8 @@
 
 #include <sodium.h>
 
+#include "util/fs.h"
+
 #define MAGIC "BCNOTES1"
 #define MAGIC_LEN 8
 #define LINE_MAX_BYTES (1u << 20)
@@ -85,18 +87,6 @@ static int write_all(int fd, const void *buf, size_t n)
 	return 0;
 }
 
-/* fsync of a directory (util/fs has none yet; index/ keeps its own private). */
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
-
-	if (fd < 0)
-		return -1;
-	r = fsync(fd);
-	close(fd);
-	return r;
-}
-
 int bc_notices_key_load(const char *dir, int create, uint8_t key[BC_NOTICES_KEY_BYTES], struct bc_error *err)
 {
 	char p[PATH_MAX + 32], text[128], hex[2 * BC_NOTICES_KEY_BYTES + 1];
@@ -126,7 +116,7 @@ int bc_notices_key_load(const char *dir, int create, uint8_t key[BC_NOTICES_KEY_
 			goto out;
 		}
 		close(fd);
-		fsync_dir(dir);
+		(void)bc_fsync_dir(dir);
 		ret = 0;
 		goto out;
 	}
@@ -260,7 +250,7 @@ int bc_notices_writer_commit(struct bc_notices_writer *w, struct bc_error *err)
 	w->f = NULL;
 	if (r != 0 || rename(w->tmp, w->path) != 0)
 		return bc_error_set(err, bc_err_io, "cannot replace %s: %s", w->path, strerror(errno));
-	fsync_dir(w->dir);
+	(void)bc_fsync_dir(w->dir);
 	w->committed = 1;
 	return 0;
 }
@@ -454,6 +444,6 @@ int bc_notices_destroy(const char *dir, struct bc_error *err)
 	}
 	fsync(fd);
 	close(fd);
-	fsync_dir(dir);
+	(void)bc_fsync_dir(dir);
 	return 0;
 }
