@@ -420,6 +420,10 @@ int cmd_ingest(int argc, char **argv)
 			k, st.index.min_real_entries, k, st.index.min_real_entries);
 	if (!o.quiet) {
 		fprintf(stderr,
+			"verified entries (NIR + email, docs/verify.md): %zu; withheld: %zu shared mailbox, "
+			"%zu only sampled before 18, %zu without one patient and a date of birth\n",
+			st.verified, st.verified_shared, st.verified_minor, st.verified_unlinked);
+		fprintf(stderr,
 			"breach %s: id %u, %lu rows (%lu dropped), %zu distinct tokens (%zu shared), "
 			"%llu patients, %zu lab name(s) withheld from the catalogue\n"
 			"index %s -> %s: %zu breach(es), bucket_bits %u, %u entries per bucket "

@@ -406,6 +406,29 @@ static int aggregate_patients(struct ingest *g, const uint16_t *remap, const cha
 	return 0;
 }
 
+int bc_ingest_patient_payload(const struct ingest *g, uint32_t p, int kind, uint8_t out[BC_PAYLOAD_BYTES],
+			      uint32_t *dob)
+{
+	const struct claims *c = g->claims;
+	const struct patient *pt;
+	struct bc_payload pl = { BC_PAYLOAD_VERSION, 0, 0, 0, 0, 0, BC_SOURCE_NONE, BC_SOURCE_NONE };
+
+	if (c == NULL || c->p == NULL || p >= c->np)
+		return -1;
+	pt = &c->p[p];
+	pl.kind = (uint8_t)kind;
+	pl.rows = pt->rows > UINT16_MAX ? UINT16_MAX : (uint16_t)pt->rows;
+	pl.flags = pt->flags;
+	pl.first_month = pt->lo;
+	pl.last_month = pt->hi;
+	pl.source_a = pt->src_a;
+	pl.source_b = pt->src_b;
+	bc_payload_pack(&pl, out);
+	if (dob)
+		*dob = pt->dob;
+	return 0;
+}
+
 /* ---- codes and their OPRF outputs ---- */
 
 struct eval_ctx {
@@ -453,8 +476,28 @@ int bc_ingest_claims_build(struct ingest_run *r, struct bc_error *err)
 		return 0;
 	if (bc_group_finish(c->group, err) != 0)
 		return -1;
-	if (load_claims(r, &kept, &n_kept, err) != 0)
+	/* every patient's payload, with or without a campaign: the verified
+	 * entries carry it too (DESIGN §6, src/ingest/verified.c) */
+	c->np = bc_group_patients(c->group);
+	c->p = sodium_allocarray(c->np ? c->np : 1, sizeof(*c->p));
+	if (c->p == NULL)
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
+	memset(c->p, 0, (c->np ? c->np : 1) * sizeof(*c->p));
+	remap = source_remap(g, r->entry);
+	if (remap == NULL)
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
+	if (aggregate_patients(g, remap, r->today, err) != 0) {
+		free(remap);
 		return -1;
+	}
+	if (bc_ingest_verified_build(r, err) != 0) {
+		free(remap);
+		return -1;
+	}
+	if (load_claims(r, &kept, &n_kept, err) != 0) {
+		free(remap);
+		return -1;
+	}
 	c->active = o->notices_dir != NULL || n_kept > 0;
 	if (!c->active) {
 		ret = 0;
@@ -467,20 +510,6 @@ int bc_ingest_claims_build(struct ingest_run *r, struct bc_error *err)
 		if (!o->new_codes && load_old_codes(o->notices_dir, &old, &n_old, err) != 0)
 			goto out;
 	}
-	c->np = bc_group_patients(c->group);
-	c->p = sodium_allocarray(c->np ? c->np : 1, sizeof(*c->p));
-	if (c->p == NULL) {
-		bc_error_set(err, bc_err_out_of_memory, "out of memory");
-		goto out;
-	}
-	memset(c->p, 0, (c->np ? c->np : 1) * sizeof(*c->p));
-	remap = source_remap(g, r->entry);
-	if (remap == NULL) {
-		bc_error_set(err, bc_err_out_of_memory, "out of memory");
-		goto out;
-	}
-	if (aggregate_patients(g, remap, r->today, err) != 0)
-		goto out;
 	for (i = 0; i < c->np; i++) {
 		struct patient *pt = &c->p[i];
 		const uint8_t *k = NULL;

@@ -221,9 +221,10 @@ static int aggregate_breach(struct ingest_run *r, struct bc_error *err)
 }
 
 /*
- * Public tier none (DESIGN §2.4): no public entry at all, so that presence
- * itself is not public; only the proof-tier entries (verified, claims) of
- * this breach stay, in the index and in the state. The items are this
+ * Items that are not published: the verified entries withheld (kind 0,
+ * verified.c), and with public tier none (DESIGN §2.4) every public entry,
+ * so that presence itself is not public; only the proof-tier entries
+ * (verified, claims) stay, in the index and in the state. The items are this
  * breach's tokens [0, ntok), then its claims, then the other breaches'.
  */
 static void drop_public_entries(struct ingest_run *r)
@@ -231,13 +232,15 @@ static void drop_public_entries(struct ingest_run *r)
 	struct ingest *g = r->g;
 	size_t i, k = 0, gone;
 
-	if (bc_ingest_public_tier(r->o) != BC_TIER_NONE)
-		return;
+	int none = bc_ingest_public_tier(r->o) == BC_TIER_NONE;
+
 	for (i = 0; i < g->ntok; i++) {
 		uint8_t kind = r->items[i].payload[1];
 
-		if (kind != BC_TOKEN_NIR && kind != BC_TOKEN_NAMEDOB && kind != BC_TOKEN_EMAIL &&
-		    kind != BC_TOKEN_PHONE)
+		if (kind == 0) /* a verified entry withheld (verified.c) */
+			continue;
+		if (!none || (kind != BC_TOKEN_NIR && kind != BC_TOKEN_NAMEDOB && kind != BC_TOKEN_EMAIL &&
+			      kind != BC_TOKEN_PHONE))
 			r->items[k++] = r->items[i];
 	}
 	gone = g->ntok - k;

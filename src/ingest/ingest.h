@@ -66,6 +66,10 @@ struct bc_ingest_stats {
 	size_t tokens;              /* distinct tokens evaluated (this breach) */
 	size_t occurrences;         /* (row, token) pairs */
 	size_t shared_tokens;
+	size_t verified;            /* verified entries published (NIR + email, DESIGN §6) */
+	size_t verified_shared;     /* withheld: the mailbox is on rows of another patient */
+	size_t verified_minor;      /* withheld: only rows sampled before the patient turned 18 */
+	size_t verified_unlinked;   /* withheld: rows of no single patient, or no date of birth */
 	size_t tokens_by_kind[8];   /* distinct tokens of this breach by token kind (1..6) */
 	size_t shared_by_kind[8];   /* of which shared between patients */
 	uint64_t patients;          /* pwn_count */

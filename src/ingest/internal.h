@@ -294,6 +294,26 @@ const struct bc_group *bc_ingest_group(const struct ingest *g);
  * Returns 0, or -1 with err filled. */
 int bc_ingest_claims_build(struct ingest_run *r, struct bc_error *err);
 
+/* Patient p's full payload (all its rows, §10; a minor at ingest without
+ * bits 12, 16-19), packed with kind into out; *dob (may be NULL): its date
+ * of birth as YYYYMMDD, 0 unknown. After the patients are aggregated (in
+ * bc_ingest_claims_build). Returns 0, or -1 for an unknown patient. */
+int bc_ingest_patient_payload(const struct ingest *g, uint32_t p, int kind, uint8_t out[BC_PAYLOAD_BYTES],
+			      uint32_t *dob);
+
+/* ---- verified.c ---- */
+
+/*
+ * The verified entries of this breach (DESIGN §6, docs/verify.md): a NIR +
+ * email token keeps an entry only when its rows are one patient's, the
+ * address's mailbox key is on no other patient's rows, and one of its rows
+ * was sampled after the patient's 18th birthday; its payload becomes the
+ * patient's full payload. Other verified items get kind 0 (dropped after
+ * the evaluation, bc_ingest_drop_entries). Needs the patients aggregated.
+ * Returns 0, or -1 ("oom").
+ */
+int bc_ingest_verified_build(struct ingest_run *r, struct bc_error *err);
+
 /* After the index is published: the state's claims file, then with
  * --notices the second reading (names, addresses, emails) and the
  * encrypted notices.jsonl. Returns 0, or -1 with err filled. */

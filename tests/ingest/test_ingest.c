@@ -47,6 +47,19 @@ static const char csv_b[] =
 	"Nom,Prénom(s),Date de naissance,N° de sécurité sociale,Email,Laboratoire,Date de prélèvement\n"
 	"PETIT,Claire,05/06/1990,2900675123000,claire@example.fr,LAB-Z,01/01/2020\n";
 
+/* Verified-entry rules (DESIGN §6): a household mailbox written two ways
+ * (case, +tag), a Gmail address with and without dots, a child's rows, an
+ * adult on her own. */
+static const char csv_c[] =
+	"Nom,Prénom(s),Date de naissance,N° de sécurité sociale,Email,Laboratoire,Date de prélèvement\n"
+	"DUPONT,Jean,01/01/1970,1700175123000,famille.dupont@example.fr,LAB-A,01/03/2019\n"
+	"DUPONT,Marie,01/02/1972,2720275123000,Famille.Dupont+marie@example.fr,LAB-A,01/04/2019\n"
+	"MARTIN,Paul,01/03/1960,1600375123000,paul.martin@gmail.com,LAB-B,01/05/2019\n"
+	"MARTIN,Luc,01/04/1962,1620475123000,PaulMartin@googlemail.com,LAB-B,01/06/2019\n"
+	"LEROY,Lucas,01/05/2010,1100575123000,lucas.parent@example.fr,LAB-A,01/06/2019\n"
+	"BLANC,Eve,01/03/1985,2850375123000,eve.blanc@example.fr,LAB-B,01/07/2019\n"
+	"BLANC,Eve,01/03/1985,2850375123000,,LAB-A,01/08/2019\n";
+
 static void write_file(const char *path, const char *text)
 {
 	FILE *f = fopen(path, "w");
@@ -195,18 +208,62 @@ static void test_payloads(void **state)
 	assert_int_equal(h.p.source_a, BC_SOURCE_NONE);
 	assert_int_equal(h.p.source_b, BC_SOURCE_NONE);
 
-	/* Verified: everything, medical bits included, for the NIR + email rows only. */
+	/* Verified: everything, medical bits included: the patient's whole payload
+	 * (all 4 of Alice's rows, not only the 2 with the email: DESIGN §6, §10). */
 	h = find(BC_TOKEN_VERIFIED, "2800275123000", NULL, NULL, "alice@example.fr");
 	assert_int_equal(h.n, 1);
 	assert_int_equal(h.p.kind, BC_TOKEN_VERIFIED);
-	assert_int_equal(h.p.rows, 2);
+	assert_int_equal(h.p.rows, 4);
 	assert_true(h.p.flags & BC_BIT(BC_CLASS_MEDICAL_COMMENT));
 	assert_true(h.p.flags & BC_BIT(BC_CLASS_HIV));
-	assert_int_equal(h.p.first_month, M(2018, 3));
+	assert_true(h.p.flags & BC_BIT(BC_FLAG_MORE_SOURCES)); /* LAB-A, B, C */
+	assert_int_equal(h.p.first_month, M(2018, 1));
 	assert_int_equal(h.p.last_month, M(2019, 5));
 	/* ... and not with another address as info, nor in the public buckets. */
 	assert_int_equal(find(BC_TOKEN_VERIFIED, "2800275123000", NULL, NULL, "bruno@example.fr").n, 0);
 	assert_int_equal(find(BC_TOKEN_NIR, "2800275123001", NULL, NULL, NULL).n, 0);
+}
+
+static void test_verified_rules(void **state)
+{
+	struct bc_ingest_stats st;
+	char leak_c[PATH_MAX + 8];
+	struct hit h;
+
+	char saved_idx[PATH_MAX], saved_key[PATH_MAX];
+	struct bc_error err = BC_ERROR_INIT;
+
+	(void)state;
+	/* an index and key of its own: the other tests count the breaches */
+	memcpy(saved_idx, idx, sizeof(idx));
+	memcpy(saved_key, key, sizeof(key));
+	snprintf(idx, sizeof(idx), "%s/index-c", root);
+	snprintf(key, sizeof(key), "%s/c.key", root);
+	assert_int_equal(bc_key_generate(key, &err), 0);
+	snprintf(leak_c, sizeof(leak_c), "%s/c.csv", root);
+	write_file(leak_c, csv_c);
+	run_ingest(leak_c, "verified-rules", 0, &st);
+	/* household mailbox, however it is spelled: nobody gets an entry */
+	assert_int_equal(find(BC_TOKEN_VERIFIED, "1700175123000", NULL, NULL, "famille.dupont@example.fr").n, 0);
+	assert_int_equal(find(BC_TOKEN_VERIFIED, "2720275123000", NULL, NULL, "famille.dupont+marie@example.fr").n, 0);
+	/* Gmail: dots and googlemail make one mailbox */
+	assert_int_equal(find(BC_TOKEN_VERIFIED, "1600375123000", NULL, NULL, "paul.martin@gmail.com").n, 0);
+	assert_int_equal(find(BC_TOKEN_VERIFIED, "1620475123000", NULL, NULL, "paulmartin@googlemail.com").n, 0);
+	/* a row sampled at 9: no entry */
+	assert_int_equal(find(BC_TOKEN_VERIFIED, "1100575123000", NULL, NULL, "lucas.parent@example.fr").n, 0);
+	/* an adult with her own address: her whole payload (both rows, both labs) */
+	h = find(BC_TOKEN_VERIFIED, "2850375123000", NULL, NULL, "eve.blanc@example.fr");
+	assert_int_equal(h.n, 1);
+	assert_int_equal(h.p.rows, 2);
+	assert_int_equal(h.p.first_month, M(2019, 7));
+	assert_int_equal(h.p.last_month, M(2019, 8));
+	assert_int_equal(st.verified, 1);
+	assert_int_equal(st.verified_shared, 4);
+	assert_int_equal(st.verified_minor, 1);
+	/* the public entries are there as usual (public tier full) */
+	assert_int_equal(find(BC_TOKEN_EMAIL, "famille.dupont@example.fr", NULL, NULL, NULL).n, 1);
+	memcpy(idx, saved_idx, sizeof(idx));
+	memcpy(key, saved_key, sizeof(key));
 }
 
 static void test_sensitive_replace_and_second_breach(void **state)
@@ -231,7 +288,7 @@ static void test_sensitive_replace_and_second_breach(void **state)
 	assert_true(h.p.flags & BC_BIT(BC_CLASS_NIR));
 	assert_int_equal(h.p.flags & ~BC_PUBLIC_CLASS_MASK, 0);
 	h = find(BC_TOKEN_VERIFIED, "2800275123000", NULL, NULL, "alice@example.fr");
-	assert_int_equal(h.p.rows, 2);
+	assert_int_equal(h.p.rows, 4);
 	assert_true(h.p.flags & BC_BIT(BC_CLASS_HIV));
 
 	/* A second breach from another file: both in the new index (the first
@@ -504,18 +561,16 @@ static void test_payload_edges(void **state)
 	assert_int_equal(h.p.source_a, BC_SOURCE_NONE);
 	assert_int_equal(h.p.source_b, BC_SOURCE_NONE);
 
-	/* Twins: the household email is shared; each name + dob, each verified is not. */
+	/* Twins: the household email is shared; each name + dob is not; the
+	 * mailbox is on two patients' rows, so no verified entry (DESIGN §6). */
 	h = find(BC_TOKEN_EMAIL, "famille.jumeau@example.fr", NULL, NULL, NULL);
 	assert_int_equal(h.p.flags, BC_BIT(BC_CLASS_EMAIL) | BC_BIT(BC_FLAG_SHARED));
 	assert_int_equal(h.p.first_month, 0);
 	h = find(BC_TOKEN_NAMEDOB, "JUMEAU", "LEA", "1990-03-03", NULL);
 	assert_int_equal(h.p.rows, 1);
 	assert_int_equal(h.p.first_month, M(2020, 7));
-	h = find(BC_TOKEN_VERIFIED, "2900375123000", NULL, NULL, "famille.jumeau@example.fr");
-	assert_int_equal(h.n, 1);
-	assert_int_equal(h.p.rows, 1);
-	assert_int_equal(h.p.flags & BC_BIT(BC_FLAG_SHARED), 0);
-	assert_int_equal(h.p.first_month, M(2020, 7));
+	assert_int_equal(find(BC_TOKEN_VERIFIED, "2900375123000", NULL, NULL, "famille.jumeau@example.fr").n, 0);
+	assert_int_equal(find(BC_TOKEN_VERIFIED, "1900375123000", NULL, NULL, "famille.jumeau@example.fr").n, 0);
 	snprintf(key, sizeof(key), "%s/k.key", root);
 	snprintf(idx, sizeof(idx), "%s/index", root);
 }
@@ -722,6 +777,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_payloads),
+		cmocka_unit_test(test_verified_rules),
 		cmocka_unit_test(test_sensitive_replace_and_second_breach),
 		cmocka_unit_test(test_bad_options),
 		cmocka_unit_test(test_concurrent_dir),
