@@ -20,6 +20,11 @@ struct bc_server_body_error {
 	char message[160];
 };
 
+/* Fill *e: status 400, code (a string literal), the message from fmt.
+ * Returns -1 (for `return bc_server_body_error(...)`). */
+int bc_server_body_error(struct bc_server_body_error *e, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /*
  * Parse body (len bytes, any content) into *n blinded elements of
  * OPRF_ELEMENT_BYTES each in blinded (room for OPRF_MAX_BATCH), at most

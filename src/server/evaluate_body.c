@@ -15,10 +15,7 @@
 
 #define B64_ELEMENT_LEN 43 /* base64url, no padding, of 32 bytes */
 
-static int body_error(struct bc_server_body_error *e, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int body_error(struct bc_server_body_error *e, const char *code, const char *fmt, ...)
+int bc_server_body_error(struct bc_server_body_error *e, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -41,20 +38,20 @@ int bc_server_evaluate_parse(const char *body, size_t len, unsigned max_batch,
 
 	doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc)
-		return body_error(e, "bad_json", "the request body is not valid JSON (line %d, column %d)",
+		return bc_server_body_error(e, "bad_json", "the request body is not valid JSON (line %d, column %d)",
 				  jerr.line, jerr.column);
 	if (!json_is_object(doc)) {
-		body_error(e, "bad_json", "the request body must be a JSON object");
+		bc_server_body_error(e, "bad_json", "the request body must be a JSON object");
 		goto out;
 	}
 	arr = json_object_get(doc, "blinded_elements");
 	if (!json_is_array(arr) || json_array_size(arr) == 0) {
-		body_error(e, "bad_field", "blinded_elements must be a non-empty array of base64url strings");
+		bc_server_body_error(e, "bad_field", "blinded_elements must be a non-empty array of base64url strings");
 		goto out;
 	}
 	*n = json_array_size(arr);
 	if (*n > max_batch || *n > OPRF_MAX_BATCH) {
-		body_error(e, "batch_too_large", "blinded_elements holds more than max_batch (%u) elements",
+		bc_server_body_error(e, "batch_too_large", "blinded_elements holds more than max_batch (%u) elements",
 			   max_batch);
 		goto out;
 	}
@@ -64,7 +61,7 @@ int bc_server_evaluate_parse(const char *body, size_t len, unsigned max_batch,
 		size_t slen;
 
 		if (!str) {
-			body_error(e, "bad_field", "blinded_elements[%zu] must be a string", i);
+			bc_server_body_error(e, "bad_field", "blinded_elements[%zu] must be a string", i);
 			goto out;
 		}
 		slen = json_string_length(v);
@@ -73,7 +70,7 @@ int bc_server_evaluate_parse(const char *body, size_t len, unsigned max_batch,
 		if (slen != B64_ELEMENT_LEN ||
 		    bc_b64url_decode(str, slen, blinded + i * OPRF_ELEMENT_BYTES, OPRF_ELEMENT_BYTES) !=
 			    OPRF_ELEMENT_BYTES) {
-			body_error(e, "invalid_element",
+			bc_server_body_error(e, "invalid_element",
 				   "blinded_elements[%zu] is not a base64url (unpadded) encoding of 32 bytes", i);
 			goto out;
 		}

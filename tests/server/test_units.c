@@ -17,6 +17,7 @@
 
 #include "server/clientaddr.h"
 #include "server/evaluate.h"
+#include "server/verify.h"
 #include "server/internal.h"
 #include "server/metrics.h"
 #include "server/ratelimit.h"
@@ -458,6 +459,51 @@ static void test_evaluate_body(void **state)
 	assert_int_equal(n, 3);
 }
 
+/* The bodies of /v1/verify/start and /evaluate (verify_body.c): what is refused, and the
+ * base64url of the id and the element decoded by util's decoder. */
+static void test_verify_bodies(void **state)
+{
+	uint8_t id[BC_VERIFY_ID_BYTES], el[OPRF_ELEMENT_BYTES];
+	char email[BC_EMAIL_MAX], code[BC_VERIFY_CODE_DIGITS + 1], body[512];
+	struct bc_server_body_error e;
+	static const char ok_id[] = "AAECAwQFBgcICQoLDA0ODw";
+	static const char ok_el[] = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8";
+	size_t i;
+
+	(void)state;
+	snprintf(body, sizeof(body), "{\"email\":\" Person1@Example.ORG \"}");
+	assert_int_equal(bc_server_verify_start_parse(body, strlen(body), email, &e), 0);
+	assert_string_equal(email, "person1@example.org");
+	snprintf(body, sizeof(body), "{\"email\":\"nobody\"}");
+	assert_int_equal(bc_server_verify_start_parse(body, strlen(body), email, &e), -1);
+	assert_string_equal(e.code, "bad_field");
+	assert_int_equal(e.status, 400);
+	assert_int_equal(bc_server_verify_start_parse("[]", 2, email, &e), -1);
+	assert_string_equal(e.code, "bad_json");
+
+	snprintf(body, sizeof(body), "{\"verification_id\":\"%s\",\"code\":\"012345\",\"blinded_element\":\"%s\"}",
+		 ok_id, ok_el);
+	assert_int_equal(bc_server_verify_evaluate_parse(body, strlen(body), id, code, el, &e), 0);
+	assert_string_equal(code, "012345");
+	for (i = 0; i < sizeof(id); i++)
+		assert_int_equal(id[i], i);
+	for (i = 0; i < sizeof(el); i++)
+		assert_int_equal(el[i], i);
+	/* bytes above 0x7f in place of letters: libsodium's decoder took them */
+	snprintf(body, sizeof(body), "{\"verification_id\":\"%s\",\"code\":\"012345\",\"blinded_element\":"
+		 "\"AAECAwQFBgcICQoL\306\276\317\260DxAREhMUFRYXGBkaGxwdHh8\"}", ok_id);
+	assert_int_equal(bc_server_verify_evaluate_parse(body, strlen(body), id, code, el, &e), -1);
+	assert_string_equal(e.code, "invalid_element");
+	snprintf(body, sizeof(body), "{\"verification_id\":\"AAECAwQFBgcICQoLDA0O\302\277\",\"code\":\"012345\","
+		 "\"blinded_element\":\"%s\"}", ok_el);
+	assert_int_equal(bc_server_verify_evaluate_parse(body, strlen(body), id, code, el, &e), -1);
+	assert_string_equal(e.code, "bad_field");
+	snprintf(body, sizeof(body), "{\"verification_id\":\"%s\",\"code\":\"01234a\",\"blinded_element\":\"%s\"}",
+		 ok_id, ok_el);
+	assert_int_equal(bc_server_verify_evaluate_parse(body, strlen(body), id, code, el, &e), -1);
+	assert_string_equal(e.message, "code must be the 6 digits of the mail, as a string");
+}
+
 static void put_file(const char *dir, const char *name, const char *text)
 {
 	char path[512];
@@ -695,6 +741,7 @@ int main(void)
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_routes),
 		cmocka_unit_test(test_evaluate_body),
+		cmocka_unit_test(test_verify_bodies),
 		cmocka_unit_test(test_web_paths),
 		cmocka_unit_test(test_web_check),
 		cmocka_unit_test(test_redis_url),
