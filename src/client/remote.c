@@ -374,7 +374,7 @@ static int fetch_bucket(struct bc_client_backend *be, uint32_t i, const uint8_t 
 		sink_free(&s);
 		return -1;
 	}
-	if (s.len != want || bc_hash_check(s.buf, s.len, hash)) {
+	if (s.len != want || bc_index_hash_check(s.buf, s.len, hash)) {
 		sink_free(&s);
 		return bc_error_set(err, bc_err_bad_hash,
 				    "a downloaded bucket does not match its hash in index.json: "

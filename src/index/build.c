@@ -147,7 +147,7 @@ int bc_index_choose_bits(const uint32_t *bucket32, size_t n, unsigned k, unsigne
 	if (hist == NULL)
 		return -1;
 	for (i = 0; i < n; i++)
-		hist[bc_bucket_of(bucket32[i], maxb)]++;
+		hist[bc_index_bucket_of(bucket32[i], maxb)]++;
 	for (b = maxb;; b--) {
 		uint32_t lo = UINT32_MAX, hi = 0;
 
@@ -332,7 +332,7 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 		if (items[i].payload[1] == BC_TOKEN_VERIFIED) {
 			memcpy(verified + n_ver++ * BC_ENTRY_BYTES, e, BC_ENTRY_BYTES);
 		} else {
-			uint32_t b = bc_bucket_of(b32[i], res->bucket_bits);
+			uint32_t b = bc_index_bucket_of(b32[i], res->bucket_bits);
 
 			memcpy(buckets + ((size_t)b * res->bucket_entries + fill[b]++) * BC_ENTRY_BYTES,
 			       e, BC_ENTRY_BYTES);

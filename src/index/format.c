@@ -81,7 +81,7 @@ uint32_t bc_index_bucket32(const uint8_t y[64], const uint8_t salt[32])
 	return ((uint32_t)h[0] << 24) | ((uint32_t)h[1] << 16) | ((uint32_t)h[2] << 8) | h[3];
 }
 
-uint32_t bc_bucket_of(uint32_t bucket32, unsigned bucket_bits)
+uint32_t bc_index_bucket_of(uint32_t bucket32, unsigned bucket_bits)
 {
 	if (bucket_bits == 0)
 		return 0;
@@ -90,7 +90,7 @@ uint32_t bc_bucket_of(uint32_t bucket32, unsigned bucket_bits)
 
 uint32_t bc_index_bucket(const uint8_t y[64], const uint8_t salt[32], unsigned bucket_bits)
 {
-	return bc_bucket_of(bc_index_bucket32(y, salt), bucket_bits);
+	return bc_index_bucket_of(bc_index_bucket32(y, salt), bucket_bits);
 }
 
 void bc_index_tag(const uint8_t y[64], const uint8_t salt[32], uint32_t breach_id,
@@ -149,7 +149,7 @@ const uint8_t *bc_index_lookup(const uint8_t *bucket, size_t n_entries, const ui
 	return NULL;
 }
 
-int bc_hash_check(const uint8_t *data, size_t len, const uint8_t expected[32])
+int bc_index_hash_check(const uint8_t *data, size_t len, const uint8_t expected[32])
 {
 	uint8_t h[BC_HASH_BYTES];
 

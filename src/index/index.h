@@ -64,7 +64,7 @@ uint32_t bc_index_bucket32(const uint8_t y[BC_Y_BYTES], const uint8_t salt[BC_SA
 uint32_t bc_index_bucket(const uint8_t y[BC_Y_BYTES], const uint8_t salt[BC_SALT_BYTES], unsigned bucket_bits);
 
 /* Same from a bucket32 already computed. */
-uint32_t bc_bucket_of(uint32_t bucket32, unsigned bucket_bits);
+uint32_t bc_index_bucket_of(uint32_t bucket32, unsigned bucket_bits);
 
 /* tag = BLAKE2b-128(key = y, "tag" || salt || u32le(breach_id)) (DESIGN.md §5).
  * tag: out, 16 bytes. */
@@ -133,7 +133,7 @@ int bc_index_check_id(const struct bc_index *idx, struct bc_error *err) BC_MUST_
 
 /* Check bytes (e.g. a downloaded bucket) against expected hash (32 bytes).
  * Returns 0 if BLAKE2b-256(data) == expected, else -1. */
-int bc_hash_check(const uint8_t *data, size_t len, const uint8_t expected[BC_HASH_BYTES]) BC_MUST_CHECK;
+int bc_index_hash_check(const uint8_t *data, size_t len, const uint8_t expected[BC_HASH_BYTES]) BC_MUST_CHECK;
 
 const uint8_t *bc_index_salt(const struct bc_index *idx);          /* 32 bytes */
 unsigned bc_index_bucket_bits(const struct bc_index *idx);

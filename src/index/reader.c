@@ -354,7 +354,7 @@ int bc_index_verify_bucket(const struct bc_index *idx, uint32_t i)
 
 	if (p == NULL)
 		return -1;
-	return bc_hash_check(p, len, idx->bucket_hashes + (size_t)i * BC_HASH_BYTES);
+	return bc_index_hash_check(p, len, idx->bucket_hashes + (size_t)i * BC_HASH_BYTES);
 }
 
 int bc_index_verify(const struct bc_index *idx, struct bc_error *err)
@@ -366,7 +366,7 @@ int bc_index_verify(const struct bc_index *idx, struct bc_error *err)
 		if (bc_index_verify_bucket(idx, i) != 0)
 			return bc_error_set(err, bc_err_bad_hash, "%s: bucket %u does not match its hash in index.json",
 					    idx->path, i);
-	if (bc_hash_check(idx->verified, idx->verified_len, idx->verified_hash) != 0)
+	if (bc_index_hash_check(idx->verified, idx->verified_len, idx->verified_hash) != 0)
 		return bc_error_set(err, bc_err_bad_hash, "%s: verified.bin does not match its hash in index.json",
 				    idx->path);
 	bc_index_compute_id(idx->bucket_hashes, idx->n_buckets, idx->verified_hash, idx->salt, id);

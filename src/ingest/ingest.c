@@ -173,7 +173,7 @@ static int open_run(struct ingest_run *r, struct bc_error *err)
 
 	if (bc_key_load(o->key_path, &r->g->key, err) != 0)
 		return -1;
-	if (bc_state_dir(o->key_path, r->sdir, sizeof(r->sdir)) != 0)
+	if (bc_ingest_state_dir(o->key_path, r->sdir, sizeof(r->sdir)) != 0)
 		return bc_error_set(err, bc_err_usage, "key path too long");
 	if (bc_ingest_open_state(r->sdir, &r->lock_fd, err) != 0)
 		return -1;

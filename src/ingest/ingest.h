@@ -108,7 +108,7 @@ int bc_ingest_https_url(const char *s);
 void bc_ingest_grouping_key(const uint8_t seed[32], uint8_t out[32]);
 
 /* State directory of a key file: "<key_path>.state". out: outsize bytes. */
-int bc_state_dir(const char *key_path, char *out, size_t outsize);
+int bc_ingest_state_dir(const char *key_path, char *out, size_t outsize);
 
 /* The public tier an ingest with options o applies (DEFAULT resolved). */
 int bc_ingest_public_tier(const struct bc_ingest_options *o);

@@ -20,7 +20,7 @@
 #define STATE_MAGIC_V1 "BCSTATE1"
 #define STATE_REC (BC_PAYLOAD_BYTES + BC_Y_BYTES)
 
-int bc_state_dir(const char *key_path, char *out, size_t outsize)
+int bc_ingest_state_dir(const char *key_path, char *out, size_t outsize)
 {
 	int r = snprintf(out, outsize, "%s.state", key_path);
 

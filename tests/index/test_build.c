@@ -99,7 +99,7 @@ static void test_choose_bits(void **state)
 			uint32_t h[256] = { 0 }, m = UINT32_MAX;
 
 			for (i = 0; i < 8192; i++)
-				h[bc_bucket_of(v[i], b)]++;
+				h[bc_index_bucket_of(v[i], b)]++;
 			for (i = 0; i < ((size_t)1 << b); i++)
 				m = h[i] < m ? h[i] : m;
 			if (m >= 100)

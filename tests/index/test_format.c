@@ -131,8 +131,8 @@ static void run_vectors(struct counts *c)
 			assert_int_equal(bc_index_bucket32(y, salt), b32);
 		} else if (!strcmp(line, "bucket")) {
 			assert_int_equal(bc_index_bucket(y, salt, bits), (uint32_t)atoi(val));
-			assert_int_equal(bc_bucket_of(b32, bits), (uint32_t)atoi(val));
-			assert_int_equal(bc_bucket_of(b32, 0), 0);
+			assert_int_equal(bc_index_bucket_of(b32, bits), (uint32_t)atoi(val));
+			assert_int_equal(bc_index_bucket_of(b32, 0), 0);
 		} else if (!strcmp(line, "BreachId")) {
 			breach = (uint32_t)atoi(val);
 			c->breaches++;
