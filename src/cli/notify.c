@@ -6,6 +6,8 @@
 
 #include "cli/cli.h"
 #include "notices/notices.h"
+#include "index/index.h"
+#include "notify/email.h"
 #include "notify/letters.h"
 #include "notify/notify.h"
 
@@ -14,6 +16,9 @@ static const char usage[] =
 	"       breachcheck notify DIR --letters --index IDX --key KEYFILE --page-url URL --helpline TEXT\n"
 	"                          [--variant standard|large|falc] [--batch N] [--deceased FILE]\n"
 	"                          [--measures TEXT] [--limit N] [--threads N]\n"
+	"       breachcheck notify DIR --email (--smtp-url URL | --mail-dir MAILDIR) --from ADDR --page-url URL\n"
+	"                          [--index IDX] [--credentials FILE] [--bounces MAILDIR]\n"
+	"                          [--domain-interval-ms N] [--retry-base-ms N]\n"
 	"       breachcheck notify DIR --destroy\n"
 	"DIR is the notices directory of ingest --notices DIR (secret: names, addresses, codes).\n"
 	"  --export          write the notices, decrypted, as JSON lines to standard output\n"
@@ -26,6 +31,9 @@ static const char usage[] =
 	"  --deceased FILE   hold back the letters of people on this list: one NIR, or\n"
 	"                    \"last name;first name;date of birth\", per line\n"
 	"  --measures TEXT   what the controller did, in French (default: a general sentence)\n"
+	"  --email           one message per address, with no code and no personal link; resumable\n"
+	"                    (DIR/email.journal): run it again after an interruption\n"
+	"  --bounces MAILDIR read late bounces back; their people are listed for a letter\n"
 	"  --destroy         delete the notices key and the rendered letters: the notices can no\n"
 	"                    longer be read (the codes already sent keep working)\n"
 	"See docs/notify.md.\n";
@@ -44,6 +52,44 @@ static int parse_size(const char *s, size_t *v)
 	return 0;
 }
 
+static int do_email(const struct bc_email_options *eo, const char *index_dir)
+{
+	struct bc_email_stats st;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_index *ix = NULL;
+	struct bc_email_options o = *eo;
+
+	if (index_dir) {
+		if (bc_index_open(index_dir, &ix, &err) != 0) {
+			cli_print_error(&err);
+			return BC_EXIT_FAILURE;
+		}
+		if (bc_index_n_breaches(ix) > 0) {
+			const struct bc_breach *b = bc_index_breach(ix, bc_index_n_breaches(ix) - 1);
+
+			o.title = b->title;
+			o.controller = b->controller;
+		}
+	}
+	o.progress = isatty(STDERR_FILENO);
+	if (bc_notify_email(&o, &st, &err) != 0) {
+		bc_index_free(ix);
+		cli_print_error(&err);
+		return err.code == bc_err_usage ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
+	}
+	bc_index_free(ix);
+	fprintf(stderr,
+		"emails: %zu addresses, %zu sent, failed: %zu refused for good (5xx), %zu still refused after "
+		"retries (4xx), %zu not delivered (connection); %zu bounced; %zu duplicates resent after an "
+		"interruption; %.1f s\n"
+		"people: %zu, %zu queued for a letter (%s/letter-queue.txt), %zu reached by no channel (no "
+		"address took the message, no postal address): the controller owes them a public communication "
+		"(GDPR art. 34(3)(c); docs/notify.md)\n",
+		st.addresses, st.sent, st.failed_5xx, st.failed_4xx, st.failed_other, st.bounced, st.duplicates,
+		st.seconds, st.people, st.queued_for_letter, eo->dir, st.unreached);
+	return BC_EXIT_OK;
+}
+
 static int do_letters(const struct bc_letters_options *lo)
 {
 	struct bc_letters_stats st;
@@ -51,7 +97,7 @@ static int do_letters(const struct bc_letters_options *lo)
 
 	if (bc_notify_letters(lo, &st, &err) != 0) {
 		cli_print_error(&err);
-		return !strcmp(err.code, "usage") ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
+		return err.code == bc_err_usage ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
 	}
 	fprintf(stderr,
 		"letters: %zu printed (%u pages each, %zu file(s) under %s/letters), %zu held back (death list), "
@@ -68,11 +114,13 @@ int cmd_notify(int argc, char **argv)
 {
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_letters_options lo;
+	struct bc_email_options eo;
 	const char *dir = NULL, *variant = NULL;
-	int export_ = 0, destroy = 0, letters = 0, i;
+	int export_ = 0, destroy = 0, letters = 0, email = 0, i;
 	size_t n, v;
 
 	memset(&lo, 0, sizeof(lo));
+	memset(&eo, 0, sizeof(eo));
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
 		return BC_EXIT_OK;
@@ -94,12 +142,32 @@ int cmd_notify(int argc, char **argv)
 			dst = &lo.measures;
 		else if (!strcmp(a, "--variant"))
 			dst = &variant;
+		else if (!strcmp(a, "--smtp-url"))
+			dst = &eo.smtp_url;
+		else if (!strcmp(a, "--mail-dir"))
+			dst = &eo.mail_dir;
+		else if (!strcmp(a, "--from"))
+			dst = &eo.from;
+		else if (!strcmp(a, "--credentials"))
+			dst = &eo.credentials;
+		else if (!strcmp(a, "--bounces"))
+			dst = &eo.bounces;
 		if (dst) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "breachcheck notify: %s needs a value\n", a);
 				return BC_EXIT_USAGE;
 			}
 			*dst = argv[++i];
+		} else if (!strcmp(a, "--domain-interval-ms") || !strcmp(a, "--retry-base-ms")) {
+			if (i + 1 >= argc || parse_size(argv[i + 1], &v) != 0 || v > 3600000) {
+				fprintf(stderr, "breachcheck notify: %s needs milliseconds\n", a);
+				return BC_EXIT_USAGE;
+			}
+			i++;
+			if (a[2] == 'd')
+				eo.domain_interval_ms = (long)v;
+			else
+				eo.retry_base_ms = (long)v;
 		} else if (!strcmp(a, "--batch") || !strcmp(a, "--limit") || !strcmp(a, "--threads")) {
 			if (i + 1 >= argc || parse_size(argv[i + 1], &v) != 0 || (a[2] != 'l' && v == 0)) {
 				fprintf(stderr, "breachcheck notify: %s needs a positive integer\n", a);
@@ -118,6 +186,8 @@ int cmd_notify(int argc, char **argv)
 			destroy = 1;
 		} else if (!strcmp(a, "--letters")) {
 			letters = 1;
+		} else if (!strcmp(a, "--email")) {
+			email = 1;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "breachcheck notify: unknown option %s\n%s", a, usage);
 			return BC_EXIT_USAGE;
@@ -128,9 +198,19 @@ int cmd_notify(int argc, char **argv)
 			return BC_EXIT_USAGE;
 		}
 	}
-	if (!dir || export_ + destroy + letters != 1) {
+	if (!dir || export_ + destroy + letters + email != 1) {
 		fprintf(stderr, "breachcheck notify: give DIR and one action\n%s", usage);
 		return BC_EXIT_USAGE;
+	}
+	if (email) {
+		eo.dir = dir;
+		eo.page_url = lo.page_url;
+		if (!eo.from || !eo.page_url || !eo.smtp_url == !eo.mail_dir) {
+			fprintf(stderr, "breachcheck notify: --email needs --from, --page-url and one of --smtp-url, "
+				"--mail-dir\n%s", usage);
+			return BC_EXIT_USAGE;
+		}
+		return do_email(&eo, lo.index_dir);
 	}
 	if (letters) {
 		lo.dir = dir;
