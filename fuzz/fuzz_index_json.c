@@ -61,6 +61,20 @@ static void size_files(const uint8_t *data, size_t size)
 		abort();
 }
 
+/* The three files and the directory, at exit (libFuzzer exits through exit()). */
+static void cleanup(void)
+{
+	static const char *const names[] = { "index.json", "buckets.bin", "verified.bin" };
+	char path[128];
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct bc_error err = BC_ERROR_INIT;
@@ -69,7 +83,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!dir[0]) {
 		snprintf(dir, sizeof(dir), "/tmp/bc-fuzz-index-%ld", (long)getpid());
-		if (mkdir(dir, 0700) != 0)
+		if (mkdir(dir, 0700) != 0 || atexit(cleanup) != 0)
 			abort();
 	}
 	if (size > 1 << 20)
