@@ -278,7 +278,7 @@ static void on_wait(void *arg, long left)
 	if (left > 0)
 		fprintf(stderr, *lang == BC_LANG_FR
 				? "\rTrop de recherches en une minute : nouvel essai dans %ld s  "
-				: "\rToo many checks in a minute: trying again in %ld s  ", left);
+				: "\rToo many searches in a minute: trying again in %ld s  ", left);
 	else
 		fputs("\r\033[K", stderr);
 	fflush(stderr);
