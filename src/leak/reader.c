@@ -804,9 +804,9 @@ out:
 	return rc;
 }
 
-int leak_reader_init_buffer(struct leak_reader *r, const void *data, size_t len,
-			    const char *name, const struct leak_options *opt,
-			    struct bc_error *err)
+/* Both buffer readers; cap 0: the default buffer size. */
+static int init_buffer(struct leak_reader *r, const void *data, size_t len, const char *name,
+		       const struct leak_options *opt, size_t cap, struct bc_error *err)
 {
 	int rc = -1;
 
@@ -815,6 +815,8 @@ int leak_reader_init_buffer(struct leak_reader *r, const void *data, size_t len,
 	r->st->mem = data;
 	r->st->mem_len = len;
 	r->st->src_eof = len == 0;
+	if (cap)
+		r->st->cap_override = cap < 256 ? 256 : cap < LEAK_BUF_BYTES ? cap : LEAK_BUF_BYTES;
 	rc = init_common(r, opt, err);
 	if (rc < 0)
 		leak_reader_release(r);
@@ -822,23 +824,18 @@ out:
 	return rc;
 }
 
+int leak_reader_init_buffer(struct leak_reader *r, const void *data, size_t len,
+			    const char *name, const struct leak_options *opt,
+			    struct bc_error *err)
+{
+	return init_buffer(r, data, len, name, opt, 0, err);
+}
+
 int leak_reader_init_buffer_cap(struct leak_reader *r, const void *data, size_t len,
 				const char *name, const struct leak_options *opt, size_t cap,
 				struct bc_error *err)
 {
-	int rc = -1;
-
-	if (alloc_state(r, name, err) < 0)
-		goto out;
-	r->st->mem = data;
-	r->st->mem_len = len;
-	r->st->src_eof = len == 0;
-	r->st->cap_override = cap < 256 ? 256 : cap < LEAK_BUF_BYTES ? cap : LEAK_BUF_BYTES;
-	rc = init_common(r, opt, err);
-	if (rc < 0)
-		leak_reader_release(r);
-out:
-	return rc;
+	return init_buffer(r, data, len, name, opt, cap ? cap : 1, err);
 }
 
 int leak_reader_init(struct leak_reader *r, const char *path,
