@@ -17,7 +17,7 @@ mkdir -p "$work"
 
 if [ ! -s "$work/leak.csv" ] || [ ! -s "$work/truth.jsonl" ]; then
 	echo "demo: generating the synthetic leak ($rows rows) into $work/leak.csv"
-	"$build/bc-genleak" --seed 1 --rows "$rows" --out "$work/leak.csv" --truth "$work/truth.jsonl"
+	"$build/bc-genleak" --seed 1 --rows "$rows" --dependants 0.6 --out "$work/leak.csv" --truth "$work/truth.jsonl"
 fi
 
 echo "demo: profile of the leak (no identifier is printed)"
@@ -28,7 +28,8 @@ if [ ! -e "$work/server.key" ]; then
 	"$bc" keygen "$work/server.key"
 fi
 
-if [ -e "$work/index" ] && [ "$work/index" -nt "$work/leak.csv" ] && [ "${BC_DEMO_REINGEST:-0}" != 1 ]; then
+if [ -e "$work/index" ] && [ "$work/index" -nt "$work/leak.csv" ] && [ -s "$work/notices/notices.jsonl" ] &&
+	[ "${BC_DEMO_REINGEST:-0}" != 1 ]; then
 	echo "demo: reusing the index $work/index (BC_DEMO_REINGEST=1 to ingest again)"
 else
 	echo "demo: ingesting into the index $work/index (the state directory beside the key is secret)"
@@ -41,8 +42,20 @@ else
 		--report "$work/report.html" \
 		--controller "Laboratoires de démonstration (fictifs)" \
 		--dpo-contact "dpo@example.fr" \
-		--complaint-url "https://www.cnil.fr/fr/plaintes"
+		--complaint-url "https://www.cnil.fr/fr/plaintes" \
+		--notices "$work/notices"
 fi
+
+# The notification campaign (docs/notify.md): the first letters, and one patient to try.
+echo "demo: rendering the first letters into $work/notices/letters/ (secret: names and addresses)"
+"$bc" notify "$work/notices" --letters --index "$work/index" --key "$work/server.key" \
+	--page-url "http://$listen/" --helpline "01 99 00 00 00 (démonstration)" --limit 10 --batch 10
+claim=$("$bc" notify "$work/notices" --export 2>/dev/null | head -10 |
+	grep '"claim_with":"nir"' | grep -v '"address":null' | grep -m1 '"minor":false' || true)
+code=$(printf '%s' "$claim" | sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
+cnir=$(printf '%s' "$claim" | sed -n 's/.*"match":{"nir":"\([^"]*\)".*/\1/p')
+cdob=$(printf '%s' "$claim" | sed -n 's/.*"dob":"\([0-9-]*\)".*/\1/p')
+pdf=$(ls "$work"/notices/letters/letters-*.pdf 2>/dev/null | head -1)
 
 # One synthetic patient of the ground truth with an email, to try.
 line=$(grep -m1 '"emails":\["' "$work/truth.jsonl" || true)
@@ -55,6 +68,11 @@ demo: the report on the leak, to open in a browser (no identifier in it):
 demo: the index is ready in $work/index (safe to publish).
 Try a synthetic patient of $work/truth.jsonl on the command line (local mode):
   $bc check --index $work/index --key $work/server.key --email ${email:-ADDRESS}
+
+A letter of the notification campaign: $pdf
+  its claim code ${code:-?} goes with the NIR ${cnir:-?} (date of birth ${cdob:-?}): the full
+  report, medical categories included, on the page ("J'ai reçu un courrier"), or with
+  $bc check --index $work/index --key $work/server.key --claim
 MSG
 if [ "${BC_DEMO_NO_SERVE:-0}" = 1 ]; then
 	cat <<MSG
