@@ -406,24 +406,26 @@ static int aggregate_patients(struct ingest *g, const uint16_t *remap, const cha
 	return 0;
 }
 
+/* The patient's full payload (DESIGN.md §6, §10) as a token of kind `kind`. */
+static void pack_patient(const struct patient *pt, int kind, uint8_t out[BC_PAYLOAD_BYTES])
+{
+	struct bc_payload pl = { BC_PAYLOAD_VERSION, (uint8_t)kind, 0, pt->flags, pt->lo, pt->hi,
+				 pt->src_a, pt->src_b };
+
+	pl.rows = pt->rows > UINT16_MAX ? UINT16_MAX : (uint16_t)pt->rows;
+	bc_payload_pack(&pl, out);
+}
+
 int bc_ingest_patient_payload(const struct ingest *g, uint32_t p, int kind, uint8_t out[BC_PAYLOAD_BYTES],
 			      uint32_t *dob)
 {
 	const struct claims *c = g->claims;
 	const struct patient *pt;
-	struct bc_payload pl = { BC_PAYLOAD_VERSION, 0, 0, 0, 0, 0, BC_SOURCE_NONE, BC_SOURCE_NONE };
 
 	if (c == NULL || c->p == NULL || p >= c->np)
 		return -1;
 	pt = &c->p[p];
-	pl.kind = (uint8_t)kind;
-	pl.rows = pt->rows > UINT16_MAX ? UINT16_MAX : (uint16_t)pt->rows;
-	pl.flags = pt->flags;
-	pl.first_month = pt->lo;
-	pl.last_month = pt->hi;
-	pl.source_a = pt->src_a;
-	pl.source_b = pt->src_b;
-	bc_payload_pack(&pl, out);
+	pack_patient(pt, kind, out);
 	if (dob)
 		*dob = pt->dob;
 	return 0;
@@ -552,18 +554,10 @@ int bc_ingest_claims_build(struct ingest_run *r, struct bc_error *err)
 	}
 	for (i = 0; i < c->np; i++) {
 		const struct patient *pt = &c->p[i];
-		struct bc_payload p = { BC_PAYLOAD_VERSION, BC_TOKEN_CLAIM, 0, 0, 0, 0, BC_SOURCE_NONE,
-					BC_SOURCE_NONE };
 		struct bc_build_item *it = &r->items[r->n_items++];
 
-		p.rows = pt->rows > UINT16_MAX ? UINT16_MAX : (uint16_t)pt->rows;
-		p.flags = pt->flags;
-		p.first_month = pt->lo;
-		p.last_month = pt->hi;
-		p.source_a = pt->src_a;
-		p.source_b = pt->src_b;
 		memcpy(it->y, pt->y, BC_Y_BYTES);
-		bc_payload_pack(&p, it->payload);
+		pack_patient(pt, BC_TOKEN_CLAIM, it->payload);
 		it->breach_id = r->id;
 	}
 	r->n_own = r->n_items;
