@@ -50,6 +50,17 @@ static const char usage[] =
 	"                      leak holds about you, medical information included\n"
 	"  --stdin             with --claim: read the code, the NIR and the date of birth as three\n"
 	"                      lines of standard input (never give them on the command line)\n"
+	"Email verification (the full record, medical information included; docs/verify.md):\n"
+	"  --verify-email      with --server: ask for your email address and your social\n"
+	"                      security number (typed without echo), mail a 6-digit code to\n"
+	"                      that address, ask for the code, and show everything the leak\n"
+	"                      holds about you. With --stdin: three lines, the address, the\n"
+	"                      NIR, then the code. The server and its mail relay learn the\n"
+	"                      address and the time, not the NIR.\n"
+	"Identifiers are best typed at the prompt (no identifier option on a terminal: each\n"
+	"is asked for, the NIR without echo) or given with --stdin as lines field=value\n"
+	"(nir, last_name, first_name, dob, email, phone): on the command line they stay in\n"
+	"the shell history and the process list.\n"
 	"Output:\n"
 	"  --json              JSON report (schema in docs/check.md)\n"
 	"  --lang fr|en        language (default from LC_ALL / LC_MESSAGES / LANG)\n"
@@ -61,6 +72,7 @@ enum {
 	OPT_SERVER = 256, OPT_INDEX, OPT_KEY, OPT_BUCKET_MODE, OPT_CACHE_DIR, OPT_NIR,
 	OPT_LAST_NAME, OPT_FIRST_NAME, OPT_DOB, OPT_EMAIL, OPT_PHONE, OPT_JSON, OPT_LANG,
 	OPT_TIMEOUT, OPT_MAX_WAIT, OPT_PUBLIC_KEY, OPT_VERIFIED_PUBLIC_KEY, OPT_CLAIM, OPT_STDIN,
+	OPT_VERIFY_EMAIL,
 };
 
 static const struct option options[] = {
@@ -78,6 +90,7 @@ static const struct option options[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "claim", no_argument, NULL, OPT_CLAIM },
 	{ "stdin", no_argument, NULL, OPT_STDIN },
+	{ "verify-email", no_argument, NULL, OPT_VERIFY_EMAIL },
 	{ "lang", required_argument, NULL, OPT_LANG },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "max-wait", required_argument, NULL, OPT_MAX_WAIT },
@@ -372,6 +385,193 @@ static char *read_claim(struct bc_query *q, int from_stdin, int json, enum bc_re
 	return s;
 }
 
+static int no_identifier(const struct bc_query *q)
+{
+	return !q->nir && !q->dob && !q->n_last_names && !q->first_name && !q->email && !q->phone;
+}
+
+#define ID_FIELDS 6
+
+/*
+ * #14 item 6: identifiers typed at a prompt (each asked for, the NIR
+ * without echo; an empty answer skips it) or given as field=value lines of
+ * --stdin, never on argv. Returns the sodium_malloc'd storage q points
+ * into (the caller frees it), or NULL with *status set.
+ */
+static char *read_identifiers(struct bc_query *q, int from_stdin, enum bc_report_lang lang, int *status)
+{
+	static const char *const names[ID_FIELDS] = { "nir", "last_name", "first_name", "dob", "email", "phone" };
+	static const char *const prompts[ID_FIELDS][2] = {
+		{ "Social security number (NIR; empty to skip): ",
+		  "Numéro de sécurité sociale (NIR ; vide pour passer) : " },
+		{ "Birth name (empty to skip): ", "Nom de naissance (vide pour passer) : " },
+		{ "First name: ", "Prénom : " },
+		{ "Date of birth (DD/MM/YYYY): ", "Date de naissance (JJ/MM/AAAA) : " },
+		{ "Email address (empty to skip): ", "Adresse e-mail (vide pour passer) : " },
+		{ "Phone number (empty to skip): ", "Numéro de téléphone (vide pour passer) : " },
+	};
+	int fr = lang == BC_LANG_FR, i, n;
+	char *s = sodium_init() < 0 ? NULL : sodium_malloc(ID_FIELDS * SECRET_LINE + SECRET_LINE);
+	char *line;
+
+	if (!s) {
+		*status = BC_EXIT_FAILURE;
+		return NULL;
+	}
+	memset(s, 0, ID_FIELDS * SECRET_LINE + SECRET_LINE);
+	line = s + ID_FIELDS * SECRET_LINE;
+	if (from_stdin) {
+		int lineno = 0;
+
+		while ((n = cli_read_input("", 1, 1, line, SECRET_LINE)) >= 0 || !feof(stdin)) {
+			char *eq;
+
+			lineno++;
+			if (n < 0 || !(eq = strchr(line, '='))) {
+				if (n == 0)
+					continue;
+				fprintf(stderr, fr ? "breachcheck check: stdin:%d : attendu champ=valeur (nir, last_name, "
+						     "first_name, dob, email, phone)\n"
+						   : "breachcheck check: stdin:%d: expected field=value (nir, last_name, "
+						     "first_name, dob, email, phone)\n", lineno);
+				goto bad;
+			}
+			*eq = '\0';
+			for (i = 0; i < ID_FIELDS && strcmp(line, names[i]); i++)
+				;
+			if (i == ID_FIELDS || s[i * SECRET_LINE]) {
+				fprintf(stderr, fr ? "breachcheck check: stdin:%d : champ inconnu ou donné deux fois\n"
+						   : "breachcheck check: stdin:%d: unknown field, or a field given twice\n",
+					lineno);
+				goto bad;
+			}
+			snprintf(s + i * SECRET_LINE, SECRET_LINE, "%s", eq + 1);
+		}
+	} else {
+		for (i = 0; i < ID_FIELDS; i++) {
+			/* the NIR without echo; the rest is what a form shows */
+			if (cli_read_input(prompts[i][fr], 0, i != 0, s + i * SECRET_LINE, SECRET_LINE) < 0)
+				s[i * SECRET_LINE] = '\0';
+			if (i == 1 && !s[SECRET_LINE])
+				i += 2; /* no name: no first name or date of birth either */
+		}
+	}
+	sodium_memzero(line, SECRET_LINE);
+	q->nir = s[0] ? s : NULL;
+	if (s[SECRET_LINE])
+		q->last_names[q->n_last_names++] = s + SECRET_LINE;
+	q->first_name = s[2 * SECRET_LINE] ? s + 2 * SECRET_LINE : NULL;
+	q->dob = s[3 * SECRET_LINE] ? s + 3 * SECRET_LINE : NULL;
+	q->email = s[4 * SECRET_LINE] ? s + 4 * SECRET_LINE : NULL;
+	q->phone = s[5 * SECRET_LINE] ? s + 5 * SECRET_LINE : NULL;
+	return s;
+bad:
+	sodium_free(s);
+	*status = BC_EXIT_USAGE;
+	return NULL;
+}
+
+struct code_prompt {
+	int from_stdin;
+	enum bc_report_lang lang;
+};
+
+/* The 6-digit code of the mail, at a prompt or as the next --stdin line. */
+static int ask_code(void *arg, char code[7])
+{
+	struct code_prompt *cp = arg;
+	char line[64];
+	size_t i, n = 0;
+
+	if (!cp->from_stdin)
+		fputs(cp->lang == BC_LANG_FR
+			      ? "Un code à 6 chiffres a été envoyé à cette adresse (il est valable 20 minutes).\n"
+			      : "A 6-digit code was sent to that address (valid for 20 minutes).\n", stderr);
+	if (cli_read_input(cp->lang == BC_LANG_FR ? "Code reçu par e-mail : " : "Code from the email: ",
+			   cp->from_stdin, 1, line, sizeof(line)) < 0)
+		return -1;
+	for (i = 0; line[i] && n < 7; i++)
+		if (line[i] >= '0' && line[i] <= '9')
+			code[n++] = line[i];
+		else if (line[i] != ' ' && line[i] != '-')
+			n = 7;
+	sodium_memzero(line, sizeof(line));
+	if (n != 6) {
+		/* not 6 digits: let the server count it as a wrong code */
+		memcpy(code, "000000", 6);
+		n = 6;
+	}
+	code[6] = '\0';
+	return 0;
+}
+
+/* check --verify-email (DESIGN §6, docs/verify.md): address and NIR from the
+ * prompt or --stdin, a code by mail, the full record. */
+static int check_verify_email(const struct bc_query *given, const char *server, const char *index,
+			      struct bc_remote_options *ro, int from_stdin, int json, enum bc_report_lang lang)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_client_backend be = { 0 };
+	struct bc_report report = { 0 };
+	struct code_prompt cp = { from_stdin, lang };
+	int fr = lang == BC_LANG_FR, status;
+	char *s;
+
+	if (!server || index) {
+		fprintf(stderr, "%s\n", fr ? "breachcheck check: --verify-email demande --server URL (le code part par e-mail du serveur)"
+					  : "breachcheck check: --verify-email needs --server URL (the code is mailed by the server)");
+		return BC_EXIT_USAGE;
+	}
+	if (!no_identifier(given)) {
+		fprintf(stderr, "%s\n", fr ? "breachcheck check: avec --verify-email, l'adresse et le NIR se saisissent à "
+					    "l'invite (ou --stdin), jamais sur la ligne de commande"
+					  : "breachcheck check: with --verify-email, the address and the NIR are typed at "
+					    "the prompt (or --stdin), never on the command line");
+		return BC_EXIT_USAGE;
+	}
+	s = sodium_init() < 0 ? NULL : sodium_malloc(2 * SECRET_LINE);
+	if (!s)
+		return BC_EXIT_FAILURE;
+	if (cli_read_input(fr ? "Adresse e-mail : " : "Email address: ", from_stdin, 1, s, SECRET_LINE) < 0 ||
+	    cli_read_secret(fr ? "Numéro de sécurité sociale : " : "Social security number: ", from_stdin,
+			    s + SECRET_LINE, SECRET_LINE) < 0) {
+		fprintf(stderr, "%s\n", !from_stdin && !isatty(STDIN_FILENO)
+			? (fr ? "breachcheck check: l'entrée n'est pas un terminal : utilisez --stdin"
+			      : "breachcheck check: standard input is not a terminal: use --stdin")
+			: (fr ? "breachcheck check: adresse ou NIR manquant" : "breachcheck check: address or NIR missing"));
+		sodium_free(s);
+		return BC_EXIT_USAGE;
+	}
+	ro->server = server;
+	ro->mode = BC_BUCKETS_FILE; /* verified.bin comes whole: nobody learns which entry */
+	if (isatty(STDERR_FILENO)) {
+		ro->on_wait = on_wait;
+		ro->on_progress = on_progress;
+		ro->cb_arg = &lang;
+	}
+	if (bc_client_open_remote(&be, ro, &err) ||
+	    bc_client_verified_check(&be, s, s + SECRET_LINE, ask_code, &cp, &report, &err)) {
+		sodium_free(s);
+		bc_client_backend_release(&be);
+		return fail(&err, json, lang);
+	}
+	sodium_free(s);
+	if (json ? bc_report_write_json(&report, lang, stdout, &err)
+		 : bc_report_write_text(&report, lang, stdout, &err)) {
+		status = fail(&err, json, lang);
+	} else {
+		if (!json)
+			printf("%s\n", fr ? "Ce que le serveur et son relais de courrier ont appris : votre adresse e-mail "
+					   "et l'heure de la demande ; pas votre NIR, ni si une fiche existe."
+					 : "What the server and its mail relay learned: your email address and the time "
+					   "of the request; not your NIR, nor whether a record exists.");
+		status = bc_report_found(&report) ? BC_EXIT_OK : BC_EXIT_NOT_FOUND;
+	}
+	bc_report_release(&report);
+	bc_client_backend_release(&be);
+	return status;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct bc_error err = BC_ERROR_INIT;
@@ -384,6 +584,7 @@ int cmd_check(int argc, char **argv)
 	const char *server = NULL, *index = NULL, *key = NULL;
 	uint8_t pin_s[32], pin_v[32];
 	int json = 0, c, status = BC_EXIT_FAILURE, have_report = 0, claim = 0, from_stdin = 0;
+	int verify_email = 0;
 	char *secrets = NULL;
 
 	ro.max_wait_s = 60;
@@ -465,6 +666,7 @@ int cmd_check(int argc, char **argv)
 		case OPT_JSON: json = 1; break;
 		case OPT_CLAIM: claim = 1; break;
 		case OPT_STDIN: from_stdin = 1; break;
+		case OPT_VERIFY_EMAIL: verify_email = 1; break;
 		case OPT_LANG:
 			if (bc_report_lang_parse(optarg, &lang))
 				return usage_error(U_LANG, json, lang);
@@ -481,7 +683,12 @@ int cmd_check(int argc, char **argv)
 		return usage_error(U_NO_MODE, json, lang);
 	if (server && key)
 		return usage_error(U_KEY_REMOTE, json, lang);
+	if (verify_email)
+		return check_verify_email(&q, server, index, &ro, from_stdin, json, lang);
 	if (claim && (secrets = read_claim(&q, from_stdin, json, lang, &status)) == NULL)
+		return status;
+	if (!claim && no_identifier(&q) && (from_stdin || isatty(STDIN_FILENO)) &&
+	    (secrets = read_identifiers(&q, from_stdin, lang, &status)) == NULL)
 		return status;
 	if (bc_client_prepare(&q, NULL, lang == BC_LANG_FR ? "fr" : "en", &tokens, &err)) {
 		if (secrets)

@@ -44,6 +44,10 @@ int cli_not_implemented(const char *sub);
  */
 int cli_read_secret(const char *prompt, int from_stdin, char *buf, size_t size);
 
+/* The same, with the typed text echoed when echo is 1 (an email address, a
+ * name: not secret from someone looking at the screen, unlike a NIR). */
+int cli_read_input(const char *prompt, int from_stdin, int echo, char *buf, size_t size);
+
 /* Print "breachcheck: <formatted error>" to stderr. */
 void cli_print_error(const struct bc_error *err);
 

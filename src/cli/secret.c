@@ -1,4 +1,5 @@
-/* Secrets typed by a person (a claim code, a NIR): from a prompt without echo, or --stdin. */
+/* What a person types (identifiers, a claim code, a NIR, a verification
+ * code): from a prompt, without echo for secrets, or --stdin; never argv. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +12,11 @@
 
 int cli_read_secret(const char *prompt, int from_stdin, char *buf, size_t size)
 {
+	return cli_read_input(prompt, from_stdin, 0, buf, size);
+}
+
+int cli_read_input(const char *prompt, int from_stdin, int echo, char *buf, size_t size)
+{
 	struct termios old, quiet;
 	int tty = !from_stdin && isatty(STDIN_FILENO), echo_off = 0;
 	size_t n;
@@ -21,7 +27,7 @@ int cli_read_secret(const char *prompt, int from_stdin, char *buf, size_t size)
 	if (tty) {
 		fputs(prompt, stderr);
 		fflush(stderr);
-		if (tcgetattr(STDIN_FILENO, &old) == 0) {
+		if (!echo && tcgetattr(STDIN_FILENO, &old) == 0) {
 			quiet = old;
 			quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 			echo_off = tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;

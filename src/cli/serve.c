@@ -77,6 +77,7 @@ static const char usage[] =
 	"  --verify-per-client N   verification starts per hour per client (default 5)\n"
 	"  --verify-per-net N      the same per IPv4 /24 and IPv6 /48 (default 80)\n"
 	"  --verify-global N       the same in total (default 2000)\n"
+	"  --verify-ttl SECONDS    how long a code lives, at most and by default 1200 (tests)\n"
 	"\n"
 	"Signals: SIGHUP re-opens the index symlink's current target; SIGTERM or\n"
 	"SIGINT stop accepting, finish requests in flight, and exit 0.\n";
@@ -177,6 +178,7 @@ int cmd_serve(int argc, char **argv)
 		{ "verify-per-client", required_argument, NULL, 'V' },
 		{ "verify-per-net", required_argument, NULL, 'W' },
 		{ "verify-global", required_argument, NULL, 'G' },
+		{ "verify-ttl", required_argument, NULL, 'Y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -264,6 +266,7 @@ int cmd_serve(int argc, char **argv)
 		case 'V': bad = parse_uint(optarg, "/h", 1000000, &opt.verify_starts_per_client); break;
 		case 'W': bad = parse_uint(optarg, "/h", 1000000, &opt.verify_starts_per_net); break;
 		case 'G': bad = parse_uint(optarg, "/h", 100000000, &opt.verify_starts_global); break;
+		case 'Y': bad = parse_uint(optarg, "s", 1200, &opt.verify_ttl); break;
 		default:
 			fprintf(stderr, "breachcheck serve: unknown option, or an option without its value\n%s",
 				usage);

@@ -738,3 +738,89 @@ int bc_client_default_cache_dir(char *buf, size_t bufsize)
 		return -1;
 	return n > 0 && (size_t)n < bufsize ? 0 : -1;
 }
+
+/* ---- email verification (DESIGN.md §6, docs/verify.md) ---- */
+
+struct verified_hit {
+	struct bc_client_backend *be;
+	struct bc_report *report;
+	int failed;
+	struct bc_error *err;
+};
+
+static void add_verified(const struct bc_breach *breach, const struct bc_payload *p, void *arg)
+{
+	struct verified_hit *h = arg;
+	size_t i;
+
+	for (i = 0; i < h->be->n_breaches; i++)
+		if (h->be->breaches[i].id == breach->id)
+			break;
+	if (i == h->be->n_breaches || p->kind != BC_TOKEN_VERIFIED ||
+	    bc_report_add(h->report, i, p, h->err))
+		h->failed = 1;
+}
+
+int bc_client_verified_check(struct bc_client_backend *be, const char *email, const char *nir,
+			     int (*get_code)(void *arg, char code[7]), void *arg,
+			     struct bc_report *report, struct bc_error *err)
+{
+	char *s = NULL, id[64];
+	char *mail, *nir13, *input, *code;
+	uint8_t blind[OPRF_SCALAR_BYTES], blinded[OPRF_ELEMENT_BYTES], evaluated[OPRF_ELEMENT_BYTES];
+	uint8_t proof[OPRF_PROOF_BYTES], y[OPRF_OUTPUT_BYTES];
+	struct verified_hit h = { be, report, 0, err };
+	int len, st, ret = -1;
+
+	memset(report, 0, sizeof(*report));
+	if (sodium_init() < 0 || (s = sodium_malloc(BC_EMAIL_MAX + BC_NIR_BYTES + BC_CLIENT_INPUT_MAX + 8)) == NULL)
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
+	mail = s;
+	nir13 = mail + BC_EMAIL_MAX;
+	input = nir13 + BC_NIR_BYTES;
+	code = input + BC_CLIENT_INPUT_MAX;
+	st = bc_norm_email(email ? email : "", email ? strlen(email) : 0, mail, BC_EMAIL_MAX);
+	if (st != BC_NORM_OK) {
+		bc_error_set_field(err, bc_err_bad_input, "email", "%s", bc_norm_message(st, "en"));
+		goto out;
+	}
+	st = bc_norm_nir(nir ? nir : "", nir ? strlen(nir) : 0, nir13, BC_NIR_BYTES, NULL);
+	if (st != BC_NORM_OK) {
+		bc_error_set_field(err, bc_err_bad_input, "nir", "%s", bc_norm_message(st, "en"));
+		goto out;
+	}
+	len = bc_token_input(BC_TOKEN_VERIFIED, nir13, NULL, NULL, input, BC_CLIENT_INPUT_MAX);
+	if (len <= 0 || oprf_blind(OPRF_MODE_POPRF, (const uint8_t *)input, (size_t)len, blind, blinded)) {
+		bc_error_set(err, bc_err_internal, "cannot blind the verified token");
+		goto out;
+	}
+	if (bc_client_remote_verify_start(be, mail, id, err))
+		goto out;
+	if (get_code(arg, code)) {
+		bc_error_set(err, bc_err_cancelled, "no code given: the verification was not finished");
+		goto out;
+	}
+	if (bc_client_remote_verify_evaluate(be, id, code, blinded, evaluated, proof, err))
+		goto out;
+	if (oprf_verify_proof(OPRF_MODE_POPRF, bc_index_verified_public_key(be->idx), (const uint8_t *)mail,
+			      strlen(mail), blinded, evaluated, 1, proof) ||
+	    oprf_finalize(OPRF_MODE_POPRF, (const uint8_t *)input, (size_t)len, blind, evaluated,
+			  (const uint8_t *)mail, strlen(mail), y)) {
+		bc_error_set(err, bc_err_bad_proof,
+			     "the server's proof does not verify against its verified public key: refusing the answer");
+		goto out;
+	}
+	bc_report_init(report, be->breaches, be->n_breaches, BC_TOKEN_BIT(BC_TOKEN_VERIFIED));
+	if (bc_index_find(be->idx, y, 1, add_verified, &h, err) < 0 || h.failed) {
+		if (!err->code || !*err->code)
+			bc_error_set(err, bc_err_bad_entry, "a verified entry does not decrypt: corrupt index");
+		bc_report_release(report);
+		goto out;
+	}
+	ret = 0;
+out:
+	sodium_memzero(blind, sizeof(blind));
+	sodium_memzero(y, sizeof(y));
+	sodium_free(s);
+	return ret;
+}

@@ -195,6 +195,35 @@ void bc_client_backend_release(struct bc_client_backend *be);
 int bc_client_check(struct bc_client_backend *be, const struct bc_client_tokens *tokens,
 		    struct bc_report *report, struct bc_error *err);
 
+/*
+ * Email verification, the proof tier's email path (DESIGN.md §6, §8,
+ * docs/verify.md), on a remote backend in file mode (verified.bin is
+ * downloaded whole): normalise email and nir ("bad_input", field "email" or
+ * "nir"); POST /v1/verify/start; get_code(arg, code) fills the 6-digit code
+ * the person received (code: 7 bytes; returns 0, or -1 to give up:
+ * "cancelled"); blind bc1|verified|<nir13> (POPRF), POST
+ * /v1/verify/evaluate, verify the proof against pkV with the canonical
+ * address as info ("bad_proof"), finalize and look the output up in
+ * verified.bin. report is initialised over be->breaches with the verified
+ * kind checked (bc_report_release it). Errors from the server keep their
+ * codes: "code_invalid", "code_expired", "too_many_tries", "rate_limited",
+ * "mail_failed", "not_implemented" (never an identifier in a message).
+ * Returns 0 (found or not: bc_report_found), or -1 with err filled.
+ */
+int bc_client_verified_check(struct bc_client_backend *be, const char *email, const char *nir,
+			     int (*get_code)(void *arg, char code[7]), void *arg,
+			     struct bc_report *report, struct bc_error *err) BC_MUST_CHECK;
+
+/* The remote calls under bc_client_verified_check (a remote backend only,
+ * else "usage"). start: email canonical; id: 64 bytes out (NUL-terminated).
+ * evaluate: one blinded element -> its evaluated element and proof. */
+int bc_client_remote_verify_start(struct bc_client_backend *be, const char *email, char id[64],
+				  struct bc_error *err) BC_MUST_CHECK;
+int bc_client_remote_verify_evaluate(struct bc_client_backend *be, const char *id, const char *code,
+				     const uint8_t blinded[OPRF_ELEMENT_BYTES],
+				     uint8_t evaluated[OPRF_ELEMENT_BYTES], uint8_t proof[OPRF_PROOF_BYTES],
+				     struct bc_error *err) BC_MUST_CHECK;
+
 /* Default cache directory into buf (bufsize bytes): $XDG_CACHE_HOME/breachcheck
  * when absolute, else $HOME/.cache/breachcheck, else the password database's
  * home (XDG Base Directory). Returns 0, or -1 if there is no home or it does

@@ -79,6 +79,7 @@ struct bc_server_options {
 	unsigned verify_starts_per_client; /* starts per hour per client (IPv4, IPv6 /64), 0 = unlimited */
 	unsigned verify_starts_per_net;    /* per hour per IPv4 /24 and IPv6 /48, 0 = unlimited */
 	unsigned verify_starts_global;     /* per hour in total, 0 = unlimited */
+	unsigned verify_ttl;          /* seconds a code lives, 0 = BC_VERIFY_TTL (1200); tests shorten it */
 };
 
 struct bc_server;

@@ -305,7 +305,7 @@ enum MHD_Result bc_server_handle_verify_start(struct MHD_Connection *c, struct b
 	snprintf(code, sizeof code, "%06u", (unsigned)randombytes_uniform(1000000));
 	current_keys(v, cur, prev);
 	code_hash(cur, rec->id, code, rec->code_hash);
-	rec->expires = now + BC_VERIFY_TTL;
+	rec->expires = now + (srv->opt.verify_ttl ? srv->opt.verify_ttl : BC_VERIFY_TTL);
 	st = v->store->start(v->store, rec, (uint32_t)(now / 86400), now, &wait);
 	if (st == BC_VERIFY_LIVE_CODE) {
 		ret = start_refused(c, r, "a code was sent to this address less than 20 minutes ago: use it", wait);
@@ -329,7 +329,8 @@ enum MHD_Result bc_server_handle_verify_start(struct MHD_Connection *c, struct b
 		goto out;
 	}
 	bc_b64url_encode(rec->id, sizeof rec->id, id64);
-	snprintf(out, sizeof out, "{\"verification_id\":\"%s\",\"expires_in\":%d}", id64, BC_VERIFY_TTL);
+	snprintf(out, sizeof out, "{\"verification_id\":\"%s\",\"expires_in\":%u}", id64,
+		 srv->opt.verify_ttl ? srv->opt.verify_ttl : BC_VERIFY_TTL);
 	{
 		struct MHD_Response *resp = bc_server_copied(srv, out, strlen(out), BC_SERVER_JSON_TYPE, "no-store");
 

@@ -43,7 +43,10 @@
 	X(bad_size) \
 	X(binary_file) \
 	X(busy) \
+	X(cancelled) \
 	X(changed) \
+	X(code_expired) \
+	X(code_invalid) \
 	X(corrupt) \
 	X(crypto_failed) \
 	X(crypto_init) \
@@ -72,6 +75,7 @@
 	X(no_header) \
 	X(no_identifier) \
 	X(no_notices) \
+	X(not_implemented) \
 	X(not_writable) \
 	X(notices_dir) \
 	X(notices_key) \
@@ -84,6 +88,7 @@
 	X(stale_index) \
 	X(state) \
 	X(too_many_rows) \
+	X(too_many_tries) \
 	X(truncated) \
 	X(unreachable) \
 	X(unterminated_quote) \
