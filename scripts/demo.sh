@@ -57,16 +57,36 @@ cnir=$(printf '%s' "$claim" | sed -n 's/.*"match":{"nir":"\([^"]*\)".*/\1/p')
 cdob=$(printf '%s' "$claim" | sed -n 's/.*"dob":"\([0-9-]*\)".*/\1/p')
 pdf=$(ls "$work"/notices/letters/letters-*.pdf 2>/dev/null | head -1)
 
-# One synthetic patient of the ground truth with an email, to try.
-line=$(grep -m1 '"emails":\["' "$work/truth.jsonl" || true)
-email=$(printf '%s' "$line" | sed -n 's/.*"emails":\["\([^"]*\)".*/\1/p')
-nir=$(printf '%s' "$line" | sed -n 's/.*"nir13":"\([^"]*\)".*/\1/p')
+# One synthetic adult patient of the ground truth with a NIR and an address
+# of their own (a verified entry, docs/verify.md), medical categories if any.
+pick=$(python3 - "$work/truth.jsonl" <<'PY' 2>/dev/null || true
+import json, sys
+best = None
+for line in open(sys.argv[1]):
+    p = json.loads(line)
+    if not (p["nir13"] and p["dob"] and len(p["emails"]) == 1 and not p["shared_with"]["email"]
+            and not p["hard_cases"] and p["nir_key_states"]["wrong"] == 0 and not p["insured_by"]
+            and int(p["first_sample"][:4]) - int(p["dob"][:4]) > 19):
+        continue
+    if p["categories"]:
+        best = p
+        break
+    best = best or p
+if best:
+    print(best["emails"][0], best["nir13"])
+PY
+)
+email=${pick% *}
+nir=${pick#* }
+maildir="$work/maildir"
 cat <<MSG
 
 demo: the report on the leak, to open in a browser (no identifier in it):
   $work/report.html
 demo: the index is ready in $work/index (safe to publish).
-Try a synthetic patient of $work/truth.jsonl on the command line (local mode):
+The breach is sensitive, so its public tier is none: knowing someone's
+identifiers shows nothing of it (try it: the report lists the breach and the
+ways to check it):
   $bc check --index $work/index --key $work/server.key --email ${email:-ADDRESS}
 
 A letter of the notification campaign: $pdf
@@ -82,10 +102,17 @@ MSG
 	exit 0
 fi
 cat <<MSG
-or, once the server below is up, from another terminal (the first remote check
-downloads the whole bucket file once into ~/.cache/breachcheck):
-  $bc check --server http://$listen --nir ${nir:-NIR}
+
+Email verification (the full record, medical categories included), once the
+server below is up: a synthetic patient to try,
+  email address ${email:-?}   NIR ${nir:-?}
+on the page ("See the full details: verify your email address"), or from
+another terminal (the address, the NIR and the code are asked for):
+  $bc check --server http://$listen --verify-email
+The verification mail lands in the Maildir $maildir/new/ (no mail is
+really sent in the demo): open the newest file there to read the code.
 MSG
 
 echo "demo: serving the check page at http://$listen/  (Ctrl-C to stop)"
-exec "$bc" serve --index "$work/index" --key "$work/server.key" --listen "$listen" --metrics-listen "$metrics"
+exec "$bc" serve --index "$work/index" --key "$work/server.key" --listen "$listen" --metrics-listen "$metrics" \
+	--mail-dir "$maildir" --smtp-from "codes@example.org" --service-name "breachcheck (démonstration)"

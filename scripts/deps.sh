@@ -15,7 +15,7 @@ case "$what" in
 test) pkgs="$pkgs clang libclang-rt-14-dev chromium python3 python3-aiosmtpd nginx-light haproxy redis-server debhelper dpkg-dev
 poppler-utils zbar-tools curl" ;;
 bench) pkgs="$pkgs wrk nginx-light" ;;
-demo) pkgs="$pkgs poppler-utils" ;;
+demo) pkgs="$pkgs poppler-utils python3" ;;
 esac
 missing=""
 for p in $pkgs; do
