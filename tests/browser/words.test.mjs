@@ -66,7 +66,7 @@ before(async () => {
   run(GENLEAK, ['--rows', '2500', '--seed', '11', '--out', 'a.csv', '--truth', 'a.truth', '--quiet']);
   run(BIN, ['keygen', 'key']);
   run(BIN, ['ingest', 'a.csv', '--index', 'idx', '--key', 'key', '--breach', 'labo-2021',
-    '--title', TITLE.fr, '--title-en', TITLE.en, '--date', '2021-02-23', '--sensitive',
+    '--title', TITLE.fr, '--title-en', TITLE.en, '--date', '2021-02-23', '--sensitive', '--public-tier', 'classes',
     '--controller', CONTROLLER, '--dpo-contact', DPO,
     '--complaint-url', 'https://www.cnil.fr/fr/plaintes', '--anonymity', '32', '--quiet']);
   truth = readFileSync(join(work, 'a.truth'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
