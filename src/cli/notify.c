@@ -101,9 +101,11 @@ static int do_letters(const struct bc_letters_options *lo)
 	}
 	fprintf(stderr,
 		"letters: %zu printed (%u pages each, %zu file(s) under %s/letters), %zu held back (death list), "
-		"%zu without a postal address, %zu without a code; %zu notices; %.1f s (%.0f letters/s)\n",
+		"%zu without a postal address, %zu without a code; %zu notices; %.1f s (%.0f letters/s), "
+		"%.1f CPU s (%.0f letters per CPU second)\n",
 		st.printed, st.pages_per_letter, st.files, lo->dir, st.held_back, st.no_address, st.no_code,
-		st.notices, st.seconds, st.seconds > 0 ? (double)st.printed / st.seconds : 0.0);
+		st.notices, st.seconds, st.seconds > 0 ? (double)st.printed / st.seconds : 0.0, st.cpu_seconds,
+		st.cpu_seconds > 0 ? (double)st.printed / st.cpu_seconds : 0.0);
 	if (st.no_address)
 		fprintf(stderr, "letters: %zu people have no postal address: reach them by email, or by the public "
 			"communication the controller owes (GDPR art. 34(3)(c); docs/notify.md)\n", st.no_address);

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -744,8 +745,20 @@ static int build_texts(struct run *r, const struct bc_breach *br)
 	return 0;
 }
 
+/* User + system seconds of the process so far (every thread). */
+static double cpu_now(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return 0;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 int bc_notify_letters(const struct bc_letters_options *o, struct bc_letters_stats *st, struct bc_error *err)
 {
+	double cpu0 = cpu_now();
 	struct run *r;
 	char p[PATH_MAX + 32];
 	size_t i, nb, bs = o->batch ? o->batch : 10000;
@@ -825,6 +838,7 @@ int bc_notify_letters(const struct bc_letters_options *o, struct bc_letters_stat
 out:
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	st->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	st->cpu_seconds = cpu_now() - cpu0;
 	for (i = 0; i < r->n_blocks; i++)
 		g_free(r->texts[i]);
 	if (r->l)

@@ -45,6 +45,7 @@ struct bc_letters_stats {
 	size_t files;             /* PDF files written */
 	unsigned pages_per_letter;
 	double seconds;
+	double cpu_seconds;       /* user + system time of the process (all threads) */
 };
 
 /*
