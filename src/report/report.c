@@ -359,6 +359,7 @@ static void put_contacts(FILE *out, const struct bc_breach *b, const char *inden
 
 static void put_private(FILE *out, const struct bc_report *r, enum bc_report_lang lang)
 {
+	char date[48];
 	size_t i, n = 0;
 
 	for (i = 0; i < r->n_breaches; i++)
@@ -375,12 +376,12 @@ static void put_private(FILE *out, const struct bc_report *r, enum bc_report_lan
 			continue;
 		fprintf(out, "- %s", title_of(b, lang));
 		if (b->breach_date && *b->breach_date)
-			fprintf(out, " (%s)", b->breach_date);
+			fprintf(out, " (%s)", human_date(b->breach_date, lang, date, sizeof(date)));
 		fprintf(out, "\n  %s\n", tr(lang,
 			"Knowing an identifier shows nothing about this breach, whether you are in it or not. "
 			"To check it:",
 			"Connaître un identifiant ne montre rien de cette fuite, que vous y soyez ou non. "
-			"Pour la vérifier :"));
+			"Pour la consulter :"));
 		fprintf(out, "  * %s\n", tr(lang,
 			"the claim code of the letter the controller sent you (breachcheck check --claim);",
 			"le code de la lettre que le responsable du traitement vous a envoyée "
@@ -395,7 +396,7 @@ static void put_private(FILE *out, const struct bc_report *r, enum bc_report_lan
 			"the data-protection officer or the helpline, who send a new code after checking "
 			"your identity:",
 			"le délégué à la protection des données ou la ligne d'assistance, qui vous "
-			"envoient un nouveau code après vérification de votre identité :"),
+			"envoient un nouveau code après contrôle de votre identité :"),
 			or_unknown(b->dpo_contact, lang), tr(lang, ".", "."));
 	}
 }
