@@ -586,22 +586,14 @@ static int jset(json_t *o, const char *k, json_t *v)
 	return v ? json_object_set_new(o, k, v) : -1;
 }
 
-json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_reader *r,
-			     const char *name)
+/* "dialect" and the reader's line counts. */
+static int profile_file_json(json_t *o, const struct leak_reader *r)
 {
 	const struct leak_stats *st = &r->stats;
-	const struct leak_columns *c = &r->columns;
-	json_t *o = json_object(), *d, *a, *x, *lines;
-	unsigned order[LEAK_PROFILE_MAX_SOURCES], i, j;
 	char q[2] = { r->dialect.quote, 0 };
-	char ybuf[8];
-	int y, bad = 0;
-	char label[48];
+	json_t *d;
+	int bad = 0;
 
-	if (!o)
-		return NULL;
-	x = json_string(name);
-	bad |= jset(o, "file", x ? x : json_string("(file name is not UTF-8)"));
 	d = json_object();
 	bad |= jset(o, "dialect", d);
 	if (d) {
@@ -624,6 +616,29 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 	bad |= jset(o, "repeated_headers", json_integer((json_int_t)st->repeated_headers));
 	bad |= jset(o, "replaced_characters", json_integer((json_int_t)st->replaced));
 
+	return bad;
+}
+
+/* The inferred field of column i, when inference ran and found one. */
+static int profile_inferred_json(json_t *x, const struct leak_reader *r, unsigned i)
+{
+	int bad = 0;
+
+	if (r->inference.rows && r->inference.field[i] != LEAK_FIELD_NONE) {
+		bad |= jset(x, "inferred_field", json_string(leak_field_name(r->inference.field[i])));
+		bad |= jset(x, "inferred_evidence", json_string(r->inference.evidence[i]));
+	}
+	return bad;
+}
+
+/* "columns", "unmapped_columns", "columns_not_read", "duplicate_fields". */
+static int profile_columns_json(json_t *o, const struct leak_reader *r)
+{
+	const struct leak_columns *c = &r->columns;
+	json_t *a, *x;
+	unsigned i, j;
+	int bad = 0;
+
 	a = json_array();
 	bad |= jset(o, "columns", a);
 	for (i = 0; a && i < c->n; i++) {
@@ -635,10 +650,7 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 		bad |= jset(x, "index", json_integer(i + 1));
 		bad |= jset(x, "header", r->dialect.header ? json_string(c->header[i]) : json_null());
 		bad |= jset(x, "field", json_string(leak_field_name(c->field[i])));
-		if (r->inference.rows && r->inference.field[i] != LEAK_FIELD_NONE) {
-			bad |= jset(x, "inferred_field", json_string(leak_field_name(r->inference.field[i])));
-			bad |= jset(x, "inferred_evidence", json_string(r->inference.evidence[i]));
-		}
+		bad |= profile_inferred_json(x, r, i);
 	}
 	a = json_array();
 	bad |= jset(o, "unmapped_columns", a);
@@ -663,14 +675,21 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 			break;
 		}
 		bad |= jset(x, "field", json_string(leak_field_name(c->field[i])));
-		if (r->inference.rows && r->inference.field[i] != LEAK_FIELD_NONE) {
-			bad |= jset(x, "inferred_field", json_string(leak_field_name(r->inference.field[i])));
-			bad |= jset(x, "inferred_evidence", json_string(r->inference.evidence[i]));
-		}
+		bad |= profile_inferred_json(x, r, i);
 		bad |= jset(x, "columns", cols);
 		for (j = i; cols && j < c->n; j = next_column_of(c, j))
 			bad |= json_array_append_new(cols, json_integer(j + 1));
 	}
+
+	return bad;
+}
+
+/* "bad_rows": rows and first lines per reason. */
+static int profile_bad_rows_json(json_t *o, const struct leak_stats *st)
+{
+	json_t *d, *x, *lines;
+	unsigned i, j;
+	int bad = 0;
 
 	d = json_object();
 	bad |= jset(o, "bad_rows", d);
@@ -686,7 +705,15 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 			bad |= json_array_append_new(lines, json_integer((json_int_t)st->reason_lines[i][j]));
 	}
 
-	bad |= jset(o, "rows_kept", leak_profile_rows_json(r));
+	return bad;
+}
+
+/* "coverage" per data class, "nir" and "dob" states, "patients", "rows_unlinked". */
+static int profile_quality_json(json_t *o, const struct leak_profile *p)
+{
+	json_t *d, *x;
+	unsigned i;
+	int bad = 0;
 
 	d = json_object();
 	bad |= jset(o, "coverage", d);
@@ -719,6 +746,17 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 	bad |= jset(o, "patients", json_integer((json_int_t)p->patients));
 	bad |= jset(o, "rows_unlinked", json_integer((json_int_t)p->rows_unlinked));
 
+	return bad;
+}
+
+/* "sources", busiest first, "rows_other_source", "rows_no_source". */
+static int profile_sources_json(json_t *o, const struct leak_profile *p)
+{
+	unsigned order[LEAK_PROFILE_MAX_SOURCES], i;
+	char label[48];
+	json_t *a, *x;
+	int bad = 0;
+
 	a = json_array();
 	bad |= jset(o, "sources", a);
 	sorted_sources(p, order);
@@ -735,6 +773,17 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 	}
 	bad |= jset(o, "rows_other_source", json_integer((json_int_t)p->source_other));
 	bad |= jset(o, "rows_no_source", json_integer((json_int_t)p->source_none));
+
+	return bad;
+}
+
+/* "sample_years" (with months from 2000 to 2099) and "sample_year_unknown_rows". */
+static int profile_years_json(json_t *o, const struct leak_profile *p)
+{
+	char ybuf[8];
+	json_t *d, *x;
+	unsigned i;
+	int y, bad = 0;
 
 	d = json_object();
 	bad |= jset(o, "sample_years", d);
@@ -763,6 +812,16 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 	}
 	bad |= jset(o, "sample_year_unknown_rows", json_integer((json_int_t)p->year_unknown));
 
+	return bad;
+}
+
+/* "sensitive": rows and patients of each sensitive data class. */
+static int profile_sensitive_json(json_t *o, const struct leak_profile *p)
+{
+	json_t *d, *x;
+	unsigned i;
+	int bad = 0;
+
 	d = json_object();
 	bad |= jset(o, "sensitive", d);
 	for (i = 0; d && i < sizeof(sensitive_bits) / sizeof(sensitive_bits[0]); i++) {
@@ -773,6 +832,27 @@ json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_rea
 		bad |= jset(x, "rows", json_integer((json_int_t)p->class_rows[sensitive_bits[i]]));
 		bad |= jset(x, "patients", json_integer((json_int_t)p->class_patients[sensitive_bits[i]]));
 	}
+	return bad;
+}
+
+json_t *leak_profile_to_json(const struct leak_profile *p, const struct leak_reader *r,
+			     const char *name)
+{
+	json_t *o = json_object(), *x;
+	int bad = 0;
+
+	if (!o)
+		return NULL;
+	x = json_string(name);
+	bad |= jset(o, "file", x ? x : json_string("(file name is not UTF-8)"));
+	bad |= profile_file_json(o, r);
+	bad |= profile_columns_json(o, r);
+	bad |= profile_bad_rows_json(o, &r->stats);
+	bad |= jset(o, "rows_kept", leak_profile_rows_json(r));
+	bad |= profile_quality_json(o, p);
+	bad |= profile_sources_json(o, p);
+	bad |= profile_years_json(o, p);
+	bad |= profile_sensitive_json(o, p);
 	if (bad) {
 		json_decref(o);
 		return NULL;
