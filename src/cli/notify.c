@@ -19,6 +19,8 @@ static const char usage[] =
 	"       breachcheck notify DIR --email (--smtp-url URL | --mail-dir MAILDIR) --from ADDR --page-url URL\n"
 	"                          [--index IDX] [--credentials FILE] [--bounces MAILDIR]\n"
 	"                          [--domain-interval-ms N] [--retry-base-ms N]\n"
+	"       breachcheck notify DIR --reissue --index IDX --key KEYFILE\n"
+	"                          (--nir N | --last-name X --first-name Y --dob D | --ref R)\n"
 	"       breachcheck notify DIR --destroy\n"
 	"DIR is the notices directory of ingest --notices DIR (secret: names, addresses, codes).\n"
 	"  --export          write the notices, decrypted, as JSON lines to standard output\n"
@@ -34,6 +36,10 @@ static const char usage[] =
 	"  --email           one message per address, with no code and no personal link; resumable\n"
 	"                    (DIR/email.journal): run it again after an interruption\n"
 	"  --bounces MAILDIR read late bounces back; their people are listed for a letter\n"
+	"  --reissue         after the DPO has checked the person's identity: a new code for\n"
+	"                    this one patient, the index published again (the old code stops\n"
+	"                    working); then print the letter with --letters --ref R\n"
+	"  --ref R           with --letters: only the letter of reference R\n"
 	"  --destroy         delete the notices key and the rendered letters: the notices can no\n"
 	"                    longer be read (the codes already sent keep working)\n"
 	"See docs/notify.md.\n";
@@ -117,12 +123,14 @@ int cmd_notify(int argc, char **argv)
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_letters_options lo;
 	struct bc_email_options eo;
+	struct bc_reissue_options ro;
 	const char *dir = NULL, *variant = NULL;
-	int export_ = 0, destroy = 0, letters = 0, email = 0, i;
+	int export_ = 0, destroy = 0, letters = 0, email = 0, reissue = 0, i;
 	size_t n, v;
 
 	memset(&lo, 0, sizeof(lo));
 	memset(&eo, 0, sizeof(eo));
+	memset(&ro, 0, sizeof(ro));
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
 		return BC_EXIT_OK;
@@ -154,6 +162,16 @@ int cmd_notify(int argc, char **argv)
 			dst = &eo.credentials;
 		else if (!strcmp(a, "--bounces"))
 			dst = &eo.bounces;
+		else if (!strcmp(a, "--nir"))
+			dst = &ro.nir;
+		else if (!strcmp(a, "--last-name"))
+			dst = &ro.last_name;
+		else if (!strcmp(a, "--first-name"))
+			dst = &ro.first_name;
+		else if (!strcmp(a, "--dob"))
+			dst = &ro.dob;
+		else if (!strcmp(a, "--ref"))
+			dst = &ro.ref;
 		if (dst) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "breachcheck notify: %s needs a value\n", a);
@@ -190,6 +208,8 @@ int cmd_notify(int argc, char **argv)
 			letters = 1;
 		} else if (!strcmp(a, "--email")) {
 			email = 1;
+		} else if (!strcmp(a, "--reissue")) {
+			reissue = 1;
 		} else if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "breachcheck notify: unknown option %s\n%s", a, usage);
 			return BC_EXIT_USAGE;
@@ -200,9 +220,28 @@ int cmd_notify(int argc, char **argv)
 			return BC_EXIT_USAGE;
 		}
 	}
-	if (!dir || export_ + destroy + letters + email != 1) {
+	if (!dir || export_ + destroy + letters + email + reissue != 1) {
 		fprintf(stderr, "breachcheck notify: give DIR and one action\n%s", usage);
 		return BC_EXIT_USAGE;
+	}
+	if (reissue) {
+		char ref[32];
+
+		ro.dir = dir;
+		ro.index_dir = lo.index_dir;
+		ro.key_path = lo.key_path;
+		if (!ro.index_dir || !ro.key_path) {
+			fprintf(stderr, "breachcheck notify: --reissue needs --index and --key\n%s", usage);
+			return BC_EXIT_USAGE;
+		}
+		if (bc_notify_reissue(&ro, ref, &err) != 0) {
+			cli_print_error(&err);
+			return err.code == bc_err_usage ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
+		}
+		fprintf(stderr, "notify: a new code for the letter %s is published (the old one no longer works); "
+			"print its letter with: breachcheck notify %s --letters --ref %s --index %s --key %s "
+			"--page-url URL --helpline TEXT\n", ref, dir, ref, ro.index_dir, ro.key_path);
+		return BC_EXIT_OK;
 	}
 	if (email) {
 		eo.dir = dir;
@@ -216,6 +255,7 @@ int cmd_notify(int argc, char **argv)
 	}
 	if (letters) {
 		lo.dir = dir;
+		lo.ref = ro.ref;
 		if (!variant || !strcmp(variant, "standard"))
 			lo.variant = BC_LETTER_STANDARD;
 		else if (!strcmp(variant, "large"))

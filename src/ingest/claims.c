@@ -133,9 +133,9 @@ void bc_ingest_claims_free(struct ingest *g)
 
 /* ---- the state's claims file ---- */
 
-static int claims_path(const struct ingest_run *r, char *out, size_t size)
+static int claims_path(const char *sdir, const char *breach, char *out, size_t size)
 {
-	int n = snprintf(out, size, "%s/claims-%s.bin", r->sdir, r->o->breach);
+	int n = snprintf(out, size, "%s/claims-%s.bin", sdir, breach);
 
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
@@ -145,8 +145,8 @@ static void claims_checksum(const uint8_t *buf, size_t len, const uint8_t *pk, u
 	crypto_generichash(out, BC_HASH_BYTES, buf, len, pk, 32);
 }
 
-/* The state's claim records of this breach name, sorted by patient key: *n of CLAIMS_REC bytes. */
-static int load_claims(const struct ingest_run *r, uint8_t **out, size_t *n, struct bc_error *err)
+int bc_ingest_load_claims(const char *sdir, const char *breach, const uint8_t pk[32], uint8_t **out, size_t *n,
+			  struct bc_error *err)
 {
 	char path[PATH_MAX + 128];
 	uint8_t sum[BC_HASH_BYTES], *buf = NULL;
@@ -156,7 +156,7 @@ static int load_claims(const struct ingest_run *r, uint8_t **out, size_t *n, str
 
 	*out = NULL;
 	*n = 0;
-	if (claims_path(r, path, sizeof(path)) != 0)
+	if (claims_path(sdir, breach, path, sizeof(path)) != 0)
 		return bc_error_set(err, bc_err_state, "state path too long");
 	f = fopen(path, "rb");
 	if (f == NULL)
@@ -169,7 +169,7 @@ static int load_claims(const struct ingest_run *r, uint8_t **out, size_t *n, str
 	cnt = (size_t)buf[8] | (size_t)buf[9] << 8 | (size_t)buf[10] << 16 | (size_t)buf[11] << 24;
 	if (memcmp(buf, CLAIMS_MAGIC, 8) != 0 || (size_t)size != 16 + cnt * CLAIMS_REC + BC_HASH_BYTES)
 		goto bad;
-	claims_checksum(buf, (size_t)size - BC_HASH_BYTES, r->g->key->pk_s, sum);
+	claims_checksum(buf, (size_t)size - BC_HASH_BYTES, pk, sum);
 	if (sodium_memcmp(sum, buf + size - BC_HASH_BYTES, BC_HASH_BYTES) != 0)
 		goto bad;
 	fclose(f);
@@ -189,31 +189,29 @@ static int cmp_claim(const void *a, const void *b)
 	return memcmp(a, b, BC_GROUP_KEY_BYTES);
 }
 
-static int save_claims(const struct ingest_run *r, struct bc_error *err)
+int bc_ingest_save_claims(const char *sdir, const char *breach, const uint8_t pk[32], const uint8_t *recs,
+			  size_t np, struct bc_error *err)
 {
-	const struct claims *c = r->g->claims;
 	char path[PATH_MAX + 128];
-	size_t len = 16 + (size_t)c->np * CLAIMS_REC + BC_HASH_BYTES, i;
+	size_t len = 16 + np * CLAIMS_REC + BC_HASH_BYTES;
 	uint8_t *buf;
 	int ret;
 
-	if (claims_path(r, path, sizeof(path)) != 0)
+	if (claims_path(sdir, breach, path, sizeof(path)) != 0)
 		return bc_error_set(err, bc_err_state, "state path too long");
 	buf = sodium_malloc(len);
 	if (buf == NULL)
 		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	memset(buf, 0, 16);
 	memcpy(buf, CLAIMS_MAGIC, 8);
-	buf[8] = (uint8_t)c->np;
-	buf[9] = (uint8_t)(c->np >> 8);
-	buf[10] = (uint8_t)(c->np >> 16);
-	buf[11] = (uint8_t)(c->np >> 24);
-	for (i = 0; i < c->np; i++) {
-		memcpy(buf + 16 + i * CLAIMS_REC, c->p[i].pkey, BC_GROUP_KEY_BYTES);
-		memcpy(buf + 16 + i * CLAIMS_REC + BC_GROUP_KEY_BYTES, c->p[i].y, BC_Y_BYTES);
-	}
-	qsort(buf + 16, c->np, CLAIMS_REC, cmp_claim);
-	claims_checksum(buf, len - BC_HASH_BYTES, r->g->key->pk_s, buf + len - BC_HASH_BYTES);
+	buf[8] = (uint8_t)np;
+	buf[9] = (uint8_t)(np >> 8);
+	buf[10] = (uint8_t)(np >> 16);
+	buf[11] = (uint8_t)(np >> 24);
+	if (np)
+		memcpy(buf + 16, recs, np * CLAIMS_REC);
+	qsort(buf + 16, np, CLAIMS_REC, cmp_claim);
+	claims_checksum(buf, len - BC_HASH_BYTES, pk, buf + len - BC_HASH_BYTES);
 	ret = bc_write_file_atomic(path, buf, len, 0600, err);
 	sodium_free(buf);
 	return ret;
@@ -496,7 +494,7 @@ int bc_ingest_claims_build(struct ingest_run *r, struct bc_error *err)
 		free(remap);
 		return -1;
 	}
-	if (load_claims(r, &kept, &n_kept, err) != 0) {
+	if (bc_ingest_load_claims(r->sdir, r->o->breach, g->key->pk_s, &kept, &n_kept, err) != 0) {
 		free(remap);
 		return -1;
 	}
@@ -789,8 +787,22 @@ int bc_ingest_claims_after_publish(struct ingest_run *r, struct bc_error *err)
 
 	if (c == NULL || !c->active)
 		return 0;
-	if (save_claims(r, err) != 0)
-		return -1;
+	{
+		uint8_t *recs = sodium_allocarray(c->np ? c->np : 1, CLAIMS_REC);
+		size_t i;
+		int rc;
+
+		if (!recs)
+			return bc_error_set(err, bc_err_out_of_memory, "out of memory");
+		for (i = 0; i < c->np; i++) {
+			memcpy(recs + i * CLAIMS_REC, c->p[i].pkey, BC_GROUP_KEY_BYTES);
+			memcpy(recs + i * CLAIMS_REC + BC_GROUP_KEY_BYTES, c->p[i].y, BC_Y_BYTES);
+		}
+		rc = bc_ingest_save_claims(r->sdir, r->o->breach, r->g->key->pk_s, recs, c->np, err);
+		sodium_free(recs);
+		if (rc != 0)
+			return -1;
+	}
 	if (r->o->notices_dir == NULL)
 		return 0;
 	if (bc_notices_destroyed(r->o->notices_dir))

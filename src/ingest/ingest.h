@@ -107,6 +107,18 @@ int bc_ingest_https_url(const char *s);
  */
 void bc_ingest_grouping_key(const uint8_t seed[32], uint8_t out[32]);
 
+/*
+ * Reissue one patient's claim code (notify --reissue, docs/notify.md): the
+ * claim of patient key pkey (32 bytes, bc_group_patient_key under the
+ * grouping key) of breach gets the OPRF output of input (len bytes, the new
+ * code's bc_claim_oprf_input), in the state and in a new publication of
+ * index_dir (every breach, fresh salt). The old code stops working. Holds
+ * the state's and the index's locks. Returns 0, or -1 with err ("state":
+ * no such claim; "key", "busy", index errors).
+ */
+int bc_ingest_reissue(const char *key_path, const char *index_dir, const char *breach,
+		      const uint8_t pkey[32], const char *input, size_t len, struct bc_error *err);
+
 /* State directory of a key file: "<key_path>.state". out: outsize bytes. */
 int bc_ingest_state_dir(const char *key_path, char *out, size_t outsize);
 

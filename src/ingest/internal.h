@@ -321,6 +321,18 @@ int bc_ingest_claims_after_publish(struct ingest_run *r, struct bc_error *err);
 
 void bc_ingest_claims_free(struct ingest *g);
 
+#define BC_INGEST_CLAIM_REC 96   /* patient key (32) || claim output y (64) */
+
+/* claims-<breach>.bin of the state: *n records of BC_INGEST_CLAIM_REC bytes
+ * sorted by patient key (*out malloc'd; NULL, 0 when absent), checksum keyed
+ * with pk. Returns 0, or -1 ("state": damaged or of another key). */
+int bc_ingest_load_claims(const char *sdir, const char *breach, const uint8_t pk[32], uint8_t **out, size_t *n,
+			  struct bc_error *err);
+
+/* Write np records (any order) atomically as claims-<breach>.bin. */
+int bc_ingest_save_claims(const char *sdir, const char *breach, const uint8_t pk[32], const uint8_t *recs,
+			  size_t np, struct bc_error *err);
+
 /* ---- publish.c ---- */
 
 /* Add the other breaches of the state to r->items (one of the same name is

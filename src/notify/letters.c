@@ -595,6 +595,11 @@ static int load_letters(struct run *r, struct bc_letters_stats *st, struct bc_er
 			json_decref(line);
 			break;
 		}
+		if (r->o->ref && (!json_is_string(json_object_get(line, "ref")) ||
+				  strcmp(json_string_value(json_object_get(line, "ref")), r->o->ref) != 0)) {
+			json_decref(line);
+			continue;
+		}
 		if (r->n == cap) {
 			struct letter *nl;
 

@@ -32,6 +32,7 @@ struct bc_letters_options {
 	enum bc_letter_variant variant;
 	size_t batch;             /* letters per PDF file; 0: 10000 */
 	size_t limit;             /* render only the first N letters (demo, tests); 0: all */
+	const char *ref;          /* render only the letter of this reference (a reissued code); NULL: all */
 	int threads;              /* 0: all cores */
 };
 

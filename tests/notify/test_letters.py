@@ -151,6 +151,23 @@ def main():
         r = subprocess.run([bc, "check", "--index", idx, "--key", key, "--claim", "--nir", n["match"]["nir"]],
                            input="", capture_output=True, text=True)
         assert r.returncode == 2, "an identifier on the command line with --claim is refused"
+        # reissue (after the DPO's identity check): the old code stops, the new one works, the others too
+        def claim_found(code, nir, dmy=""):
+            r = subprocess.run([bc, "check", "--index", idx, "--key", key, "--claim", "--stdin", "--json"],
+                               input=f"{code}\n{nir}\n{dmy}\n", capture_output=True, text=True)
+            return r.returncode == 0 and json.loads(r.stdout)["found"]
+        other = next(x for x in notices if x["match"].get("nir") and x is not n)
+        r = run(bc, "notify", notes, "--reissue", "--index", idx, "--key", key, "--nir", n["match"]["nir"])
+        assert n["ref"] in r.stderr and n["code"] not in r.stderr
+        after = {x["ref"]: x for x in (json.loads(l) for l in run(bc, "notify", notes, "--export").stdout.splitlines())}
+        new = after[n["ref"]]["code"]
+        assert new != n["code"] and after[n["ref"]].get("reissued")
+        assert not claim_found(n["code"], n["match"]["nir"])
+        assert claim_found(new, n["match"]["nir"])
+        assert claim_found(other["code"], other["match"]["nir"])
+        r = run(bc, "notify", notes, "--letters", "--ref", n["ref"], "--index", idx, "--key", key, "--page-url", URL,
+                "--helpline", "01 99 00 12 34")
+        assert "letters: 1 printed" in r.stderr, r.stderr
         print(f"OK: {printed} letters, {pages} pages each, {sampled} QR codes decoded, {held} held back")
         return 0
     finally:
