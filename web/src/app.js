@@ -4,6 +4,7 @@
 // storage: the language choice lives in the URL (?lang=en).
 import { runCheck, buildTokens, CheckError } from './check.js';
 import { canonClaim, takeClaimFragment } from './claim.js';
+import { verifyInputs, startVerification, finishVerification } from './verify.js';
 import {
   normalizeNir, normalizeLastName, normalizeFirstName, normalizeDob, normalizeEmail, normalizePhone,
 } from './normalize.js';
@@ -357,6 +358,93 @@ async function onSubmit(ev) {
   }
 }
 
+// ------------------------------------------------------------ email verification (DESIGN §6)
+
+let verification = null; // { email, nir13, id } between "send" and "see my record"
+
+function showVerifyError(field, key) {
+  const p = $(`f-${field}-err`);
+  p.textContent = key ? t(key, lang) : '';
+  p.hidden = !key;
+  $(`f-${field}`).setAttribute('aria-invalid', key ? 'true' : 'false');
+}
+
+function verifyErrorKey(e) {
+  return ['code_invalid', 'code_expired', 'too_many_tries', 'mail_failed', 'not_implemented'].includes(e.code)
+    ? `err_${e.code}` : null;
+}
+
+async function onVerifySend(ev) {
+  ev.preventDefault();
+  showVerifyError('vemail', null);
+  showVerifyError('vnir', null);
+  let inputs;
+  try {
+    inputs = verifyInputs($('f-vemail').value, $('f-vnir').value);
+  } catch (e) {
+    if (e.errors?.vemail) showVerifyError('vemail', `err_vemail_${e.errors.vemail}`);
+    if (e.errors?.vnir) showVerifyError('vnir', 'err_vnir');
+    $(e.errors?.vemail ? 'f-vemail' : 'f-vnir').focus();
+    return;
+  }
+  const button = $('verify-send');
+  button.disabled = true;
+  $('verify-status').textContent = t('verify_sending', lang);
+  try {
+    const id = await startVerification(inputs.email, { base: '' });
+    verification = { ...inputs, id };
+    $('verify-code-field').hidden = false;
+    $('verify-status').textContent = t('verify_sent', lang);
+    $('f-vcode').focus();
+  } catch (e) {
+    const key = verifyErrorKey(e);
+    $('verify-status').textContent = '';
+    if (key) showVerifyError('vemail', key);
+    else renderError(e instanceof CheckError ? e : new CheckError('server', { status: 0, serverCode: 'client' }));
+  } finally {
+    button.disabled = false;
+  }
+}
+
+async function onVerifyGo() {
+  showVerifyError('vcode', null);
+  if (!verification) return;
+  const region = $('result');
+  region.setAttribute('aria-busy', 'true');
+  $('verify-go').disabled = true;
+  try {
+    const r = await finishVerification({ ...verification, code: $('f-vcode').value }, { base: '' });
+    verification = null;
+    $('f-vcode').value = '';
+    $('f-vnir').value = '';
+    $('verify-code-field').hidden = true;
+    $('verify-status').textContent = '';
+    if (r.hits.length) {
+      shown = { kind: 'result', value: r };
+      renderResult(r);
+    } else {
+      shown = null;
+      region.dataset.state = 'not-found';
+      $('result-body').replaceChildren(el('p', { class: 'summary not-found', 'data-verify': 'none' }, t('verify_none', lang)));
+    }
+    region.focus();
+  } catch (e) {
+    const key = e.code === 'input' ? 'err_vcode' : verifyErrorKey(e);
+    if (key) {
+      showVerifyError('vcode', key);
+      if (e.code !== 'input' && e.code !== 'code_invalid') {
+        verification = null;
+        $('verify-code-field').hidden = true;
+      }
+    } else {
+      renderError(e instanceof CheckError ? e : new CheckError('server', { status: 0, serverCode: 'client' }));
+    }
+  } finally {
+    $('verify-go').disabled = false;
+    region.setAttribute('aria-busy', 'false');
+  }
+}
+
 function onReset() {
   for (const f of FIELDS) setFieldError(f, null);
   formError = null;
@@ -375,6 +463,9 @@ function init() {
   // this point (script loading, blocked or off) Enter or a click cannot send
   // the fields anywhere (#14 item 4). Ready now.
   $('submit').disabled = false;
+  $('verify-form').addEventListener('submit', onVerifySend);
+  $('verify-go').addEventListener('click', onVerifyGo);
+  $('verify-send').disabled = false;
   loadDeployment();
   $('check-form').addEventListener('reset', onReset);
   for (const f of FIELDS) {

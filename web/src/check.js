@@ -181,11 +181,11 @@ export function tokenSlots(tokens) {
     : t.kind === 'claim' ? (claim++ ? 2 : 5) : SLOT[t.kind] ?? 5));
 }
 
-function joinUrl(base, path) {
+export function joinUrl(base, path) {
   return base.replace(/\/+$/, '') + path;
 }
 
-async function request(fetchFn, url, init) {
+export async function request(fetchFn, url, init) {
   let res;
   try {
     // no-store: a bucket served from the browser's cache on a second check
@@ -201,16 +201,18 @@ async function request(fetchFn, url, init) {
   if (!res.ok) {
     let code = '';
     try { code = (await res.json())?.error?.code ?? ''; } catch { /* not JSON */ }
+    const verifyCodes = ['code_invalid', 'code_expired', 'too_many_tries', 'mail_failed', 'not_implemented'];
+    if (verifyCodes.includes(code)) throw new CheckError(code, { status: res.status });
     throw new CheckError(code === 'stale_index' ? 'stale' : 'server', { status: res.status, serverCode: code });
   }
   return res;
 }
 
-async function json(res) {
+export async function json(res) {
   try { return await res.json(); } catch { throw new CheckError('server', { status: res.status, serverCode: 'bad_json' }); }
 }
 
-function checkConfig(c) {
+export function checkConfig(c) {
   const okNum = (v, max) => Number.isInteger(v) && v >= 0 && v <= max;
   if (!c || c.format !== 1 || c.suite !== 'ristretto255-SHA512' || (typeof c.mode === 'string' && c.mode !== 'voprf') || !okNum(c.bucket_bits, 24) ||
       !okNum(c.bucket_entries, 1 << 24) || c.entry_bytes !== ENTRY_BYTES ||
