@@ -98,5 +98,26 @@ expect 2 "French input error" -- $L --nir "2550814168025 39" --lang fr
 has err "relisez les deux derniers chiffres" "french nir message"
 chmod 644 "$T/key"
 expect 3 "insecure key" -- $L --nir 2550814168025
+# #14 item 6: identifiers from standard input (field=value lines), never argv
+chmod 600 "$T/key"
+expect_in() { # expect_in INPUT STATUS DESCRIPTION -- ARGS...
+	input=$1; shift
+	want=$1; what=$2; shift 3
+	printf '%b' "$input" | env LC_ALL= LC_MESSAGES= LANG=C.UTF-8 "$BC" check "$@" >"$T/out" 2>"$T/err"; got=$?
+	if [ "$got" != "$want" ]; then
+		echo "FAIL: $what: exit $got, expected $want"; cat "$T/out" "$T/err"; fails=$((fails + 1))
+	fi
+}
+expect_in 'nir=2 55 08 14 168 025 38\n' 0 "--stdin: a NIR as a field=value line" -- $L --stdin --lang en
+has out "You are in one breach" "--stdin: found"
+expect_in '\nemail=<Famille.Dupont@example.FR>\n\n' 0 "--stdin: blank lines skipped, email" -- $L --stdin --json
+has out '"email"' "--stdin: email matched"
+expect_in 'nirr=2550814168025\n' 2 "--stdin: an unknown field" -- $L --stdin --lang en
+has err "stdin:1: unknown field" "--stdin: the line named"
+hasnt err "2550814168025" "--stdin: the value never echoed"
+expect_in 'nir=2550814168025\nnir=2550814168025\n' 2 "--stdin: a field twice" -- $L --stdin --lang en
+expect_in '2550814168025\n' 2 "--stdin: a line without =" -- $L --stdin --lang en
+hasnt err "2550814168025" "--stdin: the value never echoed (no =)"
+
 [ "$fails" = 0 ] && echo "all check CLI cases passed"
 exit "$fails"

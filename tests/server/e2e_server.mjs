@@ -1304,6 +1304,7 @@ async function checkOpenapi(base, cfg) {
     429: null, // exercised by the rate-limit test above (its own server)
     503: null, // --redis unreachable: exercised by tests/deploy/deploy.sh (Redis restart)
     501: (p) => ({ url: p, body: '{}' }),
+    502: null, // a refusing SMTP server: tests/e2e/verify_e2e.py
   };
   const seen = new Set();
   for (const op of ops) {
@@ -1315,6 +1316,9 @@ async function checkOpenapi(base, cfg) {
       const how = provoke[status];
       assert.ok(how !== undefined, `no way to provoke ${status} for ${op.path}`);
       if (how === null) continue;
+      // this server runs without mail: /v1/verify/* answer 501 here; their
+      // other statuses are provoked by tests/e2e/verify_e2e.py (real SMTP)
+      if (op.path.startsWith('/v1/verify/') && status !== '501') continue;
       const h = how(op.path);
       // request bodies are application/json (the requestBody of every POST)
       const res = await fetch(`${base}${h.url}`, {
