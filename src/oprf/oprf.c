@@ -507,6 +507,16 @@ static int tweak(const uint8_t sk[32], const uint8_t *info, size_t info_len, uin
 	return ret;
 }
 
+/* POPRF: t = tweak(sk, info) and tinv = 1/t, the key that evaluates (RFC 9497
+ * §3.3.3). 0, or -1 for a bad info or a zero t. */
+static int tweak_inverse(const uint8_t sk[32], const uint8_t *info, size_t info_len,
+			 uint8_t t[32], uint8_t tinv[32])
+{
+	if (!len_ok(info, info_len) || tweak(sk, info, info_len, t) < 0)
+		return -1;
+	return crypto_core_ristretto255_scalar_invert(tinv, t) != 0 ? -1 : 0;
+}
+
 static int batch_ok(const uint8_t *elements, size_t n)
 {
 	size_t i;
@@ -539,9 +549,7 @@ int oprf_blind_evaluate(enum oprf_mode mode, const uint8_t sk[32],
 	if (mode == OPRF_MODE_VOPRF && (!pk || !element_ok(pk)))
 		goto out;
 	if (mode == OPRF_MODE_POPRF) {
-		if (!len_ok(info, info_len) || tweak(sk, info, info_len, t) < 0)
-			goto out;
-		if (crypto_core_ristretto255_scalar_invert(tinv, t) != 0)
+		if (tweak_inverse(sk, info, info_len, t, tinv) < 0)
 			goto out;
 		if (crypto_scalarmult_ristretto255_base(tk, t) != 0)
 			goto out;
@@ -618,11 +626,26 @@ static int finalize_hash(enum oprf_mode mode, const uint8_t *input, size_t len,
 	return rc != 0 ? -1 : 0;
 }
 
+/* The last step of Finalize and Evaluate: element = scalar * point, then
+ * finalize_hash over it; the product is wiped. 0, or -1. */
+static int mul_finalize(enum oprf_mode mode, const uint8_t *input, size_t len,
+			const uint8_t *info, size_t info_len, const uint8_t scalar[32],
+			const uint8_t point[32], uint8_t output[64])
+{
+	uint8_t e[32];
+	int rc;
+
+	rc = crypto_scalarmult_ristretto255(e, scalar, point) != 0 ||
+	     finalize_hash(mode, input, len, info, info_len, e, output) != 0;
+	sodium_memzero(e, sizeof(e));
+	return rc ? -1 : 0;
+}
+
 int oprf_finalize(enum oprf_mode mode, const uint8_t *input, size_t len,
 		  const uint8_t blind[32], const uint8_t evaluated_element[32],
 		  const uint8_t *info, size_t info_len, uint8_t output[64])
 {
-	uint8_t inv[32], n[32];
+	uint8_t inv[32];
 	int ret = -1;
 
 	if (lib_init() < 0 || !mode_ok(mode) || !len_ok(input, len) || !blind ||
@@ -634,14 +657,11 @@ int oprf_finalize(enum oprf_mode mode, const uint8_t *input, size_t len,
 		goto out;
 	if (crypto_core_ristretto255_scalar_invert(inv, blind) != 0)
 		goto out;
-	if (crypto_scalarmult_ristretto255(n, inv, evaluated_element) != 0)
-		goto out;
-	if (finalize_hash(mode, input, len, info, info_len, n, output) != 0)
+	if (mul_finalize(mode, input, len, info, info_len, inv, evaluated_element, output) != 0)
 		goto out;
 	ret = 0;
 out:
 	sodium_memzero(inv, sizeof(inv));
-	sodium_memzero(n, sizeof(n));
 	return ret;
 }
 
@@ -649,7 +669,7 @@ int oprf_evaluate(enum oprf_mode mode, const uint8_t sk[32],
 		  const uint8_t *input, size_t len,
 		  const uint8_t *info, size_t info_len, uint8_t output[64])
 {
-	uint8_t p[32], e[32], t[32], tinv[32];
+	uint8_t p[32], t[32], tinv[32];
 	const uint8_t *k = sk;
 	int ret = -1;
 
@@ -658,21 +678,16 @@ int oprf_evaluate(enum oprf_mode mode, const uint8_t sk[32],
 	if (!scalar_ok(sk) || sodium_is_zero(sk, 32))
 		goto out;
 	if (mode == OPRF_MODE_POPRF) {
-		if (!len_ok(info, info_len) || tweak(sk, info, info_len, t) < 0)
-			goto out;
-		if (crypto_core_ristretto255_scalar_invert(tinv, t) != 0)
+		if (tweak_inverse(sk, info, info_len, t, tinv) < 0)
 			goto out;
 		k = tinv;
 	}
 	if (h2g(mode, input, len, p) < 0 || sodium_is_zero(p, sizeof(p)))
 		goto out;
-	if (crypto_scalarmult_ristretto255(e, k, p) != 0)
-		goto out;
-	if (finalize_hash(mode, input, len, info, info_len, e, output) != 0)
+	if (mul_finalize(mode, input, len, info, info_len, k, p, output) != 0)
 		goto out;
 	ret = 0;
 out:
-	sodium_memzero(e, sizeof(e));
 	sodium_memzero(t, sizeof(t));
 	sodium_memzero(tinv, sizeof(tinv));
 	return ret;
@@ -687,7 +702,7 @@ int oprf_evaluate_poprf_batch(const uint8_t sk[32], size_t n,
 			      const uint8_t *const *info, const size_t *info_len,
 			      uint8_t *output)
 {
-	uint8_t t[OPRF_MAX_BATCH][32], pre[OPRF_MAX_BATCH][32], inv[32], ti[32], p[32], e[32];
+	uint8_t t[OPRF_MAX_BATCH][32], pre[OPRF_MAX_BATCH][32], inv[32], ti[32], p[32];
 	size_t i;
 	int ret = -1;
 
@@ -718,9 +733,8 @@ int oprf_evaluate_poprf_batch(const uint8_t sk[32], size_t n,
 		}
 		if (h2g(OPRF_MODE_POPRF, input[i], input_len[i], p) < 0 ||
 		    sodium_is_zero(p, sizeof(p)) ||
-		    crypto_scalarmult_ristretto255(e, ti, p) != 0 ||
-		    finalize_hash(OPRF_MODE_POPRF, input[i], input_len[i], info[i], info_len[i], e,
-				  output + i * OPRF_OUTPUT_BYTES) != 0)
+		    mul_finalize(OPRF_MODE_POPRF, input[i], input_len[i], info[i], info_len[i], ti,
+				 p, output + i * OPRF_OUTPUT_BYTES) != 0)
 			goto out;
 	}
 	ret = 0;
@@ -729,6 +743,5 @@ out:
 	sodium_memzero(pre, sizeof(pre));
 	sodium_memzero(inv, sizeof(inv));
 	sodium_memzero(ti, sizeof(ti));
-	sodium_memzero(e, sizeof(e));
 	return ret;
 }
