@@ -17,6 +17,7 @@
 
 #include "mail/mail.h"
 #include "notices/notices.h"
+#include "notify/internal.h"
 
 #define MID_HEX 32
 #define MAX_TRIES 4
@@ -182,11 +183,7 @@ static int load(struct run *r, struct bc_error *err)
 	size_t i, k, w;
 	int rc;
 
-	rc = bc_notices_reader_open(&rd, r->o->dir, err);
-	if (rc > 0)
-		return bc_error_set(err, bc_err_no_notices, "%s holds no notices.jsonl: run ingest --notices %s first",
-				    r->o->dir, r->o->dir);
-	if (rc < 0)
+	if (bc_notify_open_notices(&rd, r->o->dir, err) != 0)
 		return -1;
 	while ((rc = bc_notices_reader_next(rd, &line, err)) == 1) {
 		json_t *a = json_object_get(line, "address");

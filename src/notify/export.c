@@ -6,7 +6,18 @@
 #include <sodium.h>
 
 #include "notices/notices.h"
+#include "notify/internal.h"
 #include "notify/notify.h"
+
+int bc_notify_open_notices(struct bc_notices_reader **out, const char *dir, struct bc_error *err)
+{
+	int rc = bc_notices_reader_open(out, dir, err);
+
+	if (rc > 0)
+		return bc_error_set(err, bc_err_no_notices, "%s holds no notices.jsonl: run ingest --notices %s first",
+				    dir, dir);
+	return rc < 0 ? -1 : 0;
+}
 
 int bc_notify_export(const char *dir, FILE *out, size_t *n, struct bc_error *err)
 {
@@ -16,11 +27,7 @@ int bc_notify_export(const char *dir, FILE *out, size_t *n, struct bc_error *err
 	int rc;
 
 	*n = 0;
-	rc = bc_notices_reader_open(&rd, dir, err);
-	if (rc > 0)
-		return bc_error_set(err, bc_err_no_notices, "%s holds no notices.jsonl: run ingest --notices %s first",
-				    dir, dir);
-	if (rc < 0)
+	if (bc_notify_open_notices(&rd, dir, err) != 0)
 		return -1;
 	while ((rc = bc_notices_reader_next(rd, &line, err)) == 1) {
 		s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);

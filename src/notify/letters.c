@@ -35,6 +35,7 @@
 #include "index/index.h"
 #include "normalize/normalize.h"
 #include "notices/notices.h"
+#include "notify/internal.h"
 #include "oprf/keyfile.h"
 #include "oprf/oprf.h"
 #include "vocab/vocab.h"
@@ -579,11 +580,7 @@ static int load_letters(struct run *r, struct bc_letters_stats *st, struct bc_er
 	json_t *line;
 	int rc;
 
-	rc = bc_notices_reader_open(&rd, r->o->dir, err);
-	if (rc > 0)
-		return bc_error_set(err, bc_err_no_notices, "%s holds no notices.jsonl: run ingest --notices %s first",
-				    r->o->dir, r->o->dir);
-	if (rc < 0)
+	if (bc_notify_open_notices(&rd, r->o->dir, err) != 0)
 		return -1;
 	while ((rc = bc_notices_reader_next(rd, &line, err)) == 1) {
 		json_t *a = json_object_get(line, "address"), *m = json_object_get(line, "match"), *v;
