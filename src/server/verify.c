@@ -261,6 +261,24 @@ static enum MHD_Result start_refused(struct MHD_Connection *c, struct bc_server_
 	return bc_server_error(c, r, MHD_HTTP_TOO_MANY_REQUESTS, "rate_limited", msg, NULL, wait ? wait : 1);
 }
 
+/* What both routes check first: verification is set up, and the body is JSON.
+ * Returns 1 with *ret the answer sent when the request stops there, else 0. */
+static int refused_early(struct MHD_Connection *c, struct bc_server_request *r, enum MHD_Result *ret)
+{
+	if (!r->srv->verify) {
+		*ret = bc_server_error(c, r, MHD_HTTP_NOT_IMPLEMENTED, "not_implemented",
+				       "email verification is not set up on this server (serve --smtp-url or --mail-dir)",
+				       NULL, 0);
+		return 1;
+	}
+	if (!bc_server_is_json_request(c)) {
+		*ret = bc_server_error(c, r, MHD_HTTP_BAD_REQUEST, "bad_json",
+				       "the request must have Content-Type: application/json", NULL, 0);
+		return 1;
+	}
+	return 0;
+}
+
 enum MHD_Result bc_server_handle_verify_start(struct MHD_Connection *c, struct bc_server_request *r,
 					      const struct bc_server_params *p)
 {
@@ -277,13 +295,8 @@ enum MHD_Result bc_server_handle_verify_start(struct MHD_Connection *c, struct b
 	uint64_t now = (uint64_t)time(NULL);
 
 	(void)p;
-	if (!v)
-		return bc_server_error(c, r, MHD_HTTP_NOT_IMPLEMENTED, "not_implemented",
-				       "email verification is not set up on this server (serve --smtp-url or --mail-dir)",
-				       NULL, 0);
-	if (!bc_server_is_json_request(c))
-		return bc_server_error(c, r, MHD_HTTP_BAD_REQUEST, "bad_json",
-				       "the request must have Content-Type: application/json", NULL, 0);
+	if (refused_early(c, r, &ret))
+		return ret;
 	rec = sodium_malloc(sizeof(*rec));
 	if (!rec)
 		return bc_server_error(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "out of memory", NULL, 0);
@@ -365,13 +378,8 @@ enum MHD_Result bc_server_handle_verify_evaluate(struct MHD_Connection *c, struc
 	int st;
 
 	(void)p;
-	if (!v)
-		return bc_server_error(c, r, MHD_HTTP_NOT_IMPLEMENTED, "not_implemented",
-				       "email verification is not set up on this server (serve --smtp-url or --mail-dir)",
-				       NULL, 0);
-	if (!bc_server_is_json_request(c))
-		return bc_server_error(c, r, MHD_HTTP_BAD_REQUEST, "bad_json",
-				       "the request must have Content-Type: application/json", NULL, 0);
+	if (refused_early(c, r, &ret))
+		return ret;
 	if (bc_server_verify_evaluate_parse(r->body, r->body_len, id, code, blinded, &e) < 0)
 		return bc_server_error(c, r, e.status, e.code, e.message, NULL, 0);
 	if (!oprf_element_is_valid(blinded))
