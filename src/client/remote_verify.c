@@ -35,31 +35,60 @@ static void verify_error_code(const struct sink *s, struct bc_error *err)
 	json_decref(j);
 }
 
-int bc_client_remote_verify_start(struct bc_client_backend *be, const char *email, char id[64],
-				  struct bc_error *err)
+/*
+ * POST req (taken: freed here) to the route (e.g. "verify/start") of be's
+ * server. retry: whether a 429 may be waited out and the request sent again.
+ * Returns 0 with *ans the answer (NULL when not JSON; the caller frees it), or
+ * -1 with err (the server's verify code when it gave one). The body, which
+ * holds the address or the code, is wiped.
+ */
+static int verify_post(struct bc_client_backend *be, const char *route, json_t *req, int retry,
+		       json_t **ans, struct bc_error *err)
 {
 	struct remote *r = be->ctx;
 	struct sink s = { .max = 1u << 16 };
 	char url[URL_MAX + 32];
-	json_t *req, *ans = NULL;
-	char *body = NULL;
-	const char *v;
-	int ret = -1;
+	char *body;
+	long saved;
+	int ret;
 
-	id[0] = '\0';
-	if (!bc_client_is_remote(be))
+	*ans = NULL;
+	if (!bc_client_is_remote(be)) {
+		json_decref(req);
 		return bc_error_set(err, bc_err_usage, "email verification needs --server");
-	req = json_pack("{s:s}", "email", email);
+	}
 	body = req ? json_dumps(req, JSON_COMPACT) : NULL;
 	json_decref(req);
 	if (!body)
 		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
-	snprintf(url, sizeof(url), "%s/v1/verify/start", r->server);
-	if (bc_client_http_do(r, url, body, &s, "verify/start", err)) {
+	snprintf(url, sizeof(url), "%s/v1/%s", r->server, route);
+	saved = r->max_wait_s;
+	if (!retry)
+		r->max_wait_s = 0;
+	ret = bc_client_http_do(r, url, body, &s, route, err);
+	r->max_wait_s = saved;
+	if (ret) {
 		verify_error_code(&s, err);
-		goto out;
+		ret = -1;
+	} else {
+		*ans = json_loadb((const char *)s.buf, s.len, 0, NULL);
 	}
-	ans = json_loadb((const char *)s.buf, s.len, 0, NULL);
+	sodium_memzero(body, strlen(body));
+	free(body);
+	bc_client_sink_free(&s);
+	return ret;
+}
+
+int bc_client_remote_verify_start(struct bc_client_backend *be, const char *email, char id[64],
+				  struct bc_error *err)
+{
+	json_t *ans;
+	const char *v;
+	int ret = -1;
+
+	id[0] = '\0';
+	if (verify_post(be, "verify/start", json_pack("{s:s}", "email", email), 1, &ans, err))
+		return -1;
 	v = json_string_value(json_object_get(ans, "verification_id"));
 	if (!v || strlen(v) >= 64 || strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
 						 strlen(v)) {
@@ -69,10 +98,7 @@ int bc_client_remote_verify_start(struct bc_client_backend *be, const char *emai
 	snprintf(id, 64, "%s", v);
 	ret = 0;
 out:
-	sodium_memzero(body, strlen(body));
-	free(body);
 	json_decref(ans);
-	bc_client_sink_free(&s);
 	return ret;
 }
 
@@ -81,45 +107,21 @@ int bc_client_remote_verify_evaluate(struct bc_client_backend *be, const char *i
 				     uint8_t evaluated[OPRF_ELEMENT_BYTES], uint8_t proof[OPRF_PROOF_BYTES],
 				     struct bc_error *err)
 {
-	struct remote *r = be->ctx;
-	struct sink s = { .max = 1u << 16 };
-	char url[URL_MAX + 32], b64[64];
-	json_t *req, *ans = NULL;
-	char *body = NULL;
+	char b64[64];
+	json_t *ans;
 	int ret = -1;
 
-	if (!bc_client_is_remote(be))
-		return bc_error_set(err, bc_err_usage, "email verification needs --server");
 	bc_b64url_encode(blinded, OPRF_ELEMENT_BYTES, b64);
-	req = json_pack("{s:s,s:s,s:s}", "verification_id", id, "code", code, "blinded_element", b64);
-	body = req ? json_dumps(req, JSON_COMPACT) : NULL;
-	json_decref(req);
-	if (!body)
-		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
-	snprintf(url, sizeof(url), "%s/v1/verify/evaluate", r->server);
 	/* never sent twice: a 429 here is reported, not waited out and retried */
-	{
-		long saved = r->max_wait_s;
-
-		r->max_wait_s = 0;
-		ret = bc_client_http_do(r, url, body, &s, "verify/evaluate", err);
-		r->max_wait_s = saved;
-	}
-	if (ret) {
-		verify_error_code(&s, err);
-		ret = -1;
-		goto out;
-	}
-	ret = -1;
-	ans = json_loadb((const char *)s.buf, s.len, 0, NULL);
+	if (verify_post(be, "verify/evaluate",
+			json_pack("{s:s,s:s,s:s}", "verification_id", id, "code", code, "blinded_element", b64),
+			0, &ans, err))
+		return -1;
 	if (bc_client_b64_field(ans, "evaluated_element", evaluated, OPRF_ELEMENT_BYTES, err) ||
 	    bc_client_b64_field(ans, "proof", proof, OPRF_PROOF_BYTES, err))
 		goto out;
 	ret = 0;
 out:
-	sodium_memzero(body, strlen(body));
-	free(body);
 	json_decref(ans);
-	bc_client_sink_free(&s);
 	return ret;
 }
