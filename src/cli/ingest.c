@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "group/group.h"
 #include "index/index.h"
 #include "leak/reader.h"
 #include "ingest/ingest.h"
@@ -440,6 +441,17 @@ int cmd_ingest(int argc, char **argv)
 		if (st.claims)
 			fprintf(stderr, "claim codes: %zu patients (%zu kept from earlier runs)%s\n", st.claims,
 				st.claims_kept, o.notices_dir ? "" : "; no --notices: no new code was issued");
+		if (st.group_patients) {
+			size_t why, shown = 0;
+
+			fprintf(stderr, "patients (DESIGN §10 grouping): %zu; rows no patient holds: %zu", st.group_patients,
+				st.group_unlinked);
+			for (why = 1; why < BC_GROUP_REASONS; why++)
+				if (st.group_unlinked_why[why])
+					fprintf(stderr, "%s%zu: %s", shown++ ? "; " : " (", st.group_unlinked_why[why],
+						bc_group_reason_text((enum bc_group_reason)why));
+			fprintf(stderr, "%s\n", st.group_unlinked ? "): they get no letter" : "");
+		}
 		if (o.notices_dir)
 			fprintf(stderr, "notices: %zu written to %s/notices.jsonl (encrypted, %zu with a code); "
 				"next: breachcheck notify %s --letters\n", st.notices, o.notices_dir,

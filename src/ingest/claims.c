@@ -479,6 +479,15 @@ int bc_ingest_claims_build(struct ingest_run *r, struct bc_error *err)
 	/* every patient's payload, with or without a campaign: the verified
 	 * entries carry it too (DESIGN §6, src/ingest/verified.c) */
 	c->np = bc_group_patients(c->group);
+	{
+		const struct bc_group_stats *gs = bc_group_stats(c->group);
+		size_t k;
+
+		r->st->group_patients = c->np;
+		r->st->group_unlinked = gs->rows_unlinked;
+		for (k = 0; k < BC_GROUP_REASONS && k < 6; k++)
+			r->st->group_unlinked_why[k] = gs->unlinked[k];
+	}
 	c->p = sodium_allocarray(c->np ? c->np : 1, sizeof(*c->p));
 	if (c->p == NULL)
 		return bc_error_set(err, bc_err_out_of_memory, "out of memory");

@@ -80,6 +80,9 @@ struct bc_ingest_stats {
 	size_t claims_kept;         /* of which kept from the state (issued codes that keep working) */
 	size_t notices;             /* notices written to --notices DIR */
 	size_t notices_with_code;   /* of which with a code (not: issued before, its notices destroyed) */
+	size_t group_patients;      /* patients of the grouping (DESIGN.md §10), with claims or --notices */
+	size_t group_unlinked;      /* rows no patient holds (no claim, no notice) */
+	size_t group_unlinked_why[6]; /* by enum bc_group_reason (group/group.h) */
 	double t_read, t_eval, t_state, t_publish, t_total; /* seconds (t_eval: after reading ended) */
 	double t_read_cpu;          /* CPU seconds of the reading thread while reading (reader + tokens) */
 	struct bc_build_result index;
