@@ -145,128 +145,128 @@ static const char *default_web_dir(void)
 	return NULL;
 }
 
-int cmd_serve(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "index", required_argument, NULL, 'i' },
-		{ "key", required_argument, NULL, 'k' },
-		{ "listen", required_argument, NULL, 'l' },
-		{ "metrics-listen", required_argument, NULL, 'm' },
-		{ "web", required_argument, NULL, 'w' },
-		{ "buckets-url", required_argument, NULL, 'b' },
-		{ "trusted-proxy", required_argument, NULL, 'p' },
-		{ "proxy-header", required_argument, NULL, 'H' },
-		{ "rate-per-client", required_argument, NULL, 'c' },
-		{ "rate-global", required_argument, NULL, 'g' },
-		{ "rate-per-56", required_argument, NULL, '5' },
-		{ "rate-per-48", required_argument, NULL, '4' },
-		{ "rate-per-24", required_argument, NULL, '2' },
-		{ "max-batch", required_argument, NULL, 'n' },
-		{ "threads", required_argument, NULL, 't' },
-		{ "timeout", required_argument, NULL, 'T' },
-		{ "max-connections", required_argument, NULL, 'C' },
-		{ "min-send-rate", required_argument, NULL, 'R' },
-		{ "max-connections-per-ip", required_argument, NULL, 'P' },
-		{ "log", required_argument, NULL, 'L' },
-		{ "evaluator-only", no_argument, NULL, 'E' },
-		{ "redis", required_argument, NULL, 'D' },
-		{ "smtp-url", required_argument, NULL, 'U' },
-		{ "mail-dir", required_argument, NULL, 'M' },
-		{ "smtp-from", required_argument, NULL, 'F' },
-		{ "smtp-credentials", required_argument, NULL, 'K' },
-		{ "service-name", required_argument, NULL, 'N' },
-		{ "verify-per-client", required_argument, NULL, 'V' },
-		{ "verify-per-net", required_argument, NULL, 'W' },
-		{ "verify-global", required_argument, NULL, 'G' },
-		{ "verify-ttl", required_argument, NULL, 'Y' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct bc_server_cidr trusted[BC_SERVER_MAX_TRUSTED_PROXIES];
-	struct bc_server_options opt;
-	struct bc_mail_config mail;
-	struct bc_error err = BC_ERROR_INIT;
-	struct bc_server *srv = NULL;
-	struct bc_key *key = NULL;
-	const char *key_path = NULL, *log_path = NULL, *web = NULL;
-	char id[33], url[128], murl[128];
-	sigset_t set;
-	unsigned per_ip = 0, agg = 0;
-	int c, sig, longindex = 0, ret = BC_EXIT_FAILURE;
+static const struct option serve_longopts[] = {
+	{ "index", required_argument, NULL, 'i' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "listen", required_argument, NULL, 'l' },
+	{ "metrics-listen", required_argument, NULL, 'm' },
+	{ "web", required_argument, NULL, 'w' },
+	{ "buckets-url", required_argument, NULL, 'b' },
+	{ "trusted-proxy", required_argument, NULL, 'p' },
+	{ "proxy-header", required_argument, NULL, 'H' },
+	{ "rate-per-client", required_argument, NULL, 'c' },
+	{ "rate-global", required_argument, NULL, 'g' },
+	{ "rate-per-56", required_argument, NULL, '5' },
+	{ "rate-per-48", required_argument, NULL, '4' },
+	{ "rate-per-24", required_argument, NULL, '2' },
+	{ "max-batch", required_argument, NULL, 'n' },
+	{ "threads", required_argument, NULL, 't' },
+	{ "timeout", required_argument, NULL, 'T' },
+	{ "max-connections", required_argument, NULL, 'C' },
+	{ "min-send-rate", required_argument, NULL, 'R' },
+	{ "max-connections-per-ip", required_argument, NULL, 'P' },
+	{ "log", required_argument, NULL, 'L' },
+	{ "evaluator-only", no_argument, NULL, 'E' },
+	{ "redis", required_argument, NULL, 'D' },
+	{ "smtp-url", required_argument, NULL, 'U' },
+	{ "mail-dir", required_argument, NULL, 'M' },
+	{ "smtp-from", required_argument, NULL, 'F' },
+	{ "smtp-credentials", required_argument, NULL, 'K' },
+	{ "service-name", required_argument, NULL, 'N' },
+	{ "verify-per-client", required_argument, NULL, 'V' },
+	{ "verify-per-net", required_argument, NULL, 'W' },
+	{ "verify-global", required_argument, NULL, 'G' },
+	{ "verify-ttl", required_argument, NULL, 'Y' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
 
-	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
-		return BC_EXIT_OK;
-	}
-	bc_server_options_init(&opt);
-	memset(&mail, 0, sizeof(mail));
-	opt.trusted_proxies = trusted;
+/* What the command line gives serve. */
+struct serve_args {
+	struct bc_server_cidr trusted[BC_SERVER_MAX_TRUSTED_PROXIES];
+	struct bc_server_options opt;   /* opt.trusted_proxies points into trusted */
+	struct bc_mail_config mail;
+	const char *key_path, *log_path, *web;
+};
+
+/* The options into a (initialised here). Returns -1 when they are right, else
+ * the exit status, the message printed. */
+static int serve_parse(int argc, char **argv, struct serve_args *a)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	unsigned per_ip = 0, agg = 0;
+	int c, longindex = 0;
+
+	bc_server_options_init(&a->opt);
+	memset(&a->mail, 0, sizeof(a->mail));
+	a->opt.trusted_proxies = a->trusted;
+	a->key_path = a->log_path = a->web = NULL;
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, &longindex)) != -1) {
-		const char *flag = longopts[longindex].name;
+	while ((c = getopt_long(argc, argv, "", serve_longopts, &longindex)) != -1) {
+		const char *flag = serve_longopts[longindex].name;
 		int bad = 0;
 
 		switch (c) {
-		case 'i': opt.index_dir = optarg; break;
-		case 'k': key_path = optarg; break;
-		case 'l': opt.listen = optarg; break;
-		case 'm': opt.metrics_listen = strcmp(optarg, "none") ? optarg : NULL; break;
-		case 'w': web = optarg; break;
-		case 'b': opt.buckets_url = optarg; break;
-		case 'E': opt.evaluator_only = 1; break;
-		case 'D': opt.redis_url = optarg; break;
+		case 'i': a->opt.index_dir = optarg; break;
+		case 'k': a->key_path = optarg; break;
+		case 'l': a->opt.listen = optarg; break;
+		case 'm': a->opt.metrics_listen = strcmp(optarg, "none") ? optarg : NULL; break;
+		case 'w': a->web = optarg; break;
+		case 'b': a->opt.buckets_url = optarg; break;
+		case 'E': a->opt.evaluator_only = 1; break;
+		case 'D': a->opt.redis_url = optarg; break;
 		case 'p':
-			if (opt.n_trusted_proxies >= BC_SERVER_MAX_TRUSTED_PROXIES) {
+			if (a->opt.n_trusted_proxies >= BC_SERVER_MAX_TRUSTED_PROXIES) {
 				fprintf(stderr, "breachcheck serve: at most %d --trusted-proxy\n",
 					BC_SERVER_MAX_TRUSTED_PROXIES);
 				return BC_EXIT_USAGE;
 			}
-			if (bc_server_cidr_parse(optarg, &trusted[opt.n_trusted_proxies], "--trusted-proxy",
+			if (bc_server_cidr_parse(optarg, &a->trusted[a->opt.n_trusted_proxies], "--trusted-proxy",
 					  &err) < 0) {
 				cli_print_error(&err);
 				return BC_EXIT_USAGE;
 			}
-			opt.n_trusted_proxies++;
+			a->opt.n_trusted_proxies++;
 			break;
 		case 'H':
 			if (!strcasecmp(optarg, "x-forwarded-for")) {
-				opt.proxy_forwarded = 0;
+				a->opt.proxy_forwarded = 0;
 			} else if (!strcasecmp(optarg, "forwarded")) {
-				opt.proxy_forwarded = 1;
+				a->opt.proxy_forwarded = 1;
 			} else {
 				fprintf(stderr, "breachcheck serve: --proxy-header: expected "
 					"x-forwarded-for or forwarded\n");
 				return BC_EXIT_USAGE;
 			}
 			break;
-		case 'c': bad = parse_uint(optarg, "/min", 100000000, &opt.rate_per_client); break;
-		case 'g': bad = parse_uint(optarg, "/s", 100000000, &opt.rate_global); break;
+		case 'c': bad = parse_uint(optarg, "/min", 100000000, &a->opt.rate_per_client); break;
+		case 'g': bad = parse_uint(optarg, "/s", 100000000, &a->opt.rate_global); break;
 		case '5':
 		case '4':
 		case '2':
 			bad = parse_uint(optarg, "/min", 100000000, &agg);
-			*(c == '5' ? &opt.rate_per_56 : c == '4' ? &opt.rate_per_48 : &opt.rate_per_24) = agg;
+			*(c == '5' ? &a->opt.rate_per_56 : c == '4' ? &a->opt.rate_per_48 : &a->opt.rate_per_24) = agg;
 			break;
-		case 'n': bad = parse_uint(optarg, NULL, 64, &opt.max_batch); break;
-		case 't': bad = parse_uint(optarg, NULL, 1024, &opt.threads); break;
-		case 'T': bad = parse_uint(optarg, "s", 3600, &opt.timeout); break;
-		case 'R': bad = parse_uint(optarg, "/s", 1U << 30, &opt.min_send_rate); break;
-		case 'C': bad = parse_uint(optarg, NULL, 1000000, &opt.max_connections); break;
+		case 'n': bad = parse_uint(optarg, NULL, 64, &a->opt.max_batch); break;
+		case 't': bad = parse_uint(optarg, NULL, 1024, &a->opt.threads); break;
+		case 'T': bad = parse_uint(optarg, "s", 3600, &a->opt.timeout); break;
+		case 'R': bad = parse_uint(optarg, "/s", 1U << 30, &a->opt.min_send_rate); break;
+		case 'C': bad = parse_uint(optarg, NULL, 1000000, &a->opt.max_connections); break;
 		case 'P':
 			bad = parse_uint(optarg, NULL, 1000000, &per_ip);
-			opt.max_connections_per_ip = (int)per_ip;
+			a->opt.max_connections_per_ip = (int)per_ip;
 			break;
-		case 'L': log_path = optarg; break;
-		case 'U': mail.smtp_url = optarg; break;
-		case 'M': mail.mail_dir = optarg; break;
-		case 'F': mail.from = optarg; break;
-		case 'K': mail.credentials_file = optarg; break;
-		case 'N': opt.service_name = optarg; break;
-		case 'V': bad = parse_uint(optarg, "/h", 1000000, &opt.verify_starts_per_client); break;
-		case 'W': bad = parse_uint(optarg, "/h", 1000000, &opt.verify_starts_per_net); break;
-		case 'G': bad = parse_uint(optarg, "/h", 100000000, &opt.verify_starts_global); break;
-		case 'Y': bad = parse_uint(optarg, "s", 1200, &opt.verify_ttl); break;
+		case 'L': a->log_path = optarg; break;
+		case 'U': a->mail.smtp_url = optarg; break;
+		case 'M': a->mail.mail_dir = optarg; break;
+		case 'F': a->mail.from = optarg; break;
+		case 'K': a->mail.credentials_file = optarg; break;
+		case 'N': a->opt.service_name = optarg; break;
+		case 'V': bad = parse_uint(optarg, "/h", 1000000, &a->opt.verify_starts_per_client); break;
+		case 'W': bad = parse_uint(optarg, "/h", 1000000, &a->opt.verify_starts_per_net); break;
+		case 'G': bad = parse_uint(optarg, "/h", 100000000, &a->opt.verify_starts_global); break;
+		case 'Y': bad = parse_uint(optarg, "s", 1200, &a->opt.verify_ttl); break;
 		default:
 			fprintf(stderr, "breachcheck serve: unknown option, or an option without its value\n%s",
 				usage);
@@ -282,39 +282,46 @@ int cmd_serve(int argc, char **argv)
 		fprintf(stderr, "breachcheck serve: unexpected argument\n%s", usage);
 		return BC_EXIT_USAGE;
 	}
-	if (!opt.index_dir || !key_path) {
+	if (!a->opt.index_dir || !a->key_path) {
 		fprintf(stderr, "breachcheck serve: --index and --key are required\n%s", usage);
 		return BC_EXIT_USAGE;
 	}
-	if (mail.smtp_url || mail.mail_dir) {
-		if (!mail.from) {
+	if (a->mail.smtp_url || a->mail.mail_dir) {
+		if (!a->mail.from) {
 			fprintf(stderr, "breachcheck serve: --smtp-from is required with --smtp-url or --mail-dir\n");
 			return BC_EXIT_USAGE;
 		}
-		mail.from_name = opt.service_name;
-		mail.timeout_ms = 30000;
-		if (bc_mail_config_check(&mail, &err) < 0) {
+		a->mail.from_name = a->opt.service_name;
+		a->mail.timeout_ms = 30000;
+		if (bc_mail_config_check(&a->mail, &err) < 0) {
 			cli_print_error(&err);
 			return BC_EXIT_USAGE;
 		}
-		opt.verify_mail = &mail;
-	} else if (mail.from || mail.credentials_file) {
+		a->opt.verify_mail = &a->mail;
+	} else if (a->mail.from || a->mail.credentials_file) {
 		fprintf(stderr, "breachcheck serve: --smtp-from and --smtp-credentials need --smtp-url or --mail-dir\n");
 		return BC_EXIT_USAGE;
 	}
-	if (opt.timeout == 0)
-		opt.timeout = BC_SERVER_DEFAULT_TIMEOUT;
-	if (opt.evaluator_only)
-		opt.web_dir = NULL;      /* the page comes from the static host too */
-	else if (web)
-		opt.web_dir = strcmp(web, "none") ? web : NULL;
+	return -1;
+}
+
+/* The defaults that depend on other options, the log file and the open-files
+ * limit. Returns -1, or the exit status (the message printed). */
+static int serve_setup(struct serve_args *a)
+{
+	if (a->opt.timeout == 0)
+		a->opt.timeout = BC_SERVER_DEFAULT_TIMEOUT;
+	if (a->opt.evaluator_only)
+		a->opt.web_dir = NULL;      /* the page comes from the static host too */
+	else if (a->web)
+		a->opt.web_dir = strcmp(a->web, "none") ? a->web : NULL;
 	else
-		opt.web_dir = default_web_dir();
-	if (log_path && !strcmp(log_path, "none")) {
-		opt.log_fd = -1;
-	} else if (log_path && strcmp(log_path, "-")) {
-		opt.log_fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-		if (opt.log_fd < 0) {
+		a->opt.web_dir = default_web_dir();
+	if (a->log_path && !strcmp(a->log_path, "none")) {
+		a->opt.log_fd = -1;
+	} else if (a->log_path && strcmp(a->log_path, "-")) {
+		a->opt.log_fd = open(a->log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+		if (a->opt.log_fd < 0) {
 			fprintf(stderr, "breachcheck serve: --log: cannot open the log file: %s\n",
 				strerror(errno));
 			return BC_EXIT_FAILURE;
@@ -322,7 +329,7 @@ int cmd_serve(int argc, char **argv)
 	}
 
 	{
-		unsigned conns = opt.max_connections ? opt.max_connections
+		unsigned conns = a->opt.max_connections ? a->opt.max_connections
 						     : BC_SERVER_DEFAULT_MAX_CONNECTIONS;
 		rlim_t fds = raise_fd_limit(conns);
 
@@ -332,35 +339,25 @@ int cmd_serve(int argc, char **argv)
 				"fewer than the %u connections of --max-connections can be accepted\n",
 				(unsigned long long)fds, conns);
 	}
-	if (bc_key_load(key_path, &key, &err) < 0) {
-		cli_print_error(&err);
-		goto out;
-	}
-	/* Worker threads inherit this mask; signals are taken by sigwait below. */
-	sigemptyset(&set);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	return -1;
+}
 
-	opt.key = key;
-	opt.key_path = key_path;
-	if (bc_server_start(&opt, &srv, &err) < 0) {
-		cli_print_error(&err);
-		ret = !strcmp(err.code, "bad_field") ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
-		goto out;
-	}
+/* Says where the server listens, and warns of a missing --buckets-url or page. */
+static void serve_announce(struct bc_server *srv, const struct serve_args *a)
+{
+	const struct bc_server_options *o = &a->opt;
+	char id[33], url[128], murl[128];
+
 	bc_server_index_id(srv, id);
 	{
-		const char *colon = strrchr(opt.listen, ':');
-		int hlen = colon ? (int)(colon - opt.listen) : 0;
+		const char *colon = strrchr(o->listen, ':');
+		int hlen = colon ? (int)(colon - o->listen) : 0;
 
-		snprintf(url, sizeof(url), "http://%.*s:%u/", hlen, opt.listen, bc_server_port(srv));
-		if (opt.metrics_listen) {
-			colon = strrchr(opt.metrics_listen, ':');
-			hlen = colon ? (int)(colon - opt.metrics_listen) : 0;
-			snprintf(murl, sizeof(murl), "http://%.*s:%u/metrics", hlen, opt.metrics_listen,
+		snprintf(url, sizeof(url), "http://%.*s:%u/", hlen, o->listen, bc_server_port(srv));
+		if (o->metrics_listen) {
+			colon = strrchr(o->metrics_listen, ':');
+			hlen = colon ? (int)(colon - o->metrics_listen) : 0;
+			snprintf(murl, sizeof(murl), "http://%.*s:%u/metrics", hlen, o->metrics_listen,
 				 bc_server_metrics_port(srv));
 		} else {
 			murl[0] = '\0';
@@ -370,7 +367,7 @@ int cmd_serve(int argc, char **argv)
 	bc_server_log(srv, "index", "index_id", id, NULL);
 	/* #15, DESIGN.md §2.3: the bucket reads of a check, seen together with
 	 * the key and the leak, narrow a person down */
-	if (!opt.buckets_url || !*opt.buckets_url) {
+	if (!o->buckets_url || !*o->buckets_url) {
 		bc_server_log(srv, "warning", "code", "no_buckets_url", NULL);
 		fprintf(stderr,
 			"breachcheck serve: warning: no --buckets-url: the page and clients read "
@@ -381,21 +378,29 @@ int cmd_serve(int argc, char **argv)
 	}
 	/* issue #16: a plain `make` without node builds no page, and / was a
 	 * bare JSON not_found with nothing said at start */
-	if ((!web && !opt.web_dir) || (opt.web_dir && !has_page(opt.web_dir))) {
+	if ((!a->web && !o->web_dir) || (o->web_dir && !has_page(o->web_dir))) {
 		bc_server_log(srv, "warning", "code", "no_page", NULL);
 		fprintf(stderr,
 			"breachcheck serve: warning: no check page to serve: %s has no index.html. "
 			"To build the page: `make deps` (runs npm ci in web/), then `meson setup "
 			"--reconfigure build && ninja -C build`; or pass --web DIR. The API is "
 			"served, and a browser at / gets a page saying this\n",
-			opt.web_dir ? "the --web directory" : "this build's web/");
+			o->web_dir ? "the --web directory" : "this build's web/");
 	}
-	if (opt.log_fd != 2)
+	if (o->log_fd != 2)
 		fprintf(stderr, "breachcheck serve: listening on %s (metrics %s, index %s)\n", url,
 			murl[0] ? murl : "none", id);
+}
+
+/* Until SIGTERM or SIGINT: SIGHUP reloads the index. */
+static void serve_wait(struct bc_server *srv, const sigset_t *set)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	char id[33];
+	int sig;
 
 	for (;;) {
-		if (sigwait(&set, &sig) != 0)
+		if (sigwait(set, &sig) != 0)
 			continue;
 		if (sig == SIGHUP) {
 			bc_error_clear(&err);
@@ -413,13 +418,55 @@ int cmd_serve(int argc, char **argv)
 		bc_server_log(srv, "stopping", "signal", sig == SIGTERM ? "SIGTERM" : "SIGINT", NULL);
 		break;
 	}
+}
+
+int cmd_serve(int argc, char **argv)
+{
+	struct serve_args a;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_server *srv = NULL;
+	struct bc_key *key = NULL;
+	sigset_t set;
+	int ret = BC_EXIT_FAILURE;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return BC_EXIT_OK;
+	}
+	ret = serve_parse(argc, argv, &a);
+	if (ret < 0)
+		ret = serve_setup(&a);
+	if (ret >= 0)
+		return ret;
+	ret = BC_EXIT_FAILURE;
+	if (bc_key_load(a.key_path, &key, &err) < 0) {
+		cli_print_error(&err);
+		goto out;
+	}
+	/* Worker threads inherit this mask; signals are taken by sigwait below. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	a.opt.key = key;
+	a.opt.key_path = a.key_path;
+	if (bc_server_start(&a.opt, &srv, &err) < 0) {
+		cli_print_error(&err);
+		ret = !strcmp(err.code, "bad_field") ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
+		goto out;
+	}
+	serve_announce(srv, &a);
+	serve_wait(srv, &set);
 	bc_server_stop(srv, DRAIN_SECONDS);
 	srv = NULL;
 	ret = BC_EXIT_OK;
 out:
 	bc_server_stop(srv, 0);
 	bc_key_free(key);
-	if (opt.log_fd > 2)
-		close(opt.log_fd);
+	if (a.opt.log_fd > 2)
+		close(a.opt.log_fd);
 	return ret;
 }
