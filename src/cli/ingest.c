@@ -251,58 +251,49 @@ static int write_report(const char *path, json_t *profile, const struct bc_inges
 	return ret;
 }
 
-int cmd_ingest(int argc, char **argv)
+/* The options into o (zeroed by the caller), report and lang_arg (the
+ * strings of --report and --lang) and not_sensitive. Returns -1 when they
+ * are right, else the exit status, the message printed. */
+static int ingest_parse(int argc, char **argv, struct bc_ingest_options *o, const char **report,
+			const char **lang_arg, int *not_sensitive)
 {
-	struct bc_ingest_options o;
-	struct bc_ingest_stats st;
-	struct bc_error err = BC_ERROR_INIT;
-	struct hooks h;
-	enum bc_report_lang lang = bc_report_lang_from_env();
-	const char *report = NULL, *lang_arg = NULL;
 	unsigned long v;
-	unsigned k;
-	int i, rc = BC_EXIT_USAGE, not_sensitive = 0;
+	int i;
 
-	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
-		return BC_EXIT_OK;
-	}
-	memset(&o, 0, sizeof(o));
-	memset(&h, 0, sizeof(h));
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char **dst = NULL;
 
 		if (!strcmp(a, "--index"))
-			dst = &o.index_dir;
+			dst = &o->index_dir;
 		else if (!strcmp(a, "--key"))
-			dst = &o.key_path;
+			dst = &o->key_path;
 		else if (!strcmp(a, "--breach"))
-			dst = &o.breach;
+			dst = &o->breach;
 		else if (!strcmp(a, "--title"))
-			dst = &o.title;
+			dst = &o->title;
 		else if (!strcmp(a, "--date"))
-			dst = &o.breach_date;
+			dst = &o->breach_date;
 		else if (!strcmp(a, "--description"))
-			dst = &o.description;
+			dst = &o->description;
 		else if (!strcmp(a, "--title-en"))
-			dst = &o.title_en;
+			dst = &o->title_en;
 		else if (!strcmp(a, "--description-en"))
-			dst = &o.description_en;
+			dst = &o->description_en;
 		else if (!strcmp(a, "--report"))
-			dst = &report;
+			dst = report;
 		else if (!strcmp(a, "--lang"))
-			dst = &lang_arg;
+			dst = lang_arg;
 		else if (!strcmp(a, "--controller"))
-			dst = &o.controller;
+			dst = &o->controller;
 		else if (!strcmp(a, "--dpo-contact"))
-			dst = &o.dpo_contact;
+			dst = &o->dpo_contact;
 		else if (!strcmp(a, "--complaint-url"))
-			dst = &o.complaint_url;
+			dst = &o->complaint_url;
 		else if (!strcmp(a, "--mapping"))
-			dst = &o.mapping;
+			dst = &o->mapping;
 		else if (!strcmp(a, "--notices"))
-			dst = &o.notices_dir;
+			dst = &o->notices_dir;
 		if (dst != NULL) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "breachcheck ingest: %s needs a value\n", a);
@@ -310,25 +301,25 @@ int cmd_ingest(int argc, char **argv)
 			}
 			*dst = argv[++i];
 		} else if (!strcmp(a, "--sensitive")) {
-			o.sensitive = 1;
+			o->sensitive = 1;
 		} else if (!strcmp(a, "--not-sensitive")) {
-			not_sensitive = 1;
+			*not_sensitive = 1;
 		} else if (!strcmp(a, "--new-codes")) {
-			o.new_codes = 1;
+			o->new_codes = 1;
 		} else if (!strcmp(a, "--public-tier")) {
-			if (i + 1 >= argc || (o.public_tier = bc_public_tier_parse(argv[i + 1])) == BC_TIER_DEFAULT) {
+			if (i + 1 >= argc || (o->public_tier = bc_public_tier_parse(argv[i + 1])) == BC_TIER_DEFAULT) {
 				fprintf(stderr, "breachcheck ingest: --public-tier needs full, classes or none\n");
 				return BC_EXIT_USAGE;
 			}
 			i++;
 		} else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
-			o.quiet = 1;
+			o->quiet = 1;
 		} else if (!strcmp(a, "--accept-dropped")) {
 			if (i + 1 >= argc || parse_uint(argv[i + 1], 1ul << 30, &v) != 0) {
 				fprintf(stderr, "breachcheck ingest: --accept-dropped needs a count of rows\n");
 				return BC_EXIT_USAGE;
 			}
-			o.accept_dropped = v;
+			o->accept_dropped = v;
 			i++;
 		} else if (!strcmp(a, "--anonymity") || !strcmp(a, "--threads")) {
 			if (i + 1 >= argc || parse_uint(argv[i + 1], a[2] == 'a' ? 1u << 24 : 256, &v) != 0 ||
@@ -339,19 +330,101 @@ int cmd_ingest(int argc, char **argv)
 			}
 			i++;
 			if (a[2] == 'a')
-				o.anonymity = (unsigned)v;
+				o->anonymity = (unsigned)v;
 			else
-				o.threads = (int)v;
+				o->threads = (int)v;
 		} else if (a[0] == '-' && a[1] != '\0') {
 			fprintf(stderr, "breachcheck ingest: unknown option %s\n%s", a, usage);
 			return BC_EXIT_USAGE;
-		} else if (o.input == NULL) {
-			o.input = a;
+		} else if (o->input == NULL) {
+			o->input = a;
 		} else {
 			fprintf(stderr, "breachcheck ingest: expected one FILE\n%s", usage);
 			return BC_EXIT_USAGE;
 		}
 	}
+	return -1;
+}
+
+/* After a run that published: the rows read, the warnings, and (unless
+ * --quiet) what was published and how long it took. */
+static void ingest_summary(const struct bc_ingest_options *o, const struct bc_ingest_stats *st)
+{
+	unsigned k;
+
+	print_rows(&st->leak, o->quiet);
+	if (st->index.unsynced)
+		fprintf(stderr, "breachcheck: warning: %s is published but its directory could not be synced; "
+			"after a crash the previous version may be back (the next ingest publishes this one again)\n",
+			o->index_dir);
+	/* #14 item 9: say it when the anonymity asked for cannot hold (even quiet) */
+	k = o->anonymity ? o->anonymity : BC_DEFAULT_ANONYMITY;
+	if (st->index.min_real_entries < k)
+		fprintf(stderr,
+			"breachcheck: warning: the index is too small for --anonymity %u: its "
+			"smallest bucket holds %u real entries (one bucket of fewer than %u public "
+			"entries); the page and check state %u\n",
+			k, st->index.min_real_entries, k, st->index.min_real_entries);
+	if (!o->quiet) {
+		fprintf(stderr,
+			"verified entries (NIR + email, docs/verify.md): %zu; withheld: %zu shared mailbox, "
+			"%zu only sampled before 18, %zu without one patient and a date of birth\n",
+			st->verified, st->verified_shared, st->verified_minor, st->verified_unlinked);
+		fprintf(stderr,
+			"breach %s: id %u, %lu rows (%lu dropped), %zu distinct tokens (%zu shared), "
+			"%llu patients, %zu lab name(s) withheld from the catalogue\n"
+			"index %s -> %s: %zu breach(es), bucket_bits %u, %u entries per bucket "
+			"(at least %u real), %zu verified entries, %.1f MB\n"
+			"time: read %.1fs, evaluate %.1fs (after reading), state %.1fs, publish %.1fs, "
+			"total %.1fs\n"
+			"check with: breachcheck check --index %s --key %s --nir ... (or --email, --phone, "
+			"--last-name --first-name --dob)\n",
+			o->breach, st->breach_id, st->rows, st->rows_skipped, st->tokens, st->shared_tokens,
+			(unsigned long long)st->patients, st->sources_withheld, o->index_dir, st->index.path, st->breaches,
+			st->index.bucket_bits, st->index.bucket_entries, st->index.min_real_entries,
+			st->index.verified_entries, (double)st->index.bytes / 1e6, st->t_read, st->t_eval,
+			st->t_state, st->t_publish, st->t_total, o->index_dir, o->key_path);
+		if (st->claims)
+			fprintf(stderr, "claim codes: %zu patients (%zu kept from earlier runs)%s\n", st->claims,
+				st->claims_kept, o->notices_dir ? "" : "; no --notices: no new code was issued");
+		if (st->group_patients) {
+			size_t why, shown = 0;
+
+			fprintf(stderr, "patients (DESIGN §10 grouping): %zu; rows no patient holds: %zu", st->group_patients,
+				st->group_unlinked);
+			for (why = 1; why < BC_GROUP_REASONS; why++)
+				if (st->group_unlinked_why[why])
+					fprintf(stderr, "%s%zu: %s", shown++ ? "; " : " (", st->group_unlinked_why[why],
+						bc_group_reason_text((enum bc_group_reason)why));
+			fprintf(stderr, "%s\n", st->group_unlinked ? "): they get no letter" : "");
+		}
+		if (o->notices_dir)
+			fprintf(stderr, "notices: %zu written to %s/notices.jsonl (encrypted, %zu with a code); "
+				"next: breachcheck notify %s --letters\n", st->notices, o->notices_dir,
+				st->notices_with_code, o->notices_dir);
+	}
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+	struct bc_ingest_options o;
+	struct bc_ingest_stats st;
+	struct bc_error err = BC_ERROR_INIT;
+	struct hooks h;
+	enum bc_report_lang lang = bc_report_lang_from_env();
+	const char *report = NULL, *lang_arg = NULL;
+	int rc = BC_EXIT_USAGE, not_sensitive = 0;
+
+	if (cli_wants_help(argc, argv)) {
+		fputs(usage, stdout);
+		return BC_EXIT_OK;
+	}
+	memset(&o, 0, sizeof(o));
+	memset(&h, 0, sizeof(h));
+	rc = ingest_parse(argc, argv, &o, &report, &lang_arg, &not_sensitive);
+	if (rc >= 0)
+		return rc;
+	rc = BC_EXIT_USAGE;
 	if (o.input == NULL || o.index_dir == NULL || o.key_path == NULL || o.breach == NULL) {
 		fprintf(stderr, "breachcheck ingest: FILE, --index, --key and --breach are required\n%s", usage);
 		return BC_EXIT_USAGE;
@@ -406,57 +479,7 @@ int cmd_ingest(int argc, char **argv)
 		rc = !strcmp(err.code, "usage") || !strcmp(err.code, "dropped_rows") ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
 		goto out;
 	}
-	print_rows(&st.leak, o.quiet);
-	if (st.index.unsynced)
-		fprintf(stderr, "breachcheck: warning: %s is published but its directory could not be synced; "
-			"after a crash the previous version may be back (the next ingest publishes this one again)\n",
-			o.index_dir);
-	/* #14 item 9: say it when the anonymity asked for cannot hold (even quiet) */
-	k = o.anonymity ? o.anonymity : BC_DEFAULT_ANONYMITY;
-	if (st.index.min_real_entries < k)
-		fprintf(stderr,
-			"breachcheck: warning: the index is too small for --anonymity %u: its "
-			"smallest bucket holds %u real entries (one bucket of fewer than %u public "
-			"entries); the page and check state %u\n",
-			k, st.index.min_real_entries, k, st.index.min_real_entries);
-	if (!o.quiet) {
-		fprintf(stderr,
-			"verified entries (NIR + email, docs/verify.md): %zu; withheld: %zu shared mailbox, "
-			"%zu only sampled before 18, %zu without one patient and a date of birth\n",
-			st.verified, st.verified_shared, st.verified_minor, st.verified_unlinked);
-		fprintf(stderr,
-			"breach %s: id %u, %lu rows (%lu dropped), %zu distinct tokens (%zu shared), "
-			"%llu patients, %zu lab name(s) withheld from the catalogue\n"
-			"index %s -> %s: %zu breach(es), bucket_bits %u, %u entries per bucket "
-			"(at least %u real), %zu verified entries, %.1f MB\n"
-			"time: read %.1fs, evaluate %.1fs (after reading), state %.1fs, publish %.1fs, "
-			"total %.1fs\n"
-			"check with: breachcheck check --index %s --key %s --nir ... (or --email, --phone, "
-			"--last-name --first-name --dob)\n",
-			o.breach, st.breach_id, st.rows, st.rows_skipped, st.tokens, st.shared_tokens,
-			(unsigned long long)st.patients, st.sources_withheld, o.index_dir, st.index.path, st.breaches,
-			st.index.bucket_bits, st.index.bucket_entries, st.index.min_real_entries,
-			st.index.verified_entries, (double)st.index.bytes / 1e6, st.t_read, st.t_eval,
-			st.t_state, st.t_publish, st.t_total, o.index_dir, o.key_path);
-		if (st.claims)
-			fprintf(stderr, "claim codes: %zu patients (%zu kept from earlier runs)%s\n", st.claims,
-				st.claims_kept, o.notices_dir ? "" : "; no --notices: no new code was issued");
-		if (st.group_patients) {
-			size_t why, shown = 0;
-
-			fprintf(stderr, "patients (DESIGN §10 grouping): %zu; rows no patient holds: %zu", st.group_patients,
-				st.group_unlinked);
-			for (why = 1; why < BC_GROUP_REASONS; why++)
-				if (st.group_unlinked_why[why])
-					fprintf(stderr, "%s%zu: %s", shown++ ? "; " : " (", st.group_unlinked_why[why],
-						bc_group_reason_text((enum bc_group_reason)why));
-			fprintf(stderr, "%s\n", st.group_unlinked ? "): they get no letter" : "");
-		}
-		if (o.notices_dir)
-			fprintf(stderr, "notices: %zu written to %s/notices.jsonl (encrypted, %zu with a code); "
-				"next: breachcheck notify %s --letters\n", st.notices, o.notices_dir,
-				st.notices_with_code, o.notices_dir);
-	}
+	ingest_summary(&o, &st);
 	rc = BC_EXIT_OK;
 	if (report) {
 		if (write_report(report, h.profile, &o, &st, lang, &err)) {
