@@ -572,6 +572,108 @@ static int check_verify_email(const struct bc_query *given, const char *server, 
 	return status;
 }
 
+/* What the command line gives check; ro.pin_pk_s and pin_pk_v point into it. */
+struct check_args {
+	struct bc_query q;
+	struct bc_remote_options ro;
+	const char *server, *index, *key;
+	uint8_t pin_s[32], pin_v[32];
+	enum bc_report_lang lang;
+	int json, claim, from_stdin, verify_email;
+};
+
+/* The options into a (json and lang already prescanned). Returns -1 when they
+ * parse, else the exit status (usage_error said why, never echoing a value). */
+static int check_parse(int argc, char **argv, struct check_args *a)
+{
+	int c;
+
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		switch (c) {
+		case OPT_SERVER: a->server = optarg; break;
+		case OPT_INDEX: a->index = optarg; break;
+		case OPT_KEY: a->key = optarg; break;
+		case OPT_CACHE_DIR: a->ro.cache_dir = optarg; break;
+		case OPT_TIMEOUT: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end || v < 1 || v > 3600)
+				return usage_error(U_TIMEOUT, a->json, a->lang);
+			a->ro.timeout_s = v;
+			break;
+		}
+		case OPT_MAX_WAIT: {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end || v < 0 || v > 3600)
+				return usage_error(U_MAX_WAIT, a->json, a->lang);
+			a->ro.max_wait_s = v;
+			break;
+		}
+		case OPT_PUBLIC_KEY:
+		case OPT_VERIFIED_PUBLIC_KEY:
+			if (bc_b64url_decode(optarg, strlen(optarg),
+					     c == OPT_PUBLIC_KEY ? a->pin_s : a->pin_v, 32) != 32)
+				return usage_error(U_PUBLIC_KEY, a->json, a->lang);
+			if (c == OPT_PUBLIC_KEY)
+				a->ro.pin_pk_s = a->pin_s;
+			else
+				a->ro.pin_pk_v = a->pin_v;
+			break;
+		case OPT_BUCKET_MODE:
+			if (!strcmp(optarg, "file"))
+				a->ro.mode = BC_BUCKETS_FILE;
+			else if (!strcmp(optarg, "fetch"))
+				a->ro.mode = BC_BUCKETS_FETCH;
+			else
+				return usage_error(U_BUCKET_MODE, a->json, a->lang);
+			break;
+		case OPT_NIR:
+			if (set_once(&a->q.nir, optarg))
+				return usage_error(U_NIR_TWICE, a->json, a->lang);
+			break;
+		case OPT_LAST_NAME:
+			if (a->q.n_last_names == BC_QUERY_MAX_LAST_NAMES)
+				return usage_error(U_LAST_NAMES, a->json, a->lang);
+			a->q.last_names[a->q.n_last_names++] = optarg;
+			break;
+		case OPT_FIRST_NAME:
+			if (set_once(&a->q.first_name, optarg))
+				return usage_error(U_FIRST_TWICE, a->json, a->lang);
+			break;
+		case OPT_DOB:
+			if (set_once(&a->q.dob, optarg))
+				return usage_error(U_DOB_TWICE, a->json, a->lang);
+			break;
+		case OPT_EMAIL:
+			if (set_once(&a->q.email, optarg))
+				return usage_error(U_EMAIL_TWICE, a->json, a->lang);
+			break;
+		case OPT_PHONE:
+			if (set_once(&a->q.phone, optarg))
+				return usage_error(U_PHONE_TWICE, a->json, a->lang);
+			break;
+		case OPT_JSON: a->json = 1; break;
+		case OPT_CLAIM: a->claim = 1; break;
+		case OPT_STDIN: a->from_stdin = 1; break;
+		case OPT_VERIFY_EMAIL: a->verify_email = 1; break;
+		case OPT_LANG:
+			if (bc_report_lang_parse(optarg, &a->lang))
+				return usage_error(U_LANG, a->json, a->lang);
+			break;
+		default:
+			/* never echo the argument: it may be an identifier */
+			return usage_error(optopt == OPT_JSON ? U_NO_ARG
+					   : optopt ? U_NO_VALUE : U_UNKNOWN, a->json, a->lang);
+		}
+	}
+	return -1;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	struct bc_error err = BC_ERROR_INIT;
@@ -582,101 +684,33 @@ int cmd_check(int argc, char **argv)
 	struct bc_report report = { 0 };
 	enum bc_report_lang lang = bc_report_lang_from_env();
 	const char *server = NULL, *index = NULL, *key = NULL;
-	uint8_t pin_s[32], pin_v[32];
-	int json = 0, c, status = BC_EXIT_FAILURE, have_report = 0, claim = 0, from_stdin = 0;
+	struct check_args a = { 0 };
+	int json = 0, status = BC_EXIT_FAILURE, have_report = 0, claim = 0, from_stdin = 0;
 	int verify_email = 0;
 	char *secrets = NULL;
-
-	ro.max_wait_s = 60;
 
 	if (cli_wants_help(argc, argv)) {
 		fputs(usage, stdout);
 		return BC_EXIT_OK;
 	}
 	prescan(argc, argv, &json, &lang);
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", options, NULL)) != -1) {
-		switch (c) {
-		case OPT_SERVER: server = optarg; break;
-		case OPT_INDEX: index = optarg; break;
-		case OPT_KEY: key = optarg; break;
-		case OPT_CACHE_DIR: ro.cache_dir = optarg; break;
-		case OPT_TIMEOUT: {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-
-			if (end == optarg || *end || v < 1 || v > 3600)
-				return usage_error(U_TIMEOUT, json, lang);
-			ro.timeout_s = v;
-			break;
-		}
-		case OPT_MAX_WAIT: {
-			char *end;
-			long v = strtol(optarg, &end, 10);
-
-			if (end == optarg || *end || v < 0 || v > 3600)
-				return usage_error(U_MAX_WAIT, json, lang);
-			ro.max_wait_s = v;
-			break;
-		}
-		case OPT_PUBLIC_KEY:
-		case OPT_VERIFIED_PUBLIC_KEY:
-			if (bc_b64url_decode(optarg, strlen(optarg),
-					     c == OPT_PUBLIC_KEY ? pin_s : pin_v, 32) != 32)
-				return usage_error(U_PUBLIC_KEY, json, lang);
-			if (c == OPT_PUBLIC_KEY)
-				ro.pin_pk_s = pin_s;
-			else
-				ro.pin_pk_v = pin_v;
-			break;
-		case OPT_BUCKET_MODE:
-			if (!strcmp(optarg, "file"))
-				ro.mode = BC_BUCKETS_FILE;
-			else if (!strcmp(optarg, "fetch"))
-				ro.mode = BC_BUCKETS_FETCH;
-			else
-				return usage_error(U_BUCKET_MODE, json, lang);
-			break;
-		case OPT_NIR:
-			if (set_once(&q.nir, optarg))
-				return usage_error(U_NIR_TWICE, json, lang);
-			break;
-		case OPT_LAST_NAME:
-			if (q.n_last_names == BC_QUERY_MAX_LAST_NAMES)
-				return usage_error(U_LAST_NAMES, json, lang);
-			q.last_names[q.n_last_names++] = optarg;
-			break;
-		case OPT_FIRST_NAME:
-			if (set_once(&q.first_name, optarg))
-				return usage_error(U_FIRST_TWICE, json, lang);
-			break;
-		case OPT_DOB:
-			if (set_once(&q.dob, optarg))
-				return usage_error(U_DOB_TWICE, json, lang);
-			break;
-		case OPT_EMAIL:
-			if (set_once(&q.email, optarg))
-				return usage_error(U_EMAIL_TWICE, json, lang);
-			break;
-		case OPT_PHONE:
-			if (set_once(&q.phone, optarg))
-				return usage_error(U_PHONE_TWICE, json, lang);
-			break;
-		case OPT_JSON: json = 1; break;
-		case OPT_CLAIM: claim = 1; break;
-		case OPT_STDIN: from_stdin = 1; break;
-		case OPT_VERIFY_EMAIL: verify_email = 1; break;
-		case OPT_LANG:
-			if (bc_report_lang_parse(optarg, &lang))
-				return usage_error(U_LANG, json, lang);
-			break;
-		default:
-			/* never echo the argument: it may be an identifier */
-			return usage_error(optopt == OPT_JSON ? U_NO_ARG
-					   : optopt ? U_NO_VALUE : U_UNKNOWN, json, lang);
-		}
-	}
+	a.ro.max_wait_s = 60;
+	a.json = json;
+	a.lang = lang;
+	status = check_parse(argc, argv, &a);
+	json = a.json;
+	lang = a.lang;
+	if (status >= 0)
+		return status;
+	status = BC_EXIT_FAILURE;
+	q = a.q;
+	ro = a.ro;
+	server = a.server;
+	index = a.index;
+	key = a.key;
+	claim = a.claim;
+	from_stdin = a.from_stdin;
+	verify_email = a.verify_email;
 	if (optind < argc)
 		return usage_error(U_STRAY, json, lang);
 	if (!server && !(index && key))

@@ -120,6 +120,103 @@ static int sync_dir(const char *path, struct bc_error *err)
 		 ? bc_error_set(&err, bc_err_io, "--out: path too long")                           \
 		 : 0)
 
+/* The paths of an export (DIR2/v1/...: final names d_*, temporaries t_*),
+ * which temporaries exist, and the bytes written. */
+struct export_job {
+	char v1[PATH_MAX], d_b[PATH_MAX], d_v[PATH_MAX], d_i[PATH_MAX];
+	char t_b[PATH_MAX], t_v[PATH_MAX], t_i[PATH_MAX];
+	int made_b, made_v, made_i;
+	size_t total;
+};
+
+/* Writes what idx's version lacks under the temporary names. 0, or -1 with err. */
+static int export_write(struct export_job *j, const struct bc_index *idx, uint32_t n,
+			struct bc_error *err)
+{
+	char p[PATH_MAX + 32];
+	const uint8_t *data;
+	struct stat sb;
+	size_t len;
+	uint32_t i;
+
+	/* 1. single buckets (what the page and fetch mode read) */
+	if (stat(j->d_b, &sb) != 0) {
+		if (mkdir(j->t_b, 0755)) {
+			bc_error_set(err, bc_err_io, "cannot create %s: %s", j->t_b, strerror(errno));
+			return -1;
+		}
+		j->made_b = 1;
+		for (i = 0; i < n; i++) {
+			data = bc_index_bucket_ptr(idx, i, &len);
+			snprintf(p, sizeof(p), "%s/%u", j->t_b, (unsigned)i);
+			if (write_file(p, data, len, err))
+				return -1;
+			j->total += len;
+		}
+	}
+	/* 2. verified.bin */
+	if (stat(j->d_v, &sb) != 0) {
+		data = bc_index_verified_ptr(idx, &len);
+		if (write_file(j->t_v, data, len, err))
+			return -1;
+		j->made_v = 1;
+		j->total += len;
+	}
+	/* 3. buckets.bin and index.json (the CLI's file mode) */
+	if (mkdir(j->t_i, 0755)) {
+		bc_error_set(err, bc_err_io, "cannot create %s: %s", j->t_i, strerror(errno));
+		return -1;
+	}
+	j->made_i = 1;
+	data = bc_index_buckets_ptr(idx, &len);
+	snprintf(p, sizeof(p), "%s/buckets.bin", j->t_i);
+	if (write_file(p, data, len, err))
+		return -1;
+	j->total += len;
+	data = (const uint8_t *)bc_index_json_text(idx, &len);
+	snprintf(p, sizeof(p), "%s/index.json", j->t_i);
+	if (write_file(p, data, len, err))
+		return -1;
+	j->total += len;
+	return 0;
+}
+
+/* Syncs, renames the temporaries to their final names (index.json's last),
+ * and syncs the directories. 0, or -1 with err. */
+static int export_publish(struct export_job *j, struct bc_error *err)
+{
+	char p[PATH_MAX + 32];
+
+	/* everything on disk before any of it is visible under its final name */
+	if (sync_dir(j->v1, err))
+		return -1;
+	if (j->made_b && rename(j->t_b, j->d_b)) {
+		bc_error_set(err, bc_err_io, "cannot rename %s: %s", j->t_b, strerror(errno));
+		return -1;
+	}
+	j->made_b = 0;
+	if (j->made_v && rename(j->t_v, j->d_v)) {
+		bc_error_set(err, bc_err_io, "cannot rename %s: %s", j->t_v, strerror(errno));
+		return -1;
+	}
+	j->made_v = 0;
+	if (rename(j->t_i, j->d_i)) {
+		bc_error_set(err, bc_err_io, "cannot rename %s: %s", j->t_i, strerror(errno));
+		return -1;
+	}
+	j->made_i = 0;
+	snprintf(p, sizeof(p), "%s/buckets", j->v1);
+	if (sync_dir(p, err))
+		return -1;
+	snprintf(p, sizeof(p), "%s/verified", j->v1);
+	if (sync_dir(p, err))
+		return -1;
+	snprintf(p, sizeof(p), "%s/index", j->v1);
+	if (sync_dir(p, err))
+		return -1;
+	return 0;
+}
+
 int cmd_export(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -132,12 +229,10 @@ int cmd_export(int argc, char **argv)
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_index *idx = NULL;
 	const char *in = NULL, *out = NULL, *id;
-	char v1[PATH_MAX], d_b[PATH_MAX], d_v[PATH_MAX], d_i[PATH_MAX];
-	char t_b[PATH_MAX], t_v[PATH_MAX], t_i[PATH_MAX], p[PATH_MAX + 32];
-	const uint8_t *data;
-	size_t len, total = 0;
-	uint32_t i, n = 0;
-	int c, quiet = 0, ret = BC_EXIT_FAILURE, made_b = 0, made_v = 0, made_i = 0;
+	struct export_job j = { 0 };
+	char p[PATH_MAX + 32];
+	uint32_t n = 0;
+	int c, quiet = 0, ret = BC_EXIT_FAILURE;
 	struct stat sb;
 	long pid = (long)getpid();
 
@@ -166,13 +261,13 @@ int cmd_export(int argc, char **argv)
 		goto fail;
 	id = bc_index_id(idx);
 	n = bc_index_n_buckets(idx);
-	if (PATHF(v1, "%s/v1", out) || PATHF(d_b, "%s/buckets/%s", v1, id) ||
-	    PATHF(d_v, "%s/verified/%s", v1, id) || PATHF(d_i, "%s/index/%s", v1, id) ||
-	    PATHF(t_b, "%s/buckets/.%s.tmp.%ld", v1, id, pid) ||
-	    PATHF(t_v, "%s/verified/.%s.tmp.%ld", v1, id, pid) ||
-	    PATHF(t_i, "%s/index/.%s.tmp.%ld", v1, id, pid))
+	if (PATHF(j.v1, "%s/v1", out) || PATHF(j.d_b, "%s/buckets/%s", j.v1, id) ||
+	    PATHF(j.d_v, "%s/verified/%s", j.v1, id) || PATHF(j.d_i, "%s/index/%s", j.v1, id) ||
+	    PATHF(j.t_b, "%s/buckets/.%s.tmp.%ld", j.v1, id, pid) ||
+	    PATHF(j.t_v, "%s/verified/.%s.tmp.%ld", j.v1, id, pid) ||
+	    PATHF(j.t_i, "%s/index/.%s.tmp.%ld", j.v1, id, pid))
 		goto fail;
-	if (snprintf(p, sizeof(p), "%s/index.json", d_i) < (int)sizeof(p) && stat(p, &sb) == 0) {
+	if (snprintf(p, sizeof(p), "%s/index.json", j.d_i) < (int)sizeof(p) && stat(p, &sb) == 0) {
 		/* index.json is renamed into place last: this version is complete */
 		if (!quiet)
 			fprintf(stderr, "export: index %s is already in %s (nothing written)\n", id,
@@ -180,84 +275,19 @@ int cmd_export(int argc, char **argv)
 		ret = BC_EXIT_OK;
 		goto out;
 	}
-	if (mkdir_one(out, &err) || mkdir_one(v1, &err))
+	if (mkdir_one(out, &err) || mkdir_one(j.v1, &err))
 		goto fail;
-	snprintf(p, sizeof(p), "%s/buckets", v1);
+	snprintf(p, sizeof(p), "%s/buckets", j.v1);
 	if (mkdir_one(p, &err))
 		goto fail;
-	snprintf(p, sizeof(p), "%s/verified", v1);
+	snprintf(p, sizeof(p), "%s/verified", j.v1);
 	if (mkdir_one(p, &err))
 		goto fail;
-	snprintf(p, sizeof(p), "%s/index", v1);
+	snprintf(p, sizeof(p), "%s/index", j.v1);
 	if (mkdir_one(p, &err))
 		goto fail;
 
-	/* 1. single buckets (what the page and fetch mode read) */
-	if (stat(d_b, &sb) != 0) {
-		if (mkdir(t_b, 0755)) {
-			bc_error_set(&err, bc_err_io, "cannot create %s: %s", t_b, strerror(errno));
-			goto fail;
-		}
-		made_b = 1;
-		for (i = 0; i < n; i++) {
-			data = bc_index_bucket_ptr(idx, i, &len);
-			snprintf(p, sizeof(p), "%s/%u", t_b, (unsigned)i);
-			if (write_file(p, data, len, &err))
-				goto fail;
-			total += len;
-		}
-	}
-	/* 2. verified.bin */
-	if (stat(d_v, &sb) != 0) {
-		data = bc_index_verified_ptr(idx, &len);
-		if (write_file(t_v, data, len, &err))
-			goto fail;
-		made_v = 1;
-		total += len;
-	}
-	/* 3. buckets.bin and index.json (the CLI's file mode) */
-	if (mkdir(t_i, 0755)) {
-		bc_error_set(&err, bc_err_io, "cannot create %s: %s", t_i, strerror(errno));
-		goto fail;
-	}
-	made_i = 1;
-	data = bc_index_buckets_ptr(idx, &len);
-	snprintf(p, sizeof(p), "%s/buckets.bin", t_i);
-	if (write_file(p, data, len, &err))
-		goto fail;
-	total += len;
-	data = (const uint8_t *)bc_index_json_text(idx, &len);
-	snprintf(p, sizeof(p), "%s/index.json", t_i);
-	if (write_file(p, data, len, &err))
-		goto fail;
-	total += len;
-
-	/* everything on disk before any of it is visible under its final name */
-	if (sync_dir(v1, &err))
-		goto fail;
-	if (made_b && rename(t_b, d_b)) {
-		bc_error_set(&err, bc_err_io, "cannot rename %s: %s", t_b, strerror(errno));
-		goto fail;
-	}
-	made_b = 0;
-	if (made_v && rename(t_v, d_v)) {
-		bc_error_set(&err, bc_err_io, "cannot rename %s: %s", t_v, strerror(errno));
-		goto fail;
-	}
-	made_v = 0;
-	if (rename(t_i, d_i)) {
-		bc_error_set(&err, bc_err_io, "cannot rename %s: %s", t_i, strerror(errno));
-		goto fail;
-	}
-	made_i = 0;
-	snprintf(p, sizeof(p), "%s/buckets", v1);
-	if (sync_dir(p, &err))
-		goto fail;
-	snprintf(p, sizeof(p), "%s/verified", v1);
-	if (sync_dir(p, &err))
-		goto fail;
-	snprintf(p, sizeof(p), "%s/index", v1);
-	if (sync_dir(p, &err))
+	if (export_write(&j, idx, n, &err) || export_publish(&j, &err))
 		goto fail;
 	if (!quiet)
 		fprintf(stderr,
@@ -266,18 +296,18 @@ int cmd_export(int argc, char **argv)
 			"serve the evaluators with --buckets-url set to the URL of %s, then reload "
 			"them (SIGHUP)\n",
 			id, out, (unsigned)n, (unsigned)bc_index_bucket_entries(idx),
-			(double)total / 1e6, out);
+			(double)j.total / 1e6, out);
 	ret = BC_EXIT_OK;
 	goto out;
 fail:
 	cli_print_error(&err);
 out:
-	if (made_b)
-		remove_tree(t_b, n, NULL);
-	if (made_v)
-		unlink(t_v);
-	if (made_i)
-		remove_tree(t_i, 0, index_files);
+	if (j.made_b)
+		remove_tree(j.t_b, n, NULL);
+	if (j.made_v)
+		unlink(j.t_v);
+	if (j.made_i)
+		remove_tree(j.t_i, 0, index_files);
 	bc_index_free(idx);
 	return ret;
 }
