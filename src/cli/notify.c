@@ -118,15 +118,68 @@ static int do_letters(const struct bc_letters_options *lo)
 	return BC_EXIT_OK;
 }
 
-int cmd_notify(int argc, char **argv)
+/* notify --reissue: a new claim code for one patient (docs/notify.md). */
+static int do_reissue(struct bc_reissue_options *ro, const char *dir, const struct bc_letters_options *lo)
 {
 	struct bc_error err = BC_ERROR_INIT;
+	char ref[32];
+
+	ro->dir = dir;
+	ro->index_dir = lo->index_dir;
+	ro->key_path = lo->key_path;
+	if (!ro->index_dir || !ro->key_path) {
+		fprintf(stderr, "breachcheck notify: --reissue needs --index and --key\n%s", usage);
+		return BC_EXIT_USAGE;
+	}
+	if (bc_notify_reissue(ro, ref, &err) != 0) {
+		cli_print_error(&err);
+		return err.code == bc_err_usage ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
+	}
+	fprintf(stderr, "notify: a new code for the letter %s is published (the old one no longer works); "
+		"print its letter with: breachcheck notify %s --letters --ref %s --index %s --key %s "
+		"--page-url URL --helpline TEXT\n", ref, dir, ref, ro->index_dir, ro->key_path);
+	return BC_EXIT_OK;
+}
+
+/* notify --export: the notices as JSON lines on stdout. */
+static int do_export(const char *dir)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	size_t n;
+
+	if (isatty(STDOUT_FILENO))
+		fprintf(stderr, "notify: writing names, addresses and codes to the terminal; redirect to a "
+			"file kept as secret as %s\n", dir);
+	if (bc_notify_export(dir, stdout, &n, &err) != 0) {
+		cli_print_error(&err);
+		return BC_EXIT_FAILURE;
+	}
+	fprintf(stderr, "notify: %zu notices exported\n", n);
+	return BC_EXIT_OK;
+}
+
+/* notify --destroy: the notices key is destroyed. */
+static int do_destroy(const char *dir)
+{
+	struct bc_error err = BC_ERROR_INIT;
+
+	if (bc_notices_destroy(dir, &err) != 0) {
+		cli_print_error(&err);
+		return BC_EXIT_FAILURE;
+	}
+	fprintf(stderr, "notify: the notices key of %s is destroyed; notices.jsonl can no longer be read. "
+		"Copies given to a mailing house must be deleted too (docs/notify.md).\n", dir);
+	return BC_EXIT_OK;
+}
+
+int cmd_notify(int argc, char **argv)
+{
 	struct bc_letters_options lo;
 	struct bc_email_options eo;
 	struct bc_reissue_options ro;
 	const char *dir = NULL, *variant = NULL;
 	int export_ = 0, destroy = 0, letters = 0, email = 0, reissue = 0, i;
-	size_t n, v;
+	size_t v;
 
 	memset(&lo, 0, sizeof(lo));
 	memset(&eo, 0, sizeof(eo));
@@ -224,25 +277,8 @@ int cmd_notify(int argc, char **argv)
 		fprintf(stderr, "breachcheck notify: give DIR and one action\n%s", usage);
 		return BC_EXIT_USAGE;
 	}
-	if (reissue) {
-		char ref[32];
-
-		ro.dir = dir;
-		ro.index_dir = lo.index_dir;
-		ro.key_path = lo.key_path;
-		if (!ro.index_dir || !ro.key_path) {
-			fprintf(stderr, "breachcheck notify: --reissue needs --index and --key\n%s", usage);
-			return BC_EXIT_USAGE;
-		}
-		if (bc_notify_reissue(&ro, ref, &err) != 0) {
-			cli_print_error(&err);
-			return err.code == bc_err_usage ? BC_EXIT_USAGE : BC_EXIT_FAILURE;
-		}
-		fprintf(stderr, "notify: a new code for the letter %s is published (the old one no longer works); "
-			"print its letter with: breachcheck notify %s --letters --ref %s --index %s --key %s "
-			"--page-url URL --helpline TEXT\n", ref, dir, ref, ro.index_dir, ro.key_path);
-		return BC_EXIT_OK;
-	}
+	if (reissue)
+		return do_reissue(&ro, dir, &lo);
 	if (email) {
 		eo.dir = dir;
 		eo.page_url = lo.page_url;
@@ -273,22 +309,7 @@ int cmd_notify(int argc, char **argv)
 		}
 		return do_letters(&lo);
 	}
-	if (export_) {
-		if (isatty(STDOUT_FILENO))
-			fprintf(stderr, "notify: writing names, addresses and codes to the terminal; redirect to a "
-				"file kept as secret as %s\n", dir);
-		if (bc_notify_export(dir, stdout, &n, &err) != 0) {
-			cli_print_error(&err);
-			return BC_EXIT_FAILURE;
-		}
-		fprintf(stderr, "notify: %zu notices exported\n", n);
-		return BC_EXIT_OK;
-	}
-	if (bc_notices_destroy(dir, &err) != 0) {
-		cli_print_error(&err);
-		return BC_EXIT_FAILURE;
-	}
-	fprintf(stderr, "notify: the notices key of %s is destroyed; notices.jsonl can no longer be read. "
-		"Copies given to a mailing house must be deleted too (docs/notify.md).\n", dir);
-	return BC_EXIT_OK;
+	if (export_)
+		return do_export(dir);
+	return do_destroy(dir);
 }
