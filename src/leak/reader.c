@@ -330,6 +330,8 @@ unquoted:
 			if (p + 1 >= end && !st->eof)
 				return 0;
 			p += p + 1 < end && b[p + 1] == '\n' ? 2 : 1;
+		} else {
+			row->flags |= LEAK_ROW_NO_NEWLINE; /* the input ended inside this row */
 		}
 		break;
 	}
@@ -501,7 +503,8 @@ static int next_split(struct leak_reader *r, struct leak_row *row, struct bc_err
 			}
 			continue;
 		}
-		if (row->n == 1 && row->len[0] == 0 && !(row->flags & ~LEAK_ROW_INVALID_UTF8)) {
+		if (row->n == 1 && row->len[0] == 0 &&
+		    !(row->flags & ~(LEAK_ROW_INVALID_UTF8 | LEAK_ROW_NO_NEWLINE))) {
 			r->stats.blank_lines++;
 			continue;
 		}

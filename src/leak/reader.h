@@ -177,6 +177,9 @@ struct leak_stats {
 	unsigned long fields_aside;        /* surplus non-empty fields kept aside (not mapped) */
 	unsigned short_min, short_max;     /* fields missing from short rows (0 when none) */
 	unsigned surplus_min, surplus_max; /* surplus fields of long rows, before repair */
+	unsigned long truncated_line;      /* the last row, when it is short and no line break ends it
+					      (a file cut off in the middle of a row); 0 = none */
+	unsigned truncated_missing;        /* the fields that row lacks */
 };
 
 /* The column layout of the file. */
@@ -203,6 +206,7 @@ struct leak_row {
 #define LEAK_ROW_STRAY_QUOTE 1u
 #define LEAK_ROW_CONTROL 2u
 #define LEAK_ROW_INVALID_UTF8 4u
+#define LEAK_ROW_NO_NEWLINE 8u   /* the input ended inside the row (no line break after it) */
 
 struct leak_reader_state;
 

@@ -189,6 +189,10 @@ int leak_repair_row(struct leak_reader *r, struct leak_row *row)
 		blank_controls(row, stored);
 		did |= 1u << LEAK_REPAIR_CONTROL_BYTES;
 	}
+	if (row->n < want && (row->flags & LEAK_ROW_NO_NEWLINE)) {
+		r->stats.truncated_line = row->line;
+		r->stats.truncated_missing = want - row->n;
+	}
 	if (row->n < want)
 		fix_short(r, row, want, &did);
 	else if (row->n > want)
@@ -233,7 +237,14 @@ const char *leak_stats_cause(const struct leak_stats *s, char *buf, size_t size)
 
 	if (!s->rows_repaired && !s->rows_skipped)
 		return NULL;
-	if (s->rows_skipped)
+	if (s->truncated_line && !(only_short && shortr > 1))
+		/* only_short with other rows as short: sed 's/,$//' on a file without a final newline */
+		snprintf(buf, size,
+			 "the file ends inside a row: line %lu, the last, lacks %u field%s and a line break; "
+			 "the file looks cut off (an interrupted copy or download) and any rows after it "
+			 "are missing",
+			 s->truncated_line, s->truncated_missing, s->truncated_missing > 1 ? "s" : "");
+	else if (s->rows_skipped)
 		snprintf(buf, size, "%lu row%s had nothing usable once repaired (every mapped field empty)%s",
 			 s->rows_skipped, s->rows_skipped > 1 ? "s" : "",
 			 s->dropped_with_identifier ? ", and some held an identifier in an unmapped or surplus field" : "");

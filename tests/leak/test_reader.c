@@ -762,6 +762,65 @@ static void test_repaired_rows(void **state)
 	leak_reader_release(&r);
 }
 
+/* A file cut off inside its last row (a short row with no line break after it)
+ * is named as a truncated file, never as `sed 's/,$//'`; a short last row that
+ * ends with a line break, or sed on a file without a final newline, is not. */
+static void cause_of(const char *data, unsigned long *rows, char *got, size_t size, unsigned long *trunc)
+{
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record rec;
+	const char *c;
+
+	assert_int_equal(leak_reader_init_buffer(&r, data, strlen(data), "cut", NULL, &err), 0);
+	for (*rows = 0; leak_reader_next(&r, &rec, &err) == 1; (*rows)++)
+		;
+	c = leak_stats_cause(&r.stats, got, size);
+	if (!c)
+		got[0] = '\0';
+	*trunc = r.stats.truncated_line;
+	leak_reader_release(&r);
+}
+
+static void test_truncated_file(void **state)
+{
+	static const char head[] = "Nom,Prénom,N° de sécurité sociale,Email,Ville\n"
+				   "MARTIN,Jean,1850375056000,jean.martin@example.org,PARIS\n"
+				   "DUPONT,Anne,2900175056000,anne.dupont@example.org,LYON\n";
+	char data[1024], got[256];
+	unsigned long rows, trunc;
+
+	(void)state;
+	snprintf(data, sizeof data, "%sDURAND,Luc,1700175056000,luc.dur", head);
+	cause_of(data, &rows, got, sizeof got, &trunc);
+	assert_int_equal(rows, 3);
+	assert_int_equal(trunc, 4);
+	assert_non_null(strstr(got, "line 4, the last, lacks 1 field"));
+	assert_non_null(strstr(got, "cut off"));
+	assert_null(strstr(got, "sed"));
+
+	/* the same short row ended by a line break: a short row, not a cut */
+	snprintf(data, sizeof data, "%sDURAND,Luc,1700175056000,luc.dur\n", head);
+	cause_of(data, &rows, got, sizeof got, &trunc);
+	assert_int_equal(trunc, 0);
+	assert_null(strstr(got, "cut off"));
+	assert_non_null(strstr(got, "fewer than the header"));
+
+	/* sed 's/,$//' on a file without a final newline: every row short by one */
+	cause_of("Nom,Prénom,N° de sécurité sociale,Ville,Email\n"
+		 "MARTIN,Jean,1850375056000,PARIS\nDUPONT,Anne,2900175056000,LYON", &rows, got, sizeof got, &trunc);
+	assert_int_equal(rows, 2);
+	assert_null(strstr(got, "cut off"));
+	assert_non_null(strstr(got, "fewer than the header"));
+
+	/* whole rows, no final newline: nothing to say */
+	snprintf(data, sizeof data, "%sDURAND,Luc,1700175056000,luc.durand@example.org,NANTES", head);
+	cause_of(data, &rows, got, sizeof got, &trunc);
+	assert_int_equal(rows, 3);
+	assert_int_equal(trunc, 0);
+	assert_string_equal(got, "");
+}
+
 /* HPRIM Santé 2.x (issue 11): P records with their OBR and C records, CP1252, CR LF, escapes, an A line. */
 static void test_hprim(void **state)
 {
@@ -844,6 +903,7 @@ int main(void)
 		cmocka_unit_test(test_long_invalid_utf8_row),
 		cmocka_unit_test(test_late_cp1252),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_truncated_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
