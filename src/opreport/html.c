@@ -145,6 +145,18 @@ static void td_np(FILE *out, json_int_t part, json_int_t whole, enum bc_report_l
 	fputs("</span></td>", out);
 }
 
+/* A row of rows with no patients column ("–"); none when n is 0. */
+static void count_row(FILE *out, const char *label, json_int_t n, json_int_t max, json_int_t rows,
+		      enum bc_report_lang lang)
+{
+	if (!n)
+		return;
+	fprintf(out, "<tr><th scope=\"row\">%s</th>", label);
+	bar(out, n, max);
+	td_np(out, n, rows, lang);
+	fputs("<td class=\"n\">–</td></tr>\n", out);
+}
+
 static void section(FILE *out, const char *id, const char *title)
 {
 	fprintf(out, "<section id=\"%s\" aria-labelledby=\"h-%s\"><h2 id=\"h-%s\">", id, id, id);
@@ -228,18 +240,8 @@ static void sources(const struct w *w, const json_t *doc)
 			fputs("<td class=\"n\">–</td>", out);
 		fputs("</tr>\n", out);
 	}
-	if (geti(doc, "rows_other_source")) {
-		fprintf(out, "<tr><th scope=\"row\">%s</th>", TX(T_OTHER_SOURCE));
-		bar(out, geti(doc, "rows_other_source"), max);
-		td_np(out, geti(doc, "rows_other_source"), rows, lang);
-		fputs("<td class=\"n\">–</td></tr>\n", out);
-	}
-	if (geti(doc, "rows_no_source")) {
-		fprintf(out, "<tr><th scope=\"row\">%s</th>", TX(T_NO_SOURCE));
-		bar(out, geti(doc, "rows_no_source"), max);
-		td_np(out, geti(doc, "rows_no_source"), rows, lang);
-		fputs("<td class=\"n\">–</td></tr>\n", out);
-	}
+	count_row(out, TX(T_OTHER_SOURCE), geti(doc, "rows_other_source"), max, rows, lang);
+	count_row(out, TX(T_NO_SOURCE), geti(doc, "rows_no_source"), max, rows, lang);
 	fputs("</tbody></table></section>\n", out);
 }
 
@@ -283,12 +285,7 @@ static void years(const struct w *w, const json_t *doc)
 			busiest[1] = key;
 		}
 	}
-	if (geti(doc, "sample_year_unknown_rows")) {
-		fprintf(out, "<tr><th scope=\"row\">%s</th>", TX(T_UNKNOWN));
-		bar(out, geti(doc, "sample_year_unknown_rows"), max);
-		td_np(out, geti(doc, "sample_year_unknown_rows"), rows, lang);
-		fputs("<td class=\"n\">–</td></tr>\n", out);
-	}
+	count_row(out, TX(T_UNKNOWN), geti(doc, "sample_year_unknown_rows"), max, rows, lang);
 	fputs("</tbody></table>\n", out);
 	/* the busiest years, month by month, in calendar order */
 	if (busiest[0] && busiest[1] && strcmp(busiest[0], busiest[1]) > 0) {
