@@ -47,7 +47,69 @@ static const char usage[] =
 	"  --out DIR2    the export root (created if missing)\n"
 	"  --quiet       no summary on stderr\n"
 	"\n"
-	"Exit status: 0 written (or already there), 2 usage, 3 failure.\n";
+	"Exit status: 0 written (or already there, byte for byte), 2 usage, 3 failure.\n";
+
+/* 1 when the file at path holds exactly the len bytes at data, else 0 (missing,
+ * unreadable, shorter, longer or different). Streams: buckets.bin may be large. */
+static int same_file(const char *path, const uint8_t *data, size_t len)
+{
+	uint8_t buf[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC), same = fd >= 0;
+	ssize_t n;
+
+	while (same) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			same = n == 0 && len == 0;
+			break;
+		}
+		if ((size_t)n > len || memcmp(buf, data, (size_t)n)) {
+			same = 0;
+			break;
+		}
+		data += n;
+		len -= (size_t)n;
+	}
+	if (fd >= 0)
+		close(fd);
+	return same;
+}
+
+/* A version already under DIR2 (its index.json in place) must be the index's
+ * files byte for byte: a copy damaged or cut short later (a partial sync, a
+ * deleted bucket) is an error naming the first bad file, never "already there". */
+static int export_same(const char *d_b, const char *d_v, const char *d_i, const struct bc_index *idx,
+		       uint32_t n, struct bc_error *err)
+{
+	char p[PATH_MAX + 32];
+	const uint8_t *data;
+	size_t len;
+	uint32_t i;
+
+	for (i = 0; i <= n + 2; i++) {
+		if (i < n) {
+			data = bc_index_bucket_ptr(idx, i, &len);
+			snprintf(p, sizeof(p), "%s/%u", d_b, (unsigned)i);
+		} else if (i == n) {
+			data = bc_index_verified_ptr(idx, &len);
+			snprintf(p, sizeof(p), "%s", d_v);
+		} else if (i == n + 1) {
+			data = bc_index_buckets_ptr(idx, &len);
+			snprintf(p, sizeof(p), "%s/buckets.bin", d_i);
+		} else {
+			data = (const uint8_t *)bc_index_json_text(idx, &len);
+			snprintf(p, sizeof(p), "%s/index.json", d_i);
+		}
+		if (!same_file(p, data, len))
+			return bc_error_set(err, bc_err_io,
+					    "%s is missing or differs from the index: this version's export is "
+					    "damaged; remove its directories (v1/*/%s) and export again",
+					    p, bc_index_id(idx));
+	}
+	return 0;
+}
 
 static int mkdir_one(const char *path, struct bc_error *err)
 {
@@ -268,7 +330,9 @@ int cmd_export(int argc, char **argv)
 	    PATHF(j.t_i, "%s/index/.%s.tmp.%ld", j.v1, id, pid))
 		goto fail;
 	if (snprintf(p, sizeof(p), "%s/index.json", j.d_i) < (int)sizeof(p) && stat(p, &sb) == 0) {
-		/* index.json is renamed into place last: this version is complete */
+		/* index.json is renamed into place last: this version was complete */
+		if (export_same(j.d_b, j.d_v, j.d_i, idx, n, &err))
+			goto fail;
 		if (!quiet)
 			fprintf(stderr, "export: index %s is already in %s (nothing written)\n", id,
 				out);

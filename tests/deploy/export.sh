@@ -36,6 +36,15 @@ cat $(i=0; while [ $i -lt "$NB" ]; do echo "$T/exp/v1/buckets/$ID1/$i"; i=$((i +
 [ -z "$(find "$T/exp" -type f ! -perm -0444)" ] || fail "a file is not world-readable"
 "$BC" export --index "$T/idx" --out "$T/exp" 2>"$T/export2.err" || fail "export again"
 grep -q "already in" "$T/export2.err" || fail "export again wrote something"
+# a version already there but damaged since (a bucket gone, one cut short): an error naming the file
+cp -r "$T/exp" "$T/exp-dmg"
+rm "$T/exp-dmg/v1/buckets/$ID1/0"
+"$BC" export --index "$T/idx" --out "$T/exp-dmg" 2>"$T/dmg.err" && fail "a damaged export was called already there"
+grep -q "buckets/$ID1/0 is missing or differs" "$T/dmg.err" || { fail "the damaged bucket is not named"; cat "$T/dmg.err"; }
+cp "$T/exp/v1/buckets/$ID1/0" "$T/exp-dmg/v1/buckets/$ID1/0"
+: >"$T/exp-dmg/v1/verified/$ID1"
+"$BC" export --index "$T/idx" --out "$T/exp-dmg" --quiet 2>"$T/dmg.err" && fail "an emptied verified.bin was called already there"
+grep -q "verified/$ID1 is missing or differs" "$T/dmg.err" || { fail "the emptied verified.bin is not named"; cat "$T/dmg.err"; }
 # the same with many buckets (K = 16)
 "$BC" export --index "$T/idx16" --out "$T/exp16" --quiet || fail "export K=16"
 I16=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["index_id"])' "$T/idx16/index.json")
