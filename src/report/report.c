@@ -343,6 +343,11 @@ static uint32_t advice_flags(const struct bc_report_hit *h)
 	return h->flags | (h->breach->data_classes & BC_MEDICAL_MASK);
 }
 
+/* A result of the proof tier (a letter's claim code, a verified email,
+ * DESIGN.md §6): the person has proved, so neither "only shown with the
+ * claim code..." nor the ways to prove are said again. */
+#define PROOF_KINDS (BC_TOKEN_BIT(BC_TOKEN_VERIFIED) | BC_TOKEN_BIT(BC_TOKEN_CLAIM))
+
 static void put_contacts(FILE *out, const struct bc_breach *b, const char *indent,
 			 enum bc_report_lang lang)
 {
@@ -362,6 +367,8 @@ static void put_private(FILE *out, const struct bc_report *r, enum bc_report_lan
 	char date[48];
 	size_t i, n = 0;
 
+	if (r->checked & PROOF_KINDS)
+		return; /* the person has already proved: the ways to prove are noise */
 	for (i = 0; i < r->n_breaches; i++)
 		n += r->breaches[i].public_tier == BC_TIER_NONE;
 	if (!n)
@@ -406,7 +413,7 @@ static json_t *private_json(const struct bc_report *r, enum bc_report_lang lang)
 	json_t *a = json_array(), *b, *ways;
 	size_t i;
 
-	for (i = 0; a && i < r->n_breaches; i++) {
+	for (i = 0; a && !(r->checked & PROOF_KINDS) && i < r->n_breaches; i++) {
 		if (r->breaches[i].public_tier != BC_TIER_NONE)
 			continue;
 		b = json_object();
@@ -507,7 +514,8 @@ static void put_hit(FILE *out, const struct bc_report_hit *h, size_t n, enum bc_
 		if (!advices[i].mask || (advice_flags(h) & advices[i].mask))
 			fprintf(out, "   - %s\n", tr(lang, advices[i].en, advices[i].fr));
 	put_contacts(out, b, "   ", lang);
-	fprintf(out, "   %s\n", bc_report_medical_notice(lang));
+	if (!(h->matched & PROOF_KINDS))
+		fprintf(out, "   %s\n", bc_report_medical_notice(lang));
 }
 
 int bc_report_write_text(const struct bc_report *r, enum bc_report_lang lang, FILE *out,
@@ -630,7 +638,8 @@ static json_t *hit_json(const struct bc_report_hit *h, enum bc_report_lang lang)
 		json_array_append_new(a, adv);
 	}
 	json_object_set_new(o, "advice", a);
-	json_object_set_new(o, "medical_notice", json_string(bc_report_medical_notice(lang)));
+	json_object_set_new(o, "medical_notice", h->matched & PROOF_KINDS ? json_null()
+			    : json_string(bc_report_medical_notice(lang)));
 	return o;
 }
 

@@ -240,6 +240,53 @@ static void test_sensitive_hides_tier(void **state)
 	bc_report_release(&r);
 }
 
+/*
+ * A proof-tier result (claim code, verified email; DESIGN.md §6) says neither
+ * "only shown with the claim code..." nor the ways to prove of the breaches
+ * where nothing is public: the person has already proved.
+ */
+static void test_proof_tier_no_prompt_to_prove(void **state)
+{
+	static const uint32_t kinds[] = { BC_TOKEN_CLAIM, BC_TOKEN_VERIFIED };
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_report r;
+	struct bc_payload p = { BC_PAYLOAD_VERSION, BC_TOKEN_CLAIM, 7, 0x0FFF | (1u << 12), 219, 239, 0, 1 };
+	json_t *j, *h;
+	char *txt;
+	size_t k;
+	int lang;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		p.kind = (uint8_t)kinds[k];
+		bc_report_init(&r, catalogue, 3, BC_TOKEN_BIT(kinds[k]));
+		assert_int_equal(bc_report_add(&r, 0, &p, &err), 0);
+		for (lang = 0; lang < 2; lang++) {
+			txt = render(&r, (enum bc_report_lang)lang, 0);
+			assert_null(strstr(txt, bc_report_medical_notice((enum bc_report_lang)lang)));
+			assert_null(strstr(txt, "Breaches where nothing is public"));
+			assert_null(strstr(txt, "Fuites dont rien n'est public"));
+			assert_non_null(strstr(txt, lang ? "Fiches : 7" : "Records: 7"));
+			free(txt);
+		}
+		j = bc_report_to_json(&r, BC_LANG_EN);
+		h = json_array_get(json_object_get(j, "breaches"), 0);
+		assert_true(json_is_null(json_object_get(h, "medical_notice")));
+		assert_int_equal(json_array_size(json_object_get(j, "private_breaches")), 0);
+		json_decref(j);
+		bc_report_release(&r);
+	}
+	/* the public tier still says both */
+	p.kind = BC_TOKEN_NIR;
+	bc_report_init(&r, catalogue, 3, BC_TOKEN_BIT(BC_TOKEN_NIR));
+	assert_int_equal(bc_report_add(&r, 0, &p, &err), 0);
+	txt = render(&r, BC_LANG_EN, 0);
+	assert_non_null(strstr(txt, bc_report_medical_notice(BC_LANG_EN)));
+	assert_non_null(strstr(txt, "Breaches where nothing is public"));
+	free(txt);
+	bc_report_release(&r);
+}
+
 static void test_helpers(void **state)
 {
 	struct bc_error err = BC_ERROR_INIT;
@@ -285,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_golden_sensitive),
 		cmocka_unit_test(test_golden_full),
 		cmocka_unit_test(test_golden_not_found),
+		cmocka_unit_test(test_proof_tier_no_prompt_to_prove),
 		cmocka_unit_test(test_medical_notice_independent),
 		cmocka_unit_test(test_sensitive_hides_tier),
 		cmocka_unit_test(test_helpers),
