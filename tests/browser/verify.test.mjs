@@ -153,6 +153,7 @@ for (const lang of ['fr', 'en']) {
       assert.ok(advice.includes('blackmail'), 'the blackmail advice');
       const text = await hit.innerText();
       assert.match(text, new RegExp(String(patient.rows)), 'the number of rows');
+      assert.equal(await hit.locator('.medical').count(), 0, 'no "only shown after verifying" on a verified result');
       for (const l of patient.labs.slice(0, 1)) assert.match(text, new RegExp(l), 'a lab');
       const learns = await page.locator('[data-t="verify_learns"]').innerText();
       assert.match(learns, lang === 'fr' ? /votre adresse e-mail et l'heure/ : /your email address and the time/);

@@ -269,7 +269,10 @@ function renderHit(h) {
     el('ul', { class: 'advice' }, ADVICE.filter((a) => !a.mask || (adviceFlags & a.mask))
       .map((a) => el('li', { 'data-advice': a.id }, a[lang]))),
     contacts(b),
-    el('p', { class: 'medical' }, t('medical', lang)));
+    // a proof-tier hit (letter's code, verified email, DESIGN.md §6): the
+    // person has already proved, so "only shown with the code..." is not said
+    h.matched.some((k) => k === 'claim' || k === 'verified') ? null
+      : el('p', { class: 'medical' }, t('medical', lang)));
 }
 
 function renderResult(r) {
