@@ -362,6 +362,32 @@ static void put_contacts(FILE *out, const struct bc_breach *b, const char *inden
 		complaint_of(b));
 }
 
+/* Every breach searched has public tier none (and this is no proof-tier
+ * result): a search by identifier cannot find anybody. */
+static int all_private(const struct bc_report *r)
+{
+	size_t i;
+
+	if (!r->n_breaches || (r->checked & PROOF_KINDS))
+		return 0;
+	for (i = 0; i < r->n_breaches; i++)
+		if (r->breaches[i].public_tier != BC_TIER_NONE)
+			return 0;
+	return 1;
+}
+
+/* The page's not_found_proof wording (web/src/texts.js), for the CLI. */
+static const char *private_summary(enum bc_report_lang lang)
+{
+	return tr(lang,
+		  "Without a proof, a search by identifier shows nothing of this breach: even if "
+		  "you are in the file, it answers \"not found\". To find out, use the code you "
+		  "received by post, or have your email address verified.",
+		  "Sans preuve, une recherche par identifiant ne montre rien de cette fuite : même "
+		  "si vous êtes dans le fichier, elle répond « non trouvé ». Pour savoir, utilisez le "
+		  "code reçu par courrier, ou faites vérifier votre adresse e-mail.");
+}
+
 static void put_private(FILE *out, const struct bc_report *r, enum bc_report_lang lang)
 {
 	char date[48];
@@ -544,8 +570,12 @@ int bc_report_write_text(const struct bc_report *r, enum bc_report_lang lang, FI
 		}
 	} else {
 		/* neutral (issue 17): what was searched, what "not found" does
-		 * not mean, and whom to ask; the page's sentences */
-		if (r->n_breaches > 1)
+		 * not mean, and whom to ask; the page's sentences. When nothing
+		 * searched is public, "not found" says nothing: say that, not
+		 * "we did not find you" (the ways to know follow, put_private). */
+		if (all_private(r))
+			fprintf(out, "%s\n", private_summary(lang));
+		else if (r->n_breaches > 1)
 			fprintf(out, lang == BC_LANG_FR
 					? "Nous n'avons pas trouvé ces identifiants dans les %zu fuites consultées.\n"
 					: "We did not find these identifiers in the %zu breaches searched.\n",
@@ -565,7 +595,8 @@ int bc_report_write_text(const struct bc_report *r, enum bc_report_lang lang, FI
 								 sizeof(date)));
 			fputs("\n", out);
 		}
-		fprintf(out, "%s\n", not_found_notice(lang));
+		if (!all_private(r))
+			fprintf(out, "%s\n", not_found_notice(lang));
 		for (i = 0; i < r->n_breaches; i++) {
 			fputs("\n", out);
 			if (r->n_breaches > 1)
@@ -673,7 +704,8 @@ json_t *bc_report_to_json(const struct bc_report *r, enum bc_report_lang lang)
 		json_array_append_new(a, hit_json(&r->hits[i], lang));
 	json_object_set_new(o, "breaches", a);
 	json_object_set_new(o, "not_found_notice",
-			    r->n_hits ? json_null() : json_string(not_found_notice(lang)));
+			    r->n_hits ? json_null()
+			    : json_string(all_private(r) ? private_summary(lang) : not_found_notice(lang)));
 	return o;
 }
 

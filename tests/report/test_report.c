@@ -241,6 +241,45 @@ static void test_sensitive_hides_tier(void **state)
 }
 
 /*
+ * Nothing found in a breach where nothing is public: no "we did not find
+ * these identifiers" (a person in the file gets the same answer), but the
+ * page's neutral sentence and the ways to know, DPO included.
+ */
+static void test_all_private_not_found(void **state)
+{
+	struct bc_report r;
+	json_t *j;
+	char *txt;
+
+	(void)state;
+	bc_report_init(&r, catalogue + 2, 1, BC_TOKEN_BIT(BC_TOKEN_NIR));
+	txt = render(&r, BC_LANG_EN, 0);
+	assert_null(strstr(txt, "We did not find"));
+	assert_null(strstr(txt, "This does not prove"));
+	assert_non_null(strstr(txt, "Without a proof, a search by identifier shows nothing of this breach: "
+				    "even if you are in the file, it answers \"not found\"."));
+	assert_non_null(strstr(txt, "breachcheck check --claim"));
+	assert_non_null(strstr(txt, "breachcheck check --verify-email"));
+	assert_non_null(strstr(txt, "dpo@example.net"));
+	free(txt);
+	txt = render(&r, BC_LANG_FR, 0);
+	assert_null(strstr(txt, "Nous n'avons pas trouvé"));
+	assert_non_null(strstr(txt, "même si vous êtes dans le fichier, elle répond « non trouvé »"));
+	free(txt);
+	j = bc_report_to_json(&r, BC_LANG_EN);
+	assert_true(json_is_false(json_object_get(j, "found")));
+	assert_non_null(strstr(json_string_value(json_object_get(j, "not_found_notice")), "even if you are in the file"));
+	json_decref(j);
+	bc_report_release(&r);
+	/* with a public breach besides, the usual not-found text */
+	bc_report_init(&r, catalogue, 3, BC_TOKEN_BIT(BC_TOKEN_NIR));
+	txt = render(&r, BC_LANG_EN, 0);
+	assert_non_null(strstr(txt, "We did not find these identifiers in the 3 breaches searched."));
+	free(txt);
+	bc_report_release(&r);
+}
+
+/*
  * A proof-tier result (claim code, verified email; DESIGN.md §6) says neither
  * "only shown with the claim code..." nor the ways to prove of the breaches
  * where nothing is public: the person has already proved.
@@ -333,6 +372,7 @@ int main(void)
 		cmocka_unit_test(test_golden_full),
 		cmocka_unit_test(test_golden_not_found),
 		cmocka_unit_test(test_proof_tier_no_prompt_to_prove),
+		cmocka_unit_test(test_all_private_not_found),
 		cmocka_unit_test(test_medical_notice_independent),
 		cmocka_unit_test(test_sensitive_hides_tier),
 		cmocka_unit_test(test_helpers),
