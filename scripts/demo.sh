@@ -20,16 +20,27 @@ if [ ! -s "$work/leak.csv" ] || [ ! -s "$work/truth.jsonl" ]; then
 	"$build/bc-genleak" --seed 1 --rows "$rows" --dependants 0.6 --out "$work/leak.csv" --truth "$work/truth.jsonl"
 fi
 
+reuse=0
+if [ -e "$work/index" ] && [ "$work/index" -nt "$work/leak.csv" ] && [ -s "$work/notices/notices.jsonl" ] &&
+	[ "${BC_DEMO_REINGEST:-0}" != 1 ]; then
+	reuse=1
+fi
+
 echo "demo: profile of the leak (no identifier is printed)"
-# the report beside the index; ingest below rewrites it with its own figures
-"$bc" profile "$work/leak.csv" --html "$work/report.html"
+if [ "$reuse" = 1 ] && [ -s "$work/report.html" ]; then
+	# the index is reused: keep the report ingest wrote beside it (its
+	# "What ingest published" part); a profile-only page would lose it
+	"$bc" profile "$work/leak.csv"
+else
+	# the report beside the index; ingest below rewrites it with its own figures
+	"$bc" profile "$work/leak.csv" --html "$work/report.html"
+fi
 
 if [ ! -e "$work/server.key" ]; then
 	"$bc" keygen "$work/server.key"
 fi
 
-if [ -e "$work/index" ] && [ "$work/index" -nt "$work/leak.csv" ] && [ -s "$work/notices/notices.jsonl" ] &&
-	[ "${BC_DEMO_REINGEST:-0}" != 1 ]; then
+if [ "$reuse" = 1 ]; then
 	echo "demo: reusing the index $work/index (BC_DEMO_REINGEST=1 to ingest again)"
 else
 	echo "demo: ingesting into the index $work/index (the state directory beside the key is secret)"

@@ -127,17 +127,16 @@ static const char *const fr_standard[] = {
 	"pre-plainte-en-ligne.gouv.fr) et prévenez notre délégué à la protection des données.",
 	/* 8 how to use the code */
 	"<b>Voir tout ce qui vous concerne.</b> Allez sur {URL} (ou scannez le code QR), choisissez « J'ai reçu "
-	"un courrier », puis saisissez le code ci-dessous, votre numéro de sécurité sociale et votre date de "
-	"naissance. En ligne de commande : breachcheck check --server {SERVER} --claim. Le code seul n'ouvre "
-	"rien. Ne le donnez à personne : nous ne vous le demanderons jamais.",
+	"un courrier », puis saisissez le code ci-dessus avec votre numéro de sécurité sociale (si vous n'en "
+	"avez pas, avec votre date de naissance). Le code seul n'ouvre rien. Ne le donnez à personne : nous ne vous le demanderons jamais.",
 	/* 9 contacts */
 	"<b>Nous contacter.</b> Délégué à la protection des données : {DPO}. Ligne d'assistance : {HELPLINE}. "
 	"Réclamation : {COMPLAINT}, ou auprès de la CNIL (www.cnil.fr/plaintes).",
 	/* 10 English summary */
 	"<b>In English.</b> Your personal data were in a file of medical laboratory patients that was stolen "
-	"and published ({TITLE}). This letter holds no medical information. To see everything about you, go to "
-	"{URL}, choose \"I received a letter\" and enter the code above with your social security number and "
-	"date of birth. Beware of messages quoting your lab or doctor. If anyone blackmails you, never pay: "
+	"and published ({TITLE}{DATE_EN}). This letter holds no medical information. To see everything about "
+	"you, go to {URL}, choose \"I received a letter\" and enter the code above with your social security number "
+	"(without one, with your date of birth). Beware of messages quoting your lab or doctor. If anyone blackmails you, never pay: "
 	"keep the messages and report it to the police. Contact: {DPO}, helpline {HELPLINE}.",
 };
 
@@ -156,14 +155,14 @@ static const char *const fr_falc[] = {
 	"demande de l'argent : ne payez pas. Gardez les messages. Allez à la police ou à la gendarmerie. "
 	"Prévenez-nous.",
 	"<b>Pour voir vos informations.</b> Allez sur {URL}. Ou scannez le code QR avec votre téléphone. Cliquez "
-	"sur « J'ai reçu un courrier ». Écrivez le code de cette lettre. Écrivez votre numéro de sécurité sociale "
-	"et votre date de naissance. Ne donnez ce code à personne. Vous pouvez aussi utiliser : breachcheck check "
-	"--server {SERVER} --claim.",
+	"sur « J'ai reçu un courrier ». Écrivez le code de cette lettre. Écrivez votre numéro de sécurité sociale. "
+	"Vous n'avez pas de numéro de sécurité sociale ? Écrivez votre date de naissance. Ne donnez ce code à "
+	"personne.",
 	"<b>Pour nous parler.</b> Appelez le {HELPLINE}. Ou écrivez à : {DPO}. Pour vous plaindre : {COMPLAINT}, "
 	"ou la CNIL (www.cnil.fr/plaintes).",
-	"<b>In English.</b> Your data were in a stolen file of medical laboratory patients ({TITLE}). This letter "
-	"holds no medical information. Go to {URL}, choose \"I received a letter\", enter the code with your social "
-	"security number and date of birth. Never pay a blackmailer. Contact: {DPO}, helpline {HELPLINE}.",
+	"<b>In English.</b> Your data were in a stolen file of medical laboratory patients ({TITLE}{DATE_EN}). "
+	"This letter holds no medical information. Go to {URL}, choose \"I received a letter\", enter the code with "
+	"your social security number (without one, your date of birth). Never pay a blackmailer. Contact: {DPO}, helpline {HELPLINE}.",
 };
 
 static const char *default_measures =
@@ -690,19 +689,43 @@ static void apply_deceased(struct run *r, struct bc_error *err)
 
 /* ---- the run ---- */
 
+/*
+ * The breach date for a sentence: ", 23 février 2021" (en: ", 23 February 2021")
+ * from the ISO date "2021-02-23" of the breach record (DESIGN §6); an ISO date
+ * that does not parse is written as it is, a missing one as "". out: cap bytes,
+ * always NUL-terminated.
+ */
+static void long_date(const char *iso, char *out, size_t cap, int en)
+{
+	static const char *const fr[] = { "janvier", "février", "mars",	     "avril",	"mai",	    "juin",
+					  "juillet", "août",	"septembre", "octobre", "novembre", "décembre" };
+	static const char *const enm[] = { "January", "February", "March",     "April",	  "May",      "June",
+					   "July",    "August",	  "September", "October", "November", "December" };
+	int y, m, d, n = 0;
+
+	out[0] = '\0';
+	if (!iso || !iso[0])
+		return;
+	if (sscanf(iso, "%4d-%2d-%2d%n", &y, &m, &d, &n) == 3 && iso[n] == '\0' && m >= 1 && m <= 12 && d >= 1 &&
+	    d <= 31)
+		snprintf(out, cap, ", %d%s %s %d", d, !en && d == 1 ? "er" : "", en ? enm[m - 1] : fr[m - 1], y);
+	else
+		snprintf(out, cap, ", %s", iso);
+}
+
 static int build_texts(struct run *r, const struct bc_breach *br)
 {
 	const struct bc_letters_options *o = r->o;
 	const char *const *t = o->variant == BC_LETTER_FALC ? fr_falc : fr_standard;
 	static const char *const keys[] = { "TITLE", "DATE", "MEASURES", "URL", "SERVER", "DPO", "HELPLINE",
-					    "COMPLAINT" };
-	char *vals[8], datebuf[64], server[512];
+					    "COMPLAINT", "DATE_EN" };
+	char *vals[9], datebuf[64], datebuf_en[64], server[512];
 	double fs = o->variant == BC_LETTER_STANDARD ? 10.0 : o->variant == BC_LETTER_LARGE ? 14.0 : 13.0;
 	const char *slash;
 	size_t i, k = 0;
 
-	snprintf(datebuf, sizeof(datebuf), "%s%s", br && br->breach_date && br->breach_date[0] ? ", " : "",
-		 br && br->breach_date ? br->breach_date : "");
+	long_date(br ? br->breach_date : NULL, datebuf, sizeof(datebuf), 0);
+	long_date(br ? br->breach_date : NULL, datebuf_en, sizeof(datebuf_en), 1);
 	/* the server of the page: scheme and host */
 	snprintf(server, sizeof(server), "%s", o->page_url);
 	slash = strstr(server, "://");
@@ -716,12 +739,13 @@ static int build_texts(struct run *r, const struct bc_breach *br)
 	vals[5] = esc(br && br->dpo_contact && br->dpo_contact[0] ? br->dpo_contact : "voir notre site");
 	vals[6] = esc(o->helpline);
 	vals[7] = esc(br && br->complaint_url && br->complaint_url[0] ? br->complaint_url : "voir notre site");
+	vals[8] = esc(datebuf_en);
 	r->body_size = fs;
 #define ADD(kind_, idx_, size_, bold_, newpage_, reserve_)                                               \
 	do {                                                                                              \
 		r->blocks[k] = (struct block){ kind_, (idx_) >= 0 ? t[idx_] : NULL, size_, bold_, newpage_, \
 					       reserve_ };                                                \
-		r->texts[k] = (idx_) >= 0 ? fill(t[idx_], keys, vals, 8) : NULL;                          \
+		r->texts[k] = (idx_) >= 0 ? fill(t[idx_], keys, vals, 9) : NULL;                          \
 		k++;                                                                                      \
 	} while (0)
 	ADD(B_TEXT, 0, fs + 3, 1, 0, 0);
@@ -739,7 +763,7 @@ static int build_texts(struct run *r, const struct bc_breach *br)
 	ADD(B_BOX, 10, fs - 1, 0, 0, 0);
 #undef ADD
 	r->n_blocks = k;
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < 9; i++)
 		g_free(vals[i]);
 	snprintf(r->sender_name, sizeof(r->sender_name), "%s",
 		 br && br->controller && br->controller[0] ? br->controller : "Le responsable du traitement");
