@@ -67,6 +67,14 @@ code=$(printf '%s' "$claim" | sed -n 's/.*"code":"\([^"]*\)".*/\1/p')
 cnir=$(printf '%s' "$claim" | sed -n 's/.*"match":{"nir":"\([^"]*\)".*/\1/p')
 cdob=$(printf '%s' "$claim" | sed -n 's/.*"dob":"\([0-9-]*\)".*/\1/p')
 pdf=$(ls "$work"/notices/letters/letters-*.pdf 2>/dev/null | head -1)
+# The PDF holds several letters (the first may be a minor's): name the page
+# that prints this code, found in the PDF's text (pdftotext, poppler-utils).
+where=""
+if [ -n "$code" ] && [ -n "$pdf" ] && command -v pdftotext >/dev/null 2>&1; then
+	page=$(pdftotext -layout "$pdf" - 2>/dev/null |
+		awk -v c="$code" 'BEGIN { p = 1 } { p += gsub(/\f/, ""); if (index($0, c)) { print p; exit } }' || true)
+	[ -n "$page" ] && where=" (page $page)"
+fi
 
 # One synthetic adult patient of the ground truth with a NIR and an address
 # of their own (a verified entry, docs/verify.md), medical categories if any.
@@ -100,7 +108,7 @@ identifiers shows nothing of it (try it: the report lists the breach and the
 ways to check it):
   $bc check --index $work/index --key $work/server.key --email ${email:-ADDRESS}
 
-A letter of the notification campaign: $pdf
+A letter of the notification campaign: $pdf$where
   its claim code ${code:-?} goes with the NIR ${cnir:-?} (date of birth ${cdob:-?}): the full
   report, medical categories included, on the page ("J'ai reçu un courrier"), or with
   $bc check --index $work/index --key $work/server.key --claim
