@@ -115,27 +115,42 @@ static redisReply *ok_reply(redisReply *rep)
 	return rep;
 }
 
-static int connect_now(struct redis_limiter *r)
+redisContext *bc_server_redis_connect(const char *host, int port, int is_unix, int db,
+				      const char *password)
 {
 	struct timeval ct = { 0, 300000 }, rt = { 0, 500000 };
+	redisContext *ctx;
 	redisReply *rep;
 
-	r->ctx = r->is_unix ? redisConnectUnixWithTimeout(r->host, ct)
-			    : redisConnectWithTimeout(r->host, r->port, ct);
-	if (!r->ctx || r->ctx->err || redisSetTimeout(r->ctx, rt) != REDIS_OK)
+	ctx = is_unix ? redisConnectUnixWithTimeout(host, ct) : redisConnectWithTimeout(host, port, ct);
+	if (!ctx || ctx->err || redisSetTimeout(ctx, rt) != REDIS_OK)
 		goto fail;
-	if (r->password[0]) {
-		rep = ok_reply(redisCommand(r->ctx, "AUTH %s", r->password));
+	if (password[0]) {
+		rep = ok_reply(redisCommand(ctx, "AUTH %s", password));
 		if (!rep)
 			goto fail;
 		freeReplyObject(rep);
 	}
-	if (r->db) {
-		rep = ok_reply(redisCommand(r->ctx, "SELECT %d", r->db));
+	if (db) {
+		rep = ok_reply(redisCommand(ctx, "SELECT %d", db));
 		if (!rep)
 			goto fail;
 		freeReplyObject(rep);
 	}
+	return ctx;
+fail:
+	if (ctx)
+		redisFree(ctx);
+	return NULL;
+}
+
+static int connect_now(struct redis_limiter *r)
+{
+	redisReply *rep;
+
+	r->ctx = bc_server_redis_connect(r->host, r->port, r->is_unix, r->db, r->password);
+	if (!r->ctx)
+		goto fail;
 	rep = ok_reply(redisCommand(r->ctx, "SCRIPT LOAD %s", script));
 	if (!rep || rep->type != REDIS_REPLY_STRING || rep->len != 40) {
 		if (rep)

@@ -19,6 +19,7 @@
 
 #include "mail/mail.h"
 #include "server/internal.h"
+#include "server/redis_verify_store.h"
 #include "util/error.h"
 
 #define LIMIT_SLOTS 4096
@@ -137,11 +138,15 @@ static uint32_t utc_day(void)
 }
 
 /* The code-hash keys: a fresh random key each UTC day (never derived from
- * the seed); yesterday's is kept so that a code sent at 23:55 still works. */
-static void current_keys(struct bc_server_verify *v, uint8_t cur[32], uint8_t prev[32])
+ * the seed); yesterday's is kept so that a code sent at 23:55 still works.
+ * With a shared store (--redis) the store keeps them, the same for every
+ * evaluator. Returns BC_VERIFY_OK or BC_VERIFY_UNAVAILABLE. */
+static int current_keys(struct bc_server_verify *v, uint8_t cur[32], uint8_t prev[32])
 {
 	uint32_t day = utc_day();
 
+	if (v->store->day_keys)
+		return v->store->day_keys(v->store, day, cur, prev);
 	pthread_mutex_lock(&v->lock);
 	if (day != v->key_day) {
 		if (day == v->key_day + 1)
@@ -154,6 +159,7 @@ static void current_keys(struct bc_server_verify *v, uint8_t cur[32], uint8_t pr
 	memcpy(cur, v->keys, 32);
 	memcpy(prev, v->keys + 32, 32);
 	pthread_mutex_unlock(&v->lock);
+	return BC_VERIFY_OK;
 }
 
 static void code_hash(const uint8_t key[32], const uint8_t id[BC_VERIFY_ID_BYTES], const char *code,
@@ -179,7 +185,17 @@ int bc_server_verify_new(struct bc_server *srv, struct bc_error *err)
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return bc_error_set(err, bc_err_internal, "out of memory");
-	v->store = o->verify_store ? o->verify_store : bc_verify_store_memory(4096, 65536);
+	if (o->verify_store)
+		v->store = o->verify_store;
+	else if (o->redis_url && *o->redis_url) {
+		/* --redis: codes started on one evaluator verify on another (issue #15) */
+		v->store = bc_verify_store_redis(o->redis_url, o->key->sk_s, &srv->metrics.redis, err);
+		if (!v->store) {
+			free(v);
+			return -1;
+		}
+	} else
+		v->store = bc_verify_store_memory(4096, 65536);
 	v->keys = sodium_malloc(64);
 	if (!v->store || !v->keys) {
 		if (v->store && !o->verify_store)
@@ -194,7 +210,13 @@ int bc_server_verify_new(struct bc_server *srv, struct bc_error *err)
 	pthread_mutex_init(&v->lock, NULL);
 	randombytes_buf(v->keys, 64);
 	v->key_day = utc_day();
-	randombytes_buf(v->addr_secret, sizeof v->addr_secret);
+	if (o->redis_url && *o->redis_url && !o->verify_store)
+		/* shared: every evaluator of one key names an address's counts alike
+		 * (a keyed hash; Redis never sees the address) */
+		crypto_generichash(v->addr_secret, sizeof v->addr_secret, (const uint8_t *)"bc verify addr_key",
+				   18, o->key->sk_s, 32);
+	else
+		randombytes_buf(v->addr_secret, sizeof v->addr_secret);
 	v->rate[0] = o->verify_starts_per_client / 3600.0;
 	v->burst[0] = o->verify_starts_per_client;
 	v->rate[1] = o->verify_starts_per_net / 3600.0;
@@ -261,6 +283,15 @@ static enum MHD_Result start_refused(struct MHD_Connection *c, struct bc_server_
 	return bc_server_error(c, r, MHD_HTTP_TOO_MANY_REQUESTS, "rate_limited", msg, NULL, wait ? wait : 1);
 }
 
+/* The shared store (--redis) does not answer: fail closed, as /v1/evaluate
+ * does, counted in breachcheck_redis_unavailable_total (docs/deploy.md). */
+static enum MHD_Result store_unavailable(struct MHD_Connection *c, struct bc_server_request *r)
+{
+	return bc_server_error(c, r, MHD_HTTP_SERVICE_UNAVAILABLE, "unavailable",
+			       "the shared store (--redis) does not answer: retry in a moment",
+			       NULL, 5);
+}
+
 /* What both routes check first: verification is set up, and the body is JSON.
  * Returns 1 with *ret the answer sent when the request stops there, else 0. */
 static int refused_early(struct MHD_Connection *c, struct bc_server_request *r, enum MHD_Result *ret)
@@ -316,10 +347,16 @@ enum MHD_Result bc_server_handle_verify_start(struct MHD_Connection *c, struct b
 			   strlen(rec->email), v->addr_secret, sizeof v->addr_secret);
 	randombytes_buf(rec->id, sizeof rec->id);
 	snprintf(code, sizeof code, "%06u", (unsigned)randombytes_uniform(1000000));
-	current_keys(v, cur, prev);
-	code_hash(cur, rec->id, code, rec->code_hash);
-	rec->expires = now + (srv->opt.verify_ttl ? srv->opt.verify_ttl : BC_VERIFY_TTL);
-	st = v->store->start(v->store, rec, (uint32_t)(now / 86400), now, &wait);
+	st = current_keys(v, cur, prev);
+	if (st == BC_VERIFY_OK) {
+		code_hash(cur, rec->id, code, rec->code_hash);
+		rec->expires = now + (srv->opt.verify_ttl ? srv->opt.verify_ttl : BC_VERIFY_TTL);
+		st = v->store->start(v->store, rec, code, (uint32_t)(now / 86400), now, &wait);
+	}
+	if (st == BC_VERIFY_UNAVAILABLE) {
+		ret = store_unavailable(c, r);
+		goto out;
+	}
 	if (st == BC_VERIFY_LIVE_CODE) {
 		ret = start_refused(c, r, "a code was sent to this address less than 20 minutes ago: use it", wait);
 		goto out;
@@ -389,6 +426,8 @@ enum MHD_Result bc_server_handle_verify_evaluate(struct MHD_Connection *c, struc
 	/* one element of the evaluator's own budget, like /v1/evaluate */
 	bc_server_client_address(c, srv, addr);
 	wait = srv->limiter->take(srv->limiter, addr, 1);
+	if (wait == BC_SERVER_LIMITER_UNAVAILABLE)
+		return store_unavailable(c, r);
 	if (wait) {
 		atomic_fetch_add_explicit(&srv->metrics.rate_limited_requests, 1, memory_order_relaxed);
 		snprintf(msg, sizeof(msg), "too many evaluations: retry after %u seconds", wait);
@@ -397,10 +436,16 @@ enum MHD_Result bc_server_handle_verify_evaluate(struct MHD_Connection *c, struc
 	email = sodium_malloc(BC_EMAIL_MAX);
 	if (!email)
 		return bc_server_error(c, r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "out of memory", NULL, 0);
-	current_keys(v, cur, prev);
-	code_hash(cur, id, code, h);
-	code_hash(prev, id, code, hp);
-	st = v->store->check(v->store, id, h, hp, (uint64_t)time(NULL), email);
+	st = current_keys(v, cur, prev);
+	if (st == BC_VERIFY_OK) {
+		code_hash(cur, id, code, h);
+		code_hash(prev, id, code, hp);
+		st = v->store->check(v->store, id, code, h, hp, (uint64_t)time(NULL), email);
+	}
+	if (st == BC_VERIFY_UNAVAILABLE) {
+		ret = store_unavailable(c, r);
+		goto out;
+	}
 	if (st == BC_VERIFY_CODE_INVALID) {
 		ret = bc_server_error(c, r, MHD_HTTP_BAD_REQUEST, "code_invalid",
 				      "the code does not match the one mailed: check it and try again", NULL, 0);

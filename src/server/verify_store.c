@@ -33,8 +33,8 @@ static void drop(struct rec_slot *s)
 	sodium_memzero(s, sizeof(*s));
 }
 
-static int mem_start(struct bc_verify_store *api, const struct bc_verify_record *rec, uint32_t day,
-		     uint64_t now, unsigned *wait)
+static int mem_start(struct bc_verify_store *api, const struct bc_verify_record *rec, const char *code,
+		     uint32_t day, uint64_t now, unsigned *wait)
 {
 	struct memory_store *m = (struct memory_store *)api;
 	struct rec_slot *free_rec = NULL;
@@ -42,6 +42,7 @@ static int mem_start(struct bc_verify_store *api, const struct bc_verify_record 
 	size_t i;
 	int st = BC_VERIFY_OK;
 
+	(void)code;
 	*wait = 0;
 	pthread_mutex_lock(&m->lock);
 	for (i = 0; i < m->n_recs; i++) {
@@ -116,7 +117,7 @@ static struct rec_slot *find(struct memory_store *m, const uint8_t id[BC_VERIFY_
 	return NULL;
 }
 
-static int mem_check(struct bc_verify_store *api, const uint8_t id[BC_VERIFY_ID_BYTES],
+static int mem_check(struct bc_verify_store *api, const uint8_t id[BC_VERIFY_ID_BYTES], const char *code,
 		     const uint8_t hash[BC_VERIFY_HASH_BYTES],
 		     const uint8_t hash_prev[BC_VERIFY_HASH_BYTES], uint64_t now,
 		     char email[BC_EMAIL_MAX])
@@ -125,6 +126,7 @@ static int mem_check(struct bc_verify_store *api, const uint8_t id[BC_VERIFY_ID_
 	struct rec_slot *s;
 	int st, a, b;
 
+	(void)code;
 	pthread_mutex_lock(&m->lock);
 	s = find(m, id);
 	if (!s || s->r.expires <= now) {

@@ -37,6 +37,7 @@ enum bc_verify_status {
 	BC_VERIFY_CODE_INVALID = 4,   /* check: wrong code, a try used */
 	BC_VERIFY_CODE_EXPIRED = 5,   /* check: no such verification, expired, or used already */
 	BC_VERIFY_TOO_MANY_TRIES = 6, /* check: 5 wrong codes were given */
+	BC_VERIFY_UNAVAILABLE = 7,    /* any: the shared store did not answer (fail closed: 503) */
 };
 
 /* One started verification. */
@@ -56,8 +57,8 @@ struct bc_verify_store {
 	 * starts on day (LIVE_CODE first; DAY_LIMIT), or the store is full (FULL).
 	 * A recorded start counts for the day. Thread-safe.
 	 */
-	int (*start)(struct bc_verify_store *s, const struct bc_verify_record *rec, uint32_t day,
-		     uint64_t now, unsigned *wait);
+	int (*start)(struct bc_verify_store *s, const struct bc_verify_record *rec, const char *code,
+		     uint32_t day, uint64_t now, unsigned *wait);
 	/*
 	 * The code of verification id, hashed under the current key (hash) and
 	 * the previous day's (hash_prev, may equal hash): OK when either equals
@@ -65,13 +66,24 @@ struct bc_verify_store {
 	 * once) and its address copied to email (BC_EMAIL_MAX bytes). Otherwise
 	 * CODE_INVALID (a try used; after BC_VERIFY_TRIES the record answers
 	 * TOO_MANY_TRIES), CODE_EXPIRED or TOO_MANY_TRIES. Thread-safe.
+	 * code (start and check): the 6 digits, NUL-terminated, which a shared
+	 * backend uses to encrypt the address it stores (the memory one ignores
+	 * it). Any function may answer UNAVAILABLE (a shared store down).
 	 */
-	int (*check)(struct bc_verify_store *s, const uint8_t id[BC_VERIFY_ID_BYTES],
+	int (*check)(struct bc_verify_store *s, const uint8_t id[BC_VERIFY_ID_BYTES], const char *code,
 		     const uint8_t hash[BC_VERIFY_HASH_BYTES],
 		     const uint8_t hash_prev[BC_VERIFY_HASH_BYTES], uint64_t now,
 		     char email[BC_EMAIL_MAX]);
 	/* The code of id could not be mailed: it is no longer live (the start still counts). */
 	void (*cancel)(struct bc_verify_store *s, const uint8_t id[BC_VERIFY_ID_BYTES]);
+	/*
+	 * May be NULL (the caller keeps its own random keys). Otherwise the
+	 * code-hash keys of UTC day (cur) and day - 1 (prev; equal to cur when
+	 * that day has none), the same on every evaluator sharing the store,
+	 * drawn at random by whichever evaluator asks first. Returns OK or
+	 * UNAVAILABLE.
+	 */
+	int (*day_keys)(struct bc_verify_store *s, uint32_t day, uint8_t cur[32], uint8_t prev[32]);
 	/* Free the backend (s included), wiping what it holds. */
 	void (*free)(struct bc_verify_store *s);
 };

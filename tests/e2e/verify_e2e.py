@@ -213,6 +213,74 @@ def verify_cli(url, md, addr, nir, lang="en"):
     return p.returncode, rep, err
 
 
+def shared_redis(element, logs, metrics_urls, bodies):
+    """--redis (issue #15): two evaluators share the codes; the address is not in Redis."""
+    if not shutil.which("redis-server") or not shutil.which("redis-cli"):
+        print("(redis-server not installed: the shared-codes part is skipped)")
+        return
+    print("== redis: two evaluators", flush=True)
+    rport = free_port()
+    rp = subprocess.Popen(["redis-server", "--port", str(rport), "--bind", "127.0.0.1", "--save", "",
+                           "--appendonly", "no", "--dir", WORK], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    PROCS.append(rp)
+    cli = ["redis-cli", "-p", str(rport)]
+    for _ in range(100):
+        if run(cli + ["ping"]).stdout.strip() == "PONG":
+            break
+        time.sleep(0.1)
+    md = os.path.join(WORK, "maildir-redis")
+    margs = ["--mail-dir", md, "--redis", f"redis://127.0.0.1:{rport}"]
+    e1, m1, l1, _ = start_serve("redis1", margs)
+    e2, m2, l2, _ = start_serve("redis2", margs)
+    logs += [l1, l2]
+    metrics_urls += [m1, m2]
+    w = "shared.redis@example.org"
+    SECRETS.add(w)
+    evaluated = []
+    for n, (a, b) in enumerate([(e1, e2), (e2, e1), (e1, e2)]):
+        before = mails(md)
+        st, j = post(a, "/v1/verify/start", {"email": w}, "198.51.100.9")
+        check(st == 200, f"redis: start {n + 1} on one evaluator ({st} {j})")
+        vid = j.get("verification_id")
+        code = code_from(md, before)
+        if n == 0:
+            # a live code on one evaluator is live on the other
+            st, j = post(b, "/v1/verify/start", {"email": w}, "198.51.100.9")
+            bodies.append(j)
+            check(st == 429 and j["error"]["code"] == "rate_limited", f"redis: live code seen by the other ({st})")
+            keys = run(cli + ["--scan", "--pattern", "bc:vc:*"]).stdout.split()
+            dump = " ".join(keys)
+            for k in keys:
+                t = run(cli + ["type", k]).stdout.strip()
+                dump += run(cli + ["--no-raw"] + (["hgetall", k] if t == "hash" else ["get", k])).stdout
+            check(any(k.startswith("bc:vc:r:") for k in keys) and any(k.startswith("bc:vc:k:") for k in keys),
+                  f"redis: the record and the day's key are in Redis ({keys})")
+            check(len(dump) > 200 and w not in dump.lower() and "shared.redis" not in dump.lower(),
+                  "redis: no address in Redis")
+        st, j = post(b, "/v1/verify/evaluate", {"verification_id": vid, "code": code, "blinded_element": element})
+        check(st == 200 and "evaluated_element" in j, f"redis: code started on one evaluates on the other ({st} {j})")
+        evaluated.append(j.get("evaluated_element"))
+        st, j = post(a, "/v1/verify/evaluate", {"verification_id": vid, "code": code, "blinded_element": element})
+        bodies.append(j)
+        check(st == 400 and j["error"]["code"] == "code_expired", f"redis: replay on the first refused ({st})")
+    check(len(set(evaluated)) == 1 and evaluated[0], "redis: the same address (decrypted) on both evaluators")
+    st, j = post(e2, "/v1/verify/start", {"email": w}, "198.51.100.9")
+    bodies.append(j)
+    check(st == 429 and j["error"]["code"] == "rate_limited", f"redis: the 4th start of the day refused across ({st})")
+    # Redis gone: fail closed, counted
+    rp.send_signal(signal.SIGTERM)
+    rp.wait(timeout=10)
+    st, j = post(e1, "/v1/verify/start", {"email": "down.redis@example.org"}, "198.51.100.10")
+    bodies.append(j)
+    check(st == 503 and j["error"]["code"] == "unavailable", f"redis: down, start answers 503 ({st} {j})")
+    st, j = post(e2, "/v1/verify/evaluate", {"verification_id": "A" * 22, "code": "123456", "blinded_element": element})
+    bodies.append(j)
+    check(st == 503, f"redis: down, evaluate answers 503 ({st})")
+    met = urllib.request.urlopen(m1).read().decode()
+    m = re.search(r"^breachcheck_redis_unavailable_total (\d+)", met, re.M)
+    check(m and int(m.group(1)) >= 1, "redis: the refusals are counted in the metrics")
+
+
 def main():
     people = setup()
     a, b, hh, minor = pick(people)
@@ -345,6 +413,7 @@ def main():
     check(storm[:4] == [200] * 4 and storm[4:] == [429, 429], f"start storm from one /48 stopped: {storm}")
 
     # privacy: nothing serve wrote holds an address or a code
+    shared_redis(element, logs, metrics_urls, bodies)
     written = ""
     for l in logs:
         written += open(l, encoding="utf-8", errors="replace").read()
