@@ -8,7 +8,7 @@ import { verifyInputs, startVerification, finishVerification } from './verify.js
 import {
   normalizeNir, normalizeLastName, normalizeFirstName, normalizeDob, normalizeEmail, normalizePhone,
 } from './normalize.js';
-import { t, CLASS_LABELS, KIND_LABELS, ADVICE, CNIL_COMPLAINT_URL } from './texts.js';
+import { t, retryIn, CLASS_LABELS, KIND_LABELS, ADVICE, CNIL_COMPLAINT_URL } from './texts.js';
 import { classNames, monthOf } from './index.js';
 import { CLASS_BITS } from './vocab.js';
 import { sortedHits } from './report.js';
@@ -311,9 +311,7 @@ function renderError(e) {
   const msgs = [];
   if (e.code === 'rate_limited') {
     msgs.push(t('err_rate_limited', lang));
-    const n = e.retryAfter;
-    msgs.push(n === null || n === undefined ? t('err_retry_later', lang)
-      : t(n === 1 ? 'err_retry_in_1' : 'err_retry_in', lang, { n }));
+    msgs.push(retryIn(e.retryAfter, lang));
   } else if (e.code === 'server') {
     msgs.push(t('err_server', lang, { status: [e.status, e.serverCode].filter(Boolean).join(', ') }));
   } else {
@@ -402,7 +400,12 @@ async function onVerifySend(ev) {
   } catch (e) {
     const key = verifyErrorKey(e);
     $('verify-status').textContent = '';
-    if (key) showVerifyError('vemail', key);
+    if (e.code === 'rate_limited') {
+      // the code's own limits (per connection, per address): said at the
+      // form, not as "too many searches" in the result box
+      showVerifyError('vemail', 'err_verify_rate_limited');
+      $('f-vemail-err').textContent += ` ${retryIn(e.retryAfter, lang)}`;
+    } else if (key) showVerifyError('vemail', key);
     else renderError(e instanceof CheckError ? e : new CheckError('server', { status: 0, serverCode: 'client' }));
   } finally {
     button.disabled = false;

@@ -146,6 +146,11 @@ const T = {
     en: "Try again in 1 second.",
   },
   err_retry_later: { fr: 'Réessayez dans quelques minutes.', en: 'Try again in a few minutes.' },
+  err_retry_in_min: { fr: 'Réessayez dans {n} minutes.', en: 'Try again in {n} minutes.' },
+  err_verify_rate_limited: {
+    fr: "Trop de codes demandés depuis votre connexion ou pour cette adresse.",
+    en: 'Too many codes asked for from this connection or for this address.',
+  },
   err_proof: {
     fr: "La réponse du serveur n'a pas passé le contrôle cryptographique (preuve invalide). Aucun résultat n'est affiché, car il pourrait être faux. Réessayez plus tard. Si cela se reproduit, signalez-le à l'exploitant du service.",
     en: "The server's answer failed the cryptographic check (invalid proof). No result is shown, as it could be wrong. Try again later. If it happens again, tell the operator of the service.",
@@ -298,6 +303,14 @@ export function t(key, lang, vars = {}) {
   const e = T[key];
   if (!e) return key;
   return (e[lang] ?? e.fr).replace(/\{(\w+)\}/g, (_, v) => String(vars[v] ?? ''));
+}
+
+// "Try again in ..." for a Retry-After of n seconds (null: unknown): seconds
+// up to 90, whole minutes (rounded up) beyond.
+export function retryIn(n, lang) {
+  if (n === null || n === undefined) return t('err_retry_later', lang);
+  if (n > 90) return t('err_retry_in_min', lang, { n: Math.ceil(n / 60) });
+  return t(n === 1 ? 'err_retry_in_1' : 'err_retry_in', lang, { n });
 }
 
 export function textKeys() {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hasText, textKeys, textEntry, t, CLASS_LABELS, KIND_LABELS, ADVICE } from '../src/texts.js';
+import { hasText, textKeys, textEntry, t, retryIn, CLASS_LABELS, KIND_LABELS, ADVICE } from '../src/texts.js';
 import { CLASS_BITS, classNames } from '../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -74,4 +74,13 @@ test('checking is not verifying', () => {
     assert.doesNotMatch(t(k, 'fr'), /vérifi/i, `${k} says "vérifier", kept for the email proof (issue 17, docs/texts.md): write rechercher, consulter or relire`);
   }
   assert.doesNotMatch(t('found_summary_1_1', 'en'), /checked/);
+});
+
+test('retry delays: seconds up to 90, whole minutes beyond', () => {
+  assert.equal(retryIn(1, 'en'), 'Try again in 1 second.');
+  assert.equal(retryIn(90, 'en'), 'Try again in 90 seconds.');
+  assert.equal(retryIn(91, 'en'), 'Try again in 2 minutes.');
+  assert.equal(retryIn(3600, 'fr'), 'Réessayez dans 60 minutes.');
+  assert.equal(retryIn(null, 'en'), 'Try again in a few minutes.');
+  assert.equal(t('err_verify_rate_limited', 'en'), 'Too many codes asked for from this connection or for this address.');
 });
