@@ -88,6 +88,7 @@ struct run {
 	double y_of[MAX_BLOCKS];
 	int pages;
 	double body_size;
+	double classes_row;       /* one row of the data-class list, points (classes_row_h) */
 	char date[32], sender_name[256], sender_dpo[256];
 	atomic_int failed;
 	atomic_size_t done;
@@ -270,6 +271,36 @@ static void painter_release(struct painter *pt)
 		g_object_unref(pt->fm);
 }
 
+/*
+ * The height of one row of the two-column list of data classes: the tallest
+ * non-medical class label wrapped at the column's width, plus a half-line gap,
+ * so that every letter reserves the same room (same page count) and no label
+ * is cut off. size: the body's font size in points.
+ */
+static double classes_row_h(PangoContext *ctx, double size)
+{
+	char line[256], *e;
+	double h, best = size * 1.5;
+	PangoLayout *l;
+	int b;
+
+	for (b = 0; b < 12; b++) {
+		const struct bc_vocab_entry *v = bc_class_entry(b);
+
+		if (!v || !v->fr)
+			continue;
+		snprintf(line, sizeof(line), "• %s", v->fr);
+		e = esc(line);
+		l = make_layout(ctx, e, size, 0, TEXT_W / 2 - 16, 0);
+		h = layout_h(l) + size * 0.5;
+		if (h > best)
+			best = h;
+		g_object_unref(l);
+		g_free(e);
+	}
+	return best;
+}
+
 /* Where each block goes: top-down from the first page's body start, a new page when full. */
 static int place_blocks(struct run *r)
 {
@@ -283,7 +314,10 @@ static int place_blocks(struct run *r)
 	for (i = 0; i < r->n_blocks; i++) {
 		const struct block *b = &r->blocks[i];
 
-		h = b->kind == B_TEXT ? layout_h(pt.stat[i]) : b->kind == B_BOX ? layout_h(pt.stat[i]) + 16 : b->reserve;
+		h = b->kind == B_TEXT	 ? layout_h(pt.stat[i])
+		    : b->kind == B_BOX	 ? layout_h(pt.stat[i]) + 16
+		    : b->kind == B_CLASSES ? 6 * (r->classes_row = classes_row_h(pt.ctx, b->size))
+					 : b->reserve;
 		if (b->newpage || y + h > PAGE_H - MARGIN - 20) {
 			page++;
 			y = MARGIN;
@@ -348,8 +382,10 @@ static void draw_letter(struct run *r, struct painter *pt, cairo_t *cr, const st
 {
 	const struct bc_letters_options *o = r->o;
 	char printed[BC_CLAIM_PRINTED_BYTES], url[1024], line[512];
-	double ay = WIN_Y + 8, fs = r->body_size;
+	double ay = WIN_Y + 8, fs = r->body_size, row_h = r->classes_row;
 	int page, first;
+	char *item;
+	PangoLayout *il;
 	size_t i;
 	unsigned b;
 
@@ -404,7 +440,8 @@ static void draw_letter(struct run *r, struct painter *pt, cairo_t *cr, const st
 				draw_layout(cr, pt->stat[i], MARGIN + 4, y + 6);
 				break;
 			case B_CLASSES:
-				/* two columns of six: room for every non-medical class */
+				/* two columns of six: room for every non-medical class, each
+				 * label wrapped within its column (classes_row_h) */
 				first = 0;
 				for (b = 0; b < 12; b++) {
 					const struct bc_vocab_entry *e = bc_class_entry(b);
@@ -413,9 +450,13 @@ static void draw_letter(struct run *r, struct painter *pt, cairo_t *cr, const st
 					if (!(l->classes & (1u << b)) || !e || !e->fr)
 						continue;
 					cx = MARGIN + 12 + (first % 2) * (TEXT_W / 2);
-					cy = y + (first / 2) * (fs * 1.5);
+					cy = y + (first / 2) * row_h;
 					snprintf(line, sizeof(line), "• %s", e->fr);
-					draw_text(cr, pt->ctx, line, cx, cy, TEXT_W / 2 - 16, fs, 0, 0);
+					item = esc(line);
+					il = make_layout(pt->ctx, item, fs, 0, TEXT_W / 2 - 16, 0);
+					draw_layout(cr, il, cx, cy);
+					g_object_unref(il);
+					g_free(item);
 					first++;
 				}
 				break;

@@ -96,6 +96,10 @@ def main():
                           n["address"]["city"]] + n["address"]["street"].splitlines():
                     rest = rest.replace(sp(v), "")
                 rest = re.sub(r"^\s*•.*$", "", rest, flags=re.M)        # the classes
+                # a long class label wraps onto a line of its own: the list runs
+                # from its heading to the fixed medical sentence
+                rest = re.sub(r"(dans ce fichier :\n).*?(\n\s*Ce fichier contient aussi)", r"\1\2", rest,
+                              flags=re.S)
                 rest = re.sub(r"Aux représentants légaux de", "", rest)  # minors' address line
                 rest = re.sub(r"[ \t]+", " ", rest)
                 rest = "\n".join(l.strip() for l in rest.splitlines() if l.strip())
