@@ -51,4 +51,16 @@ int cli_read_input(const char *prompt, int from_stdin, int echo, char *buf, size
 /* Print "breachcheck: <formatted error>" to stderr. */
 void cli_print_error(const struct bc_error *err);
 
+struct leak_profile;
+struct bc_group;
+
+/*
+ * The profile's patients from the grouping of DESIGN §10 (issue #17: one
+ * count for profile, ingest, pwn_count and the notices): finishes grp, fills
+ * prof's patient counts (prof from leak_profile_init_grouped, fed the same
+ * records in the same order as grp) and its rows not linkable by reason.
+ * Both borrowed. Returns 0, or -1 with err ("out_of_memory").
+ */
+int cli_profile_patients(struct leak_profile *prof, struct bc_group *grp, struct bc_error *err);
+
 #endif

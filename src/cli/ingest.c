@@ -134,6 +134,7 @@ static void print_inferred_mapping(const char *input)
  */
 struct hooks {
 	struct leak_profile prof;
+	struct bc_group *grp;   /* the patients of the profile (DESIGN §10), as ingest counts them */
 	json_t *profile;        /* leak_profile_to_json, after reading */
 	const char *input;
 	int sensitivity;        /* 1 --sensitive, 0 --not-sensitive, -1 neither */
@@ -144,7 +145,9 @@ static int on_record(void *arg, const struct bc_record *rec, struct bc_error *er
 {
 	struct hooks *h = arg;
 
-	return leak_profile_add(&h->prof, rec, err);
+	if (leak_profile_add(&h->prof, rec, err) != 0)
+		return -1;
+	return bc_group_add(h->grp, rec, err);
 }
 
 static const unsigned categories[] = {
@@ -157,7 +160,8 @@ static int after_read(void *arg, const struct leak_reader *r, struct bc_error *e
 	unsigned long found = 0;
 	size_t i;
 
-	leak_profile_finish(&h->prof);
+	if (cli_profile_patients(&h->prof, h->grp, err) != 0)
+		return -1;
 	h->profile = leak_profile_to_json(&h->prof, r, h->input);
 	if (!h->profile)
 		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
@@ -441,8 +445,9 @@ int cmd_ingest(int argc, char **argv)
 		cli_print_error(&err);
 		return BC_EXIT_USAGE;
 	}
-	if (leak_profile_init(&h.prof, &err)) {
+	if (leak_profile_init_grouped(&h.prof, &err) || bc_group_new(&h.grp, NULL, 0, &err)) {
 		cli_print_error(&err);
+		leak_profile_release(&h.prof);
 		return BC_EXIT_FAILURE;
 	}
 	h.input = o.input;
@@ -492,5 +497,6 @@ int cmd_ingest(int argc, char **argv)
 out:
 	json_decref(h.profile);
 	leak_profile_release(&h.prof);
+	bc_group_free(h.grp);
 	return rc;
 }

@@ -4,6 +4,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "group/group.h"
 #include "leak/profile.h"
 #include "leak/reader.h"
 #include "opreport/opreport.h"
@@ -30,6 +31,7 @@ static const char usage[] =
 
 int cmd_profile(int argc, char **argv)
 {
+	struct bc_group *grp = NULL;
 	struct bc_error err = BC_ERROR_INIT;
 	struct leak_mapping mapping;
 	/* a file without a header is read with the columns its content tells (printed as a mapping file) */
@@ -104,14 +106,14 @@ int cmd_profile(int argc, char **argv)
 		goto out;
 	}
 	have_reader = 1;
-	if (leak_profile_init(&prof, &err) < 0) {
+	if (leak_profile_init_grouped(&prof, &err) < 0 || bc_group_new(&grp, NULL, 0, &err) < 0) {
 		cli_print_error(&err);
 		rc = BC_EXIT_FAILURE;
 		goto out;
 	}
 	have_prof = 1;
 	while ((n = leak_reader_next(&reader, &rec, &err)) > 0) {
-		if (leak_profile_add(&prof, &rec, &err) < 0) {
+		if (leak_profile_add(&prof, &rec, &err) < 0 || bc_group_add(grp, &rec, &err) < 0) {
 			cli_print_error(&err);
 			rc = BC_EXIT_FAILURE;
 			goto out;
@@ -122,7 +124,11 @@ int cmd_profile(int argc, char **argv)
 		rc = !strcmp(err.code, "read_failed") ? BC_EXIT_FAILURE : BC_EXIT_USAGE;
 		goto out;
 	}
-	leak_profile_finish(&prof);
+	if (cli_profile_patients(&prof, grp, &err) < 0) {
+		cli_print_error(&err);
+		rc = BC_EXIT_FAILURE;
+		goto out;
+	}
 	if (json || html) {
 		/* one object for both renderings: the report's figures are --json's */
 		j = leak_profile_to_json(&prof, &reader, path);
@@ -154,6 +160,7 @@ int cmd_profile(int argc, char **argv)
 	}
 	rc = fflush(stdout) ? BC_EXIT_FAILURE : BC_EXIT_OK;
 out:
+	bc_group_free(grp);
 	json_decref(j);
 	if (have_prof)
 		leak_profile_release(&prof);

@@ -25,13 +25,6 @@ static uint32_t own_bits(int kind)
 	}
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 struct src_ref {
 	const char *name;
 	uint16_t idx;
@@ -140,13 +133,14 @@ static void agg_range(void *arg, size_t begin, size_t end)
 	}
 }
 
-/* Patient of each row: its NIR; else the NIR its name + date of birth is
- * seen with when that is unique; else its name + date of birth; else the
- * row itself. Returns pwn_count (distinct patients). */
-static uint64_t resolve_patients(struct ingest *g, uint64_t *patient, uint32_t *link)
+/* Patient of each row as the payloads see it (which lab names are one
+ * patient's, which tokens are shared): its NIR; else the NIR its name + date
+ * of birth is seen with when that is unique; else its name + date of birth;
+ * else the row itself. The count of patients (pwn_count) is src/group's,
+ * bc_ingest_group_finish. */
+static void resolve_patients(struct ingest *g, uint64_t *patient, uint32_t *link)
 {
-	size_t r, i, n = 0;
-	uint64_t *sorted;
+	size_t r, i;
 
 	for (i = 0; i < g->ntok; i++)
 		link[i] = NONE;
@@ -175,16 +169,6 @@ static uint64_t resolve_patients(struct ingest *g, uint64_t *patient, uint32_t *
 		if (patient[r] >> 32 && ri->nd[0] != NONE)
 			patient[r] = ri->nd[0];
 	}
-	sorted = malloc((g->nrows ? g->nrows : 1) * sizeof(*sorted));
-	if (sorted == NULL)
-		return 0;
-	memcpy(sorted, patient, g->nrows * sizeof(*sorted));
-	qsort(sorted, g->nrows, sizeof(*sorted), cmp_u64);
-	for (r = 0; r < g->nrows; r++)
-		if (r == 0 || sorted[r] != sorted[r - 1])
-			n++;
-	free(sorted);
-	return n;
 }
 
 static json_t *text_or_empty(const char *s)
@@ -239,7 +223,11 @@ int bc_ingest_aggregate(struct ingest *g, uint32_t id, struct bc_build_item *ite
 	for (i = g->ntok; i > 0; i--)
 		start[i] = start[i - 1];
 	start[0] = 0;
-	st->patients = resolve_patients(g, patient, link);
+	resolve_patients(g, patient, link);
+	/* one patient count (issue #17): the grouping of DESIGN §10 that the
+	 * claims, the notices and profile use */
+	if (bc_ingest_group_finish(g, &st->patients, &st->group_unlinked, err) != 0)
+		goto out;
 	/* Published lab names: not identifier-like, and seen with at least two
 	 * patients (a free-text or misplaced column is unique to a person). */
 	for (i = 0; i < g->nsources; i++)

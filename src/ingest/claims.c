@@ -106,6 +106,19 @@ const struct bc_group *bc_ingest_group(const struct ingest *g)
 	return g->claims ? g->claims->group : NULL;
 }
 
+int bc_ingest_group_finish(struct ingest *g, uint64_t *patients, size_t *unlinked, struct bc_error *err)
+{
+	*patients = 0;
+	*unlinked = 0;
+	if (g->claims == NULL)
+		return 0;
+	if (bc_group_finish(g->claims->group, err) != 0)
+		return -1;
+	*patients = bc_group_patients(g->claims->group);
+	*unlinked = bc_group_stats(g->claims->group)->rows_unlinked;
+	return 0;
+}
+
 static void arena_wipe(struct claims *c)
 {
 	if (c->arena) {

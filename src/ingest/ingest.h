@@ -72,7 +72,7 @@ struct bc_ingest_stats {
 	size_t verified_unlinked;   /* withheld: rows of no single patient, or no date of birth */
 	size_t tokens_by_kind[8];   /* distinct tokens of this breach by token kind (1..6) */
 	size_t shared_by_kind[8];   /* of which shared between patients */
-	uint64_t patients;          /* pwn_count */
+	uint64_t patients;          /* pwn_count: patients of DESIGN §10 (src/group), as profile and notices */
 	size_t sources_withheld;    /* lab names not published (identifier-like, or one patient's) */
 	uint32_t breach_id;
 	size_t breaches;            /* breaches in the published index */

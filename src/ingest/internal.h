@@ -288,6 +288,14 @@ int bc_ingest_claims_add(struct ingest *g, const struct bc_record *rec, struct b
  * bc_ingest_claims_build; NULL before the first row. */
 const struct bc_group *bc_ingest_group(const struct ingest *g);
 
+/*
+ * Finish the grouping of this run (after the last row; again is a no-op) and
+ * give its counts: *patients, the pwn_count of the catalogue, the count the
+ * notices and profile give too (issue #17); *unlinked, the rows of no
+ * patient. No row (no grouping yet): both 0. Returns 0, or -1 with err.
+ */
+int bc_ingest_group_finish(struct ingest *g, uint64_t *patients, size_t *unlinked, struct bc_error *err);
+
 /* Patients, their payloads and claim codes (kept from the state, or new),
  * appended to r->items after this breach's tokens (r->n_own: both). Only
  * with --notices or when the state holds claims of this breach name.

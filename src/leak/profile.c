@@ -22,6 +22,14 @@ struct entry {
 	unsigned char nonir;      /* NAMEDOB: seen on a row without a valid NIR */
 };
 
+/* grouped mode: what a row adds to its patient's counts (no identifier) */
+struct leak_profile_fact {
+	uint32_t flags;
+	uint32_t labs;
+	uint16_t month;           /* sample month, 0 = unknown */
+	uint16_t pad;
+};
+
 struct leak_patient_set {
 	struct entry *e;
 	size_t cap, used;
@@ -219,8 +227,20 @@ oom:
 	return bc_error_set(err, bc_err_out_of_memory, "cannot allocate the patient set");
 }
 
+int leak_profile_init_grouped(struct leak_profile *p, struct bc_error *err)
+{
+	memset(p, 0, sizeof(*p));
+	if (sodium_init() < 0)
+		return bc_error_set(err, bc_err_crypto_failed, "libsodium could not be initialised");
+	p->grouped = 1;
+	return 0;
+}
+
 void leak_profile_release(struct leak_profile *p)
 {
+	free(p->facts);
+	p->facts = NULL;
+	p->cap_facts = 0;
 	if (!p->set)
 		return;
 	if (p->set->e) {
@@ -319,6 +339,23 @@ int leak_profile_add(struct leak_profile *p, const struct bc_record *rec, struct
 	if (!(rec->sample_year >= LEAK_PROFILE_YEAR_MIN && rec->sample_year <= LEAK_PROFILE_YEAR_MAX))
 		p->year_unknown++;
 	labs = count_source(p, rec->source);
+	if (p->grouped) {
+		if (p->rows > p->cap_facts) {
+			size_t nc = p->cap_facts ? p->cap_facts * 2 : 1024;
+			struct leak_profile_fact *nf = realloc(p->facts, nc * sizeof(*nf));
+
+			if (!nf)
+				return bc_error_set(err, bc_err_out_of_memory, "cannot keep row %lu's counts", p->rows);
+			p->facts = nf;
+			p->cap_facts = nc;
+		}
+		p->facts[p->rows - 1] = (struct leak_profile_fact){
+			.flags = rec->flags,
+			.labs = labs,
+			.month = rec->sample_month >= 1 && rec->sample_month <= 100 * 12 ? (uint16_t)rec->sample_month : 0,
+		};
+		return 0;
+	}
 
 	namedob = rec->n_last_names > 0 && rec->first_name[0] && rec->dob[0];
 	nk = 0;
@@ -398,6 +435,39 @@ void leak_profile_finish(struct leak_profile *p)
 		else if (s->e[i].kind == KIND_NAMEDOB && s->e[i].nonir && !s->e[i].link)
 			count_patient(p, &s->e[i]);
 	}
+}
+
+int leak_profile_finish_grouped(struct leak_profile *p, uint32_t (*patient_of)(const void *ctx, size_t row),
+				const void *ctx, uint32_t npatients, struct bc_error *err)
+{
+	struct entry *e;
+	size_t i;
+	uint32_t q;
+
+	if (!p->grouped)
+		return bc_error_set(err, bc_err_usage, "the profile was not started with leak_profile_init_grouped");
+	p->patients = 0;
+	p->rows_unlinked = 0;
+	memset(p->class_patients, 0, sizeof(p->class_patients));
+	memset(p->source_patients, 0, sizeof(p->source_patients));
+	memset(p->first_year_patients, 0, sizeof(p->first_year_patients));
+	e = calloc(npatients ? npatients : 1, sizeof(*e));
+	if (!e)
+		return bc_error_set(err, bc_err_out_of_memory, "cannot count %lu patients", (unsigned long)npatients);
+	for (i = 0; i < p->rows; i++) {
+		const struct leak_profile_fact *f = &p->facts[i];
+
+		q = patient_of(ctx, i);
+		if (q >= npatients) {
+			p->rows_unlinked++;
+			continue;
+		}
+		merge_visit(&e[q], f->flags, f->labs, f->month, f->month);
+	}
+	for (q = 0; q < npatients; q++)
+		count_patient(p, &e[q]);
+	free(e);
+	return 0;
 }
 
 /* ---- output ---- */
@@ -546,6 +616,10 @@ int leak_profile_write_text(const struct leak_profile *p, const struct leak_read
 	fprintf(out, "\nPatients\n");
 	fprintf(out, "  %-28s %9lu\n", "distinct patients", p->patients);
 	fprintf(out, "  %-28s %9lu\n", "rows not linkable", p->rows_unlinked);
+	for (i = 0; i < p->n_unlinked_reasons; i++)
+		if (p->unlinked_rows[i])
+			fprintf(out, "    %-26s %9lu  %s\n", p->unlinked_name[i], p->unlinked_rows[i],
+				p->unlinked_text[i]);
 
 	fprintf(out, "\nSources (labs)                    rows            patients\n");
 	sorted_sources(p, order);
@@ -745,6 +819,12 @@ static int profile_quality_json(json_t *o, const struct leak_profile *p)
 	}
 	bad |= jset(o, "patients", json_integer((json_int_t)p->patients));
 	bad |= jset(o, "rows_unlinked", json_integer((json_int_t)p->rows_unlinked));
+	if (p->n_unlinked_reasons) {
+		d = json_object();
+		bad |= jset(o, "rows_unlinked_by_reason", d);
+		for (i = 0; d && i < p->n_unlinked_reasons; i++)
+			bad |= jset(d, p->unlinked_name[i], json_integer((json_int_t)p->unlinked_rows[i]));
+	}
 
 	return bad;
 }

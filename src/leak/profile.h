@@ -11,6 +11,8 @@
  * the rows.
  */
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -22,8 +24,10 @@
 #define LEAK_PROFILE_MAX_SOURCES 256   /* more distinct labs are counted as "(other)" */
 #define LEAK_PROFILE_YEAR_MIN 1900
 #define LEAK_PROFILE_YEAR_MAX 2099
+#define LEAK_PROFILE_REASONS 8         /* reasons a row is not linkable, at most */
 
 struct leak_patient_set;
+struct leak_profile_fact;
 
 struct leak_profile {
 	unsigned long rows;
@@ -50,7 +54,18 @@ struct leak_profile {
 	unsigned long source_patients[32]; /* patients per source (the first 32 sources) */
 	unsigned long first_year_patients[LEAK_PROFILE_YEAR_MAX - LEAK_PROFILE_YEAR_MIN + 1]; /* by first sample year */
 
+	/* rows not linkable by reason, when the counting was grouped (set by
+	 * the caller of leak_profile_finish_grouped; names and texts borrowed,
+	 * static): the profile prints them under "rows not linkable" */
+	unsigned n_unlinked_reasons;
+	const char *unlinked_name[LEAK_PROFILE_REASONS];
+	const char *unlinked_text[LEAK_PROFILE_REASONS];
+	unsigned long unlinked_rows[LEAK_PROFILE_REASONS];
+
 	struct leak_patient_set *set;      /* private */
+	struct leak_profile_fact *facts;   /* private: grouped mode, one per row */
+	size_t cap_facts;
+	int grouped;
 	unsigned last_source;
 };
 
@@ -67,6 +82,31 @@ int leak_profile_add(struct leak_profile *p, const struct bc_record *rec, struct
  * (name, first name, date of birth). Fills patients and class_patients.
  */
 void leak_profile_finish(struct leak_profile *p);
+
+/*
+ * Grouped counting (issue #17: one patient count). The grouping of
+ * DESIGN.md §10 lives in src/group, on the same floor as src/leak and
+ * reading its records, so src/leak does not call it (that would be a cycle
+ * between two modules of floor 3, docs/architecture.md); the caller (the
+ * CLI's profile) feeds each record to both and hands the result back here.
+ *
+ * leak_profile_init_grouped: like leak_profile_init, without the profile's
+ * own patient set; leak_profile_add then keeps 12 bytes per row (the row's
+ * classes, lab bit and sample month; no identifier), grown by doubling from
+ * nothing, so a small file costs next to nothing. Returns 0, or -1 with err.
+ */
+int leak_profile_init_grouped(struct leak_profile *p, struct bc_error *err);
+
+/*
+ * Fill patients, class_patients, source_patients, first_year_patients and
+ * rows_unlinked from a grouping of the rows added: patient_of(ctx, i) is the
+ * patient (< npatients) of row i (0-based, in the order of leak_profile_add),
+ * or UINT32_MAX when row i is not linkable. Allocates about 40 bytes per patient
+ * for the duration of the call. Returns 0, or -1 (err "out_of_memory", or
+ * "usage" when p is not grouped).
+ */
+int leak_profile_finish_grouped(struct leak_profile *p, uint32_t (*patient_of)(const void *ctx, size_t row),
+				const void *ctx, uint32_t npatients, struct bc_error *err);
 
 /* Free the patient set. */
 void leak_profile_release(struct leak_profile *p);
