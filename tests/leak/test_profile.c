@@ -36,6 +36,53 @@ static void add(struct leak_profile *p, const struct bc_record *r)
 	assert_int_equal(leak_profile_add(p, r, &err), 0);
 }
 
+static uint32_t from_table(const void *ctx, size_t row)
+{
+	return ((const uint32_t *)ctx)[row];
+}
+
+/* Grouped counting (issue 17): the patients are the caller's grouping, the
+ * per-class, per-lab and first-year counts follow it; unlinked rows count once. */
+static void test_grouped(void **state)
+{
+	static const uint32_t owner[] = { 1, 0, 1, UINT32_MAX, 0 };
+	struct leak_profile p;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record r;
+
+	(void)state;
+	assert_int_equal(leak_profile_init_grouped(&p, &err), 0);
+	set_rec(&r, "", "DUPONT", "JEANNE", "1985-03-12", BC_BIT(BC_CLASS_HIV), 2017, 5, "LAB-A");
+	add(&p, &r);
+	set_rec(&r, "2850375056000", "DUPONT", "JEANNE", "1985-03-12", 0, 2018, 1, "LAB-B");
+	add(&p, &r);
+	set_rec(&r, "", "MARTIN", "PAUL", "1960-01-01", 0, 2016, 2, "LAB-B");
+	add(&p, &r);
+	set_rec(&r, "", "", "ANNE", "", BC_BIT(BC_CLASS_HIV), 2019, 1, "LAB-A");
+	add(&p, &r);
+	set_rec(&r, "", "DUPONT", "JEANNE", "1985-03-12", 0, 2019, 1, "LAB-A");
+	add(&p, &r);
+	/* the caller's grouping says: rows 1 and 4 are patient 0; rows 0 and 2 patient 1 */
+	assert_int_equal(leak_profile_finish_grouped(&p, from_table, owner, 2, &err), 0);
+	assert_int_equal(p.rows, 5);
+	assert_int_equal(p.patients, 2);
+	assert_int_equal(p.rows_unlinked, 1);
+	assert_int_equal(p.class_rows[BC_CLASS_HIV], 2);
+	assert_int_equal(p.class_patients[BC_CLASS_HIV], 1);
+	assert_int_equal(p.source_patients[0], 2); /* LAB-A: patients 0 (row 4) and 1 (row 0) */
+	assert_int_equal(p.source_patients[1], 2); /* LAB-B: rows 1 and 2 */
+	assert_int_equal(p.first_year_patients[2016 - LEAK_PROFILE_YEAR_MIN], 1);
+	assert_int_equal(p.first_year_patients[2018 - LEAK_PROFILE_YEAR_MIN], 1);
+	assert_int_equal(p.first_year_patients[2017 - LEAK_PROFILE_YEAR_MIN], 0);
+	leak_profile_release(&p);
+
+	/* an ungrouped profile refuses */
+	assert_int_equal(leak_profile_init(&p, &err), 0);
+	assert_int_equal(leak_profile_finish_grouped(&p, from_table, owner, 2, &err), -1);
+	assert_string_equal(err.code, "usage");
+	leak_profile_release(&p);
+}
+
 /* Rows without NIR join the NIR patient with the same name + dob, whatever the order. */
 static void test_patients(void **state)
 {
@@ -173,6 +220,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_patients),
+		cmocka_unit_test(test_grouped),
 		cmocka_unit_test(test_growth),
 		cmocka_unit_test(test_json_and_text),
 	};
