@@ -45,12 +45,12 @@ static const char usage[] =
 	"  --email E           email address\n"
 	"  --phone P           phone number\n"
 	"A letter's code (the notification campaign):\n"
-	"  --claim             ask for the code of your letter and your social security number\n"
-	"                      (your date of birth only if you have no NIR; typed without echo),\n"
-	"                      and show everything the leak holds about you, medical\n"
-	"                      information included\n"
-	"  --stdin             with --claim: read the code and the NIR as lines of standard input\n"
-	"                      (an empty NIR line: then the date of birth; never on argv)\n"
+	"  --claim             ask for the code of your letter, your social security number and\n"
+	"                      your date of birth (typed without echo; the code is tried with\n"
+	"                      each, since a child's rows often carry a parent's number), and show\n"
+	"                      everything the leak holds about you, medical information included\n"
+	"  --stdin             with --claim: read the code, the NIR and the date of birth as three\n"
+	"                      lines of standard input (never give them on the command line)\n"
 	"Email verification (the full record, medical information included; docs/verify.md):\n"
 	"  --verify-email      with --server: ask for your email address and your social\n"
 	"                      security number (typed without echo), mail a 6-digit code to\n"
@@ -337,9 +337,8 @@ static int set_once(const char **slot, const char *value)
 #define SECRET_LINE 128
 
 /*
- * --claim: the code and the NIR, then the date of birth only if the NIR
- * line is empty (no NIR), from prompts without echo or lines of --stdin;
- * never from argv (an identifier given
+ * --claim: the code, the NIR and the date of birth from prompts without
+ * echo, or three lines of --stdin; never from argv (an identifier given
  * there is refused). Returns the sodium_malloc'd storage q now points into
  * (the caller frees it), or NULL with *status set.
  */
@@ -367,12 +366,8 @@ static char *read_claim(struct bc_query *q, int from_stdin, int json, enum bc_re
 		r = cli_read_secret(fr ? "Numéro de sécurité sociale (vide si vous n'en avez pas) : "
 				       : "Social security number (empty if you have none): ",
 				    from_stdin, s + SECRET_LINE, SECRET_LINE);
-	/* the claim is code + NIR, or code + date of birth only for a patient
-	 * without a NIR (DESIGN.md §6): the date is asked only after an empty NIR */
-	s[2 * SECRET_LINE] = '\0';
-	if (r >= 0 && !s[SECRET_LINE] &&
-	    cli_read_secret(fr ? "Date de naissance (JJ/MM/AAAA) : " : "Date of birth (DD/MM/YYYY): ",
-			    from_stdin, s + 2 * SECRET_LINE, SECRET_LINE) < 0)
+	if (r >= 0 && cli_read_secret(fr ? "Date de naissance (JJ/MM/AAAA) : " : "Date of birth (DD/MM/YYYY): ",
+				      from_stdin, s + 2 * SECRET_LINE, SECRET_LINE) < 0)
 		s[2 * SECRET_LINE] = '\0'; /* the date may be left out at the end of --stdin */
 	if (r < 0) {
 		fprintf(stderr, "%s\n", r == -2 ? (fr ? "breachcheck check: l'entrée n'est pas un terminal : "

@@ -128,8 +128,8 @@ static const char *const fr_standard[] = {
 	"pre-plainte-en-ligne.gouv.fr) et prévenez notre délégué à la protection des données.",
 	/* 8 how to use the code */
 	"<b>Voir tout ce qui vous concerne.</b> Allez sur {URL} (ou scannez le code QR), choisissez « J'ai reçu "
-	"un courrier », puis saisissez le code ci-dessus avec votre numéro de sécurité sociale (si vous n'en "
-	"avez pas, avec votre date de naissance). Le code seul n'ouvre rien. Ne le donnez à personne : nous ne vous le demanderons jamais.",
+	"un courrier », puis saisissez le code ci-dessus avec votre numéro de sécurité sociale et votre "
+	"date de naissance (pour un enfant, la sienne). Le code seul n'ouvre rien. Ne le donnez à personne : nous ne vous le demanderons jamais.",
 	/* 9 contacts */
 	"<b>Nous contacter.</b> Délégué à la protection des données : {DPO}. Ligne d'assistance : {HELPLINE}. "
 	"Réclamation : {COMPLAINT}, ou auprès de la CNIL (www.cnil.fr/plaintes).",
@@ -137,7 +137,7 @@ static const char *const fr_standard[] = {
 	"<b>In English.</b> Your personal data were in a file of medical laboratory patients that was stolen "
 	"and published ({TITLE}{DATE_EN}). This letter holds no medical information. To see everything about "
 	"you, go to {URL}, choose \"I received a letter\" and enter the code above with your social security number "
-	"(without one, with your date of birth). Beware of messages quoting your lab or doctor. If anyone blackmails you, never pay: "
+	"and your date of birth (for a child, the child's). Beware of messages quoting your lab or doctor. If anyone blackmails you, never pay: "
 	"keep the messages and report it to the police. Contact: {DPO}, helpline {HELPLINE}.",
 };
 
@@ -157,13 +157,13 @@ static const char *const fr_falc[] = {
 	"Prévenez-nous.",
 	"<b>Pour voir vos informations.</b> Allez sur {URL}. Ou scannez le code QR avec votre téléphone. Cliquez "
 	"sur « J'ai reçu un courrier ». Écrivez le code de cette lettre. Écrivez votre numéro de sécurité sociale. "
-	"Vous n'avez pas de numéro de sécurité sociale ? Écrivez votre date de naissance. Ne donnez ce code à "
+	"Écrivez aussi votre date de naissance. Ne donnez ce code à "
 	"personne.",
 	"<b>Pour nous parler.</b> Appelez le {HELPLINE}. Ou écrivez à : {DPO}. Pour vous plaindre : {COMPLAINT}, "
 	"ou la CNIL (www.cnil.fr/plaintes).",
 	"<b>In English.</b> Your data were in a stolen file of medical laboratory patients ({TITLE}{DATE_EN}). "
 	"This letter holds no medical information. Go to {URL}, choose \"I received a letter\", enter the code with "
-	"your social security number (without one, your date of birth). Never pay a blackmailer. Contact: {DPO}, helpline {HELPLINE}.",
+	"your social security number and date of birth. Never pay a blackmailer. Contact: {DPO}, helpline {HELPLINE}.",
 };
 
 static const char *default_measures =
