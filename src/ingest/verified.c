@@ -23,40 +23,6 @@
 
 #define MB_MULTI UINT32_MAX        /* seen with several patients */
 #define MB_NONE (UINT32_MAX - 1)   /* not seen yet (patients and row ids stay below) */
-#define MB_MAX 320
-
-/* The mailbox key of a canonical address into out (MB_MAX bytes); its length. */
-static size_t mailbox_key(const char *email, size_t len, char *out)
-{
-	const char *at = memchr(email, '@', len);
-	size_t ll, dl, n = 0, i;
-	const char *dom;
-	int gmail;
-
-	if (!at || len >= MB_MAX) {
-		memcpy(out, email, len < MB_MAX ? len : MB_MAX - 1);
-		return len < MB_MAX ? len : MB_MAX - 1;
-	}
-	ll = (size_t)(at - email);
-	dom = at + 1;
-	dl = len - ll - 1;
-	gmail = (dl == 9 && !memcmp(dom, "gmail.com", 9)) || (dl == 14 && !memcmp(dom, "googlemail.com", 14));
-	for (i = 0; i < ll && email[i] != '+'; i++) {
-		char ch = email[i];
-
-		if (gmail && ch == '.')
-			continue;
-		out[n++] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
-	}
-	out[n++] = '@';
-	if (gmail) {
-		memcpy(out + n, "gmail.com", 9);
-		return n + 9;
-	}
-	for (i = 0; i < dl; i++)
-		out[n++] = (dom[i] >= 'A' && dom[i] <= 'Z') ? (char)(dom[i] - 'A' + 'a') : dom[i];
-	return n;
-}
 
 /* Open-addressing map: 64-bit mailbox hash -> patient, or MB_MULTI. */
 struct mb_map {
@@ -82,7 +48,7 @@ static uint32_t *mb_slot(struct mb_map *m, uint64_t h)
 
 static uint64_t mb_hash(const struct ingest *g, const struct tok *t)
 {
-	char key[MB_MAX];
+	char key[BC_EMAIL_MAX];
 	const char *email;
 	size_t len, n;
 	uint64_t h;
@@ -94,7 +60,7 @@ static uint64_t mb_hash(const struct ingest *g, const struct tok *t)
 		email = t->s + 10;
 		len = t->len > 10 ? t->len - 10u : 0;
 	}
-	n = mailbox_key(email, len, key);
+	n = bc_norm_mailbox_key(email, len, key);
 	crypto_shorthash((uint8_t *)&h, (const uint8_t *)key, n, g->hkey);
 	sodium_memzero(key, sizeof(key));
 	return h;

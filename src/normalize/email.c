@@ -364,3 +364,36 @@ int bc_norm_email(const char *in, size_t len, char *out, size_t outsize)
 	}
 	return BC_NORM_OK;
 }
+
+/* The shared-mailbox rule's key (normalize.h). */
+size_t bc_norm_mailbox_key(const char *email, size_t len, char out[BC_EMAIL_MAX])
+{
+	const char *at = memchr(email, '@', len);
+	size_t ll, dl, n = 0, i;
+	const char *dom;
+	int gmail;
+
+	if (!at || len >= BC_EMAIL_MAX) {
+		memcpy(out, email, len < BC_EMAIL_MAX ? len : BC_EMAIL_MAX - 1);
+		return len < BC_EMAIL_MAX ? len : BC_EMAIL_MAX - 1;
+	}
+	ll = (size_t)(at - email);
+	dom = at + 1;
+	dl = len - ll - 1;
+	gmail = (dl == 9 && !memcmp(dom, "gmail.com", 9)) || (dl == 14 && !memcmp(dom, "googlemail.com", 14));
+	for (i = 0; i < ll && email[i] != '+'; i++) {
+		char ch = email[i];
+
+		if (gmail && ch == '.')
+			continue;
+		out[n++] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+	}
+	out[n++] = '@';
+	if (gmail) {
+		memcpy(out + n, "gmail.com", 9);
+		return n + 9;
+	}
+	for (i = 0; i < dl; i++)
+		out[n++] = (dom[i] >= 'A' && dom[i] <= 'Z') ? (char)(dom[i] - 'A' + 'a') : dom[i];
+	return n;
+}

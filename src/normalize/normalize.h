@@ -119,6 +119,19 @@ int bc_norm_dob(const char *in, size_t len, const struct tm *ref, char *out, siz
 int bc_norm_email(const char *in, size_t len, char *out, size_t outsize);
 
 /*
+ * The mailbox key of a canonical email address (DESIGN.md §6, shared-mailbox
+ * rule): lower case, the local part cut at its first '+', and for Gmail
+ * (gmail.com, googlemail.com) dots removed from the local part and the domain
+ * written gmail.com. Several spellings that reach one mailbox give one key;
+ * over-merging is safe (it only withholds or limits more).
+ * email: len bytes of a canonical address (bc_norm_email's output), not
+ * NUL-terminated. out: BC_EMAIL_MAX bytes, caller-owned, not NUL-terminated.
+ * Returns the key's length (< BC_EMAIL_MAX); an input without '@' or too
+ * long is copied (cut to BC_EMAIL_MAX - 1 bytes). Pure, no error.
+ */
+size_t bc_norm_mailbox_key(const char *email, size_t len, char out[BC_EMAIL_MAX]);
+
+/*
  * Phone to E.164 (DESIGN.md §4 rules; overseas prefixes mapped; a leading
  * label such as "tel:" and trailing words ignored; the number ends at the
  * first character that is not a digit, space, '.', '-', '(' or ')').

@@ -319,7 +319,8 @@ enum MHD_Result bc_server_handle_verify_start(struct MHD_Connection *c, struct b
 	struct bc_verify_record *rec = NULL;
 	struct bc_error err = BC_ERROR_INIT;
 	uint8_t addr[16], cur[32], prev[32];
-	char code[BC_VERIFY_CODE_DIGITS + 1], out[96], id64[32];
+	char code[BC_VERIFY_CODE_DIGITS + 1], out[96], id64[32], mbk[BC_EMAIL_MAX];
+	size_t mbk_len;
 	unsigned wait;
 	enum MHD_Result ret;
 	int st;
@@ -343,8 +344,12 @@ enum MHD_Result bc_server_handle_verify_start(struct MHD_Connection *c, struct b
 		ret = start_refused(c, r, "too many verification starts from this network", wait);
 		goto out;
 	}
-	crypto_generichash(rec->addr_key, sizeof rec->addr_key, (const uint8_t *)rec->email,
-			   strlen(rec->email), v->addr_secret, sizeof v->addr_secret);
+	/* the per-address limits (one live code, 3 starts a day) count mailboxes, not spellings:
+	 * victim+1@, v.ictim@gmail... reach one mailbox (DESIGN.md §6, shared-mailbox rule) */
+	mbk_len = bc_norm_mailbox_key(rec->email, strlen(rec->email), mbk);
+	crypto_generichash(rec->addr_key, sizeof rec->addr_key, (const uint8_t *)mbk, mbk_len,
+			   v->addr_secret, sizeof v->addr_secret);
+	sodium_memzero(mbk, sizeof mbk);
 	randombytes_buf(rec->id, sizeof rec->id);
 	snprintf(code, sizeof code, "%06u", (unsigned)randombytes_uniform(1000000));
 	st = current_keys(v, cur, prev);

@@ -333,6 +333,10 @@ def main():
         st, j = post(url, "/v1/verify/start", {"email": x.upper()}, "198.51.100.1")
         bodies.append(j)
         check(st == 429 and j["error"]["code"] == "rate_limited", f"{name}: second live code refused ({st})")
+        # ... and so is another spelling of the same mailbox (+tag): limits count mailboxes
+        st, j = post(url, "/v1/verify/start", {"email": x.replace("@", "+other@")}, "198.51.100.1")
+        bodies.append(j)
+        check(st == 429 and j["error"]["code"] == "rate_limited", f"{name}: +tag of a live mailbox refused ({st})")
 
         # wrong x5, then even the right code: too_many_tries
         y = f"tries.{name}@example.org"

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "normalize/normalize.h"
 #include "normalize/text.h"
 #include "testlib.h"
 
@@ -147,12 +148,36 @@ static void test_split_name_field(void **state)
 	expect_split("", 0, "", "");
 }
 
+/* The shared-mailbox rule's key (DESIGN.md §6): spellings of one mailbox give one key. */
+static void test_mailbox_key(void **state)
+{
+	static const char *const cases[][2] = {
+		{"victim+1@example.org", "victim@example.org"},
+		{"victim@example.org", "victim@example.org"},
+		{"v.ictim+t6@gmail.com", "victim@gmail.com"},
+		{"v.i.c.t.i.m@googlemail.com", "victim@gmail.com"},
+		{"v.ictim@example.org", "v.ictim@example.org"}, /* dots only matter at Gmail */
+		{"élodie+labo@example.fr", "élodie@example.fr"},
+		{"+tag@example.org", "@example.org"},
+	};
+	char out[BC_EMAIL_MAX];
+	size_t i, n;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		n = bc_norm_mailbox_key(cases[i][0], strlen(cases[i][0]), out);
+		assert_int_equal(n, strlen(cases[i][1]));
+		assert_memory_equal(out, cases[i][1], n);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_mojibake_examples),
 		cmocka_unit_test(test_mojibake_reference_names),
 		cmocka_unit_test(test_split_name_field),
+		cmocka_unit_test(test_mailbox_key),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
