@@ -285,11 +285,113 @@ int bc_group_new(struct bc_group **out, const uint8_t *key, unsigned flags, stru
 	return 0;
 }
 
+/*
+ * The hashes a row interns, in the order bc_group_add interns them. They are
+ * all computed, and their table slots then the nodes those slots name
+ * prefetched, before the first lookup: a row's cache misses overlap instead
+ * of queueing (the table and the nodes are far larger than the caches).
+ * Which keys a row has depends on the record and its NIR state only.
+ */
+struct row_keys {
+	unsigned char nir[HBYTES];
+	unsigned char nf[BC_RECORD_MAX_NAMES][HBYTES];
+	unsigned char nd[BC_RECORD_MAX_NAMES][HBYTES];
+	unsigned char given[HBYTES];
+	unsigned char ev[BC_RECORD_MAX_NAMES][2][HBYTES];
+	uint8_t has_ev[BC_RECORD_MAX_NAMES][2];
+	int has_given;
+	const unsigned char *all[2 + 4 * BC_RECORD_MAX_NAMES];
+	int n_all;
+};
+
+static void key_prefetch(const struct bc_group *g, struct row_keys *k, const unsigned char *h)
+{
+	uint64_t x;
+
+	memcpy(&x, h, sizeof(x));
+	__builtin_prefetch(&g->table[(size_t)x & (g->cap_table - 1)]);
+	k->all[k->n_all++] = h;
+}
+
+/* Number of last names a row of this state groups under (NF and ND loops). */
+static int names_used(const struct bc_record *rec, int state)
+{
+	int n = state == ROW_AGREE ? rec->n_last_names : 1;
+
+	return n < BC_RECORD_MAX_NAMES ? n : BC_RECORD_MAX_NAMES;
+}
+
+static void row_keys(const struct bc_group *g, const struct bc_record *rec, int state, int has_name,
+		     struct row_keys *k)
+{
+	char pc[6], key[BC_DOB_BYTES + BC_EMAIL_MAX + 2];
+	const char *ev[2];
+	size_t i, kl, el;
+	int b, e;
+
+	k->n_all = 0;
+	k->has_given = 0;
+	memset(k->has_ev, 0, sizeof(k->has_ev));
+	if (state != ROW_NO_NIR) {
+		node_hash(g, k->nir, 'N', rec->nir, NULL, NULL);
+		key_prefetch(g, k, k->nir);
+	}
+	if (has_name && (state == ROW_AGREE || state == ROW_UNVERIFIED || (state == ROW_DISAGREE && !rec->dob[0])))
+		for (b = 0; b < names_used(rec, state); b++)
+			if (rec->last_names[b][0]) {
+				node_hash(g, k->nf[b], 'F', rec->nir, rec->last_names[b], rec->first_name);
+				key_prefetch(g, k, k->nf[b]);
+			}
+	if (has_name && rec->dob[0]) {
+		postcode_digits(rec->postcode, pc);
+		ev[0] = pc[0] ? pc : NULL;
+		ev[1] = rec->n_emails > 0 && rec->emails[0][0] ? rec->emails[0] : NULL;
+		for (b = 0; b < names_used(rec, state); b++) {
+			if (!rec->last_names[b][0])
+				continue;
+			node_hash(g, k->nd[b], 'D', rec->last_names[b], rec->first_name, rec->dob);
+			key_prefetch(g, k, k->nd[b]);
+			if (b == 0 && further_given(g, rec, k->given)) {
+				k->has_given = 1;
+				key_prefetch(g, k, k->given);
+			}
+			if (b != 0 && state != ROW_AGREE)
+				continue;
+			/* evidence: "DOB|p<postcode>" and "DOB|e<first email>" (as snprintf "%s|%c%s") */
+			for (e = 0; e < 2; e++) {
+				if (!ev[e])
+					continue;
+				kl = strlen(rec->dob);
+				memcpy(key, rec->dob, kl);
+				key[kl++] = '|';
+				key[kl++] = e ? 'e' : 'p';
+				el = strnlen(ev[e], sizeof(key) - 1 - kl);
+				memcpy(key + kl, ev[e], el);
+				key[kl + el] = '\0';
+				node_hash(g, k->ev[b][e], 'V', rec->last_names[b], rec->first_name, key);
+				sodium_memzero(key, sizeof(key));
+				k->has_ev[b][e] = 1;
+				key_prefetch(g, k, k->ev[b][e]);
+			}
+		}
+	}
+	/* the slots have arrived (or are on their way): fetch the nodes they name */
+	for (i = 0; i < (size_t)k->n_all; i++) {
+		const struct gslot *s;
+		uint64_t x;
+
+		memcpy(&x, k->all[i], sizeof(x));
+		s = &g->table[(size_t)x & (g->cap_table - 1)];
+		if (s->node != NONE && s->check == check_of(k->all[i]))
+			__builtin_prefetch(&g->nodes[s->node]);
+	}
+}
+
 int bc_group_add(struct bc_group *g, const struct bc_record *rec, struct bc_error *err)
 {
-	unsigned char h[HBYTES];
+	struct row_keys k;
 	struct row *r;
-	int agree = 0, sex_eff, b, has_name;
+	int agree = 0, sex_eff, b, has_name, rc = -1;
 	uint32_t nd;
 
 	if (g->finished)
@@ -315,11 +417,13 @@ int bc_group_add(struct bc_group *g, const struct bc_record *rec, struct bc_erro
 	has_name = rec->n_last_names > 0 && rec->last_names[0][0] && rec->first_name[0];
 	sex_eff = r->sex;
 	if (rec->nir[0] && strlen(rec->nir) == 13) {
-		node_hash(g, h, 'N', rec->nir, NULL, NULL);
-		if ((r->nir = intern(g, h, NODE_NIR, rec->nir)) == NONE)
-			return oom(err);
 		agree = bc_group_nir_agrees(rec->nir, rec->dob, r->sex);
 		r->state = agree == 1 ? ROW_AGREE : agree == 0 ? ROW_DISAGREE : ROW_UNVERIFIED;
+	}
+	row_keys(g, rec, r->state, has_name, &k);
+	if (r->state != ROW_NO_NIR) {
+		if ((r->nir = intern(g, k.nir, NODE_NIR, rec->nir)) == NONE)
+			goto oom;
 		if (agree == 1) {
 			g->st.rows_nir_agree++;
 			sex_eff = (rec->nir[0] - '0') % 2 ? BC_SEX_MALE : BC_SEX_FEMALE;
@@ -332,14 +436,13 @@ int bc_group_add(struct bc_group *g, const struct bc_record *rec, struct bc_erro
 	/* NIR + name: anchors for the rows of that NIR without a full DOB */
 	if (has_name && (r->state == ROW_AGREE || r->state == ROW_UNVERIFIED ||
 			 (r->state == ROW_DISAGREE && !rec->dob[0]))) {
-		for (b = 0; b < (r->state == ROW_AGREE ? rec->n_last_names : 1) && b < BC_RECORD_MAX_NAMES; b++) {
+		for (b = 0; b < names_used(rec, r->state); b++) {
 			uint32_t nf;
 
 			if (!rec->last_names[b][0])
 				continue;
-			node_hash(g, h, 'F', rec->nir, rec->last_names[b], rec->first_name);
-			if ((nf = intern(g, h, NODE_NF, NULL)) == NONE)
-				return oom(err);
+			if ((nf = intern(g, k.nf[b], NODE_NF, NULL)) == NONE)
+				goto oom;
 			g->nodes[nf].agree = r->nir;
 			if (r->state == ROW_AGREE)
 				g->nodes[nf].nf_agree = 1;
@@ -349,17 +452,18 @@ int bc_group_add(struct bc_group *g, const struct bc_record *rec, struct bc_erro
 	}
 	if (has_name && rec->dob[0]) {
 		/* the birth name groups; an agreeing row also links its usage name */
-		for (b = 0; b < (r->state == ROW_AGREE ? rec->n_last_names : 1) && b < BC_RECORD_MAX_NAMES; b++) {
+		for (b = 0; b < names_used(rec, r->state); b++) {
+			int e;
+
 			if (!rec->last_names[b][0])
 				continue;
-			node_hash(g, h, 'D', rec->last_names[b], rec->first_name, rec->dob);
-			if ((nd = intern(g, h, NODE_ND, rec->dob)) == NONE)
-				return oom(err);
+			if ((nd = intern(g, k.nd[b], NODE_ND, rec->dob)) == NONE)
+				goto oom;
 			if (b == 0) {
 				r->nd = nd;
-				if (further_given(g, rec, h)) {
-					if ((r->given = intern(g, h, NODE_GIVEN, NULL)) == NONE)
-						return oom(err);
+				if (k.has_given) {
+					if ((r->given = intern(g, k.given, NODE_GIVEN, NULL)) == NONE)
+						goto oom;
 					merge_ref(&g->nodes[nd].given, r->given);
 				}
 			}
@@ -369,37 +473,27 @@ int bc_group_add(struct bc_group *g, const struct bc_record *rec, struct bc_erro
 				merge_ref(&g->nodes[nd].agree, r->nir);
 			else if (r->state == ROW_DISAGREE)
 				merge_ref(&g->nodes[nd].carry, r->nir);
-			if (b == 0 || r->state == ROW_AGREE) {
-				/* evidence that a row without its NIR is the NIR's person: postcode, email */
-				char pc[6], key[BC_DOB_BYTES + BC_EMAIL_MAX + 2];
-				const char *ev[2];
-				int e;
+			/* evidence that a row without its NIR is the NIR's person: postcode, email */
+			for (e = 0; e < 2; e++) {
+				uint32_t v;
 
-				postcode_digits(rec->postcode, pc);
-				ev[0] = pc[0] ? pc : NULL;
-				ev[1] = rec->n_emails > 0 && rec->emails[0][0] ? rec->emails[0] : NULL;
-				for (e = 0; e < 2; e++) {
-					uint32_t v;
-
-					if (!ev[e])
-						continue;
-					snprintf(key, sizeof(key), "%s|%c%s", rec->dob, e ? 'e' : 'p', ev[e]);
-					node_hash(g, h, 'V', rec->last_names[b], rec->first_name, key);
-					sodium_memzero(key, sizeof(key));
-					if ((v = intern(g, h, NODE_EV, NULL)) == NONE)
-						return oom(err);
-					if (r->state == ROW_AGREE)
-						merge_ref(&g->nodes[v].agree, r->nir);
-					if (b == 0)
-						r->ev[e] = v;
-				}
+				if (!k.has_ev[b][e])
+					continue;
+				if ((v = intern(g, k.ev[b][e], NODE_EV, NULL)) == NONE)
+					goto oom;
+				if (r->state == ROW_AGREE)
+					merge_ref(&g->nodes[v].agree, r->nir);
+				if (b == 0)
+					r->ev[e] = v;
 			}
 		}
 	}
-	sodium_memzero(h, sizeof(h));
 	g->n_rows++;
 	g->st.rows = g->n_rows;
-	return 0;
+	rc = 0;
+oom:
+	sodium_memzero(&k, sizeof(k));
+	return rc == 0 ? 0 : oom(err);
 }
 
 static uint32_t new_patient(struct bc_group *g, int kind, uint32_t a, uint32_t b)

@@ -355,6 +355,13 @@ int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct b
 	n = row_tokens(g, rec, ri);
 	if (n < 0)
 		goto oom;
+	/* Then the tokens their slots name (a repeated token is compared there). */
+	for (i = 0; i < n && g->cap > 0; i++) {
+		const struct slot *sl = &g->slots[(size_t)g->pend[i].hash & (g->cap - 1)];
+
+		if (sl->id != 0 && sl->check == (uint32_t)(g->pend[i].hash >> 32))
+			__builtin_prefetch(tok_at(g, sl->id - 1));
+	}
 	for (i = 0; i < n; i++) {
 		t = intern(g, &g->pend[i]);
 		if (t == NONE)
