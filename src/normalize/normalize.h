@@ -4,7 +4,7 @@
 /*
  * Canonical forms of identifiers (DESIGN.md §4). Pure functions: no I/O, no
  * global state, no allocation. The C ingest, the C client and the browser must
- * produce the same bytes for the same input (shared/vectors/normalize.tsv).
+ * produce the same bytes for the same input (tests/vectors/normalize.tsv).
  *
  * Every function takes a UTF-8 input of `len` bytes (not necessarily
  * NUL-terminated), writes a NUL-terminated canonical string into the caller's

@@ -1,4 +1,4 @@
-/* Format v1 against shared/vectors/index-v1.txt (read from the file). */
+/* Format v1 against tests/vectors/index-v1.txt (read from the file). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

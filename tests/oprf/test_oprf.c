@@ -715,7 +715,7 @@ static void test_modes_differ(void **state)
 	assert_memory_not_equal(a, c, 64);
 }
 
-/* ../shared/vectors/index-v1.txt: key pairs and the y of every token */
+/* tests/vectors/index-v1.txt: key pairs and the y of every token */
 static void test_index_v1(void **state)
 {
 	FILE *f = fopen(vec_path("index-v1.txt"), "r");

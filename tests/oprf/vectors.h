@@ -2,7 +2,7 @@
 #define BC_TESTS_OPRF_VECTORS_H
 
 /*
- * Reader for ../shared/vectors/rfc9497-ristretto255-sha512.txt: the RFC's
+ * Reader for tests/vectors/rfc9497-ristretto255-sha512.txt: the RFC's
  * markdown layout (### mode headings, ~~~ blocks of "Name = hex" lines,
  * hex wrapped over continuation lines, batch values comma-separated).
  */

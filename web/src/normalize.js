@@ -1,5 +1,5 @@
 // Canonical forms of identifiers, DESIGN.md §4. Must produce the same bytes as
-// src/normalize (checked against shared/vectors/normalize.tsv).
+// src/normalize (checked against tests/vectors/normalize.tsv).
 //
 // Every function returns { ok: true, value } or { ok: false, reason }, with
 // reason one of the stable strings of vectors/normalize.tsv ("empty",
