@@ -42,7 +42,8 @@ static inline int leak_ieq(const char *s, size_t n, const char *w)
 
 		if (c >= 'A' && c <= 'Z')
 			c = (char)(c - 'A' + 'a');
-		if (c != w[i])
+		/* w ends first: a NUL byte inside the field must not match w's terminator and read past it */
+		if (w[i] == '\0' || c != w[i])
 			return 0;
 	}
 	return w[n] == '\0';

@@ -18,6 +18,7 @@
 #include "leak/internal.h"
 #include "leak/profile.h"
 #include "leak/reader.h"
+#include "leak/row.h"
 #include "leak/record.h"
 #include "normalize/normalize.h"
 
@@ -764,6 +765,22 @@ static void test_latin9(void **state)
 	free(rec);
 }
 
+/* A NUL byte inside a field never matches a word's terminator (the reader fuzzer read past "2"). */
+static void test_ieq_nul_byte(void **state)
+{
+	/* the word on the heap, exactly 2 bytes: ASan (make test-asan) sees any read past it */
+	char *w = strdup("2");
+
+	(void)state;
+	assert_non_null(w);
+	assert_int_equal(leak_ieq("2\0", 2, w), 0);
+	assert_int_equal(leak_ieq("2\0xyz", 5, w), 0);
+	free(w);
+	assert_int_equal(leak_ieq("F", 1, "f"), 1);
+	assert_int_equal(leak_ieq("Homme", 5, "homme"), 1);
+	assert_int_equal(leak_ieq("Hom", 3, "homme"), 0);
+}
+
 int main(int argc, char **argv)
 {
 	(void)argc;
@@ -787,6 +804,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_mapping_files),
 		cmocka_unit_test(test_small_buffers),
 		cmocka_unit_test(test_small_profile_memory),
+		cmocka_unit_test(test_ieq_nul_byte),
 		cmocka_unit_test(test_source_names_hidden),
 		cmocka_unit_test(test_latin9),
 	};
