@@ -64,13 +64,16 @@ int bc_dir_check_writable(const char *dir, const char *prefix, size_t name_len, 
 			  struct bc_error *err)
 {
 	char name[NAME_MAX + 64], path[PATH_MAX + NAME_MAX + 64], hex[17];
-	uint8_t rnd[8];
+	uint8_t rnd[4];
 	size_t n;
 	int fd, e;
 
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-	n = (size_t)snprintf(name, sizeof(name), "%s.probe-%s", prefix, hex);
+	/* "<prefix>.tmp-<pid>-p<hex>": the shape of a temporary, so that the
+	 * clean-up of dead runs' temporaries (index parent, state directory)
+	 * also removes the probe of a run killed between create and unlink */
+	n = (size_t)snprintf(name, sizeof(name), "%s.tmp-%ld-p%s", prefix, (long)getpid(), hex);
 	if (n >= sizeof(name))
 		return bc_error_set(err, bc_err_not_writable, "cannot write in %s (%s): name too long", dir, what);
 	/* As long as the longest name to be created there, so that a name the

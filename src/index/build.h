@@ -111,7 +111,8 @@ int bc_index_check_dir(const char *dir, struct bc_error *err);
 
 /*
  * Whether files can be created and removed in the existing directory dir,
- * by trying it: a probe file "<dir>/<prefix>.probe-<16 random hex>p..."
+ * by trying it: a probe file "<dir>/<prefix>.tmp-<pid>-p<8 random hex>p..."
+ * (named as a temporary, so that a killed run's probe is cleaned up)
  * padded with 'p' to name_len bytes (pass the longest name that will be
  * created there) is created (O_EXCL, 0600) and removed. Unlike access(2),
  * this also fails for root where writing would: a read-only or immutable
