@@ -4,7 +4,8 @@
 # Not root and something missing: print the exact apt-get line and stop.
 # usage: scripts/deps.sh [build|test|demo|bench]
 #   test adds chromium (browser test), clang with its runtime (fuzzing), and
-#   nginx-light, haproxy, redis-server, debhelper (the deployment tests, tests/deploy);
+#   nginx-light, haproxy, redis-server, debhelper (the deployment tests, tests/deploy),
+#   parallel (GNU parallel: the sharded ingest test, tests/cli/shard_parallel.sh);
 #   bench adds wrk and nginx (the server benchmark's load and reference).
 set -eu
 what=${1:-build}
@@ -13,7 +14,7 @@ libutf8proc-dev libidn2-dev libcmocka-dev libcurl4-openssl-dev libhiredis-dev no
 libcairo2-dev libpango1.0-dev libqrencode-dev fonts-dejavu-core"
 case "$what" in
 test) pkgs="$pkgs clang libclang-rt-14-dev chromium python3 python3-aiosmtpd nginx-light haproxy redis-server debhelper dpkg-dev
-poppler-utils zbar-tools curl" ;;
+poppler-utils zbar-tools curl parallel" ;;
 bench) pkgs="$pkgs wrk nginx-light" ;;
 demo) pkgs="$pkgs poppler-utils python3" ;;
 esac

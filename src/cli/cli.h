@@ -22,6 +22,7 @@ enum {
 int cmd_keygen(int argc, char **argv);
 int cmd_profile(int argc, char **argv);
 int cmd_ingest(int argc, char **argv);
+int cmd_publish(int argc, char **argv);
 int cmd_serve(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_export(int argc, char **argv);

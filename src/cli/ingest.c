@@ -56,7 +56,32 @@ static const char usage[] =
 	"  --new-codes            draw new claim codes: the codes of letters already sent stop working\n"
 	"  --anonymity K          at least K real entries per bucket (default 1024)\n"
 	"  --threads N            evaluation threads (default: all cores)\n"
-	"  --quiet                no progress output\n";
+	"  --quiet                no progress output\n"
+	"\n"
+	"Sharded (docs/ingest.md \"Sharded ingest\"): the evaluation split over N processes\n"
+	"or machines sharing KEYFILE.state/, then breachcheck publish:\n"
+	"  breachcheck ingest FILE --key KEYFILE --breach NAME --shard I/N\n"
+	"      [--mapping FILE|auto] [--accept-dropped N] [--threads N] [--quiet]\n"
+	"  --shard I/N            read all of FILE (a regular file), evaluate only the\n"
+	"                         tokens of shard I (0 <= I < N <= 1024) and write\n"
+	"                         KEYFILE.state/shards/NAME/shard-I-of-N.bin; nothing is\n"
+	"                         published. The N shards may run at the same time.\n";
+
+static const char publish_usage[] =
+	"usage: breachcheck publish FILE --index DIR --key KEYFILE --breach NAME --shards N [options]\n"
+	"\n"
+	"The end of a sharded ingest (docs/ingest.md \"Sharded ingest\"): once every\n"
+	"breachcheck ingest FILE --key KEYFILE --breach NAME --shard I/N (I = 0 .. N-1) has\n"
+	"written its shard file, read FILE again without evaluating, check that the N\n"
+	"shard files are all there, made from the same FILE and --mapping with this key,\n"
+	"and hold every token of FILE; then do what ingest does: group the patients over\n"
+	"all rows, claim codes, verified entries, notices, and publish the index at DIR.\n"
+	"The shard files are removed once published. Nothing is published on any error.\n"
+	"\n"
+	"  --shards N             the N of the shards' --shard I/N (1 to 1024)\n"
+	"  (every other option of breachcheck ingest: --title, --date, --sensitive,\n"
+	"  --public-tier, --notices, --new-codes, --report, --mapping, --accept-dropped, ...;\n"
+	"  --mapping must be the shards' own; see breachcheck ingest --help)\n";
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
@@ -255,12 +280,40 @@ static int write_report(const char *path, json_t *profile, const struct bc_inges
 	return ret;
 }
 
+/* --shard I/N (ingest) or --shards N (publish, o->shard_publish set) into o.
+ * Returns 0, or -1 when s is not that. */
+static int parse_shard(const char *s, struct bc_ingest_options *o)
+{
+	unsigned long i = 0, n;
+	const char *slash;
+	char part[16];
+
+	if (s == NULL)
+		return -1;
+	if (!o->shard_publish) {
+		slash = strchr(s, '/');
+		if (slash == NULL || (size_t)(slash - s) >= sizeof(part))
+			return -1;
+		memcpy(part, s, (size_t)(slash - s));
+		part[slash - s] = '\0';
+		if (parse_uint(part, BC_INGEST_MAX_SHARDS, &i) != 0)
+			return -1;
+		s = slash + 1;
+	}
+	if (parse_uint(s, BC_INGEST_MAX_SHARDS, &n) != 0 || n == 0 || i >= n)
+		return -1;
+	o->shards = (unsigned)n;
+	o->shard_index = (unsigned)i;
+	return 0;
+}
+
 /* The options into o (zeroed by the caller), report and lang_arg (the
  * strings of --report and --lang) and not_sensitive. Returns -1 when they
  * are right, else the exit status, the message printed. */
-static int ingest_parse(int argc, char **argv, struct bc_ingest_options *o, const char **report,
+static int ingest_parse(const char *cmd, int argc, char **argv, struct bc_ingest_options *o, const char **report,
 			const char **lang_arg, int *not_sensitive)
 {
+	const char *use = o->shard_publish ? publish_usage : usage;
 	unsigned long v;
 	int i;
 
@@ -300,7 +353,7 @@ static int ingest_parse(int argc, char **argv, struct bc_ingest_options *o, cons
 			dst = &o->notices_dir;
 		if (dst != NULL) {
 			if (i + 1 >= argc) {
-				fprintf(stderr, "breachcheck ingest: %s needs a value\n", a);
+				fprintf(stderr, "breachcheck %s: %s needs a value\n", cmd, a);
 				return BC_EXIT_USAGE;
 			}
 			*dst = argv[++i];
@@ -312,7 +365,7 @@ static int ingest_parse(int argc, char **argv, struct bc_ingest_options *o, cons
 			o->new_codes = 1;
 		} else if (!strcmp(a, "--public-tier")) {
 			if (i + 1 >= argc || (o->public_tier = bc_public_tier_parse(argv[i + 1])) == BC_TIER_DEFAULT) {
-				fprintf(stderr, "breachcheck ingest: --public-tier needs full, classes or none\n");
+				fprintf(stderr, "breachcheck %s: --public-tier needs full, classes or none\n", cmd);
 				return BC_EXIT_USAGE;
 			}
 			i++;
@@ -320,7 +373,7 @@ static int ingest_parse(int argc, char **argv, struct bc_ingest_options *o, cons
 			o->quiet = 1;
 		} else if (!strcmp(a, "--accept-dropped")) {
 			if (i + 1 >= argc || parse_uint(argv[i + 1], 1ul << 30, &v) != 0) {
-				fprintf(stderr, "breachcheck ingest: --accept-dropped needs a count of rows\n");
+				fprintf(stderr, "breachcheck %s: --accept-dropped needs a count of rows\n", cmd);
 				return BC_EXIT_USAGE;
 			}
 			o->accept_dropped = v;
@@ -328,7 +381,7 @@ static int ingest_parse(int argc, char **argv, struct bc_ingest_options *o, cons
 		} else if (!strcmp(a, "--anonymity") || !strcmp(a, "--threads")) {
 			if (i + 1 >= argc || parse_uint(argv[i + 1], a[2] == 'a' ? 1u << 24 : 256, &v) != 0 ||
 			    v == 0) {
-				fprintf(stderr, "breachcheck ingest: %s needs an integer from 1 to %lu\n", a,
+				fprintf(stderr, "breachcheck %s: %s needs an integer from 1 to %lu\n", cmd, a,
 					a[2] == 'a' ? 1ul << 24 : 256ul);
 				return BC_EXIT_USAGE;
 			}
@@ -337,13 +390,21 @@ static int ingest_parse(int argc, char **argv, struct bc_ingest_options *o, cons
 				o->anonymity = (unsigned)v;
 			else
 				o->threads = (int)v;
+		} else if (!strcmp(a, o->shard_publish ? "--shards" : "--shard")) {
+			if (parse_shard(i + 1 < argc ? argv[i + 1] : NULL, o) != 0) {
+				fprintf(stderr, "breachcheck %s: %s\n", cmd, o->shard_publish ?
+					"--shards needs N from 1 to 1024 (the N of the shards' --shard I/N)" :
+					"--shard needs I/N with 0 <= I < N <= 1024");
+				return BC_EXIT_USAGE;
+			}
+			i++;
 		} else if (a[0] == '-' && a[1] != '\0') {
-			fprintf(stderr, "breachcheck ingest: unknown option %s\n%s", a, usage);
+			fprintf(stderr, "breachcheck %s: unknown option %s\n%s", cmd, a, use);
 			return BC_EXIT_USAGE;
 		} else if (o->input == NULL) {
 			o->input = a;
 		} else {
-			fprintf(stderr, "breachcheck ingest: expected one FILE\n%s", usage);
+			fprintf(stderr, "breachcheck %s: expected one FILE\n%s", cmd, use);
 			return BC_EXIT_USAGE;
 		}
 	}
@@ -388,6 +449,10 @@ static void ingest_summary(const struct bc_ingest_options *o, const struct bc_in
 			st->index.bucket_bits, st->index.bucket_entries, st->index.min_real_entries,
 			st->index.verified_entries, (double)st->index.bytes / 1e6, st->t_read, st->t_eval,
 			st->t_state, st->t_publish, st->t_total, o->index_dir, o->key_path);
+		if (o->shards)
+			fprintf(stderr, "shards: the OPRF outputs of the %zu tokens came from %u shard files "
+				"(%.1fs to join them); the shard files are removed\n", st->shard_tokens, o->shards,
+				st->t_eval);
 		if (st->claims)
 			fprintf(stderr, "claim codes: %zu patients (%zu kept from earlier runs)%s\n", st->claims,
 				st->claims_kept, o->notices_dir ? "" : "; no --notices: no new code was issued");
@@ -409,8 +474,48 @@ static void ingest_summary(const struct bc_ingest_options *o, const struct bc_in
 	}
 }
 
-int cmd_ingest(int argc, char **argv)
+/* ingest --shard I/N: only the options that change what is read and
+ * evaluated; the rest belongs to publish. Returns -1 when right, else the
+ * exit status (message printed). */
+static int shard_options(const struct bc_ingest_options *o, const char *report, int not_sensitive)
 {
+	const char *bad = o->index_dir ? "--index" : o->title ? "--title" : o->title_en ? "--title-en" :
+			  o->breach_date ? "--date" : o->description ? "--description" :
+			  o->description_en ? "--description-en" : o->sensitive ? "--sensitive" :
+			  not_sensitive ? "--not-sensitive" : o->public_tier ? "--public-tier" :
+			  o->controller ? "--controller" : o->dpo_contact ? "--dpo-contact" :
+			  o->complaint_url ? "--complaint-url" : o->notices_dir ? "--notices" :
+			  o->new_codes ? "--new-codes" : report ? "--report" : o->anonymity ? "--anonymity" : NULL;
+
+	if (bad == NULL)
+		return -1;
+	fprintf(stderr, "breachcheck ingest: %s is an option of breachcheck publish: a shard writes only its "
+		"shard file (docs/ingest.md \"Sharded ingest\")\n", bad);
+	return BC_EXIT_USAGE;
+}
+
+/* After ingest --shard I/N: what was written and what comes next. */
+static void shard_summary(const struct bc_ingest_options *o, const struct bc_ingest_stats *st)
+{
+	print_rows(&st->leak, o->quiet);
+	if (o->quiet)
+		return;
+	fprintf(stderr,
+		"shard %u of %u of breach %s: %lu rows (%lu dropped), %zu distinct tokens in the file, "
+		"%zu evaluated in this shard\n"
+		"written: %s.state/shards/%s/shard-%u-of-%u.bin\n"
+		"time: read %.1fs, evaluate %.1fs (after reading), total %.1fs\n"
+		"next, once the %u shards are written: breachcheck publish %s --index DIR --key %s "
+		"--breach %s --shards %u [the catalogue options]\n",
+		o->shard_index, o->shards, o->breach, st->rows, st->rows_skipped, st->tokens, st->shard_tokens,
+		o->key_path, o->breach, o->shard_index, o->shards, st->t_read, st->t_eval, st->t_total, o->shards,
+		o->input, o->key_path, o->breach, o->shards);
+}
+
+/* ingest (publish 0) and publish (1): the same options and run. */
+static int run_ingest(int argc, char **argv, int publish)
+{
+	const char *cmd = publish ? "publish" : "ingest";
 	struct bc_ingest_options o;
 	struct bc_ingest_stats st;
 	struct bc_error err = BC_ERROR_INIT;
@@ -420,25 +525,51 @@ int cmd_ingest(int argc, char **argv)
 	int rc = BC_EXIT_USAGE, not_sensitive = 0;
 
 	if (cli_wants_help(argc, argv)) {
-		fputs(usage, stdout);
+		fputs(publish ? publish_usage : usage, stdout);
 		return BC_EXIT_OK;
 	}
 	memset(&o, 0, sizeof(o));
 	memset(&h, 0, sizeof(h));
-	rc = ingest_parse(argc, argv, &o, &report, &lang_arg, &not_sensitive);
+	o.shard_publish = publish;
+	rc = ingest_parse(cmd, argc, argv, &o, &report, &lang_arg, &not_sensitive);
 	if (rc >= 0)
 		return rc;
 	rc = BC_EXIT_USAGE;
-	if (o.input == NULL || o.index_dir == NULL || o.key_path == NULL || o.breach == NULL) {
-		fprintf(stderr, "breachcheck ingest: FILE, --index, --key and --breach are required\n%s", usage);
+	if (o.shards != 0 && !publish) {
+		if ((rc = shard_options(&o, report, not_sensitive)) >= 0)
+			return rc;
+		if (o.input == NULL || o.key_path == NULL || o.breach == NULL) {
+			fprintf(stderr, "breachcheck ingest: FILE, --key and --breach are required with --shard\n%s",
+				usage);
+			return BC_EXIT_USAGE;
+		}
+		signal(SIGXFSZ, SIG_IGN);
+		if (bc_ingest_run(&o, &st, &err) != 0) {
+			if (!strcmp(err.code, "no_header")) {
+				print_inferred_mapping(o.input);
+				return BC_EXIT_USAGE;
+			}
+			if (st.leak.rows || st.leak.rows_skipped)
+				print_rows(&st.leak, 0);
+			cli_print_error(&err);
+			return !strcmp(err.code, "usage") || !strcmp(err.code, "dropped_rows") ? BC_EXIT_USAGE
+												 : BC_EXIT_FAILURE;
+		}
+		shard_summary(&o, &st);
+		return BC_EXIT_OK;
+	}
+	if (o.input == NULL || o.index_dir == NULL || o.key_path == NULL || o.breach == NULL ||
+	    (publish && o.shards == 0)) {
+		fprintf(stderr, "breachcheck %s: FILE, --index, --key and --breach%s are required\n%s", cmd,
+			publish ? " and --shards" : "", publish ? publish_usage : usage);
 		return BC_EXIT_USAGE;
 	}
 	if (o.sensitive && not_sensitive) {
-		fputs("breachcheck ingest: --sensitive and --not-sensitive: choose one\n", stderr);
+		fprintf(stderr, "breachcheck %s: --sensitive and --not-sensitive: choose one\n", cmd);
 		return BC_EXIT_USAGE;
 	}
 	if (lang_arg && bc_report_lang_parse(lang_arg, &lang)) {
-		fputs("breachcheck ingest: --lang must be fr or en\n", stderr);
+		fprintf(stderr, "breachcheck %s: --lang must be fr or en\n", cmd);
 		return BC_EXIT_USAGE;
 	}
 	if (bc_ingest_check_catalogue(&o, &err)) {
@@ -457,15 +588,15 @@ int cmd_ingest(int argc, char **argv)
 	o.hook_arg = &h;
 	/* What the chosen tier discloses to anyone who knows someone's identifier (DESIGN §2.4). */
 	if (bc_ingest_public_tier(&o) == BC_TIER_CLASSES)
-		fprintf(stderr, "breachcheck ingest: warning: public tier classes: anyone who knows a person's NIR, "
+		fprintf(stderr, "breachcheck %s: warning: public tier classes: anyone who knows a person's NIR, "
 			"email, phone, or name and date of birth learns that this person is in breach %s and which "
-			"data classes of theirs leaked%s\n", o.breach,
+			"data classes of theirs leaked%s\n", cmd, o.breach,
 			o.sensitive ? "; for a sensitive breach presence itself is sensitive (--public-tier none "
 				      "shows nothing)" : "");
 	else if (bc_ingest_public_tier(&o) == BC_TIER_FULL && o.sensitive)
-		fprintf(stderr, "breachcheck ingest: warning: public tier full on a sensitive breach: anyone who "
+		fprintf(stderr, "breachcheck %s: warning: public tier full on a sensitive breach: anyone who "
 			"knows a person's identifier sees that they are in it, the number of rows, the period and "
-			"the labs\n");
+			"the labs\n", cmd);
 	/* The report is written after the run; ingest checks its place first. */
 	o.report_path = report;
 	/* A write to a full or size-limited disk must fail, not kill us half-way. */
@@ -499,4 +630,14 @@ out:
 	leak_profile_release(&h.prof);
 	bc_group_free(h.grp);
 	return rc;
+}
+
+int cmd_ingest(int argc, char **argv)
+{
+	return run_ingest(argc, argv, 0);
+}
+
+int cmd_publish(int argc, char **argv)
+{
+	return run_ingest(argc, argv, 1);
 }

@@ -11,7 +11,8 @@ static const struct {
 } commands[] = {
 	{ "keygen", cmd_keygen, "create a server key file (secret, mode 0600)" },
 	{ "profile", cmd_profile, "describe what a leak file holds, without any identifier" },
-	{ "ingest", cmd_ingest, "turn a leak file into a publishable index" },
+	{ "ingest", cmd_ingest, "turn a leak file into a publishable index (or one shard of it)" },
+	{ "publish", cmd_publish, "join the shards of a sharded ingest and publish the index" },
 	{ "serve", cmd_serve, "serve the index, the OPRF evaluator and the check page" },
 	{ "check", cmd_check, "am I in it, and what of mine leaked?" },
 	{ "export", cmd_export, "write an index's immutable files for a static host or CDN" },

@@ -74,6 +74,8 @@ int bc_ingest_claims_add(struct ingest *g, const struct bc_record *rec, struct b
 	struct claims *c = g->claims;
 	size_t row = g->nrows - 1;
 
+	if (g->shard_n != 0)
+		return 0; /* ingest --shard: publish groups the patients, across all rows */
 	if (c == NULL) {
 		uint8_t gk[BC_GROUP_KEY_BYTES];
 

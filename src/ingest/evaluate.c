@@ -47,6 +47,8 @@ static void eval_chunk(struct ingest *g, size_t b, size_t e)
 	for (i = b; i < e; i++) {
 		struct tok *t = tok_at(g, i);
 
+		if (g->shard_n != 0 && !bc_ingest_shard_mine(g, t))
+			continue; /* ingest --shard: another shard's token */
 		if (t->kind == BC_TOKEN_VERIFIED) {
 			in[nv] = (const uint8_t *)t->s;
 			in_len[nv] = t->len;

@@ -45,8 +45,25 @@ static int check_options(const struct bc_ingest_options *o, char today[16], stru
 	time_t tnow = time(NULL);
 	struct tm tm;
 
-	if (o->input == NULL || o->index_dir == NULL || o->key_path == NULL || o->breach == NULL)
+	int shard_run = o->shards != 0 && !o->shard_publish;
+	struct stat sb;
+
+	if (shard_run && (o->input == NULL || o->key_path == NULL || o->breach == NULL))
+		return bc_error_set(err, bc_err_usage, "ingest --shard needs FILE, --key KEYFILE and --breach NAME");
+	if (!shard_run && (o->input == NULL || o->index_dir == NULL || o->key_path == NULL || o->breach == NULL))
 		return bc_error_set(err, bc_err_usage, "ingest needs FILE, --index DIR, --key KEYFILE and --breach NAME");
+	if (o->shards > BC_INGEST_MAX_SHARDS || (shard_run && o->shard_index >= o->shards))
+		return bc_error_set_field(err, bc_err_usage, o->shard_publish ? "--shards" : "--shard",
+					  o->shard_publish ? "--shards N: N from 1 to 1024" :
+					  "--shard I/N: N from 1 to 1024 and I from 0 to N-1");
+	/* A sharded run reads FILE in every shard and again in publish, and
+	 * checks they all read the same bytes (docs/ingest.md "Sharded ingest"). */
+	if (o->shards != 0 && (!strcmp(o->input, "-") || stat(o->input, &sb) != 0 || !S_ISREG(sb.st_mode))) {
+		err->file = o->input;
+		return bc_error_set(err, bc_err_usage, "%s needs FILE to be a regular file (every shard and "
+				    "publish read it), not standard input or a pipe",
+				    o->shard_publish ? "publish" : "ingest --shard");
+	}
 	if (!valid_name(o->breach))
 		return bc_error_set_field(err, bc_err_usage, "--breach", "--breach NAME: 1 to 64 characters among A-Z a-z 0-9 . _ -, the first a letter or digit");
 	if (o->breach_date != NULL && !valid_date(o->breach_date))
@@ -182,6 +199,9 @@ static int open_run(struct ingest_run *r, struct bc_error *err)
 	if (bc_index_lock(o->index_dir, &r->dir_lock_fd, err) != 0 ||
 	    bc_index_check_dir(o->index_dir, err) != 0)
 		return -1;
+	/* publish: the shard files are checked before a breach id is used up */
+	if (o->shards != 0 && bc_ingest_shards_load(r, err) != 0)
+		return -1;
 	r->cat = bc_ingest_load_catalogue(r->sdir, r->g->key->pk_s, err);
 	if (r->cat == NULL)
 		return -1;
@@ -253,9 +273,14 @@ static void drop_public_entries(struct ingest_run *r)
 
 static int finish_evaluation(struct ingest_run *r, struct bc_error *err)
 {
-	if (bc_ingest_eval_finish(r->g, r->st, err) != 0)
-		return -1;
-	bc_ingest_join_outputs(r->g, r->items);
+	if (r->o->shards != 0) { /* publish: the outputs of the shards */
+		if (bc_ingest_shards_join(r, err) != 0)
+			return -1;
+	} else {
+		if (bc_ingest_eval_finish(r->g, r->st, err) != 0)
+			return -1;
+		bc_ingest_join_outputs(r->g, r->items);
+	}
 	drop_public_entries(r);
 	return 0;
 }
@@ -299,10 +324,14 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 	r->st = st;
 	r->t0 = bc_ingest_now();
 	r->lock_fd = r->dir_lock_fd = -1;
-	if (check_options(o, r->today, err) == 0 &&
-	    (r->g = bc_ingest_new(o, r->t0, err)) != NULL &&
+	if (check_options(o, r->today, err) == 0 && (r->g = bc_ingest_new(o, r->t0, err)) != NULL &&
+	    o->shards != 0 && !o->shard_publish) {
+		/* ingest --shard I/N: its shard file, nothing else (shard.c) */
+		ret = bc_ingest_shard_run(r, err);
+	} else if (r->g != NULL &&
 	    open_run(r, err) == 0 &&
-	    bc_ingest_read(r->g, o->threads > 0 ? o->threads : bc_ncpu(), st, err) == 0 &&
+	    /* publish reads without evaluating: the outputs are in the shard files */
+	    bc_ingest_read(r->g, o->shards != 0 ? 0 : o->threads > 0 ? o->threads : bc_ncpu(), st, err) == 0 &&
 	    /* the next three run while the workers evaluate */
 	    aggregate_breach(r, err) == 0 &&
 	    bc_ingest_claims_build(r, err) == 0 &&
@@ -312,8 +341,11 @@ int bc_ingest_run(const struct bc_ingest_options *o, struct bc_ingest_stats *st,
 		ret = 0;
 	/* the index is out: the claims state, then the notices (a failure here
 	 * leaves the published index as it is, and says so) */
-	if (ret == 0 && bc_ingest_claims_after_publish(r, err) != 0)
+	if (ret == 0 && (o->shards == 0 || o->shard_publish) && bc_ingest_claims_after_publish(r, err) != 0)
 		ret = -2;
+	/* publish: the shard files go once everything is done (kept to run
+	 * publish again when the notices failed) */
+	bc_ingest_shards_finish(r, ret == 0);
 	finish_run(r, ret == -1);
 	free(r);
 	return ret < 0 ? -1 : 0;

@@ -58,7 +58,23 @@ struct bc_ingest_options {
 	int new_codes;              /* --new-codes: draw new claim codes (issued ones stop working) */
 	const char *report_path;    /* --report FILE, written by the caller after the run: only
 				       checked for writing before reading (bc_write_file_atomic) */
+	/*
+	 * Sharded ingest (docs/ingest.md "Sharded ingest", issue 15): shards is
+	 * N, 1 to BC_INGEST_MAX_SHARDS (0: one process). Without shard_publish,
+	 * ingest --shard I/N (I = shard_index < N): the whole file is read, only
+	 * the tokens of shard I are evaluated, and the only thing written is
+	 * KEYFILE.state/shards/NAME/shard-I-of-N.bin (index_dir and the catalogue
+	 * options are not used). With shard_publish, breachcheck publish: the
+	 * run of an ingest with each token's OPRF output taken from the N shard
+	 * files instead of evaluated; the files are removed once published.
+	 * input must then be a regular file (it is read twice).
+	 */
+	unsigned shards;
+	unsigned shard_index;
+	int shard_publish;
 };
+
+#define BC_INGEST_MAX_SHARDS 1024
 
 struct bc_ingest_stats {
 	unsigned long rows;
@@ -85,6 +101,8 @@ struct bc_ingest_stats {
 	size_t group_unlinked_why[6]; /* by enum bc_group_reason (group/group.h) */
 	double t_read, t_eval, t_state, t_publish, t_total; /* seconds (t_eval: after reading ended) */
 	double t_read_cpu;          /* CPU seconds of the reading thread while reading (reader + tokens) */
+	size_t shard_tokens;        /* ingest --shard: distinct tokens of this shard (evaluated);
+				       publish: of all shards (= tokens) */
 	struct bc_build_result index;
 	struct leak_stats leak;     /* the reader's counts: rows kept as read, repaired, dropped (issue 11) */
 };

@@ -14,6 +14,7 @@
  *   evaluate.c   worker pool: OPRF Evaluate of each distinct token
  *   aggregate.c  patients, payload per token, catalogue entry
  *   publish.c    other breaches from the state, state file + index files
+ *   shard.c      ingest --shard I/N (its shard file) and publish (the outputs from the shards)
  *   ingest.c     bc_ingest_run: the list of the phases above
  *   measure.c    bc_ingest_measure: the phases alone, timed (benchmarks)
  */
@@ -53,6 +54,7 @@ struct tok {
 	uint64_t hash;
 	uint16_t len, info_len;
 	uint8_t kind;
+	uint8_t mine;         /* ingest --shard: 1 if this shard evaluates it (set by its worker, shard.c) */
 	uint8_t y[BC_Y_BYTES];
 };
 
@@ -131,6 +133,11 @@ struct ingest {
 	const struct leak_reader *reader;
 
 	struct claims *claims;   /* patients and claim codes (claims.c), created with the first row */
+
+	/* ingest --shard I/N (shard.c): the workers evaluate only the tokens of
+	 * shard shard_i; 0 = every token (one process, or publish) */
+	uint32_t shard_n, shard_i;
+	uint8_t shard_key[32];
 };
 
 /* The state file of this breach is written by a thread while the index
@@ -164,6 +171,7 @@ struct ingest_run {
 	int lock_fd, dir_lock_fd;
 	char *breaches_text;
 	struct state_job sj;
+	struct shard_set *shards;      /* publish: the N shard files (shard.c), NULL otherwise */
 	double t0;
 };
 
@@ -253,6 +261,10 @@ void bc_ingest_join_outputs(struct ingest *g, struct bc_build_item *items);
 /* Create (0700) or check, and lock, the state directory; remove stale
  * temporaries. *lock_fd: the lock. Returns 0, or -1 ("state", "busy"). */
 int bc_ingest_open_state(const char *dir, int *lock_fd, struct bc_error *err) BC_MUST_CHECK;
+
+/* The same with a shared lock (ingest --shard: shards run together, never
+ * beside an ingest or a publish); no temporaries are removed. */
+int bc_ingest_open_state_shared(const char *dir, int *lock_fd, struct bc_error *err) BC_MUST_CHECK;
 
 /* The state catalogue of key pk (a fresh one when absent). NULL on error. */
 json_t *bc_ingest_load_catalogue(const char *dir, const uint8_t pk[32], struct bc_error *err);
@@ -354,5 +366,30 @@ int bc_ingest_publish_all(struct ingest_run *r, struct bc_error *err);
 
 /* After the run: join the state thread; on failure, put the state back. */
 void bc_ingest_publish_cleanup(struct ingest_run *r, int failed);
+
+/* ---- shard.c (docs/ingest.md "Sharded ingest") ---- */
+
+struct shard_set;
+
+/* ingest --shard I/N after the option checks: read the whole file, evaluate
+ * the tokens of shard I, write KEYFILE.state/shards/NAME/shard-I-of-N.bin.
+ * Nothing else is written. Returns 0, or -1 with err filled. */
+int bc_ingest_shard_run(struct ingest_run *r, struct bc_error *err);
+
+/* Evaluation worker, shard mode: sets t->mine; 1 if this shard evaluates t. */
+int bc_ingest_shard_mine(struct ingest *g, struct tok *t);
+
+/* publish, before the breach id is reserved: digest FILE and the mapping,
+ * load and check the N shard files (present, same N, same file and
+ * mapping, MAC) into r->shards. Returns 0, or -1 ("shard_missing",
+ * "shard_stale", "shard_damaged", err->file the shard file). */
+int bc_ingest_shards_load(struct ingest_run *r, struct bc_error *err);
+
+/* publish, after reading: each token's y from its shard into r->items
+ * [0, ntok); every token found, no shard entry left over. Returns 0 or -1. */
+int bc_ingest_shards_join(struct ingest_run *r, struct bc_error *err);
+
+/* Free r->shards; published (1): remove the breach's shard files. */
+void bc_ingest_shards_finish(struct ingest_run *r, int published);
 
 #endif

@@ -44,7 +44,7 @@ static void remove_stale_temps(const char *dir)
 	(void)bc_remove_matching(dir, is_temp, NULL);
 }
 
-int bc_ingest_open_state(const char *dir, int *lock_fd, struct bc_error *err)
+static int open_state(const char *dir, int *lock_fd, int shared, struct bc_error *err)
 {
 	char path[PATH_MAX + 32];
 	struct stat st;
@@ -64,11 +64,29 @@ int bc_ingest_open_state(const char *dir, int *lock_fd, struct bc_error *err)
 	*lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (*lock_fd < 0)
 		return bc_error_set(err, bc_err_state, "cannot open %s: %s", path, strerror(errno));
+	if (shared) {
+		if (flock(*lock_fd, LOCK_SH | LOCK_NB) != 0)
+			return bc_error_set(err, bc_err_busy, "an ingest or publish is running with this key (%s is "
+					    "locked); run the shard when it has finished", path);
+		return 0;
+	}
 	if (flock(*lock_fd, LOCK_EX | LOCK_NB) != 0)
-		return bc_error_set(err, bc_err_busy, "another ingest is running with this key (%s is locked)", path);
+		return bc_error_set(err, bc_err_busy, "another ingest, publish or shard is running with this key "
+				    "(%s is locked)", path);
 	remove_stale_temps(dir);
 	return 0;
 }
+
+int bc_ingest_open_state(const char *dir, int *lock_fd, struct bc_error *err)
+{
+	return open_state(dir, lock_fd, 0, err);
+}
+
+int bc_ingest_open_state_shared(const char *dir, int *lock_fd, struct bc_error *err)
+{
+	return open_state(dir, lock_fd, 1, err);
+}
+
 
 json_t *bc_ingest_load_catalogue(const char *dir, const uint8_t pk[32], struct bc_error *err)
 {

@@ -85,6 +85,9 @@
 	X(read_failed) \
 	X(refused) \
 	X(row_too_long) \
+	X(shard_damaged) \
+	X(shard_missing) \
+	X(shard_stale) \
 	X(stale_index) \
 	X(state) \
 	X(too_many_rows) \
