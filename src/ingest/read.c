@@ -39,6 +39,13 @@ void bc_ingest_progress(struct ingest *g, int final)
 	if (g->o->quiet || (!final && t - g->last_print < (g->tty ? 0.2 : 5.0)))
 		return;
 	g->last_print = t;
+	if (g->o->shards != 0 && g->o->shard_publish) {
+		/* publish evaluates nothing: the outputs come from the shard files */
+		fprintf(g->pf, "%spublish: rows %lu, tokens %zu read%s", g->tty ? "\r\033[K" : "", rows, g->ntok,
+			g->tty && !final ? "" : "\n");
+		fflush(g->pf);
+		return;
+	}
 	est_total = (double)g->ntok;
 	if (!g->reading_done && g->reader != NULL && g->file_size > 0 && g->reader->stats.bytes > 0)
 		est_total = (double)g->ntok * (double)g->file_size / (double)g->reader->stats.bytes;

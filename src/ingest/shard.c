@@ -609,6 +609,7 @@ int bc_ingest_shards_join(struct ingest_run *r, struct bc_error *err)
 					    "give: run ingest --shard %u/%u again", i, s->n, r->o->input, i, s->n);
 		}
 	atomic_store(&g->evaluated, g->ntok);
+	bc_ingest_progress(g, 1);
 	r->st->shard_tokens = g->ntok;
 	r->st->t_eval = bc_ingest_now() - t;
 	return 0;

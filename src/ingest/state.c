@@ -64,15 +64,18 @@ static int open_state(const char *dir, int *lock_fd, int shared, struct bc_error
 	*lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (*lock_fd < 0)
 		return bc_error_set(err, bc_err_state, "cannot open %s: %s", path, strerror(errno));
-	if (shared) {
-		if (flock(*lock_fd, LOCK_SH | LOCK_NB) != 0)
+	if (flock(*lock_fd, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK)
+			return bc_error_set(err, bc_err_state, "cannot lock %s: %s (a file system without flock(2)? "
+					    "docs/deploy.md \"Ingest on several machines\")", path, strerror(errno));
+		if (shared)
 			return bc_error_set(err, bc_err_busy, "an ingest or publish is running with this key (%s is "
 					    "locked); run the shard when it has finished", path);
-		return 0;
-	}
-	if (flock(*lock_fd, LOCK_EX | LOCK_NB) != 0)
 		return bc_error_set(err, bc_err_busy, "another ingest, publish or shard is running with this key "
 				    "(%s is locked)", path);
+	}
+	if (shared)
+		return 0;
 	remove_stale_temps(dir);
 	return 0;
 }
