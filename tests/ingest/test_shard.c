@@ -17,7 +17,8 @@
  * published, no breach id used): I >= N, N > 1024, standard input, a
  * missing shard, publish with another N, a shard of another file, a flipped
  * byte, another --mapping, an ingest holding the state while a shard starts
- * and a shard holding it while publish starts.
+ * and a shard holding it while publish starts. A headerless file with
+ * --mapping FILE: shards and publish agree, an edited mapping is refused.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -45,7 +46,7 @@
 #define CLAIM_REC 96
 
 static char root[256], leak[300], small[300], other[300], truthp[300], k1[300], k2[300];
-static char idx1[300], idx2[300], not1[300], not2[300], idx3[300];
+static char idx1[300], idx2[300], not1[300], not2[300], idx3[300], headless[300], mapp[300];
 static unsigned long nrows;
 static const uint8_t salt[32] = { 's', 'h', 'a', 'r', 'd', 's', 0x15 };
 
@@ -82,7 +83,7 @@ static void base_options(struct bc_ingest_options *o, const char *input, const c
 static int setup(void **state)
 {
 	const char *rows_env = getenv("BC_SHARD_ROWS");
-	char cmd[2048];
+	char cmd[8192];
 	struct bc_error err = BC_ERROR_INIT;
 
 	(void)state;
@@ -94,6 +95,8 @@ static int setup(void **state)
 	snprintf(small, sizeof(small), "%s/small.csv", root);
 	snprintf(other, sizeof(other), "%s/other.csv", root);
 	snprintf(truthp, sizeof(truthp), "%s/truth.jsonl", root);
+	snprintf(headless, sizeof(headless), "%s/headless.csv", root);
+	snprintf(mapp, sizeof(mapp), "%s/headless.map", root);
 	snprintf(k1, sizeof(k1), "%s/one.key", root);
 	snprintf(k2, sizeof(k2), "%s/sharded.key", root);
 	snprintf(idx1, sizeof(idx1), "%s/index-one", root);
@@ -103,8 +106,11 @@ static int setup(void **state)
 	snprintf(not2, sizeof(not2), "%s/notices-sharded", root);
 	snprintf(cmd, sizeof(cmd), "'%s/bc-genleak' --quiet --seed 15 --rows %lu --dependants 0.6 --out %s --truth %s && "
 		 "'%s/bc-genleak' --quiet --seed 16 --rows 1500 --out %s && "
-		 "'%s/bc-genleak' --quiet --seed 17 --rows 1500 --out %s",
-		 getenv("BC_BUILD"), nrows, leak, truthp, getenv("BC_BUILD"), small, getenv("BC_BUILD"), other);
+		 "'%s/bc-genleak' --quiet --seed 17 --rows 1500 --out %s && "
+		 "'%s/bc-genleak' --quiet --seed 18 --rows 1500 --no-header --shuffle-columns --out %s "
+		 "--mapping-truth %s",
+		 getenv("BC_BUILD"), nrows, leak, truthp, getenv("BC_BUILD"), small, getenv("BC_BUILD"), other,
+		 getenv("BC_BUILD"), headless, mapp);
 	run(cmd);
 	if (bc_key_generate(k1, &err) != 0)
 		return -1;
@@ -602,11 +608,55 @@ static void test_errors(void **state)
 	assert_int_not_equal(stat(cmd, &sb), 0);
 }
 
+/* A headerless file with --mapping FILE: the shards and publish must give
+ * the same mapping file; an edited one is refused; the right one publishes. */
+static void test_mapping_file(void **state)
+{
+	struct bc_ingest_options o;
+	struct bc_ingest_stats st;
+	struct bc_error err = BC_ERROR_INIT;
+	char edited[320], cmd[1024];
+	unsigned i;
+
+	(void)state;
+	for (i = 0; i < 3; i++) {
+		base_options(&o, headless, k2, NULL, NULL, "headless");
+		o.title = NULL;
+		o.salt = NULL;
+		o.shards = 3;
+		o.shard_index = i;
+		o.mapping = mapp;
+		if (bc_ingest_run(&o, &st, &err) != 0)
+			fail_msg("shard %u: %s: %s", i, err.code, err.msg);
+		assert_true(st.shard_tokens > 0);
+	}
+	/* the same mapping with one more comment line: another mapping file */
+	snprintf(edited, sizeof(edited), "%s.edited", mapp);
+	snprintf(cmd, sizeof(cmd), "cp %s %s && echo '# checked' >> %s", mapp, edited, edited);
+	run(cmd);
+	base_options(&o, headless, k2, idx3, NULL, "headless");
+	o.shards = 3;
+	o.shard_publish = 1;
+	o.mapping = edited;
+	assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
+	assert_string_equal(err.code, "shard_stale");
+	assert_non_null(strstr(err.msg, "--mapping"));
+	/* without the mapping: the headerless file is refused before anything */
+	o.mapping = NULL;
+	assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
+	o.mapping = mapp;
+	if (bc_ingest_run(&o, &st, &err) != 0)
+		fail_msg("publish: %s: %s", err.code, err.msg);
+	assert_true(st.tokens > 1000);
+	assert_int_equal(st.shard_tokens, st.tokens);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_index),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_mapping_file),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
