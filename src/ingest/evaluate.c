@@ -4,11 +4,13 @@
  * [next, ready) while the reader interns more; VOPRF under skS for kinds
  * 1-4, batched POPRF under skV (info = the email) for kind 5.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "ingest/internal.h"
 #include "oprf/oprf.h"
+#include "util/parallel.h"
 
 void bc_ingest_eval_ready(struct ingest *g)
 {
@@ -38,23 +40,31 @@ static void eval_verified(struct ingest *g, size_t nv, const uint8_t **in, const
 	sodium_memzero(out, sizeof(out));
 }
 
-static void eval_chunk(struct ingest *g, size_t b, size_t e)
+/*
+ * Evaluate tokens [b, e), or ids[b..e) when ids is not NULL; kinds in
+ * skip (bit 1 << kind) are left alone. Returns the evaluations done.
+ */
+static size_t eval_chunk(struct ingest *g, size_t b, size_t e, const uint32_t *ids, uint32_t skip)
 {
 	const uint8_t *in[OPRF_MAX_BATCH], *info[OPRF_MAX_BATCH];
 	size_t in_len[OPRF_MAX_BATCH], info_len[OPRF_MAX_BATCH], which[OPRF_MAX_BATCH];
-	size_t i, nv = 0;
+	size_t i, nv = 0, done = 0;
 
 	for (i = b; i < e; i++) {
-		struct tok *t = tok_at(g, i);
+		size_t id = ids ? ids[i] : i;
+		struct tok *t = tok_at(g, id);
 
 		if (g->shard_n != 0 && !bc_ingest_shard_mine(g, t))
 			continue; /* ingest --shard: another shard's token */
+		if (skip & (1u << t->kind))
+			continue;
+		done++;
 		if (t->kind == BC_TOKEN_VERIFIED) {
 			in[nv] = (const uint8_t *)t->s;
 			in_len[nv] = t->len;
 			info[nv] = (const uint8_t *)t->s + t->len;
 			info_len[nv] = t->info_len;
-			which[nv++] = i;
+			which[nv++] = id;
 			if (nv == OPRF_MAX_BATCH) {
 				eval_verified(g, nv, in, in_len, info, info_len, which);
 				nv = 0;
@@ -65,12 +75,22 @@ static void eval_chunk(struct ingest *g, size_t b, size_t e)
 		}
 	}
 	eval_verified(g, nv, in, in_len, info, info_len, which);
+	return done;
+}
+
+static double thread_cpu(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 static void *eval_worker(void *arg)
 {
 	struct ingest *g = arg;
 	size_t b, e;
+	double cpu;
 
 	pthread_mutex_lock(&g->mu);
 	for (;;) {
@@ -79,7 +99,7 @@ static void *eval_worker(void *arg)
 			e = b + EVAL_CHUNK < g->ready ? b + EVAL_CHUNK : g->ready;
 			g->next = e;
 			pthread_mutex_unlock(&g->mu);
-			eval_chunk(g, b, e);
+			atomic_fetch_add(&g->n_evaluated, eval_chunk(g, b, e, NULL, g->defer_kinds));
 			atomic_fetch_add(&g->evaluated, e - b);
 			pthread_mutex_lock(&g->mu);
 		} else if (g->reading_done) {
@@ -88,6 +108,10 @@ static void *eval_worker(void *arg)
 			pthread_cond_wait(&g->cv, &g->mu);
 		}
 	}
+	pthread_mutex_unlock(&g->mu);
+	cpu = thread_cpu();
+	pthread_mutex_lock(&g->mu);
+	g->eval_cpu += cpu;
 	if (--g->running == 0)
 		pthread_cond_broadcast(&g->done_cv);
 	pthread_mutex_unlock(&g->mu);
@@ -158,6 +182,8 @@ int bc_ingest_eval_finish(struct ingest *g, struct bc_ingest_stats *st, struct b
 	pthread_mutex_unlock(&g->mu);
 	join_workers(g);
 	st->t_eval = bc_ingest_now() - g->t_read_end;
+	st->t_eval_cpu = g->eval_cpu;
+	st->evaluated = atomic_load(&g->n_evaluated);
 	bc_ingest_progress(g, 1);
 	if (atomic_load(&g->failed))
 		return bc_error_set(err, bc_err_internal, "an OPRF evaluation failed");
@@ -174,4 +200,57 @@ void bc_ingest_eval_abort(struct ingest *g)
 	pthread_cond_broadcast(&g->cv);
 	pthread_mutex_unlock(&g->mu);
 	join_workers(g);
+}
+
+int bc_ingest_item_published(uint8_t kind, int tier_none)
+{
+	if (kind == 0) /* a verified entry withheld (verified.c) */
+		return 0;
+	return !tier_none || (kind != BC_TOKEN_NIR && kind != BC_TOKEN_NAMEDOB && kind != BC_TOKEN_EMAIL &&
+			      kind != BC_TOKEN_PHONE);
+}
+
+struct deferred_job {
+	struct ingest *g;
+	const uint32_t *ids;
+	atomic_size_t done;
+};
+
+static void deferred_range(void *arg, size_t b, size_t e)
+{
+	struct deferred_job *j = arg;
+
+	atomic_fetch_add(&j->done, eval_chunk(j->g, b, e, j->ids, 0));
+}
+
+int bc_ingest_eval_deferred(struct ingest *g, const struct bc_build_item *items, int tier_none,
+			    int threads, struct bc_ingest_stats *st, struct bc_error *err)
+{
+	struct deferred_job j;
+	uint32_t *ids;
+	size_t i, n = 0;
+
+	if (g->defer_kinds == 0)
+		return 0;
+	for (i = 0; i < g->ntok; i++)
+		n += (g->defer_kinds & (1u << tok_at(g, i)->kind)) &&
+		     bc_ingest_item_published(items[i].payload[1], tier_none);
+	if (n == 0)
+		return 0;
+	ids = malloc(n * sizeof(*ids));
+	if (ids == NULL)
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
+	for (i = 0, n = 0; i < g->ntok; i++)
+		if ((g->defer_kinds & (1u << tok_at(g, i)->kind)) &&
+		    bc_ingest_item_published(items[i].payload[1], tier_none))
+			ids[n++] = (uint32_t)i;
+	j.g = g;
+	j.ids = ids;
+	atomic_init(&j.done, 0);
+	bc_parallel_for(n, EVAL_CHUNK, threads, deferred_range, &j);
+	free(ids);
+	st->evaluated += atomic_load(&j.done);
+	if (atomic_load(&g->failed))
+		return bc_error_set(err, bc_err_internal, "an OPRF evaluation failed");
+	return 0;
 }

@@ -214,6 +214,16 @@ static int open_run(struct ingest_run *r, struct bc_error *err)
 	r->old_cat = json_deep_copy(r->cat);
 	bc_test_kill_point("reserved");
 	r->st->breach_id = r->id;
+	/* Tokens whose entry may not be published wait until the payloads say
+	 * so: a verified token is withheld for a shared mailbox, a minor or an
+	 * unlinked row (verified.c), and under public tier none no public
+	 * entry is published. Evaluating them would be work thrown away.
+	 * (Shards evaluate every token of theirs: publish decides.) */
+	if (o->shards == 0)
+		r->g->defer_kinds = 1u << BC_TOKEN_VERIFIED;
+	if (o->shards == 0 && bc_ingest_public_tier(o) == BC_TIER_NONE)
+		r->g->defer_kinds |= (1u << BC_TOKEN_NIR) | (1u << BC_TOKEN_NAMEDOB) | (1u << BC_TOKEN_EMAIL) |
+				     (1u << BC_TOKEN_PHONE);
 	return 0;
 }
 
@@ -251,18 +261,11 @@ static void drop_public_entries(struct ingest_run *r)
 {
 	struct ingest *g = r->g;
 	size_t i, k = 0, gone;
-
 	int none = bc_ingest_public_tier(r->o) == BC_TIER_NONE;
 
-	for (i = 0; i < g->ntok; i++) {
-		uint8_t kind = r->items[i].payload[1];
-
-		if (kind == 0) /* a verified entry withheld (verified.c) */
-			continue;
-		if (!none || (kind != BC_TOKEN_NIR && kind != BC_TOKEN_NAMEDOB && kind != BC_TOKEN_EMAIL &&
-			      kind != BC_TOKEN_PHONE))
+	for (i = 0; i < g->ntok; i++)
+		if (bc_ingest_item_published(r->items[i].payload[1], none))
 			r->items[k++] = r->items[i];
-	}
 	gone = g->ntok - k;
 	memmove(r->items + k, r->items + g->ntok, (r->n_items - g->ntok) * sizeof(*r->items));
 	r->n_items -= gone;
@@ -277,7 +280,9 @@ static int finish_evaluation(struct ingest_run *r, struct bc_error *err)
 		if (bc_ingest_shards_join(r, err) != 0)
 			return -1;
 	} else {
-		if (bc_ingest_eval_finish(r->g, r->st, err) != 0)
+		if (bc_ingest_eval_finish(r->g, r->st, err) != 0 ||
+		    bc_ingest_eval_deferred(r->g, r->items, bc_ingest_public_tier(r->o) == BC_TIER_NONE,
+					    r->o->threads, r->st, err) != 0)
 			return -1;
 		bc_ingest_join_outputs(r->g, r->items);
 	}

@@ -81,6 +81,8 @@ struct bc_ingest_stats {
 	unsigned long rows_skipped;
 	size_t tokens;              /* distinct tokens evaluated (this breach) */
 	size_t occurrences;         /* (row, token) pairs */
+	size_t evaluated;           /* OPRF evaluations of tokens done: withheld verified tokens and,
+				     * under public tier none, public tokens are not evaluated */
 	size_t shared_tokens;
 	size_t verified;            /* verified entries published (NIR + email, DESIGN §6) */
 	size_t verified_shared;     /* withheld: the mailbox is on rows of another patient */
@@ -103,6 +105,7 @@ struct bc_ingest_stats {
 	double t_read_cpu;          /* CPU seconds of the reading thread while reading (reader + tokens) */
 	size_t shard_tokens;        /* ingest --shard: distinct tokens of this shard (evaluated);
 				       publish: of all shards (= tokens) */
+	double t_eval_cpu;          /* CPU seconds of the evaluation workers, summed */
 	struct bc_build_result index;
 	struct leak_stats leak;     /* the reader's counts: rows kept as read, repaired, dropped (issue 11) */
 };

@@ -124,6 +124,12 @@ struct ingest {
 	atomic_size_t evaluated;
 	atomic_int failed;
 	double t_read_end;
+	double eval_cpu;     /* CPU seconds of the workers, summed as each leaves (under mu) */
+	/* Token kinds set aside while streaming (bit 1 << kind; 0: none): only
+	 * those of them that are published are evaluated, once the payloads
+	 * say which (bc_ingest_eval_deferred). */
+	uint32_t defer_kinds;
+	atomic_size_t n_evaluated; /* OPRF evaluations done (streamed + deferred) */
 
 	/* progress */
 	int tty;
@@ -240,6 +246,21 @@ int bc_ingest_eval_finish(struct ingest *g, struct bc_ingest_stats *st, struct b
 
 /* Stop handing out work and join the workers (on failure; none: no-op). */
 void bc_ingest_eval_abort(struct ingest *g);
+
+/* 1 if the item of a token of kind is published (payload kind byte, 0 =
+ * withheld) under public tier none (1) or another tier (0). */
+int bc_ingest_item_published(uint8_t kind, int tier_none);
+
+/*
+ * After bc_ingest_eval_finish, with the payloads final (aggregation,
+ * verified.c): evaluate on threads workers (0: all cores) the tokens of
+ * g->defer_kinds whose items[i] (items: g->ntok) are published
+ * (bc_ingest_item_published); the others keep no output and must not be
+ * published. Adds to st->evaluated. Returns 0, or -1 ("internal") if an
+ * evaluation failed, ("out_of_memory").
+ */
+int bc_ingest_eval_deferred(struct ingest *g, const struct bc_build_item *items, int tier_none,
+			    int threads, struct bc_ingest_stats *st, struct bc_error *err);
 
 /* ---- aggregate.c ---- */
 
