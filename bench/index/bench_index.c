@@ -277,6 +277,10 @@ int main(int argc, char **argv)
 	       "and never published): %.3f wall, %.3f CPU\n", st.evaluated,
 	       t_crypto * (double)st.evaluated / (double)st.tokens / t_ingest,
 	       cpu_crypto * (double)st.evaluated / (double)st.tokens / cpu_ingest);
+	printf("ingest wall by part: reading %.2f s, evaluation after reading %.2f s, set-aside "
+	       "tokens %.2f s, publish %.2f s (state file %.2f s beside it), the run %.2f s in all; "
+	       "%.2f s more to free memory and exit\n", st.t_read, st.t_eval, st.t_deferred,
+	       st.t_publish, st.t_state, st.t_total, t_ingest - st.t_total);
 	printf("ingest CPU by part: evaluation workers %.2f s, reading thread %.2f s, the rest "
 	       "(payloads, claims, state, sealing, buckets, files) %.2f s\n",
 	       st.t_eval_cpu, st.t_read_cpu, cpu_ingest - st.t_eval_cpu - st.t_read_cpu);

@@ -227,6 +227,7 @@ int bc_ingest_eval_deferred(struct ingest *g, const struct bc_build_item *items,
 			    int threads, struct bc_ingest_stats *st, struct bc_error *err)
 {
 	struct deferred_job j;
+	double t0;
 	uint32_t *ids;
 	size_t i, n = 0;
 
@@ -247,7 +248,9 @@ int bc_ingest_eval_deferred(struct ingest *g, const struct bc_build_item *items,
 	j.g = g;
 	j.ids = ids;
 	atomic_init(&j.done, 0);
+	t0 = bc_ingest_now();
 	bc_parallel_for(n, EVAL_CHUNK, threads, deferred_range, &j);
+	st->t_deferred = bc_ingest_now() - t0;
 	free(ids);
 	st->evaluated += atomic_load(&j.done);
 	if (atomic_load(&g->failed))

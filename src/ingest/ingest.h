@@ -106,6 +106,7 @@ struct bc_ingest_stats {
 	size_t shard_tokens;        /* ingest --shard: distinct tokens of this shard (evaluated);
 				       publish: of all shards (= tokens) */
 	double t_eval_cpu;          /* CPU seconds of the evaluation workers, summed */
+	double t_deferred;          /* seconds evaluating the tokens set aside (bc_ingest_eval_deferred) */
 	struct bc_build_result index;
 	struct leak_stats leak;     /* the reader's counts: rows kept as read, repaired, dropped (issue 11) */
 };
