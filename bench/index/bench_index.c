@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 	struct bc_key *k = NULL;
 	struct bc_index *index = NULL;
 	struct rusage ru = { 0 }, ru0, ru1;
-	double cpu_ingest = 0, cpu_crypto = 0, probe_before, probe_after;
+	double cpu_ingest = 0, cpu_crypto = 0, probe_before, probe_after, index_mb = 0;
 	struct crypto_job cj;
 	double t0, t_ingest = 0, t_crypto = 0, ingest_rate, crypto_rate;
 	pid_t pid;
@@ -190,6 +190,7 @@ int main(int argc, char **argv)
 	/* Ingest and crypto only, --repeat times one after the other; the
 	 * fastest of each (by CPU time) is kept, so that a burst of other load
 	 * during one run does not decide the figures. */
+	memset(&st, 0, sizeof(st));
 	for (rep = 0; rep < repeat; rep++) {
 		struct bc_ingest_stats st1;
 		struct rusage ru_i;
@@ -243,6 +244,7 @@ int main(int argc, char **argv)
 			printf("run %d: ingest %.2f s wall, %.2f s CPU; crypto only %.2f s wall, %.2f s CPU; "
 			       "ratio %.3f wall, %.3f CPU\n", rep + 1, ti, ci, tc, cc, tc / ti, cc / ci);
 		if (rep == 0 || ci < cpu_ingest) {
+			index_mb = (double)dir_bytes(st1.index.path) / 1e6;
 			st = st1;
 			ru = ru_i;
 			cpu_ingest = ci;
@@ -310,7 +312,7 @@ int main(int argc, char **argv)
 	}
 	printf("index: %.1f MB on disk (bucket_bits %u, %u entries/bucket, min %u real, %zu verified), "
 	       "state: %.1f MB\n",
-	       (double)dir_bytes(st.index.path) / 1e6, st.index.bucket_bits, st.index.bucket_entries,
+	       index_mb, st.index.bucket_bits, st.index.bucket_entries,
 	       st.index.min_real_entries, st.index.verified_entries, (double)dir_bytes(sdir) / 1e6);
 	printf("peak memory (ingest): %.1f MB\n", (double)ru.ru_maxrss / 1024.0);
 
