@@ -48,7 +48,7 @@ enum { S_START, S_CHECK, S_KEYS, N_SCRIPTS };
 static const char *const scripts[N_SCRIPTS] = {
 	/* start: KEYS r, live, n; ARGV hash, box, ttl, day ttl, max starts, id
 	 * -> {0} ok, {1, wait} live code, {2} day limit */
-	"local live = redis.call('GET', KEYS[2])\n"
+	("local live = redis.call('GET', KEYS[2])\n"
 	"if live then\n"
 	"  local rk = 'bc:vc:r:' .. live\n"
 	"  local t = redis.call('HGET', rk, 't')\n"
@@ -66,10 +66,10 @@ static const char *const scripts[N_SCRIPTS] = {
 	"redis.call('HSET', KEYS[1], 'h', ARGV[1], 'e', ARGV[2], 't', 0)\n"
 	"redis.call('EXPIRE', KEYS[1], ARGV[3])\n"
 	"redis.call('SET', KEYS[2], ARGV[6], 'EX', ARGV[3])\n"
-	"return {0, 0}\n",
+	"return {0, 0}\n"),
 	/* check: KEYS r; ARGV hash, hash_prev, tries
 	 * -> {5} expired/used, {6} too many tries, {4} wrong, {0, box} ok (consumed) */
-	"local v = redis.call('HMGET', KEYS[1], 'h', 'e', 't')\n"
+	("local v = redis.call('HMGET', KEYS[1], 'h', 'e', 't')\n"
 	"if not v[1] then return {5} end\n"
 	"if tonumber(v[3]) >= tonumber(ARGV[3]) then return {6} end\n"
 	"if v[1] == ARGV[1] or v[1] == ARGV[2] then\n"
@@ -77,10 +77,10 @@ static const char *const scripts[N_SCRIPTS] = {
 	"  return {0, v[2]}\n"
 	"end\n"
 	"redis.call('HINCRBY', KEYS[1], 't', 1)\n"
-	"return {4}\n",
+	"return {4}\n"),
 	/* day keys: KEYS day, day - 1; ARGV fresh random key, ttl -> {cur, prev or false} */
-	"redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2])\n"
-	"return redis.call('MGET', KEYS[1], KEYS[2])\n",
+	("redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2])\n"
+	"return redis.call('MGET', KEYS[1], KEYS[2])\n"),
 };
 
 struct redis_store {

@@ -194,6 +194,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	}
 	bc_server_snapshot_put(r->snap);
 	atomic_fetch_sub(&srv->active, 1);
+	if (r->body) /* a verify/start body holds an email address */
+		sodium_memzero(r->body, r->body_len);
 	free(r->body);
 	free(r);
 }

@@ -4,9 +4,11 @@
  * handlers (verify.c) so that the fuzzer (fuzz/fuzz_verify.c) links it alone.
  */
 
+#include <stdint.h>
 #include <string.h>
 
 #include <jansson.h>
+#include <sodium.h>
 
 #include "server/verify.h"
 #include "util/base64url.h"
@@ -35,7 +37,7 @@ static json_t *load_object(const char *body, size_t len, struct bc_server_body_e
 int bc_server_verify_start_parse(const char *body, size_t len, char email[BC_EMAIL_MAX],
 				 struct bc_server_body_error *e)
 {
-	json_t *doc = load_object(body, len, e), *v;
+	json_t *doc = load_object(body, len, e), *v = NULL;
 	int ret = -1;
 
 	email[0] = '\0';
@@ -52,6 +54,10 @@ int bc_server_verify_start_parse(const char *body, size_t len, char email[BC_EMA
 	}
 	ret = 0;
 out:
+	/* the address parsed into the document is wiped before it is freed
+	 * (jansson allocated it writable; its lexer's buffer is not reachable) */
+	if (json_is_string(v))
+		sodium_memzero((char *)(uintptr_t)json_string_value(v), json_string_length(v));
 	json_decref(doc);
 	return ret;
 }
