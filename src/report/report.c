@@ -690,7 +690,7 @@ json_t *bc_report_to_json(const struct bc_report *r, enum bc_report_lang lang)
 		b = json_object();
 		json_object_set_new(b, "id", json_integer(r->breaches[i].id));
 		set_str(b, "name", r->breaches[i].name);
-		set_str(b, "title", r->breaches[i].title);
+		set_str(b, "title", title_of(&r->breaches[i], lang));
 		set_str(b, "breach_date", r->breaches[i].breach_date);
 		json_object_set_new(b, "public_tier",
 				    json_string(bc_public_tier_name(r->breaches[i].public_tier)

@@ -216,6 +216,9 @@ static void test_sensitive_hides_tier(void **state)
 	j = bc_report_to_json(&r, BC_LANG_EN);
 	h = json_array_get(json_object_get(j, "breaches"), 0);
 	assert_true(json_is_null(json_object_get(h, "rows")));
+	/* the breaches checked are titled in the report's language too */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(json_object_get(j, "breaches_checked"), 0),
+								"title")), "Leak of medical-lab patient records");
 	assert_true(json_is_null(json_object_get(h, "first_month")));
 	assert_int_equal(json_array_size(json_object_get(h, "sources")), 0);
 	assert_true(json_is_false(json_object_get(h, "more_sources")));
