@@ -34,6 +34,9 @@ struct bc_notices_reader {
 	crypto_secretstream_xchacha20poly1305_state st;
 	FILE *f;
 	int done;
+	char path[PATH_MAX + 32];  /* for errors: where the damage is */
+	unsigned long nrec;        /* records read, the current one included */
+	long long off;             /* byte offset of the next record */
 };
 
 static int path_in(char *out, size_t size, const char *dir, const char *name)
@@ -311,6 +314,8 @@ int bc_notices_reader_open(struct bc_notices_reader **out, const char *dir, stru
 		bc_error_set(err, bc_err_corrupt, "%s is not a notices file", p);
 		goto out;
 	}
+	snprintf(r->path, sizeof(r->path), "%s", p);
+	r->off = MAGIC_LEN + (long long)sizeof(header);
 	*out = r;
 	r = NULL;
 	ret = 0;
@@ -331,11 +336,16 @@ int bc_notices_reader_next(struct bc_notices_reader *r, json_t **line, struct bc
 
 	*line = NULL;
 	while (!r->done) {
+		long long at = r->off;
+
+		r->nrec++;
 		if (fread(lb, 1, 4, r->f) != 4)
-			return bc_error_set(err, bc_err_truncated, "the notices file ends before its last line");
+			return bc_error_set(err, bc_err_truncated, "%s ends before its last record (record %lu, "
+					    "byte %lld): the file was cut short", r->path, r->nrec, at);
 		len = (uint32_t)lb[0] | (uint32_t)lb[1] << 8 | (uint32_t)lb[2] << 16 | (uint32_t)lb[3] << 24;
 		if (len < ABYTES || len > LINE_MAX_BYTES + ABYTES)
-			return bc_error_set(err, bc_err_corrupt, "the notices file is damaged");
+			return bc_error_set(err, bc_err_corrupt, "%s is damaged: record %lu (byte %lld) has an "
+					    "impossible length", r->path, r->nrec, at);
 		c = malloc(len);
 		m = malloc(len);
 		if (!c || !m) {
@@ -343,11 +353,14 @@ int bc_notices_reader_next(struct bc_notices_reader *r, json_t **line, struct bc
 			goto out;
 		}
 		if (fread(c, 1, len, r->f) != len) {
-			bc_error_set(err, bc_err_truncated, "the notices file ends before its last line");
+			bc_error_set(err, bc_err_truncated, "%s ends inside record %lu (byte %lld): the file was "
+				     "cut short", r->path, r->nrec, at);
 			goto out;
 		}
+		r->off += 4 + (long long)len;
 		if (crypto_secretstream_xchacha20poly1305_pull(&r->st, m, &mlen, &tag, c, len, NULL, 0) != 0) {
-			bc_error_set(err, bc_err_corrupt, "the notices file is damaged or not of this key");
+			bc_error_set(err, bc_err_corrupt, "%s is damaged or not of this key: record %lu (byte %lld) "
+				     "does not decrypt", r->path, r->nrec, at);
 			goto out;
 		}
 		if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)
@@ -363,7 +376,8 @@ int bc_notices_reader_next(struct bc_notices_reader *r, json_t **line, struct bc
 		if (!*line || !json_is_object(*line)) {
 			json_decref(*line);
 			*line = NULL;
-			bc_error_set(err, bc_err_corrupt, "a notice line is not a JSON object");
+			bc_error_set(err, bc_err_corrupt, "%s: record %lu (byte %lld) is not a JSON object",
+				     r->path, r->nrec, r->off - 4 - (long long)len);
 			goto out;
 		}
 		ret = 1;

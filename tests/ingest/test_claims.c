@@ -421,6 +421,85 @@ static void privacy_scan(const struct notice *nt, size_t n)
 	assert_int_not_equal(system(cmd), 0);
 }
 
+/* Read the notices to the end: the error (code, message) of the first
+ * failure; 0 if the file reads whole. */
+static int read_to_error(struct bc_error *err)
+{
+	struct bc_notices_reader *rd;
+	json_t *line;
+	int rc;
+
+	assert_int_equal(bc_notices_reader_open(&rd, notp, err), 0);
+	while ((rc = bc_notices_reader_next(rd, &line, err)) == 1)
+		json_decref(line);
+	bc_notices_reader_free(rd);
+	return rc;
+}
+
+/*
+ * A damaged or cut notices file says where (docs/notify.md): the file, the
+ * record and its byte offset. The file is "BCNOTES1", the 24-byte stream
+ * header, then records of a 4-byte little-endian length and the sealed line.
+ */
+static void damaged_notices(void)
+{
+	char p[PATH_MAX + 32], want[PATH_MAX + 128];
+	struct bc_error err = BC_ERROR_INIT;
+	unsigned char *buf;
+	long size, off3;
+	size_t got;
+	uint32_t len;
+	FILE *f;
+	int i;
+
+	snprintf(p, sizeof(p), "%s/notices.jsonl", notp);
+	f = fopen(p, "rb");
+	assert_non_null(f);
+	assert_int_equal(fseek(f, 0, SEEK_END), 0);
+	size = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)size);
+	assert_non_null(buf);
+	got = fread(buf, 1, (size_t)size, f);
+	assert_int_equal(got, (size_t)size);
+	fclose(f);
+	/* the offset of the third record */
+	off3 = 8 + 24;
+	for (i = 0; i < 2; i++) {
+		len = (uint32_t)buf[off3] | (uint32_t)buf[off3 + 1] << 8 | (uint32_t)buf[off3 + 2] << 16 |
+		      (uint32_t)buf[off3 + 3] << 24;
+		off3 += 4 + (long)len;
+	}
+	assert_true(off3 + 40 < size);
+	/* a flipped byte inside the third record */
+	buf[off3 + 20] ^= 0x40;
+	f = fopen(p, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	assert_int_equal(read_to_error(&err), -1);
+	assert_string_equal(err.code, "corrupt");
+	snprintf(want, sizeof(want), "%s is damaged or not of this key: record 3 (byte %ld) does not decrypt", p, off3);
+	assert_string_equal(err.msg, want);
+	/* cut inside the third record */
+	buf[off3 + 20] ^= 0x40;
+	f = fopen(p, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, (size_t)off3 + 10, f), (size_t)off3 + 10);
+	fclose(f);
+	assert_int_equal(read_to_error(&err), -1);
+	assert_string_equal(err.code, "truncated");
+	snprintf(want, sizeof(want), "%s ends inside record 3 (byte %ld): the file was cut short", p, off3);
+	assert_string_equal(err.msg, want);
+	/* restored, it reads whole again */
+	f = fopen(p, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, (size_t)size, f), (size_t)size);
+	fclose(f);
+	assert_int_equal(read_to_error(&err), 0);
+	free(buf);
+}
+
 static void test_claims(void **state)
 {
 	struct notice *nt, *nt2;
@@ -467,6 +546,7 @@ static void test_claims(void **state)
 		bc_index_free(ix);
 	}
 	free(nt);
+	damaged_notices();
 }
 
 int main(void)
