@@ -1,6 +1,7 @@
 #include "group/group.h"
 
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -182,19 +183,40 @@ static size_t slot_of(const struct bc_group *g, const unsigned char *h)
 	return i;
 }
 
+/* An empty table of cap slots (all NONE). Large ones ask for transparent
+ * huge pages: lookups land anywhere in it, and with 4 KiB pages most of
+ * them also miss the TLB. NULL on allocation failure. */
+static struct gslot *table_alloc(size_t cap)
+{
+	size_t bytes = cap * sizeof(struct gslot), huge = (size_t)2 << 20;
+	void *p;
+
+	if (bytes < huge) {
+		p = malloc(bytes);
+	} else {
+		if (posix_memalign(&p, huge, bytes) != 0)
+			return NULL;
+#ifdef MADV_HUGEPAGE
+		madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+	}
+	if (p)
+		memset(p, 0xff, bytes);
+	return p;
+}
+
 static int grow_table(struct bc_group *g)
 {
 	struct gslot *old = g->table;
 	size_t oldcap = g->cap_table, i;
 
 	g->cap_table = oldcap ? oldcap * 2 : 1u << 16;
-	g->table = malloc(g->cap_table * sizeof(*g->table));
+	g->table = table_alloc(g->cap_table);
 	if (!g->table) {
 		g->table = old;
 		g->cap_table = oldcap;
 		return -1;
 	}
-	memset(g->table, 0xff, g->cap_table * sizeof(*g->table));
 	for (i = 0; i < oldcap; i++)
 		if (old[i].node != NONE)
 			g->table[slot_of(g, g->nodes[old[i].node].h)] = old[i];
@@ -283,6 +305,23 @@ int bc_group_new(struct bc_group **out, const uint8_t *key, unsigned flags, stru
 	}
 	*out = g;
 	return 0;
+}
+
+void bc_group_presize(struct bc_group *g, uint64_t file_bytes)
+{
+	size_t cap = g->cap_table;
+	struct gslot *t;
+
+	while (cap < ((size_t)1 << 26) && (uint64_t)cap * 48 < file_bytes)
+		cap *= 2;
+	if (g->n_nodes != 0 || g->n_rows != 0 || cap <= g->cap_table)
+		return;
+	t = table_alloc(cap);
+	if (!t)
+		return;
+	free(g->table);
+	g->table = t;
+	g->cap_table = cap;
 }
 
 /*

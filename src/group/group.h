@@ -109,6 +109,16 @@ struct bc_group;
 int bc_group_new(struct bc_group **out, const uint8_t *key, unsigned flags, struct bc_error *err);
 
 /*
+ * Size g's hash table for a leak file of file_bytes bytes before the first
+ * row is added (about one node per 100 bytes of a lab export, two slots per
+ * node), so that it is not rehashed as it fills; tables of 2 MiB or more
+ * ask for transparent huge pages. A no-op once a row was added, or when the
+ * table is already that large; on allocation failure the table stays as it
+ * is (it grows as before).
+ */
+void bc_group_presize(struct bc_group *g, uint64_t file_bytes);
+
+/*
  * Add the next row (its row number is the number of rows added before it).
  * Reads rec's nir, dob, sex, last_names[0..1], first_name, display_first,
  * postcode and emails[0] only.

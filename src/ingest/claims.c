@@ -89,6 +89,8 @@ int bc_ingest_claims_add(struct ingest *g, const struct bc_record *rec, struct b
 			return -1;
 		}
 		sodium_memzero(gk, sizeof(gk));
+		if (g->file_size > 0)
+			bc_group_presize(c->group, (uint64_t)g->file_size);
 	}
 	if (row >= c->dob_cap) {
 		size_t nc = c->dob_cap ? c->dob_cap * 2 : (size_t)1 << 16;

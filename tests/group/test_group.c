@@ -414,7 +414,8 @@ static void test_random_no_span(void **state)
 	uint32_t *owner = calloc(PEOPLE, sizeof(*owner)), *row_person = malloc(PEOPLE * MAXROWS * sizeof(uint32_t));
 	unsigned char *own = calloc(PEOPLE * MAXROWS, 1);
 	uint64_t x = 12345;
-	struct bc_group *g = g_new(NULL, 0);
+	static const uint8_t gkey[BC_GROUP_KEY_BYTES] = { 7 };
+	struct bc_group *g = g_new(gkey, 0), *g2 = g_new(gkey, 0);
 	size_t nrows = 0, i;
 	int pi;
 
@@ -422,6 +423,9 @@ static void test_random_no_span(void **state)
 	assert_non_null(pp);
 	assert_non_null(owner);
 	assert_non_null(row_person);
+	/* g2: the same rows in a table sized up front (bc_group_presize, as
+	 * ingest does from the file size): the same patients, row by row */
+	bc_group_presize(g2, (uint64_t)64 << 20);
 #define RND() (x = x * 6364136223846793005ULL + 1442695040888963407ULL, (unsigned)(x >> 33))
 	for (pi = 0; pi < PEOPLE; pi++) {
 		struct person *p = &pp[pi];
@@ -462,11 +466,17 @@ static void test_random_no_span(void **state)
 			/* each person at their own address (a homonym at the same one is not told apart) */
 			snprintf(rr.postcode, sizeof(rr.postcode), "%05d", 10000 + pi);
 			assert_int_equal(bc_group_add(g, &rr, &err), 0);
+			assert_int_equal(bc_group_add(g2, &rr, &err), 0);
 			own[nrows] = nir[0] && nir == p->nir && dob[0];
 			row_person[nrows++] = (uint32_t)pi + 1;
 		}
 	}
 	finish(g);
+	finish(g2);
+	assert_int_equal(bc_group_patients(g2), bc_group_patients(g));
+	for (i = 0; i < nrows; i++)
+		assert_int_equal(bc_group_row_patient(g2, (uint32_t)i), bc_group_row_patient(g, (uint32_t)i));
+	bc_group_free(g2);
 	{
 		uint32_t n = bc_group_patients(g);
 		uint32_t *who = calloc(n, sizeof(*who));
