@@ -277,6 +277,14 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 		goto out;
 	}
 	memset(res, 0, sizeof(*res));
+	/* An OPRF output is a hash: all zeros is an output never evaluated
+	 * (a bug upstream), whose person would be told "not found". */
+	for (i = 0; i < n; i++)
+		if (sodium_is_zero(items[i].y, BC_Y_BYTES)) {
+			bc_error_set(err, bc_err_internal, "entry %zu of %zu has an all-zero OPRF output (never "
+				     "evaluated): nothing published", i, n);
+			goto out;
+		}
 	if (p->salt != NULL)
 		memcpy(salt, p->salt, sizeof(salt));
 	else

@@ -67,7 +67,9 @@ int bc_index_choose_bits(const uint32_t *bucket32, size_t n, unsigned k, unsigne
 /*
  * Write index.json, buckets.bin and verified.bin for items into the
  * existing empty directory tmpdir, every file fsync'd, then the directory.
- * res: filled. Returns 0, or -1 with err filled (the caller removes tmpdir).
+ * res: filled. Returns 0, or -1 with err filled (the caller removes tmpdir);
+ * "internal" when an item's y is all zeros (never evaluated: refused, so
+ * that no entry is published where its person will not look).
  */
 int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, size_t n,
 			 const struct bc_build_params *p, struct bc_build_result *res,

@@ -381,10 +381,22 @@ out:
 
 /* ---- publish --shards N ---- */
 
-static int is_temp(const char *name, void *arg)
+/* "shard-I-of-N.bin" (I, N decimal), or a temporary of one ("...bin.tmp-<pid>..."). */
+static int is_shard_name(const char *name, void *arg)
 {
+	unsigned i, n;
+	int end = 0;
+
 	(void)arg;
-	return strstr(name, ".tmp-") != NULL;
+	if (sscanf(name, "shard-%u-of-%u.bin%n", &i, &n, &end) != 2 || end == 0)
+		return 0;
+	return name[end] == '\0' || strncmp(name + end, ".tmp-", 5) == 0;
+}
+
+/* A temporary of a shard file (a killed shard's). */
+static int is_shard_temp(const char *name, void *arg)
+{
+	return is_shard_name(name, arg) && strstr(name, ".tmp-") != NULL;
 }
 
 /* The other N that shard files of dir were made for (up to 8, "" when
@@ -428,10 +440,17 @@ static int load_one(struct shard_set *s, unsigned i, const uint8_t fdig[32], con
 	struct stat sb;
 	size_t k;
 	FILE *fp;
+	int fd;
 
 	snprintf(f->path, sizeof(f->path), "%s/shard-%u-of-%u.bin", s->dir, i, s->n);
 	name_file(err, f->path);
-	fp = fopen(f->path, "rb");
+	/* O_NONBLOCK: a FIFO in its place is refused below, not waited on */
+	fd = open(f->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	fp = fd < 0 ? NULL : fdopen(fd, "rb");
+	if (fd >= 0 && fp == NULL) {
+		close(fd);
+		return bc_error_set(err, bc_err_out_of_memory, "out of memory opening the shard");
+	}
 	if (fp == NULL) {
 		char others[64];
 
@@ -521,7 +540,7 @@ int bc_ingest_shards_load(struct ingest_run *r, struct bc_error *err)
 	if (shard_dir(r->sdir, o->breach, 0, s->dir, sizeof(s->dir), err) != 0)
 		return -1;
 	/* We hold the state exclusively: a killed shard's temporary can go. */
-	(void)bc_remove_matching(s->dir, is_temp, NULL);
+	(void)bc_remove_matching(s->dir, is_shard_temp, NULL);
 	if (file_digest(o->input, fdig, &s->file_st, err) != 0 || mapping_digest(o->mapping, mdig, err) != 0)
 		return -1;
 	derive_keys(r->g->key, s->shard_key, s->id_key, mac_key);
@@ -628,9 +647,13 @@ void bc_ingest_shards_finish(struct ingest_run *r, int published)
 			sodium_memzero(s->f[i].buf, s->f[i].len);
 		free(s->f[i].buf);
 	}
-	/* Published: this breach's shard files (of any N) have done their work. */
+	/* Published: this breach's shard files (of any N) have done their work.
+	 * Only they (and temporaries of killed shards) go: another file there,
+	 * or in the directory NAME links to (a shared volume), is the
+	 * operator's; the directory stays then (and a link always). */
 	if (published && s->dir[0] != '\0') {
-		(void)bc_remove_tree(s->dir);
+		(void)bc_remove_matching(s->dir, is_shard_name, NULL);
+		(void)rmdir(s->dir);
 		bc_dir_of(s->dir, parent, sizeof(parent));
 		(void)rmdir(parent); /* only when no other breach has shards */
 	}

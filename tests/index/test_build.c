@@ -525,6 +525,47 @@ static void test_publish(void **state)
 	free(items);
 }
 
+/*
+ * An item whose y is all zeros was never evaluated (an OPRF output is a
+ * hash: all zeros does not happen): publishing it would tell its person
+ * "not found" and put an entry where anyone can compute the bucket. The
+ * build refuses it, public or verified, and writes nothing.
+ */
+static void test_zero_y_refused(void **state)
+{
+	enum { N = 200, NV = 20 };
+	struct bc_build_item *items = calloc(N, sizeof(*items));
+	uint8_t salt[32] = { 1 }, pk[32] = { 2 }, pkv[32] = { 3 };
+	struct bc_build_params bp = { salt, 4, pk, pkv, breaches, 2, NULL, NULL, 0 };
+	struct bc_build_result res;
+	struct bc_error err = BC_ERROR_INIT;
+	char dir[PATH_MAX];
+	size_t k, which[2] = { N - 3, 7 }; /* a public item, a verified one */
+
+	(void)state;
+	assert_non_null(items);
+	make_items(items, N, NV);
+	assert_int_not_equal(items[which[0]].payload[1], BC_TOKEN_VERIFIED);
+	assert_int_equal(items[which[1]].payload[1], BC_TOKEN_VERIFIED);
+	for (k = 0; k < 2; k++) {
+		uint8_t saved[BC_Y_BYTES];
+
+		memcpy(saved, items[which[k]].y, BC_Y_BYTES);
+		memset(items[which[k]].y, 0, BC_Y_BYTES);
+		snprintf(dir, sizeof(dir), "%s/zero%zu", tmproot, k);
+		assert_int_equal(mkdir(dir, 0755), 0);
+		assert_int_equal(bc_index_write_files(dir, items, N, &bp, &res, &err), -1);
+		assert_string_equal(err.code, "internal");
+		assert_non_null(strstr(err.msg, "never evaluated"));
+		assert_int_equal(rmdir(dir), 0); /* nothing written in it */
+		memcpy(items[which[k]].y, saved, BC_Y_BYTES);
+	}
+	snprintf(dir, sizeof(dir), "%s/zero-none", tmproot);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(bc_index_write_files(dir, items, N, &bp, &res, &err), 0);
+	free(items);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -532,6 +573,7 @@ int main(void)
 		cmocka_unit_test(test_index_id),
 		cmocka_unit_test_setup_teardown(test_write_read_roundtrip, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_publish, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_zero_y_refused, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_dir_check_writable, setup_dir, teardown_dir),
 	};
 

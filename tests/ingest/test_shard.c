@@ -651,12 +651,178 @@ static void test_mapping_file(void **state)
 	assert_int_equal(st.shard_tokens, st.tokens);
 }
 
+/* No entry of a state file (payload || y) has an all-zero y: an output
+ * never evaluated would put the person's entry where nobody looks. */
+static void state_has_no_zero_y(const char *key, uint32_t id)
+{
+	char path[512];
+	uint8_t *buf;
+	size_t len, n, i;
+
+	snprintf(path, sizeof(path), "%s.state/breach-%u.bin", key, id);
+	buf = read_all(path, &len);
+	n = (len - 24 - 32) / STATE_REC;
+	assert_true(n > 0);
+	for (i = 0; i < n; i++)
+		assert_false(sodium_is_zero(buf + 24 + i * STATE_REC + BC_PAYLOAD_BYTES, BC_Y_BYTES));
+	free(buf);
+}
+
+/*
+ * Under public tier none and classes, one process (which sets aside the
+ * tokens it may not publish and evaluates only the published ones,
+ * bc_ingest_eval_deferred) and 4 shards + publish (every token evaluated)
+ * keep byte for byte the same state: the same verified entries with the
+ * same y, and under none no public entry at all.
+ */
+static void test_tiers_same_state(void **state)
+{
+	static const int tiers[] = { BC_TIER_NONE, BC_TIER_CLASSES };
+	struct bc_ingest_options o;
+	struct bc_ingest_stats st1, st2;
+	struct bc_error err = BC_ERROR_INIT;
+	char ka[320], kb[320], ia[320], ib[320], p1[512], p2[512];
+	uint8_t *b1, *b2;
+	size_t l1, l2, i, k;
+
+	(void)state;
+	for (k = 0; k < 2; k++) {
+		snprintf(ka, sizeof(ka), "%s/tier%zu-one.key", root, k);
+		snprintf(kb, sizeof(kb), "%s/tier%zu-sharded.key", root, k);
+		snprintf(ia, sizeof(ia), "%s/tier%zu-one", root, k);
+		snprintf(ib, sizeof(ib), "%s/tier%zu-sharded", root, k);
+		copy_file(k1, ka);
+		copy_file(k1, kb);
+		base_options(&o, leak, ka, ia, NULL, "labs");
+		o.sensitive = 1;
+		o.controller = "Laboratoires Exemple";
+		o.dpo_contact = "dpo@labs.example";
+		o.complaint_url = "https://www.cnil.example/plaintes";
+		o.public_tier = tiers[k];
+		if (bc_ingest_run(&o, &st1, &err) != 0)
+			fail_msg("ingest: %s: %s", err.code, err.msg);
+		run_shards(leak, kb, "labs", st1.tokens);
+		o.key_path = kb;
+		o.index_dir = ib;
+		o.shards = 4;
+		o.shard_publish = 1;
+		if (bc_ingest_run(&o, &st2, &err) != 0)
+			fail_msg("publish: %s: %s", err.code, err.msg);
+		assert_true(st1.verified > 100);
+		assert_int_equal(st2.verified, st1.verified);
+		assert_int_equal(st2.index.verified_entries, st1.index.verified_entries);
+		assert_int_equal(st2.index.public_entries, st1.index.public_entries);
+		if (tiers[k] == BC_TIER_NONE) {
+			assert_int_equal(st1.index.public_entries, 0);
+			/* only the published verified tokens were evaluated */
+			assert_int_equal(st1.evaluated, st1.verified);
+		} else {
+			assert_true(st1.index.public_entries > 10000);
+		}
+		snprintf(p1, sizeof(p1), "%s.state/breach-%u.bin", ka, st1.breach_id);
+		snprintf(p2, sizeof(p2), "%s.state/breach-%u.bin", kb, st2.breach_id);
+		b1 = read_all(p1, &l1);
+		b2 = read_all(p2, &l2);
+		assert_int_equal(l1, l2);
+		/* the header holds the breach id, the same in both (fresh states) */
+		assert_memory_equal(b1, b2, l1);
+		for (i = 24; i + STATE_REC <= l1 - 32; i += STATE_REC)
+			if (b1[i + 1] != BC_TOKEN_VERIFIED && tiers[k] == BC_TIER_NONE)
+				fail_msg("a public entry in the state under tier none");
+		free(b1);
+		free(b2);
+		state_has_no_zero_y(ka, st1.breach_id);
+		state_has_no_zero_y(kb, st2.breach_id);
+	}
+}
+
+/* ingest --shard I/n of input for I in 0..n-1, one after the other. */
+static void shards_of(const char *input, const char *key, const char *breach, unsigned n)
+{
+	struct bc_ingest_options o;
+	struct bc_ingest_stats st;
+	struct bc_error err = BC_ERROR_INIT;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		base_options(&o, input, key, NULL, NULL, breach);
+		o.shards = n;
+		o.shard_index = i;
+		if (bc_ingest_run(&o, &st, &err) != 0)
+			fail_msg("shard %u: %s: %s", i, err.code, err.msg);
+	}
+}
+
+/*
+ * Publish removes its shard files, and nothing else: a file of the
+ * operator's in KEYFILE.state/shards/NAME/, or in the directory that NAME
+ * is a symbolic link to (shards on a shared volume), is kept. A FIFO in
+ * place of a shard file is refused at once (not waited on).
+ */
+static void test_foreign_files(void **state)
+{
+	struct bc_ingest_options o;
+	struct bc_ingest_stats st;
+	struct bc_error err = BC_ERROR_INIT;
+	char kf[320], outside[320], link[512], keep[512], keep2[512], sh[512], cmd[4096];
+	struct stat sb;
+
+	(void)state;
+	snprintf(kf, sizeof(kf), "%s/foreign.key", root);
+	snprintf(outside, sizeof(outside), "%s/shared-volume", root);
+	copy_file(k1, kf);
+	/* NAME a symbolic link to a directory holding the operator's files */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s %s.state/shards && chmod 700 %s.state %s.state/shards && "
+		 "cp %s %s/leak-copy.csv && ln -s %s %s.state/shards/sym",
+		 outside, kf, kf, kf, small, outside, outside, kf);
+	run(cmd);
+	snprintf(keep, sizeof(keep), "%s/leak-copy.csv", outside);
+	shards_of(small, kf, "sym", 2);
+	snprintf(sh, sizeof(sh), "%s/shard-1-of-2.bin", outside);
+	assert_int_equal(stat(sh, &sb), 0); /* written through the link */
+	base_options(&o, small, kf, idx3, NULL, "sym");
+	o.shards = 2;
+	o.shard_publish = 1;
+	if (bc_ingest_run(&o, &st, &err) != 0)
+		fail_msg("publish: %s: %s", err.code, err.msg);
+	assert_int_equal(stat(keep, &sb), 0);            /* the operator's file is kept */
+	assert_int_not_equal(stat(sh, &sb), 0);          /* the shard files are gone */
+	snprintf(link, sizeof(link), "%s.state/shards/sym", kf);
+	assert_int_equal(lstat(link, &sb), 0);
+	assert_true(S_ISLNK(sb.st_mode));
+
+	/* a real directory: a file of the operator's stays (and so does the directory) */
+	shards_of(small, kf, "real", 2);
+	snprintf(keep2, sizeof(keep2), "%s.state/shards/real/NOTES.txt", kf);
+	snprintf(cmd, sizeof(cmd), "echo 'run on 4 nodes' > %s", keep2);
+	run(cmd);
+	/* a FIFO in place of shard 1: refused, not waited on */
+	snprintf(sh, sizeof(sh), "%s.state/shards/real/shard-1-of-2.bin", kf);
+	snprintf(cmd, sizeof(cmd), "mv %s %s.saved && mkfifo %s", sh, sh, sh);
+	run(cmd);
+	base_options(&o, small, kf, idx3, NULL, "real");
+	o.shards = 2;
+	o.shard_publish = 1;
+	assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
+	assert_string_equal(err.code, "shard_damaged");
+	assert_non_null(err.file);
+	assert_non_null(strstr(err.file, "shard-1-of-2.bin"));
+	snprintf(cmd, sizeof(cmd), "rm %s && mv %s.saved %s", sh, sh, sh);
+	run(cmd);
+	if (bc_ingest_run(&o, &st, &err) != 0)
+		fail_msg("publish: %s: %s", err.code, err.msg);
+	assert_int_equal(stat(keep2, &sb), 0);
+	assert_int_not_equal(stat(sh, &sb), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_index),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_mapping_file),
+		cmocka_unit_test(test_tiers_same_state),
+		cmocka_unit_test(test_foreign_files),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
