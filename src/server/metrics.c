@@ -187,7 +187,13 @@ char *bc_server_metrics_render(struct bc_server_metrics *m, const char *index_id
 		"breachcheck_response_deadline_closed_total %llu\n"
 		"# HELP breachcheck_forwarded_unparsable_total Entries of X-Forwarded-For or Forwarded from a trusted proxy that are not an address (the walk stopped there).\n"
 		"# TYPE breachcheck_forwarded_unparsable_total counter\n"
-		"breachcheck_forwarded_unparsable_total %llu\n",
+		"breachcheck_forwarded_unparsable_total %llu\n"
+		"# HELP breachcheck_verify_codes_sent_total One-time codes of email verification handed to the SMTP server or written to the Maildir.\n"
+		"# TYPE breachcheck_verify_codes_sent_total counter\n"
+		"breachcheck_verify_codes_sent_total %llu\n"
+		"# HELP breachcheck_verify_mail_failures_total One-time codes that could not be mailed (502 mail_failed): the mail server refused or did not answer.\n"
+		"# TYPE breachcheck_verify_mail_failures_total counter\n"
+		"breachcheck_verify_mail_failures_total %llu\n",
 	    (unsigned long long)get(&m->evaluated_elements),
 	    (unsigned long long)get(&m->rate_limited_requests),
 	    (unsigned long long)get(&m->rate_limited_elements),
@@ -195,7 +201,9 @@ char *bc_server_metrics_render(struct bc_server_metrics *m, const char *index_id
 	    (unsigned long long)get(&m->reload_failures),
 	    (unsigned long long)get(&m->deadline_closed),
 	    (unsigned long long)get(&m->response_deadline_closed),
-	    (unsigned long long)get(&m->forwarded_unparsable));
+	    (unsigned long long)get(&m->forwarded_unparsable),
+	    (unsigned long long)get(&m->verify_codes_sent),
+	    (unsigned long long)get(&m->verify_mail_failures));
 	if (m->redis.enabled)
 		put(&o, "# HELP breachcheck_redis_errors_total Failed connections, commands or replies of the shared store (--redis).\n"
 			"# TYPE breachcheck_redis_errors_total counter\n"

@@ -31,6 +31,8 @@ struct bc_server_metrics {
 	atomic_uint_fast64_t deadline_closed; /* connections cut by the request deadline */
 	atomic_uint_fast64_t response_deadline_closed; /* cut by the response deadline */
 	atomic_uint_fast64_t forwarded_unparsable; /* proxy-header entries that are no address */
+	atomic_uint_fast64_t verify_codes_sent;    /* one-time codes handed to the mail server or Maildir */
+	atomic_uint_fast64_t verify_mail_failures; /* codes that could not be mailed (502 mail_failed) */
 	struct bc_server_redis_stats redis;        /* --redis: the shared store's counters */
 };
 

@@ -378,11 +378,13 @@ enum MHD_Result bc_server_handle_verify_start(struct MHD_Connection *c, struct b
 	if (send_code(v, rec->email, code, &err)) {
 		char msg[300];
 
+		atomic_fetch_add_explicit(&srv->metrics.verify_mail_failures, 1, memory_order_relaxed);
 		v->store->cancel(v->store, rec->id);
 		snprintf(msg, sizeof msg, "the code could not be mailed: %s", err.msg);
 		ret = bc_server_error(c, r, MHD_HTTP_BAD_GATEWAY, "mail_failed", msg, NULL, 0);
 		goto out;
 	}
+	atomic_fetch_add_explicit(&srv->metrics.verify_codes_sent, 1, memory_order_relaxed);
 	bc_b64url_encode(rec->id, sizeof rec->id, id64);
 	snprintf(out, sizeof out, "{\"verification_id\":\"%s\",\"expires_in\":%u}", id64,
 		 srv->opt.verify_ttl ? srv->opt.verify_ttl : BC_VERIFY_TTL);

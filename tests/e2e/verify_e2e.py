@@ -394,6 +394,9 @@ def main():
           f"refused mail: 502 mail_failed naming the reply ({st} {j})")
     rc, rep, err = verify_cli(url, None, a["emails"][0], a["nir13"])
     check(rc == 3 and "mail_failed" in json.dumps(rep), f"refused mail: check exits 3 ({rc} {err[-200:]})")
+    m = urllib.request.urlopen(murl).read().decode()
+    check("breachcheck_verify_mail_failures_total 2\n" in m and "breachcheck_verify_codes_sent_total 0\n" in m,
+          "refused mail: the two failures are counted in the metrics, no code as sent")
 
     # expiry and a start storm from one /48
     md = os.path.join(WORK, "maildir2")
