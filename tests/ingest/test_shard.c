@@ -40,6 +40,7 @@
 #include "index/index.h"
 #include "ingest/ingest.h"
 #include "oprf/keyfile.h"
+#include "oprf/oprf.h"
 #include "testutil.h"
 
 #define STATE_REC (BC_PAYLOAD_BYTES + BC_Y_BYTES)
@@ -668,12 +669,98 @@ static void state_has_no_zero_y(const char *key, uint32_t id)
 	free(buf);
 }
 
+/* Entries of ix found for a person's identifier (kind, a, b, c as
+ * bc_token_input; info: the email of a verified token), evaluated with key. */
+static int truth_hits(const struct bc_index *ix, const struct bc_key *key, int kind, const char *a,
+		      const char *b, const char *c, const char *info)
+{
+	struct bc_error err = BC_ERROR_INIT;
+	char in[1024];
+	uint8_t y[BC_Y_BYTES];
+	struct hit h;
+	int len = bc_token_input(kind, a, b, c, in, sizeof(in));
+
+	assert_true(len > 0);
+	assert_int_equal(oprf_evaluate(kind == BC_TOKEN_VERIFIED ? OPRF_MODE_POPRF : OPRF_MODE_VOPRF,
+				       kind == BC_TOKEN_VERIFIED ? key->sk_v : key->sk_s, (const uint8_t *)in,
+				       (size_t)len, (const uint8_t *)info, info ? strlen(info) : 0, y), 0);
+	memset(&h, 0, sizeof(h));
+	assert_true(bc_index_find(ix, y, kind == BC_TOKEN_VERIFIED, on_hit, &h, &err) >= 0);
+	return h.n;
+}
+
+/*
+ * Every ground-truth person against the 4 indexes of test_tiers_same_state
+ * (public tier none and classes, one process and sharded): the same
+ * verified entries in all four (NIR x each email); under none, no NIR,
+ * email, phone or name + date of birth finds anything; under classes the
+ * NIRs are found, in both.
+ */
+static void truth_against_tiers(const char *const ix_paths[4], const char *keyp)
+{
+	struct bc_index *ix[4];
+	struct bc_key *key = NULL;
+	struct bc_error err = BC_ERROR_INIT;
+	char line[65536];
+	FILE *f = fopen(truthp, "r");
+	int persons = 0, verified = 0, nir_found = 0, k;
+
+	assert_non_null(f);
+	assert_int_equal(bc_key_load(keyp, &key, &err), 0);
+	for (k = 0; k < 4; k++)
+		assert_int_equal(bc_index_open(ix_paths[k], &ix[k], &err), 0);
+	while (fgets(line, sizeof(line), f)) {
+		json_t *p = json_loads(line, 0, NULL), *v;
+		const char *nir = json_string_value(json_object_get(p, "nir13"));
+		const char *first = json_string_value(json_object_get(p, "first_name"));
+		const char *dob = json_string_value(json_object_get(p, "dob"));
+		const char *last = json_string_value(json_object_get(json_object_get(p, "last_names"), "birth"));
+		size_t i;
+
+		assert_non_null(p);
+		persons++;
+		if (nir) {
+			/* ix 0, 1: tier none; 2, 3: tier classes */
+			assert_int_equal(truth_hits(ix[0], key, BC_TOKEN_NIR, nir, NULL, NULL, NULL), 0);
+			assert_int_equal(truth_hits(ix[1], key, BC_TOKEN_NIR, nir, NULL, NULL, NULL), 0);
+			k = truth_hits(ix[2], key, BC_TOKEN_NIR, nir, NULL, NULL, NULL);
+			assert_int_equal(truth_hits(ix[3], key, BC_TOKEN_NIR, nir, NULL, NULL, NULL), k);
+			nir_found += k > 0;
+		}
+		if (last && first && dob)
+			assert_int_equal(truth_hits(ix[0], key, BC_TOKEN_NAMEDOB, last, first, dob, NULL), 0);
+		json_array_foreach(json_object_get(p, "phones"), i, v)
+			assert_int_equal(truth_hits(ix[0], key, BC_TOKEN_PHONE, json_string_value(v), NULL, NULL, NULL), 0);
+		json_array_foreach(json_object_get(p, "emails"), i, v) {
+			const char *em = json_string_value(v);
+
+			assert_int_equal(truth_hits(ix[1], key, BC_TOKEN_EMAIL, em, NULL, NULL, NULL), 0);
+			if (nir == NULL)
+				continue;
+			k = truth_hits(ix[0], key, BC_TOKEN_VERIFIED, nir, NULL, NULL, em);
+			assert_int_equal(truth_hits(ix[1], key, BC_TOKEN_VERIFIED, nir, NULL, NULL, em), k);
+			assert_int_equal(truth_hits(ix[2], key, BC_TOKEN_VERIFIED, nir, NULL, NULL, em), k);
+			assert_int_equal(truth_hits(ix[3], key, BC_TOKEN_VERIFIED, nir, NULL, NULL, em), k);
+			verified += k;
+		}
+		json_decref(p);
+	}
+	fclose(f);
+	assert_true(persons > 1000);
+	assert_true(verified > 100);
+	assert_true(nir_found > persons / 2);
+	for (k = 0; k < 4; k++)
+		bc_index_free(ix[k]);
+	bc_key_free(key);
+}
+
 /*
  * Under public tier none and classes, one process (which sets aside the
  * tokens it may not publish and evaluates only the published ones,
  * bc_ingest_eval_deferred) and 4 shards + publish (every token evaluated)
  * keep byte for byte the same state: the same verified entries with the
- * same y, and under none no public entry at all.
+ * same y, and under none no public entry at all. Then every ground-truth
+ * person against the four indexes (truth_against_tiers).
  */
 static void test_tiers_same_state(void **state)
 {
@@ -681,7 +768,8 @@ static void test_tiers_same_state(void **state)
 	struct bc_ingest_options o;
 	struct bc_ingest_stats st1, st2;
 	struct bc_error err = BC_ERROR_INIT;
-	char ka[320], kb[320], ia[320], ib[320], p1[512], p2[512];
+	char ka[320], kb[320], ia[2][320], ib[2][320], p1[512], p2[512];
+	const char *ixs[4] = { ia[0], ib[0], ia[1], ib[1] };
 	uint8_t *b1, *b2;
 	size_t l1, l2, i, k;
 
@@ -689,11 +777,11 @@ static void test_tiers_same_state(void **state)
 	for (k = 0; k < 2; k++) {
 		snprintf(ka, sizeof(ka), "%s/tier%zu-one.key", root, k);
 		snprintf(kb, sizeof(kb), "%s/tier%zu-sharded.key", root, k);
-		snprintf(ia, sizeof(ia), "%s/tier%zu-one", root, k);
-		snprintf(ib, sizeof(ib), "%s/tier%zu-sharded", root, k);
+		snprintf(ia[k], sizeof(ia[k]), "%s/tier%zu-one", root, k);
+		snprintf(ib[k], sizeof(ib[k]), "%s/tier%zu-sharded", root, k);
 		copy_file(k1, ka);
 		copy_file(k1, kb);
-		base_options(&o, leak, ka, ia, NULL, "labs");
+		base_options(&o, leak, ka, ia[k], NULL, "labs");
 		o.sensitive = 1;
 		o.controller = "Laboratoires Exemple";
 		o.dpo_contact = "dpo@labs.example";
@@ -703,7 +791,7 @@ static void test_tiers_same_state(void **state)
 			fail_msg("ingest: %s: %s", err.code, err.msg);
 		run_shards(leak, kb, "labs", st1.tokens);
 		o.key_path = kb;
-		o.index_dir = ib;
+		o.index_dir = ib[k];
 		o.shards = 4;
 		o.shard_publish = 1;
 		if (bc_ingest_run(&o, &st2, &err) != 0)
@@ -734,6 +822,7 @@ static void test_tiers_same_state(void **state)
 		state_has_no_zero_y(ka, st1.breach_id);
 		state_has_no_zero_y(kb, st2.breach_id);
 	}
+	truth_against_tiers(ixs, k1); /* the same seed as every key above */
 }
 
 /* ingest --shard I/n of input for I in 0..n-1, one after the other. */
