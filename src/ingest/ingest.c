@@ -64,6 +64,15 @@ static int check_options(const struct bc_ingest_options *o, char today[16], stru
 				    "publish read it), not standard input or a pipe",
 				    o->shard_publish ? "publish" : "ingest --shard");
 	}
+	/* The mapping too: its digest is read, then the reader reads it again
+	 * (a pipe, e.g. --mapping <(...), would be empty the second time). */
+	if (o->shards != 0 && o->mapping != NULL && strcmp(o->mapping, "auto") != 0 &&
+	    stat(o->mapping, &sb) == 0 && !S_ISREG(sb.st_mode)) { /* absent: said when opened */
+		err->file = o->mapping;
+		return bc_error_set_field(err, bc_err_usage, "--mapping", "%s needs --mapping FILE to be a "
+					  "regular file (read for its digest, then for the columns), not a pipe",
+					  o->shard_publish ? "publish" : "ingest --shard");
+	}
 	if (!valid_name(o->breach))
 		return bc_error_set_field(err, bc_err_usage, "--breach", "--breach NAME: 1 to 64 characters among A-Z a-z 0-9 . _ -, the first a letter or digit");
 	if (o->breach_date != NULL && !valid_date(o->breach_date))

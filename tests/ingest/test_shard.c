@@ -631,6 +631,35 @@ static void test_mapping_file(void **state)
 			fail_msg("shard %u: %s: %s", i, err.code, err.msg);
 		assert_true(st.shard_tokens > 0);
 	}
+	/* --mapping a pipe (e.g. <(...)): a shard and publish read the mapping
+	 * twice (its digest, then the reader), so the second read would see
+	 * nothing; refused, like a FILE that is not a regular file */
+	for (i = 0; i < 2; i++) {
+		char dev[64], text[4096];
+		FILE *mf = fopen(mapp, "r");
+		size_t tl;
+		int fds[2];
+
+		assert_non_null(mf);
+		tl = fread(text, 1, sizeof(text), mf);
+		fclose(mf);
+		assert_true(tl > 0 && tl < sizeof(text));
+		assert_int_equal(pipe(fds), 0);
+		assert_int_equal(write(fds[1], text, tl), (ssize_t)tl);
+		close(fds[1]);
+		snprintf(dev, sizeof(dev), "/dev/fd/%d", fds[0]);
+		base_options(&o, headless, k2, i ? idx3 : NULL, NULL, "headless");
+		o.title = i ? o.title : NULL;
+		o.anonymity = i ? o.anonymity : 0;
+		o.shards = 3;
+		o.shard_publish = i;
+		o.mapping = dev;
+		assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
+		close(fds[0]);
+		assert_string_equal(err.code, "usage");
+		assert_string_equal(err.field, "--mapping");
+		assert_non_null(strstr(err.msg, "regular file"));
+	}
 	/* the same mapping with one more comment line: another mapping file */
 	snprintf(edited, sizeof(edited), "%s.edited", mapp);
 	snprintf(cmd, sizeof(cmd), "cp %s %s && echo '# checked' >> %s", mapp, edited, edited);
