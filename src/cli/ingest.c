@@ -478,7 +478,8 @@ static void ingest_summary(const struct bc_ingest_options *o, const struct bc_in
 /* ingest --shard I/N: only the options that change what is read and
  * evaluated; the rest belongs to publish. Returns -1 when right, else the
  * exit status (message printed). */
-static int shard_options(const struct bc_ingest_options *o, const char *report, int not_sensitive)
+static int shard_options(const struct bc_ingest_options *o, const char *report, const char *lang,
+			 int not_sensitive)
 {
 	const char *bad = o->index_dir ? "--index" : o->title ? "--title" : o->title_en ? "--title-en" :
 			  o->breach_date ? "--date" : o->description ? "--description" :
@@ -486,7 +487,8 @@ static int shard_options(const struct bc_ingest_options *o, const char *report, 
 			  not_sensitive ? "--not-sensitive" : o->public_tier ? "--public-tier" :
 			  o->controller ? "--controller" : o->dpo_contact ? "--dpo-contact" :
 			  o->complaint_url ? "--complaint-url" : o->notices_dir ? "--notices" :
-			  o->new_codes ? "--new-codes" : report ? "--report" : o->anonymity ? "--anonymity" : NULL;
+			  o->new_codes ? "--new-codes" : report ? "--report" : lang ? "--lang" :
+			  o->anonymity ? "--anonymity" : NULL;
 
 	if (bad == NULL)
 		return -1;
@@ -537,7 +539,7 @@ static int run_ingest(int argc, char **argv, int publish)
 		return rc;
 	rc = BC_EXIT_USAGE;
 	if (o.shards != 0 && !publish) {
-		if ((rc = shard_options(&o, report, not_sensitive)) >= 0)
+		if ((rc = shard_options(&o, report, lang_arg, not_sensitive)) >= 0)
 			return rc;
 		if (o.input == NULL || o.key_path == NULL || o.breach == NULL) {
 			fprintf(stderr, "breachcheck ingest: FILE, --key and --breach are required with --shard\n%s",
@@ -561,8 +563,8 @@ static int run_ingest(int argc, char **argv, int publish)
 	}
 	if (o.input == NULL || o.index_dir == NULL || o.key_path == NULL || o.breach == NULL ||
 	    (publish && o.shards == 0)) {
-		fprintf(stderr, "breachcheck %s: FILE, --index, --key and --breach%s are required\n%s", cmd,
-			publish ? " and --shards" : "", publish ? publish_usage : usage);
+		fprintf(stderr, "breachcheck %s: FILE, --index, --key%s are required\n%s", cmd,
+			publish ? ", --breach and --shards" : " and --breach", publish ? publish_usage : usage);
 		return BC_EXIT_USAGE;
 	}
 	if (o.sensitive && not_sensitive) {

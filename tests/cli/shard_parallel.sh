@@ -113,8 +113,12 @@ done <"$T/people"
 [ $? = 2 ] || fail "--shard on standard input accepted"
 "$BC" ingest "$T/leak.csv" --key "$T/sharded.key" --breach demo --shard 0/4 --index "$T/x" 2>"$T/opt.err"
 [ $? = 2 ] && grep -q 'is an option of breachcheck publish' "$T/opt.err" || fail "--shard with --index accepted"
-"$BC" publish "$T/leak.csv" --index "$T/x" --key "$T/sharded.key" --breach demo 2>/dev/null
+"$BC" ingest "$T/leak.csv" --key "$T/sharded.key" --breach demo --shard 0/4 --lang en 2>"$T/lang.err"
+[ $? = 2 ] && grep -q -- '--lang is an option of breachcheck publish' "$T/lang.err" || fail "--shard with --lang accepted"
+"$BC" publish "$T/leak.csv" --index "$T/x" --key "$T/sharded.key" --breach demo 2>"$T/req.err"
 [ $? = 2 ] || fail "publish without --shards accepted"
+grep -q -- '^breachcheck publish: FILE, --index, --key, --breach and --shards are required$' "$T/req.err" ||
+	fail "publish without --shards: $(head -1 "$T/req.err")"
 
 # no identifier in any error or summary printed above
 for f in "$T"/*.err; do
