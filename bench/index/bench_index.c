@@ -8,8 +8,9 @@
  * memory; local check latency.
  *
  * usage: bench_index [--rows N] [--leak FILE] [--threads N] [--repeat N]
- * --repeat N runs the ingest and the crypto-only pass N times, alternately,
- * and keeps the fastest of each by CPU time (default 1).
+ * --repeat N (at most 9) runs the ingest and the crypto-only pass N times,
+ * alternately; every pair is printed, and the summary is the pair with the
+ * median CPU ratio (default 1).
  * Without --leak, bc-genleak (beside this binary's build root, or $BC_BUILD)
  * generates N rows (default 491839, seed 1) in a temporary directory.
  */
@@ -110,8 +111,17 @@ static void rm_dir(const char *dir)
 	rmdir(dir);
 }
 
+#define BENCH_MAX_REPEAT 9
+
+struct bench_run {
+	struct bc_ingest_stats st;
+	struct rusage ru;
+	double ci, ti, cc, tc, index_mb;
+};
+
 int main(int argc, char **argv)
 {
+	static struct bench_run runs[BENCH_MAX_REPEAT];
 	const char *leak = NULL, *build = getenv("BC_BUILD");
 	unsigned long rows = 491839;
 	int threads = 0, i, pfd[2], status, repeat = 1, rep;
@@ -135,7 +145,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
 			threads = atoi(argv[++i]);
 		else if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
-			repeat = atoi(argv[++i]) > 0 ? atoi(argv[i]) : 1;
+			repeat = atoi(argv[++i]) > 0 ? (atoi(argv[i]) < BENCH_MAX_REPEAT ? atoi(argv[i])
+							    : BENCH_MAX_REPEAT) : 1;
 		else {
 			fprintf(stderr, "usage: bench_index [--rows N] [--leak FILE] [--threads N] [--repeat N]\n");
 			return 2;
@@ -187,9 +198,8 @@ int main(int argc, char **argv)
 	bc_parallel_for(cj.n, 256, threads, crypto_range, &cj);
 	probe_before = (double)cj.n / (now() - t0);
 
-	/* Ingest and crypto only, --repeat times one after the other; the
-	 * fastest of each (by CPU time) is kept, so that a burst of other load
-	 * during one run does not decide the figures. */
+	/* Ingest and crypto only, --repeat times one after the other (pairs:
+	 * the same load on the machine for both of a pair). */
 	memset(&st, 0, sizeof(st));
 	for (rep = 0; rep < repeat; rep++) {
 		struct bc_ingest_stats st1;
@@ -243,17 +253,39 @@ int main(int argc, char **argv)
 		if (repeat > 1)
 			printf("run %d: ingest %.2f s wall, %.2f s CPU; crypto only %.2f s wall, %.2f s CPU; "
 			       "ratio %.3f wall, %.3f CPU\n", rep + 1, ti, ci, tc, cc, tc / ti, cc / ci);
-		if (rep == 0 || ci < cpu_ingest) {
-			index_mb = (double)dir_bytes(st1.index.path) / 1e6;
-			st = st1;
-			ru = ru_i;
-			cpu_ingest = ci;
-			t_ingest = ti;
-		}
-		if (rep == 0 || cc < cpu_crypto) {
-			cpu_crypto = cc;
-			t_crypto = tc;
-		}
+		runs[rep].st = st1;
+		runs[rep].ru = ru_i;
+		runs[rep].ci = ci;
+		runs[rep].ti = ti;
+		runs[rep].cc = cc;
+		runs[rep].tc = tc;
+		runs[rep].index_mb = (double)dir_bytes(st1.index.path) / 1e6;
+	}
+	/* The summary below is the pair with the median CPU ratio: one pair,
+	 * ingest and crypto measured back to back, neither the best nor the
+	 * worst of the runs. */
+	{
+		int order[BENCH_MAX_REPEAT], a, b, t, mid;
+
+		for (a = 0; a < repeat; a++)
+			order[a] = a;
+		for (a = 0; a < repeat; a++)
+			for (b = a + 1; b < repeat; b++)
+				if (runs[order[b]].cc / runs[order[b]].ci < runs[order[a]].cc / runs[order[a]].ci) {
+					t = order[a];
+					order[a] = order[b];
+					order[b] = t;
+				}
+		mid = order[(repeat - 1) / 2];
+		if (repeat > 1)
+			printf("summary below: run %d (median CPU ratio of the %d)\n", mid + 1, repeat);
+		st = runs[mid].st;
+		ru = runs[mid].ru;
+		cpu_ingest = runs[mid].ci;
+		t_ingest = runs[mid].ti;
+		cpu_crypto = runs[mid].cc;
+		t_crypto = runs[mid].tc;
+		index_mb = runs[mid].index_mb;
 	}
 	cj.n = 20000;
 	t0 = now();
