@@ -266,7 +266,7 @@ static int write_report(const char *path, json_t *profile, const struct bc_inges
 	json_object_set_new(bk, "index_bytes", json_integer((json_int_t)st->index.bytes));
 	json_object_set_new(g, "buckets", bk);
 	json_object_set_new(tm, "read", json_real(st->t_read));
-	json_object_set_new(tm, "evaluation", json_real(st->t_eval));
+	json_object_set_new(tm, "evaluation", json_real(st->t_eval + st->t_deferred));
 	json_object_set_new(tm, "state", json_real(st->t_state));
 	json_object_set_new(tm, "publish", json_real(st->t_publish));
 	json_object_set_new(tm, "total", json_real(st->t_total));
@@ -425,7 +425,9 @@ static void ingest_summary(const struct bc_ingest_options *o, const struct bc_in
 			o->index_dir);
 	/* #14 item 9: say it when the anonymity asked for cannot hold (even quiet) */
 	k = o->anonymity ? o->anonymity : BC_DEFAULT_ANONYMITY;
-	if (st->index.min_real_entries < k)
+	/* an index with no public entry at all (public tier none everywhere)
+	 * has no anonymity set to keep: every check goes through the proof tier */
+	if (st->index.min_real_entries < k && st->index.public_entries > 0)
 		fprintf(stderr,
 			"breachcheck: warning: the index is too small for --anonymity %u: its "
 			"smallest bucket holds %u real entries (one bucket of fewer than %u public "
@@ -448,8 +450,12 @@ static void ingest_summary(const struct bc_ingest_options *o, const struct bc_in
 			o->breach, st->breach_id, st->rows, st->rows_skipped, st->tokens, st->shared_tokens,
 			(unsigned long long)st->patients, st->sources_withheld, o->index_dir, st->index.path, st->breaches,
 			st->index.bucket_bits, st->index.bucket_entries, st->index.min_real_entries,
-			st->index.verified_entries, (double)st->index.bytes / 1e6, st->t_read, st->t_eval,
-			st->t_state, st->t_publish, st->t_total, o->index_dir, o->key_path);
+			st->index.verified_entries, (double)st->index.bytes / 1e6, st->t_read, st->t_eval + st->t_deferred, st->t_state, st->t_publish, st->t_total,
+			o->index_dir, o->key_path);
+		if (!o->shards && st->evaluated < st->tokens)
+			fprintf(stderr, "OPRF evaluations: %zu of the %zu distinct tokens; the others are "
+				"never published (withheld verified entries%s)\n", st->evaluated, st->tokens,
+				bc_ingest_public_tier(o) == BC_TIER_NONE ? ", and every public one: public tier none" : "");
 		if (o->shards)
 			fprintf(stderr, "shards: the OPRF outputs of the %zu tokens came from %u shard files "
 				"(%.1fs to join them); the shard files are removed\n", st->shard_tokens, o->shards,

@@ -62,7 +62,7 @@ void bc_ingest_progress(struct ingest *g, int final)
 		fprintf(g->pf, "\r\033[K[%s] %3d%% rows %lu  tokens %zu/%zu  %.0f tok/s  ETA %s%s", bar,
 			(int)(frac * 100), rows, ev, g->ntok, rate, eta, final ? "\n" : "");
 	} else {
-		fprintf(g->pf, "ingest: rows %lu, tokens %zu/%zu evaluated, %.0f tokens/s, ETA %s\n",
+		fprintf(g->pf, "ingest: rows %lu, tokens %zu/%zu done, %.0f tokens/s, ETA %s\n",
 			rows, ev, g->ntok, rate, eta);
 	}
 	fflush(g->pf);

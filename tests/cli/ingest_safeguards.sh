@@ -83,6 +83,9 @@ expect 0 "" "a sensitive breach with its controller and contacts is published" \
 	-- --sensitive $SENS --dpo-contact mailto:dpo@example.org --title "Fuite des laboratoires" \
 	--title-en "Laboratory leak" --description "Un fichier." --description-en "A file." \
 	--report "$T/report.html" --lang en
+# public tier none: no public entry, so no anonymity set to warn about
+if grep -q "too small for --anonymity" "$T/out"; then fail "tier none warned about the anonymity set"; cat "$T/out"
+else ok "tier none: no anonymity warning (no public entry)"; fi
 python3 - "$T/idx/index.json" <<'PY' && ok "title_en and description_en in the catalogue" || fail "catalogue texts"
 import json, sys
 b = json.load(open(sys.argv[1]))["breaches"][0]
