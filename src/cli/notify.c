@@ -33,9 +33,19 @@ static const char usage[] =
 	"  --deceased FILE   hold back the letters of people on this list: one NIR, or\n"
 	"                    \"last name;first name;date of birth\", per line\n"
 	"  --measures TEXT   what the controller did, in French (default: a general sentence)\n"
+	"  --limit N         render only the first N letters (a trial run; 0: all)\n"
+	"  --threads N       render on N threads (default: one per core)\n"
 	"  --email           one message per address, with no code and no personal link; resumable\n"
 	"                    (DIR/email.journal): run it again after an interruption\n"
+	"  --smtp-url URL    the relay: smtp://HOST[:PORT] or smtps://HOST[:PORT]\n"
+	"  --mail-dir MAILDIR  write the messages into this Maildir instead (a trial run)\n"
+	"  --from ADDR       the sender address; the controller's name is its display name\n"
+	"  --index IDX       with --email: the breach and controller the message names\n"
+	"  --credentials FILE  SMTP AUTH: one line user:password\n"
 	"  --bounces MAILDIR read late bounces back; their people are listed for a letter\n"
+	"  --domain-interval-ms N  at least N ms between two messages to one domain\n"
+	"                    (default 200; also with --mail-dir)\n"
+	"  --retry-base-ms N first wait after a 4xx reply (default 30000), doubled, 4 tries\n"
 	"  --reissue         after the DPO has checked the person's identity: a new code for\n"
 	"                    this one patient, the index published again (the old code stops\n"
 	"                    working); then print the letter with --letters --ref R\n"
@@ -70,10 +80,13 @@ static int do_email(const struct bc_email_options *eo, const char *index_dir)
 			cli_print_error(&err);
 			return BC_EXIT_FAILURE;
 		}
+		/* the notices' breach names the message; the last one if they name none */
+		o.index = ix;
 		if (bc_index_n_breaches(ix) > 0) {
 			const struct bc_breach *b = bc_index_breach(ix, bc_index_n_breaches(ix) - 1);
 
 			o.title = b->title;
+			o.title_en = b->title_en;
 			o.controller = b->controller;
 		}
 	}

@@ -15,6 +15,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "index/index.h"
 #include "mail/mail.h"
 #include "notices/notices.h"
 #include "notify/internal.h"
@@ -116,12 +117,21 @@ static void put(char *h, size_t *k, const char *s)
 	*k += n;
 }
 
-/* The message, the same for every address (no code, no per-person link). Caller frees both. */
-static void build_message(const struct bc_email_options *o, char **text, char **html)
+static const char *or_default(const char *s, const char *dflt)
 {
-	const char *title = o->title && o->title[0] ? o->title : "fuite de données";
-	const char *ctl = o->controller && o->controller[0] ? o->controller : "Le responsable du traitement";
-	char *fr = text_of(0, title, ctl, o->page_url), *en = text_of(1, title, ctl, o->page_url);
+	return s && s[0] ? s : dflt;
+}
+
+/* The message, the same for every address (no code, no per-person link),
+ * naming the breach (title, English title or NULL) and its controller.
+ * Caller frees both. */
+static void build_message(const char *title, const char *title_en, const char *ctl, const char *page_url,
+			  char **text, char **html)
+{
+	char *fr = text_of(0, or_default(title, "fuite de données"),
+			   or_default(ctl, "Le responsable du traitement"), page_url);
+	char *en = text_of(1, or_default(title_en, or_default(title, "data breach")),
+			   or_default(ctl, "The data controller"), page_url);
 	char *t = NULL, *h = NULL;
 	size_t n, i, k = 0;
 
@@ -166,6 +176,8 @@ static void build_message(const struct bc_email_options *o, char **text, char **
 
 struct run {
 	const struct bc_email_options *o;
+	char breach[256];             /* the "breach" of the first notice: the message names it */
+	const char *title, *title_en, *controller; /* that breach's, in o->index, else o's */
 	struct addr *a;
 	size_t na, cap_a;
 	struct person *p;
@@ -202,6 +214,9 @@ static int load(struct run *r, struct bc_error *err)
 		memset(p, 0, sizeof(*p));
 		v = json_object_get(line, "ref");
 		snprintf(p->ref, sizeof(p->ref), "%s", json_is_string(v) ? json_string_value(v) : "");
+		v = json_object_get(line, "breach");
+		if (!r->breach[0] && json_is_string(v))
+			snprintf(r->breach, sizeof(r->breach), "%s", json_string_value(v));
 		p->has_postal = json_is_object(a) && json_is_string(json_object_get(a, "street")) &&
 				json_is_string(json_object_get(a, "postcode")) && json_is_string(json_object_get(a, "city"));
 		json_array_foreach(json_object_get(line, "emails"), k, v) {
@@ -423,7 +438,7 @@ static void progress(const struct run *r, size_t done, size_t total, double t0, 
 static void send_one(struct run *r, size_t seq, const char *text, const char *html, struct bc_email_stats *st)
 {
 	const struct bc_email_options *o = r->o;
-	struct bc_mail_config cfg = { o->smtp_url, o->from, o->controller, o->credentials, o->mail_dir, 0 };
+	struct bc_mail_config cfg = { o->smtp_url, o->from, r->controller, o->credentials, o->mail_dir, 0 };
 	struct bc_mail_message msg;
 	struct bc_mail_result res;
 	struct bc_error err = BC_ERROR_INIT;
@@ -466,6 +481,7 @@ static void send_one(struct run *r, size_t seq, const char *text, const char *ht
 int bc_notify_email(const struct bc_email_options *o, struct bc_email_stats *st, struct bc_error *err)
 {
 	struct run r;
+	const struct bc_breach *b;
 	struct ord *ord = NULL;
 	char *text = NULL, *html = NULL, p[PATH_MAX + 32];
 	double t0 = now_s();
@@ -487,7 +503,11 @@ int bc_notify_email(const struct bc_email_options *o, struct bc_email_stats *st,
 	message_ids(&r);
 	if (o->bounces)
 		read_bounces(&r, st);
-	build_message(o, &text, &html);
+	b = o->index && r.breach[0] ? bc_index_breach_by_name(o->index, r.breach) : NULL;
+	r.title = b ? b->title : o->title;
+	r.title_en = b ? b->title_en : o->title_en;
+	r.controller = b ? b->controller : o->controller;
+	build_message(r.title, r.title_en, r.controller, o->page_url, &text, &html);
 	ord = malloc((r.na ? r.na : 1) * sizeof(*ord));
 	if (!text || !html || !ord) {
 		bc_error_set(err, bc_err_out_of_memory, "out of memory");

@@ -23,6 +23,8 @@
 
 #include "util/error.h"
 
+struct bc_index;
+
 struct bc_email_options {
 	const char *dir;            /* notices directory */
 	const char *smtp_url;       /* smtp:// or smtps://, or NULL with mail_dir */
@@ -32,7 +34,10 @@ struct bc_email_options {
 	const char *page_url;       /* the check page (the same link for everyone) */
 	const char *bounces;        /* Maildir of late bounces, or NULL */
 	const char *title;          /* the breach, as named in the message */
+	const char *title_en;       /* its English name, or NULL/"": title */
 	const char *controller;     /* who writes */
+	const struct bc_index *index; /* or NULL; else the breach of the notices (their "breach"
+	                               * field) in it gives title, title_en and controller */
 	long domain_interval_ms;    /* at least this long between two messages to one domain; 0: 200 */
 	long retry_base_ms;         /* first wait after a 4xx; doubled each try, 4 tries; 0: 30000 */
 	int progress;               /* progress bar on stderr */

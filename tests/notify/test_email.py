@@ -60,8 +60,15 @@ def main():
         run(gen, "--quiet", "--seed", "9", "--rows", "1500", "--dependants", "0.6", "--out", leak)
         run(bc, "keygen", key)
         run(bc, "ingest", leak, "--index", idx, "--key", key, "--breach", "labs", "--notices", notes, "--sensitive",
+            "--title", "Fuite des laboratoires Exemple", "--title-en", "Exemple labs breach",
             "--controller", "Laboratoires Exemple SAS", "--dpo-contact", "dpo@labo.example.fr",
             "--complaint-url", "https://labo.example.fr/plainte", "--anonymity", "8", "--quiet")
+        # a second breach ingested after it: the message still names the notices' breach
+        leak2 = os.path.join(tmp, "other.csv")
+        run(gen, "--quiet", "--seed", "10", "--rows", "200", "--out", leak2)
+        run(bc, "ingest", leak2, "--index", idx, "--key", key, "--breach", "other", "--sensitive",
+            "--title", "Autre fuite", "--controller", "Autre Responsable", "--dpo-contact", "dpo@autre.example.fr",
+            "--complaint-url", "https://autre.example.fr/plainte", "--anonymity", "8", "--quiet")
         notices = [json.loads(l) for l in run(bc, "notify", notes, "--export").stdout.splitlines()]
         addrs = sorted({e for n in notices for e in n["emails"]})
         assert len(addrs) > 300, len(addrs)
@@ -115,6 +122,12 @@ def main():
             body = msg.get_body(("plain",)).get_content()
             html = msg.get_body(("html",)).get_content()
             assert "English" in body and "Bonjour" in body and "<p>" in html
+            fr, en = body.split("--- English ---")
+            # each language names the breach in its own words, and its controller
+            assert "(Fuite des laboratoires Exemple). Laboratoires Exemple SAS vous" in fr, fr
+            assert "(Exemple labs breach). Laboratoires Exemple SAS tells" in en, en
+            assert "Autre" not in body, body
+            assert msg["From"].addresses[0].display_name == "Laboratoires Exemple SAS", msg["From"]
             assert "claim=" not in text and not any(c in text or c.replace("-", "") in text for c in codes[:400])
             assert not any(nm in body for nm in names)
         jr = open(os.path.join(notes, "email.journal")).read()
