@@ -163,6 +163,7 @@ struct hooks {
 	struct bc_group *grp;   /* the patients of the profile (DESIGN §10), as ingest counts them */
 	json_t *profile;        /* leak_profile_to_json, after reading */
 	const char *input;
+	const char *cmd;        /* "ingest" or "publish": the command to run again */
 	int sensitivity;        /* 1 --sensitive, 0 --not-sensitive, -1 neither */
 	int medical_stop;       /* after_read refused: medical comments, no choice made */
 };
@@ -195,9 +196,9 @@ static int after_read(void *arg, const struct leak_reader *r, struct bc_error *e
 		found += h->prof.class_rows[categories[i]];
 	if (found && h->sensitivity < 0) {
 		h->medical_stop = 1;
-		return bc_error_set(err, bc_err_usage, "ingest stopped: the comments hold medical "
+		return bc_error_set(err, bc_err_usage, "%s stopped: the comments hold medical "
 				    "information; say --sensitive or --not-sensitive. Nothing was "
-				    "published");
+				    "published", h->cmd);
 	}
 	return 0;
 }
@@ -221,11 +222,12 @@ static void explain_medical(const struct hooks *h)
 	fprintf(stderr, "  %-28s %8lu people, %8lu rows\n", "any medical comment",
 		p->class_patients[BC_CLASS_MEDICAL_COMMENT], p->class_rows[BC_CLASS_MEDICAL_COMMENT]);
 	fputs("\nPublished as not sensitive, anyone who knows a person's NIR, email or phone\n"
-	      "would see their rows, dates and lab: that they were a patient there.\n"
-	      "Run ingest again with one of:\n"
-	      "  --sensitive      (recommended) a public check says only \"found\" and which\n"
-	      "                   kinds of data; give also --controller, --dpo-contact and\n"
-	      "                   --complaint-url\n"
+	      "would see their rows, dates and lab: that they were a patient there.\n", stderr);
+	fprintf(stderr, "Run %s again with one of:\n", h->cmd);
+	fputs("  --sensitive      (recommended) a search by identifier shows nothing of this\n"
+	      "                   breach; a letter's claim code or email verification shows\n"
+	      "                   the person their record (--public-tier, docs/ingest.md);\n"
+	      "                   give also --controller, --dpo-contact and --complaint-url\n"
 	      "  --not-sensitive  only if you are sure these comments are not about health\n",
 	      stderr);
 }
@@ -591,6 +593,7 @@ static int run_ingest(int argc, char **argv, int publish)
 		return BC_EXIT_FAILURE;
 	}
 	h.input = o.input;
+	h.cmd = cmd;
 	h.sensitivity = o.sensitive ? 1 : not_sensitive ? 0 : -1;
 	o.on_record = on_record;
 	o.after_read = after_read;

@@ -61,6 +61,10 @@ void bc_ingest_progress(struct ingest *g, int final)
 		bar[40] = '\0';
 		fprintf(g->pf, "\r\033[K[%s] %3d%% rows %lu  tokens %zu/%zu  %.0f tok/s  ETA %s%s", bar,
 			(int)(frac * 100), rows, ev, g->ntok, rate, eta, final ? "\n" : "");
+	} else if (g->shard_n) {
+		/* a shard goes through every token and evaluates only its own (~1/N) */
+		fprintf(g->pf, "ingest --shard %u/%u: rows %lu, tokens %zu/%zu done (only this shard's "
+			"evaluated), %.0f tokens/s, ETA %s\n", g->shard_i, g->shard_n, rows, ev, g->ntok, rate, eta);
 	} else {
 		fprintf(g->pf, "ingest: rows %lu, tokens %zu/%zu done, %.0f tokens/s, ETA %s\n",
 			rows, ev, g->ntok, rate, eta);

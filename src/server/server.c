@@ -380,7 +380,9 @@ static struct MHD_Daemon *start_daemon(struct bc_server *srv, const char *listen
 			     MHD_OPTION_END);
 	if (!d) {
 		bc_error_set_field(err, bc_err_listen, field,
-				   "%s: cannot listen on this address (in use, or not local?)", field);
+				   "%s %s: cannot listen there (the port is in use, or the address is "
+				   "not one of this machine's): give another with %s ADDR:PORT%s",
+				   field, listen, field, metrics ? ", or 'none'" : "");
 		return NULL;
 	}
 	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
