@@ -115,8 +115,10 @@ A letter of the notification campaign: $pdf$where
 MSG
 if [ "${BC_DEMO_NO_SERVE:-0}" = 1 ]; then
 	cat <<MSG
-Next, to serve the check page at http://$listen/ (Ctrl-C stops it):
-  $bc serve --index $work/index --key $work/server.key --listen $listen --metrics-listen $metrics
+Next, to serve the check page at http://$listen/ (Ctrl-C stops it), with
+email verification writing its codes into the Maildir $work/maildir/:
+  $bc serve --index $work/index --key $work/server.key --listen $listen --metrics-listen $metrics \\
+      --mail-dir $work/maildir --smtp-from codes@example.org
 MSG
 	exit 0
 fi
