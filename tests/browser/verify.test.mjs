@@ -169,6 +169,29 @@ for (const lang of ['fr', 'en']) {
   }
 }
 
+// A breach of tier none (--sensitive): a person who IS in the file, searched
+// by NIR, must not read "we did not find these identifiers" (a reassurance),
+// but that a search shows nothing without a proof (as the CLI says, 458de10).
+test('tier none: a search by NIR of someone in the file is not a reassurance', async () => {
+  const { t } = await import(pathToFileURL(join(SOURCE, 'web', 'src', 'texts.js')).href);
+  for (const lang of ['fr', 'en']) {
+    const page = await ctx.newPage();
+    await page.goto(`${server.url}/?lang=${lang}`);
+    await page.waitForFunction(() => !document.getElementById('submit').disabled);
+    await page.fill('#f-nir', patient.nir13);
+    await page.click('#submit');
+    await page.waitForSelector('#result[aria-busy="false"][data-state]:not([data-state="working"])', { timeout: 30000 });
+    assert.equal(await page.getAttribute('#result', 'data-state'), 'not-found');
+    const text = (await page.locator('#result').innerText()).replace(/[\u00a0\u202f]/g, ' ');
+    const norm = (x) => x.replace(/[\u00a0\u202f]/g, ' ');
+    assert.ok(text.includes(norm(t('not_found_private', lang))), `the neutral summary (${lang}): ${text}`);
+    assert.ok(!text.includes(norm(t('not_found', lang))), `no "we did not find" (${lang})`);
+    assert.ok(!text.includes(norm(t('not_found_notice', lang))), `no "a typo can hide a record" (${lang})`);
+    assert.match(text, /dpo@example\.fr/);
+    await page.close();
+  }
+});
+
 test('a wrong code is refused and said so', async () => {
   const page = await ctx.newPage();
   await page.goto(`${server.url}/?lang=en`);

@@ -287,16 +287,20 @@ function renderResult(r) {
     parts.push(hits.map(renderHit));
   } else {
     // neutral (#17): what was searched, what "not found" does not mean,
-    // whom to ask, and the proof paths of breaches that show nothing publicly
+    // whom to ask, and the proof paths of breaches that show nothing publicly.
+    // When nothing searched is public, "not found" says nothing: say that,
+    // not "we did not find you" (as the CLI report does, report.c).
     const m = r.config.breaches.length;
-    parts.push(el('p', { class: 'summary not-found' }, m > 1 ? t('not_found_m', lang, { m }) : t('not_found', lang)));
+    const allPrivate = m > 0 && r.config.breaches.every((b) => b.public_tier === 'none');
+    parts.push(el('p', { class: 'summary not-found' }, allPrivate ? t('not_found_private', lang)
+      : m > 1 ? t('not_found_m', lang, { m }) : t('not_found', lang)));
     parts.push(el('p', {}, `${t('ids_checked', lang)}${colon()}${r.used.map((k) => label(KIND_LABELS, k)).join(', ')}.`));
     parts.push(el('p', {}, `${t('breaches_checked', lang)} (${m})${colon()}`));
     parts.push(el('ul', { class: 'breaches' }, r.config.breaches.map((b) =>
       el('li', {}, breachTitle(b) + (b.breach_date ? ` (${fmtDate(b.breach_date)})` : '')))));
-    parts.push(el('p', { class: 'note' }, t('not_found_notice', lang)));
+    if (!allPrivate) parts.push(el('p', { class: 'note' }, t('not_found_notice', lang)));
     for (const b of r.config.breaches) {
-      if (b.public_tier === 'none') parts.push(el('p', { class: 'note proof-paths' }, t('not_found_proof', lang, { title: breachTitle(b) })));
+      if (b.public_tier === 'none' && m > 1) parts.push(el('p', { class: 'note proof-paths' }, t('not_found_proof', lang, { title: breachTitle(b) })));
     }
     parts.push(r.config.breaches.map((b) => el('div', { class: 'contacts', 'data-breach': b.name },
       m > 1 ? el('h3', {}, breachTitle(b)) : null, contacts(b))));

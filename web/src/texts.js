@@ -223,6 +223,10 @@ const T = {
     fr: "Cela ne prouve pas que vos données n'ont pas fuité. Une faute de frappe ou une autre orthographe dans le fichier peut cacher une fiche. Les autres fuites ne sont pas couvertes. Essayez aussi vos autres identifiants : une autre adresse e-mail, votre nom d'usage, un autre numéro. En cas de doute, écrivez au délégué à la protection des données.",
     en: "This does not prove that your data did not leak. A typo or another spelling in the file can hide a record. Other breaches are not covered. Also try your other identifiers: another email address, your usage name, another phone number. If in doubt, write to the data-protection officer.",
   },
+  not_found_private: {
+    fr: "Sans preuve, une recherche par identifiant ne montre rien de cette fuite : même si vous êtes dans le fichier, elle répond « non trouvé ». Pour savoir, utilisez le code reçu par courrier, ou faites vérifier votre adresse e-mail.",
+    en: "Without a proof, a search by identifier shows nothing of this breach: even if you are in the file, it answers \"not found\". To find out, use the code you received by post, or have your email address verified.",
+  },
   not_found_proof: {
     fr: "Pour « {title} », cette page ne montre rien sans preuve : même si vous êtes dans le fichier, elle répond « non trouvé ». Pour savoir, utilisez le code reçu par courrier, ou faites vérifier votre adresse e-mail.",
     en: "For \"{title}\", this page shows nothing without a proof: even if you are in the file, it answers \"not found\". To find out, use the code you received by post, or have your email address verified.",
