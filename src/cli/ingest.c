@@ -160,7 +160,7 @@ static void print_inferred_mapping(const char *input)
  */
 struct hooks {
 	struct leak_profile prof;
-	struct bc_group *grp;   /* the patients of the profile (DESIGN §10), as ingest counts them */
+	struct bc_group *empty; /* a grouping of no row, when ingest read none */
 	json_t *profile;        /* leak_profile_to_json, after reading */
 	const char *input;
 	const char *cmd;        /* "ingest" or "publish": the command to run again */
@@ -172,22 +172,23 @@ static int on_record(void *arg, const struct bc_record *rec, struct bc_error *er
 {
 	struct hooks *h = arg;
 
-	if (leak_profile_add(&h->prof, rec, err) != 0)
-		return -1;
-	return bc_group_add(h->grp, rec, err);
+	return leak_profile_add(&h->prof, rec, err);
 }
 
 static const unsigned categories[] = {
 	BC_CLASS_PREGNANCY, BC_CLASS_HIV, BC_CLASS_HEPATITIS, BC_CLASS_OTHER_MEDICAL,
 };
 
-static int after_read(void *arg, const struct leak_reader *r, struct bc_error *err)
+static int after_read(void *arg, const struct leak_reader *r, struct bc_group *grp, struct bc_error *err)
 {
 	struct hooks *h = arg;
 	unsigned long found = 0;
 	size_t i;
 
-	if (cli_profile_patients(&h->prof, h->grp, err) != 0)
+	/* the profile's patients are ingest's own (one grouping of the rows, not two) */
+	if (!grp && !h->empty && bc_group_new(&h->empty, NULL, 0, err) != 0)
+		return -1;
+	if (cli_profile_patients(&h->prof, grp ? grp : h->empty, err) != 0)
 		return -1;
 	h->profile = leak_profile_to_json(&h->prof, r, h->input);
 	if (!h->profile)
@@ -587,7 +588,7 @@ static int run_ingest(int argc, char **argv, int publish)
 		cli_print_error(&err);
 		return BC_EXIT_USAGE;
 	}
-	if (leak_profile_init_grouped(&h.prof, &err) || bc_group_new(&h.grp, NULL, 0, &err)) {
+	if (leak_profile_init_grouped(&h.prof, &err)) {
 		cli_print_error(&err);
 		leak_profile_release(&h.prof);
 		return BC_EXIT_FAILURE;
@@ -640,7 +641,7 @@ static int run_ingest(int argc, char **argv, int publish)
 out:
 	json_decref(h.profile);
 	leak_profile_release(&h.prof);
-	bc_group_free(h.grp);
+	bc_group_free(h.empty);
 	return rc;
 }
 

@@ -110,6 +110,11 @@ const struct bc_group *bc_ingest_group(const struct ingest *g)
 	return g->claims ? g->claims->group : NULL;
 }
 
+struct bc_group *bc_ingest_group_rw(struct ingest *g)
+{
+	return g->claims ? g->claims->group : NULL;
+}
+
 int bc_ingest_group_finish(struct ingest *g, uint64_t *patients, size_t *unlinked, struct bc_error *err)
 {
 	*patients = 0;

@@ -16,6 +16,7 @@
 #include "leak/reader.h"
 #include "util/error.h"
 
+struct bc_group;
 struct bc_record;
 struct leak_reader;
 
@@ -48,11 +49,16 @@ struct bc_ingest_options {
 	 * record read, in file order, on the reading thread (borrowed: copy
 	 * what you keep). after_read runs once the whole file is read, before
 	 * anything is aggregated, written to the state or published; the
-	 * reader (dialect, columns, stats) is still open. Either returning -1
-	 * with err filled stops the ingest: nothing is published.
+	 * reader (dialect, columns, stats) is still open, and grp is ingest's
+	 * own grouping of every row read into patients (DESIGN.md §10, the
+	 * one its claims, verified entries and pwn_count use), NULL if no row
+	 * was read: borrowed for the call; the caller may bc_group_finish it
+	 * (idempotent) and read it, never add rows. Either returning -1 with
+	 * err filled stops the ingest: nothing is published.
 	 */
 	int (*on_record)(void *arg, const struct bc_record *rec, struct bc_error *err);
-	int (*after_read)(void *arg, const struct leak_reader *r, struct bc_error *err);
+	int (*after_read)(void *arg, const struct leak_reader *r, struct bc_group *grp,
+			  struct bc_error *err);
 	void *hook_arg;
 	const char *notices_dir;    /* --notices DIR: claim codes and encrypted notices (DESIGN.md §10) */
 	int new_codes;              /* --new-codes: draw new claim codes (issued ones stop working) */

@@ -321,6 +321,9 @@ int bc_ingest_claims_add(struct ingest *g, const struct bc_record *rec, struct b
  * bc_ingest_claims_build; NULL before the first row. */
 const struct bc_group *bc_ingest_group(const struct ingest *g);
 
+/* The same, writable (for bc_group_finish; the after_read hook). */
+struct bc_group *bc_ingest_group_rw(struct ingest *g);
+
 /*
  * Finish the grouping of this run (after the last row; again is a no-op) and
  * give its counts: *patients, the pwn_count of the catalogue, the count the

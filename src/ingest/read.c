@@ -172,7 +172,7 @@ int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
 	if (rc == 0 && r.stats.dropped_with_identifier > g->o->accept_dropped)
 		rc = dropped_rows_error(&r, g->o, err);
 	bc_ingest_eval_reading_done(g);
-	if (rc == 0 && g->o->after_read && g->o->after_read(g->o->hook_arg, &r, err) != 0)
+	if (rc == 0 && g->o->after_read && g->o->after_read(g->o->hook_arg, &r, bc_ingest_group_rw(g), err) != 0)
 		rc = -1;
 	if (rc != 0) {
 		bc_ingest_eval_abort(g);
