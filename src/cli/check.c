@@ -136,6 +136,15 @@ static const struct {
 		  "(un serveur qui donnerait à chacun sa propre clé pourrait "
 		  "le reconnaître plus tard)", 0 },
 	{ bc_err_key_mismatch, "le fichier de clé n'appartient pas à cet index", 0 },
+	{ bc_err_code_invalid, "ce code ne correspond pas à celui envoyé par e-mail ; un nouveau "
+		  "code ne peut être demandé qu'une fois celui-ci expiré (20 minutes)", 0 },
+	{ bc_err_code_expired, "ce code a expiré ou a déjà servi : relancez --verify-email pour "
+		  "en recevoir un nouveau", 0 },
+	{ bc_err_too_many_tries, "trop de codes erronés : relancez --verify-email pour en recevoir "
+		  "un nouveau", 0 },
+	{ bc_err_mail_failed, "le code n'a pas pu être envoyé à cette adresse : relisez-la, ou "
+		  "réessayez plus tard", 1 },
+	{ bc_err_not_implemented, "ce serveur ne propose pas la vérification par e-mail", 0 },
 	{ bc_err_http, "réponse inattendue du serveur", 1 },
 	{ bc_err_bad_response, "réponse inattendue du serveur", 1 },
 };
@@ -475,6 +484,7 @@ bad:
 struct code_prompt {
 	int from_stdin;
 	enum bc_report_lang lang;
+	int asked;              /* codes asked so far: the next one follows a wrong code */
 };
 
 /* The 6-digit code of the mail, at a prompt or as the next --stdin line. */
@@ -484,8 +494,16 @@ static int ask_code(void *arg, char code[7])
 	char line[64];
 	size_t i, n = 0;
 
+	/* --stdin: one code line; a wrong one ends the run (the error says so) */
+	if (cp->asked++ && cp->from_stdin)
+		return -1;
 	if (!cp->from_stdin)
-		fputs(cp->lang == BC_LANG_FR
+		fputs(cp->asked > 1 ? (cp->lang == BC_LANG_FR
+				       ? "Ce code ne correspond pas à celui envoyé. Relisez l'e-mail et "
+					 "retapez-le.\n"
+				       : "That code does not match the one mailed. Read the email again and "
+					 "type it again.\n")
+		      : cp->lang == BC_LANG_FR
 			      ? "Un code à 6 chiffres a été envoyé à cette adresse (il est valable 20 minutes).\n"
 			      : "A 6-digit code was sent to that address (valid for 20 minutes).\n", stderr);
 	if (cli_read_input(cp->lang == BC_LANG_FR ? "Code reçu par e-mail : " : "Code from the email: ",
@@ -506,6 +524,29 @@ static int ask_code(void *arg, char code[7])
 	return 0;
 }
 
+/* A code refused by the verification limits (docs/verify.md "The code"):
+ * the message, in lang, into err->msg (the code stays "rate_limited"). */
+static void verify_limited(struct bc_error *err, enum bc_report_lang lang)
+{
+	long s = err->retry_after, n = s > 90 ? (s + 59) / 60 : s;
+	const char *unit = lang == BC_LANG_FR ? (s > 90 ? "minutes" : n > 1 ? "secondes" : "seconde")
+					      : (s > 90 ? "minutes" : n > 1 ? "seconds" : "second");
+	char when[64];
+
+	if (s > 0)
+		snprintf(when, sizeof(when), lang == BC_LANG_FR ? "réessayez dans %ld %s" : "retry in %ld %s",
+			 n, unit);
+	else
+		snprintf(when, sizeof(when), "%s", lang == BC_LANG_FR ? "réessayez plus tard" : "retry later");
+	snprintf(err->msg, sizeof(err->msg), lang == BC_LANG_FR ? "%s : %s" : "%s: %s",
+		 lang == BC_LANG_FR ? "pas de nouveau code : un seul code à la fois par adresse (valable "
+				      "20 minutes), 3 par adresse et par jour, et quelques-uns par connexion et "
+				      "par heure (HTTP 429)"
+				    : "no new code: one live code per address at a time (valid 20 minutes), "
+				      "3 per address a day, and a few per connection an hour (HTTP 429)",
+		 when);
+}
+
 /* check --verify-email (DESIGN §6, docs/verify.md): address and NIR from the
  * prompt or --stdin, a code by mail, the full record. */
 static int check_verify_email(const struct bc_query *given, const char *server, const char *index,
@@ -514,7 +555,7 @@ static int check_verify_email(const struct bc_query *given, const char *server, 
 	struct bc_error err = BC_ERROR_INIT;
 	struct bc_client_backend be = { 0 };
 	struct bc_report report = { 0 };
-	struct code_prompt cp = { from_stdin, lang };
+	struct code_prompt cp = { from_stdin, lang, 0 };
 	int fr = lang == BC_LANG_FR, status;
 	char *s;
 
@@ -554,7 +595,12 @@ static int check_verify_email(const struct bc_query *given, const char *server, 
 	    bc_client_verified_check(&be, s, s + SECRET_LINE, ask_code, &cp, &report, &err)) {
 		sodium_free(s);
 		bc_client_backend_release(&be);
-		return fail(&err, json, lang);
+		if (strcmp(err.code, bc_err_rate_limited) != 0)
+			return fail(&err, json, lang);
+		/* a refused code, not a refused search: say which limits, in the
+		 * person's language (fail's French table speaks of searches) */
+		verify_limited(&err, lang);
+		return fail(&err, json, BC_LANG_EN);
 	}
 	sodium_free(s);
 	if (json ? bc_report_write_json(&report, lang, stdout, &err)

@@ -770,7 +770,7 @@ int bc_client_verified_check(struct bc_client_backend *be, const char *email, co
 	uint8_t blind[OPRF_SCALAR_BYTES], blinded[OPRF_ELEMENT_BYTES], evaluated[OPRF_ELEMENT_BYTES];
 	uint8_t proof[OPRF_PROOF_BYTES], y[OPRF_OUTPUT_BYTES];
 	struct verified_hit h = { be, report, 0, err };
-	int len, st, ret = -1;
+	int len, st, tries, ret = -1;
 
 	memset(report, 0, sizeof(*report));
 	if (sodium_init() < 0 || (s = sodium_malloc(BC_EMAIL_MAX + BC_NIR_BYTES + BC_CLIENT_INPUT_MAX + 8)) == NULL)
@@ -796,12 +796,20 @@ int bc_client_verified_check(struct bc_client_backend *be, const char *email, co
 	}
 	if (bc_client_remote_verify_start(be, mail, id, err))
 		goto out;
-	if (get_code(arg, code)) {
-		bc_error_set(err, bc_err_cancelled, "no code given: the verification was not finished");
-		goto out;
+	/* A mistyped code: ask again (the server takes BC_CLIENT_CODE_TRIES
+	 * wrong codes; a new start would be refused while this code lives).
+	 * When get_code gives up after a wrong code, that error stays. */
+	for (tries = 0;; tries++) {
+		if (get_code(arg, code)) {
+			if (tries == 0)
+				bc_error_set(err, bc_err_cancelled, "no code given: the verification was not finished");
+			goto out;
+		}
+		if (bc_client_remote_verify_evaluate(be, id, code, blinded, evaluated, proof, err) == 0)
+			break;
+		if (strcmp(err->code, bc_err_code_invalid) != 0 || tries + 1 >= BC_CLIENT_CODE_TRIES)
+			goto out;
 	}
-	if (bc_client_remote_verify_evaluate(be, id, code, blinded, evaluated, proof, err))
-		goto out;
 	if (oprf_verify_proof(OPRF_MODE_POPRF, bc_index_verified_public_key(be->idx), (const uint8_t *)mail,
 			      strlen(mail), blinded, evaluated, 1, proof) ||
 	    oprf_finalize(OPRF_MODE_POPRF, (const uint8_t *)input, (size_t)len, blind, evaluated,

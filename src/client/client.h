@@ -26,6 +26,7 @@
 #define BC_QUERY_MAX_LAST_NAMES 2
 #define BC_CLIENT_MAX_TOKENS 6       /* nir, namedob x 2, email, phone; or claims (DESIGN.md §6) */
 #define BC_CLIENT_INPUT_MAX 640      /* longest OPRF input built (namedob) + NUL */
+#define BC_CLIENT_CODE_TRIES 5       /* codes typed per mailed code (the server's limit, docs/verify.md) */
 #define BC_CLIENT_BATCH 6            /* blinded elements evaluated per check (DESIGN.md §2.3):
 				      * the tokens, padded with random elements */
 #define BC_CLIENT_MAX_READS 8        /* bucket reads per check, padding included */
@@ -202,7 +203,9 @@ int bc_client_check(struct bc_client_backend *be, const struct bc_client_tokens 
  * "nir"); POST /v1/verify/start; get_code(arg, code) fills the 6-digit code
  * the person received (code: 7 bytes; returns 0, or -1 to give up:
  * "cancelled"); blind bc1|verified|<nir13> (POPRF), POST
- * /v1/verify/evaluate, verify the proof against pkV with the canonical
+ * /v1/verify/evaluate; on "code_invalid" get_code is called again, up to
+ * BC_CLIENT_CODE_TRIES codes in all (a -1 then leaves "code_invalid");
+ * verify the proof against pkV with the canonical
  * address as info ("bad_proof"), finalize and look the output up in
  * verified.bin. report is initialised over be->breaches with the verified
  * kind checked (bc_report_release it). Errors from the server keep their
