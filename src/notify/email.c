@@ -284,12 +284,37 @@ static void message_ids(struct run *r)
 
 /* ---- the journal ---- */
 
+/*
+ * The journal of this destination: DIR/email.journal for SMTP (whatever the
+ * relay: a campaign moved to another relay does not mail again whom the
+ * first reached), DIR/email-maildir-<16 hex>.journal for a Maildir, keyed by
+ * the Maildir's path as given (BLAKE2b), so that a trial run into a Maildir
+ * never marks the real campaign's people as mailed.
+ */
+static void journal_path(const struct bc_email_options *o, char *p, size_t size)
+{
+	uint8_t h[8];
+	char hex[2 * sizeof(h) + 1];
+	size_t n;
+
+	if (!o->mail_dir) {
+		snprintf(p, size, "%s/email.journal", o->dir);
+		return;
+	}
+	n = strlen(o->mail_dir);
+	while (n > 1 && o->mail_dir[n - 1] == '/')
+		n--;
+	crypto_generichash(h, sizeof(h), (const uint8_t *)o->mail_dir, n, NULL, 0);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	snprintf(p, size, "%s/email-maildir-%s.journal", o->dir, hex);
+}
+
 static int journal_open(struct run *r, struct bc_error *err)
 {
-	char p[PATH_MAX + 32], line[512];
+	char p[PATH_MAX + 64], line[512];
 	FILE *f;
 
-	snprintf(p, sizeof(p), "%s/email.journal", r->o->dir);
+	journal_path(r->o, p, sizeof(p));
 	f = fopen(p, "r");
 	if (f) {
 		while (fgets(line, sizeof(line), f)) {

@@ -87,6 +87,13 @@ def main():
         cmd = [bc, "notify", notes, "--email", "--smtp-url", f"smtp://127.0.0.1:{port}", "--from",
                "notification@labo.example.fr", "--page-url", "https://check.example.fr/", "--index", idx,
                "--domain-interval-ms", "1", "--retry-base-ms", "20"]
+        # a trial into a Maildir first (docs/notify.md): it must not count as the
+        # campaign; the SMTP run below still mails everyone
+        trial = os.path.join(tmp, "trial-maildir")
+        run(bc, "notify", notes, "--email", "--mail-dir", trial, "--from", "notification@labo.example.fr",
+            "--page-url", "https://check.example.fr/", "--index", idx, "--domain-interval-ms", "0")
+        assert len(os.listdir(os.path.join(trial, "new"))) == len(addrs), "the trial mailed everyone"
+        assert not os.path.exists(os.path.join(notes, "email.journal")), "the trial used the SMTP journal"
         kills = 0
         for _ in range(5):
             p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
