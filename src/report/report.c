@@ -376,9 +376,18 @@ static int all_private(const struct bc_report *r)
 	return 1;
 }
 
-/* The page's not_found_proof wording (web/src/texts.js), for the CLI. */
-static const char *private_summary(enum bc_report_lang lang)
+/* The page's not_found_private(_m) wording (web/src/texts.js), for the CLI;
+ * many: more than one breach was searched. */
+static const char *private_summary(enum bc_report_lang lang, int many)
 {
+	if (many)
+		return tr(lang,
+			  "Without a proof, a search by identifier shows nothing of these breaches: even "
+			  "if you are in their files, it answers \"not found\". To find out, use the code "
+			  "you received by post, or have your email address verified.",
+			  "Sans preuve, une recherche par identifiant ne montre rien de ces fuites : même "
+			  "si vous êtes dans leurs fichiers, elle répond « non trouvé ». Pour savoir, utilisez "
+			  "le code reçu par courrier, ou faites vérifier votre adresse e-mail.");
 	return tr(lang,
 		  "Without a proof, a search by identifier shows nothing of this breach: even if "
 		  "you are in the file, it answers \"not found\". To find out, use the code you "
@@ -574,7 +583,7 @@ int bc_report_write_text(const struct bc_report *r, enum bc_report_lang lang, FI
 		 * searched is public, "not found" says nothing: say that, not
 		 * "we did not find you" (the ways to know follow, put_private). */
 		if (all_private(r))
-			fprintf(out, "%s\n", private_summary(lang));
+			fprintf(out, "%s\n", private_summary(lang, r->n_breaches > 1));
 		else if (r->n_breaches > 1)
 			fprintf(out, lang == BC_LANG_FR
 					? "Nous n'avons pas trouvé ces identifiants dans les %zu fuites consultées.\n"
@@ -705,7 +714,7 @@ json_t *bc_report_to_json(const struct bc_report *r, enum bc_report_lang lang)
 	json_object_set_new(o, "breaches", a);
 	json_object_set_new(o, "not_found_notice",
 			    r->n_hits ? json_null()
-			    : json_string(all_private(r) ? private_summary(lang) : not_found_notice(lang)));
+			    : json_string(all_private(r) ? private_summary(lang, r->n_breaches > 1) : not_found_notice(lang)));
 	return o;
 }
 

@@ -274,6 +274,24 @@ static void test_all_private_not_found(void **state)
 	assert_non_null(strstr(json_string_value(json_object_get(j, "not_found_notice")), "even if you are in the file"));
 	json_decref(j);
 	bc_report_release(&r);
+	/* two breaches, nothing public in either: the plural (these breaches) */
+	{
+		struct bc_breach two[2];
+
+		two[0] = catalogue[2];
+		two[1] = catalogue[2];
+		two[1].id = 4;
+		two[1].name = "labs-2023";
+		bc_report_init(&r, two, 2, BC_TOKEN_BIT(BC_TOKEN_NIR));
+		txt = render(&r, BC_LANG_EN, 0);
+		assert_non_null(strstr(txt, "shows nothing of these breaches: even if you are in their files"));
+		assert_null(strstr(txt, "of this breach: even"));
+		free(txt);
+		txt = render(&r, BC_LANG_FR, 0);
+		assert_non_null(strstr(txt, "ne montre rien de ces fuites : même si vous êtes dans leurs fichiers"));
+		free(txt);
+		bc_report_release(&r);
+	}
 	/* with a public breach besides, the usual not-found text */
 	bc_report_init(&r, catalogue, 3, BC_TOKEN_BIT(BC_TOKEN_NIR));
 	txt = render(&r, BC_LANG_EN, 0);

@@ -292,7 +292,7 @@ function renderResult(r) {
     // not "we did not find you" (as the CLI report does, report.c).
     const m = r.config.breaches.length;
     const allPrivate = m > 0 && r.config.breaches.every((b) => b.public_tier === 'none');
-    parts.push(el('p', { class: 'summary not-found' }, allPrivate ? t('not_found_private', lang)
+    parts.push(el('p', { class: 'summary not-found' }, allPrivate ? t(m > 1 ? 'not_found_private_m' : 'not_found_private', lang)
       : m > 1 ? t('not_found_m', lang, { m }) : t('not_found', lang)));
     parts.push(el('p', {}, `${t('ids_checked', lang)}${colon()}${r.used.map((k) => label(KIND_LABELS, k)).join(', ')}.`));
     parts.push(el('p', {}, `${t('breaches_checked', lang)} (${m})${colon()}`));

@@ -227,6 +227,10 @@ const T = {
     fr: "Sans preuve, une recherche par identifiant ne montre rien de cette fuite : même si vous êtes dans le fichier, elle répond « non trouvé ». Pour savoir, utilisez le code reçu par courrier, ou faites vérifier votre adresse e-mail.",
     en: "Without a proof, a search by identifier shows nothing of this breach: even if you are in the file, it answers \"not found\". To find out, use the code you received by post, or have your email address verified.",
   },
+  not_found_private_m: {
+    fr: "Sans preuve, une recherche par identifiant ne montre rien de ces fuites : même si vous êtes dans leurs fichiers, elle répond « non trouvé ». Pour savoir, utilisez le code reçu par courrier, ou faites vérifier votre adresse e-mail.",
+    en: "Without a proof, a search by identifier shows nothing of these breaches: even if you are in their files, it answers \"not found\". To find out, use the code you received by post, or have your email address verified.",
+  },
   not_found_proof: {
     fr: "Pour « {title} », cette page ne montre rien sans preuve : même si vous êtes dans le fichier, elle répond « non trouvé ». Pour savoir, utilisez le code reçu par courrier, ou faites vérifier votre adresse e-mail.",
     en: "For \"{title}\", this page shows nothing without a proof: even if you are in the file, it answers \"not found\". To find out, use the code you received by post, or have your email address verified.",
