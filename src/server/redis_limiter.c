@@ -15,27 +15,24 @@
  * Redis unreachable, or answering an error: take() returns
  * BC_SERVER_LIMITER_UNAVAILABLE and the evaluator answers 503 (fail
  * closed: no evaluation without limits). Reconnection is tried at most
- * every 500 ms; in between, requests fail at once.
+ * every 500 ms; in between, requests fail at once (redis_conn.h: the
+ * connection, shared in form with redis_verify_store.c).
  */
 
 #include <limits.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
-#include <time.h>
 
 #include <hiredis/hiredis.h>
 #include <sodium.h>
 
 #include "server/limiter.h"
 #include "server/ratelimit.h"
+#include "server/redis_conn.h"
 #include "server/redis_limiter.h"
 
-#define HOST_MAX 256
-#define RETRY_AFTER_FAILURE 0.5 /* seconds between reconnection attempts */
 
 static const char script[] =
 	"local cost = tonumber(ARGV[1])\n"
@@ -69,103 +66,17 @@ static const char script[] =
 
 struct redis_limiter {
 	struct bc_server_limiter base; /* first: the limiter is the struct */
-	pthread_mutex_t lock;
-	redisContext *ctx;             /* NULL while disconnected */
-	double next_try;               /* monotonic seconds: no reconnection before */
-	char host[HOST_MAX];           /* host name, or the socket path with is_unix */
-	int port, is_unix, db;
-	char password[128];
+	struct bc_server_redis_conn conn;
 	char sha[41];                  /* SHA1 of script, once loaded */
 	struct bc_server_rl_limits lim;
 	uint8_t hash_key[32];
-	struct bc_server_redis_stats *stats;
 };
 
-static double now_mono(void)
+static int load_script(struct bc_server_redis_conn *c)
 {
-	struct timespec ts;
+	struct redis_limiter *r = c->owner;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void count(atomic_uint_fast64_t *c)
-{
-	if (c)
-		atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
-}
-
-static void drop(struct redis_limiter *r)
-{
-	if (r->ctx)
-		redisFree(r->ctx);
-	r->ctx = NULL;
-	r->sha[0] = '\0';
-	r->next_try = now_mono() + RETRY_AFTER_FAILURE;
-	count(r->stats ? &r->stats->errors : NULL);
-}
-
-/* A reply that is not an error; frees and returns NULL otherwise. */
-static redisReply *ok_reply(redisReply *rep)
-{
-	if (rep && rep->type == REDIS_REPLY_ERROR) {
-		freeReplyObject(rep);
-		return NULL;
-	}
-	return rep;
-}
-
-redisContext *bc_server_redis_connect(const char *host, int port, int is_unix, int db,
-				      const char *password)
-{
-	struct timeval ct = { 0, 300000 }, rt = { 0, 500000 };
-	redisContext *ctx;
-	redisReply *rep;
-
-	ctx = is_unix ? redisConnectUnixWithTimeout(host, ct) : redisConnectWithTimeout(host, port, ct);
-	if (!ctx || ctx->err || redisSetTimeout(ctx, rt) != REDIS_OK)
-		goto fail;
-	if (password[0]) {
-		rep = ok_reply(redisCommand(ctx, "AUTH %s", password));
-		if (!rep)
-			goto fail;
-		freeReplyObject(rep);
-	}
-	if (db) {
-		rep = ok_reply(redisCommand(ctx, "SELECT %d", db));
-		if (!rep)
-			goto fail;
-		freeReplyObject(rep);
-	}
-	return ctx;
-fail:
-	if (ctx)
-		redisFree(ctx);
-	return NULL;
-}
-
-static int connect_now(struct redis_limiter *r)
-{
-	redisReply *rep;
-
-	r->ctx = bc_server_redis_connect(r->host, r->port, r->is_unix, r->db, r->password);
-	if (!r->ctx)
-		goto fail;
-	rep = ok_reply(redisCommand(r->ctx, "SCRIPT LOAD %s", script));
-	if (!rep || rep->type != REDIS_REPLY_STRING || rep->len != 40) {
-		if (rep)
-			freeReplyObject(rep);
-		goto fail;
-	}
-	memcpy(r->sha, rep->str, 40);
-	r->sha[40] = '\0';
-	freeReplyObject(rep);
-	if (r->stats)
-		atomic_fetch_add_explicit(&r->stats->connects, 1, memory_order_relaxed);
-	return 0;
-fail:
-	drop(r);
-	return -1;
+	return bc_server_redis_load_script(c->ctx, script, r->sha);
 }
 
 /* The keyed name of one bucket: level tag and the masked address bytes. */
@@ -229,8 +140,8 @@ static unsigned redis_take(struct bc_server_limiter *l, const uint8_t addr[16], 
 	if (nk == 0)
 		return 0;
 
-	pthread_mutex_lock(&r->lock);
-	if (!r->ctx && (now_mono() < r->next_try || connect_now(r) < 0))
+	pthread_mutex_lock(&r->conn.lock);
+	if (bc_server_redis_conn_ready(&r->conn) < 0)
 		goto out;
 	argv[0] = "EVALSHA";
 	argv[1] = r->sha;
@@ -242,28 +153,18 @@ static unsigned redis_take(struct bc_server_limiter *l, const uint8_t addr[16], 
 		argv[3 + nk + i] = nums[i];
 	for (i = 0; i < 3 + nk + na; i++)
 		argl[i] = strlen(argv[i]);
-	rep = redisCommandArgv(r->ctx, 3 + nk + na, argv, argl);
-	if (rep && rep->type == REDIS_REPLY_ERROR && !strncmp(rep->str, "NOSCRIPT", 8)) {
-		/* Redis restarted or flushed its scripts: load it again, once */
-		freeReplyObject(rep);
-		rep = ok_reply(redisCommand(r->ctx, "SCRIPT LOAD %s", script));
-		if (rep && rep->type == REDIS_REPLY_STRING && rep->len == 40) {
-			memcpy(r->sha, rep->str, 40);
-			freeReplyObject(rep);
-			rep = redisCommandArgv(r->ctx, 3 + nk + na, argv, argl);
-		}
-	}
+	rep = bc_server_redis_conn_command(&r->conn, 3 + nk + na, argv, argl);
 	if (!rep || rep->type != REDIS_REPLY_INTEGER || rep->integer < 0) {
-		drop(r);
+		bc_server_redis_conn_drop(&r->conn);
 		goto out;
 	}
 	ret = rep->integer > INT_MAX ? INT_MAX : (unsigned)rep->integer;
 out:
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->conn.lock);
 	if (rep)
 		freeReplyObject(rep);
-	if (ret == BC_SERVER_LIMITER_UNAVAILABLE && r->stats)
-		atomic_fetch_add_explicit(&r->stats->unavailable, 1, memory_order_relaxed);
+	if (ret == BC_SERVER_LIMITER_UNAVAILABLE)
+		bc_server_redis_conn_unavailable(&r->conn);
 	return ret;
 }
 
@@ -273,71 +174,9 @@ static void redis_free(struct bc_server_limiter *l)
 
 	if (!r)
 		return;
-	if (r->ctx)
-		redisFree(r->ctx);
-	pthread_mutex_destroy(&r->lock);
+	bc_server_redis_conn_close(&r->conn);
 	sodium_memzero(r, sizeof(*r));
 	free(r);
-}
-
-int bc_server_redis_url_parse(const char *url, char *host, size_t host_size, int *port,
-			      int *is_unix, int *db, char *password, size_t password_size)
-{
-	const char *p, *at, *end, *colon;
-	size_t n;
-
-	*port = 6379;
-	*is_unix = 0;
-	*db = 0;
-	password[0] = '\0';
-	if (!strncmp(url, "unix://", 7)) {
-		n = strlen(url + 7);
-		if (n == 0 || n >= host_size || url[7] != '/')
-			return -1;
-		memcpy(host, url + 7, n + 1);
-		*is_unix = 1;
-		return 0;
-	}
-	if (strncmp(url, "redis://", 8))
-		return -1;
-	p = url + 8;
-	end = p + strcspn(p, "/");
-	at = memchr(p, '@', (size_t)(end - p));
-	if (at) {
-		/* redis://:password@host or redis://user:password@host (user ignored) */
-		colon = memchr(p, ':', (size_t)(at - p));
-		if (!colon)
-			return -1;
-		n = (size_t)(at - colon - 1);
-		if (n >= password_size)
-			return -1;
-		memcpy(password, colon + 1, n);
-		password[n] = '\0';
-		p = at + 1;
-	}
-	colon = memchr(p, ':', (size_t)(end - p));
-	n = (size_t)((colon ? colon : end) - p);
-	if (n == 0 || n >= host_size)
-		return -1;
-	memcpy(host, p, n);
-	host[n] = '\0';
-	if (colon) {
-		char *e;
-		long v = strtol(colon + 1, &e, 10);
-
-		if (e != end || v < 1 || v > 65535)
-			return -1;
-		*port = (int)v;
-	}
-	if (*end == '/' && end[1]) {
-		char *e;
-		long v = strtol(end + 1, &e, 10);
-
-		if (*e || v < 0 || v > 1000)
-			return -1;
-		*db = (int)v;
-	}
-	return 0;
 }
 
 struct bc_server_limiter *bc_server_limiter_redis(const char *url,
@@ -352,26 +191,16 @@ struct bc_server_limiter *bc_server_limiter_redis(const char *url,
 		bc_error_set(err, bc_err_internal, "out of memory");
 		return NULL;
 	}
-	if (bc_server_redis_url_parse(url, r->host, sizeof(r->host), &r->port, &r->is_unix, &r->db,
-				      r->password, sizeof(r->password))) {
-		free(r);
-		bc_error_set_field(err, bc_err_bad_field, "--redis",
-				   "--redis: give redis://HOST[:PORT][/DB] (optionally "
-				   "redis://:PASSWORD@HOST...) or unix:///PATH");
-		return NULL;
-	}
 	r->base.take = redis_take;
 	r->base.free = redis_free;
 	r->lim = *lim;
-	r->stats = stats;
 	crypto_generichash(r->hash_key, sizeof(r->hash_key), (const uint8_t *)"bc redis keys", 13,
 			   secret, 32);
-	pthread_mutex_init(&r->lock, NULL);
-	/* unreachable now is not fatal: requests fail closed until it answers */
-	pthread_mutex_lock(&r->lock);
-	connect_now(r);
-	r->next_try = 0;
-	pthread_mutex_unlock(&r->lock);
+	if (bc_server_redis_conn_open(&r->conn, url, stats, load_script, r, err) < 0) {
+		sodium_memzero(r, sizeof(*r));
+		free(r);
+		return NULL;
+	}
 	return &r->base;
 }
 
@@ -380,8 +209,8 @@ int bc_server_limiter_redis_ok(struct bc_server_limiter *l)
 	struct redis_limiter *r = (struct redis_limiter *)l;
 	int ok;
 
-	pthread_mutex_lock(&r->lock);
-	ok = r->ctx != NULL;
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_lock(&r->conn.lock);
+	ok = r->conn.ctx != NULL;
+	pthread_mutex_unlock(&r->conn.lock);
 	return ok;
 }

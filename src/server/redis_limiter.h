@@ -7,38 +7,12 @@
  * limiter.h. See redis_limiter.c for the keys and the Lua script.
  */
 
-#include <stdatomic.h>
-#include <stddef.h>
 #include <stdint.h>
 
 #include "server/limiter.h"
 #include "server/ratelimit.h"
+#include "server/redis_conn.h" /* struct bc_server_redis_stats, the URL */
 #include "util/error.h"
-
-/* Counters of the shared store, exported by /metrics (metrics.c). */
-struct bc_server_redis_stats {
-	int enabled;                       /* --redis given */
-	atomic_uint_fast64_t errors;       /* failed connections, commands, replies */
-	atomic_uint_fast64_t unavailable;  /* requests refused (503) because of them */
-	atomic_uint_fast64_t connects;     /* successful (re)connections */
-};
-
-/*
- * Parse url: redis://[[USER]:PASSWORD@]HOST[:PORT][/DB] or unix:///PATH.
- * host: the host name or the socket path (host_size bytes); port 6379 by
- * default; db 0 by default; password "" if none. Returns 0, or -1 if url
- * is not of that form (or a part does not fit).
- */
-int bc_server_redis_url_parse(const char *url, char *host, size_t host_size, int *port,
-			      int *is_unix, int *db, char *password, size_t password_size);
-
-/*
- * One connection to Redis (hiredis): 300 ms to connect, 500 ms per command
- * afterwards, AUTH with password if not "", SELECT db if not 0. Returns the
- * context (the caller frees it with redisFree), or NULL if any step failed.
- */
-struct redisContext *bc_server_redis_connect(const char *host, int port, int is_unix, int db,
-					     const char *password);
 
 /*
  * The Redis backend: the same limits as the in-memory one (lim), kept in

@@ -24,23 +24,21 @@
  *
  * Redis unreachable or answering an error: UNAVAILABLE (503, fail closed),
  * counted in breachcheck_redis_unavailable_total / _errors_total.
- * Reconnection is tried at most every 500 ms.
+ * Reconnection is tried at most every 500 ms (redis_conn.h: the
+ * connection, shared with redis_limiter.c).
  */
 
 #include "server/redis_verify_store.h"
+#include "server/redis_conn.h"
 
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
-#include <time.h>
 
 #include <hiredis/hiredis.h>
 #include <sodium.h>
 
-#define HOST_MAX 256
-#define RETRY_AFTER_FAILURE 0.5
 #define BOX_BYTES (crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + BC_EMAIL_MAX)
 
 enum { S_START, S_CHECK, S_KEYS, N_SCRIPTS };
@@ -85,87 +83,25 @@ static const char *const scripts[N_SCRIPTS] = {
 
 struct redis_store {
 	struct bc_verify_store api; /* first: the store is the struct */
-	pthread_mutex_t lock;
-	redisContext *ctx;
-	double next_try;
-	char host[HOST_MAX];
-	int port, is_unix, db;
-	char password[128];
+	struct bc_server_redis_conn conn;
 	char sha[N_SCRIPTS][41];
 	uint8_t box_key[32];
-	struct bc_server_redis_stats *stats;
 };
 
-static double now_mono(void)
+static int load_scripts(struct bc_server_redis_conn *c)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void count(struct redis_store *r, int unavailable)
-{
-	if (!r->stats)
-		return;
-	atomic_fetch_add_explicit(unavailable ? &r->stats->unavailable : &r->stats->errors, 1,
-				  memory_order_relaxed);
-}
-
-static void drop(struct redis_store *r)
-{
-	if (r->ctx)
-		redisFree(r->ctx);
-	r->ctx = NULL;
-	r->next_try = now_mono() + RETRY_AFTER_FAILURE;
-	count(r, 0);
-}
-
-static redisReply *ok_reply(redisReply *rep)
-{
-	if (rep && rep->type == REDIS_REPLY_ERROR) {
-		freeReplyObject(rep);
-		return NULL;
-	}
-	return rep;
-}
-
-static int load_scripts(struct redis_store *r)
-{
+	struct redis_store *r = c->owner;
 	int i;
 
-	for (i = 0; i < N_SCRIPTS; i++) {
-		redisReply *rep = ok_reply(redisCommand(r->ctx, "SCRIPT LOAD %s", scripts[i]));
-
-		if (!rep || rep->type != REDIS_REPLY_STRING || rep->len != 40) {
-			if (rep)
-				freeReplyObject(rep);
+	for (i = 0; i < N_SCRIPTS; i++)
+		if (bc_server_redis_load_script(c->ctx, scripts[i], r->sha[i]) < 0)
 			return -1;
-		}
-		memcpy(r->sha[i], rep->str, 40);
-		r->sha[i][40] = '\0';
-		freeReplyObject(rep);
-	}
 	return 0;
-}
-
-static int connect_now(struct redis_store *r)
-{
-	r->ctx = bc_server_redis_connect(r->host, r->port, r->is_unix, r->db, r->password);
-	if (!r->ctx)
-		goto fail;
-	if (load_scripts(r) < 0)
-		goto fail;
-	if (r->stats)
-		atomic_fetch_add_explicit(&r->stats->connects, 1, memory_order_relaxed);
-	return 0;
-fail:
-	drop(r);
-	return -1;
 }
 
 /* EVALSHA of script s with nk keys and na arguments (binary-safe), under
- * r->lock. Returns the reply (an array), or NULL with the connection dropped. */
+ * r->conn.lock. Returns the reply (an array), or NULL with the connection
+ * dropped. */
 static redisReply *eval(struct redis_store *r, int s, int nk, const char **keys, int na,
 			const char **args, const size_t *arglen)
 {
@@ -175,7 +111,7 @@ static redisReply *eval(struct redis_store *r, int s, int nk, const char **keys,
 	redisReply *rep;
 	int i, n = 0;
 
-	if (!r->ctx && (now_mono() < r->next_try || connect_now(r) < 0))
+	if (bc_server_redis_conn_ready(&r->conn) < 0)
 		return NULL;
 	snprintf(nkeys, sizeof nkeys, "%d", nk);
 	argv[n] = "EVALSHA";
@@ -192,17 +128,12 @@ static redisReply *eval(struct redis_store *r, int s, int nk, const char **keys,
 		argv[n] = args[i];
 		argl[n] = arglen ? arglen[i] : strlen(args[i]);
 	}
-	rep = redisCommandArgv(r->ctx, n, argv, argl);
-	if (rep && rep->type == REDIS_REPLY_ERROR && !strncmp(rep->str, "NOSCRIPT", 8)) {
-		/* Redis restarted or flushed its scripts: load them again, once */
-		freeReplyObject(rep);
-		rep = load_scripts(r) == 0 ? redisCommandArgv(r->ctx, n, argv, argl) : NULL;
-	}
+	rep = bc_server_redis_conn_command(&r->conn, n, argv, argl);
 	if (!rep || rep->type != REDIS_REPLY_ARRAY || rep->elements < 1 ||
 	    (rep->element[0]->type != REDIS_REPLY_INTEGER && s != S_KEYS)) {
 		if (rep)
 			freeReplyObject(rep);
-		drop(r);
+		bc_server_redis_conn_drop(&r->conn);
 		return NULL;
 	}
 	return rep;
@@ -268,9 +199,9 @@ static int redis_start(struct bc_verify_store *api, const struct bc_verify_recor
 	argl[3] = strlen(dttl);
 	argl[4] = strlen(maxs);
 	argl[5] = strlen(idhex);
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->conn.lock);
 	rep = eval(r, S_START, 3, keys, 6, args, argl);
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->conn.lock);
 	if (rep) {
 		st = (int)rep->element[0]->integer;
 		if (st == BC_VERIFY_LIVE_CODE && rep->elements > 1 && rep->element[1]->type == REDIS_REPLY_INTEGER)
@@ -280,7 +211,7 @@ static int redis_start(struct bc_verify_store *api, const struct bc_verify_recor
 		freeReplyObject(rep);
 	}
 	if (st == BC_VERIFY_UNAVAILABLE)
-		count(r, 1);
+		bc_server_redis_conn_unavailable(&r->conn);
 	return st;
 }
 
@@ -306,11 +237,11 @@ static int redis_check(struct bc_verify_store *api, const uint8_t id[BC_VERIFY_I
 	argl[1] = BC_VERIFY_HASH_BYTES;
 	args[2] = tries;
 	argl[2] = strlen(tries);
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->conn.lock);
 	rep = eval(r, S_CHECK, 1, keys, 3, args, argl);
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->conn.lock);
 	if (!rep) {
-		count(r, 1);
+		bc_server_redis_conn_unavailable(&r->conn);
 		return st;
 	}
 	st = (int)rep->element[0]->integer;
@@ -330,7 +261,7 @@ static int redis_check(struct bc_verify_store *api, const uint8_t id[BC_VERIFY_I
 		sodium_memzero(key, sizeof key);
 	} else if (st != BC_VERIFY_CODE_INVALID && st != BC_VERIFY_CODE_EXPIRED && st != BC_VERIFY_TOO_MANY_TRIES) {
 		st = BC_VERIFY_UNAVAILABLE;
-		count(r, 1);
+		bc_server_redis_conn_unavailable(&r->conn);
 	}
 	freeReplyObject(rep);
 	return st;
@@ -343,13 +274,13 @@ static void redis_cancel(struct bc_verify_store *api, const uint8_t id[BC_VERIFY
 	redisReply *rep = NULL;
 
 	rec_name(id, k_rec);
-	pthread_mutex_lock(&r->lock);
-	if (r->ctx || (now_mono() >= r->next_try && connect_now(r) == 0)) {
-		rep = redisCommand(r->ctx, "DEL %s", k_rec);
+	pthread_mutex_lock(&r->conn.lock);
+	if (bc_server_redis_conn_ready(&r->conn) == 0) {
+		rep = redisCommand(r->conn.ctx, "DEL %s", k_rec);
 		if (!rep || rep->type == REDIS_REPLY_ERROR)
-			drop(r);
+			bc_server_redis_conn_drop(&r->conn);
 	}
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->conn.lock);
 	if (rep)
 		freeReplyObject(rep);
 	/* not answered: the record expires with its code (20 minutes) */
@@ -373,9 +304,9 @@ static int redis_day_keys(struct bc_verify_store *api, uint32_t day, uint8_t cur
 	argl[0] = sizeof fresh;
 	args[1] = ttl;
 	argl[1] = strlen(ttl);
-	pthread_mutex_lock(&r->lock);
+	pthread_mutex_lock(&r->conn.lock);
 	rep = eval(r, S_KEYS, 2, keys, 2, args, argl);
-	pthread_mutex_unlock(&r->lock);
+	pthread_mutex_unlock(&r->conn.lock);
 	sodium_memzero(fresh, sizeof fresh);
 	if (rep && rep->elements == 2 && rep->element[0]->type == REDIS_REPLY_STRING && rep->element[0]->len == 32) {
 		memcpy(cur, rep->element[0]->str, 32);
@@ -388,7 +319,7 @@ static int redis_day_keys(struct bc_verify_store *api, uint32_t day, uint8_t cur
 	if (rep)
 		freeReplyObject(rep);
 	if (st != BC_VERIFY_OK)
-		count(r, 1);
+		bc_server_redis_conn_unavailable(&r->conn);
 	return st;
 }
 
@@ -398,9 +329,7 @@ static void redis_free(struct bc_verify_store *api)
 
 	if (!r)
 		return;
-	if (r->ctx)
-		redisFree(r->ctx);
-	pthread_mutex_destroy(&r->lock);
+	bc_server_redis_conn_close(&r->conn);
 	sodium_memzero(r, sizeof(*r));
 	free(r);
 }
@@ -415,25 +344,16 @@ struct bc_verify_store *bc_verify_store_redis(const char *url, const uint8_t sec
 		bc_error_set(err, bc_err_internal, "out of memory");
 		return NULL;
 	}
-	if (bc_server_redis_url_parse(url, r->host, sizeof(r->host), &r->port, &r->is_unix, &r->db,
-				      r->password, sizeof(r->password))) {
-		free(r);
-		bc_error_set_field(err, bc_err_bad_field, "--redis",
-				   "--redis: give redis://HOST[:PORT][/DB] (optionally "
-				   "redis://:PASSWORD@HOST...) or unix:///PATH");
-		return NULL;
-	}
 	r->api.start = redis_start;
 	r->api.check = redis_check;
 	r->api.cancel = redis_cancel;
 	r->api.day_keys = redis_day_keys;
 	r->api.free = redis_free;
-	r->stats = stats;
 	crypto_generichash(r->box_key, sizeof r->box_key, (const uint8_t *)"bc verify box key", 17, secret, 32);
-	pthread_mutex_init(&r->lock, NULL);
-	pthread_mutex_lock(&r->lock);
-	connect_now(r);
-	r->next_try = 0;
-	pthread_mutex_unlock(&r->lock);
+	if (bc_server_redis_conn_open(&r->conn, url, stats, load_scripts, r, err) < 0) {
+		sodium_memzero(r, sizeof(*r));
+		free(r);
+		return NULL;
+	}
 	return &r->api;
 }
