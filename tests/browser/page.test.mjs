@@ -3,84 +3,29 @@
 // from generated leaks. Exit 77 (skipped) when chromium, web/node_modules or
 // the built page is missing.
 //
-// Env: BC_BUILD (build root: breachcheck, bc-genleak, web/), BC_SOURCE
-// (source root), BC_ARTIFACTS (screenshots and request logs; default
-// BC_BUILD/tests/browser/artifacts).
+// Env: as lib.mjs says (BC_BUILD, BC_SOURCE, BC_ARTIFACTS, BC_KEEP).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { tmpdir } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  SOURCE, ARTIFACTS, BIN, GENLEAK, requireBrowser, makeWork, removeWork, runner, launch, serve as serveIn, stop,
+  stopAll,
+} from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const SOURCE = process.env.BC_SOURCE || resolve(here, '..', '..');
-const BUILD = process.env.BC_BUILD || join(SOURCE, 'build');
-const ARTIFACTS = process.env.BC_ARTIFACTS || join(BUILD, 'tests', 'browser', 'artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const WEB = join(BUILD, 'web');
-const BIN = join(BUILD, 'breachcheck');
-const GENLEAK = join(BUILD, 'bc-genleak');
-
-function skip(why) {
-  console.log(`SKIP: ${why}`);
-  process.exit(77);
-}
-if (Number(process.versions.node.split('.')[0]) < 20)
-  skip(`playwright-core needs Node.js 20 or later (this is ${process.versions.node})`);
-if (!existsSync(CHROMIUM)) skip(`${CHROMIUM} not installed (scripts/deps.sh test)`);
-const webRequire = createRequire(join(SOURCE, 'web', 'package.json'));
-let pwPath;
-try { pwPath = webRequire.resolve('playwright-core'); } catch { skip('web/node_modules missing (npm ci in web/)'); }
-if (!existsSync(join(WEB, 'app.js'))) skip(`the page is not built (${WEB}/app.js)`);
-for (const b of [BIN, GENLEAK]) if (!existsSync(b)) skip(`${b} not built`);
-
-const pw = await import(pathToFileURL(pwPath).href);
-const chromium = pw.chromium ?? pw.default.chromium;
+const { chromium } = await requireBrowser({ page: true });
 const { nirKey } = await import(pathToFileURL(join(SOURCE, 'web', 'src', 'normalize.js')).href);
 
-const work = mkdtempSync(join(tmpdir(), 'bc-browser-'));
-mkdirSync(ARTIFACTS, { recursive: true });
-const procs = [];
+const work = makeWork('bc-browser-');
 
 // ------------------------------------------------------------ fixtures
 
-function run(cmd, args) {
-  return execFileSync(cmd, args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-}
+const run = runner(work);
 
 // Start `breachcheck serve` on a free loopback port; resolves { url, proc, log }.
-function serve(name, extra = []) {
-  const log = join(work, `${name}.log`);
-  const proc = spawn(BIN, ['serve', '--index', join(work, 'idx'), '--key', join(work, 'key'),
-    '--listen', '127.0.0.1:0', '--metrics-listen', 'none', '--web', WEB, '--log', log, ...extra],
-  { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
-  procs.push(proc);
-  return new Promise((ok, fail) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`serve ${name} did not start: ${out}`)), 15000);
-    const onData = (d) => {
-      out += d;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (m) { clearTimeout(timer); ok({ url: m[1], proc, log }); }
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    proc.on('exit', (code) => { clearTimeout(timer); fail(new Error(`serve ${name} exited ${code}: ${out}`)); });
-  });
-}
-
-function stop(proc) {
-  return new Promise((ok) => {
-    if (proc.exitCode !== null) return ok();
-    proc.removeAllListeners('exit');
-    proc.on('exit', () => ok());
-    proc.kill('SIGTERM');
-  });
-}
+const serve = (name, extra = []) => serveIn(work, name, extra);
 
 // A keyless static mirror of the index directory, as a CDN would hold it:
 // GET /v1/index/{id}/index.json and /v1/buckets/{id}/{n}. Records requests.
@@ -210,18 +155,13 @@ describe('check page', () => {
     truthA = readTruth('a.truth');
     truthB = readTruth('b.truth');
     A = await serve('a');
-    ctx = await chromium.launchPersistentContext(join(work, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    ctx = await launch(chromium, join(work, 'profile'));
   });
 
   after(async () => {
     if (ctx) await ctx.close();
-    for (const p of procs) await stop(p);
-    if (!process.env.BC_KEEP) rmSync(work, { recursive: true, force: true });
+    await stopAll();
+    removeWork(work);
   });
 
   // #14 item 4: with JavaScript off, or before app.js has run (blocked,
@@ -232,13 +172,7 @@ describe('check page', () => {
   test('without JavaScript, or before it runs, no request carries a field', async () => {
     const p = pickPatient(truthA);
     const t = typed(p);
-    const noJs = await chromium.launchPersistentContext(join(work, 'profile-nojs'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      javaScriptEnabled: false,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const noJs = await launch(chromium, join(work, 'profile-nojs'), { javaScriptEnabled: false });
     const pages = [];
     try {
       pages.push(await noJs.newPage());

@@ -11,42 +11,18 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { tmpdir } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  ARTIFACTS, BIN, GENLEAK, requireBrowser, makeWork, removeWork, launch, assertAccessible,
+} from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const SOURCE = process.env.BC_SOURCE || resolve(here, '..', '..');
-const BUILD = process.env.BC_BUILD || join(SOURCE, 'build');
-const ARTIFACTS = process.env.BC_ARTIFACTS || join(BUILD, 'tests', 'browser', 'artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const BIN = join(BUILD, 'breachcheck');
-const GENLEAK = join(BUILD, 'bc-genleak');
 const ROWS = process.env.BC_REPORT_ROWS || '491839';
 
-function skip(why) {
-  console.log(`SKIP: ${why}`);
-  process.exit(77);
-}
-if (Number(process.versions.node.split('.')[0]) < 20)
-  skip(`playwright-core needs Node.js 20 or later (this is ${process.versions.node})`);
-if (!existsSync(CHROMIUM)) skip(`${CHROMIUM} not installed (scripts/deps.sh test)`);
-const webRequire = createRequire(join(SOURCE, 'web', 'package.json'));
-let pwPath, axePath;
-try {
-  pwPath = webRequire.resolve('playwright-core');
-  axePath = webRequire.resolve('axe-core');
-} catch { skip('web/node_modules missing (npm ci in web/)'); }
-for (const b of [BIN, GENLEAK]) if (!existsSync(b)) skip(`${b} not built`);
+const { chromium, axeSource } = await requireBrowser({ page: false, axe: true });
 
-const pw = await import(pathToFileURL(pwPath).href);
-const chromium = pw.chromium ?? pw.default.chromium;
-const axeSource = readFileSync(axePath, 'utf8');
-
-const work = mkdtempSync(join(tmpdir(), 'bc-report-'));
-mkdirSync(ARTIFACTS, { recursive: true });
+const work = makeWork('bc-report-');
 const leak = join(work, 'leak.csv');
 const truth = join(work, 'truth.jsonl');
 execFileSync(GENLEAK, ['--seed', '1', '--rows', ROWS, '--out', leak, '--truth', truth, '--quiet']);
@@ -113,13 +89,7 @@ test('no identifier of the input in the report', () => {
 
 test('in chromium at 360 px: charts with numbers, no sideways scroll, axe-core 0 violations', async () => {
   // bypassCSP: the report's own policy forbids scripts; axe-core is injected by the test
-  const ctx = await chromium.launchPersistentContext(join(work, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    bypassCSP: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  const ctx = await launch(chromium, join(work, 'profile'), { bypassCSP: true });
   try {
     for (const [lang, { path }] of Object.entries(reports)) {
       for (const width of [360, 1280]) {
@@ -151,18 +121,13 @@ test('in chromium at 360 px: charts with numbers, no sideways scroll, axe-core 0
         const right = await page.evaluate(() => Math.max(document.documentElement.scrollWidth,
           ...[...document.querySelectorAll('main *')].map((e) => e.getBoundingClientRect().right)));
         assert.ok(right <= width, `nothing wider than the screen at ${width} px (${right})`);
-        await page.evaluate(axeSource);
-        const res = await page.evaluate(() => globalThis.axe.run(document, {
-          runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-        }));
-        assert.deepEqual(res.violations.map((v) => `${v.id}: ${v.nodes.length}`), [],
-          `axe-core, ${lang} at ${width} px`);
+        await assertAccessible(page, axeSource, `the ${lang} report at ${width} px`);
         await page.screenshot({ path: join(ARTIFACTS, `report-${lang}-${width}.png`), fullPage: true });
         await page.close();
       }
     }
   } finally {
     await ctx.close();
-    rmSync(work, { recursive: true, force: true });
+    removeWork(work);
   }
 });

@@ -8,65 +8,19 @@
 // axe-core (WCAG 2.1 AA) finds no violation. Skipped (77) like page.test.mjs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { tmpdir } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  SOURCE, ARTIFACTS, BIN, GENLEAK, requireBrowser, makeWork, removeWork, runner, launch, serve, stopAll,
+  assertAccessible,
+} from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const SOURCE = process.env.BC_SOURCE || resolve(here, '..', '..');
-const BUILD = process.env.BC_BUILD || join(SOURCE, 'build');
-const ARTIFACTS = process.env.BC_ARTIFACTS || join(BUILD, 'tests', 'browser', 'artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const WEB = join(BUILD, 'web');
-const BIN = join(BUILD, 'breachcheck');
-const GENLEAK = join(BUILD, 'bc-genleak');
-
-function skip(why) {
-  console.log(`SKIP: ${why}`);
-  process.exit(77);
-}
-if (Number(process.versions.node.split('.')[0]) < 20) skip('playwright-core needs Node.js 20 or later');
-if (!existsSync(CHROMIUM)) skip(`${CHROMIUM} not installed (scripts/deps.sh test)`);
-const webRequire = createRequire(join(SOURCE, 'web', 'package.json'));
-let pwPath, axePath;
-try {
-  pwPath = webRequire.resolve('playwright-core');
-  axePath = webRequire.resolve('axe-core/axe.min.js');
-} catch { skip('web/node_modules missing (npm ci in web/)'); }
-if (!existsSync(join(WEB, 'app.js'))) skip(`the page is not built (${WEB}/app.js)`);
-for (const b of [BIN, GENLEAK]) if (!existsSync(b)) skip(`${b} not built`);
-
-const pw = await import(pathToFileURL(pwPath).href);
-const chromium = pw.chromium ?? pw.default.chromium;
-const work = mkdtempSync(join(tmpdir(), 'bc-browser-verify-'));
+const { chromium, axeSource } = await requireBrowser({ page: true, axe: true });
+const work = makeWork('bc-browser-verify-');
 const maildir = join(work, 'maildir');
-mkdirSync(ARTIFACTS, { recursive: true });
+const run = runner(work);
 let server, ctx, patient, patients;
-
-function run(cmd, args) {
-  return execFileSync(cmd, args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-}
-
-function startServe() {
-  const proc = spawn(BIN, ['serve', '--index', join(work, 'idx'), '--key', join(work, 'key'),
-    '--listen', '127.0.0.1:0', '--metrics-listen', 'none', '--web', WEB, '--log', join(work, 'serve.log'),
-    '--mail-dir', maildir, '--smtp-from', 'codes@example.org', '--verify-per-client', '100'],
-  { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((ok, fail) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`serve did not start: ${out}`)), 15000);
-    const onData = (d) => {
-      out += d;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (m) { clearTimeout(timer); ok({ url: m[1], proc }); }
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-  });
-}
 
 const mails = () => (existsSync(join(maildir, 'new')) ? readdirSync(join(maildir, 'new')) : []);
 
@@ -102,20 +56,16 @@ before(async () => {
   // one per language: an address gets at most 3 codes a day (docs/verify.md)
   assert.ok(patients.length >= 2, 'adult patients with a verified entry and medical categories');
   patient = patients[0];
-  server = await startServe();
-  ctx = await chromium.launchPersistentContext(join(work, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    bypassCSP: true, // axe-core is injected into the page for the audit only
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  server = await serve(work, 'serve',
+    ['--mail-dir', maildir, '--smtp-from', 'codes@example.org', '--verify-per-client', '100']);
+  // bypassCSP: axe-core is injected into the page for the audit only
+  ctx = await launch(chromium, join(work, 'profile'), { bypassCSP: true });
 });
 
 after(async () => {
   await ctx?.close();
-  if (server) server.proc.kill('SIGTERM');
-  rmSync(work, { recursive: true, force: true });
+  await stopAll();
+  removeWork(work);
 });
 
 for (const lang of ['fr', 'en']) {
@@ -160,10 +110,7 @@ for (const lang of ['fr', 'en']) {
       assert.equal(await page.locator('#f-vnir').inputValue(), '', 'the NIR is cleared after use');
       await page.screenshot({ path: join(ARTIFACTS, `verify-${lang}-${label}.png`), fullPage: true });
       // WCAG 2.1 AA (axe-core), the page with its full report
-      await page.addScriptTag({ path: axePath });
-      const res = await page.evaluate(async () => globalThis.axe.run(document,
-        { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } }));
-      assert.deepEqual(res.violations.map((v) => `${v.id}: ${v.nodes.length}`), [], 'no WCAG 2.1 AA violation');
+      await assertAccessible(page, axeSource, `the full report (${lang}, ${label})`);
       await page.close();
     });
   }

@@ -14,55 +14,27 @@
 // Exit 77 (skipped) when chromium, web/node_modules or the built page is missing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { tmpdir } from 'node:os';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  SOURCE, ARTIFACTS, BIN, GENLEAK, requireBrowser, makeWork, removeWork, runner, launch, serve, stopAll,
+  assertAccessible,
+} from './lib.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const SOURCE = process.env.BC_SOURCE || resolve(here, '..', '..');
-const BUILD = process.env.BC_BUILD || join(SOURCE, 'build');
-const ARTIFACTS = process.env.BC_ARTIFACTS || join(BUILD, 'tests', 'browser', 'artifacts');
-const CHROMIUM = '/usr/bin/chromium';
-const WEB = join(BUILD, 'web');
-const BIN = join(BUILD, 'breachcheck');
-const GENLEAK = join(BUILD, 'bc-genleak');
-
-function skip(why) {
-  console.log(`SKIP: ${why}`);
-  process.exit(77);
-}
-if (Number(process.versions.node.split('.')[0]) < 20)
-  skip(`playwright-core needs Node.js 20 or later (this is ${process.versions.node})`);
-if (!existsSync(CHROMIUM)) skip(`${CHROMIUM} not installed (scripts/deps.sh test)`);
-const webRequire = createRequire(join(SOURCE, 'web', 'package.json'));
-let pwPath, axePath;
-try {
-  pwPath = webRequire.resolve('playwright-core');
-  axePath = webRequire.resolve('axe-core');
-} catch { skip('web/node_modules missing (npm ci in web/)'); }
-if (!existsSync(join(WEB, 'app.js'))) skip(`the page is not built (${WEB}/app.js)`);
-for (const b of [BIN, GENLEAK]) if (!existsSync(b)) skip(`${b} not built`);
-
-const pw = await import(pathToFileURL(pwPath).href);
-const chromium = pw.chromium ?? pw.default.chromium;
-const axeSource = readFileSync(axePath, 'utf8');
+const { chromium, axeSource } = await requireBrowser({ page: true, axe: true });
 const { t, KIND_LABELS } = await import(pathToFileURL(join(SOURCE, 'web', 'src', 'texts.js')).href);
 
-const work = mkdtempSync(join(tmpdir(), 'bc-words-'));
-mkdirSync(ARTIFACTS, { recursive: true });
+const work = makeWork('bc-words-');
 const CONTROLLER = 'Laboratoires Exemple SAS';
 const DPO = 'dpo@example.fr';
 const TITLE = { fr: 'Fuite des laboratoires (2021)', en: 'Laboratory leak (2021)' };
-let srv;
 let url;
 let ctx;
 let truth;
 
 before(async () => {
-  const run = (cmd, args) => execFileSync(cmd, args, { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = runner(work);
   run(GENLEAK, ['--rows', '2500', '--seed', '11', '--out', 'a.csv', '--truth', 'a.truth', '--quiet']);
   run(BIN, ['keygen', 'key']);
   run(BIN, ['ingest', 'a.csv', '--index', 'idx', '--key', 'key', '--breach', 'labo-2021',
@@ -70,47 +42,18 @@ before(async () => {
     '--controller', CONTROLLER, '--dpo-contact', DPO,
     '--complaint-url', 'https://www.cnil.fr/fr/plaintes', '--anonymity', '32', '--quiet']);
   truth = readFileSync(join(work, 'a.truth'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-  srv = spawn(BIN, ['serve', '--index', join(work, 'idx'), '--key', join(work, 'key'),
-    '--listen', '127.0.0.1:0', '--metrics-listen', 'none', '--web', WEB, '--log', join(work, 'serve.log')],
-  { cwd: work, stdio: ['ignore', 'pipe', 'pipe'] });
-  url = await new Promise((ok, fail) => {
-    let out = '';
-    const timer = setTimeout(() => fail(new Error(`serve did not start: ${out}`)), 15000);
-    const onData = (d) => {
-      out += d;
-      const m = /listening on (http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (m) { clearTimeout(timer); ok(m[1]); }
-    };
-    srv.stdout.on('data', onData);
-    srv.stderr.on('data', onData);
-    srv.on('exit', (code) => { clearTimeout(timer); fail(new Error(`serve exited ${code}: ${out}`)); });
-  });
-  ctx = await chromium.launchPersistentContext(join(work, 'profile'), {
-    executablePath: CHROMIUM,
-    headless: true,
-    bypassCSP: true, // axe-core is injected by the test; the page's own CSP stays in force otherwise
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  ({ url } = await serve(work, 'serve'));
+  // bypassCSP: axe-core is injected by the test; the page's own CSP stays in force otherwise
+  ctx = await launch(chromium, join(work, 'profile'), { bypassCSP: true });
 });
 
 after(async () => {
   if (ctx) await ctx.close();
-  if (srv && srv.exitCode === null) {
-    srv.removeAllListeners('exit');
-    await new Promise((ok) => { srv.on('exit', ok); srv.kill('SIGTERM'); });
-  }
-  rmSync(work, { recursive: true, force: true });
+  await stopAll();
+  removeWork(work);
 });
 
-async function axe(page, what) {
-  await page.evaluate(axeSource);
-  const res = await page.evaluate(() => globalThis.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-  }));
-  assert.deepEqual(res.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target).join(' ')}`), [],
-    `axe-core on ${what}`);
-}
+const axe = (page, what) => assertAccessible(page, axeSource, what);
 
 async function open(lang) {
   const page = await ctx.newPage();
