@@ -57,7 +57,7 @@ test('texts are those of the C report', { skip: !existsSync(reportC) && 'src/rep
     assert.ok(lits.has(a.fr), `advice ${a.id} (fr) differs from report.c`);
   }
   // CLASS_LABELS and KIND_LABELS come from src/vocab (vocab.js, test vocab/page).
-  for (const k of ['medical', 'not_found_notice', 'not_found_private', 'tier']) {
+  for (const k of ['medical', 'not_found_notice', 'not_found_private', 'not_found_private_m', 'tier']) {
     assert.ok(lits.has(t(k, 'en')) && lits.has(t(k, 'fr')), `${k} differs from report.c`);
   }
   // the shared-identifier sentence: the page's {kind} is the C report's %s (issue 17)
@@ -67,7 +67,7 @@ test('texts are those of the C report', { skip: !existsSync(reportC) && 'src/rep
 // "vérifier" is for the email proof only: checking is "rechercher" or
 // "consulter" (issue 17), and no "1 secondes".
 test('checking is not verifying', () => {
-  const proofWords = ['tier', 'medical', 'not_found_proof', 'not_found_private'];
+  const proofWords = ['tier', 'medical', 'not_found_proof', 'not_found_private', 'not_found_private_m'];
   for (const k of textKeys()) {
     // the email proof's own texts (docs/verify.md) are where "vérifier" belongs
     if (proofWords.includes(k) || k.startsWith('verify_') || k.startsWith('err_v') || k === 'err_not_implemented') continue;
