@@ -363,8 +363,22 @@ int bc_notices_reader_next(struct bc_notices_reader *r, json_t **line, struct bc
 				     "does not decrypt", r->path, r->nrec, at);
 			goto out;
 		}
-		if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL)
+		if (tag == crypto_secretstream_xchacha20poly1305_TAG_FINAL) {
+			long long extra = 0;
+
+			/* the writer renames a whole stream into place: nothing follows
+			 * the final record (a second stream after it would be people
+			 * silently left out) */
+			while (fgetc(r->f) != EOF)
+				extra++;
+			if (extra) {
+				bc_error_set(err, bc_err_corrupt, "%s is damaged: %lld bytes follow its last "
+					     "record (from byte %lld)", r->path, extra, r->off);
+				sodium_memzero(m, (size_t)mlen);
+				goto out;
+			}
 			r->done = 1;
+		}
 		if (mlen == 0) {
 			free(c);
 			free(m);

@@ -27,7 +27,14 @@ int bc_notify_export(const char *dir, FILE *out, size_t *n, struct bc_error *err
 	int rc;
 
 	*n = 0;
+	/* A first pass authenticates the whole file: a damaged or cut one
+	 * exports nothing, not the notices before the damage (docs/notify.md). */
 	if (bc_notify_open_notices(&rd, dir, err) != 0)
+		return -1;
+	while ((rc = bc_notices_reader_next(rd, &line, err)) == 1)
+		json_decref(line);
+	bc_notices_reader_free(rd);
+	if (rc < 0 || bc_notify_open_notices(&rd, dir, err) != 0)
 		return -1;
 	while ((rc = bc_notices_reader_next(rd, &line, err)) == 1) {
 		s = json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER);

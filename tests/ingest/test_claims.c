@@ -32,6 +32,7 @@
 #include "ingest/ingest.h"
 #include "leak/reader.h"
 #include "notices/notices.h"
+#include "notify/notify.h"
 #include "oprf/keyfile.h"
 #include "oprf/oprf.h"
 #include "testutil.h"
@@ -490,6 +491,27 @@ static void damaged_notices(void)
 	assert_int_equal(read_to_error(&err), -1);
 	assert_string_equal(err.code, "truncated");
 	snprintf(want, sizeof(want), "%s ends inside record 3 (byte %ld): the file was cut short", p, off3);
+	assert_string_equal(err.msg, want);
+	/* notify --export writes no notice of a damaged file (docs/notify.md):
+	 * not the records before the damage either */
+	f = tmpfile();
+	assert_non_null(f);
+	assert_int_equal(bc_notify_export(notp, f, &got, &err), -1);
+	assert_string_equal(err.code, "truncated");
+	assert_int_equal(got, 0);
+	assert_int_equal(fflush(f), 0);
+	assert_int_equal(ftell(f), 0);
+	fclose(f);
+	/* bytes after the final record (a second stream appended, a botched
+	 * restore): refused, not read as the people before them */
+	f = fopen(p, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(buf, 1, (size_t)size, f), (size_t)size);
+	assert_int_equal(fwrite(buf, 1, 7, f), 7);
+	fclose(f);
+	assert_int_equal(read_to_error(&err), -1);
+	assert_string_equal(err.code, "corrupt");
+	snprintf(want, sizeof(want), "%s is damaged: 7 bytes follow its last record (from byte %ld)", p, size);
 	assert_string_equal(err.msg, want);
 	/* restored, it reads whole again */
 	f = fopen(p, "wb");
