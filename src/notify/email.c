@@ -19,6 +19,7 @@
 #include "mail/mail.h"
 #include "notices/notices.h"
 #include "notify/internal.h"
+#include "util/fs.h"
 
 #define MID_HEX 32
 #define MAX_TRIES 4
@@ -288,23 +289,27 @@ static void message_ids(struct run *r)
  * The journal of this destination: DIR/email.journal for SMTP (whatever the
  * relay: a campaign moved to another relay does not mail again whom the
  * first reached), DIR/email-maildir-<16 hex>.journal for a Maildir, keyed by
- * the Maildir's path as given (BLAKE2b), so that a trial run into a Maildir
- * never marks the real campaign's people as mailed.
+ * the Maildir's canonical path (BLAKE2b; relative, "./", trailing slashes or
+ * a symlink name the same Maildir, so the same trial resumes), so that a
+ * trial run into a Maildir never marks the real campaign's people as mailed.
  */
 static void journal_path(const struct bc_email_options *o, char *p, size_t size)
 {
 	uint8_t h[8];
-	char hex[2 * sizeof(h) + 1];
+	char hex[2 * sizeof(h) + 1], real[PATH_MAX];
+	const char *name = real;
 	size_t n;
 
 	if (!o->mail_dir) {
 		snprintf(p, size, "%s/email.journal", o->dir);
 		return;
 	}
-	n = strlen(o->mail_dir);
-	while (n > 1 && o->mail_dir[n - 1] == '/')
+	if (bc_path_canonical(o->mail_dir, real) != 0)
+		name = o->mail_dir; /* its parent does not resolve: delivery will say why */
+	n = strlen(name);
+	while (n > 1 && name[n - 1] == '/')
 		n--;
-	crypto_generichash(h, sizeof(h), (const uint8_t *)o->mail_dir, n, NULL, 0);
+	crypto_generichash(h, sizeof(h), (const uint8_t *)name, n, NULL, 0);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 	snprintf(p, size, "%s/email-maildir-%s.journal", o->dir, hex);
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "server/internal.h"
+#include "util/fs.h"
 
 #define WEB_MAX_PATH 512
 
@@ -136,39 +137,6 @@ out:
 	return resp;
 }
 
-/* The canonical absolute path of path into out (PATH_MAX), resolving the
- * parent only when path itself does not exist (yet): a state directory
- * that ingest will create is checked where it will be. Returns 0 or -1. */
-static int canonical(const char *path, char *out)
-{
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	const char *parent = ".", *base = tmp;
-	char *slash;
-	size_t len;
-
-	if (realpath(path, out))
-		return 0;
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s", path) >= sizeof(tmp))
-		return -1;
-	len = strlen(tmp);
-	while (len > 1 && tmp[len - 1] == '/')
-		tmp[--len] = '\0';
-	slash = strrchr(tmp, '/');
-	if (slash == tmp) {
-		parent = "/";
-		base = tmp + 1;
-	} else if (slash) {
-		*slash = '\0';
-		parent = tmp;
-		base = slash + 1;
-	}
-	if (!realpath(parent, dir))
-		return -1;
-	if ((size_t)snprintf(out, PATH_MAX, "%s/%s", strcmp(dir, "/") ? dir : "", base) >= PATH_MAX)
-		return -1;
-	return 0;
-}
-
 /* 1 if the canonical path a is b or holds it. */
 static int holds(const char *a, const char *b)
 {
@@ -193,7 +161,7 @@ int bc_server_web_check(const char *web_dir, const char *key_path, const char *i
 	if (!realpath(web_dir, web))
 		return bc_error_set_field(err, bc_err_io, "--web", "--web: cannot open the page directory: %s",
 					  strerror(errno));
-	if (key_path && canonical(key_path, path) == 0) {
+	if (key_path && bc_path_canonical(key_path, path) == 0) {
 		char *slash = strrchr(path, '/');
 
 		snprintf(state, sizeof(state), "%s.state", path);
@@ -202,17 +170,17 @@ int bc_server_web_check(const char *web_dir, const char *key_path, const char *i
 		s[n].what = "the key's directory";
 		s[n++].inside_too = 1;
 		/* beside the key, unless KEYFILE.state is a symlink elsewhere */
-		if (canonical(state, s[n].path) == 0) {
+		if (bc_path_canonical(state, s[n].path) == 0) {
 			s[n].what = "the state directory (KEYFILE.state)";
 			s[n++].inside_too = 1;
 		}
 	}
-	if (index_dir && canonical(index_dir, s[n].path) == 0) {
+	if (index_dir && bc_path_canonical(index_dir, s[n].path) == 0) {
 		s[n].what = "the index";
 		s[n++].inside_too = 1;
 	}
 	/* where the index symlink and its versions (DIR.<index_id>) lie */
-	if (index_dir && canonical(index_dir, path) == 0 && strlen(index_dir) < PATH_MAX) {
+	if (index_dir && bc_path_canonical(index_dir, path) == 0 && strlen(index_dir) < PATH_MAX) {
 		char *slash;
 
 		snprintf(path, sizeof(path), "%s", index_dir);

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -164,4 +165,34 @@ int bc_remove_matching(const char *dir, int (*match)(const char *name, void *arg
 	int failed;
 
 	return remove_entries(dir, match, arg, 1, &failed);
+}
+
+int bc_path_canonical(const char *path, char *out)
+{
+	char tmp[PATH_MAX], dir[PATH_MAX];
+	const char *parent = ".", *base = tmp;
+	char *slash;
+	size_t len;
+
+	if (realpath(path, out))
+		return 0;
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s", path) >= sizeof(tmp))
+		return -1;
+	len = strlen(tmp);
+	while (len > 1 && tmp[len - 1] == '/')
+		tmp[--len] = '\0';
+	slash = strrchr(tmp, '/');
+	if (slash == tmp) {
+		parent = "/";
+		base = tmp + 1;
+	} else if (slash) {
+		*slash = '\0';
+		parent = tmp;
+		base = slash + 1;
+	}
+	if (!realpath(parent, dir))
+		return -1;
+	if ((size_t)snprintf(out, PATH_MAX, "%s/%s", strcmp(dir, "/") ? dir : "", base) >= PATH_MAX)
+		return -1;
+	return 0;
 }

@@ -47,4 +47,13 @@ int bc_remove_tree(const char *path);
  */
 int bc_remove_matching(const char *dir, int (*match)(const char *name, void *arg), void *arg);
 
+/*
+ * The canonical absolute path of path (symlinks, "." and ".." resolved) into
+ * out, PATH_MAX bytes; when path does not exist (yet), its parent's
+ * canonical path and its last name (trailing slashes dropped): a directory
+ * made later is named as it will be. Returns 0, or -1 when neither resolves
+ * or the result does not fit (out is then unspecified).
+ */
+int bc_path_canonical(const char *path, char *out);
+
 #endif

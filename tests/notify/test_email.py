@@ -94,6 +94,13 @@ def main():
             "--page-url", "https://check.example.fr/", "--index", idx, "--domain-interval-ms", "0")
         assert len(os.listdir(os.path.join(trial, "new"))) == len(addrs), "the trial mailed everyone"
         assert not os.path.exists(os.path.join(notes, "email.journal")), "the trial used the SMTP journal"
+        # the same Maildir named otherwise (relative, ./, a symlink) is the same trial: it
+        # resumes, nobody gets a second message in it
+        os.symlink(trial, os.path.join(tmp, "trial-link"))
+        for name in ("trial-maildir/", "./trial-maildir", "trial-link"):
+            run(bc, "notify", notes, "--email", "--mail-dir", name, "--from", "notification@labo.example.fr",
+                "--page-url", "https://check.example.fr/", "--index", idx, "--domain-interval-ms", "0", cwd=tmp)
+            assert len(os.listdir(os.path.join(trial, "new"))) == len(addrs), f"--mail-dir {name} mailed again"
         kills = 0
         for _ in range(5):
             p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
