@@ -73,6 +73,22 @@ static int check_options(const struct bc_ingest_options *o, char today[16], stru
 					  "regular file (read for its digest, then for the columns), not a pipe",
 					  o->shard_publish ? "publish" : "ingest --shard");
 	}
+	/* --notices reads FILE (and its --mapping) again for the contacts of
+	 * the grouped patients, after the index is published: a pipe would be
+	 * empty then, so it is refused before anything is read. */
+	if (o->notices_dir != NULL && !shard_run &&
+	    (!strcmp(o->input, "-") || (stat(o->input, &sb) == 0 && !S_ISREG(sb.st_mode)))) {
+		err->file = o->input;
+		return bc_error_set_field(err, bc_err_usage, "--notices", "--notices needs FILE to be a regular "
+					  "file (read again for the contacts of the notices), not standard input "
+					  "or a pipe");
+	}
+	if (o->notices_dir != NULL && !shard_run && o->mapping != NULL && strcmp(o->mapping, "auto") != 0 &&
+	    stat(o->mapping, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+		err->file = o->mapping;
+		return bc_error_set_field(err, bc_err_usage, "--mapping", "--notices needs --mapping FILE to be a "
+					  "regular file (read again with FILE), not a pipe");
+	}
 	if (!valid_name(o->breach))
 		return bc_error_set_field(err, bc_err_usage, "--breach", "--breach NAME: 1 to 64 characters among A-Z a-z 0-9 . _ -, the first a letter or digit");
 	if (o->breach_date != NULL && !valid_date(o->breach_date))

@@ -775,6 +775,19 @@ static void test_unwritable_targets(void **state)
 		assert_string_equal(err.code, "not_writable");
 		assert_non_null(strstr(err.msg, "--notices"));
 		assert_int_equal(st.rows, 0);
+		/* --notices reads FILE a second time (the contacts of the grouped
+		 * patients): standard input is refused before reading, not read,
+		 * published, then found "empty" with no notice written */
+		snprintf(rdir, sizeof(rdir), "%s/notices-stdin", root);
+		o.notices_dir = rdir;
+		o.input = "-";
+		memset(&st, 0, sizeof(st));
+		assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
+		assert_string_equal(err.code, "usage");
+		assert_non_null(strstr(err.msg, "--notices needs FILE to be a regular file"));
+		assert_int_equal(st.rows, 0);
+		assert_int_equal(next_id_of(k), 2);
+		o.input = leak_a;
 		o.notices_dir = NULL;
 		o.report_path = underfile;
 		assert_int_equal(bc_ingest_run(&o, &st, &err), -1);
