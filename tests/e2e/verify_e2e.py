@@ -485,6 +485,13 @@ def main():
         storm.append(st)
         bodies.append(j)
     check(storm[:4] == [200] * 4 and storm[4:] == [429, 429], f"start storm from one /48 stopped: {storm}")
+    # every code this server mailed is counted once, and only those (the storm's
+    # refusals mail nothing): 1 + 4 codes, the Maildir's 5 messages
+    m = urllib.request.urlopen(murl).read().decode()
+    n = len(mails(md))
+    check(n == 5 and f"breachcheck_verify_codes_sent_total {n}\n" in m
+          and "breachcheck_verify_mail_failures_total 0\n" in m,
+          f"the metrics count the {n} codes mailed, no failure")
 
     # privacy: nothing serve wrote holds an address or a code
     shared_redis(element, logs, metrics_urls, bodies)
