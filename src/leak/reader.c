@@ -207,6 +207,32 @@ static void build_tables(struct leak_reader_state *st, char delim, char quote)
 }
 
 /*
+ * Inside a quoted field, at the start of line p: 1 if that line holds at
+ * least as many delimiters as a whole row of the header's columns has
+ * (columns - 1, with 4 columns or more) before any quote or line end, i.e.
+ * it is a row of the file that an unclosed quote would swallow; 0 if not;
+ * -1 if the buffer ends first (more input may come).
+ */
+static int looks_like_row(const struct leak_reader *r, size_t p)
+{
+	const struct leak_reader_state *st = r->st;
+	const unsigned char *b = st->buf, *ut = st->utab;
+	unsigned need = r->columns.n >= 4 ? r->columns.n - 1 : 0, n = 0;
+
+	if (!need)
+		return 0;
+	for (; p < st->len; p++) {
+		unsigned char c = ut[b[p]];
+
+		if (c == C_DELIM && ++n >= need)
+			return 1;
+		if (c == C_QUOTE || c == C_LF || c == C_CR)
+			return 0;
+	}
+	return st->eof ? 0 : -1;
+}
+
+/*
  * Split one row starting at st->pos. Returns 1 with row filled and pos moved
  * past the row, 0 if the buffer ends before the row does (and more input may
  * come; nothing was modified), -1 on a fatal error (unterminated quote at end
@@ -218,11 +244,11 @@ static int split_row(struct leak_reader *r, struct leak_row *row, struct bc_erro
 	unsigned char *b = st->buf;
 	const unsigned char *ut = st->utab, *qt = st->qtab;
 	const unsigned char qc = (unsigned char)r->dialect.quote;
-	size_t p = st->pos, end = st->len, linestart = st->pos, fstart, cstart, cend, w, q;
-	unsigned long line = st->line + 1, qline, qcol;
-	unsigned nf = 0, i;
+	size_t p = st->pos, end = st->len, linestart = st->pos, fstart, cstart, cend, w, q, qlinestart = 0;
+	unsigned long line = st->line + 1, qline = 0, qcol;
+	unsigned nf = 0, i, flags0 = 0, odd0 = 0;
 	unsigned char esc[LEAK_MAX_COLUMNS];
-	int c, escaped;
+	int c, escaped, k;
 
 	row->flags = 0;
 	row->line = line;
@@ -236,6 +262,9 @@ static int split_row(struct leak_reader *r, struct leak_row *row, struct bc_erro
 		if (ut[b[p]] == C_QUOTE) {
 			qline = line;
 			qcol = (unsigned long)(p - linestart) + 1;
+			qlinestart = linestart;
+			flags0 = row->flags;
+			odd0 = row->odd_field;
 			p++;
 			cstart = p;
 			for (;;) {
@@ -252,16 +281,18 @@ static int split_row(struct leak_reader *r, struct leak_row *row, struct bc_erro
 					}
 					break;
 				}
-				if (c == C_LF) {
-					p++;
-					line++;
-					linestart = p;
-				} else if (c == C_CR) {
-					if (p + 1 >= end && !st->eof)
+				if (c == C_LF || c == C_CR) {
+					if (c == C_CR && p + 1 >= end && !st->eof)
 						return 0;
-					p += p + 1 < end && b[p + 1] == '\n' ? 2 : 1;
+					p += c == C_CR && p + 1 < end && b[p + 1] == '\n' ? 2 : 1;
 					line++;
 					linestart = p;
+					/* a whole row inside the quotes: the quote was stray */
+					k = looks_like_row(r, p);
+					if (k < 0)
+						return 0;
+					if (k > 0)
+						goto stray_open;
 				} else if (c == C_NUL && p >= end) {
 					if (!st->eof)
 						return 0;
@@ -280,7 +311,11 @@ static int split_row(struct leak_reader *r, struct leak_row *row, struct bc_erro
 			p++;
 			c = ut[b[p]];
 			if (c != C_DELIM && c != C_LF && c != C_CR && !(c == C_NUL && p >= end)) {
-				/* text after the closing quote: keep the raw field literally */
+				/* text after the closing quote: keep the raw field literally;
+				 * if the quotes spanned lines, the opening one was stray and
+				 * the lines it swallowed are rows of their own */
+				if (line != qline)
+					goto stray_open;
 				if (!row->flags)
 					row->odd_field = nf;
 				row->flags |= LEAK_ROW_STRAY_QUOTE;
@@ -292,6 +327,16 @@ static int split_row(struct leak_reader *r, struct leak_row *row, struct bc_erro
 				esc[nf] = (unsigned char)escaped;
 			}
 		} else {
+			if (0) {
+stray_open:
+				/* read the field again from its quote, unquoted, on its own line */
+				p = fstart;
+				line = qline;
+				linestart = qlinestart;
+				escaped = 0;
+				row->flags = flags0;
+				row->odd_field = odd0;
+			}
 unquoted:
 			for (;;) {
 				while (ut[b[p]] == C_ORD)

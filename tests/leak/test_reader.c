@@ -762,6 +762,44 @@ static void test_repaired_rows(void **state)
 	leak_reader_release(&r);
 }
 
+/*
+ * An unclosed quote at the start of a field (a stray quote) must not swallow
+ * the rows after it (never lose a row, issue 11): the quote is read
+ * literally, on its own line, and counted; a real multi-line quoted comment
+ * is still one field.
+ */
+static void test_stray_open_quote(void **state)
+{
+	static const char data[] =
+		"Nom,Prénom,Date de naissance,N° de sécurité sociale,Email,Adresse,Commentaire\n"
+		"MARTIN,Jean,1985-03-01,1850375056000,jean.martin@example.org,\"12 rue des Lilas,RAS\n"
+		"DUPONT,Anne,1990-01-02,2900175056000,anne.dupont@example.org,3 place Bellecour,RAS\n"
+		"DURAND,Paul,1970-05-06,1700575056000,paul.durand@example.org,8 quai Victor,\n"
+		"PETIT,Lea,2001-07-08,2010775056000,lea.petit@example.org,\"1, allée des Pins\",\"suivi\n"
+		"glycémie, à jeun\"\n"
+		"ROUX,Marc,1965-09-10,1650975056000,marc.roux@example.org,2 rue Haute,\"Suivi, RAS\"\n";
+	static const char *const nirs[] = { "1850375056000", "2900175056000", "1700575056000",
+					    "2010775056000", "1650975056000" };
+	struct leak_reader r;
+	struct bc_error err = BC_ERROR_INIT;
+	struct bc_record rec;
+	int k = 0;
+
+	(void)state;
+	assert_int_equal(leak_reader_init_buffer(&r, data, strlen(data), "stray", NULL, &err), 0);
+	while (leak_reader_next(&r, &rec, &err) == 1) {
+		assert_true(k < 5);
+		assert_string_equal(rec.nir, nirs[k]);
+		k++;
+	}
+	assert_int_equal(k, 5);
+	assert_int_equal(r.stats.rows, 5);
+	assert_int_equal(r.stats.rows_skipped, 0);
+	assert_int_equal(r.stats.reason_rows[LEAK_REASON_STRAY_QUOTE], 1);
+	assert_int_equal(r.stats.reason_lines[LEAK_REASON_STRAY_QUOTE][0], 2);
+	leak_reader_release(&r);
+}
+
 /* A file cut off inside its last row (a short row with no line break after it)
  * is named as a truncated file, never as `sed 's/,$//'`; a short last row that
  * ends with a line break, or sed on a file without a final newline, is not. */
@@ -904,6 +942,7 @@ int main(void)
 		cmocka_unit_test(test_late_cp1252),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_truncated_file),
+		cmocka_unit_test(test_stray_open_quote),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
