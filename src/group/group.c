@@ -1,12 +1,12 @@
 #include "group/group.h"
 
 #include <stdlib.h>
-#include <sys/mman.h>
 #include <string.h>
 
 #include <sodium.h>
 
 #include "normalize/normalize.h"
+#include "util/table.h"
 
 /*
  * Nodes are the distinct keys a row can carry: a NIR, a namedob (birth name,
@@ -183,26 +183,10 @@ static size_t slot_of(const struct bc_group *g, const unsigned char *h)
 	return i;
 }
 
-/* An empty table of cap slots (all NONE). Large ones ask for transparent
- * huge pages: lookups land anywhere in it, and with 4 KiB pages most of
- * them also miss the TLB. NULL on allocation failure. */
+/* An empty table of cap slots (all NONE; huge pages when large: util/table.h). */
 static struct gslot *table_alloc(size_t cap)
 {
-	size_t bytes = cap * sizeof(struct gslot), huge = (size_t)2 << 20;
-	void *p;
-
-	if (bytes < huge) {
-		p = malloc(bytes);
-	} else {
-		if (posix_memalign(&p, huge, bytes) != 0)
-			return NULL;
-#ifdef MADV_HUGEPAGE
-		madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-	}
-	if (p)
-		memset(p, 0xff, bytes);
-	return p;
+	return bc_table_alloc(cap * sizeof(struct gslot), 0xff);
 }
 
 static int grow_table(struct bc_group *g)

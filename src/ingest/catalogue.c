@@ -60,7 +60,7 @@ int bc_ingest_https_url(const char *s)
 	return 1;
 }
 
-/* local@domain.tld, one '@', no space; a mailto: prefix is allowed. */
+/* An address: a local part, one '@', a domain with a dot, no space; a mailto: prefix is allowed. */
 static int email_address(const char *s)
 {
 	const char *at, *dot;

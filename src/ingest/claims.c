@@ -105,12 +105,7 @@ int bc_ingest_claims_add(struct ingest *g, const struct bc_record *rec, struct b
 	return bc_group_add(c->group, rec, err);
 }
 
-const struct bc_group *bc_ingest_group(const struct ingest *g)
-{
-	return g->claims ? g->claims->group : NULL;
-}
-
-struct bc_group *bc_ingest_group_rw(struct ingest *g)
+struct bc_group *bc_ingest_group(struct ingest *g)
 {
 	return g->claims ? g->claims->group : NULL;
 }

@@ -78,14 +78,6 @@ static size_t eval_chunk(struct ingest *g, size_t b, size_t e, const uint32_t *i
 	return done;
 }
 
-static double thread_cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void *eval_worker(void *arg)
 {
 	struct ingest *g = arg;
@@ -109,7 +101,7 @@ static void *eval_worker(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&g->mu);
-	cpu = thread_cpu();
+	cpu = bc_ingest_thread_cpu();
 	pthread_mutex_lock(&g->mu);
 	g->eval_cpu += cpu;
 	if (--g->running == 0)
@@ -206,8 +198,15 @@ int bc_ingest_item_published(uint8_t kind, int tier_none)
 {
 	if (kind == 0) /* a verified entry withheld (verified.c) */
 		return 0;
-	return !tier_none || (kind != BC_TOKEN_NIR && kind != BC_TOKEN_NAMEDOB && kind != BC_TOKEN_EMAIL &&
-			      kind != BC_TOKEN_PHONE);
+	return !tier_none || kind >= 32 || !(BC_INGEST_PUBLIC_KINDS & (1u << kind));
+}
+
+/* Token i was set aside while streaming, and its item is published. */
+static int deferred_published(struct ingest *g, const struct bc_build_item *items, size_t i,
+			      int tier_none)
+{
+	return (g->defer_kinds & (1u << tok_at(g, i)->kind)) &&
+	       bc_ingest_item_published(items[i].payload[1], tier_none);
 }
 
 struct deferred_job {
@@ -234,16 +233,14 @@ int bc_ingest_eval_deferred(struct ingest *g, const struct bc_build_item *items,
 	if (g->defer_kinds == 0)
 		return 0;
 	for (i = 0; i < g->ntok; i++)
-		n += (g->defer_kinds & (1u << tok_at(g, i)->kind)) &&
-		     bc_ingest_item_published(items[i].payload[1], tier_none);
+		n += deferred_published(g, items, i, tier_none);
 	if (n == 0)
 		return 0;
 	ids = malloc(n * sizeof(*ids));
 	if (ids == NULL)
 		return bc_error_set(err, bc_err_out_of_memory, "out of memory");
 	for (i = 0, n = 0; i < g->ntok; i++)
-		if ((g->defer_kinds & (1u << tok_at(g, i)->kind)) &&
-		    bc_ingest_item_published(items[i].payload[1], tier_none))
+		if (deferred_published(g, items, i, tier_none))
 			ids[n++] = (uint32_t)i;
 	j.g = g;
 	j.ids = ids;

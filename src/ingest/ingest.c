@@ -247,8 +247,7 @@ static int open_run(struct ingest_run *r, struct bc_error *err)
 	if (o->shards == 0)
 		r->g->defer_kinds = 1u << BC_TOKEN_VERIFIED;
 	if (o->shards == 0 && bc_ingest_public_tier(o) == BC_TIER_NONE)
-		r->g->defer_kinds |= (1u << BC_TOKEN_NIR) | (1u << BC_TOKEN_NAMEDOB) | (1u << BC_TOKEN_EMAIL) |
-				     (1u << BC_TOKEN_PHONE);
+		r->g->defer_kinds |= BC_INGEST_PUBLIC_KINDS;
 	return 0;
 }
 

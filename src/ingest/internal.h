@@ -46,6 +46,10 @@
 #define MAX_TOKEN_BYTES 1024
 #define EVAL_CHUNK 256
 #define BC_INGEST_MAX_THREADS 256
+/* Token kinds of the public entries (bit 1 << kind): none is published
+ * under public tier none (DESIGN §2.4). */
+#define BC_INGEST_PUBLIC_KINDS ((1u << BC_TOKEN_NIR) | (1u << BC_TOKEN_NAMEDOB) | \
+				(1u << BC_TOKEN_EMAIL) | (1u << BC_TOKEN_PHONE))
 
 /* One distinct token: its OPRF input (then the POPRF info for kind 5) in
  * the arena, its SipHash, and its OPRF output once evaluated. */
@@ -203,6 +207,9 @@ double bc_ingest_now(void);
 int bc_ingest_reader_options(const struct bc_ingest_options *o, struct leak_options *lo,
 			     struct leak_mapping *map, struct bc_error *err);
 
+/* CPU seconds of the calling thread (CLOCK_THREAD_CPUTIME_ID). */
+double bc_ingest_thread_cpu(void);
+
 /* Progress line on g->pf (counts only, never an identifier); final: last one. */
 void bc_ingest_progress(struct ingest *g, int final);
 
@@ -318,11 +325,9 @@ struct bc_group;
 int bc_ingest_claims_add(struct ingest *g, const struct bc_record *rec, struct bc_error *err);
 
 /* The patient grouping of this run (DESIGN.md §10), finished after
- * bc_ingest_claims_build; NULL before the first row. */
-const struct bc_group *bc_ingest_group(const struct ingest *g);
-
-/* The same, writable (for bc_group_finish; the after_read hook). */
-struct bc_group *bc_ingest_group_rw(struct ingest *g);
+ * bc_ingest_claims_build (or by the after_read hook: bc_group_finish is
+ * idempotent); NULL before the first row. Owned by g. */
+struct bc_group *bc_ingest_group(struct ingest *g);
 
 /*
  * Finish the grouping of this run (after the last row; again is a no-op) and

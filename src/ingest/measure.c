@@ -11,14 +11,6 @@
 #include "ingest/internal.h"
 #include "util/parallel.h"
 
-static double thread_cpu(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static double process_cpu(void)
 {
 	struct rusage ru;
@@ -36,7 +28,7 @@ static int reader_alone(const struct bc_ingest_options *o, struct bc_ingest_meas
 	struct leak_mapping map;
 	struct leak_options lo;
 	struct bc_record *rec = malloc(sizeof(*rec));
-	double t0 = bc_ingest_now(), c0 = thread_cpu();
+	double t0 = bc_ingest_now(), c0 = bc_ingest_thread_cpu();
 	int rc;
 
 	if (rec == NULL)
@@ -55,7 +47,7 @@ static int reader_alone(const struct bc_ingest_options *o, struct bc_ingest_meas
 	sodium_memzero(rec, sizeof(*rec));
 	free(rec);
 	m->reader_wall = bc_ingest_now() - t0;
-	m->reader_cpu = thread_cpu() - c0;
+	m->reader_cpu = bc_ingest_thread_cpu() - c0;
 	return rc == 0 ? 0 : -1;
 }
 
@@ -81,11 +73,11 @@ int bc_ingest_measure(const struct bc_ingest_options *opt, struct bc_ingest_meas
 	g = bc_ingest_new(&o, t0, err);
 	if (g == NULL || bc_key_load(o.key_path, &g->key, err) != 0)
 		goto out;
-	c0 = thread_cpu();
+	c0 = bc_ingest_thread_cpu();
 	if (bc_ingest_read(g, 0, &st, err) != 0)
 		goto out;
 	m->scan_wall = bc_ingest_now() - t0;
-	m->scan_cpu = thread_cpu() - c0;
+	m->scan_cpu = bc_ingest_thread_cpu() - c0;
 	m->rows = st.rows;
 	m->tokens = g->ntok;
 	m->occurrences = g->nocc;

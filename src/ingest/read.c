@@ -112,7 +112,7 @@ int bc_ingest_reader_options(const struct bc_ingest_options *o, struct leak_opti
 	return 0;
 }
 
-static double thread_cpu(void)
+double bc_ingest_thread_cpu(void)
 {
 	struct timespec ts;
 
@@ -130,7 +130,7 @@ int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
 	int rc = -1;
 	int reader_open = 0;
 	struct stat sst;
-	double cpu0 = thread_cpu();
+	double cpu0 = bc_ingest_thread_cpu();
 
 	if (bc_ingest_reader_options(g->o, &lo, &map, err) != 0)
 		goto out;
@@ -165,14 +165,14 @@ int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
 	sodium_memzero(rec, sizeof(*rec));
 	g->t_read_end = bc_ingest_now();
 	st->t_read = g->t_read_end - g->t0;
-	st->t_read_cpu = thread_cpu() - cpu0;
+	st->t_read_cpu = bc_ingest_thread_cpu() - cpu0;
 	st->rows = r.stats.rows;
 	st->rows_skipped = r.stats.rows_skipped;
 	st->leak = r.stats;
 	if (rc == 0 && r.stats.dropped_with_identifier > g->o->accept_dropped)
 		rc = dropped_rows_error(&r, g->o, err);
 	bc_ingest_eval_reading_done(g);
-	if (rc == 0 && g->o->after_read && g->o->after_read(g->o->hook_arg, &r, bc_ingest_group_rw(g), err) != 0)
+	if (rc == 0 && g->o->after_read && g->o->after_read(g->o->hook_arg, &r, bc_ingest_group(g), err) != 0)
 		rc = -1;
 	if (rc != 0) {
 		bc_ingest_eval_abort(g);

@@ -6,9 +6,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "ingest/internal.h"
+#include "util/table.h"
 #include "normalize/normalize.h"
 
 static char *arena_alloc(struct ingest *g, size_t n)
@@ -32,23 +32,10 @@ static char *arena_alloc(struct ingest *g, size_t n)
 	return p;
 }
 
-/* A zeroed slot table of n slots. Large ones ask for transparent huge
- * pages: lookups land anywhere in the table, and with 4 KiB pages most
- * of them also miss the TLB. */
+/* A zeroed slot table of n slots (huge pages when large: util/table.h). */
 static struct slot *slots_alloc(size_t n)
 {
-	size_t bytes = n * sizeof(struct slot), huge = (size_t)2 << 20;
-	void *p;
-
-	if (bytes < huge)
-		return calloc(n, sizeof(struct slot));
-	if (posix_memalign(&p, huge, bytes) != 0)
-		return NULL;
-#ifdef MADV_HUGEPAGE
-	madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-	memset(p, 0, bytes);
-	return p;
+	return bc_table_alloc(n * sizeof(struct slot), 0);
 }
 
 static int table_grow(struct ingest *g)
