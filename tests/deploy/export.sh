@@ -91,7 +91,7 @@ OTHER=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQ
 # the page built with the keys pinned (build.mjs, as meson -Dpage_public_key does)
 if command -v node >/dev/null 2>&1 && [ -d "$SRC/web/node_modules" ]; then
 	node "$SRC/web/build.mjs" "$T/pinned" --public-key="$PK" --verified-public-key="$PKV" >"$T/build.out" 2>&1 &&
-		grep -q "$PK" "$T/pinned/app.js" && grep -q "$PKV" "$T/pinned/app.js" && ok "page built with pinned keys" ||
+		grep -qF -- "$PK" "$T/pinned/app.js" && grep -qF -- "$PKV" "$T/pinned/app.js" && ok "page built with pinned keys" ||
 		{ fail "page build with pinned keys"; cat "$T/build.out"; }
 	node "$SRC/web/build.mjs" "$T/pinned2" --public-key="${PK%?}_" >"$T/build.out" 2>&1 &&
 		fail "build.mjs took a key that is not 32 bytes"
