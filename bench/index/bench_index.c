@@ -11,6 +11,10 @@
  * --repeat N (at most 9) runs the ingest and the crypto-only pass N times,
  * alternately; every pair is printed, and the summary is the pair with the
  * median CPU ratio (default 1).
+ * --phases: only the reading phases alone (bc_ingest_measure_reading: the
+ * leak reader, then reader + tokens with the patient grouping, one thread,
+ * CPU time), --repeat N times, each run and the medians printed; no ingest,
+ * no crypto (about 10 s at 491,839 rows, for work on the reading thread).
  * Without --leak, bc-genleak (beside this binary's build root, or $BC_BUILD)
  * generates N rows (default 491839, seed 1) in a temporary directory.
  */
@@ -113,6 +117,49 @@ static void rm_dir(const char *dir)
 
 #define BENCH_MAX_REPEAT 9
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* --phases: the reading phases alone, repeat times; medians of the CPU times. */
+static int reading_phases(const char *leak, const char *key, int repeat)
+{
+	double reader[BENCH_MAX_REPEAT], scan[BENCH_MAX_REPEAT], tokens[BENCH_MAX_REPEAT];
+	struct bc_ingest_options mo;
+	struct bc_ingest_measure m;
+	struct bc_error err = BC_ERROR_INIT;
+	struct rusage ru;
+	int rep;
+
+	memset(&mo, 0, sizeof(mo));
+	mo.input = leak;
+	mo.key_path = key;
+	for (rep = 0; rep < repeat; rep++) {
+		if (bc_ingest_measure_reading(&mo, &m, &err) != 0) {
+			fprintf(stderr, "bench_index: measure: %s\n", err.msg);
+			return 1;
+		}
+		reader[rep] = m.reader_cpu;
+		scan[rep] = m.scan_cpu;
+		tokens[rep] = m.scan_cpu - m.reader_cpu;
+		printf("run %d: %lu rows, %zu distinct tokens: leak reader alone %.2f s wall, %.3f s CPU; "
+		       "reader + tokens (dedup) alone %.2f s wall, %.3f s CPU (tokens phase %.3f s CPU)\n",
+		       rep + 1, m.rows, m.tokens, m.reader_wall, m.reader_cpu, m.scan_wall, m.scan_cpu,
+		       m.scan_cpu - m.reader_cpu);
+	}
+	qsort(reader, (size_t)repeat, sizeof(double), cmp_double);
+	qsort(scan, (size_t)repeat, sizeof(double), cmp_double);
+	qsort(tokens, (size_t)repeat, sizeof(double), cmp_double);
+	getrusage(RUSAGE_SELF, &ru);
+	printf("median of %d: leak reader alone %.3f s CPU; reader + tokens (dedup) alone %.3f s CPU "
+	       "(tokens phase %.3f s CPU); peak memory %.1f MB\n", repeat, reader[(repeat - 1) / 2],
+	       scan[(repeat - 1) / 2], tokens[(repeat - 1) / 2], (double)ru.ru_maxrss / 1024.0);
+	return 0;
+}
+
 struct bench_run {
 	struct bc_ingest_stats st;
 	struct rusage ru;
@@ -124,7 +171,7 @@ int main(int argc, char **argv)
 	static struct bench_run runs[BENCH_MAX_REPEAT];
 	const char *leak = NULL, *build = getenv("BC_BUILD");
 	unsigned long rows = 491839;
-	int threads = 0, i, pfd[2], status, repeat = 1, rep;
+	int threads = 0, i, pfd[2], status, repeat = 1, rep, phases = 0;
 	char tmp[] = "/tmp/bc-bench-index-XXXXXX";
 	char leakp[PATH_MAX], key[PATH_MAX], idx[PATH_MAX], sdir[PATH_MAX + 8], gen[PATH_MAX + 16], cmd[PATH_MAX * 3];
 	struct bc_ingest_stats st;
@@ -147,8 +194,11 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--repeat") && i + 1 < argc)
 			repeat = atoi(argv[++i]) > 0 ? (atoi(argv[i]) < BENCH_MAX_REPEAT ? atoi(argv[i])
 							    : BENCH_MAX_REPEAT) : 1;
+		else if (!strcmp(argv[i], "--phases"))
+			phases = 1;
 		else {
-			fprintf(stderr, "usage: bench_index [--rows N] [--leak FILE] [--threads N] [--repeat N]\n");
+			fprintf(stderr, "usage: bench_index [--rows N] [--leak FILE] [--threads N] [--repeat N] "
+				"[--phases]\n");
 			return 2;
 		}
 	}
@@ -187,6 +237,13 @@ int main(int argc, char **argv)
 	if (bc_key_generate(key, &err) != 0 || bc_key_load(key, &k, &err) != 0) {
 		fprintf(stderr, "bench_index: key: %s\n", err.msg);
 		return 1;
+	}
+	if (phases) {
+		int rc = reading_phases(leak, key, repeat);
+
+		bc_key_free(k);
+		rm_dir(tmp);
+		return rc;
 	}
 	printf("cores: %d, threads: %d\n", bc_ncpu(), threads ? threads : bc_ncpu());
 

@@ -188,4 +188,13 @@ struct bc_ingest_measure {
 int bc_ingest_measure(const struct bc_ingest_options *o, struct bc_ingest_measure *m,
 		      struct bc_error *err);
 
+/*
+ * The first two phases of bc_ingest_measure only (the leak reader alone,
+ * then reader + tokens on one thread): fills m's rows, tokens,
+ * occurrences, reader_* and scan_*; eval_* and threads stay 0. Same
+ * arguments, returns and guarantees as bc_ingest_measure.
+ */
+int bc_ingest_measure_reading(const struct bc_ingest_options *o, struct bc_ingest_measure *m,
+			      struct bc_error *err);
+
 #endif

@@ -51,6 +51,52 @@ static int reader_alone(const struct bc_ingest_options *o, struct bc_ingest_meas
 	return rc == 0 ? 0 : -1;
 }
 
+/* The reader alone, then reader + tokens phase into a fresh *gp (no
+ * evaluation); *gp is the caller's to free, even on failure. */
+static int measure_reading(const struct bc_ingest_options *o, struct bc_ingest_measure *m, struct ingest **gp,
+			   struct bc_error *err)
+{
+	struct bc_ingest_stats st;
+	struct ingest *g;
+	double t0, c0;
+
+	memset(m, 0, sizeof(*m));
+	memset(&st, 0, sizeof(st));
+	*gp = NULL;
+	if (o->input == NULL || o->key_path == NULL)
+		return bc_error_set(err, bc_err_usage, "measure needs FILE and --key KEYFILE");
+	if (sodium_init() < 0)
+		return bc_error_set(err, bc_err_internal, "libsodium failed to initialise");
+	if (reader_alone(o, m, err) != 0)
+		return -1;
+	t0 = bc_ingest_now();
+	g = *gp = bc_ingest_new(o, t0, err);
+	if (g == NULL || bc_key_load(o->key_path, &g->key, err) != 0)
+		return -1;
+	c0 = bc_ingest_thread_cpu();
+	if (bc_ingest_read(g, 0, &st, err) != 0)
+		return -1;
+	m->scan_wall = bc_ingest_now() - t0;
+	m->scan_cpu = bc_ingest_thread_cpu() - c0;
+	m->rows = st.rows;
+	m->tokens = g->ntok;
+	m->occurrences = g->nocc;
+	return 0;
+}
+
+int bc_ingest_measure_reading(const struct bc_ingest_options *opt, struct bc_ingest_measure *m,
+			      struct bc_error *err)
+{
+	struct bc_ingest_options o = *opt;
+	struct ingest *g = NULL;
+	int ret;
+
+	o.quiet = 1;
+	ret = measure_reading(&o, m, &g, err);
+	bc_ingest_free(g);
+	return ret;
+}
+
 int bc_ingest_measure(const struct bc_ingest_options *opt, struct bc_ingest_measure *m,
 		      struct bc_error *err)
 {
@@ -60,27 +106,10 @@ int bc_ingest_measure(const struct bc_ingest_options *opt, struct bc_ingest_meas
 	double t0, c0;
 	int ret = -1;
 
-	memset(m, 0, sizeof(*m));
 	memset(&st, 0, sizeof(st));
 	o.quiet = 1;
-	if (o.input == NULL || o.key_path == NULL)
-		return bc_error_set(err, bc_err_usage, "measure needs FILE and --key KEYFILE");
-	if (sodium_init() < 0)
-		return bc_error_set(err, bc_err_internal, "libsodium failed to initialise");
-	if (reader_alone(&o, m, err) != 0)
-		return -1;
-	t0 = bc_ingest_now();
-	g = bc_ingest_new(&o, t0, err);
-	if (g == NULL || bc_key_load(o.key_path, &g->key, err) != 0)
+	if (measure_reading(&o, m, &g, err) != 0)
 		goto out;
-	c0 = bc_ingest_thread_cpu();
-	if (bc_ingest_read(g, 0, &st, err) != 0)
-		goto out;
-	m->scan_wall = bc_ingest_now() - t0;
-	m->scan_cpu = bc_ingest_thread_cpu() - c0;
-	m->rows = st.rows;
-	m->tokens = g->ntok;
-	m->occurrences = g->nocc;
 	m->threads = o.threads > 0 ? o.threads : bc_ncpu();
 	t0 = bc_ingest_now();
 	c0 = process_cpu();
