@@ -10,32 +10,43 @@
 
 /*
  * Nodes are the distinct keys a row can carry: a NIR, a namedob (birth name,
- * first name, DOB) and a NIR + name (birth name, first name). Each is
- * interned once (SipHash-128 under a subkey, open addressing); rows keep
- * node numbers only. Patients are formed at finish by the rules of group.h.
+ * first name, DOB), a NIR + name (birth name, first name), the further
+ * given names and the first email address. Each is interned once
+ * (SipHash-128 under a subkey, open addressing); rows keep node numbers
+ * only. A caller that has numbered the NIR, namedobs and email already
+ * (bc_group_add_ids: ingest's token ids) gets their nodes from an array
+ * indexed by its numbers, hashing each only the first time; a namedob
+ * node remembers the NIR + name node of the NIR that agrees with it, so a
+ * repeated row hashes nothing. The evidence of rule 3 (namedob + postcode,
+ * namedob + email) is kept on the rows as numbers and joined at finish,
+ * for the namedobs that need it only. Patients are formed at finish by the
+ * rules of group.h.
  */
 
 #define NONE UINT32_MAX
 #define MULTI (UINT32_MAX - 1)
 #define HBYTES crypto_shorthash_siphashx24_BYTES /* 16 */
 
-enum node_kind { NODE_NIR = 1, NODE_ND = 2, NODE_NF = 3, NODE_EV = 4, NODE_GIVEN = 5 };
+enum node_kind { NODE_NIR = 1, NODE_ND = 2, NODE_NF = 3, NODE_MAIL = 4, NODE_GIVEN = 5 };
 enum row_state { ROW_NO_NIR = 0, ROW_AGREE = 1, ROW_DISAGREE = 2, ROW_UNVERIFIED = 3 };
 
 struct node {
 	unsigned char h[HBYTES];
-	uint32_t agree;    /* ND, EV: NIR node of agreeing rows (NONE, MULTI); NF: its NIR node */
+	uint32_t agree;    /* ND: NIR node of agreeing rows (NONE, MULTI); NF: its NIR node */
 	uint32_t carry;    /* ND: NIR node carried by disagreeing rows (NONE, MULTI) */
 	uint32_t patient;  /* NIR, ND, NF: the patient formed by this node alone, NONE until used */
 	uint32_t given;    /* ND: GIVEN node of the further given names seen (NONE, MULTI) */
+	uint32_t nf;       /* ND: the NF node of its name under NIR node agree (while not MULTI), NONE */
 	uint8_t kind;
 	uint8_t sexes;     /* ND: bit 1 male, bit 2 female, seen on its rows */
 	uint8_t nf_agree;  /* NF: seen on a row that agrees with its NIR */
+	uint8_t want_ev;   /* ND, at finish: a row without its NIR may need evidence */
 };
 
 struct row {
 	uint32_t nir, nd, nf; /* nodes, NONE if absent; after finish nf holds the patient */
-	uint32_t ev[2];       /* evidence nodes: namedob + postcode, namedob + first email */
+	uint32_t nd2;         /* agreeing row: ND node of its second last name, NONE */
+	uint32_t ev[2];       /* evidence with nd: postcode (5 digits as a number), MAIL node; NONE */
 	uint32_t given;       /* GIVEN node: the given names after the first, NONE if none */
 	uint8_t sex, state, reason, pad;
 };
@@ -76,16 +87,20 @@ struct bc_group {
 
 	struct node *nodes;
 	size_t n_nodes, cap_nodes;
-	struct gslot *table; /* node numbers (NONE = empty) with check bits */
-	size_t cap_table;
+	struct gslot *table; /* node numbers (NONE = empty) with check bits: the hashed nodes */
+	size_t cap_table, n_table;
 	char (*ids)[BC_NIR_BYTES]; /* KEEP_IDS: per node, NIR (NIR node) or DOB (ND node) */
 
 	struct row *rows;
 	size_t n_rows, cap_rows;
 
+	uint32_t *idmap;     /* bc_group_add_ids: node of each caller number (NONE = not seen) */
+	size_t cap_idmap;
+
 	struct patient *patients;
 	size_t n_patients, cap_patients;
 	struct pairmap pairs;
+	struct pairmap evidence[2]; /* finish: (ND node, postcode / MAIL node) -> NIR node (NONE, MULTI) */
 
 	struct bc_group_stats st;
 };
@@ -125,11 +140,11 @@ int bc_group_nir_agrees(const char *nir, const char *dob, int sex)
 	return 1;
 }
 
-/* SipHash-128 of tag and the NUL-separated parts. */
+/* SipHash-128 of tag and the NUL-separated parts (names, a date, an email). */
 static void node_hash(const struct bc_group *g, unsigned char out[HBYTES], int tag, const char *a,
 		      const char *b, const char *c)
 {
-	unsigned char buf[3 * BC_NAME_MAX + 8];
+	unsigned char buf[3 * BC_EMAIL_MAX + 8];
 	const char *parts[3] = { a, b, c };
 	size_t n = 0, k;
 	int i;
@@ -138,7 +153,7 @@ static void node_hash(const struct bc_group *g, unsigned char out[HBYTES], int t
 	for (i = 0; i < 3; i++) {
 		if (!parts[i])
 			continue;
-		k = strnlen(parts[i], BC_NAME_MAX - 1);
+		k = strnlen(parts[i], BC_EMAIL_MAX - 1);
 		memcpy(buf + n, parts[i], k);
 		n += k;
 		buf[n++] = 0;
@@ -208,17 +223,13 @@ static int grow_table(struct bc_group *g)
 	return 0;
 }
 
-/* Node number of h, interned as kind; NONE on allocation failure. */
-static uint32_t intern(struct bc_group *g, const unsigned char h[HBYTES], int kind, const char *id)
+/* A new node of kind with hash h (NULL for an email numbered by the caller:
+ * no patient is keyed by it) and claim identifier id (NULL: none); NONE on
+ * allocation failure. */
+static uint32_t node_new(struct bc_group *g, const unsigned char *h, int kind, const char *id)
 {
 	struct node *nd;
-	size_t i;
 
-	if ((g->n_nodes + 1) * 2 > g->cap_table && grow_table(g) < 0)
-		return NONE;
-	i = slot_of(g, h);
-	if (g->table[i].node != NONE)
-		return g->table[i].node;
 	if (g->n_nodes == g->cap_nodes) {
 		size_t nc = g->cap_nodes ? g->cap_nodes * 2 : 1u << 15;
 		struct node *nn;
@@ -244,17 +255,35 @@ static uint32_t intern(struct bc_group *g, const unsigned char h[HBYTES], int ki
 	}
 	nd = &g->nodes[g->n_nodes];
 	memset(nd, 0, sizeof(*nd));
-	memcpy(nd->h, h, HBYTES);
+	if (h)
+		memcpy(nd->h, h, HBYTES);
 	nd->kind = (uint8_t)kind;
-	nd->agree = nd->carry = nd->patient = nd->given = NONE;
+	nd->agree = nd->carry = nd->patient = nd->given = nd->nf = NONE;
 	if (g->ids) {
 		memset(g->ids[g->n_nodes], 0, BC_NIR_BYTES);
 		if (id)
 			memcpy(g->ids[g->n_nodes], id, strnlen(id, BC_NIR_BYTES - 1));
 	}
-	g->table[i].node = (uint32_t)g->n_nodes;
-	g->table[i].check = check_of(h);
 	return (uint32_t)g->n_nodes++;
+}
+
+/* Node number of h, interned as kind; NONE on allocation failure. */
+static uint32_t intern(struct bc_group *g, const unsigned char h[HBYTES], int kind, const char *id)
+{
+	size_t i;
+	uint32_t n;
+
+	if ((g->n_table + 1) * 2 > g->cap_table && grow_table(g) < 0)
+		return NONE;
+	i = slot_of(g, h);
+	if (g->table[i].node != NONE)
+		return g->table[i].node;
+	if ((n = node_new(g, h, kind, id)) == NONE)
+		return NONE;
+	g->table[i].node = n;
+	g->table[i].check = check_of(h);
+	g->n_table++;
+	return n;
 }
 
 static void merge_ref(uint32_t *slot, uint32_t v)
@@ -296,7 +325,7 @@ void bc_group_presize(struct bc_group *g, uint64_t file_bytes)
 	size_t cap = g->cap_table;
 	struct gslot *t;
 
-	while (cap < ((size_t)1 << 26) && (uint64_t)cap * 48 < file_bytes)
+	while (cap < ((size_t)1 << 26) && (uint64_t)cap * 192 < file_bytes)
 		cap *= 2;
 	if (g->n_nodes != 0 || g->n_rows != 0 || cap <= g->cap_table)
 		return;
@@ -309,31 +338,108 @@ void bc_group_presize(struct bc_group *g, uint64_t file_bytes)
 }
 
 /*
- * The hashes a row interns, in the order bc_group_add interns them. They are
- * all computed, and their table slots then the nodes those slots name
- * prefetched, before the first lookup: a row's cache misses overlap instead
- * of queueing (the table and the nodes are far larger than the caches).
- * Which keys a row has depends on the record and its NIR state only.
+ * A key of the row being added. A key the caller numbered is found through
+ * g->idmap (its node, once seen; never in the table: hashed once when its
+ * node is made, for the patient keys, an email not at all); any other is
+ * hashed and looked up in the table. All of a row's keys are found (their
+ * nodes, or their table slots then the nodes those slots name, prefetched)
+ * before the first is interned: a row's cache misses overlap instead of
+ * queueing (the table and the nodes are far larger than the caches).
  */
-struct row_keys {
-	unsigned char nir[HBYTES];
-	unsigned char nf[BC_RECORD_MAX_NAMES][HBYTES];
-	unsigned char nd[BC_RECORD_MAX_NAMES][HBYTES];
-	unsigned char given[HBYTES];
-	unsigned char ev[BC_RECORD_MAX_NAMES][2][HBYTES];
-	uint8_t has_ev[BC_RECORD_MAX_NAMES][2];
-	int has_given;
-	const unsigned char *all[2 + 4 * BC_RECORD_MAX_NAMES];
-	int n_all;
+struct key {
+	unsigned char h[HBYTES];
+	uint32_t node;   /* the node, or NONE: intern h */
+	uint32_t id;     /* the caller's number, or BC_GROUP_NO_ID */
 };
 
-static void key_prefetch(const struct bc_group *g, struct row_keys *k, const unsigned char *h)
+struct row_keys {
+	struct key nir, nd[BC_RECORD_MAX_NAMES], given, mail, nf;
+	uint8_t has_nd[BC_RECORD_MAX_NAMES];
+	int has_given, has_mail;
+};
+
+/* The caller's number of a key, or BC_GROUP_NO_ID (none, or too large). */
+static uint32_t id_or_none(uint32_t id)
+{
+	return id < BC_GROUP_MAX_ID ? id : BC_GROUP_NO_ID;
+}
+
+static void slot_prefetch(const struct bc_group *g, const unsigned char *h)
 {
 	uint64_t x;
 
 	memcpy(&x, h, sizeof(x));
 	__builtin_prefetch(&g->table[(size_t)x & (g->cap_table - 1)]);
-	k->all[k->n_all++] = h;
+}
+
+/* Start key k: its node if its number was seen (node prefetched), else its
+ * hash (table slot prefetched). */
+static void key_start(const struct bc_group *g, struct key *k, uint32_t id, int tag, const char *a, const char *b,
+		      const char *c)
+{
+	k->id = id_or_none(id);
+	k->node = NONE;
+	if (k->id != BC_GROUP_NO_ID) {
+		/* numbered: never in the table; hashed once, for the patient keys */
+		if (k->id < g->cap_idmap && g->idmap[k->id] != NONE) {
+			k->node = g->idmap[k->id];
+			__builtin_prefetch(&g->nodes[k->node]);
+		} else if (tag != 'E') {
+			node_hash(g, k->h, tag, a, b, c);
+		}
+		return;
+	}
+	node_hash(g, k->h, tag, a, b, c);
+	slot_prefetch(g, k->h);
+}
+
+/* Once the slots have arrived (or are on their way): fetch the node a hashed key's slot names. */
+static void key_fetch(const struct bc_group *g, const struct key *k)
+{
+	const struct gslot *s;
+	uint64_t x;
+
+	if (k->node != NONE || k->id != BC_GROUP_NO_ID)
+		return;
+	memcpy(&x, k->h, sizeof(x));
+	s = &g->table[(size_t)x & (g->cap_table - 1)];
+	if (s->node != NONE && s->check == check_of(k->h))
+		__builtin_prefetch(&g->nodes[s->node]);
+}
+
+/* Remember that the caller's number id is node n. Returns 0, or -1 (memory). */
+static int idmap_set(struct bc_group *g, uint32_t id, uint32_t n)
+{
+	if (id >= g->cap_idmap) {
+		size_t nc = g->cap_idmap ? g->cap_idmap : (size_t)1 << 16;
+		uint32_t *nm;
+
+		while (nc <= id)
+			nc *= 2;
+		nm = realloc(g->idmap, nc * sizeof(*nm));
+		if (!nm)
+			return -1;
+		memset(nm + g->cap_idmap, 0xff, (nc - g->cap_idmap) * sizeof(*nm));
+		g->idmap = nm;
+		g->cap_idmap = nc;
+	}
+	g->idmap[id] = n;
+	return 0;
+}
+
+/* Node of key k, interned as kind (id: the claim identifier kept, or NULL); NONE on allocation failure. */
+static uint32_t key_node(struct bc_group *g, const struct key *k, int kind, const char *id)
+{
+	uint32_t n;
+
+	if (k->node != NONE)
+		return k->node;
+	if (k->id == BC_GROUP_NO_ID)
+		return intern(g, k->h, kind, id);
+	n = node_new(g, kind == NODE_MAIL ? NULL : k->h, kind, id);
+	if (n != NONE && idmap_set(g, k->id, n) < 0)
+		return NONE;
+	return n;
 }
 
 /* Number of last names a row of this state groups under (NF and ND loops). */
@@ -344,78 +450,28 @@ static int names_used(const struct bc_record *rec, int state)
 	return n < BC_RECORD_MAX_NAMES ? n : BC_RECORD_MAX_NAMES;
 }
 
-static void row_keys(const struct bc_group *g, const struct bc_record *rec, int state, int has_name,
-		     struct row_keys *k)
+/* The postcode's 5 digits as a number, NONE without them. */
+static uint32_t postcode_number(const char *postcode)
 {
-	char pc[6], key[BC_DOB_BYTES + BC_EMAIL_MAX + 2];
-	const char *ev[2];
-	size_t i, kl, el;
-	int b, e;
+	char pc[6];
+	uint32_t v = 0;
+	int i;
 
-	k->n_all = 0;
-	k->has_given = 0;
-	memset(k->has_ev, 0, sizeof(k->has_ev));
-	if (state != ROW_NO_NIR) {
-		node_hash(g, k->nir, 'N', rec->nir, NULL, NULL);
-		key_prefetch(g, k, k->nir);
-	}
-	if (has_name && (state == ROW_AGREE || state == ROW_UNVERIFIED || (state == ROW_DISAGREE && !rec->dob[0])))
-		for (b = 0; b < names_used(rec, state); b++)
-			if (rec->last_names[b][0]) {
-				node_hash(g, k->nf[b], 'F', rec->nir, rec->last_names[b], rec->first_name);
-				key_prefetch(g, k, k->nf[b]);
-			}
-	if (has_name && rec->dob[0]) {
-		postcode_digits(rec->postcode, pc);
-		ev[0] = pc[0] ? pc : NULL;
-		ev[1] = rec->n_emails > 0 && rec->emails[0][0] ? rec->emails[0] : NULL;
-		for (b = 0; b < names_used(rec, state); b++) {
-			if (!rec->last_names[b][0])
-				continue;
-			node_hash(g, k->nd[b], 'D', rec->last_names[b], rec->first_name, rec->dob);
-			key_prefetch(g, k, k->nd[b]);
-			if (b == 0 && further_given(g, rec, k->given)) {
-				k->has_given = 1;
-				key_prefetch(g, k, k->given);
-			}
-			if (b != 0 && state != ROW_AGREE)
-				continue;
-			/* evidence: "DOB|p<postcode>" and "DOB|e<first email>" (as snprintf "%s|%c%s") */
-			for (e = 0; e < 2; e++) {
-				if (!ev[e])
-					continue;
-				kl = strlen(rec->dob);
-				memcpy(key, rec->dob, kl);
-				key[kl++] = '|';
-				key[kl++] = e ? 'e' : 'p';
-				el = strnlen(ev[e], sizeof(key) - 1 - kl);
-				memcpy(key + kl, ev[e], el);
-				key[kl + el] = '\0';
-				node_hash(g, k->ev[b][e], 'V', rec->last_names[b], rec->first_name, key);
-				sodium_memzero(key, sizeof(key));
-				k->has_ev[b][e] = 1;
-				key_prefetch(g, k, k->ev[b][e]);
-			}
-		}
-	}
-	/* the slots have arrived (or are on their way): fetch the nodes they name */
-	for (i = 0; i < (size_t)k->n_all; i++) {
-		const struct gslot *s;
-		uint64_t x;
-
-		memcpy(&x, k->all[i], sizeof(x));
-		s = &g->table[(size_t)x & (g->cap_table - 1)];
-		if (s->node != NONE && s->check == check_of(k->all[i]))
-			__builtin_prefetch(&g->nodes[s->node]);
-	}
+	postcode_digits(postcode, pc);
+	if (!pc[0])
+		return NONE;
+	for (i = 0; i < 5; i++)
+		v = v * 10 + (uint32_t)(pc[i] - '0');
+	return v;
 }
 
-int bc_group_add(struct bc_group *g, const struct bc_record *rec, struct bc_error *err)
+static int group_add(struct bc_group *g, const struct bc_record *rec, const struct bc_group_ids *ids,
+		     struct bc_error *err)
 {
 	struct row_keys k;
 	struct row *r;
-	int agree = 0, sex_eff, b, has_name, rc = -1;
-	uint32_t nd;
+	int agree = 0, sex_eff, b, nb, has_name, with_dob, with_nf, rc = -1;
+	uint32_t nd[BC_RECORD_MAX_NAMES];
 
 	if (g->finished)
 		return bc_error_set(err, bc_err_finished, "rows added to a grouping already finished");
@@ -432,7 +488,7 @@ int bc_group_add(struct bc_group *g, const struct bc_record *rec, struct bc_erro
 		g->cap_rows = nc;
 	}
 	r = &g->rows[g->n_rows];
-	r->nir = r->nd = r->nf = r->ev[0] = r->ev[1] = r->given = NONE;
+	r->nir = r->nd = r->nf = r->nd2 = r->ev[0] = r->ev[1] = r->given = NONE;
 	r->sex = (uint8_t)(rec->sex == BC_SEX_MALE || rec->sex == BC_SEX_FEMALE ? rec->sex : 0);
 	r->state = ROW_NO_NIR;
 	r->reason = BC_GROUP_LINKED;
@@ -443,9 +499,48 @@ int bc_group_add(struct bc_group *g, const struct bc_record *rec, struct bc_erro
 		agree = bc_group_nir_agrees(rec->nir, rec->dob, r->sex);
 		r->state = agree == 1 ? ROW_AGREE : agree == 0 ? ROW_DISAGREE : ROW_UNVERIFIED;
 	}
-	row_keys(g, rec, r->state, has_name, &k);
+	nb = names_used(rec, r->state);
+	with_dob = has_name && rec->dob[0];
+	/* NIR + name: anchors for the rows of that NIR without a full DOB */
+	with_nf = has_name && (r->state == ROW_AGREE || r->state == ROW_UNVERIFIED ||
+			       (r->state == ROW_DISAGREE && !rec->dob[0]));
+
+	/* the row's keys: known nodes, or hashes */
+	k.has_given = k.has_mail = 0;
+	memset(k.has_nd, 0, sizeof(k.has_nd));
+	if (r->state != ROW_NO_NIR)
+		key_start(g, &k.nir, ids ? ids->nir : BC_GROUP_NO_ID, 'N', rec->nir, NULL, NULL);
+	if (with_dob) {
+		for (b = 0; b < nb; b++) {
+			if (!rec->last_names[b][0])
+				continue;
+			key_start(g, &k.nd[b], ids ? ids->namedob[b] : BC_GROUP_NO_ID, 'D', rec->last_names[b],
+				  rec->first_name, rec->dob);
+			k.has_nd[b] = 1;
+		}
+		if (further_given(g, rec, k.given.h)) {
+			k.given.id = BC_GROUP_NO_ID;
+			k.given.node = NONE;
+			k.has_given = 1;
+			slot_prefetch(g, k.given.h);
+		}
+		if (rec->n_emails > 0 && rec->emails[0][0]) {
+			key_start(g, &k.mail, ids ? ids->email : BC_GROUP_NO_ID, 'E', rec->emails[0], NULL, NULL);
+			k.has_mail = 1;
+		}
+	}
+	if (r->state != ROW_NO_NIR)
+		key_fetch(g, &k.nir);
+	for (b = 0; b < nb; b++)
+		if (k.has_nd[b])
+			key_fetch(g, &k.nd[b]);
+	if (k.has_given)
+		key_fetch(g, &k.given);
+	if (k.has_mail)
+		key_fetch(g, &k.mail);
+
 	if (r->state != ROW_NO_NIR) {
-		if ((r->nir = intern(g, k.nir, NODE_NIR, rec->nir)) == NONE)
+		if ((r->nir = key_node(g, &k.nir, NODE_NIR, rec->nir)) == NONE)
 			goto oom;
 		if (agree == 1) {
 			g->st.rows_nir_agree++;
@@ -456,58 +551,59 @@ int bc_group_add(struct bc_group *g, const struct bc_record *rec, struct bc_erro
 			g->st.rows_nir_unverified++;
 		}
 	}
-	/* NIR + name: anchors for the rows of that NIR without a full DOB */
-	if (has_name && (r->state == ROW_AGREE || r->state == ROW_UNVERIFIED ||
-			 (r->state == ROW_DISAGREE && !rec->dob[0]))) {
-		for (b = 0; b < names_used(rec, r->state); b++) {
+	/* the birth name groups; an agreeing row also links its usage name */
+	for (b = 0; b < BC_RECORD_MAX_NAMES; b++) {
+		struct node *n;
+
+		nd[b] = NONE;
+		if (!k.has_nd[b])
+			continue;
+		if ((nd[b] = key_node(g, &k.nd[b], NODE_ND, rec->dob)) == NONE)
+			goto oom;
+		if (b == 0) {
+			r->nd = nd[b];
+			if (k.has_given) {
+				if ((r->given = key_node(g, &k.given, NODE_GIVEN, NULL)) == NONE)
+					goto oom;
+				merge_ref(&g->nodes[nd[b]].given, r->given);
+			}
+		} else if (r->state == ROW_AGREE) {
+			r->nd2 = nd[b];
+		}
+		n = &g->nodes[nd[b]];
+		if (sex_eff)
+			n->sexes |= (uint8_t)(1u << sex_eff);
+		if (r->state == ROW_AGREE)
+			merge_ref(&n->agree, r->nir);
+		else if (r->state == ROW_DISAGREE)
+			merge_ref(&n->carry, r->nir);
+	}
+	/* evidence that a row without its NIR is the NIR's person: postcode, email (joined at finish) */
+	if (with_dob) {
+		r->ev[0] = postcode_number(rec->postcode);
+		if (k.has_mail && (r->ev[1] = key_node(g, &k.mail, NODE_MAIL, NULL)) == NONE)
+			goto oom;
+	}
+	if (with_nf) {
+		for (b = 0; b < nb; b++) {
 			uint32_t nf;
 
 			if (!rec->last_names[b][0])
 				continue;
-			if ((nf = intern(g, k.nf[b], NODE_NF, NULL)) == NONE)
+			/* an agreeing row whose namedob already names the NF node of its NIR: nothing new */
+			if (r->state == ROW_AGREE && nd[b] != NONE && g->nodes[nd[b]].agree == r->nir &&
+			    g->nodes[nd[b]].nf != NONE)
+				continue;
+			node_hash(g, k.nf.h, 'F', rec->nir, rec->last_names[b], rec->first_name);
+			if ((nf = intern(g, k.nf.h, NODE_NF, NULL)) == NONE)
 				goto oom;
 			g->nodes[nf].agree = r->nir;
-			if (r->state == ROW_AGREE)
+			if (r->state == ROW_AGREE) {
 				g->nodes[nf].nf_agree = 1;
-			else
+				if (nd[b] != NONE && g->nodes[nd[b]].agree == r->nir)
+					g->nodes[nd[b]].nf = nf;
+			} else {
 				r->nf = nf;
-		}
-	}
-	if (has_name && rec->dob[0]) {
-		/* the birth name groups; an agreeing row also links its usage name */
-		for (b = 0; b < names_used(rec, r->state); b++) {
-			int e;
-
-			if (!rec->last_names[b][0])
-				continue;
-			if ((nd = intern(g, k.nd[b], NODE_ND, rec->dob)) == NONE)
-				goto oom;
-			if (b == 0) {
-				r->nd = nd;
-				if (k.has_given) {
-					if ((r->given = intern(g, k.given, NODE_GIVEN, NULL)) == NONE)
-						goto oom;
-					merge_ref(&g->nodes[nd].given, r->given);
-				}
-			}
-			if (sex_eff)
-				g->nodes[nd].sexes |= (uint8_t)(1u << sex_eff);
-			if (r->state == ROW_AGREE)
-				merge_ref(&g->nodes[nd].agree, r->nir);
-			else if (r->state == ROW_DISAGREE)
-				merge_ref(&g->nodes[nd].carry, r->nir);
-			/* evidence that a row without its NIR is the NIR's person: postcode, email */
-			for (e = 0; e < 2; e++) {
-				uint32_t v;
-
-				if (!k.has_ev[b][e])
-					continue;
-				if ((v = intern(g, k.ev[b][e], NODE_EV, NULL)) == NONE)
-					goto oom;
-				if (r->state == ROW_AGREE)
-					merge_ref(&g->nodes[v].agree, r->nir);
-				if (b == 0)
-					r->ev[e] = v;
 			}
 		}
 	}
@@ -517,6 +613,17 @@ int bc_group_add(struct bc_group *g, const struct bc_record *rec, struct bc_erro
 oom:
 	sodium_memzero(&k, sizeof(k));
 	return rc == 0 ? 0 : oom(err);
+}
+
+int bc_group_add(struct bc_group *g, const struct bc_record *rec, struct bc_error *err)
+{
+	return group_add(g, rec, NULL, err);
+}
+
+int bc_group_add_ids(struct bc_group *g, const struct bc_record *rec, const struct bc_group_ids *ids,
+		     struct bc_error *err)
+{
+	return group_add(g, rec, ids, err);
 }
 
 static uint32_t new_patient(struct bc_group *g, int kind, uint32_t a, uint32_t b)
@@ -579,24 +686,99 @@ static int pair_grow(struct pairmap *m)
 	return 0;
 }
 
-/* The patient of a namedob split by sex (b = 1, 2) or by carried NIR (b = NIR node). */
-static uint32_t pair_patient(struct bc_group *g, int kind, uint32_t nd, uint32_t b)
+/* Value slot of key in m, inserted with the value NONE when absent; NULL on allocation failure. */
+static uint32_t *pair_slot(struct pairmap *m, uint64_t key)
 {
-	struct pairmap *m = &g->pairs;
-	uint64_t key = ((uint64_t)nd << 32) | (kind == BC_GROUP_BY_NAMEDOB_SEX ? (MULTI - 1 - b) : b);
 	size_t j;
 
 	if ((m->used + 1) * 2 > m->cap && pair_grow(m) < 0)
+		return NULL;
+	j = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 20) & (m->cap - 1);
+	while (m->k[j] != UINT64_MAX && m->k[j] != key)
+		j = (j + 1) & (m->cap - 1);
+	if (m->k[j] != key) {
+		m->k[j] = key;
+		m->v[j] = NONE;
+		m->used++;
+	}
+	return &m->v[j];
+}
+
+/* Value of key in m, NONE when absent. */
+static uint32_t pair_find(const struct pairmap *m, uint64_t key)
+{
+	size_t j;
+
+	if (m->cap == 0)
 		return NONE;
 	j = (size_t)((key * 0x9E3779B97F4A7C15ULL) >> 20) & (m->cap - 1);
 	while (m->k[j] != UINT64_MAX && m->k[j] != key)
 		j = (j + 1) & (m->cap - 1);
-	if (m->k[j] == key)
-		return m->v[j];
-	m->k[j] = key;
-	m->v[j] = new_patient(g, kind, nd, b);
-	m->used++;
-	return m->v[j];
+	return m->k[j] == key ? m->v[j] : NONE;
+}
+
+/* The patient of a namedob split by sex (b = 1, 2) or by carried NIR (b = NIR node). */
+static uint32_t pair_patient(struct bc_group *g, int kind, uint32_t nd, uint32_t b)
+{
+	uint64_t key = ((uint64_t)nd << 32) | (kind == BC_GROUP_BY_NAMEDOB_SEX ? (MULTI - 1 - b) : b);
+	uint32_t *v = pair_slot(&g->pairs, key);
+
+	if (!v)
+		return NONE;
+	if (*v == NONE)
+		*v = new_patient(g, kind, nd, b);
+	return *v;
+}
+
+/* The NIR node of the agreeing rows that share evidence e (0 postcode, 1
+ * email) ev with namedob node nd (NONE, MULTI); NONE without evidence. */
+static uint32_t evidence_agree(const struct bc_group *g, int e, uint32_t nd, uint32_t ev)
+{
+	return ev == NONE ? NONE : pair_find(&g->evidence[e], ((uint64_t)nd << 32) | ev);
+}
+
+/*
+ * Rule 3's evidence, once every row is in: for each namedob of one NIR that
+ * a row without that NIR carries with a postcode or email, the NIR node of
+ * the agreeing rows having the same namedob (birth or usage name) and the
+ * same postcode, or email (merged: NONE, one, MULTI). The same as
+ * interning namedob + evidence keys row by row, for the namedobs that need
+ * it only. Returns 0, or -1 (memory).
+ */
+static int evidence_join(struct bc_group *g)
+{
+	size_t i;
+	int b, e;
+
+	for (i = 0; i < g->n_rows; i++) {
+		const struct row *r = &g->rows[i];
+
+		if (r->state != ROW_AGREE && r->nd != NONE && (r->ev[0] != NONE || r->ev[1] != NONE) &&
+		    g->nodes[r->nd].agree < MULTI)
+			g->nodes[r->nd].want_ev = 1;
+	}
+	for (i = 0; i < g->n_rows; i++) {
+		const struct row *r = &g->rows[i];
+
+		if (r->state != ROW_AGREE)
+			continue;
+		for (b = 0; b < 2; b++) {
+			uint32_t nd = b ? r->nd2 : r->nd;
+
+			if (nd == NONE || !g->nodes[nd].want_ev)
+				continue;
+			for (e = 0; e < 2; e++) {
+				uint32_t *v;
+
+				if (r->ev[e] == NONE)
+					continue;
+				if (!(v = pair_slot(&g->evidence[e], ((uint64_t)nd << 32) | r->ev[e])))
+					return -1;
+				merge_ref(v, r->nir);
+			}
+		}
+	}
+	return 0;
 }
 
 static uint32_t resolve(struct bc_group *g, struct row *r)
@@ -650,8 +832,8 @@ static uint32_t resolve(struct bc_group *g, struct row *r)
 	}
 	/* one NIR: the same person only with evidence (a homonym without NIR lives elsewhere) */
 	if (nd->agree != NONE && r->state != ROW_AGREE &&
-	    ((r->ev[0] != NONE && g->nodes[r->ev[0]].agree == nd->agree) ||
-	     (r->ev[1] != NONE && g->nodes[r->ev[1]].agree == nd->agree)))
+	    (evidence_agree(g, 0, r->nd, r->ev[0]) == nd->agree ||
+	     evidence_agree(g, 1, r->nd, r->ev[1]) == nd->agree))
 		return node_patient(g, nd->agree, BC_GROUP_BY_NIR);
 	return node_patient(g, r->nd, BC_GROUP_BY_NAMEDOB);
 }
@@ -675,6 +857,8 @@ int bc_group_finish(struct bc_group *g, struct bc_error *err)
 		else if (n->sexes == 6)
 			g->st.namedob_two_sexes++;
 	}
+	if (evidence_join(g) < 0)
+		return oom(err);
 	for (i = 0; i < g->n_rows; i++) {
 		struct row *r = &g->rows[i];
 
@@ -792,6 +976,8 @@ const char *bc_group_reason_text(enum bc_group_reason r)
 
 void bc_group_free(struct bc_group *g)
 {
+	int e;
+
 	if (!g)
 		return;
 	if (g->nodes)
@@ -804,5 +990,10 @@ void bc_group_free(struct bc_group *g)
 	free(g->patients);
 	free(g->pairs.k);
 	free(g->pairs.v);
+	for (e = 0; e < 2; e++) {
+		free(g->evidence[e].k);
+		free(g->evidence[e].v);
+	}
+	free(g->idmap);
 	sodium_free(g);
 }

@@ -34,8 +34,9 @@
  * Unlinked rows belong to nobody: they get no claim code, no notice, and are
  * counted once, with their reason (enum bc_group_reason).
  *
- * Memory: 16 bytes per row plus about 48 bytes per distinct NIR, namedob or
- * (NIR, name) key; no identifier is kept in clear unless BC_GROUP_KEEP_IDS
+ * Memory: 32 bytes per row plus about 56 bytes per distinct NIR, namedob,
+ * (NIR, name), first email or further given names (bc_group_add_ids: 4
+ * bytes more per caller number); no identifier is kept in clear unless BC_GROUP_KEEP_IDS
  * (then each NIR and date of birth once, in memory wiped on free). Keys are
  * SipHash-2-4-128 under a subkey of the grouping key, so they are stable
  * across runs for one grouping key (ingest derives it from the key file) and
@@ -110,11 +111,13 @@ int bc_group_new(struct bc_group **out, const uint8_t *key, unsigned flags, stru
 
 /*
  * Size g's hash table for a leak file of file_bytes bytes before the first
- * row is added (about one node per 100 bytes of a lab export, two slots per
- * node), so that it is not rehashed as it fills; tables of 2 MiB or more
- * ask for transparent huge pages. A no-op once a row was added, or when the
- * table is already that large; on allocation failure the table stays as it
- * is (it grows as before).
+ * row is added, so that it is not rehashed as it fills: the table holds
+ * the keys that bc_group_add_ids hashes (NIR + name, further given names),
+ * about one per 400 bytes of a lab export, two slots each (bc_group_add
+ * hashes every key, about one per 130 bytes: its table still grows as it
+ * fills). Tables of 2 MiB or more ask for transparent huge pages. A no-op
+ * once a row was added, or when the table is already that large; on
+ * allocation failure the table stays as it is (it grows as before).
  */
 void bc_group_presize(struct bc_group *g, uint64_t file_bytes);
 
@@ -126,6 +129,37 @@ void bc_group_presize(struct bc_group *g, uint64_t file_bytes);
  * "finished" after bc_group_finish).
  */
 int bc_group_add(struct bc_group *g, const struct bc_record *rec, struct bc_error *err);
+
+/* A row's identifier without a number (struct bc_group_ids). */
+#define BC_GROUP_NO_ID UINT32_MAX
+/* Numbers from this one up are taken as BC_GROUP_NO_ID. */
+#define BC_GROUP_MAX_ID ((uint32_t)1 << 31)
+
+/*
+ * The caller's own numbers for a row's identifiers, when it has interned
+ * them already (ingest: its token ids), so that the grouping need not hash
+ * them again. Each number must stand for one identifier and one only,
+ * across the three kinds below and every row of the grouping; an
+ * identifier numbered on one row must come with its number on every row
+ * that carries it (else it counts as two). Numbers should be dense: the
+ * grouping keeps 4 bytes per number up to the largest seen. BC_GROUP_NO_ID:
+ * an identifier the caller did not number, or that the row lacks.
+ */
+struct bc_group_ids {
+	uint32_t nir;                           /* rec->nir */
+	uint32_t namedob[BC_RECORD_MAX_NAMES];  /* (last_names[b], first_name, dob) */
+	uint32_t email;                         /* rec->emails[0] */
+};
+
+/*
+ * bc_group_add with the caller's numbers of the row's identifiers (ids,
+ * borrowed for the call; NULL: none): the same patients, patient keys,
+ * claim identities and counts as bc_group_add, at less cost (a numbered
+ * identifier is hashed once per grouping, not once per row, and never
+ * looked up in the hash table). Same returns as bc_group_add.
+ */
+int bc_group_add_ids(struct bc_group *g, const struct bc_record *rec, const struct bc_group_ids *ids,
+		     struct bc_error *err);
 
 /*
  * Resolve the patients (rules above); numbers them 0..patients-1 in order of

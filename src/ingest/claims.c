@@ -69,7 +69,8 @@ void bc_ingest_grouping_key(const uint8_t seed[32], uint8_t out[32])
 	crypto_generichash(out, 32, ctx, sizeof(ctx) - 1, seed, 32);
 }
 
-int bc_ingest_claims_add(struct ingest *g, const struct bc_record *rec, struct bc_error *err)
+int bc_ingest_claims_add(struct ingest *g, const struct bc_record *rec, const struct bc_group_ids *ids,
+			 struct bc_error *err)
 {
 	struct claims *c = g->claims;
 	size_t row = g->nrows - 1;
@@ -102,7 +103,7 @@ int bc_ingest_claims_add(struct ingest *g, const struct bc_record *rec, struct b
 		c->dob_cap = nc;
 	}
 	c->dob[row] = dob_number(rec->dob);
-	return bc_group_add(c->group, rec, err);
+	return bc_group_add_ids(c->group, rec, ids, err);
 }
 
 struct bc_group *bc_ingest_group(struct ingest *g)

@@ -320,9 +320,12 @@ void bc_ingest_remove_breach_state(const char *dir, uint32_t id);
 /* ---- claims.c ---- */
 
 struct bc_group;
+struct bc_group_ids;
 
-/* Group one more row into patients (tokens phase; the row is g->nrows - 1). */
-int bc_ingest_claims_add(struct ingest *g, const struct bc_record *rec, struct bc_error *err);
+/* Group one more row into patients (tokens phase; the row is g->nrows - 1);
+ * ids: the token ids of its NIR, namedobs and first email (bc_group_add_ids). */
+int bc_ingest_claims_add(struct ingest *g, const struct bc_record *rec, const struct bc_group_ids *ids,
+			 struct bc_error *err);
 
 /* The patient grouping of this run (DESIGN.md §10), finished after
  * bc_ingest_claims_build (or by the after_read hook: bc_group_finish is

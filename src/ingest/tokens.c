@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "group/group.h"
 #include "ingest/internal.h"
 #include "util/table.h"
 #include "normalize/normalize.h"
@@ -289,7 +290,7 @@ static int pend(struct ingest *g, int n, int kind, const char *a, const char *b,
 /* The row's tokens, in a fixed order (nir, namedob per last name, emails,
  * phones, verified per email): the order of the token ids, hence of the
  * state file. Returns how many, or -1 (a token too long). */
-static int row_tokens(struct ingest *g, const struct bc_record *rec, struct row_info *ri)
+static int row_tokens(struct ingest *g, const struct bc_record *rec, struct row_info *ri, uint32_t *email0)
 {
 	int n = 0, i;
 
@@ -303,7 +304,7 @@ static int row_tokens(struct ingest *g, const struct bc_record *rec, struct row_
 	}
 	for (i = 0; n >= 0 && i < rec->n_emails && i < BC_RECORD_MAX_EMAILS; i++)
 		if (rec->emails[i][0] != '\0')
-			n = pend(g, n, BC_TOKEN_EMAIL, rec->emails[i], NULL, NULL, NULL, NULL);
+			n = pend(g, n, BC_TOKEN_EMAIL, rec->emails[i], NULL, NULL, NULL, i == 0 ? email0 : NULL);
 	for (i = 0; n >= 0 && i < rec->n_phones && i < BC_RECORD_MAX_PHONES; i++)
 		if (rec->phones[i][0] != '\0')
 			n = pend(g, n, BC_TOKEN_PHONE, rec->phones[i], NULL, NULL, NULL, NULL);
@@ -317,8 +318,9 @@ int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct b
 {
 	uint32_t seen[ROW_TOKENS] = { 0 };
 	int nseen = 0, i, n, r;
-	uint32_t row = (uint32_t)g->nrows, t;
+	uint32_t row = (uint32_t)g->nrows, t, email0 = NONE;
 	struct row_info *ri;
+	struct bc_group_ids ids;
 
 	if (g->nrows == g->rows_cap) {
 		size_t nc = g->rows_cap ? g->rows_cap * 2 : ((size_t)1 << 16);
@@ -339,7 +341,7 @@ int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct b
 		ri->nd[i] = NONE;
 	/* All the row's tokens are hashed (their slots prefetched) before the
 	 * first lookup: a row's table misses overlap instead of queueing. */
-	n = row_tokens(g, rec, ri);
+	n = row_tokens(g, rec, ri, &email0);
 	if (n < 0)
 		goto oom;
 	/* Then the tokens their slots name (a repeated token is compared there). */
@@ -361,7 +363,12 @@ int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct b
 		if (g->pend[i].store != NULL)
 			*g->pend[i].store = t;
 	}
-	return bc_ingest_claims_add(g, rec, err);
+	/* the grouping reuses the token ids: it hashes each identifier once, not once per row */
+	ids.nir = ri->nir;
+	for (i = 0; i < BC_RECORD_MAX_NAMES; i++)
+		ids.namedob[i] = ri->nd[i];
+	ids.email = email0;
+	return bc_ingest_claims_add(g, rec, &ids, err);
 oom:
 	return bc_error_set(err, bc_err_out_of_memory, "out of memory at row %zu", g->nrows);
 }

@@ -506,6 +506,155 @@ static void test_random_no_span(void **state)
 	free(own);
 }
 
+/* A test-side interning of identifier strings ("N|nir", "D|name|first|dob",
+ * "E|email") to dense numbers, as ingest's token table gives them. */
+struct numbering {
+	char (*s)[128];
+	uint32_t *slot; /* number + 1, 0 = empty */
+	size_t n, cap;
+};
+
+static uint32_t number_of(struct numbering *nb, const char *kind, const char *a, const char *b, const char *c)
+{
+	char key[128];
+	uint64_t h = 1469598103934665603ULL;
+	size_t i;
+
+	snprintf(key, sizeof(key), "%s|%s|%s|%s", kind, a, b ? b : "", c ? c : "");
+	for (i = 0; key[i]; i++)
+		h = (h ^ (unsigned char)key[i]) * 1099511628211ULL;
+	i = (size_t)h & (nb->cap - 1);
+	while (nb->slot[i] && strcmp(nb->s[nb->slot[i] - 1], key))
+		i = (i + 1) & (nb->cap - 1);
+	if (!nb->slot[i]) {
+		assert_true(nb->n * 2 < nb->cap);
+		snprintf(nb->s[nb->n], sizeof(nb->s[0]), "%s", key);
+		nb->slot[i] = (uint32_t)++nb->n;
+	}
+	return nb->slot[i] - 1;
+}
+
+static unsigned rnd(uint64_t *x)
+{
+	*x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+	return (unsigned)(*x >> 33);
+}
+
+/*
+ * bc_group_add_ids (ingest's token ids) and bc_group_add group alike:
+ * randomised rows from tiny pools (homonyms, twins with compound given
+ * names, both sexes, parents' NIRs, rows without DOB or NIR, second last
+ * names, shared postcodes and emails as evidence) give row by row the same
+ * patient and reason, patient by patient the same kind, key and claim
+ * identity, and the same counts.
+ */
+static void test_ids_same_grouping(void **state)
+{
+	static const char *const lasts[] = { "MARTIN", "BERNARD", "DUBOIS" };
+	static const char *const firsts[] = { "CAMILLE", "JEAN", "LEA" };
+	static const char *const given[] = { "", "Jean-Pierre", "Jean Gabriel" };
+	static const uint8_t gkey[BC_GROUP_KEY_BYTES] = { 9 };
+	enum { PEOPLE = 4000, MAXROWS = 5 };
+	struct numbering nb = { NULL, NULL, 0, (size_t)1 << 16 };
+	struct bc_group *g = g_new(gkey, BC_GROUP_KEEP_IDS), *g2 = g_new(gkey, BC_GROUP_KEEP_IDS);
+	char (*nirs)[14] = calloc(PEOPLE, sizeof(*nirs));
+	uint64_t x = 99;
+	size_t nrows = 0, i;
+	int pi, k;
+
+	(void)state;
+	nb.s = calloc(nb.cap / 2, sizeof(*nb.s));
+	nb.slot = calloc(nb.cap, sizeof(*nb.slot));
+	assert_non_null(nb.s);
+	assert_non_null(nb.slot);
+	assert_non_null(nirs);
+	bc_group_presize(g2, (uint64_t)8 << 20);
+	for (pi = 0; pi < PEOPLE; pi++) {
+		/* a third of the people share a few dates of birth (collisions), the others rarely */
+		int narrow = rnd(&x) % 3 == 0, sex = 1 + (int)(rnd(&x) % 2);
+		int y = narrow ? 1950 + (int)(rnd(&x) % 2) * 40 : 1940 + (int)(rnd(&x) % 60);
+		int m = 1 + (int)(rnd(&x) % (narrow ? 2 : 12)), d = 1 + (int)(rnd(&x) % (narrow ? 2 : 28));
+		int nr = 1 + (int)(rnd(&x) % MAXROWS);
+		char dob[11], pc[6], mail[40];
+		const char *last = lasts[rnd(&x) % 3], *first = firsts[rnd(&x) % 3];
+
+		snprintf(dob, sizeof(dob), "%04d-%02d-%02d", y, m, d);
+		snprintf(nirs[pi], sizeof(nirs[pi]), "%d%02d%02d75%03d%03d", sex, y % 100, m, pi / 1000, pi % 1000);
+		if (rnd(&x) % 4 == 0)
+			nirs[pi][0] = '\0'; /* a person whose rows carry no NIR of theirs */
+		snprintf(pc, sizeof(pc), "%05u", 75001 + rnd(&x) % 4);
+		snprintf(mail, sizeof(mail), "p%u@example.org", rnd(&x) % 50);
+		for (k = 0; k < nr; k++) {
+			struct bc_record r;
+			struct bc_group_ids ids;
+			struct bc_error err = BC_ERROR_INIT;
+			unsigned u = rnd(&x) % 10;
+			const char *nir = u < 6 ? nirs[pi] : u < 7 && pi > 0 ? nirs[rnd(&x) % (unsigned)pi] : "";
+
+			const char *f = rnd(&x) % 12 ? first : "", *bd = rnd(&x) % 9 ? dob : "";
+			int sx = rnd(&x) % 4 ? sex : U;
+
+			rec(&r, nir, last, f, bd, sx);
+			if (rnd(&x) % 5 == 0) {
+				snprintf(r.last_names[1], sizeof(r.last_names[1]), "%s", lasts[rnd(&x) % 3]);
+				r.n_last_names = strcmp(r.last_names[1], r.last_names[0]) ? 2 : 1;
+			}
+			snprintf(r.display_first, sizeof(r.display_first), "%s", given[rnd(&x) % 3]);
+			snprintf(r.postcode, sizeof(r.postcode), "%s", rnd(&x) % 6 ? pc : "");
+			if (rnd(&x) % 3) {
+				snprintf(r.emails[0], sizeof(r.emails[0]), "%s", rnd(&x) % 4 ? mail : "x@example.net");
+				r.n_emails = 1;
+			}
+			ids.nir = r.nir[0] ? number_of(&nb, "N", r.nir, NULL, NULL) : BC_GROUP_NO_ID;
+			for (i = 0; i < BC_RECORD_MAX_NAMES; i++)
+				ids.namedob[i] = (int)i < r.n_last_names && r.first_name[0] && r.dob[0]
+					? number_of(&nb, "D", r.last_names[i], r.first_name, r.dob) : BC_GROUP_NO_ID;
+			ids.email = r.n_emails ? number_of(&nb, "E", r.emails[0], NULL, NULL) : BC_GROUP_NO_ID;
+			assert_int_equal(bc_group_add(g, &r, &err), 0);
+			assert_int_equal(bc_group_add_ids(g2, &r, &ids, &err), 0);
+			nrows++;
+		}
+	}
+	finish(g);
+	finish(g2);
+	assert_int_equal(bc_group_patients(g2), bc_group_patients(g));
+	assert_memory_equal(bc_group_stats(g2), bc_group_stats(g), sizeof(struct bc_group_stats));
+	for (i = 0; i < nrows; i++) {
+		assert_int_equal(bc_group_row_patient(g2, i), bc_group_row_patient(g, i));
+		assert_int_equal(bc_group_row_reason(g2, i), bc_group_row_reason(g, i));
+	}
+	for (i = 0; i < bc_group_patients(g); i++) {
+		uint8_t k1[BC_GROUP_KEY_BYTES], k2[BC_GROUP_KEY_BYTES];
+		char n1[BC_NIR_BYTES], n2[BC_NIR_BYTES], d1[BC_DOB_BYTES], d2[BC_DOB_BYTES];
+
+		assert_int_equal(bc_group_patient_kind(g2, (uint32_t)i), bc_group_patient_kind(g, (uint32_t)i));
+		bc_group_patient_key(g, (uint32_t)i, k1);
+		bc_group_patient_key(g2, (uint32_t)i, k2);
+		assert_memory_equal(k1, k2, sizeof(k1));
+		assert_int_equal(bc_group_patient_ids(g, (uint32_t)i, n1, d1), 0);
+		assert_int_equal(bc_group_patient_ids(g2, (uint32_t)i, n2, d2), 0);
+		assert_string_equal(n1, n2);
+		assert_string_equal(d1, d2);
+	}
+	/* the pools are small enough that every rule is exercised */
+	assert_true(bc_group_stats(g)->patients_by_kind[BC_GROUP_BY_NIR] > 100);
+	assert_true(bc_group_stats(g)->patients_by_kind[BC_GROUP_BY_NIR_NAME] > 0);
+	assert_true(bc_group_stats(g)->patients_by_kind[BC_GROUP_BY_NAMEDOB] > 0);
+	assert_true(bc_group_stats(g)->patients_by_kind[BC_GROUP_BY_NAMEDOB_NIR] > 0);
+	assert_true(bc_group_stats(g)->rows_nir_disagree > 0);
+	assert_true(bc_group_stats(g)->rows_nir_unverified > 0);
+	print_message("%zu rows, %u patients (by kind %lu %lu %lu %lu %lu %lu), %lu unlinked\n", nrows,
+		      bc_group_patients(g), bc_group_stats(g)->patients_by_kind[1], bc_group_stats(g)->patients_by_kind[2],
+		      bc_group_stats(g)->patients_by_kind[3], bc_group_stats(g)->patients_by_kind[4],
+		      bc_group_stats(g)->patients_by_kind[5], bc_group_stats(g)->patients_by_kind[6],
+		      bc_group_stats(g)->rows_unlinked);
+	bc_group_free(g);
+	bc_group_free(g2);
+	free(nb.s);
+	free(nb.slot);
+	free(nirs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -522,6 +671,7 @@ int main(void)
 		cmocka_unit_test(test_usage_name),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_random_no_span),
+		cmocka_unit_test(test_ids_same_grouping),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
