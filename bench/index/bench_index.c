@@ -7,7 +7,8 @@
  * phase alone) beside ingest's own reading phase; index size on disk; peak
  * memory; local check latency.
  *
- * usage: bench_index [--rows N] [--leak FILE] [--threads N] [--repeat N]
+ * usage: bench_index [--rows N] [--leak FILE] [--threads N] [--repeat N] [--phases]
+ *        bench_index --publish-only [--items N] [--verified N] [--threads N] [--repeat N]
  * --repeat N (at most 9) runs the ingest and the crypto-only pass N times,
  * alternately; every pair is printed, and the summary is the pair with the
  * median CPU ratio (default 1).
@@ -17,6 +18,15 @@
  * no crypto (about 10 s at 491,839 rows, for work on the reading thread).
  * Without --leak, bc-genleak (beside this binary's build root, or $BC_BUILD)
  * generates N rows (default 491839, seed 1) in a temporary directory.
+ *
+ * --publish-only times what ingest does after its last OPRF evaluation
+ * (bc_ingest_measure_publish: the code of src/ingest/publish.c) on N
+ * synthetic evaluated items (random OPRF outputs; default 826376 items of
+ * which 104265 verified, the shape of the 491,839-row leak): the breach
+ * state file written by a thread while the index is sealed, bucketed and
+ * written, then the catalogue and the swap. Prints, per run and as the
+ * median of --repeat runs (default 3), the wall time of the phase, the
+ * process CPU time it used, and t_state and t_publish as ingest reports them.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -124,6 +134,73 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static double median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return v[(n - 1) / 2];
+}
+
+/* --publish-only: ingest's publish phase alone, on synthetic items. */
+static int bench_publish(size_t n, size_t n_ver, int threads, int repeat)
+{
+	char tmp[] = "/tmp/bc-bench-publish-XXXXXX", idx[PATH_MAX], key[PATH_MAX];
+	struct bc_build_item *items = malloc(n ? n * sizeof(*items) : 1);
+	double wall[BENCH_MAX_REPEAT], cpu[BENCH_MAX_REPEAT], tst[BENCH_MAX_REPEAT], tpub[BENCH_MAX_REPEAT];
+	struct bc_error err = BC_ERROR_INIT;
+	size_t i;
+	int rep;
+
+	if (items == NULL || mkdtemp(tmp) == NULL)
+		return 1;
+	for (i = 0; i < n; i++) {
+		/* verified items spread evenly among the public ones */
+		int ver = (i + 1) * n_ver / n != i * n_ver / n;
+		struct bc_payload p = { BC_PAYLOAD_VERSION, (uint8_t)(ver ? BC_TOKEN_VERIFIED : 1 + i % 4),
+					(uint16_t)(1 + i % 3), (uint32_t)(i & 0xfff), 300, 310, 0, 1 };
+
+		randombytes_buf(items[i].y, BC_Y_BYTES);
+		bc_payload_pack(&p, items[i].payload);
+		items[i].breach_id = 1;
+	}
+	snprintf(key, sizeof(key), "%s/bench.key", tmp);
+	if (bc_key_generate(key, &err) != 0) {
+		fprintf(stderr, "bench_index: key: %s\n", err.msg);
+		return 1;
+	}
+	printf("publish only: %zu items (%zu verified), %d threads\n", n, n_ver,
+	       threads ? threads : bc_ncpu());
+	for (rep = 0; rep < repeat; rep++) {
+		struct bc_ingest_options o;
+		struct bc_ingest_publish_measure m;
+
+		/* a new index each time: no old version to delete */
+		snprintf(idx, sizeof(idx), "%s/index%d", tmp, rep);
+		memset(&o, 0, sizeof(o));
+		o.index_dir = idx;
+		o.key_path = key;
+		o.breach = "bench";
+		o.threads = threads;
+		if (bc_ingest_measure_publish(&o, items, n, &m, &err) != 0) {
+			fprintf(stderr, "bench_index: publish: %s\n", err.msg);
+			return 1;
+		}
+		wall[rep] = m.wall;
+		cpu[rep] = m.cpu;
+		tst[rep] = m.t_state;
+		tpub[rep] = m.t_publish;
+		printf("run %d: publish phase %.3f s wall, %.3f s CPU (state file %.3f s, index %.3f s; "
+		       "bucket_bits %u, %u entries/bucket)\n", rep + 1, m.wall, m.cpu, m.t_state, m.t_publish,
+		       m.index.bucket_bits, m.index.bucket_entries);
+		rm_dir(m.index.path);
+		unlink(idx);
+	}
+	printf("publish phase, median of %d: %.3f s wall, %.3f s CPU (state file %.3f s, index %.3f s)\n",
+	       repeat, median(wall, repeat), median(cpu, repeat), median(tst, repeat), median(tpub, repeat));
+	free(items);
+	rm_dir(tmp);
+	return 0;
+}
+
 /* --phases: the reading phases alone, repeat times; medians of the CPU times. */
 static int reading_phases(const char *leak, const char *key, int repeat)
 {
@@ -171,7 +248,8 @@ int main(int argc, char **argv)
 	static struct bench_run runs[BENCH_MAX_REPEAT];
 	const char *leak = NULL, *build = getenv("BC_BUILD");
 	unsigned long rows = 491839;
-	int threads = 0, i, pfd[2], status, repeat = 1, rep, phases = 0;
+	int threads = 0, i, pfd[2], status, repeat = 1, rep, phases = 0, publish_only = 0, repeat_given = 0;
+	size_t pub_items = 826376, pub_verified = 104265;
 	char tmp[] = "/tmp/bc-bench-index-XXXXXX";
 	char leakp[PATH_MAX], key[PATH_MAX], idx[PATH_MAX], sdir[PATH_MAX + 8], gen[PATH_MAX + 16], cmd[PATH_MAX * 3];
 	struct bc_ingest_stats st;
@@ -196,11 +274,26 @@ int main(int argc, char **argv)
 							    : BENCH_MAX_REPEAT) : 1;
 		else if (!strcmp(argv[i], "--phases"))
 			phases = 1;
+		else if (!strcmp(argv[i], "--publish-only"))
+			publish_only = 1;
+		else if (!strcmp(argv[i], "--items") && i + 1 < argc)
+			pub_items = strtoul(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--verified") && i + 1 < argc)
+			pub_verified = strtoul(argv[++i], NULL, 10);
 		else {
 			fprintf(stderr, "usage: bench_index [--rows N] [--leak FILE] [--threads N] [--repeat N] "
-				"[--phases]\n");
+				"[--phases]\n"
+				"       bench_index --publish-only [--items N] [--verified N] [--threads N] "
+				"[--repeat N]\n");
 			return 2;
 		}
+	}
+	if (publish_only) {
+		for (i = 1; i < argc; i++) /* --publish-only repeats 3 times by default */
+			repeat_given |= !strcmp(argv[i], "--repeat");
+		if (sodium_init() < 0 || pub_verified > pub_items)
+			return 1;
+		return bench_publish(pub_items, pub_verified, threads, repeat_given ? repeat : 3);
 	}
 	if (sodium_init() < 0 || mkdtemp(tmp) == NULL)
 		return 1;

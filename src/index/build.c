@@ -134,23 +134,25 @@ int bc_index_check_writable(const char *dir, struct bc_error *err)
 				     "beside --index, where its versions NAME.<index_id>/ are created", err);
 }
 
-int bc_index_choose_bits(const uint32_t *bucket32, size_t n, unsigned k, unsigned *bits,
-			 uint32_t *min_load, uint32_t *max_load)
+/* The largest b (0..BC_INDEX_MAX_BUCKET_BITS) for which 2^b buckets of >= k
+ * entries can hold n: the finest split worth counting. */
+static unsigned max_bucket_bits(size_t n, unsigned k)
 {
-	unsigned maxb = 0, b;
-	uint32_t *hist;
-	size_t i, nb;
+	unsigned maxb = 0;
 
-	if (k == 0)
-		k = 1;
-	/* 2^b buckets of >= k entries need n >= 2^b * k. */
 	while (maxb < BC_INDEX_MAX_BUCKET_BITS && ((size_t)k << (maxb + 1)) <= n)
 		maxb++;
-	hist = calloc((size_t)1 << maxb, sizeof(*hist));
-	if (hist == NULL)
-		return -1;
-	for (i = 0; i < n; i++)
-		hist[bc_index_bucket_of(bucket32[i], maxb)]++;
+	return maxb;
+}
+
+/* hist: the 2^maxb bucket loads at maxb bits, folded in place down to the
+ * chosen b (bc_index_choose_bits). */
+static void pick_bits(uint32_t *hist, unsigned maxb, unsigned k, unsigned *bits, uint32_t *min_load,
+		      uint32_t *max_load)
+{
+	unsigned b;
+	size_t i, nb;
+
 	for (b = maxb;; b--) {
 		uint32_t lo = UINT32_MAX, hi = 0;
 
@@ -168,16 +170,88 @@ int bc_index_choose_bits(const uint32_t *bucket32, size_t n, unsigned k, unsigne
 		for (i = 0; i < nb / 2; i++)
 			hist[i] = hist[2 * i] + hist[2 * i + 1];
 	}
+}
+
+int bc_index_choose_bits(const uint32_t *bucket32, size_t n, unsigned k, unsigned *bits,
+			 uint32_t *min_load, uint32_t *max_load)
+{
+	unsigned maxb;
+	uint32_t *hist;
+	size_t i;
+
+	if (k == 0)
+		k = 1;
+	/* 2^b buckets of >= k entries need n >= 2^b * k. */
+	maxb = max_bucket_bits(n, k);
+	hist = calloc((size_t)1 << maxb, sizeof(*hist));
+	if (hist == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		hist[bc_index_bucket_of(bucket32[i], maxb)]++;
+	pick_bits(hist, maxb, k, bits, min_load, max_load);
 	free(hist);
 	return 0;
 }
 
+static int is_verified(const struct bc_build_item *it)
+{
+	return it->payload[1] == BC_TOKEN_VERIFIED;
+}
+
+/* An OPRF output is a hash: all zeros is one never evaluated. (Whether y
+ * is zero is all that its timing tells.) */
+static int y_is_zero(const uint8_t y[BC_Y_BYTES])
+{
+	uint64_t acc = 0, w;
+	size_t k;
+
+	for (k = 0; k < BC_Y_BYTES; k += sizeof(w)) {
+		memcpy(&w, y + k, sizeof(w));
+		acc |= w;
+	}
+	return acc == 0;
+}
+
+/*
+ * The entries are sealed straight into their place in buckets.bin or
+ * verified.bin, in three passes over all cores: (1) the bucket32 of each
+ * public item, (2) once bucket_bits is chosen and each item given its slot
+ * (in item order within its bucket, as before), the sealing, (3) each bucket,
+ * and verified.bin, padded, sorted and hashed.
+ */
 struct seal_job {
 	const struct bc_build_item *items;
 	const uint8_t *salt;
-	uint8_t *entries;    /* n x 48 */
-	uint32_t *bucket32;  /* n */
+	uint32_t *slot;          /* n: pass 1 bucket32 (public items); pass 2 the entry's slot */
+	uint8_t *buckets;        /* slots of the buckets, 48 bytes each */
+	uint8_t *verified;       /* slots of verified.bin */
+	atomic_size_t zero_at;   /* smallest index of an all-zero y, or SIZE_MAX */
+	atomic_size_t n_ver;
 };
+
+static void bucket32_range(void *arg, size_t begin, size_t end)
+{
+	struct seal_job *j = arg;
+	size_t i, n_ver = 0, zero = SIZE_MAX;
+
+	for (i = begin; i < end; i++) {
+		const struct bc_build_item *it = &j->items[i];
+
+		if (zero == SIZE_MAX && y_is_zero(it->y))
+			zero = i;
+		if (is_verified(it))
+			n_ver++;
+		else
+			j->slot[i] = bc_index_bucket32(it->y, j->salt);
+	}
+	atomic_fetch_add(&j->n_ver, n_ver);
+	if (zero != SIZE_MAX) {
+		size_t cur = atomic_load(&j->zero_at);
+
+		while (zero < cur && !atomic_compare_exchange_weak(&j->zero_at, &cur, zero))
+			;
+	}
+}
 
 static void seal_range(void *arg, size_t begin, size_t end)
 {
@@ -187,11 +261,11 @@ static void seal_range(void *arg, size_t begin, size_t end)
 
 	for (i = begin; i < end; i++) {
 		const struct bc_build_item *it = &j->items[i];
+		uint8_t *at = (is_verified(it) ? j->verified : j->buckets) + (size_t)j->slot[i] * BC_ENTRY_BYTES;
 
-		j->bucket32[i] = it->payload[1] == BC_TOKEN_VERIFIED ? 0 : bc_index_bucket32(it->y, j->salt);
 		bc_index_tag(it->y, j->salt, it->breach_id, tag);
 		bc_index_key(it->y, j->salt, it->breach_id, k);
-		bc_entry_seal(k, it->payload, tag, j->entries + i * BC_ENTRY_BYTES);
+		bc_entry_seal(k, it->payload, tag, at);
 	}
 	sodium_memzero(k, sizeof(k));
 }
@@ -201,52 +275,163 @@ static int cmp_entry(const void *a, const void *b)
 	return memcmp(a, b, BC_TAG_BYTES);
 }
 
+/* The bin of an entry: the first bits (<= 16) of its tag. */
+static uint32_t tag_bin(const uint8_t *e, unsigned bits)
+{
+	return (((uint32_t)e[0] << 8) | e[1]) >> (16 - bits);
+}
+
+void bc_index_sort_entries(uint8_t *e, size_t n, uint8_t *tmp)
+{
+	uint32_t *end_of, i, nbins, from, to;
+	unsigned bits = 0;
+	size_t x;
+
+	while (bits < 16 && ((size_t)4 << bits) < n)
+		bits++;
+	nbins = (uint32_t)1 << bits;
+	end_of = tmp != NULL && n <= UINT32_MAX ? calloc(nbins, sizeof(*end_of)) : NULL;
+	if (end_of == NULL) {
+		qsort(e, n, BC_ENTRY_BYTES, cmp_entry);
+		return;
+	}
+	for (x = 0; x < n; x++)
+		end_of[tag_bin(e + x * BC_ENTRY_BYTES, bits)]++;
+	for (i = 0, to = 0; i < nbins; i++) { /* end_of[i]: where bin i starts */
+		from = end_of[i];
+		end_of[i] = to;
+		to += from;
+	}
+	for (x = 0; x < n; x++) {
+		const uint8_t *s = e + x * BC_ENTRY_BYTES;
+
+		memcpy(tmp + (size_t)end_of[tag_bin(s, bits)]++ * BC_ENTRY_BYTES, s, BC_ENTRY_BYTES);
+	}
+	for (i = 0, from = 0; i < nbins; from = end_of[i++]) { /* bin i: [from, end_of[i]) */
+		uint8_t *b = tmp + (size_t)from * BC_ENTRY_BYTES, cur[BC_ENTRY_BYTES];
+		size_t len = end_of[i] - from, a, c;
+
+		if (len > 32) {
+			qsort(b, len, BC_ENTRY_BYTES, cmp_entry);
+			continue;
+		}
+		for (a = 1; a < len; a++) {
+			for (c = a; c > 0 && memcmp(b + (c - 1) * BC_ENTRY_BYTES, b + a * BC_ENTRY_BYTES,
+						    BC_TAG_BYTES) > 0; c--)
+				;
+			if (c == a)
+				continue;
+			memcpy(cur, b + a * BC_ENTRY_BYTES, BC_ENTRY_BYTES);
+			memmove(b + (c + 1) * BC_ENTRY_BYTES, b + c * BC_ENTRY_BYTES, (a - c) * BC_ENTRY_BYTES);
+			memcpy(b + c * BC_ENTRY_BYTES, cur, BC_ENTRY_BYTES);
+		}
+	}
+	memcpy(e, tmp, n * BC_ENTRY_BYTES);
+	free(end_of);
+}
+
+/* Pass 3: job 0 is verified.bin, job 1 + i bucket i. Each thread writes
+ * what it has finished to its place in the file (the page-cache copies on
+ * all cores) and starts its write-back, so that the fsyncs after the pass
+ * have little left to wait for. */
 struct bucket_job {
 	uint8_t *buckets;      /* n_buckets x per x 48, real entries already placed */
 	const uint32_t *load;  /* real entries per bucket */
 	uint32_t per;
 	uint8_t *hashes;       /* n_buckets x 32 */
+	uint8_t *verified;     /* v_total x 48, the first n_ver real */
+	size_t n_ver, v_total;
+	uint8_t *vhash;        /* 32 */
+	int bfd, vfd;          /* buckets.bin, verified.bin */
+	atomic_int berr, verr; /* errno of the first failed write of each, or 0 */
 };
+
+static void pad_sort_hash(uint8_t *e, size_t real, size_t total, uint8_t *tmp, uint8_t *hash)
+{
+	randombytes_buf(e + real * BC_ENTRY_BYTES, (total - real) * BC_ENTRY_BYTES);
+	bc_index_sort_entries(e, total, tmp);
+	crypto_generichash(hash, BC_HASH_BYTES, e, total * BC_ENTRY_BYTES, NULL, 0);
+}
+
+static void write_part(int fd, atomic_int *failed, const uint8_t *data, size_t len, size_t off)
+{
+	int none = 0;
+
+	if (bc_pwrite_all(fd, data, len, (off_t)off) != 0)
+		atomic_compare_exchange_strong(failed, &none, errno ? errno : EIO);
+	else
+		bc_start_writeback(fd, (off_t)off, len);
+}
 
 static void bucket_range(void *arg, size_t begin, size_t end)
 {
 	struct bucket_job *j = arg;
-	size_t i;
+	size_t i, bytes = (size_t)j->per * BC_ENTRY_BYTES;
+	uint8_t *tmp;
 
-	for (i = begin; i < end; i++) {
-		uint8_t *b = j->buckets + i * j->per * BC_ENTRY_BYTES;
-
-		randombytes_buf(b + (size_t)j->load[i] * BC_ENTRY_BYTES,
-				(size_t)(j->per - j->load[i]) * BC_ENTRY_BYTES);
-		qsort(b, j->per, BC_ENTRY_BYTES, cmp_entry);
-		crypto_generichash(j->hashes + i * BC_HASH_BYTES, BC_HASH_BYTES, b,
-				   (size_t)j->per * BC_ENTRY_BYTES, NULL, 0);
+	if (begin == 0) {
+		tmp = malloc(j->v_total * BC_ENTRY_BYTES);
+		pad_sort_hash(j->verified, j->n_ver, j->v_total, tmp, j->vhash);
+		free(tmp);
+		write_part(j->vfd, &j->verr, j->verified, j->v_total * BC_ENTRY_BYTES, 0);
+		begin++;
 	}
+	if (begin >= end)
+		return;
+	tmp = malloc(bytes);
+	for (i = begin - 1; i < end - 1; i++)
+		pad_sort_hash(j->buckets + i * bytes, j->load[i], j->per, tmp, j->hashes + i * BC_HASH_BYTES);
+	free(tmp);
+	write_part(j->bfd, &j->berr, j->buckets + (begin - 1) * bytes, (end - begin) * bytes, (begin - 1) * bytes);
+}
+
+static int write_failed(struct bc_error *err, const char *path, int e)
+{
+	return bc_error_set(err, bc_err_io, "cannot write %s: %s%s", path, strerror(e),
+			    e == ENOSPC || e == EFBIG || e == EDQUOT
+			    ? " (disk full or size limit); nothing was published, the previous index is unchanged"
+			    : "");
+}
+
+/* Create dir/name (O_EXCL, 0644) into *fd. Returns 0, or -1 with err set. */
+static int create_in(const char *dir, const char *name, int *fd, struct bc_error *err)
+{
+	char path[PATH_MAX + 32];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	*fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (*fd < 0)
+		return bc_error_set(err, bc_err_io, "cannot create %s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* Sync and close *fd, dir/name, whose writes failed with werr (0: none).
+ * Returns 0, or -1 with err set; *fd is -1 after. */
+static int finish_file(const char *dir, const char *name, int *fd, int werr, struct bc_error *err)
+{
+	char path[PATH_MAX + 32];
+	int fd1 = *fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	*fd = -1;
+	if (werr != 0 || fsync(fd1) != 0) {
+		write_failed(err, path, werr != 0 ? werr : errno);
+		close(fd1);
+		return -1;
+	}
+	if (close(fd1) != 0)
+		return bc_error_set(err, bc_err_io, "cannot write %s: %s", path, strerror(errno));
+	return 0;
 }
 
 static int write_path(const char *dir, const char *name, const void *data, size_t len,
 		      struct bc_error *err)
 {
-	char path[PATH_MAX + 32];
-	int fd, ret = -1;
+	int fd;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return bc_error_set(err, bc_err_io, "cannot create %s: %s", path, strerror(errno));
-	if (bc_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		bc_error_set(err, bc_err_io, "cannot write %s: %s%s", path, strerror(errno),
-			     errno == ENOSPC || errno == EFBIG || errno == EDQUOT
-			     ? " (disk full or size limit); nothing was published, the previous index is unchanged"
-			     : "");
-		close(fd);
+	if (create_in(dir, name, &fd, err) != 0)
 		return -1;
-	}
-	if (close(fd) != 0)
-		bc_error_set(err, bc_err_io, "cannot write %s: %s", path, strerror(errno));
-	else
-		ret = 0;
-	return ret;
+	return finish_file(dir, name, &fd, bc_write_all(fd, data, len) != 0 ? errno : 0, err);
 }
 
 static json_t *b64_json(const uint8_t *in, size_t n)
@@ -262,9 +447,10 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 			 struct bc_error *err)
 {
 	uint8_t salt[BC_SALT_BYTES], vhash[BC_HASH_BYTES];
-	uint8_t *entries = NULL, *buckets = NULL, *verified = NULL, *hashes = NULL;
-	uint32_t *b32 = NULL, *pub_b32 = NULL, *load = NULL, *fill = NULL;
-	size_t n_pub = 0, n_ver = 0, v_total, i, n_buckets;
+	uint8_t *buckets = NULL, *verified = NULL, *hashes = NULL;
+	uint32_t *slot = NULL, *hist = NULL, *fill = NULL;
+	size_t n_pub = 0, n_ver = 0, v_total, i, n_buckets, zero_at;
+	unsigned k = p->anonymity ? p->anonymity : 1, maxb;
 	struct seal_job sj;
 	struct bucket_job bj;
 	json_t *root = NULL, *arr, *breaches = NULL;
@@ -272,19 +458,12 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 	char *text = NULL;
 	int ret = -1;
 
+	bj.bfd = bj.vfd = -1;
 	if (sodium_init() < 0) {
 		bc_error_set(err, bc_err_internal, "libsodium failed to initialise");
 		goto out;
 	}
 	memset(res, 0, sizeof(*res));
-	/* An OPRF output is a hash: all zeros is an output never evaluated
-	 * (a bug upstream), whose person would be told "not found". */
-	for (i = 0; i < n; i++)
-		if (sodium_is_zero(items[i].y, BC_Y_BYTES)) {
-			bc_error_set(err, bc_err_internal, "entry %zu of %zu has an all-zero OPRF output (never "
-				     "evaluated): nothing published", i, n);
-			goto out;
-		}
 	if (p->salt != NULL)
 		memcpy(salt, p->salt, sizeof(salt));
 	else
@@ -294,38 +473,52 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 		bc_error_set(err, bc_err_internal, "catalogue is not a JSON array");
 		goto out;
 	}
-	entries = malloc(n ? n * BC_ENTRY_BYTES : 1);
-	b32 = malloc(n ? n * sizeof(*b32) : 1);
-	if (entries == NULL || b32 == NULL) {
+	if (n >= UINT32_MAX) {
+		bc_error_set(err, bc_err_internal, "%zu entries: more than one index holds", n);
+		goto out;
+	}
+	slot = malloc(n ? n * sizeof(*slot) : 1);
+	if (slot == NULL) {
 		bc_error_set(err, bc_err_out_of_memory, "out of memory sealing %zu entries", n);
 		goto out;
 	}
+	/* Pass 1: bucket32 of the public items, and the never-evaluated check. */
 	sj.items = items;
 	sj.salt = salt;
-	sj.entries = entries;
-	sj.bucket32 = b32;
-	bc_parallel_for(n, 4096, p->threads, seal_range, &sj);
-	for (i = 0; i < n; i++)
-		if (items[i].payload[1] == BC_TOKEN_VERIFIED)
-			n_ver++;
+	sj.slot = slot;
+	sj.buckets = sj.verified = NULL;
+	atomic_init(&sj.zero_at, SIZE_MAX);
+	atomic_init(&sj.n_ver, 0);
+	bc_parallel_for(n, 4096, p->threads, bucket32_range, &sj);
+	/* An OPRF output is a hash: all zeros is an output never evaluated
+	 * (a bug upstream), whose person would be told "not found". */
+	zero_at = atomic_load(&sj.zero_at);
+	if (zero_at != SIZE_MAX) {
+		bc_error_set(err, bc_err_internal, "entry %zu of %zu has an all-zero OPRF output (never "
+			     "evaluated): nothing published", zero_at, n);
+		goto out;
+	}
+	n_ver = atomic_load(&sj.n_ver);
 	n_pub = n - n_ver;
-	pub_b32 = malloc(n_pub ? n_pub * sizeof(*pub_b32) : 1);
-	if (pub_b32 == NULL) {
+	/* bucket_bits from the loads (bc_index_choose_bits), then each item's slot. */
+	maxb = max_bucket_bits(n_pub, k);
+	hist = calloc((size_t)1 << maxb, sizeof(*hist));
+	if (hist == NULL) {
 		bc_error_set(err, bc_err_out_of_memory, "out of memory");
 		goto out;
 	}
-	for (i = 0, n_pub = 0; i < n; i++)
-		if (items[i].payload[1] != BC_TOKEN_VERIFIED)
-			pub_b32[n_pub++] = b32[i];
-	if (bc_index_choose_bits(pub_b32, n_pub, p->anonymity, &res->bucket_bits,
-				 &res->min_real_entries, &res->bucket_entries) != 0) {
-		bc_error_set(err, bc_err_out_of_memory, "out of memory");
-		goto out;
-	}
+	for (i = 0; i < n; i++)
+		if (!is_verified(&items[i]))
+			hist[bc_index_bucket_of(slot[i], maxb)]++;
+	pick_bits(hist, maxb, k, &res->bucket_bits, &res->min_real_entries, &res->bucket_entries);
 	if (res->bucket_entries == 0)
 		res->bucket_entries = 1; /* an empty index still has one padded bucket */
 	n_buckets = (size_t)1 << res->bucket_bits;
-	load = calloc(n_buckets, sizeof(*load));
+	if (n_buckets * res->bucket_entries >= UINT32_MAX) {
+		bc_error_set(err, bc_err_internal, "%zu buckets of %u entries: more than one index holds",
+			     n_buckets, res->bucket_entries);
+		goto out;
+	}
 	fill = calloc(n_buckets, sizeof(*fill));
 	hashes = malloc(n_buckets * BC_HASH_BYTES);
 	buckets = malloc(n_buckets * res->bucket_entries * BC_ENTRY_BYTES);
@@ -333,31 +526,39 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 	if (v_total == 0)
 		v_total = BC_VERIFIED_ALIGN;
 	verified = malloc(v_total * BC_ENTRY_BYTES);
-	if (load == NULL || fill == NULL || hashes == NULL || buckets == NULL || verified == NULL) {
+	if (fill == NULL || hashes == NULL || buckets == NULL || verified == NULL) {
 		bc_error_set(err, bc_err_out_of_memory, "out of memory building %zu buckets", n_buckets);
 		goto out;
 	}
 	for (i = 0, n_ver = 0; i < n; i++) {
-		const uint8_t *e = entries + i * BC_ENTRY_BYTES;
-
-		if (items[i].payload[1] == BC_TOKEN_VERIFIED) {
-			memcpy(verified + n_ver++ * BC_ENTRY_BYTES, e, BC_ENTRY_BYTES);
+		if (is_verified(&items[i])) {
+			slot[i] = (uint32_t)n_ver++;
 		} else {
-			uint32_t b = bc_index_bucket_of(b32[i], res->bucket_bits);
+			uint32_t b = bc_index_bucket_of(slot[i], res->bucket_bits);
 
-			memcpy(buckets + ((size_t)b * res->bucket_entries + fill[b]++) * BC_ENTRY_BYTES,
-			       e, BC_ENTRY_BYTES);
+			slot[i] = b * res->bucket_entries + fill[b]++;
 		}
 	}
-	memcpy(load, fill, n_buckets * sizeof(*load));
+	/* Pass 2: each entry sealed into its slot. */
+	sj.buckets = buckets;
+	sj.verified = verified;
+	bc_parallel_for(n, 4096, p->threads, seal_range, &sj);
+	/* Pass 3: padding, sort and hash of each bucket and of verified.bin,
+	 * each written to its file as soon as done. */
+	if (create_in(tmpdir, "buckets.bin", &bj.bfd, err) != 0 ||
+	    create_in(tmpdir, "verified.bin", &bj.vfd, err) != 0)
+		goto out;
+	atomic_init(&bj.berr, 0);
+	atomic_init(&bj.verr, 0);
 	bj.buckets = buckets;
-	bj.load = load;
+	bj.load = fill;
 	bj.per = res->bucket_entries;
 	bj.hashes = hashes;
-	bc_parallel_for(n_buckets, 16, p->threads, bucket_range, &bj);
-	randombytes_buf(verified + n_ver * BC_ENTRY_BYTES, (v_total - n_ver) * BC_ENTRY_BYTES);
-	qsort(verified, v_total, BC_ENTRY_BYTES, cmp_entry);
-	crypto_generichash(vhash, sizeof(vhash), verified, v_total * BC_ENTRY_BYTES, NULL, 0);
+	bj.verified = verified;
+	bj.n_ver = n_ver;
+	bj.v_total = v_total;
+	bj.vhash = vhash;
+	bc_parallel_for(n_buckets + 1, 4, p->threads, bucket_range, &bj);
 	bc_index_compute_id(hashes, (uint32_t)n_buckets, vhash, salt, res->index_id);
 	res->public_entries = n_pub;
 	res->verified_entries = n_ver;
@@ -385,8 +586,8 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 		bc_error_set(err, bc_err_out_of_memory, "out of memory writing index.json");
 		goto out;
 	}
-	if (write_path(tmpdir, "buckets.bin", buckets, n_buckets * res->bucket_entries * BC_ENTRY_BYTES, err) ||
-	    write_path(tmpdir, "verified.bin", verified, v_total * BC_ENTRY_BYTES, err) ||
+	if (finish_file(tmpdir, "buckets.bin", &bj.bfd, atomic_load(&bj.berr), err) ||
+	    finish_file(tmpdir, "verified.bin", &bj.vfd, atomic_load(&bj.verr), err) ||
 	    write_path(tmpdir, "index.json", text, strlen(text), err))
 		goto out;
 	if (bc_fsync_dir(tmpdir) != 0) {
@@ -397,15 +598,17 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 		     (uint64_t)v_total * BC_ENTRY_BYTES + strlen(text);
 	ret = 0;
 out:
+	if (bj.bfd >= 0)
+		close(bj.bfd);
+	if (bj.vfd >= 0)
+		close(bj.vfd);
 	free(text);
 	if (root != NULL)
 		json_decref(root);
 	if (breaches != NULL)
 		json_decref(breaches);
-	free(entries);
-	free(b32);
-	free(pub_b32);
-	free(load);
+	free(slot);
+	free(hist);
 	free(fill);
 	free(hashes);
 	free(buckets);

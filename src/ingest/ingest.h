@@ -197,4 +197,27 @@ int bc_ingest_measure(const struct bc_ingest_options *o, struct bc_ingest_measur
 int bc_ingest_measure_reading(const struct bc_ingest_options *o, struct bc_ingest_measure *m,
 			      struct bc_error *err);
 
+/* Figures of bc_ingest_measure_publish (seconds; CPU: user + system of the
+ * whole process during the phase). */
+struct bc_ingest_publish_measure {
+	double wall, cpu;
+	double t_state, t_publish;  /* as in bc_ingest_stats */
+	struct bc_build_result index;
+};
+
+/*
+ * Benchmarks (bench/index --publish-only): what an ingest runs after its last
+ * OPRF evaluation, alone: the same publish code as bc_ingest_run (this
+ * breach's state file written by a thread while the index is sealed,
+ * bucketed and written, the catalogue committed, the symlink swapped), on
+ * n items already evaluated (items: y, payload, breach_id; copied, the
+ * caller keeps them), with the key o->key_path (its state directory is
+ * created or used, a new breach id reserved) into o->index_dir (absent or
+ * an index symlink). o->salt, o->anonymity and o->threads apply; the
+ * catalogue entry is a bare one named o->breach. Returns 0, or -1 with err
+ * filled (state, key, publication errors).
+ */
+int bc_ingest_measure_publish(const struct bc_ingest_options *o, const struct bc_build_item *items,
+			      size_t n, struct bc_ingest_publish_measure *m, struct bc_error *err);
+
 #endif

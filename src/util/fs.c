@@ -1,3 +1,4 @@
+#define _GNU_SOURCE 1 /* sync_file_range */
 #include "util/fs.h"
 
 #include <dirent.h>
@@ -11,12 +12,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int bc_write_all(int fd, const void *buf, size_t len)
+/* write(2) (off < 0) or pwrite(2) at off, until all len bytes are out. */
+static int write_loop(int fd, const void *buf, size_t len, off_t off)
 {
 	const uint8_t *p = buf;
 
 	while (len > 0) {
-		ssize_t w = write(fd, p, len > (1u << 30) ? (1u << 30) : len);
+		size_t part = len > (1u << 30) ? (1u << 30) : len;
+		ssize_t w = off < 0 ? write(fd, p, part) : pwrite(fd, p, part, off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -27,9 +30,39 @@ int bc_write_all(int fd, const void *buf, size_t len)
 			return -1;
 		}
 		p += w;
+		if (off >= 0)
+			off += w;
 		len -= (size_t)w;
 	}
 	return 0;
+}
+
+int bc_write_all(int fd, const void *buf, size_t len)
+{
+	return write_loop(fd, buf, len, -1);
+}
+
+int bc_pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+	if (off < 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	return write_loop(fd, buf, len, off);
+}
+
+void bc_start_writeback(int fd, off_t off, size_t len)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+	int e = errno;
+
+	(void)sync_file_range(fd, off, (off_t)len, SYNC_FILE_RANGE_WRITE);
+	errno = e;
+#else
+	(void)fd;
+	(void)off;
+	(void)len;
+#endif
 }
 
 int bc_fsync_dir(const char *path)

@@ -8,12 +8,24 @@
  */
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "util/error.h"
 
 /* write(2) all len bytes of buf to fd, retrying on EINTR and short writes.
  * Returns 0, or -1 with errno set (ENOSPC if write returned 0). */
 int bc_write_all(int fd, const void *buf, size_t len) __attribute__((warn_unused_result));
+
+/* pwrite(2) all len bytes of buf to fd at offset off, retrying on EINTR and
+ * short writes (safe from several threads on disjoint ranges). Returns 0, or
+ * -1 with errno set (ENOSPC if pwrite returned 0, EINVAL if off < 0). */
+int bc_pwrite_all(int fd, const void *buf, size_t len, off_t off) __attribute__((warn_unused_result));
+
+/* Ask the kernel to start writing bytes [off, off + len) of fd to disk now
+ * (Linux sync_file_range(2) SYNC_FILE_RANGE_WRITE), so that a later fsync
+ * has less to wait for; a hint only: it neither waits nor fails (the fsync
+ * reports errors), and does nothing where it does not exist. */
+void bc_start_writeback(int fd, off_t off, size_t len);
 
 /* fsync(2) the directory at path. Returns 0 or -1 (errno set). */
 int bc_fsync_dir(const char *path);

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -525,6 +527,232 @@ static void test_publish(void **state)
 	free(items);
 }
 
+static int cmp_tag(const void *a, const void *b)
+{
+	return memcmp(a, b, 16);
+}
+
+/* bc_index_sort_entries gives qsort's order by tag: uniform tags, a crowded
+ * bin (more than 32 entries with the same first bytes: the qsort fallback),
+ * equal tags kept in their order in small bins, tiny and empty arrays, and
+ * without scratch. */
+static void test_sort_entries(void **state)
+{
+	enum { N = 3001 };
+	uint8_t *e = malloc(N * 48), *want = malloc(N * 48), *tmp = malloc(N * 48);
+	size_t sizes[] = { 0, 1, 2, 5, 64, 1515, N }, k, i;
+	int round;
+
+	(void)state;
+	assert_non_null(e);
+	assert_non_null(want);
+	assert_non_null(tmp);
+	for (round = 0; round < 3; round++) {
+		for (k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			size_t n = sizes[k];
+
+			randombytes_buf(e, N * 48);
+			if (round == 1) /* 200 entries in one bin of every split: qsort inside it */
+				for (i = 0; i < n && i < 200; i++)
+					memset(e + i * 48, 0xa5, 3);
+			memcpy(want, e, n * 48);
+			qsort(want, n, 48, cmp_tag);
+			bc_index_sort_entries(e, n, round == 2 ? NULL : tmp);
+			assert_memory_equal(e, want, n * 48);
+		}
+	}
+	/* Equal tags, different ciphertexts: in their first order. */
+	randombytes_buf(e, 40 * 48);
+	for (i = 0; i < 40; i += 2) {
+		memcpy(e + (i + 1) * 48, e + i * 48, 16);
+		e[i * 48 + 47] = 1;
+		e[(i + 1) * 48 + 47] = 2;
+	}
+	bc_index_sort_entries(e, 40, tmp);
+	for (i = 0; i < 40; i += 2) {
+		assert_memory_equal(e + i * 48, e + (i + 1) * 48, 16);
+		assert_int_equal(e[i * 48 + 47], 1);
+		assert_int_equal(e[(i + 1) * 48 + 47], 2);
+		if (i > 0)
+			assert_true(memcmp(e + (i - 1) * 48, e + i * 48, 16) < 0);
+	}
+	free(e);
+	free(want);
+	free(tmp);
+}
+
+/* An expected public entry and its bucket (sorted by the entry's bytes). */
+struct placed {
+	uint8_t e[48];
+	uint32_t bucket;
+};
+
+static int cmp_placed(const void *a, const void *b)
+{
+	return memcmp(a, b, 48);
+}
+
+/* Position of the 48-byte entry want in area (n entries), or -1. */
+static long find_entry(const uint8_t *area, size_t n, const uint8_t *want)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!memcmp(area + i * 48, want, 48))
+			return (long)i;
+	return -1;
+}
+
+/*
+ * With a fixed salt, the real entries are fixed: each item's entry (tag,
+ * key and seal of DESIGN.md §5, computed here one by one) is in the bucket
+ * its bucket32 names at the bucket_bits bc_index_choose_bits gives for the
+ * public items, or in verified.bin; each bucket holds exactly its real
+ * entries plus padding; bucket_entries and min_real_entries are the largest
+ * and smallest loads. Shapes: verified and public, many small buckets
+ * (K = 1), only verified entries, fewer public entries than K.
+ */
+static void test_entries_in_place(void **state)
+{
+	static const struct { size_t n, nv; unsigned k; int threads; } shapes[] = {
+		{ 3000, 100, 64, 2 }, { 5000, 0, 1, 2 }, { 300, 300, 1024, 1 }, { 100, 7, 1000, 3 },
+	};
+	size_t sh;
+
+	(void)state;
+	for (sh = 0; sh < sizeof(shapes) / sizeof(shapes[0]); sh++) {
+		size_t n = shapes[sh].n, nv = shapes[sh].nv, i, len, vlen, n_pub = n - nv, total = 0;
+		struct bc_build_item *items = calloc(n, sizeof(*items));
+		uint32_t *b32 = calloc(n, sizeof(*b32)), *load, bits_lo, bits_hi, lo = UINT32_MAX, hi = 0;
+		uint8_t salt[32], pk[32] = { 4 }, pkv[32] = { 5 }, *entries = malloc(n * 48);
+		struct bc_build_params bp = { salt, shapes[sh].k, pk, pkv, breaches, shapes[sh].threads,
+					      NULL, NULL, 0 };
+		struct bc_build_result res;
+		struct bc_error err = BC_ERROR_INIT;
+		struct bc_index *idx = NULL;
+		char dir[PATH_MAX];
+		unsigned bits;
+		uint32_t b;
+		const uint8_t *ver;
+		struct placed *pub;
+
+		assert_non_null(items);
+		assert_non_null(b32);
+		assert_non_null(entries);
+		randombytes_buf(salt, sizeof(salt));
+		make_items(items, n, nv);
+		for (i = 0; i < n; i++) {
+			uint8_t tag[16], key[32];
+
+			bc_index_tag(items[i].y, salt, items[i].breach_id, tag);
+			bc_index_key(items[i].y, salt, items[i].breach_id, key);
+			bc_entry_seal(key, items[i].payload, tag, entries + i * 48);
+			if (i >= nv)
+				b32[i - nv] = bc_index_bucket32(items[i].y, salt);
+		}
+		assert_int_equal(bc_index_choose_bits(b32, n_pub, shapes[sh].k, &bits, &bits_lo, &bits_hi), 0);
+		snprintf(dir, sizeof(dir), "%s/place%zu", tmproot, sh);
+		assert_int_equal(mkdir(dir, 0755), 0);
+		assert_int_equal(bc_index_write_files(dir, items, n, &bp, &res, &err), 0);
+		assert_int_equal(res.bucket_bits, bits);
+		assert_int_equal(res.min_real_entries, bits_lo);
+		assert_int_equal(res.bucket_entries, bits_hi ? bits_hi : 1);
+		assert_int_equal(res.public_entries, n_pub);
+		assert_int_equal(res.verified_entries, nv);
+		assert_int_equal(bc_index_open(dir, &idx, &err), 0);
+		assert_int_equal(bc_index_verify(idx, &err), 0);
+		assert_int_equal(bc_index_check_id(idx, &err), 0);
+		assert_int_equal(bc_index_n_buckets(idx), 1u << bits);
+		load = calloc(bc_index_n_buckets(idx), sizeof(*load));
+		assert_non_null(load);
+		pub = calloc(n_pub ? n_pub : 1, sizeof(*pub));
+		assert_non_null(pub);
+		for (i = nv; i < n; i++) {
+			const uint8_t *area;
+
+			b = bc_index_bucket_of(b32[i - nv], bits);
+			area = bc_index_bucket_ptr(idx, b, &len);
+			assert_non_null(area);
+			assert_true(find_entry(area, len / 48, entries + i * 48) >= 0);
+			load[b]++;
+			memcpy(pub[i - nv].e, entries + i * 48, 48);
+			pub[i - nv].bucket = b;
+		}
+		qsort(pub, n_pub, sizeof(*pub), cmp_placed);
+		ver = bc_index_verified_ptr(idx, &vlen);
+		assert_int_equal(vlen, (nv + 63) / 64 * 64 * 48 + (nv == 0 ? 64 * 48 : 0));
+		for (i = 0; i < nv; i++)
+			assert_true(find_entry(ver, vlen / 48, entries + i * 48) >= 0);
+		for (b = 0; b < bc_index_n_buckets(idx); b++) {
+			const uint8_t *area = bc_index_bucket_ptr(idx, b, &len);
+			size_t x, real = 0;
+
+			/* every entry of the bucket is one of its real ones, or padding */
+			for (x = 0; x < len / 48; x++) {
+				const struct placed *f = n_pub ? bsearch(area + x * 48, pub, n_pub, sizeof(*pub),
+									  cmp_placed) : NULL;
+
+				if (f != NULL) {
+					assert_int_equal(f->bucket, b);
+					real++;
+				}
+			}
+			assert_int_equal(real, load[b]);
+			lo = load[b] < lo ? load[b] : lo;
+			hi = load[b] > hi ? load[b] : hi;
+			total += real;
+		}
+		assert_int_equal(total, n_pub);
+		assert_int_equal(lo, res.min_real_entries);
+		assert_int_equal(hi ? hi : 1, res.bucket_entries);
+		bc_index_free(idx);
+		free(pub);
+		free(load);
+		free(items);
+		free(b32);
+		free(entries);
+	}
+}
+
+/* A write that fails (here a file-size limit, as a full disk would) while
+ * the buckets are written from the worker threads: "io" naming the file and
+ * the cause, nothing published by the caller (bc_index_publish removes the
+ * directory). */
+static void test_write_fails(void **state)
+{
+	enum { N = 3000, NV = 100 };
+	struct bc_build_item *items = calloc(N, sizeof(*items));
+	uint8_t pk[32] = { 2 }, pkv[32] = { 3 };
+	struct bc_build_params bp = { NULL, 8, pk, pkv, breaches, 2, NULL, NULL, 0 };
+	struct bc_build_result res;
+	struct bc_error err = BC_ERROR_INIT;
+	struct rlimit old, lim;
+	char dir[PATH_MAX];
+	void (*prev)(int);
+
+	(void)state;
+	assert_non_null(items);
+	make_items(items, N, NV);
+	snprintf(dir, sizeof(dir), "%s/full", tmproot);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	lim = old;
+	lim.rlim_cur = 20000; /* buckets.bin is 3000 x 48 bytes and more */
+	prev = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	assert_int_equal(bc_index_write_files(dir, items, N, &bp, &res, &err), -1);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, prev);
+	assert_string_equal(err.code, "io");
+	assert_non_null(strstr(err.msg, "buckets.bin"));
+	assert_non_null(strstr(err.msg, "size limit"));
+	/* the same items and directory name publish once the limit is gone */
+	test_rm_rf(dir);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	assert_int_equal(bc_index_write_files(dir, items, N, &bp, &res, &err), 0);
+	free(items);
+}
+
 /*
  * An item whose y is all zeros was never evaluated (an OPRF output is a
  * hash: all zeros does not happen): publishing it would tell its person
@@ -574,6 +802,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_read_roundtrip, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_publish, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_zero_y_refused, setup_dir, teardown_dir),
+		cmocka_unit_test(test_sort_entries),
+		cmocka_unit_test_setup_teardown(test_write_fails, setup_dir, teardown_dir),
+		cmocka_unit_test_setup_teardown(test_entries_in_place, setup_dir, teardown_dir),
 		cmocka_unit_test_setup_teardown(test_dir_check_writable, setup_dir, teardown_dir),
 	};
 

@@ -1,8 +1,10 @@
 /*
- * util/: files (atomic replace, removing matching entries), UTF-8 (RFC 3629
+ * util/: files (atomic replace, writes at offsets, removing matching entries), UTF-8 (RFC 3629
  * §3 and §4 examples of ill-formed sequences), base64url (RFC 4648 §10
  * vectors, re-spelled in the URL alphabet), parallel_for.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -43,6 +45,28 @@ static void test_fs(void **state)
 	fclose(f);
 	assert_int_equal(n, 6);
 	assert_memory_equal(buf, "second", 6);
+	/* pwrite at offsets, the end first (a hole filled after), then the
+	 * write-back hint: "abcdef"; a negative offset is refused */
+	{
+		int fd;
+
+		snprintf(p, sizeof(p), "%s/pw", dir);
+		fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		assert_true(fd >= 0);
+		assert_int_equal(bc_pwrite_all(fd, "def", 3, 3), 0);
+		assert_int_equal(bc_pwrite_all(fd, "abc", 3, 0), 0);
+		bc_start_writeback(fd, 0, 6);
+		assert_int_equal(bc_pwrite_all(fd, "x", 1, -1), -1);
+		assert_int_equal(errno, EINVAL);
+		assert_int_equal(close(fd), 0);
+		f = fopen(p, "rb");
+		assert_non_null(f);
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		assert_int_equal(n, 6);
+		assert_memory_equal(buf, "abcdef", 6);
+		assert_int_equal(unlink(p), 0);
+	}
 	/* a directory in the way: io error, nothing left behind */
 	snprintf(p, sizeof(p), "%s/xd", dir);
 	assert_int_equal(mkdir(p, 0700), 0);
