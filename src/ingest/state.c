@@ -192,30 +192,54 @@ static void state_checksum(const uint8_t *buf, size_t len, const uint8_t *pk, ui
 	crypto_generichash(out, BC_HASH_BYTES, buf, len, pk, pk != NULL ? 32 : 0);
 }
 
+/* Records per write of the state file: 640 KB buffered, hashed, written
+ * and its write-back started, while the next part is filled. */
+#define STATE_CHUNK 8192
+
 int bc_ingest_save_breach_state(const char *dir, uint32_t id, const uint8_t pk[32],
 				const struct bc_build_item *items, size_t n, struct bc_error *err)
 {
 	char path[PATH_MAX + 32];
-	size_t len = 24 + n * STATE_REC + BC_HASH_BYTES, i;
-	uint8_t *buf = malloc(len), *p;
-	int ret;
+	uint8_t head[24], sum[BC_HASH_BYTES], *buf = malloc(STATE_CHUNK * STATE_REC), *p;
+	crypto_generichash_state hs;
+	struct bc_atomic_file f;
+	size_t i, done;
+	int ret = -1;
 
 	if (buf == NULL)
 		return bc_error_set(err, bc_err_out_of_memory, "out of memory writing the state");
-	memcpy(buf, STATE_MAGIC, 8);
+	memcpy(head, STATE_MAGIC, 8);
 	for (i = 0; i < 4; i++)
-		buf[8 + i] = (uint8_t)(id >> (8 * i));
-	memset(buf + 12, 0, 4);
+		head[8 + i] = (uint8_t)(id >> (8 * i));
+	memset(head + 12, 0, 4);
 	for (i = 0; i < 8; i++)
-		buf[16 + i] = (uint8_t)((uint64_t)n >> (8 * i));
-	for (i = 0, p = buf + 24; i < n; i++, p += STATE_REC) {
-		memcpy(p, items[i].payload, BC_PAYLOAD_BYTES);
-		memcpy(p + BC_PAYLOAD_BYTES, items[i].y, BC_Y_BYTES);
-	}
-	state_checksum(buf, len - BC_HASH_BYTES, pk, p);
+		head[16 + i] = (uint8_t)((uint64_t)n >> (8 * i));
 	snprintf(path, sizeof(path), "%s/breach-%u.bin", dir, id);
-	ret = bc_write_file_atomic(path, buf, len, 0600, err);
-	sodium_memzero(buf, len);
+	/* the checksum as state_checksum computes it, over the parts in turn */
+	crypto_generichash_init(&hs, pk, 32, BC_HASH_BYTES);
+	crypto_generichash_update(&hs, head, sizeof(head));
+	if (bc_atomic_open(&f, path, 0600, err) != 0)
+		goto out;
+	if (bc_atomic_write(&f, head, sizeof(head), err) != 0)
+		goto out;
+	for (done = 0; done < n; done += i) {
+		for (i = 0, p = buf; i < STATE_CHUNK && done + i < n; i++, p += STATE_REC) {
+			memcpy(p, items[done + i].payload, BC_PAYLOAD_BYTES);
+			memcpy(p + BC_PAYLOAD_BYTES, items[done + i].y, BC_Y_BYTES);
+		}
+		crypto_generichash_update(&hs, buf, i * STATE_REC);
+		if (bc_atomic_write(&f, buf, i * STATE_REC, err) != 0)
+			goto out;
+	}
+	crypto_generichash_final(&hs, sum, sizeof(sum));
+	if (bc_atomic_write(&f, sum, sizeof(sum), err) != 0)
+		goto out;
+	ret = bc_atomic_commit(&f, err);
+out:
+	if (ret != 0)
+		bc_atomic_abort(&f);
+	sodium_memzero(buf, STATE_CHUNK * STATE_REC);
+	sodium_memzero(&hs, sizeof(hs));
 	free(buf);
 	return ret;
 }

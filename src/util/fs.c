@@ -100,46 +100,87 @@ int bc_fsync_parent(const char *path)
 	return bc_fsync_dir(parent);
 }
 
+int bc_atomic_open(struct bc_atomic_file *f, const char *path, int mode, struct bc_error *err)
+{
+	f->fd = -1;
+	f->off = 0;
+	f->tmp[0] = '\0';
+	if (snprintf(f->path, sizeof(f->path), "%s", path) >= (int)sizeof(f->path) ||
+	    snprintf(f->tmp, sizeof(f->tmp), "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof(f->tmp)) {
+		f->tmp[0] = '\0';
+		return bc_error_set(err, bc_err_io, "%s: path too long", path);
+	}
+	f->fd = open(f->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	if (f->fd < 0) {
+		bc_error_set(err, bc_err_io, "cannot create %s: %s", f->tmp, strerror(errno));
+		f->tmp[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+void bc_atomic_abort(struct bc_atomic_file *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+	if (f->tmp[0] != '\0')
+		unlink(f->tmp);
+	f->tmp[0] = '\0';
+}
+
+static int atomic_write_failed(struct bc_atomic_file *f, struct bc_error *err)
+{
+	int e = errno;
+
+	bc_error_set(err, bc_err_io, "cannot write %s: %s%s", f->tmp, strerror(e),
+		     e == ENOSPC || e == EFBIG || e == EDQUOT ? " (disk full or size limit); nothing was changed" : "");
+	bc_atomic_abort(f);
+	return -1;
+}
+
+int bc_atomic_write(struct bc_atomic_file *f, const void *data, size_t len, struct bc_error *err)
+{
+	if (bc_write_all(f->fd, data, len) != 0)
+		return atomic_write_failed(f, err);
+	bc_start_writeback(f->fd, f->off, len);
+	f->off += (off_t)len;
+	return 0;
+}
+
+int bc_atomic_commit(struct bc_atomic_file *f, struct bc_error *err)
+{
+	int fd = f->fd;
+
+	if (fsync(fd) != 0)
+		return atomic_write_failed(f, err);
+	f->fd = -1;
+	if (close(fd) != 0) {
+		bc_error_set(err, bc_err_io, "cannot write %s: %s", f->tmp, strerror(errno));
+		bc_atomic_abort(f);
+		return -1;
+	}
+	if (rename(f->tmp, f->path) != 0) {
+		bc_error_set(err, bc_err_io, "cannot rename %s: %s", f->tmp, strerror(errno));
+		bc_atomic_abort(f);
+		return -1;
+	}
+	f->tmp[0] = '\0';
+	if (bc_fsync_parent(f->path) != 0)
+		return bc_error_set(err, bc_err_io, "cannot sync the directory of %s: %s", f->path,
+				    strerror(errno));
+	return 0;
+}
+
 int bc_write_file_atomic(const char *path, const void *data, size_t len, int mode,
 			 struct bc_error *err)
 {
-	char tmp[PATH_MAX + 64];
-	int fd = -1, ret = -1;
+	struct bc_atomic_file f;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp-%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-		return bc_error_set(err, bc_err_io, "%s: path too long", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-	if (fd < 0) {
-		bc_error_set(err, bc_err_io, "cannot create %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (bc_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
-		bc_error_set(err, bc_err_io, "cannot write %s: %s%s", tmp, strerror(errno),
-			     errno == ENOSPC || errno == EFBIG || errno == EDQUOT
-			     ? " (disk full or size limit); nothing was changed" : "");
-		goto out;
-	}
-	if (close(fd) != 0) {
-		fd = -1;
-		bc_error_set(err, bc_err_io, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0) {
-		bc_error_set(err, bc_err_io, "cannot rename %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	if (bc_fsync_parent(path) != 0) {
-		bc_error_set(err, bc_err_io, "cannot sync the directory of %s: %s", path, strerror(errno));
-		goto out;
-	}
-	ret = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	if (ret != 0)
-		unlink(tmp);
-	return ret;
+	if (bc_atomic_open(&f, path, mode, err) != 0 ||
+	    (bc_write_all(f.fd, data, len) != 0 && atomic_write_failed(&f, err) != 0))
+		return -1;
+	return bc_atomic_commit(&f, err);
 }
 
 static int any_name(const char *name, void *arg)

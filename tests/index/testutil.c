@@ -30,3 +30,18 @@ void test_rm_rf(const char *path)
 	closedir(d);
 	rmdir(path);
 }
+
+int test_count_names(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		n += strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0 &&
+		     !strncmp(de->d_name, prefix, strlen(prefix));
+	closedir(d);
+	return n;
+}

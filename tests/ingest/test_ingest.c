@@ -24,6 +24,7 @@
 #include "index/index.h"
 #include "testutil.h"
 #include "ingest/ingest.h"
+#include "ingest/internal.h"
 #include "leak/record.h"
 #include "oprf/keyfile.h"
 #include "oprf/oprf.h"
@@ -807,6 +808,70 @@ static void test_unwritable_targets(void **state)
 	assert_int_equal(st.breach_id, 2);
 }
 
+/*
+ * The breach state file (docs/ingest.md "The state directory"), written in
+ * parts: its bytes are exactly "BCSTATE2", id (LE32), 4 zero bytes, count
+ * (LE64), payload || y per item, then BLAKE2b-256 keyed with pkS of all
+ * that; more items than one part (8192) holds; it loads back; a missing
+ * directory is a clear error and leaves nothing.
+ */
+static void test_state_file_bytes(void **state)
+{
+	enum { N = 20001 };
+	struct bc_build_item *items = calloc(N, sizeof(*items)), *back = NULL;
+	size_t len = 24 + (size_t)N * 80 + 32, nb = 0, cap = 0, i;
+	uint8_t *want = malloc(len), *got = malloc(len + 1), pk[32];
+	struct bc_error err = BC_ERROR_INIT;
+	char dir[PATH_MAX], path[PATH_MAX + 32];
+	FILE *f;
+
+	(void)state;
+	assert_non_null(items);
+	assert_non_null(want);
+	assert_non_null(got);
+	randombytes_buf(pk, sizeof(pk));
+	for (i = 0; i < N; i++) {
+		randombytes_buf(items[i].y, 64);
+		randombytes_buf(items[i].payload, 16);
+		items[i].breach_id = 7;
+	}
+	memcpy(want, "BCSTATE2\x07\0\0\0\0\0\0\0", 16);
+	for (i = 0; i < 8; i++)
+		want[16 + i] = (uint8_t)((uint64_t)N >> (8 * i));
+	for (i = 0; i < N; i++) {
+		memcpy(want + 24 + i * 80, items[i].payload, 16);
+		memcpy(want + 24 + i * 80 + 16, items[i].y, 64);
+	}
+	crypto_generichash(want + len - 32, 32, want, len - 32, pk, 32);
+	snprintf(dir, sizeof(dir), "%s/statebytes", root);
+	assert_int_equal(mkdir(dir, 0700), 0);
+	assert_int_equal(bc_ingest_save_breach_state(dir, 7, pk, items, N, &err), 0);
+	snprintf(path, sizeof(path), "%s/breach-7.bin", dir);
+	f = fopen(path, "rb");
+	assert_non_null(f);
+	assert_int_equal(fread(got, 1, len + 1, f), len);
+	fclose(f);
+	assert_memory_equal(got, want, len);
+	assert_int_equal(bc_ingest_load_breach_state(dir, 7, pk, &back, &nb, &cap, &err), 0);
+	assert_int_equal(nb, N);
+	for (i = 0; i < N; i++) {
+		assert_memory_equal(back[i].y, items[i].y, 64);
+		assert_memory_equal(back[i].payload, items[i].payload, 16);
+		assert_int_equal(back[i].breach_id, 7);
+	}
+	/* No directory: "io" naming the file; nothing created. */
+	snprintf(dir, sizeof(dir), "%s/statebytes/missing", root);
+	assert_int_equal(bc_ingest_save_breach_state(dir, 8, pk, items, N, &err), -1);
+	assert_string_equal(err.code, "io");
+	assert_non_null(strstr(err.msg, "breach-8.bin"));
+	snprintf(dir, sizeof(dir), "%s/statebytes", root);
+	assert_int_equal(test_count_names(dir, ""), 1);
+	free(items);
+	free(back);
+	free(want);
+	free(got);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -820,6 +885,7 @@ int main(void)
 		cmocka_unit_test(test_source_names),
 		cmocka_unit_test(test_sync_after_swap_fails),
 		cmocka_unit_test(test_unwritable_targets),
+		cmocka_unit_test(test_state_file_bytes),
 	};
 
 	if (sodium_init() < 0)
