@@ -170,9 +170,16 @@ static void node_hash(const struct bc_group *g, unsigned char out[HBYTES], int t
 static int further_given(const struct bc_group *g, const struct bc_record *rec, unsigned char h[HBYTES])
 {
 	char all[BC_NAME_MAX];
-	size_t k = strlen(rec->first_name);
+	size_t k = strlen(rec->first_name), letters = 0;
+	const unsigned char *p;
 	int r = 0;
 
+	/* ASCII given names normalise to their letters and digits, uppercased:
+	 * no more of them than the first name has, no further given name */
+	for (p = (const unsigned char *)rec->display_first; *p && *p < 0x80; p++)
+		letters += (*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9');
+	if (!*p && letters <= k)
+		return 0;
 	if (rec->display_first[0] &&
 	    bc_norm_last_name(rec->display_first, strlen(rec->display_first), all, sizeof(all)) == BC_NORM_OK &&
 	    strlen(all) > k && !strncmp(all, rec->first_name, k)) {
@@ -353,8 +360,9 @@ struct key {
 };
 
 struct row_keys {
-	struct key nir, nd[BC_RECORD_MAX_NAMES], given, mail, nf;
+	struct key nir, nd[BC_RECORD_MAX_NAMES], given, mail, nf[BC_RECORD_MAX_NAMES];
 	uint8_t has_nd[BC_RECORD_MAX_NAMES];
+	uint8_t has_nf[BC_RECORD_MAX_NAMES]; /* nf[b] hashed (slot prefetched) */
 	int has_given, has_mail;
 };
 
@@ -508,6 +516,7 @@ static int group_add(struct bc_group *g, const struct bc_record *rec, const stru
 	/* the row's keys: known nodes, or hashes */
 	k.has_given = k.has_mail = 0;
 	memset(k.has_nd, 0, sizeof(k.has_nd));
+	memset(k.has_nf, 0, sizeof(k.has_nf));
 	if (r->state != ROW_NO_NIR)
 		key_start(g, &k.nir, ids ? ids->nir : BC_GROUP_NO_ID, 'N', rec->nir, NULL, NULL);
 	if (with_dob) {
@@ -529,11 +538,23 @@ static int group_add(struct bc_group *g, const struct bc_record *rec, const stru
 			k.has_mail = 1;
 		}
 	}
+	/* NIR + name, early when it will be looked up: a row without a full DOB
+	 * and its NIR, or one whose namedob is new (a known namedob of its NIR
+	 * usually names the NF node already: see below) */
+	for (b = 0; with_nf && b < nb; b++) {
+		if (!rec->last_names[b][0] || (r->state == ROW_AGREE && k.has_nd[b] && k.nd[b].node != NONE))
+			continue;
+		key_start(g, &k.nf[b], BC_GROUP_NO_ID, 'F', rec->nir, rec->last_names[b], rec->first_name);
+		k.has_nf[b] = 1;
+	}
 	if (r->state != ROW_NO_NIR)
 		key_fetch(g, &k.nir);
-	for (b = 0; b < nb; b++)
+	for (b = 0; b < nb; b++) {
 		if (k.has_nd[b])
 			key_fetch(g, &k.nd[b]);
+		if (k.has_nf[b])
+			key_fetch(g, &k.nf[b]);
+	}
 	if (k.has_given)
 		key_fetch(g, &k.given);
 	if (k.has_mail)
@@ -594,8 +615,10 @@ static int group_add(struct bc_group *g, const struct bc_record *rec, const stru
 			if (r->state == ROW_AGREE && nd[b] != NONE && g->nodes[nd[b]].agree == r->nir &&
 			    g->nodes[nd[b]].nf != NONE)
 				continue;
-			node_hash(g, k.nf.h, 'F', rec->nir, rec->last_names[b], rec->first_name);
-			if ((nf = intern(g, k.nf.h, NODE_NF, NULL)) == NONE)
+			if (!k.has_nf[b])
+				key_start(g, &k.nf[b], BC_GROUP_NO_ID, 'F', rec->nir, rec->last_names[b],
+					  rec->first_name);
+			if ((nf = key_node(g, &k.nf[b], NODE_NF, NULL)) == NONE)
 				goto oom;
 			g->nodes[nf].agree = r->nir;
 			if (r->state == ROW_AGREE) {
@@ -613,6 +636,12 @@ static int group_add(struct bc_group *g, const struct bc_record *rec, const stru
 oom:
 	sodium_memzero(&k, sizeof(k));
 	return rc == 0 ? 0 : oom(err);
+}
+
+void bc_group_prefetch_id(const struct bc_group *g, uint32_t id)
+{
+	if (id < g->cap_idmap)
+		__builtin_prefetch(&g->idmap[id]);
 }
 
 int bc_group_add(struct bc_group *g, const struct bc_record *rec, struct bc_error *err)

@@ -162,6 +162,13 @@ int bc_group_add_ids(struct bc_group *g, const struct bc_record *rec, const stru
 		     struct bc_error *err);
 
 /*
+ * A hint before bc_group_add_ids: a row to be added soon carries the
+ * identifier the caller numbers id; its entry is fetched from memory now.
+ * No effect on the grouping.
+ */
+void bc_group_prefetch_id(const struct bc_group *g, uint32_t id);
+
+/*
  * Resolve the patients (rules above); numbers them 0..patients-1 in order of
  * their first row. Returns 0, or -1 ("out_of_memory"). Call once.
  */

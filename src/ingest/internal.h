@@ -71,14 +71,26 @@ struct slot {
  * phones, verified = NIR x email). */
 #define ROW_TOKENS (1 + BC_RECORD_MAX_NAMES + BC_RECORD_MAX_EMAILS * 2 + BC_RECORD_MAX_PHONES)
 
-/* A token of the record being added, hashed before any is looked up, so
- * that the table slots of a row are fetched from memory together. */
+/* Rows read ahead of the tokens phase (read.c): row i is staged (tokens
+ * hashed, table slots prefetched) when read, the tokens its slots name are
+ * prefetched 3 rows later, their inputs 6 rows later, and it is added 8
+ * rows later: the memory a row needs arrives while the reader works. */
+#define INGEST_RING 8
+#define INGEST_AHEAD_TOKENS 3
+#define INGEST_AHEAD_INPUTS 6
+
+/* Where a pending token's id goes once interned (enum values, not
+ * pointers: the rows array may move before the row is added). */
+enum tok_target { TGT_NONE = 0, TGT_NIR, TGT_EMAIL0, TGT_ND0 /* + name index */ };
+
+/* A token of a record about to be added, hashed before any is looked up,
+ * so that the table slots of several rows are fetched from memory together. */
 struct tok_pending {
 	uint8_t buf[MAX_TOKEN_BYTES + BC_EMAIL_MAX + 1]; /* input, then NUL + info (kind 5) */
 	size_t len, info_len;
 	uint64_t hash;
 	int kind;
-	uint32_t *store;      /* where the token id goes (row_info), or NULL */
+	int target;           /* enum tok_target */
 };
 
 /* What aggregation needs of a row (no identifier: token ids only). */
@@ -103,7 +115,8 @@ struct ingest {
 	struct slot *slots;   /* open addressing; id 0 = empty, else token id + 1 */
 	size_t cap;
 	uint8_t hkey[crypto_shorthash_KEYBYTES];
-	struct tok_pending pend[ROW_TOKENS];
+	struct tok_pending pend[INGEST_RING][ROW_TOKENS];
+	int npend[INGEST_RING];  /* tokens staged per ring row; -1: a token too long */
 
 	struct row_info *rows;
 	size_t nrows, rows_cap;
@@ -224,9 +237,30 @@ int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
 
 /* ---- tokens.c ---- */
 
-/* Tokens and (token, row) pairs of one record, and its row_info.
- * Returns 0, or -1 ("out_of_memory") with err filled. */
+/* Tokens and (token, row) pairs of one record, and its row_info: the
+ * three calls below for one row. Returns 0, or -1 ("out_of_memory") with
+ * err filled. */
 int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct bc_error *err);
+
+/* Stage rec in ring slot b (< INGEST_RING): build and hash its tokens,
+ * prefetch their table slots. Nothing is interned: rows are added in
+ * order by bc_ingest_commit_record. */
+void bc_ingest_stage_record(struct ingest *g, int b, const struct bc_record *rec);
+
+/* Prefetch the tokens that the table slots of staged row b name (once the
+ * slots have had time to arrive). A hint: no effect on what is added. */
+void bc_ingest_prefetch_tokens(struct ingest *g, int b);
+
+/* Prefetch the inputs of the tokens staged row b matches, and their
+ * entries in the grouping (once the tokens have had time to arrive). A
+ * hint: no effect on what is added. */
+void bc_ingest_prefetch_inputs(struct ingest *g, int b);
+
+/* Add staged row b, rec the record it was staged from, as the next row:
+ * intern its tokens (ids in file order), record its (token, row) pairs,
+ * group it. Returns 0, or -1 ("out_of_memory", also for a token too
+ * long for the table) with err filled. */
+int bc_ingest_commit_record(struct ingest *g, int b, const struct bc_record *rec, struct bc_error *err);
 
 /* Size the token table for a leak file of file_bytes before reading, so
  * that it is not rehashed as it fills (no-op once tokens exist). */

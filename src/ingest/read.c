@@ -129,12 +129,13 @@ int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
 	struct bc_record *rec = NULL;
 	int rc = -1;
 	int reader_open = 0;
+	size_t nread = 0, done = 0; /* rows read, rows added */
 	struct stat sst;
 	double cpu0 = bc_ingest_thread_cpu();
 
 	if (bc_ingest_reader_options(g->o, &lo, &map, err) != 0)
 		goto out;
-	rec = malloc(sizeof(*rec));
+	rec = malloc(INGEST_RING * sizeof(*rec));
 	if (rec == NULL) {
 		bc_error_set(err, bc_err_out_of_memory, "out of memory");
 		goto out;
@@ -151,9 +152,31 @@ int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
 		bc_error_set(err, bc_err_internal, "cannot start worker threads");
 		goto out;
 	}
-	while ((rc = leak_reader_next(&r, rec, err)) == 1) {
-		if (bc_ingest_add_record(g, rec, err) != 0 ||
-		    (g->o->on_record && g->o->on_record(g->o->hook_arg, rec, err) != 0)) {
+	/* Rows are read INGEST_RING ahead of the tokens phase (internal.h):
+	 * the memory a row's tokens need is fetched while the reader reads
+	 * the next rows. Rows are still added, and the hook called, one by one
+	 * in file order; after a reader error the rows read before it are
+	 * added, as they were. */
+	rc = 1;
+	while (rc == 1 || done < nread) {
+		int b;
+
+		if (rc == 1 && nread - done < INGEST_RING) {
+			b = (int)(nread % INGEST_RING);
+			if ((rc = leak_reader_next(&r, &rec[b], err)) != 1)
+				continue;
+			bc_ingest_stage_record(g, b, &rec[b]);
+			nread++;
+			if (nread > INGEST_AHEAD_TOKENS)
+				bc_ingest_prefetch_tokens(g, (int)((nread - 1 - INGEST_AHEAD_TOKENS) % INGEST_RING));
+			if (nread > INGEST_AHEAD_INPUTS)
+				bc_ingest_prefetch_inputs(g, (int)((nread - 1 - INGEST_AHEAD_INPUTS) % INGEST_RING));
+			continue;
+		}
+		b = (int)(done % INGEST_RING);
+		done++;
+		if (bc_ingest_commit_record(g, b, &rec[b], err) != 0 ||
+		    (g->o->on_record && g->o->on_record(g->o->hook_arg, &rec[b], err) != 0)) {
 			rc = -1;
 			break;
 		}
@@ -162,7 +185,7 @@ int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
 		if (g->nrows == 100)
 			bc_test_kill_point("reading");
 	}
-	sodium_memzero(rec, sizeof(*rec));
+	sodium_memzero(rec, INGEST_RING * sizeof(*rec));
 	g->t_read_end = bc_ingest_now();
 	st->t_read = g->t_read_end - g->t0;
 	st->t_read_cpu = bc_ingest_thread_cpu() - cpu0;

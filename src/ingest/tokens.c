@@ -256,15 +256,15 @@ static void source_check_names(struct ingest *g, uint16_t s, const struct bc_rec
 }
 
 /*
- * Queue token n of the row: its input (bc_token_input) and, for kind 5, a
- * NUL and the info after it; hash it and prefetch its table slot. Returns
- * the new count (n when the parts give no token), or -1 if the token is too
- * long for the table.
+ * Queue token n of staged row pend: its input (bc_token_input) and, for
+ * kind 5, a NUL and the info after it; hash it and prefetch its table
+ * slot. Returns the new count (n when the parts give no token), or -1 if
+ * the token is too long for the table.
  */
-static int pend(struct ingest *g, int n, int kind, const char *a, const char *b, const char *c,
-		const char *info, uint32_t *store)
+static int pend_token(struct ingest *g, struct tok_pending *pend, int n, int kind, const char *a, const char *b,
+		      const char *c, const char *info, int target)
 {
-	struct tok_pending *pt = &g->pend[n];
+	struct tok_pending *pt = &pend[n];
 	size_t info_len = info != NULL ? strlen(info) : 0, blen;
 	int len = bc_token_input(kind, a, b, c, (char *)pt->buf, MAX_TOKEN_BYTES);
 
@@ -280,7 +280,7 @@ static int pend(struct ingest *g, int n, int kind, const char *a, const char *b,
 	pt->len = (size_t)len;
 	pt->info_len = info_len;
 	pt->kind = kind;
-	pt->store = store;
+	pt->target = target;
 	crypto_shorthash((uint8_t *)&pt->hash, pt->buf, blen, g->hkey);
 	if (g->cap > 0)
 		__builtin_prefetch(&g->slots[(size_t)pt->hash & (g->cap - 1)]);
@@ -290,35 +290,78 @@ static int pend(struct ingest *g, int n, int kind, const char *a, const char *b,
 /* The row's tokens, in a fixed order (nir, namedob per last name, emails,
  * phones, verified per email): the order of the token ids, hence of the
  * state file. Returns how many, or -1 (a token too long). */
-static int row_tokens(struct ingest *g, const struct bc_record *rec, struct row_info *ri, uint32_t *email0)
+static int row_tokens(struct ingest *g, const struct bc_record *rec, struct tok_pending *pend)
 {
 	int n = 0, i;
 
 	if (rec->nir[0] != '\0')
-		n = pend(g, n, BC_TOKEN_NIR, rec->nir, NULL, NULL, NULL, &ri->nir);
+		n = pend_token(g, pend, n, BC_TOKEN_NIR, rec->nir, NULL, NULL, NULL, TGT_NIR);
 	for (i = 0; n >= 0 && i < rec->n_last_names && i < BC_RECORD_MAX_NAMES; i++) {
 		if (rec->first_name[0] == '\0' || rec->dob[0] == '\0' || rec->last_names[i][0] == '\0')
 			break;
-		n = pend(g, n, BC_TOKEN_NAMEDOB, rec->last_names[i], rec->first_name, rec->dob, NULL,
-			 &ri->nd[i]);
+		n = pend_token(g, pend, n, BC_TOKEN_NAMEDOB, rec->last_names[i], rec->first_name, rec->dob, NULL,
+			       TGT_ND0 + i);
 	}
 	for (i = 0; n >= 0 && i < rec->n_emails && i < BC_RECORD_MAX_EMAILS; i++)
 		if (rec->emails[i][0] != '\0')
-			n = pend(g, n, BC_TOKEN_EMAIL, rec->emails[i], NULL, NULL, NULL, i == 0 ? email0 : NULL);
+			n = pend_token(g, pend, n, BC_TOKEN_EMAIL, rec->emails[i], NULL, NULL, NULL,
+				       i == 0 ? TGT_EMAIL0 : TGT_NONE);
 	for (i = 0; n >= 0 && i < rec->n_phones && i < BC_RECORD_MAX_PHONES; i++)
 		if (rec->phones[i][0] != '\0')
-			n = pend(g, n, BC_TOKEN_PHONE, rec->phones[i], NULL, NULL, NULL, NULL);
+			n = pend_token(g, pend, n, BC_TOKEN_PHONE, rec->phones[i], NULL, NULL, NULL, TGT_NONE);
 	for (i = 0; n >= 0 && rec->nir[0] != '\0' && i < rec->n_emails && i < BC_RECORD_MAX_EMAILS; i++)
 		if (rec->emails[i][0] != '\0')
-			n = pend(g, n, BC_TOKEN_VERIFIED, rec->nir, NULL, NULL, rec->emails[i], NULL);
+			n = pend_token(g, pend, n, BC_TOKEN_VERIFIED, rec->nir, NULL, NULL, rec->emails[i], TGT_NONE);
 	return n;
 }
 
-int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct bc_error *err)
+void bc_ingest_stage_record(struct ingest *g, int b, const struct bc_record *rec)
+{
+	g->npend[b] = row_tokens(g, rec, g->pend[b]);
+}
+
+/* Id of the token that staged token pt's table slot names, if its check
+ * bits match (the same token, almost surely); NONE otherwise. */
+static uint32_t staged_match(const struct ingest *g, const struct tok_pending *pt)
+{
+	const struct slot *sl = &g->slots[(size_t)pt->hash & (g->cap - 1)];
+
+	return sl->id != 0 && sl->check == (uint32_t)(pt->hash >> 32) ? sl->id - 1 : NONE;
+}
+
+void bc_ingest_prefetch_tokens(struct ingest *g, int b)
+{
+	uint32_t id;
+	int i;
+
+	for (i = 0; g->cap > 0 && i < g->npend[b]; i++)
+		if ((id = staged_match(g, &g->pend[b][i])) != NONE)
+			__builtin_prefetch(tok_at(g, id));
+}
+
+void bc_ingest_prefetch_inputs(struct ingest *g, int b)
+{
+	struct bc_group *grp = bc_ingest_group(g);
+	const struct tok_pending *pt;
+	const struct tok *t;
+	uint32_t id;
+	int i;
+
+	for (i = 0; g->cap > 0 && i < g->npend[b]; i++) {
+		pt = &g->pend[b][i];
+		if ((id = staged_match(g, pt)) == NONE || (t = tok_at(g, id))->hash != pt->hash)
+			continue;
+		__builtin_prefetch(t->s);
+		if (grp != NULL && pt->target != TGT_NONE)
+			bc_group_prefetch_id(grp, id);
+	}
+}
+
+int bc_ingest_commit_record(struct ingest *g, int b, const struct bc_record *rec, struct bc_error *err)
 {
 	uint32_t seen[ROW_TOKENS] = { 0 };
-	int nseen = 0, i, n, r;
-	uint32_t row = (uint32_t)g->nrows, t, email0 = NONE;
+	int nseen = 0, i, n = g->npend[b], r;
+	uint32_t row = (uint32_t)g->nrows, t;
 	struct row_info *ri;
 	struct bc_group_ids ids;
 
@@ -339,20 +382,13 @@ int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct b
 	ri->nir = NONE;
 	for (i = 0; i < BC_RECORD_MAX_NAMES; i++)
 		ri->nd[i] = NONE;
-	/* All the row's tokens are hashed (their slots prefetched) before the
-	 * first lookup: a row's table misses overlap instead of queueing. */
-	n = row_tokens(g, rec, ri, &email0);
+	ids.email = NONE;
 	if (n < 0)
 		goto oom;
-	/* Then the tokens their slots name (a repeated token is compared there). */
-	for (i = 0; i < n && g->cap > 0; i++) {
-		const struct slot *sl = &g->slots[(size_t)g->pend[i].hash & (g->cap - 1)];
-
-		if (sl->id != 0 && sl->check == (uint32_t)(g->pend[i].hash >> 32))
-			__builtin_prefetch(tok_at(g, sl->id - 1));
-	}
 	for (i = 0; i < n; i++) {
-		t = intern(g, &g->pend[i]);
+		const struct tok_pending *pt = &g->pend[b][i];
+
+		t = intern(g, pt);
 		if (t == NONE)
 			goto oom;
 		r = add_occ(g, t, row, seen, nseen);
@@ -360,17 +396,27 @@ int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct b
 			goto oom;
 		if (r > 0)
 			seen[nseen++] = t;
-		if (g->pend[i].store != NULL)
-			*g->pend[i].store = t;
+		if (pt->target == TGT_NIR)
+			ri->nir = t;
+		else if (pt->target == TGT_EMAIL0)
+			ids.email = t;
+		else if (pt->target >= TGT_ND0)
+			ri->nd[pt->target - TGT_ND0] = t;
 	}
 	/* the grouping reuses the token ids: it hashes each identifier once, not once per row */
 	ids.nir = ri->nir;
 	for (i = 0; i < BC_RECORD_MAX_NAMES; i++)
 		ids.namedob[i] = ri->nd[i];
-	ids.email = email0;
 	return bc_ingest_claims_add(g, rec, &ids, err);
 oom:
 	return bc_error_set(err, bc_err_out_of_memory, "out of memory at row %zu", g->nrows);
+}
+
+int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct bc_error *err)
+{
+	bc_ingest_stage_record(g, 0, rec);
+	bc_ingest_prefetch_tokens(g, 0);
+	return bc_ingest_commit_record(g, 0, rec, err);
 }
 
 void bc_ingest_tokens_release(struct ingest *g)
