@@ -326,7 +326,7 @@ static void finish_run(struct ingest_run *r, int failed)
 	r->st->t_total = bc_ingest_now() - r->t0;
 	free(r->breaches_text);
 	if (r->items != NULL) {
-		sodium_memzero(r->items, r->cap * sizeof(*r->items));
+		bc_ingest_wipe(r->items, r->cap * sizeof(*r->items), r->o->threads);
 		free(r->items);
 	}
 	json_decref(r->entry);

@@ -206,6 +206,10 @@ static inline struct tok *tok_at(struct ingest *g, size_t i)
 /* A run's tokens, rows and evaluation queue (ingest.c). NULL ("out_of_memory"). */
 struct ingest *bc_ingest_new(const struct bc_ingest_options *o, double t0, struct bc_error *err);
 
+/* sodium_memzero of len bytes at buf (NULL: nothing), 1 MB per job on
+ * threads threads (0: all cores; bc_parallel_for). tokens.c. */
+void bc_ingest_wipe(void *buf, size_t len, int threads);
+
 /* Stop the workers if any, free everything of g (the key too); NULL is fine. */
 void bc_ingest_free(struct ingest *g);
 

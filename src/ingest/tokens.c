@@ -9,6 +9,7 @@
 
 #include "group/group.h"
 #include "ingest/internal.h"
+#include "util/parallel.h"
 #include "util/table.h"
 #include "normalize/normalize.h"
 
@@ -419,18 +420,51 @@ int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct b
 	return bc_ingest_commit_record(g, 0, rec, err);
 }
 
+/* Wiping ends every ingest (~200 MB at 491,839 rows: tokens, arenas, items):
+ * on all cores. Job k: bytes [k MB, k + 1 MB) of one buffer, or token block
+ * k then arena k - nblocks, each wiped and freed. */
+struct wipe_job {
+	uint8_t *buf;
+	size_t len;
+	struct ingest *g;
+	size_t nblocks;
+};
+
+static void wipe_range(void *arg, size_t begin, size_t end)
+{
+	struct wipe_job *j = arg;
+	size_t k;
+
+	for (k = begin; k < end; k++) {
+		if (j->buf != NULL) {
+			size_t off = k << 20;
+
+			sodium_memzero(j->buf + off, j->len - off < ((size_t)1 << 20) ? j->len - off : (size_t)1 << 20);
+		} else if (k < j->nblocks) {
+			sodium_memzero(j->g->blocks[k], TOK_BLOCK * sizeof(struct tok));
+			free(j->g->blocks[k]);
+		} else {
+			sodium_memzero(j->g->arenas[k - j->nblocks], ARENA_BLOCK);
+			free(j->g->arenas[k - j->nblocks]);
+		}
+	}
+}
+
+void bc_ingest_wipe(void *buf, size_t len, int threads)
+{
+	struct wipe_job j = { buf, len, NULL, 0 };
+
+	if (buf != NULL)
+		bc_parallel_for((len + ((size_t)1 << 20) - 1) >> 20, 1, threads, wipe_range, &j);
+}
+
 void bc_ingest_tokens_release(struct ingest *g)
 {
-	size_t i;
+	struct wipe_job j = { NULL, 0, g, 0 };
 
-	for (i = 0; i < TOK_MAX_BLOCKS && g->blocks[i] != NULL; i++) {
-		sodium_memzero(g->blocks[i], TOK_BLOCK * sizeof(struct tok));
-		free(g->blocks[i]);
-	}
-	for (i = 0; i < g->n_arenas; i++) {
-		sodium_memzero(g->arenas[i], ARENA_BLOCK);
-		free(g->arenas[i]);
-	}
+	while (j.nblocks < TOK_MAX_BLOCKS && g->blocks[j.nblocks] != NULL)
+		j.nblocks++;
+	bc_parallel_for(j.nblocks + g->n_arenas, 4, g->o != NULL ? g->o->threads : 0, wipe_range, &j);
 	free(g->arenas);
 	free(g->slots);
 	free(g->rows);
