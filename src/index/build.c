@@ -223,6 +223,7 @@ struct seal_job {
 	const struct bc_build_item *items;
 	const uint8_t *salt;
 	uint32_t *slot;          /* n: pass 1 bucket32 (public items); pass 2 the entry's slot */
+	uint8_t *ver;            /* n: 1 for a verified item (pass 1), read without the items */
 	uint8_t *buckets;        /* slots of the buckets, 48 bytes each */
 	uint8_t *verified;       /* slots of verified.bin */
 	atomic_size_t zero_at;   /* smallest index of an all-zero y, or SIZE_MAX */
@@ -239,7 +240,8 @@ static void bucket32_range(void *arg, size_t begin, size_t end)
 
 		if (zero == SIZE_MAX && y_is_zero(it->y))
 			zero = i;
-		if (is_verified(it))
+		j->ver[i] = (uint8_t)is_verified(it);
+		if (j->ver[i])
 			n_ver++;
 		else
 			j->slot[i] = bc_index_bucket32(it->y, j->salt);
@@ -261,7 +263,7 @@ static void seal_range(void *arg, size_t begin, size_t end)
 
 	for (i = begin; i < end; i++) {
 		const struct bc_build_item *it = &j->items[i];
-		uint8_t *at = (is_verified(it) ? j->verified : j->buckets) + (size_t)j->slot[i] * BC_ENTRY_BYTES;
+		uint8_t *at = (j->ver[i] ? j->verified : j->buckets) + (size_t)j->slot[i] * BC_ENTRY_BYTES;
 
 		bc_index_tag(it->y, j->salt, it->breach_id, tag);
 		bc_index_key(it->y, j->salt, it->breach_id, k);
@@ -385,6 +387,13 @@ static void bucket_range(void *arg, size_t begin, size_t end)
 	write_part(j->bfd, &j->berr, j->buckets + (begin - 1) * bytes, (end - begin) * bytes, (begin - 1) * bytes);
 }
 
+static size_t bucket_chunk(uint32_t per)
+{
+	size_t c = ((size_t)256 << 10) / ((size_t)per * BC_ENTRY_BYTES);
+
+	return c < 4 ? 4 : c;
+}
+
 static int write_failed(struct bc_error *err, const char *path, int e)
 {
 	return bc_error_set(err, bc_err_io, "cannot write %s: %s%s", path, strerror(e),
@@ -449,6 +458,7 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 	uint8_t salt[BC_SALT_BYTES], vhash[BC_HASH_BYTES];
 	uint8_t *buckets = NULL, *verified = NULL, *hashes = NULL;
 	uint32_t *slot = NULL, *hist = NULL, *fill = NULL;
+	uint8_t *ver = NULL;
 	size_t n_pub = 0, n_ver = 0, v_total, i, n_buckets, zero_at;
 	unsigned k = p->anonymity ? p->anonymity : 1, maxb;
 	struct seal_job sj;
@@ -478,7 +488,8 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 		goto out;
 	}
 	slot = malloc(n ? n * sizeof(*slot) : 1);
-	if (slot == NULL) {
+	ver = malloc(n ? n : 1);
+	if (slot == NULL || ver == NULL) {
 		bc_error_set(err, bc_err_out_of_memory, "out of memory sealing %zu entries", n);
 		goto out;
 	}
@@ -486,6 +497,7 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 	sj.items = items;
 	sj.salt = salt;
 	sj.slot = slot;
+	sj.ver = ver;
 	sj.buckets = sj.verified = NULL;
 	atomic_init(&sj.zero_at, SIZE_MAX);
 	atomic_init(&sj.n_ver, 0);
@@ -508,7 +520,7 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 		goto out;
 	}
 	for (i = 0; i < n; i++)
-		if (!is_verified(&items[i]))
+		if (!ver[i])
 			hist[bc_index_bucket_of(slot[i], maxb)]++;
 	pick_bits(hist, maxb, k, &res->bucket_bits, &res->min_real_entries, &res->bucket_entries);
 	if (res->bucket_entries == 0)
@@ -531,7 +543,7 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 		goto out;
 	}
 	for (i = 0, n_ver = 0; i < n; i++) {
-		if (is_verified(&items[i])) {
+		if (ver[i]) {
 			slot[i] = (uint32_t)n_ver++;
 		} else {
 			uint32_t b = bc_index_bucket_of(slot[i], res->bucket_bits);
@@ -558,7 +570,8 @@ int bc_index_write_files(const char *tmpdir, const struct bc_build_item *items, 
 	bj.n_ver = n_ver;
 	bj.v_total = v_total;
 	bj.vhash = vhash;
-	bc_parallel_for(n_buckets + 1, 4, p->threads, bucket_range, &bj);
+	/* about 256 KB of buckets per job (one pwrite), at least 4 buckets */
+	bc_parallel_for(n_buckets + 1, bucket_chunk(res->bucket_entries), p->threads, bucket_range, &bj);
 	bc_index_compute_id(hashes, (uint32_t)n_buckets, vhash, salt, res->index_id);
 	res->public_entries = n_pub;
 	res->verified_entries = n_ver;
@@ -608,6 +621,7 @@ out:
 	if (breaches != NULL)
 		json_decref(breaches);
 	free(slot);
+	free(ver);
 	free(hist);
 	free(fill);
 	free(hashes);
