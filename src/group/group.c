@@ -230,6 +230,50 @@ static int grow_table(struct bc_group *g)
 	return 0;
 }
 
+/* Room for nc nodes (and, with KEEP_IDS, their kept identifiers). Returns 0,
+ * or -1 (memory, or too many nodes; the capacity is unchanged). */
+static int nodes_reserve(struct bc_group *g, size_t nc)
+{
+	struct node *nn;
+
+	if (nc <= g->cap_nodes)
+		return 0;
+	if (nc >= MULTI)
+		return -1;
+	nn = realloc(g->nodes, nc * sizeof(*nn));
+	if (!nn)
+		return -1;
+	g->nodes = nn;
+	if (g->flags & BC_GROUP_KEEP_IDS) {
+		char(*ni)[BC_NIR_BYTES] = sodium_allocarray(nc, BC_NIR_BYTES);
+
+		if (!ni)
+			return -1;
+		if (g->ids) {
+			memcpy(ni, g->ids, g->cap_nodes * BC_NIR_BYTES);
+			sodium_free(g->ids);
+		}
+		g->ids = ni;
+	}
+	g->cap_nodes = nc;
+	return 0;
+}
+
+/* Room for nc rows. Returns 0, or -1 (memory; the capacity is unchanged). */
+static int rows_reserve(struct bc_group *g, size_t nc)
+{
+	struct row *nr;
+
+	if (nc <= g->cap_rows)
+		return 0;
+	nr = realloc(g->rows, nc * sizeof(*nr));
+	if (!nr)
+		return -1;
+	g->rows = nr;
+	g->cap_rows = nc;
+	return 0;
+}
+
 /* A new node of kind with hash h (NULL for an email numbered by the caller:
  * no patient is keyed by it) and claim identifier id (NULL: none); NONE on
  * allocation failure. */
@@ -237,29 +281,8 @@ static uint32_t node_new(struct bc_group *g, const unsigned char *h, int kind, c
 {
 	struct node *nd;
 
-	if (g->n_nodes == g->cap_nodes) {
-		size_t nc = g->cap_nodes ? g->cap_nodes * 2 : 1u << 15;
-		struct node *nn;
-
-		if (nc >= MULTI)
-			return NONE;
-		nn = realloc(g->nodes, nc * sizeof(*nn));
-		if (!nn)
-			return NONE;
-		g->nodes = nn;
-		if (g->flags & BC_GROUP_KEEP_IDS) {
-			char(*ni)[BC_NIR_BYTES] = sodium_allocarray(nc, BC_NIR_BYTES);
-
-			if (!ni)
-				return NONE;
-			if (g->ids) {
-				memcpy(ni, g->ids, g->cap_nodes * BC_NIR_BYTES);
-				sodium_free(g->ids);
-			}
-			g->ids = ni;
-		}
-		g->cap_nodes = nc;
-	}
+	if (g->n_nodes == g->cap_nodes && nodes_reserve(g, g->cap_nodes ? g->cap_nodes * 2 : 1u << 15) < 0)
+		return NONE;
 	nd = &g->nodes[g->n_nodes];
 	memset(nd, 0, sizeof(*nd));
 	if (h)
@@ -329,19 +352,26 @@ int bc_group_new(struct bc_group **out, const uint8_t *key, unsigned flags, stru
 
 void bc_group_presize(struct bc_group *g, uint64_t file_bytes)
 {
-	size_t cap = g->cap_table;
+	size_t cap = g->cap_table, nodes = (size_t)1 << 15, rows = (size_t)1 << 16;
 	struct gslot *t;
 
+	if (g->n_nodes != 0 || g->n_rows != 0)
+		return;
 	while (cap < ((size_t)1 << 26) && (uint64_t)cap * 192 < file_bytes)
 		cap *= 2;
-	if (g->n_nodes != 0 || g->n_rows != 0 || cap <= g->cap_table)
-		return;
-	t = table_alloc(cap);
-	if (!t)
-		return;
-	free(g->table);
-	g->table = t;
-	g->cap_table = cap;
+	if (cap > g->cap_table && (t = table_alloc(cap)) != NULL) {
+		free(g->table);
+		g->table = t;
+		g->cap_table = cap;
+	}
+	/* the nodes and rows at the sizes their doubling would reach, so that
+	 * they are not copied (nor the guarded identifiers) as they fill */
+	while (nodes < ((size_t)1 << 28) && (uint64_t)nodes * 160 < file_bytes)
+		nodes *= 2;
+	while (rows < ((size_t)1 << 28) && (uint64_t)rows * 256 < file_bytes)
+		rows *= 2;
+	(void)nodes_reserve(g, nodes);
+	(void)rows_reserve(g, rows);
 }
 
 /*
@@ -485,15 +515,11 @@ static int group_add(struct bc_group *g, const struct bc_record *rec, const stru
 		return bc_error_set(err, bc_err_finished, "rows added to a grouping already finished");
 	if (g->n_rows == g->cap_rows) {
 		size_t nc = g->cap_rows ? g->cap_rows * 2 : 1u << 16;
-		struct row *nr;
 
 		if (nc > (size_t)UINT32_MAX - 1)
 			return bc_error_set(err, bc_err_too_many_rows, "more than 4,294,967,294 rows to group");
-		nr = realloc(g->rows, nc * sizeof(*nr));
-		if (!nr)
+		if (rows_reserve(g, nc) < 0)
 			return oom(err);
-		g->rows = nr;
-		g->cap_rows = nc;
 	}
 	r = &g->rows[g->n_rows];
 	r->nir = r->nd = r->nf = r->nd2 = r->ev[0] = r->ev[1] = r->given = NONE;

@@ -110,14 +110,16 @@ struct bc_group;
 int bc_group_new(struct bc_group **out, const uint8_t *key, unsigned flags, struct bc_error *err);
 
 /*
- * Size g's hash table for a leak file of file_bytes bytes before the first
- * row is added, so that it is not rehashed as it fills: the table holds
- * the keys that bc_group_add_ids hashes (NIR + name, further given names),
- * about one per 400 bytes of a lab export, two slots each (bc_group_add
- * hashes every key, about one per 130 bytes: its table still grows as it
- * fills). Tables of 2 MiB or more ask for transparent huge pages. A no-op
- * once a row was added, or when the table is already that large; on
- * allocation failure the table stays as it is (it grows as before).
+ * Size g for a leak file of file_bytes bytes before the first row is
+ * added, so that nothing is rehashed or copied as it fills: the hash table
+ * for the keys that bc_group_add_ids hashes (NIR + name, further given
+ * names), about one per 400 bytes of a lab export, two slots each
+ * (bc_group_add hashes every key, about one per 130 bytes: its table still
+ * grows as it fills); the nodes (about one per 130 bytes) and the rows
+ * (one per 230 bytes), rounded up to the sizes their doubling would reach.
+ * Tables of 2 MiB or more ask for transparent huge pages. A no-op once a
+ * row was added; on allocation failure a part stays as it is (it grows as
+ * before).
  */
 void bc_group_presize(struct bc_group *g, uint64_t file_bytes);
 

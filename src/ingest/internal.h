@@ -266,8 +266,9 @@ void bc_ingest_prefetch_inputs(struct ingest *g, int b);
  * long for the table) with err filled. */
 int bc_ingest_commit_record(struct ingest *g, int b, const struct bc_record *rec, struct bc_error *err);
 
-/* Size the token table for a leak file of file_bytes before reading, so
- * that it is not rehashed as it fills (no-op once tokens exist). */
+/* Size the token table, the rows and the (token, row) pairs for a leak
+ * file of file_bytes before reading, so that they are not rehashed or
+ * copied as they fill (no-op once a row was added). */
 void bc_ingest_tokens_presize(struct ingest *g, uint64_t file_bytes);
 
 /* Free the tokens (wiped), rows, pairs and lab names of g. */

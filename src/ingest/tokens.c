@@ -67,13 +67,36 @@ void bc_ingest_tokens_presize(struct ingest *g, uint64_t file_bytes)
 	size_t cap = (size_t)1 << 16;
 
 	/* About one distinct token per 130 bytes of a lab export; two slots per
-	 * token. A wrong guess costs a rehash (too small) or a sparser table. */
+	 * token. A wrong guess costs a rehash (too small) or a sparser table.
+	 * Called before any row: g->rows and the pairs are still NULL. */
+	size_t rows = (size_t)1 << 16, occ = (size_t)1 << 20;
+	void *p;
+
 	while (cap < ((size_t)1 << 24) && (uint64_t)cap * 64 < file_bytes)
 		cap *= 2;
-	if (g->cap != 0 || g->ntok != 0 || cap == ((size_t)1 << 16))
+	if (g->cap != 0 || g->ntok != 0 || g->nrows != 0)
 		return;
-	g->slots = slots_alloc(cap);
-	g->cap = g->slots != NULL ? cap : 0;
+	if (cap > ((size_t)1 << 16)) {
+		g->slots = slots_alloc(cap);
+		g->cap = g->slots != NULL ? cap : 0;
+	}
+	/* The rows (one per ~230 bytes) and (token, row) pairs (~4 per row)
+	 * at the sizes their doubling would reach: not copied as they fill. */
+	while (rows < ((size_t)1 << 28) && (uint64_t)rows * 256 < file_bytes)
+		rows *= 2;
+	while (occ < ((size_t)1 << 30) && (uint64_t)occ * 64 < file_bytes)
+		occ *= 2;
+	if ((p = malloc(rows * sizeof(*g->rows))) != NULL) {
+		g->rows = p;
+		g->rows_cap = rows;
+	}
+	if ((p = malloc(occ * sizeof(*g->occ_tok))) != NULL) {
+		g->occ_tok = p;
+		if ((p = malloc(occ * sizeof(*g->occ_row))) != NULL) {
+			g->occ_row = p;
+			g->occ_cap = occ;
+		}
+	}
 }
 
 /* Token id of a pending token, created if new; NONE on allocation failure. */

@@ -55,16 +55,30 @@ static void trim(const char **s, size_t *n)
 /* Values that stand for "nothing" in exports. */
 static int is_placeholder(const char *s, size_t n)
 {
-	static const char *const words[] = {
-		"-", "--", "---", "?", ".", "0", "x", "null", "nul", "none", "n/a", "na", "nc",
-		"n.c.", "neant", "néant", "inconnu", "inconnue", "unknown", "nan", "(null)",
+#define W(x) { x, sizeof(x) - 1 }
+	static const struct {
+		const char *w;
+		size_t n;
+	} words[] = {
+		W("-"), W("--"), W("---"), W("?"), W("."), W("0"), W("x"), W("null"), W("nul"), W("none"),
+		W("n/a"), W("na"), W("nc"), W("n.c."), W("neant"), W("néant"), W("inconnu"), W("inconnue"),
+		W("unknown"), W("nan"), W("(null)"),
 	};
+#undef W
 	size_t i;
 
-	if (n > 9 || !strchr("-?.0xXnN(iIuU", s[0]))
+	/* most cells: decided by their first byte (this runs on every cell) */
+	switch (s[0]) {
+	case '-': case '?': case '.': case '0': case 'x': case 'X': case 'n': case 'N':
+	case '(': case 'i': case 'I': case 'u': case 'U':
+		break;
+	default:
+		return 0;
+	}
+	if (n > 9)
 		return 0;
 	for (i = 0; i < sizeof(words) / sizeof(words[0]); i++)
-		if (leak_ieq(s, n, words[i]))
+		if (words[i].n == n && leak_ieq(s, n, words[i].w))
 			return 1;
 	return 0;
 }
