@@ -15,8 +15,9 @@
  * (SipHash-128 under a subkey, open addressing); rows keep node numbers
  * only. A caller that has numbered the NIR, namedobs and email already
  * (bc_group_add_ids: ingest's token ids) gets their nodes from an array
- * indexed by its numbers, hashing each only the first time; a namedob
- * node remembers the NIR + name node of the NIR that agrees with it, so a
+ * indexed by its numbers, hashing each only the first time (a numbered
+ * email is only ever compared: its number serves as it is); a namedob node
+ * remembers the NIR + name node of the NIR that agrees with it, so a
  * repeated row hashes nothing. The evidence of rule 3 (namedob + postcode,
  * namedob + email) is kept on the rows as numbers and joined at finish,
  * for the namedobs that need it only. Patients are formed at finish by the
@@ -46,9 +47,10 @@ struct node {
 struct row {
 	uint32_t nir, nd, nf; /* nodes, NONE if absent; after finish nf holds the patient */
 	uint32_t nd2;         /* agreeing row: ND node of its second last name, NONE */
-	uint32_t ev[2];       /* evidence with nd: postcode (5 digits as a number), MAIL node; NONE */
+	uint32_t ev[2];       /* evidence with nd: postcode (5 digits as a number), first email; NONE */
 	uint32_t given;       /* GIVEN node: the given names after the first, NONE if none */
-	uint8_t sex, state, reason, pad;
+	uint8_t sex, state, reason;
+	uint8_t mail_num;     /* ev[1] is the caller's number of the email (EV_NUMBER), else its MAIL node */
 };
 
 struct patient {
@@ -100,7 +102,7 @@ struct bc_group {
 	struct patient *patients;
 	size_t n_patients, cap_patients;
 	struct pairmap pairs;
-	struct pairmap evidence[2]; /* finish: (ND node, postcode / MAIL node) -> NIR node (NONE, MULTI) */
+	struct pairmap evidence[3]; /* finish: (ND node, enum ev value) -> NIR node (NONE, MULTI) */
 
 	struct bc_group_stats st;
 };
@@ -274,9 +276,8 @@ static int rows_reserve(struct bc_group *g, size_t nc)
 	return 0;
 }
 
-/* A new node of kind with hash h (NULL for an email numbered by the caller:
- * no patient is keyed by it) and claim identifier id (NULL: none); NONE on
- * allocation failure. */
+/* A new node of kind with hash h and claim identifier id (NULL: none); NONE
+ * on allocation failure. */
 static uint32_t node_new(struct bc_group *g, const unsigned char *h, int kind, const char *id)
 {
 	struct node *nd;
@@ -285,8 +286,7 @@ static uint32_t node_new(struct bc_group *g, const unsigned char *h, int kind, c
 		return NONE;
 	nd = &g->nodes[g->n_nodes];
 	memset(nd, 0, sizeof(*nd));
-	if (h)
-		memcpy(nd->h, h, HBYTES);
+	memcpy(nd->h, h, HBYTES);
 	nd->kind = (uint8_t)kind;
 	nd->agree = nd->carry = nd->patient = nd->given = nd->nf = NONE;
 	if (g->ids) {
@@ -377,7 +377,7 @@ void bc_group_presize(struct bc_group *g, uint64_t file_bytes)
 /*
  * A key of the row being added. A key the caller numbered is found through
  * g->idmap (its node, once seen; never in the table: hashed once when its
- * node is made, for the patient keys, an email not at all); any other is
+ * node is made, for the patient keys); any other is
  * hashed and looked up in the table. All of a row's keys are found (their
  * nodes, or their table slots then the nodes those slots name, prefetched)
  * before the first is interned: a row's cache misses overlap instead of
@@ -422,7 +422,7 @@ static void key_start(const struct bc_group *g, struct key *k, uint32_t id, int 
 		if (k->id < g->cap_idmap && g->idmap[k->id] != NONE) {
 			k->node = g->idmap[k->id];
 			__builtin_prefetch(&g->nodes[k->node]);
-		} else if (tag != 'E') {
+		} else {
 			node_hash(g, k->h, tag, a, b, c);
 		}
 		return;
@@ -474,7 +474,7 @@ static uint32_t key_node(struct bc_group *g, const struct key *k, int kind, cons
 		return k->node;
 	if (k->id == BC_GROUP_NO_ID)
 		return intern(g, k->h, kind, id);
-	n = node_new(g, kind == NODE_MAIL ? NULL : k->h, kind, id);
+	n = node_new(g, k->h, kind, id);
 	if (n != NONE && idmap_set(g, k->id, n) < 0)
 		return NONE;
 	return n;
@@ -526,7 +526,7 @@ static int group_add(struct bc_group *g, const struct bc_record *rec, const stru
 	r->sex = (uint8_t)(rec->sex == BC_SEX_MALE || rec->sex == BC_SEX_FEMALE ? rec->sex : 0);
 	r->state = ROW_NO_NIR;
 	r->reason = BC_GROUP_LINKED;
-	r->pad = 0;
+	r->mail_num = 0;
 	has_name = rec->n_last_names > 0 && rec->last_names[0][0] && rec->first_name[0];
 	sex_eff = r->sex;
 	if (rec->nir[0] && strlen(rec->nir) == 13) {
@@ -559,9 +559,15 @@ static int group_add(struct bc_group *g, const struct bc_record *rec, const stru
 			k.has_given = 1;
 			slot_prefetch(g, k.given.h);
 		}
+		/* the first email: the caller's number as it is (only ever compared), or a MAIL node */
 		if (rec->n_emails > 0 && rec->emails[0][0]) {
-			key_start(g, &k.mail, ids ? ids->email : BC_GROUP_NO_ID, 'E', rec->emails[0], NULL, NULL);
-			k.has_mail = 1;
+			if (ids && id_or_none(ids->email) != BC_GROUP_NO_ID) {
+				r->ev[1] = ids->email;
+				r->mail_num = 1;
+			} else {
+				key_start(g, &k.mail, BC_GROUP_NO_ID, 'E', rec->emails[0], NULL, NULL);
+				k.has_mail = 1;
+			}
 		}
 	}
 	/* NIR + name, early when it will be looked up: a row without a full DOB
@@ -785,11 +791,20 @@ static uint32_t pair_patient(struct bc_group *g, int kind, uint32_t nd, uint32_t
 	return *v;
 }
 
-/* The NIR node of the agreeing rows that share evidence e (0 postcode, 1
- * email) ev with namedob node nd (NONE, MULTI); NONE without evidence. */
-static uint32_t evidence_agree(const struct bc_group *g, int e, uint32_t nd, uint32_t ev)
+/* Evidence kinds: the values of row.ev[0] and row.ev[1], apart. */
+enum { EV_POSTCODE = 0, EV_MAIL_NODE = 1, EV_NUMBER = 2 };
+
+/* Evidence kind of r->ev[e]. */
+static int ev_kind(const struct row *r, int e)
 {
-	return ev == NONE ? NONE : pair_find(&g->evidence[e], ((uint64_t)nd << 32) | ev);
+	return e == 0 ? EV_POSTCODE : r->mail_num ? EV_NUMBER : EV_MAIL_NODE;
+}
+
+/* The NIR node of the agreeing rows that share r's evidence e (0 postcode,
+ * 1 email) with namedob node nd (NONE, MULTI); NONE without evidence. */
+static uint32_t evidence_agree(const struct bc_group *g, const struct row *r, int e, uint32_t nd)
+{
+	return r->ev[e] == NONE ? NONE : pair_find(&g->evidence[ev_kind(r, e)], ((uint64_t)nd << 32) | r->ev[e]);
 }
 
 /*
@@ -827,7 +842,7 @@ static int evidence_join(struct bc_group *g)
 
 				if (r->ev[e] == NONE)
 					continue;
-				if (!(v = pair_slot(&g->evidence[e], ((uint64_t)nd << 32) | r->ev[e])))
+				if (!(v = pair_slot(&g->evidence[ev_kind(r, e)], ((uint64_t)nd << 32) | r->ev[e])))
 					return -1;
 				merge_ref(v, r->nir);
 			}
@@ -887,8 +902,7 @@ static uint32_t resolve(struct bc_group *g, struct row *r)
 	}
 	/* one NIR: the same person only with evidence (a homonym without NIR lives elsewhere) */
 	if (nd->agree != NONE && r->state != ROW_AGREE &&
-	    (evidence_agree(g, 0, r->nd, r->ev[0]) == nd->agree ||
-	     evidence_agree(g, 1, r->nd, r->ev[1]) == nd->agree))
+	    (evidence_agree(g, r, 0, r->nd) == nd->agree || evidence_agree(g, r, 1, r->nd) == nd->agree))
 		return node_patient(g, nd->agree, BC_GROUP_BY_NIR);
 	return node_patient(g, r->nd, BC_GROUP_BY_NAMEDOB);
 }
@@ -1045,7 +1059,7 @@ void bc_group_free(struct bc_group *g)
 	free(g->patients);
 	free(g->pairs.k);
 	free(g->pairs.v);
-	for (e = 0; e < 2; e++) {
+	for (e = 0; e < 3; e++) {
 		free(g->evidence[e].k);
 		free(g->evidence[e].v);
 	}
