@@ -218,9 +218,9 @@ int bc_ingest_save_breach_state(const char *dir, uint32_t id, const uint8_t pk[3
 	/* the checksum as state_checksum computes it, over the parts in turn */
 	crypto_generichash_init(&hs, pk, 32, BC_HASH_BYTES);
 	crypto_generichash_update(&hs, head, sizeof(head));
-	if (bc_atomic_open(&f, path, 0600, err) != 0)
+	if (bc_atomic_file_open(&f, path, 0600, err) != 0)
 		goto out;
-	if (bc_atomic_write(&f, head, sizeof(head), err) != 0)
+	if (bc_atomic_file_write(&f, head, sizeof(head), err) != 0)
 		goto out;
 	for (done = 0; done < n; done += i) {
 		for (i = 0, p = buf; i < STATE_CHUNK && done + i < n; i++, p += STATE_REC) {
@@ -228,16 +228,16 @@ int bc_ingest_save_breach_state(const char *dir, uint32_t id, const uint8_t pk[3
 			memcpy(p + BC_PAYLOAD_BYTES, items[done + i].y, BC_Y_BYTES);
 		}
 		crypto_generichash_update(&hs, buf, i * STATE_REC);
-		if (bc_atomic_write(&f, buf, i * STATE_REC, err) != 0)
+		if (bc_atomic_file_write(&f, buf, i * STATE_REC, err) != 0)
 			goto out;
 	}
 	crypto_generichash_final(&hs, sum, sizeof(sum));
-	if (bc_atomic_write(&f, sum, sizeof(sum), err) != 0)
+	if (bc_atomic_file_write(&f, sum, sizeof(sum), err) != 0)
 		goto out;
-	ret = bc_atomic_commit(&f, err);
+	ret = bc_atomic_file_commit(&f, err);
 out:
 	if (ret != 0)
-		bc_atomic_abort(&f);
+		bc_atomic_file_abort(&f);
 	sodium_memzero(buf, STATE_CHUNK * STATE_REC);
 	sodium_memzero(&hs, sizeof(hs));
 	free(buf);

@@ -100,7 +100,7 @@ int bc_fsync_parent(const char *path)
 	return bc_fsync_dir(parent);
 }
 
-int bc_atomic_open(struct bc_atomic_file *f, const char *path, int mode, struct bc_error *err)
+int bc_atomic_file_open(struct bc_atomic_file *f, const char *path, int mode, struct bc_error *err)
 {
 	f->fd = -1;
 	f->off = 0;
@@ -119,7 +119,7 @@ int bc_atomic_open(struct bc_atomic_file *f, const char *path, int mode, struct 
 	return 0;
 }
 
-void bc_atomic_abort(struct bc_atomic_file *f)
+void bc_atomic_file_abort(struct bc_atomic_file *f)
 {
 	if (f->fd >= 0)
 		close(f->fd);
@@ -129,40 +129,40 @@ void bc_atomic_abort(struct bc_atomic_file *f)
 	f->tmp[0] = '\0';
 }
 
-static int atomic_write_failed(struct bc_atomic_file *f, struct bc_error *err)
+static int atomic_file_failed(struct bc_atomic_file *f, struct bc_error *err)
 {
 	int e = errno;
 
 	bc_error_set(err, bc_err_io, "cannot write %s: %s%s", f->tmp, strerror(e),
 		     e == ENOSPC || e == EFBIG || e == EDQUOT ? " (disk full or size limit); nothing was changed" : "");
-	bc_atomic_abort(f);
+	bc_atomic_file_abort(f);
 	return -1;
 }
 
-int bc_atomic_write(struct bc_atomic_file *f, const void *data, size_t len, struct bc_error *err)
+int bc_atomic_file_write(struct bc_atomic_file *f, const void *data, size_t len, struct bc_error *err)
 {
 	if (bc_write_all(f->fd, data, len) != 0)
-		return atomic_write_failed(f, err);
+		return atomic_file_failed(f, err);
 	bc_start_writeback(f->fd, f->off, len);
 	f->off += (off_t)len;
 	return 0;
 }
 
-int bc_atomic_commit(struct bc_atomic_file *f, struct bc_error *err)
+int bc_atomic_file_commit(struct bc_atomic_file *f, struct bc_error *err)
 {
 	int fd = f->fd;
 
 	if (fsync(fd) != 0)
-		return atomic_write_failed(f, err);
+		return atomic_file_failed(f, err);
 	f->fd = -1;
 	if (close(fd) != 0) {
 		bc_error_set(err, bc_err_io, "cannot write %s: %s", f->tmp, strerror(errno));
-		bc_atomic_abort(f);
+		bc_atomic_file_abort(f);
 		return -1;
 	}
 	if (rename(f->tmp, f->path) != 0) {
 		bc_error_set(err, bc_err_io, "cannot rename %s: %s", f->tmp, strerror(errno));
-		bc_atomic_abort(f);
+		bc_atomic_file_abort(f);
 		return -1;
 	}
 	f->tmp[0] = '\0';
@@ -177,10 +177,10 @@ int bc_write_file_atomic(const char *path, const void *data, size_t len, int mod
 {
 	struct bc_atomic_file f;
 
-	if (bc_atomic_open(&f, path, mode, err) != 0 ||
-	    (bc_write_all(f.fd, data, len) != 0 && atomic_write_failed(&f, err) != 0))
+	if (bc_atomic_file_open(&f, path, mode, err) != 0 ||
+	    (bc_write_all(f.fd, data, len) != 0 && atomic_file_failed(&f, err) != 0))
 		return -1;
-	return bc_atomic_commit(&f, err);
+	return bc_atomic_file_commit(&f, err);
 }
 
 static int any_name(const char *name, void *arg)

@@ -50,12 +50,12 @@ int bc_write_file_atomic(const char *path, const void *data, size_t len, int mod
 
 /*
  * bc_write_file_atomic in steps, for a file written in parts (without
- * holding all of it in memory): bc_atomic_open creates path.tmp-<pid>
- * (mode, truncated); each bc_atomic_write appends len bytes and starts
- * their write-back (bc_start_writeback); bc_atomic_commit fsyncs, closes,
- * renames it over path and fsyncs the parent; bc_atomic_abort removes the
+ * holding all of it in memory): bc_atomic_file_open creates path.tmp-<pid>
+ * (mode, truncated); each bc_atomic_file_write appends len bytes and starts
+ * their write-back (bc_start_writeback); bc_atomic_file_commit fsyncs, closes,
+ * renames it over path and fsyncs the parent; bc_atomic_file_abort removes the
  * temporary. Each returns 0, or -1 with err filled as bc_write_file_atomic
- * would; after a failure the temporary is already removed (bc_atomic_abort
+ * would; after a failure the temporary is already removed (bc_atomic_file_abort
  * is then harmless). f: the caller's, untouched by anyone else meanwhile.
  */
 struct bc_atomic_file {
@@ -64,12 +64,12 @@ struct bc_atomic_file {
 	char path[PATH_MAX], tmp[PATH_MAX + 32];
 };
 
-int bc_atomic_open(struct bc_atomic_file *f, const char *path, int mode, struct bc_error *err)
+int bc_atomic_file_open(struct bc_atomic_file *f, const char *path, int mode, struct bc_error *err)
 	__attribute__((warn_unused_result));
-int bc_atomic_write(struct bc_atomic_file *f, const void *data, size_t len, struct bc_error *err)
+int bc_atomic_file_write(struct bc_atomic_file *f, const void *data, size_t len, struct bc_error *err)
 	__attribute__((warn_unused_result));
-int bc_atomic_commit(struct bc_atomic_file *f, struct bc_error *err) __attribute__((warn_unused_result));
-void bc_atomic_abort(struct bc_atomic_file *f);
+int bc_atomic_file_commit(struct bc_atomic_file *f, struct bc_error *err) __attribute__((warn_unused_result));
+void bc_atomic_file_abort(struct bc_atomic_file *f);
 
 /* Remove a directory and the entries in it, one level deep (files, or empty
  * directories). A missing path is fine. Returns 0 or -1 (something stayed). */

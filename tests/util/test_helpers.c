@@ -27,11 +27,29 @@ static int starts_with_x(const char *name, void *arg)
 	return name[0] == 'x';
 }
 
+/* The first size bytes of the file at p into buf (bc_test_read_file); their count. */
+static size_t read_into(const char *p, char *buf, size_t size)
+{
+	size_t n = 0;
+	char *all = bc_test_read_file(p, &n);
+
+	assert_non_null(all);
+	n = n < size ? n : size;
+	memcpy(buf, all, n);
+	free(all);
+	return n;
+}
+
+static int is_temporary(const char *name, void *arg)
+{
+	(void)arg;
+	return strstr(name, ".tmp-") != NULL;
+}
+
 static void test_fs(void **state)
 {
 	char *dir = bc_test_tmpdir("util"), p[256], buf[16];
 	struct bc_error err = BC_ERROR_INIT;
-	FILE *f;
 	size_t n;
 
 	(void)state;
@@ -39,12 +57,27 @@ static void test_fs(void **state)
 	snprintf(p, sizeof(p), "%s/a", dir);
 	assert_int_equal(bc_write_file_atomic(p, "one", 3, 0600, &err), 0);
 	assert_int_equal(bc_write_file_atomic(p, "second", 6, 0600, &err), 0);
-	f = fopen(p, "rb");
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
+	n = read_into(p, buf, sizeof(buf));
 	assert_int_equal(n, 6);
 	assert_memory_equal(buf, "second", 6);
+	/* in parts: two writes then commit replace the file; an abort leaves
+	 * it as it was and no temporary behind */
+	{
+		struct bc_atomic_file af;
+
+		assert_int_equal(bc_atomic_file_open(&af, p, 0600, &err), 0);
+		assert_int_equal(bc_atomic_file_write(&af, "thi", 3, &err), 0);
+		assert_int_equal(bc_atomic_file_write(&af, "rd", 2, &err), 0);
+		assert_int_equal(bc_atomic_file_commit(&af, &err), 0);
+		assert_int_equal(bc_atomic_file_open(&af, p, 0600, &err), 0);
+		assert_int_equal(bc_atomic_file_write(&af, "lost", 4, &err), 0);
+		bc_atomic_file_abort(&af);
+		bc_atomic_file_abort(&af); /* twice is harmless */
+		n = read_into(p, buf, sizeof(buf));
+		assert_int_equal(n, 5);
+		assert_memory_equal(buf, "third", 5);
+		assert_int_equal(bc_remove_matching(dir, is_temporary, NULL), 0);
+	}
 	/* pwrite at offsets, the end first (a hole filled after), then the
 	 * write-back hint: "abcdef"; a negative offset is refused */
 	{
@@ -59,10 +92,7 @@ static void test_fs(void **state)
 		assert_int_equal(bc_pwrite_all(fd, "x", 1, -1), -1);
 		assert_int_equal(errno, EINVAL);
 		assert_int_equal(close(fd), 0);
-		f = fopen(p, "rb");
-		assert_non_null(f);
-		n = fread(buf, 1, sizeof(buf), f);
-		fclose(f);
+		n = read_into(p, buf, sizeof(buf));
 		assert_int_equal(n, 6);
 		assert_memory_equal(buf, "abcdef", 6);
 		assert_int_equal(unlink(p), 0);
