@@ -185,7 +185,9 @@ int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
 		if (g->nrows == 100)
 			bc_test_kill_point("reading");
 	}
+	/* the last rows read, as records and as staged token inputs (in clear) */
 	sodium_memzero(rec, INGEST_RING * sizeof(*rec));
+	sodium_memzero(g->pend, sizeof(g->pend));
 	g->t_read_end = bc_ingest_now();
 	st->t_read = g->t_read_end - g->t0;
 	st->t_read_cpu = bc_ingest_thread_cpu() - cpu0;

@@ -872,6 +872,47 @@ static void test_state_file_bytes(void **state)
 	free(got);
 }
 
+/*
+ * The rows read ahead of the tokens phase (read.c: INGEST_RING rows staged,
+ * their token inputs in clear: NIR, names, dates of birth, emails) are
+ * wiped once reading ends, as the records themselves are: nothing of the
+ * last rows read stays in ingest's memory.
+ */
+static void test_staged_rows_wiped(void **state)
+{
+	struct bc_ingest_options o;
+	struct bc_ingest_stats st;
+	struct bc_error err = BC_ERROR_INIT;
+	struct ingest *g;
+	const uint8_t *p = NULL;
+	char file[PATH_MAX + 8];
+	size_t i, nonzero = 0;
+
+	(void)state;
+	snprintf(file, sizeof(file), "%s/staged.csv", root);
+	write_file(file, csv_c);
+	memset(&o, 0, sizeof(o));
+	memset(&st, 0, sizeof(st));
+	o.input = file;
+	o.key_path = key;
+	o.quiet = 1;
+	g = bc_ingest_new(&o, 0, &err);
+	assert_non_null(g);
+	assert_int_equal(bc_key_load(key, &g->key, &err), 0);
+	assert_int_equal(bc_ingest_read(g, 0, &st, &err), 0);
+	assert_int_equal(g->nrows, 7);
+	p = (const uint8_t *)g->pend;
+	for (i = 0; i < sizeof(g->pend); i++) {
+		nonzero += p[i] != 0;
+		/* the last row's NIR and email, in clear */
+		if (i + 20 <= sizeof(g->pend) && (!memcmp(p + i, "2850375123000", 13) ||
+						  !memcmp(p + i, "eve.blanc@example.fr", 20)))
+			fail_msg("an identifier of the last rows read stayed at byte %zu of the staged rows", i);
+	}
+	assert_int_equal(nonzero, 0);
+	bc_ingest_free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -886,6 +927,7 @@ int main(void)
 		cmocka_unit_test(test_sync_after_swap_fails),
 		cmocka_unit_test(test_unwritable_targets),
 		cmocka_unit_test(test_state_file_bytes),
+		cmocka_unit_test(test_staged_rows_wiped),
 	};
 
 	if (sodium_init() < 0)
