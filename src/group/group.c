@@ -242,7 +242,7 @@ static int nodes_reserve(struct bc_group *g, size_t nc)
 		return 0;
 	if (nc >= MULTI)
 		return -1;
-	nn = realloc(g->nodes, nc * sizeof(*nn));
+	nn = bc_realloc_wiped(g->nodes, g->n_nodes * sizeof(*nn), nc * sizeof(*nn));
 	if (!nn)
 		return -1;
 	g->nodes = nn;
@@ -268,7 +268,7 @@ static int rows_reserve(struct bc_group *g, size_t nc)
 
 	if (nc <= g->cap_rows)
 		return 0;
-	nr = realloc(g->rows, nc * sizeof(*nr));
+	nr = bc_realloc_wiped(g->rows, g->n_rows * sizeof(*nr), nc * sizeof(*nr));
 	if (!nr)
 		return -1;
 	g->rows = nr;
@@ -1055,6 +1055,8 @@ void bc_group_free(struct bc_group *g)
 	free(g->table);
 	if (g->ids)
 		sodium_free(g->ids);
+	if (g->rows) /* postcodes (rule-3 evidence) */
+		sodium_memzero(g->rows, g->n_rows * sizeof(*g->rows));
 	free(g->rows);
 	free(g->patients);
 	free(g->pairs.k);

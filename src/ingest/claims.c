@@ -19,6 +19,7 @@
 #include "group/group.h"
 #include "ingest/internal.h"
 #include "notices/notices.h"
+#include "util/table.h"
 #include "oprf/oprf.h"
 #include "util/digits.h"
 
@@ -95,7 +96,8 @@ int bc_ingest_claims_add(struct ingest *g, const struct bc_record *rec, const st
 	}
 	if (row >= c->dob_cap) {
 		size_t nc = c->dob_cap ? c->dob_cap * 2 : (size_t)1 << 16;
-		uint32_t *nd = realloc(c->dob, nc * sizeof(*nd));
+		/* dates of birth: the old block is wiped, as the final one is */
+		uint32_t *nd = bc_realloc_wiped(c->dob, c->dob_cap * sizeof(*nd), nc * sizeof(*nd));
 
 		if (nd == NULL)
 			return bc_error_set(err, bc_err_out_of_memory, "out of memory at row %zu", g->nrows);
@@ -141,6 +143,8 @@ void bc_ingest_claims_free(struct ingest *g)
 	if (c == NULL)
 		return;
 	bc_group_free(c->group);
+	if (c->dob)
+		sodium_memzero(c->dob, c->dob_cap * sizeof(*c->dob));
 	free(c->dob);
 	if (c->p)
 		sodium_free(c->p);

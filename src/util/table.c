@@ -3,6 +3,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
+#include <sodium.h>
+
 #include "util/table.h"
 
 void *bc_table_alloc(size_t bytes, int fill)
@@ -22,4 +24,18 @@ void *bc_table_alloc(size_t bytes, int fill)
 	if (p)
 		memset(p, fill, bytes);
 	return p;
+}
+
+void *bc_realloc_wiped(void *p, size_t old_bytes, size_t new_bytes)
+{
+	void *n = malloc(new_bytes ? new_bytes : 1);
+
+	if (n == NULL)
+		return NULL;
+	if (p != NULL) {
+		memcpy(n, p, old_bytes < new_bytes ? old_bytes : new_bytes);
+		sodium_memzero(p, old_bytes);
+		free(p);
+	}
+	return n;
 }

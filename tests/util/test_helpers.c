@@ -18,6 +18,7 @@
 #include "util/base64url.h"
 #include "util/fs.h"
 #include "util/parallel.h"
+#include "util/table.h"
 #include "util/utf8.h"
 #include "testlib.h"
 
@@ -195,6 +196,24 @@ static void add_range(void *arg, size_t begin, size_t end)
 		seen[i]++;
 }
 
+/* bc_realloc_wiped: contents kept up to old_bytes, from a NULL start. */
+static void test_realloc_wiped(void **state)
+{
+	uint32_t *a, *b;
+	size_t i;
+
+	(void)state;
+	a = bc_realloc_wiped(NULL, 0, 4 * sizeof(*a));
+	assert_non_null(a);
+	for (i = 0; i < 4; i++)
+		a[i] = 19700101u + (uint32_t)i;
+	b = bc_realloc_wiped(a, 4 * sizeof(*a), 1000 * sizeof(*b));
+	assert_non_null(b);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(b[i], 19700101u + (uint32_t)i);
+	free(b);
+}
+
 static void test_parallel_for(void **state)
 {
 	unsigned char seen[10007];
@@ -216,6 +235,7 @@ int main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_base64url),
 		cmocka_unit_test(test_parallel_for),
+		cmocka_unit_test(test_realloc_wiped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
