@@ -45,3 +45,13 @@ int test_count_names(const char *dir, const char *prefix)
 	closedir(d);
 	return n;
 }
+
+void test_on_hit(const struct bc_breach *b, const struct bc_payload *p, void *arg)
+{
+	struct test_hit *h = arg;
+
+	h->n++;
+	h->breach = b->id;
+	h->b = b;
+	h->p = *p;
+}

@@ -299,23 +299,8 @@ static void attach_owners(struct notice *nt, size_t n)
 	free(row_owner);
 }
 
-struct hits {
-	int n;
-	struct bc_payload p;
-	const struct bc_breach *b;
-};
-
-static void on_hit(const struct bc_breach *b, const struct bc_payload *p, void *arg)
-{
-	struct hits *h = arg;
-
-	h->n++;
-	h->p = *p;
-	h->b = b;
-}
-
 static int lookup(const struct bc_index *ix, const struct bc_key *key, const char *code, const char *nir,
-		  const char *dob, struct hits *h)
+		  const char *dob, struct test_hit *h)
 {
 	char in[BC_CLAIM_INPUT_MAX];
 	uint8_t y[OPRF_OUTPUT_BYTES];
@@ -325,7 +310,7 @@ static int lookup(const struct bc_index *ix, const struct bc_key *key, const cha
 	assert_true(len > 0);
 	assert_int_equal(oprf_evaluate(OPRF_MODE_VOPRF, key->sk_s, (const uint8_t *)in, (size_t)len, NULL, 0, y), 0);
 	memset(h, 0, sizeof(*h));
-	return bc_index_find(ix, y, 0, on_hit, h, &err);
+	return bc_index_find(ix, y, 0, test_on_hit, h, &err);
 }
 
 static int has_lab(const struct person *p, const char *name)
@@ -345,7 +330,7 @@ static size_t check_codes(const struct notice *nt, size_t n, size_t *minors_chec
 	struct bc_key *key;
 	struct bc_error err = BC_ERROR_INIT;
 	size_t i, exact = 0, complete = 0;
-	struct hits h;
+	struct test_hit h;
 
 	assert_int_equal(bc_index_open(idxp, &ix, &err), 0);
 	assert_int_equal(bc_key_load(keyp, &key, &err), 0);
@@ -558,7 +543,7 @@ static void test_claims(void **state)
 		struct bc_index *ix;
 		struct bc_key *key;
 		struct bc_error err = BC_ERROR_INIT;
-		struct hits h;
+		struct test_hit h;
 
 		assert_int_equal(bc_index_open(idxp, &ix, &err), 0);
 		assert_int_equal(bc_key_load(keyp, &key, &err), 0);

@@ -121,27 +121,12 @@ static void run_ingest(const char *file, const char *breach, int sensitive, stru
 	run_ingest_tier(file, breach, sensitive, sensitive ? BC_TIER_CLASSES : BC_TIER_DEFAULT, st);
 }
 
-struct hit {
-	int n;
-	uint32_t breach;
-	struct bc_payload p;
-};
-
-static void on_hit(const struct bc_breach *b, const struct bc_payload *p, void *arg)
-{
-	struct hit *h = arg;
-
-	h->n++;
-	h->breach = b->id;
-	h->p = *p;
-}
-
-static struct hit find(int kind, const char *a, const char *b, const char *c, const char *info)
+static struct test_hit find(int kind, const char *a, const char *b, const char *c, const char *info)
 {
 	struct bc_index *ix = NULL;
 	struct bc_key *k = NULL;
 	struct bc_error err = BC_ERROR_INIT;
-	struct hit h = { 0, 0, { 0 } };
+	struct test_hit h = { 0 };
 	char in[256];
 	uint8_t y[64];
 	int len = bc_token_input(kind, a, b, c, in, sizeof(in));
@@ -155,7 +140,7 @@ static struct hit find(int kind, const char *a, const char *b, const char *c, co
 	else
 		assert_int_equal(oprf_evaluate(OPRF_MODE_VOPRF, k->sk_s, (const uint8_t *)in, (size_t)len,
 					       NULL, 0, y), 0);
-	assert_true(bc_index_find(ix, y, kind == BC_TOKEN_VERIFIED, on_hit, &h, &err) >= 0);
+	assert_true(bc_index_find(ix, y, kind == BC_TOKEN_VERIFIED, test_on_hit, &h, &err) >= 0);
 	bc_index_free(ix);
 	bc_key_free(k);
 	return h;
@@ -166,7 +151,7 @@ static struct hit find(int kind, const char *a, const char *b, const char *c, co
 static void test_payloads(void **state)
 {
 	struct bc_ingest_stats st;
-	struct hit h;
+	struct test_hit h;
 	uint32_t base = BC_BIT(BC_CLASS_NAME) | BC_BIT(BC_CLASS_NIR) | BC_BIT(BC_CLASS_DOB) |
 			BC_BIT(BC_CLASS_LAB_VISIT) | BC_BIT(BC_CLASS_SAMPLE_DATE);
 
@@ -235,7 +220,7 @@ static void test_verified_rules(void **state)
 {
 	struct bc_ingest_stats st;
 	char leak_c[PATH_MAX + 8];
-	struct hit h;
+	struct test_hit h;
 
 	char saved_idx[PATH_MAX], saved_key[PATH_MAX];
 	struct bc_error err = BC_ERROR_INIT;
@@ -289,7 +274,7 @@ static void test_sensitive_replace_and_second_breach(void **state)
 	struct bc_ingest_stats st1, st2, st3;
 	struct bc_index *ix = NULL;
 	struct bc_error err = BC_ERROR_INIT;
-	struct hit h;
+	struct test_hit h;
 
 	(void)state;
 	run_ingest(leak_a, "first", 0, &st1);
@@ -518,7 +503,7 @@ static void test_payload_edges(void **state)
 	struct bc_ingest_stats st;
 	struct bc_error err = BC_ERROR_INIT;
 	char path[PATH_MAX], k[PATH_MAX], d[PATH_MAX];
-	struct hit h;
+	struct test_hit h;
 	FILE *f;
 	int i;
 
@@ -620,7 +605,7 @@ static void test_source_names(void **state)
 	struct bc_index *ix = NULL;
 	const struct bc_breach *b;
 	char path[PATH_MAX], k[PATH_MAX], d[PATH_MAX], save_key[PATH_MAX], save_idx[PATH_MAX];
-	struct hit h;
+	struct test_hit h;
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/sources.csv", root);

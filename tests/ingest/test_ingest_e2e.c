@@ -463,20 +463,6 @@ static void test_privacy(void **state)
 
 /* ---- ground truth against the index ---- */
 
-struct cbv {
-	int n;
-	struct bc_payload p;
-};
-
-static void cb_store(const struct bc_breach *br, const struct bc_payload *pl, void *arg)
-{
-	struct cbv *r = arg;
-
-	(void)br;
-	r->n++;
-	r->p = *pl;
-}
-
 static int lookup(const struct bc_index *idx, const struct bc_key *key, int kind, const char *a,
 		  const char *b, const char *c, const char *info, struct bc_payload *p)
 {
@@ -484,7 +470,7 @@ static int lookup(const struct bc_index *idx, const struct bc_key *key, int kind
 	uint8_t y[64];
 	int len = bc_token_input(kind, a, b, c, in, sizeof(in));
 	struct bc_error err = BC_ERROR_INIT;
-	struct cbv r = { 0, { 0 } };
+	struct test_hit r = { 0 };
 
 	assert_true(len > 0);
 	if (kind == BC_TOKEN_VERIFIED)
@@ -493,7 +479,7 @@ static int lookup(const struct bc_index *idx, const struct bc_key *key, int kind
 	else
 		assert_int_equal(oprf_evaluate(OPRF_MODE_VOPRF, key->sk_s, (const uint8_t *)in, (size_t)len,
 					       NULL, 0, y), 0);
-	assert_true(bc_index_find(idx, y, kind == BC_TOKEN_VERIFIED, cb_store, &r, &err) >= 0);
+	assert_true(bc_index_find(idx, y, kind == BC_TOKEN_VERIFIED, test_on_hit, &r, &err) >= 0);
 	if (p != NULL)
 		*p = r.p;
 	return r.n;

@@ -142,20 +142,6 @@ static void expect_from_twin(struct expect_map *m, const char *twin)
 
 /* ---- lookups ---- */
 
-struct hit {
-	int n;
-	struct bc_payload p;
-};
-
-static void on_hit(const struct bc_breach *br, const struct bc_payload *pl, void *arg)
-{
-	struct hit *h = arg;
-
-	(void)br;
-	h->n++;
-	h->p = *pl;
-}
-
 struct counts {
 	unsigned long patients, nir, nir_fn, email, email_fn, namedob, namedob_fn, namedob_absent;
 	unsigned long payload_diff, union_checked, union_diff, shared;
@@ -177,7 +163,7 @@ static int check_id(struct bc_index *dirty, struct bc_index *twin, const struct 
 {
 	char in[1024], token[1024];
 	uint8_t y[64];
-	struct hit hd = { 0, { 0 } }, ht = { 0, { 0 } };
+	struct test_hit hd = { 0 }, ht = { 0 };
 	struct bc_error err = BC_ERROR_INIT;
 	const struct expect *e;
 	int len = bc_token_input(kind, a, b, c, in, sizeof(in));
@@ -185,8 +171,8 @@ static int check_id(struct bc_index *dirty, struct bc_index *twin, const struct 
 
 	assert_true(len > 0);
 	assert_int_equal(oprf_evaluate(OPRF_MODE_VOPRF, key->sk_s, (const uint8_t *)in, (size_t)len, NULL, 0, y), 0);
-	assert_true(bc_index_find(dirty, y, 0, on_hit, &hd, &err) >= 0);
-	assert_true(bc_index_find(twin, y, 0, on_hit, &ht, &err) >= 0);
+	assert_true(bc_index_find(dirty, y, 0, test_on_hit, &hd, &err) >= 0);
+	assert_true(bc_index_find(twin, y, 0, test_on_hit, &ht, &err) >= 0);
 	if (hd.n != ht.n || (hd.n && memcmp(&hd.p, &ht.p, sizeof(hd.p)))) {
 		k->payload_diff++;
 		return hd.n > 0;

@@ -229,29 +229,15 @@ static void free_state(struct state *s)
 
 /* ---- the indexes ---- */
 
-struct hit {
-	int n;
-	struct bc_payload p;
-};
-
-static void on_hit(const struct bc_breach *b, const struct bc_payload *p, void *arg)
-{
-	struct hit *h = arg;
-
-	(void)b;
-	h->n++;
-	h->p = *p;
-}
-
 /* Entry (payload || y) is in ix with exactly that payload. */
 static void find_entry(const struct bc_index *ix, const uint8_t *rec)
 {
 	struct bc_error err = BC_ERROR_INIT;
 	uint8_t got[BC_PAYLOAD_BYTES];
-	struct hit h;
+	struct test_hit h;
 
 	memset(&h, 0, sizeof(h));
-	assert_int_equal(bc_index_find(ix, rec + BC_PAYLOAD_BYTES, rec[1] == BC_TOKEN_VERIFIED, on_hit, &h, &err), 1);
+	assert_int_equal(bc_index_find(ix, rec + BC_PAYLOAD_BYTES, rec[1] == BC_TOKEN_VERIFIED, test_on_hit, &h, &err), 1);
 	assert_int_equal(h.n, 1);
 	bc_payload_pack(&h.p, got);
 	assert_memory_equal(got, rec, BC_PAYLOAD_BYTES);
@@ -706,7 +692,7 @@ static int truth_hits(const struct bc_index *ix, const struct bc_key *key, int k
 	struct bc_error err = BC_ERROR_INIT;
 	char in[1024];
 	uint8_t y[BC_Y_BYTES];
-	struct hit h;
+	struct test_hit h;
 	int len = bc_token_input(kind, a, b, c, in, sizeof(in));
 
 	assert_true(len > 0);
@@ -714,7 +700,7 @@ static int truth_hits(const struct bc_index *ix, const struct bc_key *key, int k
 				       kind == BC_TOKEN_VERIFIED ? key->sk_v : key->sk_s, (const uint8_t *)in,
 				       (size_t)len, (const uint8_t *)info, info ? strlen(info) : 0, y), 0);
 	memset(&h, 0, sizeof(h));
-	assert_true(bc_index_find(ix, y, kind == BC_TOKEN_VERIFIED, on_hit, &h, &err) >= 0);
+	assert_true(bc_index_find(ix, y, kind == BC_TOKEN_VERIFIED, test_on_hit, &h, &err) >= 0);
 	return h.n;
 }
 
