@@ -198,20 +198,6 @@ static int is_verified(const struct bc_build_item *it)
 	return it->payload[1] == BC_TOKEN_VERIFIED;
 }
 
-/* An OPRF output is a hash: all zeros is one never evaluated. (Whether y
- * is zero is all that its timing tells.) */
-static int y_is_zero(const uint8_t y[BC_Y_BYTES])
-{
-	uint64_t acc = 0, w;
-	size_t k;
-
-	for (k = 0; k < BC_Y_BYTES; k += sizeof(w)) {
-		memcpy(&w, y + k, sizeof(w));
-		acc |= w;
-	}
-	return acc == 0;
-}
-
 /*
  * The entries are sealed straight into their place in buckets.bin or
  * verified.bin, in three passes over all cores: (1) the bucket32 of each
@@ -238,7 +224,8 @@ static void bucket32_range(void *arg, size_t begin, size_t end)
 	for (i = begin; i < end; i++) {
 		const struct bc_build_item *it = &j->items[i];
 
-		if (zero == SIZE_MAX && y_is_zero(it->y))
+		/* an OPRF output is a hash: all zeros is one never evaluated */
+		if (zero == SIZE_MAX && sodium_is_zero(it->y, BC_Y_BYTES))
 			zero = i;
 		j->ver[i] = (uint8_t)is_verified(it);
 		if (j->ver[i])

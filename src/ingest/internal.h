@@ -241,11 +241,6 @@ int bc_ingest_read(struct ingest *g, int nthreads, struct bc_ingest_stats *st,
 
 /* ---- tokens.c ---- */
 
-/* Tokens and (token, row) pairs of one record, and its row_info: the
- * three calls below for one row. Returns 0, or -1 ("out_of_memory") with
- * err filled. */
-int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct bc_error *err);
-
 /* Stage rec in ring slot b (< INGEST_RING): build and hash its tokens,
  * prefetch their table slots. Nothing is interned: rows are added in
  * order by bc_ingest_commit_record. */

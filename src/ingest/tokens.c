@@ -436,13 +436,6 @@ oom:
 	return bc_error_set(err, bc_err_out_of_memory, "out of memory at row %zu", g->nrows);
 }
 
-int bc_ingest_add_record(struct ingest *g, const struct bc_record *rec, struct bc_error *err)
-{
-	bc_ingest_stage_record(g, 0, rec);
-	bc_ingest_prefetch_tokens(g, 0);
-	return bc_ingest_commit_record(g, 0, rec, err);
-}
-
 /* Wiping ends every ingest (~200 MB at 491,839 rows: tokens, arenas, items):
  * on all cores. Job k: bytes [k MB, k + 1 MB) of one buffer, or token block
  * k then arena k - nblocks, each wiped and freed. */
